@@ -1,0 +1,104 @@
+// Every error class and code of asyncapi-guard. Code branches on `code`, never on message text.
+// docs/errors.md has one section per code; test/errors.test.ts keeps both in step.
+// Retired codes are never reused.
+
+export const errorCodes = {
+  ERR_DOCUMENT_READ: 'the file could not be read',
+  ERR_DOCUMENT_TOO_LARGE: 'the file is larger than the size limit',
+  ERR_DOCUMENT_SYNTAX: 'the file is not well-formed YAML or JSON',
+  ERR_DOCUMENT_DUPLICATE_KEY: 'a mapping has the same key twice',
+  ERR_DOCUMENT_ALIAS_LIMIT: 'the YAML uses more aliases than allowed (alias bomb)',
+  ERR_DOCUMENT_TOO_DEEP: 'the document nests deeper than allowed',
+  ERR_DOCUMENT_NOT_ASYNCAPI: 'the file is not an AsyncAPI document',
+  ERR_DOCUMENT_VERSION_UNSUPPORTED: 'the AsyncAPI version is not supported',
+  ERR_DOCUMENT_REF_UNRESOLVED: 'a $ref points at nothing',
+  ERR_DOCUMENT_REF_CYCLE: 'a chain of $ref points back at itself',
+  ERR_DOCUMENT_REF_REMOTE_REFUSED: 'a remote $ref was not fetched because remote refs are off',
+  ERR_DOCUMENT_REF_REMOTE_FAILED: 'a remote $ref could not be fetched within the limits',
+  ERR_DOCUMENT_REF_LIMIT: 'the document pulls in more referenced files than allowed',
+  ERR_CONFIG_INVALID: 'the configuration file is not valid',
+  ERR_USAGE: 'the command line is not valid',
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export interface GuardErrorDetails {
+  /** Path of the user file at fault, as the user named it (relative paths stay relative). */
+  file?: string;
+  /** JSON pointer (documents) or dotted key path (config) inside that file. */
+  pointer?: string;
+  /** 1-based. */
+  line?: number;
+  /** 1-based. */
+  column?: number;
+  /** What was expected there, in plain words. */
+  expected?: string;
+}
+
+/**
+ * A mistake in a user file or on the command line. Its message reads
+ * `file:line:column pointer: expected … (CODE)` and never contains a secret.
+ */
+export class GuardError extends Error {
+  readonly code: ErrorCode;
+  readonly file: string | undefined;
+  readonly pointer: string | undefined;
+  readonly line: number | undefined;
+  readonly column: number | undefined;
+  readonly expected: string | undefined;
+
+  constructor(code: ErrorCode, reason: string, details: GuardErrorDetails = {}) {
+    super(formatGuardMessage(code, reason, details));
+    this.name = 'GuardError';
+    this.code = code;
+    this.file = details.file;
+    this.pointer = details.pointer;
+    this.line = details.line;
+    this.column = details.column;
+    this.expected = details.expected;
+  }
+}
+
+export class DocumentError extends GuardError {
+  override readonly name = 'DocumentError';
+}
+
+export class ConfigError extends GuardError {
+  override readonly name = 'ConfigError';
+}
+
+export class UsageError extends GuardError {
+  override readonly name = 'UsageError';
+  constructor(reason: string) {
+    super('ERR_USAGE', reason);
+  }
+}
+
+function formatGuardMessage(code: ErrorCode, reason: string, d: GuardErrorDetails): string {
+  let place = d.file ?? '';
+  if (d.file !== undefined && d.line !== undefined) {
+    place += `:${d.line}`;
+    if (d.column !== undefined) place += `:${d.column}`;
+  }
+  if (d.pointer !== undefined && d.pointer !== '') place += place ? ` ${d.pointer}` : d.pointer;
+  const expected = d.expected !== undefined ? `: expected ${d.expected}` : '';
+  const head = place ? `${place}: ` : '';
+  return `${head}${reason}${expected} (${code})`;
+}
+
+/** Library misuse: `TypeError` with a Node-style code naming the argument. */
+export function invalidArgType(name: string, expected: string): TypeError {
+  const err = new TypeError(`The "${name}" argument must be ${expected}`) as TypeError & { code: string };
+  err.code = 'ERR_INVALID_ARG_TYPE';
+  return err;
+}
+
+export function invalidArgValue(name: string, reason: string): TypeError {
+  const err = new TypeError(`The "${name}" argument ${reason}`) as TypeError & { code: string };
+  err.code = 'ERR_INVALID_ARG_VALUE';
+  return err;
+}
+
+export function isGuardError(value: unknown): value is GuardError {
+  return value instanceof GuardError;
+}
