@@ -46,11 +46,14 @@ export class GuardError extends Error {
   readonly line: number | undefined;
   readonly column: number | undefined;
   readonly expected: string | undefined;
+  /** The bare reason, without place or code (for embedding in another message). */
+  readonly reason: string;
 
   constructor(code: ErrorCode, reason: string, details: GuardErrorDetails = {}) {
     super(formatGuardMessage(code, reason, details));
     this.name = 'GuardError';
     this.code = code;
+    this.reason = reason;
     this.file = details.file;
     this.pointer = details.pointer;
     this.line = details.line;
@@ -81,7 +84,8 @@ function formatGuardMessage(code: ErrorCode, reason: string, d: GuardErrorDetail
     if (d.column !== undefined) place += `:${d.column}`;
   }
   if (d.pointer !== undefined && d.pointer !== '') place += place ? ` ${d.pointer}` : d.pointer;
-  const expected = d.expected !== undefined ? `: expected ${d.expected}` : '';
+  // With nothing to say but what was expected, the message reads `place: expected … (CODE)`.
+  const expected = d.expected === undefined ? '' : reason === '' ? `expected ${d.expected}` : `: expected ${d.expected}`;
   const head = place ? `${place}: ` : '';
   return `${head}${reason}${expected} (${code})`;
 }

@@ -70,12 +70,23 @@ export interface LoadedDocument {
 export interface LoadOptions {
   /** Fetch http(s) refs (bounded in size and time). Off by default. */
   allowRemoteRefs?: boolean;
-  /** Largest file accepted, in bytes. Default 16 MiB. */
+  /**
+   * Largest file accepted, in bytes; also what the document and the files its refs pull in may
+   * hold together (beyond that, referenced files are not loaded: ERR_DOCUMENT_REF_LIMIT).
+   * Default 16 MiB.
+   */
   maxBytes?: number;
-  /** Deepest nesting accepted. Default 256. */
+  /** Deepest nesting accepted. Default 200. */
   maxDepth?: number;
   /** Most YAML aliases accepted in one file. Default 100. */
   maxAliases?: number;
+  /**
+   * Most YAML tokens (scalars, indicators, line breaks, comments) in the document and the
+   * files its refs pull in, together. Bounds the parser's time and memory where `maxBytes`
+   * does not: a few seconds and a few hundred MB at most. Default 2,000,000 (a realistic
+   * document of about 7 MiB).
+   */
+  maxTokens?: number;
   /** Most files a document may pull in through refs. Default 256. */
   maxFiles?: number;
   /** Time limit for one remote ref, ms. Default 5000. */

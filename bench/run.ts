@@ -1,0 +1,144 @@
+// `npm run bench`: every figure is a ratio against a baseline measured in the same run,
+// on the same machine, so the numbers travel between machines.
+//   1. check on a generated 10,000-operation document vs @asyncapi/parser's parse of it
+//   2. check on each official example vs @asyncapi/parser's parse of it
+//   3. a whole `asyncapi-guard check` process vs a bare `node -e ''`
+//   4. peak memory (max RSS) of both on the big document, each in its own process
+
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Parser } from '@asyncapi/parser';
+import { checkLoaded, loadDocumentFromText } from '../src/index.js';
+import { generateLargeDocument } from './generate.js';
+
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const examplesDir = resolve(root, '../shared/asyncapi-security-corpus/spec-examples');
+const quick = process.argv.includes('--quick');
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+async function timeIt(runs: number, fn: () => Promise<unknown>): Promise<number> {
+  await fn(); // warm-up: JIT, lazy validator import
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+async function ourCheck(text: string, file: string): Promise<number> {
+  const doc = await loadDocumentFromText(text, { file });
+  const result = await checkLoaded(doc);
+  return result.diagnostics.length;
+}
+
+const parser = new Parser();
+async function parserParse(text: string, file: string): Promise<number> {
+  const out = await parser.parse(text, { source: file });
+  return out.diagnostics.length;
+}
+
+const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1)) + ' ms';
+const lines: string[] = [];
+const say = (s: string) => {
+  lines.push(s);
+  console.log(s);
+};
+
+say(`# asyncapi-guard benchmarks (${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${quick ? 'quick' : 'full'} run)`);
+say('');
+
+// 1. Big document
+{
+  const ops = 10_000;
+  const text = generateLargeDocument(ops);
+  const ours = await timeIt(quick ? 2 : 5, () => ourCheck(text, 'big.yaml'));
+  const theirs = await timeIt(quick ? 1 : 3, () => parserParse(text, 'big.yaml'));
+  say(`## check on a generated document (${ops} operations, ${(text.length / 1024 / 1024).toFixed(1)} MiB)`);
+  say('');
+  say('| what | median | ratio |');
+  say('|---|---|---|');
+  say(`| @asyncapi/parser parse (baseline) | ${fmt(theirs)} | 1.0x |`);
+  say(`| asyncapi-guard check | ${fmt(ours)} | **${(theirs / ours).toFixed(1)}x faster** (target ≥ 10x) |`);
+  say('');
+}
+
+// 2. Official examples
+{
+  say('## check on each official example (in-process, median)');
+  say('');
+  say('| example | @asyncapi/parser | asyncapi-guard check | ratio |');
+  say('|---|---|---|---|');
+  const files = readdirSync(examplesDir).filter((f) => f.endsWith('.yml') && !f.includes('schema-invalid')).sort();
+  const ratios: number[] = [];
+  for (const f of files) {
+    const text = readFileSync(join(examplesDir, f), 'utf8');
+    const ours = await timeIt(quick ? 5 : 20, () => ourCheck(text, f));
+    const theirs = await timeIt(quick ? 3 : 10, () => parserParse(text, f));
+    ratios.push(theirs / ours);
+    say(`| ${f} | ${fmt(theirs)} | ${fmt(ours)} | ${(theirs / ours).toFixed(1)}x |`);
+  }
+  say(`| **median** | | | **${median(ratios).toFixed(1)}x faster** |`);
+  say('');
+}
+
+// 3. Start-up: whole processes
+{
+  const example = join(examplesDir, '3.0.0__streetlights-mqtt-asyncapi.yml');
+  const runs = quick ? 5 : 15;
+  const wall = (args: string[]) => {
+    const times: number[] = [];
+    for (let i = 0; i < runs + 1; i++) {
+      const t0 = performance.now();
+      const r = spawnSync(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+      const dt = performance.now() - t0;
+      if (r.status !== 0 && r.status !== 1) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+      if (i > 0) times.push(dt); // the first run warms the OS file cache
+    }
+    return median(times);
+  };
+  const bare = wall(['-e', '']);
+  const check = wall([join(root, 'bin/asyncapi-guard.js'), 'check', example, '--format', 'json']);
+  say('## a whole `check` process on an official example (wall time, median)');
+  say('');
+  say('| what | median | ratio |');
+  say('|---|---|---|');
+  say(`| \`node -e ''\` (baseline) | ${fmt(bare)} | 1.0x |`);
+  say(`| \`asyncapi-guard check 3.0.0__streetlights-mqtt-asyncapi.yml --format json\` | ${fmt(check)} | **${(check / bare).toFixed(2)}x** (target ≤ 3x) |`);
+  say('');
+}
+
+// 4. Peak memory, each in a fresh process
+{
+  const dir = join(root, '.bench-tmp');
+  mkdirSync(dir, { recursive: true });
+  const big = join(dir, 'big.yaml');
+  writeFileSync(big, generateLargeDocument(10_000));
+  const rss = (who: string) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench/memory-child.ts'), who, big], { cwd: root, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`memory child ${who} failed: ${r.stderr}`);
+    return Number(r.stdout.trim());
+  };
+  const baseline = rss('none');
+  const ours = rss('ours');
+  const theirs = rss('parser');
+  const mib = (kb: number) => (kb / 1024).toFixed(0) + ' MiB';
+  say('## peak memory on the 10,000-operation document (max RSS of a fresh process)');
+  say('');
+  say('| what | max RSS | above an idle process |');
+  say('|---|---|---|');
+  say(`| idle process with the same imports (baseline) | ${mib(baseline)} | – |`);
+  say(`| @asyncapi/parser parse | ${mib(theirs)} | ${mib(theirs - baseline)} |`);
+  say(`| asyncapi-guard check | ${mib(ours)} | ${mib(ours - baseline)} |`);
+  say('');
+}
+
+writeFileSync(join(root, '.bench-tmp/last-run.md'), lines.join('\n') + '\n');

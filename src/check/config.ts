@@ -1,0 +1,292 @@
+// The project config file, `asyncapi-guard.yaml` (DESIGN.md "Configuration"), as far as
+// `check` uses it: `check.rules` (rule id → severity or off) and `check.failOn`. The keys
+// `store`, `perspective`, `servers`, `schemes` and `bus` are accepted by the published schema
+// (schemas/config.schema.json) but reserved for `serve`: nothing reads them yet.
+//
+// Validate at the edge, then trust: the file is parsed once, checked against the schema (Ajv,
+// compiled once, loaded only when a config file exists so a bare `check` starts fast), rule ids
+// are checked against the known rules, and the result is deep-frozen.
+
+import { scanNestingDepth } from '../document/depth.js';
+import { defaultParseLimits } from '../document/parse.js';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { ConfigError, UsageError } from '../errors.js';
+import { isSeveritySetting, severitySettings } from './severity.js';
+import type { Severity, SeveritySetting } from './types.js';
+
+/** Looked up in the current directory when no `--config` is given. */
+export const CONFIG_FILE_NAME = 'asyncapi-guard.yaml';
+
+export interface CheckConfig {
+  /** Rule id → severity override or 'off'. Only ids of known rules. */
+  readonly rules: Readonly<Record<string, SeveritySetting>>;
+  /** Exit code 1 at or above this severity; absent when the file does not set it. */
+  readonly failOn?: Severity;
+}
+
+export interface GuardConfig {
+  /** The config file as the user named it (or as found in the cwd); null when there is none. */
+  readonly file: string | null;
+  /** Absolute folder that relative paths in the file resolve against (the cwd when no file). */
+  readonly dir: string;
+  readonly check: CheckConfig;
+}
+
+export interface LoadConfigOptions {
+  /** `--config FILE`: this file must exist. Otherwise `asyncapi-guard.yaml` in `cwd`, if present. */
+  file?: string;
+  /** Absolute directory that `file` is relative to and where the default file is looked for. */
+  cwd: string;
+  /** Ids of the known rules (`Object.keys(rules)`); other ids in `check.rules` are an error. */
+  ruleIds: readonly string[];
+}
+
+/** Reads, validates and freezes the config. Throws `ConfigError` (`ERR_CONFIG_INVALID`). */
+export async function loadConfig(options: LoadConfigOptions): Promise<GuardConfig> {
+  const explicit = options.file !== undefined;
+  const display = options.file ?? CONFIG_FILE_NAME;
+  const path = resolve(options.cwd, display);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (!explicit && code === 'ENOENT') return emptyConfig(options.cwd);
+    throw new ConfigError('ERR_CONFIG_INVALID', code === 'ENOENT' ? 'the file does not exist' : `the file cannot be read (${code ?? 'unknown error'})`, {
+      file: display,
+    });
+  }
+  return parseConfig(text, { file: display, dir: dirname(path), ruleIds: options.ruleIds });
+}
+
+export interface ParseConfigOptions {
+  /** Name used in error messages. */
+  file: string;
+  /** Absolute folder of the file. */
+  dir: string;
+  ruleIds: readonly string[];
+}
+
+/** Validates config text (YAML or JSON). Throws `ConfigError` naming file:line:column and key path. */
+export async function parseConfig(text: string, options: ParseConfigOptions): Promise<GuardConfig> {
+  const lineCounter = new LineCounter();
+  const body = text.replace(/^\uFEFF/, '');
+  // Same bound as documents: the yaml parser must never see pathological nesting.
+  if (scanNestingDepth(body, defaultParseLimits.maxDepth) !== null) {
+    throw new ConfigError('ERR_CONFIG_INVALID', `nesting deeper than ${defaultParseLimits.maxDepth} levels`, { file: options.file });
+  }
+  const doc = parseDocument(body, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const fail = (reason: string, at: number | undefined, details: { pointer?: string; expected?: string } = {}): never => {
+    const pos = at === undefined ? undefined : lineCounter.linePos(at);
+    throw new ConfigError('ERR_CONFIG_INVALID', reason, { file: options.file, line: pos?.line, column: pos?.col, ...details });
+  };
+
+  const syntax = doc.errors[0];
+  if (syntax) fail(`not well-formed YAML: ${firstLine(syntax.message)}`, syntax.pos[0]);
+
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    fail(`not well-formed YAML: ${firstLine((err as Error).message)}`, undefined);
+  }
+  if (value === null || value === undefined) return emptyConfig(options.dir, options.file); // an empty file sets nothing
+
+  const validate = await configValidator();
+  if (!validate(value)) {
+    const { path, reason, expected } = describeAjvError(validate.errors![0]!);
+    // With nothing to say but what was expected, the message reads `key.path: expected …`.
+    fail(reason, positionOf(doc.contents, path), {
+      pointer: formatKeyPath(path),
+      expected: expected ?? 'a valid value',
+    });
+  }
+
+  const config = value as { check?: { rules?: Record<string, SeveritySetting>; failOn?: Severity } };
+  const rules = config.check?.rules ?? {};
+  const known = new Set(options.ruleIds);
+  for (const id of Object.keys(rules)) {
+    if (!known.has(id)) {
+      const path = ['check', 'rules', id];
+      fail('unknown rule id', positionOf(doc.contents, path), {
+        pointer: formatKeyPath(path),
+        expected: `a known rule id; ${suggestion(id, options.ruleIds)}`,
+      });
+    }
+  }
+
+  return deepFreeze({
+    file: options.file,
+    dir: options.dir,
+    check: { rules: { ...rules }, ...(config.check?.failOn ? { failOn: config.check.failOn } : {}) },
+  });
+}
+
+/**
+ * Parses `--rule ID=SEVERITY` values (later ones win). Throws `UsageError` naming the flag
+ * value, with the closest known id for an unknown one.
+ */
+export function parseRuleOverrides(values: readonly string[], ruleIds: readonly string[]): Record<string, SeveritySetting> {
+  const known = new Set(ruleIds);
+  const out: Record<string, SeveritySetting> = {};
+  for (const raw of values) {
+    const eq = raw.indexOf('=');
+    const id = eq === -1 ? raw : raw.slice(0, eq).trim();
+    const setting = eq === -1 ? '' : raw.slice(eq + 1).trim();
+    if (eq === -1 || id === '') {
+      throw new UsageError(`--rule ${JSON.stringify(raw)}: expected ID=${severitySettings.join('|')}`);
+    }
+    if (!known.has(id)) throw new UsageError(`--rule ${id}: unknown rule id; ${suggestion(id, ruleIds)}`);
+    if (!isSeveritySetting(setting)) {
+      throw new UsageError(`--rule ${id}=${setting}: expected one of ${severitySettings.join(', ')}`);
+    }
+    out[id] = setting;
+  }
+  return out;
+}
+
+export interface CheckSettings {
+  rules: Record<string, SeveritySetting>;
+  failOn: Severity;
+}
+
+/** Command-line values override the config file, which overrides the defaults (`failOn: error`). */
+export function resolveCheckSettings(
+  config: GuardConfig,
+  flags: { rules?: Record<string, SeveritySetting>; failOn?: Severity | undefined },
+): CheckSettings {
+  return {
+    rules: { ...config.check.rules, ...flags.rules },
+    failOn: flags.failOn ?? config.check.failOn ?? 'error',
+  };
+}
+
+/** The known id closest to `id` by edit distance (ties: the first in sorted order). */
+export function closestId(id: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of [...candidates].sort()) {
+    const d = editDistance(id, c);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+// ------------------------------------------------------------------ internals
+
+function emptyConfig(dir: string, file: string | null = null): GuardConfig {
+  return deepFreeze({ file, dir, check: { rules: {} } });
+}
+
+function suggestion(id: string, ruleIds: readonly string[]): string {
+  const near = closestId(id, ruleIds);
+  return near === undefined ? 'no rules are known' : `did you mean '${near}'?`;
+}
+
+let validator: Promise<ValidateFunction> | undefined;
+
+/** Compiled once per process, on first use. */
+function configValidator(): Promise<ValidateFunction> {
+  validator ??= (async () => {
+    const [{ Ajv }, schemaText] = await Promise.all([
+      import('ajv'),
+      readFile(new URL('../../schemas/config.schema.json', import.meta.url), 'utf8'),
+    ]);
+    return new Ajv({ allErrors: false, strict: true, verbose: true }).compile(JSON.parse(schemaText) as object);
+  })();
+  return validator;
+}
+
+type KeyPath = string[];
+
+/** One Ajv error → the key path it is about, and what was expected there. */
+function describeAjvError(e: ErrorObject): { path: KeyPath; reason: string; expected?: string } {
+  const path = e.instancePath === '' ? [] : e.instancePath.slice(1).split('/').map(unescapePointerToken);
+  if (e.propertyName !== undefined) {
+    // A `propertyNames` failure: the key itself is wrong (only `check.rules` constrains keys).
+    return { path: [...path, e.propertyName], reason: 'not a rule id', expected: 'a kebab-case rule id such as security-scheme-unused' };
+  }
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String((e.params as { additionalProperty: string }).additionalProperty);
+      const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      return { path: [...path, key], reason: 'unknown key', expected: allowed.length ? `one of ${allowed.join(', ')}` : 'no keys here' };
+    }
+    case 'enum': {
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(String);
+      return { path, reason: '', expected: `one of ${allowed.join(', ')}` };
+    }
+    case 'type': {
+      const type = String((e.params as { type: string }).type);
+      return { path, reason: '', expected: type === 'object' ? 'a mapping' : `a ${type}` };
+    }
+    default:
+      return { path, reason: e.message ?? 'invalid' };
+  }
+}
+
+function unescapePointerToken(token: string): string {
+  return token.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+/** `check.rules.security-foo`; keys that are not plain words are quoted. */
+function formatKeyPath(path: KeyPath): string {
+  return path.map((k, i) => (/^[A-Za-z0-9_-]+$/.test(k) ? (i === 0 ? k : `.${k}`) : `[${JSON.stringify(k)}]`)).join('');
+}
+
+/**
+ * Offset of the place a key path names: the key of the last map entry reached (so the message
+ * points at the line the user must edit), or the node itself for sequence items and the root.
+ */
+function positionOf(root: unknown, path: KeyPath): number | undefined {
+  let node = root as YamlNode | null | undefined;
+  let at = node?.range?.[0];
+  for (const key of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === key);
+      if (!pair) break;
+      at = (pair.key as YamlNode | null)?.range?.[0] ?? at;
+      node = pair.value as YamlNode | null;
+    } else if (isSeq(node)) {
+      const item = node.items[Number(key)] as YamlNode | undefined;
+      if (!item) break;
+      at = item.range?.[0] ?? at;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  return at;
+}
+
+function firstLine(message: string): string {
+  const line = message.split('\n')[0] ?? message;
+  const cut = line.replace(/ at line \d+, column \d+:?$/, '');
+  return cut.charAt(0).toLowerCase() + cut.slice(1);
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

@@ -1,0 +1,19 @@
+// scramSha256: SASL SCRAM-SHA-256 (RFC 7677), a salted challenge-response.
+import type { SchemeDescriptor } from './types.js';
+
+/**
+ * Reference §4.3 row scramSha256/scramSha512: kafka, kafka-secure (S), mqtt5 enhanced auth,
+ * amqp1 (R). Added amqp/amqps (SASL in AMQP 0-9-1; brokers such as Qpid offer SCRAM) and
+ * jms. Not ws/wss/http (SCRAM over HTTP is the `http` scheme `SCRAM-SHA-256`, RFC 7804),
+ * not MQTT 3.1.1 or STOMP (no SASL).
+ */
+export const scramProtocols = ['amqp', 'amqp1', 'amqps', 'jms', 'kafka', 'kafka-secure', 'mqtt5'] as const;
+
+export const scramSha256 = {
+  type: 'scramSha256',
+  label: 'SASL SCRAM-SHA-256',
+  protocols: scramProtocols,
+  // RFC 5802 §9: challenge-response; the password never crosses the wire and a captured
+  // exchange cannot be replayed (fresh nonces). Not a cleartext-secret scheme.
+  carriesSecret: () => false,
+} as const satisfies SchemeDescriptor<'scramSha256'>;

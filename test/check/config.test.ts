@@ -1,0 +1,266 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Ajv } from 'ajv';
+import {
+  closestId,
+  loadConfig,
+  parseConfig,
+  parseRuleOverrides,
+  resolveCheckSettings,
+  type GuardConfig,
+} from '../../src/check/config.js';
+import { ConfigError, UsageError } from '../../src/errors.js';
+
+const ruleIds = ['asyncapi-schema', 'security-scheme-unused', 'security-scope-undeclared', 'security-server-unsecured'];
+const opts = { file: 'asyncapi-guard.yaml', dir: '/project', ruleIds };
+
+async function configError(text: string): Promise<ConfigError> {
+  try {
+    await parseConfig(text, opts);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
+    assert.equal(err.code, 'ERR_CONFIG_INVALID');
+    return err;
+  }
+  assert.fail('expected the config to be rejected');
+}
+
+describe('config: check section', () => {
+  it('reads check.rules and check.failOn', async () => {
+    const c = await parseConfig('check:\n  failOn: warning\n  rules:\n    security-scheme-unused: off\n    asyncapi-schema: warning\n', opts);
+    assert.deepEqual(c.check, { failOn: 'warning', rules: { 'security-scheme-unused': 'off', 'asyncapi-schema': 'warning' } });
+    assert.equal(c.file, 'asyncapi-guard.yaml');
+    assert.equal(c.dir, '/project');
+  });
+
+  it('returns a deep-frozen config', async () => {
+    const c = await parseConfig('check:\n  rules:\n    asyncapi-schema: info\n', opts);
+    assert.ok(Object.isFrozen(c) && Object.isFrozen(c.check) && Object.isFrozen(c.check.rules));
+  });
+
+  it('accepts an empty file and a file with no check section', async () => {
+    assert.deepEqual((await parseConfig('', opts)).check, { rules: {} });
+    assert.deepEqual((await parseConfig('# nothing yet\n', opts)).check, { rules: {} });
+    assert.deepEqual((await parseConfig('bus: memory\n', opts)).check, { rules: {} });
+  });
+
+  it('accepts JSON', async () => {
+    assert.deepEqual((await parseConfig('{"check": {"failOn": "info"}}', opts)).check, { rules: {}, failOn: 'info' });
+  });
+
+  it('accepts the reserved serve keys without consuming them', async () => {
+    const c = await parseConfig(
+      [
+        'store: file:./credentials.yaml',
+        'perspective: application',
+        'servers:',
+        '  production: { listen: 127.0.0.1:8883 }',
+        'schemes:',
+        '  userPass: {}',
+        'bus: memory',
+      ].join('\n'),
+      opts,
+    );
+    assert.deepEqual(Object.keys(c), ['file', 'dir', 'check']);
+  });
+});
+
+describe('config: errors name file:line:column and the key path', () => {
+  it('a bad severity points at the rule key', async () => {
+    const err = await configError('# rules\ncheck:\n  rules:\n    asyncapi-schema: fatal\n');
+    assert.equal(err.message, 'asyncapi-guard.yaml:4:5 check.rules.asyncapi-schema: expected one of off, info, warning, error (ERR_CONFIG_INVALID)');
+    assert.deepEqual([err.file, err.line, err.column, err.pointer], ['asyncapi-guard.yaml', 4, 5, 'check.rules.asyncapi-schema']);
+  });
+
+  it('a bad failOn', async () => {
+    const err = await configError('check:\n  failOn: fatal\n');
+    assert.equal(err.message, 'asyncapi-guard.yaml:2:3 check.failOn: expected one of error, warning, info (ERR_CONFIG_INVALID)');
+  });
+
+  it('an unknown rule id names the id and the closest known id', async () => {
+    const err = await configError('check:\n  rules:\n    asyncapi-schema: off\n    security-scheme-unsued: error\n');
+    assert.equal(err.line, 4);
+    assert.equal(err.column, 5);
+    assert.match(err.message, /check\.rules\.security-scheme-unsued: unknown rule id/);
+    assert.match(err.message, /: unknown rule id: expected a known rule id; did you mean 'security-scheme-unused'\? \(ERR_CONFIG_INVALID\)$/);
+  });
+
+  it('an unknown top-level key lists the allowed keys', async () => {
+    const err = await configError('check: {}\nchecks:\n  rules: {}\n');
+    assert.match(err.message, /^asyncapi-guard\.yaml:2:1 checks: unknown key: expected one of check, store, perspective, servers, schemes, bus \(ERR_CONFIG_INVALID\)$/);
+  });
+
+  it('an unknown key inside check', async () => {
+    const err = await configError('check:\n  failOn: error\n  fail-on: warning\n');
+    assert.match(err.message, /^asyncapi-guard\.yaml:3:3 check\.fail-on: unknown key: expected one of rules, failOn/);
+  });
+
+  it('a wrong type', async () => {
+    const err = await configError('check:\n  rules: [asyncapi-schema]\n');
+    assert.equal(err.message, 'asyncapi-guard.yaml:2:3 check.rules: expected a mapping (ERR_CONFIG_INVALID)');
+  });
+
+  it('a rule key that is not a rule id at all', async () => {
+    const err = await configError('check:\n  rules:\n    "Not An Id": off\n');
+    assert.match(err.message, /^asyncapi-guard\.yaml:3:5 check\.rules\["Not An Id"\]: not a rule id/);
+  });
+
+  it('a root that is not a mapping', async () => {
+    const err = await configError('- check\n');
+    assert.match(err.message, /^asyncapi-guard\.yaml:1:1: expected a mapping \(ERR_CONFIG_INVALID\)$/);
+  });
+
+  it('malformed YAML gives the position of the syntax error', async () => {
+    const err = await configError('check:\n  rules: {asyncapi-schema: off\n');
+    assert.equal(err.file, 'asyncapi-guard.yaml');
+    assert.equal(typeof err.line, 'number');
+    assert.match(err.message, /^asyncapi-guard\.yaml:\d+:\d+: not well-formed YAML: /);
+  });
+
+  it('a duplicate key', async () => {
+    const err = await configError('check:\n  failOn: error\n  failOn: info\n');
+    assert.match(err.message, /^asyncapi-guard\.yaml:3:3: not well-formed YAML: map keys must be unique/);
+  });
+
+  it('an alias bomb', async () => {
+    const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 0; i < 8; i++) lines.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`);
+    const err = await configError(lines.join('\n'));
+    assert.match(err.message, /not well-formed YAML/);
+  });
+
+  it('never echoes a value (it might be a secret written in the wrong place)', async () => {
+    const err = await configError('store: { password: hunter2-secret }\n');
+    assert.equal(err.message.includes('hunter2'), false);
+    assert.match(err.message, /^asyncapi-guard\.yaml:1:1 store: expected a string/);
+  });
+});
+
+describe('config: finding the file', () => {
+  const root = mkdtempSync(join(tmpdir(), 'guard-config-'));
+
+  it('uses asyncapi-guard.yaml in the cwd when no file is named', async () => {
+    const dir = join(root, 'auto');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'asyncapi-guard.yaml'), 'check:\n  failOn: info\n');
+    const c = await loadConfig({ cwd: dir, ruleIds });
+    assert.equal(c.file, 'asyncapi-guard.yaml');
+    assert.equal(c.dir, dir);
+    assert.equal(c.check.failOn, 'info');
+  });
+
+  it('has no settings when there is no file in the cwd', async () => {
+    const dir = join(root, 'none');
+    mkdirSync(dir);
+    const c = await loadConfig({ cwd: dir, ruleIds });
+    assert.deepEqual([c.file, c.dir, c.check], [null, dir, { rules: {} }]);
+  });
+
+  it('--config FILE: resolves against the cwd; relative paths inside resolve against its folder', async () => {
+    const dir = join(root, 'explicit');
+    mkdirSync(join(dir, 'conf'), { recursive: true });
+    writeFileSync(join(dir, 'conf', 'guard.yaml'), 'check:\n  rules:\n    asyncapi-schema: warning\n');
+    const c = await loadConfig({ cwd: dir, file: 'conf/guard.yaml', ruleIds });
+    assert.equal(c.file, 'conf/guard.yaml');
+    assert.equal(c.dir, join(dir, 'conf'));
+    assert.deepEqual(c.check.rules, { 'asyncapi-schema': 'warning' });
+  });
+
+  it('--config FILE that does not exist is an error naming it', async () => {
+    await assert.rejects(loadConfig({ cwd: root, file: 'missing.yaml', ruleIds }), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.message, 'missing.yaml: the file does not exist (ERR_CONFIG_INVALID)');
+      return true;
+    });
+  });
+
+  it('an error in the file names the file as the user named it', async () => {
+    const dir = join(root, 'bad');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'my.yaml'), 'check:\n  failOn: nope\n');
+    await assert.rejects(loadConfig({ cwd: dir, file: 'my.yaml', ruleIds }), /^ConfigError: my\.yaml:2:3 check\.failOn: /);
+  });
+});
+
+describe('config: flags', () => {
+  it('--rule ID=SEVERITY values, later ones win', () => {
+    assert.deepEqual(parseRuleOverrides(['asyncapi-schema=off', 'security-scheme-unused=error', 'asyncapi-schema=info'], ruleIds), {
+      'asyncapi-schema': 'info',
+      'security-scheme-unused': 'error',
+    });
+  });
+
+  it('--rule with an unknown id names it and the closest id', () => {
+    assert.throws(
+      () => parseRuleOverrides(['security-scope-undeclard=off'], ruleIds),
+      (err: unknown) => err instanceof UsageError && err.code === 'ERR_USAGE' && /security-scope-undeclard/.test(err.message) && /did you mean 'security-scope-undeclared'/.test(err.message),
+    );
+  });
+
+  it('--rule with a bad severity or no = is a usage error', () => {
+    assert.throws(() => parseRuleOverrides(['asyncapi-schema=fatal'], ruleIds), /--rule asyncapi-schema=fatal: expected one of off, info, warning, error/);
+    assert.throws(() => parseRuleOverrides(['asyncapi-schema'], ruleIds), UsageError);
+    assert.throws(() => parseRuleOverrides(['=off'], ruleIds), UsageError);
+  });
+
+  it('flags override the config file, which overrides the defaults', async () => {
+    const config: GuardConfig = await parseConfig('check:\n  failOn: warning\n  rules:\n    asyncapi-schema: off\n    security-scheme-unused: info\n', opts);
+    assert.deepEqual(resolveCheckSettings(config, {}), { failOn: 'warning', rules: { 'asyncapi-schema': 'off', 'security-scheme-unused': 'info' } });
+    assert.deepEqual(resolveCheckSettings(config, { failOn: 'error', rules: { 'asyncapi-schema': 'error' } }), {
+      failOn: 'error',
+      rules: { 'asyncapi-schema': 'error', 'security-scheme-unused': 'info' },
+    });
+    assert.equal(resolveCheckSettings(await parseConfig('', opts), {}).failOn, 'error');
+  });
+
+  it('closestId picks the nearest id', () => {
+    assert.equal(closestId('securty-scheme-unused', ruleIds), 'security-scheme-unused');
+    assert.equal(closestId('x', []), undefined);
+  });
+});
+
+describe('config: the published schema', () => {
+  const schema = JSON.parse(readFileSync(new URL('../../schemas/config.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+
+  it('is draft-07 and compiles in strict mode', () => {
+    assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
+    new Ajv({ strict: true }).compile(schema);
+  });
+
+  it('closes every object it defines with additionalProperties', () => {
+    const walk = (s: unknown, path: string): void => {
+      if (s === null || typeof s !== 'object') return;
+      const o = s as Record<string, unknown>;
+      if (o.type === 'object') assert.ok('additionalProperties' in o, `${path} has additionalProperties`);
+      for (const [k, v] of Object.entries(o)) walk(v, `${path}/${k}`);
+    };
+    walk(schema, '#');
+  });
+
+  it('marks the serve keys as reserved', () => {
+    const props = schema.properties as Record<string, { description: string }>;
+    for (const key of ['store', 'perspective', 'servers', 'schemes', 'bus']) assert.match(props[key]!.description, /^Reserved: .*not yet implemented/);
+  });
+});
+
+describe('config: docs/config.md', () => {
+  const docs = readFileSync(new URL('../../docs/config.md', import.meta.url), 'utf8');
+  const schema = JSON.parse(readFileSync(new URL('../../schemas/config.schema.json', import.meta.url), 'utf8')) as {
+    properties: Record<string, { properties?: Record<string, unknown> }>;
+  };
+
+  it('documents every key of the schema', () => {
+    for (const [key, sub] of Object.entries(schema.properties)) {
+      assert.ok(docs.includes(`\`${key}\``), `docs/config.md mentions \`${key}\``);
+      for (const inner of Object.keys(sub.properties ?? {})) assert.ok(docs.includes(`\`${key}.${inner}\``), `docs/config.md mentions \`${key}.${inner}\``);
+    }
+  });
+
+  it('shows error messages that the code really produces', async () => {
+    const err = await configError('check:\n  rules:\n    asyncapi-schema: off\n    security-server-unsecured: loud\n');
+    assert.ok(docs.includes(`error: ${err.message}`), err.message);
+  });
+});
