@@ -7,13 +7,13 @@
 // compiled once, loaded only when a config file exists so a bare `check` starts fast), rule ids
 // are checked against the known rules, and the result is deep-frozen.
 
-import { scanNestingDepth } from '../document/depth.js';
-import { defaultParseLimits } from '../document/parse.js';
+import { parseSource } from '../document/parse.js';
+import { joinPointer } from '../document/pointer.js';
+import type { SourceFile, SourcePosition } from '../document/types.js';
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { basename, dirname, resolve } from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { ConfigError, UsageError } from '../errors.js';
+import { ConfigError, DocumentError, UsageError } from '../errors.js';
 import { isSeveritySetting, severitySettings } from './severity.js';
 import type { Severity, SeveritySetting } from './types.js';
 
@@ -72,37 +72,27 @@ export interface ParseConfigOptions {
 
 /** Validates config text (YAML or JSON). Throws `ConfigError` naming file:line:column and key path. */
 export async function parseConfig(text: string, options: ParseConfigOptions): Promise<GuardConfig> {
-  const lineCounter = new LineCounter();
-  const body = text.replace(/^\uFEFF/, '');
-  // Same bound as documents: the yaml parser must never see pathological nesting.
-  if (scanNestingDepth(body, defaultParseLimits.maxDepth) !== null) {
-    throw new ConfigError('ERR_CONFIG_INVALID', `nesting deeper than ${defaultParseLimits.maxDepth} levels`, { file: options.file });
-  }
-  const doc = parseDocument(body, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  const fail = (reason: string, at: number | undefined, details: { pointer?: string; expected?: string } = {}): never => {
-    const pos = at === undefined ? undefined : lineCounter.linePos(at);
-    throw new ConfigError('ERR_CONFIG_INVALID', reason, { file: options.file, line: pos?.line, column: pos?.col, ...details });
-  };
-
-  const syntax = doc.errors[0];
-  if (syntax) fail(`not well-formed YAML: ${firstLine(syntax.message)}`, syntax.pos[0]);
-
-  let value: unknown;
+  // The same reader as documents (src/document/parse.ts): YAML 1.2 core, positions for every
+  // key, and the same bounds on hostile input (nesting, aliases, size).
+  let source: SourceFile;
   try {
-    value = doc.toJS({ maxAliasCount: 100 });
+    source = parseSource(text, resolve(options.dir, basename(options.file)), options.file);
   } catch (err) {
-    fail(`not well-formed YAML: ${firstLine((err as Error).message)}`, undefined);
+    if (!(err instanceof DocumentError)) throw err;
+    throw new ConfigError('ERR_CONFIG_INVALID', `not well-formed YAML: ${err.reason}`, { file: options.file, line: err.line, column: err.column, expected: err.expected });
   }
+  const fail = (reason: string, path: KeyPath, expected: string): never => {
+    const pos = positionOf(source, path);
+    throw new ConfigError('ERR_CONFIG_INVALID', reason, { file: options.file, line: pos?.line, column: pos?.column, pointer: formatKeyPath(path), expected });
+  };
+  const value = source.value;
   if (value === null || value === undefined) return emptyConfig(options.dir, options.file); // an empty file sets nothing
 
   const validate = await configValidator();
   if (!validate(value)) {
     const { path, reason, expected } = describeAjvError(validate.errors![0]!);
     // With nothing to say but what was expected, the message reads `key.path: expected …`.
-    fail(reason, positionOf(doc.contents, path), {
-      pointer: formatKeyPath(path),
-      expected: expected ?? 'a valid value',
-    });
+    fail(reason, path, expected ?? 'a valid value');
   }
 
   const config = value as { check?: { rules?: Record<string, SeveritySetting>; failOn?: Severity } };
@@ -111,10 +101,7 @@ export async function parseConfig(text: string, options: ParseConfigOptions): Pr
   for (const id of Object.keys(rules)) {
     if (!known.has(id)) {
       const path = ['check', 'rules', id];
-      fail('unknown rule id', positionOf(doc.contents, path), {
-        pointer: formatKeyPath(path),
-        expected: `a known rule id; ${suggestion(id, options.ruleIds)}`,
-      });
+      fail('unknown rule id', path, `a known rule id; ${suggestion(id, options.ruleIds)}`);
     }
   }
 
@@ -244,32 +231,15 @@ function formatKeyPath(path: KeyPath): string {
  * Offset of the place a key path names: the key of the last map entry reached (so the message
  * points at the line the user must edit), or the node itself for sequence items and the root.
  */
-function positionOf(root: unknown, path: KeyPath): number | undefined {
-  let node = root as YamlNode | null | undefined;
-  let at = node?.range?.[0];
-  for (const key of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === key);
-      if (!pair) break;
-      at = (pair.key as YamlNode | null)?.range?.[0] ?? at;
-      node = pair.value as YamlNode | null;
-    } else if (isSeq(node)) {
-      const item = node.items[Number(key)] as YamlNode | undefined;
-      if (!item) break;
-      at = item.range?.[0] ?? at;
-      node = item;
-    } else {
-      break;
-    }
+function positionOf(source: SourceFile, path: KeyPath): SourcePosition | undefined {
+  // The deepest part of the path that exists: its key when it is a map entry, else its value.
+  for (let n = path.length; n >= 0; n--) {
+    const range = source.ranges.get(joinPointer('', ...path.slice(0, n)));
+    if (range !== undefined) return (range.key ?? range.value).start;
   }
-  return at;
+  return undefined;
 }
 
-function firstLine(message: string): string {
-  const line = message.split('\n')[0] ?? message;
-  const cut = line.replace(/ at line \d+, column \d+:?$/, '');
-  return cut.charAt(0).toLowerCase() + cut.slice(1);
-}
 
 function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);

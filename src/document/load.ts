@@ -8,10 +8,10 @@ import { open } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { DocumentError, invalidArgType } from '../errors.js';
 import { defaultParseLimits, parseSource, type ParseLimits } from './parse.js';
-import { classifyRef, findRefs, redactRef, resolveRef, uriToDisplay } from './refs.js';
+import { classifyRef, findRefs, redactRef, resolveRef, uriToDisplay, type FoundRef } from './refs.js';
 import { isPlainObject } from './pointer.js';
 import { isSupportedVersion, supportedAsyncApiVersions } from './versions.js';
-import type { LoadedDocument, LoadOptions, LoadProblem, SourceFile } from './types.js';
+import type { LoadedDocument, LoadOptions, LoadProblem, Resolution, SourceFile } from './types.js';
 
 const MiB = 1024 * 1024;
 
@@ -77,14 +77,29 @@ async function finish(root: SourceFile, s: Settings, rootTokens: number): Promis
   // The size limits hold for a document and its referenced files together: otherwise 256
   // files of 16 MiB each would be 256 times the work the limits allow.
   const budget: Budget = { bytes: s.maxBytes - Buffer.byteLength(root.text), tokens: (s.limits.maxTokens ?? 0) - rootTokens };
-  await loadReferencedFiles(root, files, problems, s, budget);
+  // Each file is walked for refs once; big documents repeat the same few refs thousands of
+  // times, so each distinct (file, ref) is resolved once.
+  const refsByFile = new Map<string, FoundRef[]>();
+  const refsOf = (file: SourceFile): FoundRef[] => {
+    let found = refsByFile.get(file.uri);
+    if (found === undefined) refsByFile.set(file.uri, (found = findRefs(file.value)));
+    return found;
+  };
+  await loadReferencedFiles(root, files, problems, s, budget, refsOf);
   const remoteRefused = !s.allowRemoteRefs;
+  const resolutions = new Map<string, Resolution>();
+  const resolveOnce = (ref: string, from: SourceFile): Resolution => {
+    const key = from.uri + '\0' + ref;
+    let r = resolutions.get(key);
+    if (r === undefined) resolutions.set(key, (r = resolveRef(ref, from, files, remoteRefused)));
+    return r;
+  };
   // Report every ref that does not resolve, once, where it is written. (A set, not a search
   // of `problems` per ref: a file of 100k broken refs would otherwise take minutes.)
   const reported = new Set(problems.map((p) => p.at.file + '#' + p.at.pointer));
   for (const file of files.values()) {
-    for (const found of findRefs(file.value)) {
-      const r = resolveRef(found.ref, file, files, remoteRefused);
+    for (const found of refsOf(file)) {
+      const r = resolveOnce(found.ref, file);
       const pointer = found.pointer + '/$ref';
       if (!r.ok && !reported.has(file.uri + '#' + pointer)) {
         reported.add(file.uri + '#' + pointer);
@@ -98,7 +113,7 @@ async function finish(root: SourceFile, s: Settings, rootTokens: number): Promis
     asyncapi,
     major,
     problems,
-    resolve: (ref, from) => resolveRef(ref, from, files, remoteRefused),
+    resolve: resolveOnce,
   };
 }
 
@@ -127,12 +142,19 @@ function detectVersion(root: SourceFile): { asyncapi: string; major: 2 | 3 } {
 }
 
 /** Breadth-first over ref targets; each file once (so files that ref each other do not loop). */
-async function loadReferencedFiles(root: SourceFile, files: Map<string, SourceFile>, problems: LoadProblem[], s: Settings, budget: Budget): Promise<void> {
+async function loadReferencedFiles(
+  root: SourceFile,
+  files: Map<string, SourceFile>,
+  problems: LoadProblem[],
+  s: Settings,
+  budget: Budget,
+  refsOf: (file: SourceFile) => FoundRef[],
+): Promise<void> {
   const queue: SourceFile[] = [root];
   const failed = new Set<string>();
   while (queue.length > 0) {
     const file = queue.shift() as SourceFile;
-    for (const found of findRefs(file.value)) {
+    for (const found of refsOf(file)) {
       const target = classifyRef(found.ref, file.uri);
       if (target.kind !== 'file' && target.kind !== 'remote') continue;
       if (files.has(target.uri) || failed.has(target.uri)) continue;
