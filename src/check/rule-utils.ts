@@ -54,6 +54,42 @@ export function serverMap(analysis: Analysis): Map<string, AnalyzedServer> {
   return new Map(analysis.servers.map((s) => [s.name, s]));
 }
 
+/** A resolved requirement entry and one server it is presented on. */
+export interface PresentedEntry {
+  entry: LocatedEntry;
+  scheme: AnalyzedScheme;
+  server: AnalyzedServer;
+  /** Set when the entry comes from operation security (else it is the server's own). */
+  operation?: AnalyzedOperation;
+}
+
+/**
+ * Every resolved entry with each server it is presented on: a server's own security on that
+ * server, and operation security on every server its channel is available on (AsyncAPI 3.0
+ * §Operation: channel `servers`, absent = all). Unresolved entries are skipped: the rules
+ * security-ref-unresolved / security-scheme-undefined report them. A channel naming a missing
+ * server is skipped too: asyncapi-schema and the model report it.
+ */
+export function* presentedEntries(analysis: Analysis): Generator<PresentedEntry> {
+  for (const server of analysis.servers) {
+    for (const { entry } of entriesOf(server.security)) {
+      const scheme = resolvedScheme(analysis, entry);
+      if (scheme !== undefined) yield { entry, scheme, server };
+    }
+  }
+  const servers = serverMap(analysis);
+  for (const operation of analysis.operations) {
+    for (const { entry } of entriesOf(operation.security)) {
+      const scheme = resolvedScheme(analysis, entry);
+      if (scheme === undefined) continue;
+      for (const name of operation.servers) {
+        const server = servers.get(name);
+        if (server !== undefined) yield { entry, scheme, server, operation };
+      }
+    }
+  }
+}
+
 /** A child location: same file, pointer extended by tokens (escaped). */
 export function childOf(at: Location, ...tokens: (string | number)[]): Location {
   return { file: at.file, pointer: joinPointer(at.pointer, ...tokens) };

@@ -4,7 +4,7 @@ import { getSchemeDescriptor, transportSecurity } from '../../schemes/index.js';
 import type { AnalyzedServer } from '../../model/types.js';
 import type { Rule } from '../types.js';
 import { isLoopbackHost } from '../hosts.js';
-import { entriesOf, resolvedScheme, schemeLabel, serverMap } from '../rule-utils.js';
+import { presentedEntries, schemeLabel } from '../rule-utils.js';
 
 /** A server a secret can be read off: the protocol name says cleartext, the host is not loopback. */
 function isExposed(server: AnalyzedServer): boolean {
@@ -33,38 +33,15 @@ export const securityCleartextCredentials: Rule = {
       const d = s ? getSchemeDescriptor(s.scheme.type) : undefined;
       return s && d && d.carriesSecret(s.scheme) ? d.label : null;
     };
-    for (const server of analysis.servers) {
-      if (!isExposed(server)) continue;
-      for (const { entry } of entriesOf(server.security)) {
-        // Unresolved entries: security-ref-unresolved / security-scheme-undefined report them.
-        const s = resolvedScheme(analysis, entry);
-        const label = s ? secretOf(s.name) : null;
-        if (s === undefined || label === null) continue;
-        report({
-          messageId: 'server',
-          data: { scheme: schemeLabel(s.name), label, server: server.name, protocol: server.protocol, host: server.host },
-          at: entry.at,
-          atKey: true,
-        });
-      }
-    }
-    const servers = serverMap(analysis);
-    for (const operation of analysis.operations) {
-      for (const { entry } of entriesOf(operation.security)) {
-        const s = resolvedScheme(analysis, entry);
-        const label = s ? secretOf(s.name) : null;
-        if (s === undefined || label === null) continue;
-        for (const serverName of operation.servers) {
-          const server = servers.get(serverName);
-          if (server === undefined || !isExposed(server)) continue;
-          report({
-            messageId: 'operation',
-            data: { scheme: schemeLabel(s.name), label, operation: operation.id, server: server.name, protocol: server.protocol, host: server.host },
-            at: entry.at,
-            atKey: true,
-          });
-        }
-      }
+    for (const { entry, scheme, server, operation } of presentedEntries(analysis)) {
+      const label = secretOf(scheme.name);
+      if (label === null || !isExposed(server)) continue;
+      const data = { scheme: schemeLabel(scheme.name), label, server: server.name, protocol: server.protocol, host: server.host };
+      report(
+        operation === undefined
+          ? { messageId: 'server', data, at: entry.at, atKey: true }
+          : { messageId: 'operation', data: { ...data, operation: operation.id }, at: entry.at, atKey: true },
+      );
     }
   },
 };

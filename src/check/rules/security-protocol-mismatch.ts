@@ -1,7 +1,7 @@
 // security-protocol-mismatch: a scheme that cannot be presented over the server's protocol.
 import { getSchemeDescriptor, isKnownProtocol, schemeFitsProtocol } from '../../schemes/index.js';
 import type { Rule } from '../types.js';
-import { entriesOf, resolvedScheme, schemeLabel, serverMap } from '../rule-utils.js';
+import { presentedEntries, schemeLabel } from '../rule-utils.js';
 
 export const securityProtocolMismatch: Rule = {
   meta: {
@@ -26,40 +26,15 @@ export const securityProtocolMismatch: Rule = {
       if (d === undefined || !isKnownProtocol(protocol)) return { ok: true, label: '' };
       return { ok: schemeFitsProtocol(d, protocol), label: d.label };
     };
-    for (const server of analysis.servers) {
-      for (const { entry } of entriesOf(server.security)) {
-        const s = resolvedScheme(analysis, entry);
-        if (s === undefined) continue;
-        const fit = fits(s.name, server.protocol);
-        if (fit.ok) continue;
-        report({
-          messageId: 'server',
-          data: { scheme: schemeLabel(s.name), label: fit.label, protocol: server.protocol, server: server.name },
-          at: entry.at,
-          atKey: true,
-        });
-      }
-    }
-    // AsyncAPI 3.0 §Operation: operation security is presented on the connection to a
-    // server where its channel is available (channel `servers`; absent = all servers).
-    const servers = serverMap(analysis);
-    for (const operation of analysis.operations) {
-      for (const { entry } of entriesOf(operation.security)) {
-        const s = resolvedScheme(analysis, entry);
-        if (s === undefined) continue;
-        for (const serverName of operation.servers) {
-          const server = servers.get(serverName);
-          if (server === undefined) continue; // a channel naming a missing server: asyncapi-schema / the model report it
-          const fit = fits(s.name, server.protocol);
-          if (fit.ok) continue;
-          report({
-            messageId: 'operation',
-            data: { scheme: schemeLabel(s.name), label: fit.label, operation: operation.id, protocol: server.protocol, server: server.name },
-            at: entry.at,
-            atKey: true,
-          });
-        }
-      }
+    for (const { entry, scheme, server, operation } of presentedEntries(analysis)) {
+      const fit = fits(scheme.name, server.protocol);
+      if (fit.ok) continue;
+      const data = { scheme: schemeLabel(scheme.name), label: fit.label, protocol: server.protocol, server: server.name };
+      report(
+        operation === undefined
+          ? { messageId: 'server', data, at: entry.at, atKey: true }
+          : { messageId: 'operation', data: { ...data, operation: operation.id }, at: entry.at, atKey: true },
+      );
     }
   },
 };

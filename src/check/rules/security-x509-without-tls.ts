@@ -1,7 +1,7 @@
 // security-x509-without-tls: a client-certificate scheme on a protocol whose name says no TLS.
 import { getSchemeDescriptor, transportSecurity } from '../../schemes/index.js';
 import type { Rule } from '../types.js';
-import { entriesOf, resolvedScheme, schemeLabel, serverMap } from '../rule-utils.js';
+import { presentedEntries, schemeLabel } from '../rule-utils.js';
 
 export const securityX509WithoutTls: Rule = {
   meta: {
@@ -26,33 +26,15 @@ export const securityX509WithoutTls: Rule = {
       const d = s ? getSchemeDescriptor(s.scheme.type) : undefined;
       return d?.requiresTls === true ? d.label : null;
     };
-    for (const server of analysis.servers) {
-      if (transportSecurity(server.protocol) !== 'cleartext') continue;
-      for (const { entry } of entriesOf(server.security)) {
-        // Unresolved entries: security-ref-unresolved / security-scheme-undefined report them.
-        const s = resolvedScheme(analysis, entry);
-        const label = s ? needsTls(s.name) : null;
-        if (s === undefined || label === null) continue;
-        report({ messageId: 'server', data: { scheme: schemeLabel(s.name), label, server: server.name, protocol: server.protocol }, at: entry.at, atKey: true });
-      }
-    }
-    const servers = serverMap(analysis);
-    for (const operation of analysis.operations) {
-      for (const { entry } of entriesOf(operation.security)) {
-        const s = resolvedScheme(analysis, entry);
-        const label = s ? needsTls(s.name) : null;
-        if (s === undefined || label === null) continue;
-        for (const serverName of operation.servers) {
-          const server = servers.get(serverName);
-          if (server === undefined || transportSecurity(server.protocol) !== 'cleartext') continue;
-          report({
-            messageId: 'operation',
-            data: { scheme: schemeLabel(s.name), label, operation: operation.id, server: server.name, protocol: server.protocol },
-            at: entry.at,
-            atKey: true,
-          });
-        }
-      }
+    for (const { entry, scheme, server, operation } of presentedEntries(analysis)) {
+      const label = needsTls(scheme.name);
+      if (label === null || transportSecurity(server.protocol) !== 'cleartext') continue;
+      const data = { scheme: schemeLabel(scheme.name), label, server: server.name, protocol: server.protocol };
+      report(
+        operation === undefined
+          ? { messageId: 'server', data, at: entry.at, atKey: true }
+          : { messageId: 'operation', data: { ...data, operation: operation.id }, at: entry.at, atKey: true },
+      );
     }
   },
 };
