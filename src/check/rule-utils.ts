@@ -95,10 +95,6 @@ export function childOf(at: Location, ...tokens: (string | number)[]): Location 
   return { file: at.file, pointer: joinPointer(at.pointer, ...tokens) };
 }
 
-export function locationKey(at: Location): string {
-  return `${at.file}#${at.pointer}`;
-}
-
 /** True when one location is the other or lies inside it (same file, pointer prefix on a token boundary). */
 export function overlaps(a: Location, b: Location): boolean {
   if (a.file !== b.file) return false;

@@ -1,5 +1,7 @@
 // RFC 6901 JSON pointers: the one way every layer names a place in a document.
 
+import type { Location } from './types.js';
+
 export function escapeToken(token: string | number): string {
   const s = String(token);
   return s.includes('~') || s.includes('/') ? s.replace(/~/g, '~0').replace(/\//g, '~1') : s;
@@ -57,4 +59,9 @@ export function pointerToPath(pointer: string): string {
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** A Location as one string (file + pointer), for sets and maps of places. */
+export function locationKey(at: Location): string {
+  return `${at.file}#${at.pointer}`;
 }

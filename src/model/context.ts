@@ -98,10 +98,6 @@ export function expectObject(ctx: BuildContext, node: Node, what: string): Recor
   return null;
 }
 
-export function locationKey(at: Location): string {
-  return `${at.file}#${at.pointer}`;
-}
-
 /** A string field the model needs. Absent or not a string: a 'structure' issue, and ''. */
 export function requiredString(ctx: BuildContext, owner: Node, field: string, subject: string): string {
   const node = child(owner, field);

@@ -12,7 +12,8 @@
 import { dirname, relative, sep } from 'node:path';
 import { parsePointer } from '../document/pointer.js';
 import type { Location, SourceFile } from '../document/types.js';
-import { deref, entriesOf, child, locationKey, locationOf, rootNode, type BuildContext, type Node } from './context.js';
+import { deref, entriesOf, child, locationOf, rootNode, type BuildContext, type Node } from './context.js';
+import { locationKey } from '../document/pointer.js';
 import { copyScheme, isSchemeObject } from './scheme.js';
 import type { AnalyzedScheme, LocatedRequirement } from './types.js';
 

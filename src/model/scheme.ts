@@ -1,7 +1,7 @@
 // Reading a Security Scheme Object: is it one, its plain-data copy, its `scopes`.
 
-import { isPlainObject } from '../document/pointer.js';
-import { child, deref, locationKey, locationOf, structureIssue, type BuildContext, type Node } from './context.js';
+import { isPlainObject, locationKey } from '../document/pointer.js';
+import { child, deref, locationOf, structureIssue, type BuildContext, type Node } from './context.js';
 import type { Scheme } from './types.js';
 
 /** The model needs an object with a string `type`; anything else is not a scheme. */

@@ -4,7 +4,7 @@
 //   operations.<id>           → operation: action, channel key, the channel's address and servers,
 //                               security after traits (the operation's own `security` wins)
 
-import { parsePointer } from '../document/pointer.js';
+import { locationKey, parsePointer } from '../document/pointer.js';
 import { fragmentToPointer } from '../document/refs.js';
 import type { Location } from '../document/types.js';
 import {
@@ -13,7 +13,6 @@ import {
   entriesOf,
   expectObject,
   isReference,
-  locationKey,
   locationOf,
   optionalString,
   requiredString,

@@ -1,7 +1,7 @@
 // security-cleartext-credentials: a scheme that sends a reusable secret, on a server whose
 // protocol is not TLS and whose host is not loopback.
 import { getSchemeDescriptor, transportSecurity } from '../../schemes/index.js';
-import type { AnalyzedServer } from '../../model/types.js';
+import type { AnalyzedScheme, AnalyzedServer } from '../../model/types.js';
 import type { Rule } from '../types.js';
 import { isLoopbackHost } from '../hosts.js';
 import { presentedEntries, schemeLabel } from '../rule-utils.js';
@@ -28,13 +28,12 @@ export const securityCleartextCredentials: Rule = {
   },
   check({ analysis, report }) {
     // Which schemes carry a secret: `carriesSecret` of each scheme module (schemes/<type>.ts).
-    const secretOf = (name: string): string | null => {
-      const s = analysis.schemes.get(name);
-      const d = s ? getSchemeDescriptor(s.scheme.type) : undefined;
-      return s && d && d.carriesSecret(s.scheme) ? d.label : null;
+    const secretOf = (s: AnalyzedScheme): string | null => {
+      const d = getSchemeDescriptor(s.scheme.type);
+      return d && d.carriesSecret(s.scheme) ? d.label : null;
     };
     for (const { entry, scheme, server, operation } of presentedEntries(analysis)) {
-      const label = secretOf(scheme.name);
+      const label = secretOf(scheme);
       if (label === null || !isExposed(server)) continue;
       const data = { scheme: schemeLabel(scheme.name), label, server: server.name, protocol: server.protocol, host: server.host };
       report(

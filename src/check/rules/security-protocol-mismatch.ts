@@ -1,5 +1,6 @@
 // security-protocol-mismatch: a scheme that cannot be presented over the server's protocol.
 import { getSchemeDescriptor, isKnownProtocol, schemeFitsProtocol } from '../../schemes/index.js';
+import type { AnalyzedScheme } from '../../model/types.js';
 import type { Rule } from '../types.js';
 import { presentedEntries, schemeLabel } from '../rule-utils.js';
 
@@ -20,14 +21,13 @@ export const securityProtocolMismatch: Rule = {
     // - a protocol asyncapi-guard does not know: security-protocol-unknown (never a false error);
     // - an unresolved entry: security-ref-unresolved / security-scheme-undefined;
     // - a `type` outside the 13 the spec allows: asyncapi-schema.
-    const fits = (schemeName: string, protocol: string): { ok: boolean; label: string } => {
-      const s = analysis.schemes.get(schemeName);
-      const d = s ? getSchemeDescriptor(s.scheme.type) : undefined;
+    const fits = (s: AnalyzedScheme, protocol: string): { ok: boolean; label: string } => {
+      const d = getSchemeDescriptor(s.scheme.type);
       if (d === undefined || !isKnownProtocol(protocol)) return { ok: true, label: '' };
       return { ok: schemeFitsProtocol(d, protocol), label: d.label };
     };
     for (const { entry, scheme, server, operation } of presentedEntries(analysis)) {
-      const fit = fits(scheme.name, server.protocol);
+      const fit = fits(scheme, server.protocol);
       if (fit.ok) continue;
       const data = { scheme: schemeLabel(scheme.name), label: fit.label, protocol: server.protocol, server: server.name };
       report(

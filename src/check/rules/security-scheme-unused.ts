@@ -1,6 +1,7 @@
 // security-scheme-unused: a components.securitySchemes entry that no server or operation uses.
 import type { Rule } from '../types.js';
-import { entryUses, locationKey } from '../rule-utils.js';
+import { locationKey } from '../../document/pointer.js';
+import { entryUses } from '../rule-utils.js';
 
 export const securitySchemeUnused: Rule = {
   meta: {

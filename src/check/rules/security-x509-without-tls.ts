@@ -1,5 +1,6 @@
 // security-x509-without-tls: a client-certificate scheme on a protocol whose name says no TLS.
 import { getSchemeDescriptor, transportSecurity } from '../../schemes/index.js';
+import type { AnalyzedScheme } from '../../model/types.js';
 import type { Rule } from '../types.js';
 import { presentedEntries, schemeLabel } from '../rule-utils.js';
 
@@ -21,13 +22,12 @@ export const securityX509WithoutTls: Rule = {
     // schemes/x509.ts. Only protocol names that say cleartext are judged; a name that does
     // not tell (nats, solace, …) or an unknown one is skipped (security-protocol-unknown).
     // No loopback exception: without TLS the certificate cannot be presented at all.
-    const needsTls = (name: string): string | null => {
-      const s = analysis.schemes.get(name);
-      const d = s ? getSchemeDescriptor(s.scheme.type) : undefined;
+    const needsTls = (s: AnalyzedScheme): string | null => {
+      const d = getSchemeDescriptor(s.scheme.type);
       return d?.requiresTls === true ? d.label : null;
     };
     for (const { entry, scheme, server, operation } of presentedEntries(analysis)) {
-      const label = needsTls(scheme.name);
+      const label = needsTls(scheme);
       if (label === null || transportSecurity(server.protocol) !== 'cleartext') continue;
       const data = { scheme: schemeLabel(scheme.name), label, server: server.name, protocol: server.protocol };
       report(
