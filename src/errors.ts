@@ -18,6 +18,16 @@ export const errorCodes = {
   ERR_DOCUMENT_REF_LIMIT: 'the document pulls in more referenced files than allowed',
   ERR_CONFIG_INVALID: 'the configuration file is not valid',
   ERR_USAGE: 'the command line is not valid',
+  ERR_SCHEME_UNDEFINED: 'a server or operation uses a security scheme the document does not define',
+  ERR_SCHEME_UNBOUND: 'a security scheme in use has no binding under `schemes:` in the config',
+  ERR_SCHEME_UNSUPPORTED: 'a security scheme in use has no built-in verifier and no plug-in',
+  ERR_VERIFIER_PLUGIN: 'a plug-in verifier module could not be loaded or did not export createVerifier',
+  ERR_CHANNEL_ADDRESS_INVALID: 'a channel address is not a valid address template',
+  ERR_SERVER_UNKNOWN: 'the config names a server the document does not have',
+  ERR_STORE_INVALID: 'the credential store file or URL is not valid',
+  ERR_STORE_UNAVAILABLE: 'the credential store could not be reached or did not answer',
+  ERR_STORE_CONFLICT: 'the principal already exists in the credential store',
+  ERR_STORE_NOT_FOUND: 'no such principal or API key in the credential store',
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
@@ -68,6 +78,16 @@ export class DocumentError extends GuardError {
 
 export class ConfigError extends GuardError {
   override readonly name = 'ConfigError';
+}
+
+/** The guard refuses to start: a scheme it cannot verify, a bad channel address, an unknown server (fail closed). */
+export class StartupError extends GuardError {
+  override readonly name = 'StartupError';
+}
+
+/** The credential store: a bad store file or URL, a backend that does not answer, a conflict. */
+export class StoreError extends GuardError {
+  override readonly name = 'StoreError';
 }
 
 export class UsageError extends GuardError {

@@ -1,7 +1,8 @@
 // The project config file, `asyncapi-guard.yaml` (DESIGN.md "Configuration"), as far as
-// `check` uses it: `check.rules` (rule id → severity or off) and `check.failOn`. The keys
-// `store`, `perspective`, `servers`, `schemes` and `bus` are accepted by the published schema
-// (schemas/config.schema.json) but reserved for `serve`: nothing reads them yet.
+// `check` uses it: `check.rules` (rule id → severity or off) and `check.failOn`. The other
+// keys (`store`, `perspective`, `servers`, `schemes`, `throttle`, `audit`, `bus`) are validated
+// against the published schema (schemas/config.schema.json) and handed on as `settings` for the
+// guard (src/guard/config.ts) and the `users`/`keys` commands.
 //
 // Validate at the edge, then trust: the file is parsed once, checked against the schema (Ajv,
 // compiled once, loaded only when a config file exists so a bare `check` starts fast), rule ids
@@ -16,6 +17,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { ConfigError, DocumentError, UsageError } from '../errors.js';
 import { isSeveritySetting, severitySettings } from './severity.js';
 import type { Severity, SeveritySetting } from './types.js';
+import type { ConfigLocator, ConfigSettings } from '../config/types.js';
 
 /** Looked up in the current directory when no `--config` is given. */
 export const CONFIG_FILE_NAME = 'asyncapi-guard.yaml';
@@ -33,6 +35,10 @@ export interface GuardConfig {
   /** Absolute folder that relative paths in the file resolve against (the cwd when no file). */
   readonly dir: string;
   readonly check: CheckConfig;
+  /** Every other top-level key as validated, deep-frozen; `{}` when there is no file. */
+  readonly settings: ConfigSettings;
+  /** Line and column of a key path in the file (for errors found later, at guard startup). */
+  readonly locate: ConfigLocator;
 }
 
 export interface LoadConfigOptions {
@@ -105,10 +111,16 @@ export async function parseConfig(text: string, options: ParseConfigOptions): Pr
     }
   }
 
+  const { check: _check, ...settings } = value as Record<string, unknown>;
   return deepFreeze({
     file: options.file,
     dir: options.dir,
     check: { rules: { ...rules }, ...(config.check?.failOn ? { failOn: config.check.failOn } : {}) },
+    settings: settings as ConfigSettings,
+    locate: (path: readonly string[]) => {
+      const pos = positionOf(source, [...path]);
+      return pos === undefined ? undefined : { line: pos.line, column: pos.column };
+    },
   });
 }
 
@@ -168,7 +180,7 @@ export function closestId(id: string, candidates: readonly string[]): string | u
 // ------------------------------------------------------------------ internals
 
 function emptyConfig(dir: string, file: string | null = null): GuardConfig {
-  return deepFreeze({ file, dir, check: { rules: {} } });
+  return deepFreeze({ file, dir, check: { rules: {} }, settings: {}, locate: () => undefined });
 }
 
 function suggestion(id: string, ruleIds: readonly string[]): string {
