@@ -8,4 +8,5 @@ export const asymmetricEncryption = {
   protocols: 'any',
   // Only public keys or ciphertext travel.
   carriesSecret: () => false,
+  configSchema: { type: 'object', additionalProperties: false, properties: {} },
 } as const satisfies SchemeDescriptor<'asymmetricEncryption'>;

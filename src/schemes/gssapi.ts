@@ -12,4 +12,5 @@ export const gssapi = {
   // Kerberos tickets are bound to an authenticator with a timestamp and session key
   // (RFC 4120 §5.5.1): no reusable secret on the wire.
   carriesSecret: () => false,
+  configSchema: { type: 'object', additionalProperties: false, properties: {} },
 } as const satisfies SchemeDescriptor<'gssapi'>;

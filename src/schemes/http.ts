@@ -1,7 +1,22 @@
 // http: HTTP authentication (RFC 9110 §11), the `scheme` field names the Authorization scheme.
+//
+// Verifier (issue 3: `scheme: basic` only). Reads the `Authorization` header of an HTTP request
+// or WebSocket handshake; announces `Basic realm="…", charset="UTF-8"` (RFC 7617 §2.1).
+// Checks: per wire/basic.ts (one header, 8 KiB, canonical base64, strict UTF-8, first-colon
+// split, no control characters, non-empty user id and password), then the password against the
+// stored SCRAM verifier (verify/password.ts: one PBKDF2 also for unknown users), disabled.
+// Does not check: throttling (the guard), TLS (`check` reports Basic over cleartext).
+// Any other `scheme` (bearer, digest…) has no built-in verifier yet: creating one fails startup
+// with ERR_SCHEME_UNSUPPORTED (fail closed) — bearer is verified from issue 4 on, or by a plug-in.
+import { StartupError } from '../errors.js';
 import type { Scheme } from '../model/types.js';
-import type { SchemeDescriptor } from './types.js';
+import type { SchemeDescriptor, Verifier, VerifierContext, VerifyOutcome } from './types.js';
 import { httpFamily, mqttFamily } from './protocols.js';
+import { basicChallengeFor, realmConfigSchema } from './verify/challenge.js';
+import { checkContext } from './verify/context.js';
+import { ABSENT_OUTCOME, guarded, guardedSubject, invalid } from './verify/outcomes.js';
+import { verifyPassword } from './verify/password.js';
+import { basicUserIdOf, readBasicAuthorization } from './wire/basic.js';
 
 /**
  * The IANA HTTP Authentication Scheme Registry
@@ -46,6 +61,34 @@ export function isRegisteredHttpAuthScheme(name: string): boolean {
   return (ianaHttpAuthSchemes as readonly string[]).includes(name.trim().toLowerCase());
 }
 
+/** The http verifier: `scheme: basic` (RFC 7617); any other scheme value fails startup. */
+export function createHttpVerifier(context: VerifierContext): Verifier {
+  checkContext(context);
+  const authScheme = httpAuthScheme(context.scheme);
+  if (authScheme !== 'basic') {
+    const shown = authScheme === null ? '(none)' : `'${authScheme.slice(0, 40)}'`;
+    const when = authScheme === 'bearer' ? 'is verified from issue 4 on' : 'has no built-in verifier';
+    throw new StartupError('ERR_SCHEME_UNSUPPORTED', `http scheme ${shown} ${when}; use a plug-in verifier`, {
+      pointer: `schemes.${context.name}`,
+      expected: '`scheme: basic` for the built-in verifier, or `verifier: ./module.js` (a plug-in) in the config',
+    });
+  }
+  const { store, name } = context;
+  return Object.freeze({
+    scheme: name,
+    type: 'http',
+    source: 'authorization',
+    challenge: basicChallengeFor(context),
+    claimedSubject: guardedSubject((p) => basicUserIdOf(p.headers)),
+    verify: guarded(async (p): Promise<VerifyOutcome> => {
+      const basic = readBasicAuthorization(p.headers);
+      if (basic.kind === 'absent') return ABSENT_OUTCOME;
+      if (basic.kind === 'malformed') return invalid('malformed');
+      return verifyPassword(store, name, basic.value.userId, basic.value.password);
+    }),
+  } satisfies Verifier);
+}
+
 export const http = {
   type: 'http',
   label: 'HTTP authentication',
@@ -58,4 +101,6 @@ export const http = {
     const name = httpAuthScheme(scheme);
     return name !== null && secretHttpAuthSchemes.has(name);
   },
+  configSchema: { type: 'object', additionalProperties: false, properties: { realm: realmConfigSchema } },
+  createVerifier: createHttpVerifier,
 } as const satisfies SchemeDescriptor<'http'>;

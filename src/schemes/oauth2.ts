@@ -23,4 +23,5 @@ export const oauth2 = {
   protocols: tokenProtocols,
   // The access token is a bearer token (RFC 6750 §1.2): whoever reads it can use it.
   carriesSecret: () => true,
+  configSchema: { type: 'object', additionalProperties: false, properties: {} },
 } as const satisfies SchemeDescriptor<'oauth2'>;

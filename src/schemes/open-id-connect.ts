@@ -9,4 +9,5 @@ export const openIdConnect = {
   protocols: tokenProtocols,
   // Presented as a bearer token, like oauth2.
   carriesSecret: () => true,
+  configSchema: { type: 'object', additionalProperties: false, properties: {} },
 } as const satisfies SchemeDescriptor<'openIdConnect'>;

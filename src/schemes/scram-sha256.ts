@@ -1,5 +1,10 @@
 // scramSha256: SASL SCRAM-SHA-256 (RFC 7677), a salted challenge-response.
-import type { SchemeDescriptor } from './types.js';
+//
+// Verifier (SASL mechanism `SCRAM-SHA-256`): see verify/scram.ts for what it checks and does not.
+// `verify()` answers absent (SCRAM cannot be checked in one step); transports run
+// `startSasl()` and feed the client's messages to the exchange.
+import type { SchemeDescriptor, Verifier, VerifierContext } from './types.js';
+import { createScramVerifier } from './verify/scram.js';
 
 /**
  * Reference §4.3 row scramSha256/scramSha512: kafka, kafka-secure (S), mqtt5 enhanced auth,
@@ -16,4 +21,6 @@ export const scramSha256 = {
   // RFC 5802 §9: challenge-response; the password never crosses the wire and a captured
   // exchange cannot be replayed (fresh nonces). Not a cleartext-secret scheme.
   carriesSecret: () => false,
+  configSchema: { type: 'object', additionalProperties: false, properties: {} },
+  createVerifier: (context: VerifierContext): Verifier => createScramVerifier(context, { type: 'scramSha256', hash: 'SHA-256', mechanism: 'SCRAM-SHA-256' }),
 } as const satisfies SchemeDescriptor<'scramSha256'>;

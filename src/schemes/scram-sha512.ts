@@ -1,5 +1,10 @@
 // scramSha512: SASL SCRAM-SHA-512, a salted challenge-response.
-import type { SchemeDescriptor } from './types.js';
+//
+// Verifier (SASL mechanism `SCRAM-SHA-512`): see verify/scram.ts for what it checks and does not.
+// `verify()` answers absent (SCRAM cannot be checked in one step); transports run
+// `startSasl()` and feed the client's messages to the exchange.
+import type { SchemeDescriptor, Verifier, VerifierContext } from './types.js';
+import { createScramVerifier } from './verify/scram.js';
 import { scramProtocols } from './scram-sha256.js';
 
 export const scramSha512 = {
@@ -9,4 +14,6 @@ export const scramSha512 = {
   protocols: scramProtocols,
   // Challenge-response (RFC 5802 §9): no reusable secret on the wire.
   carriesSecret: () => false,
+  configSchema: { type: 'object', additionalProperties: false, properties: {} },
+  createVerifier: (context: VerifierContext): Verifier => createScramVerifier(context, { type: 'scramSha512', hash: 'SHA-512', mechanism: 'SCRAM-SHA-512' }),
 } as const satisfies SchemeDescriptor<'scramSha512'>;

@@ -8,4 +8,5 @@ export const symmetricEncryption = {
   protocols: 'any',
   // The key protects payloads; it is never sent over the connection.
   carriesSecret: () => false,
+  configSchema: { type: 'object', additionalProperties: false, properties: {} },
 } as const satisfies SchemeDescriptor<'symmetricEncryption'>;

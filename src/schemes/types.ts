@@ -3,6 +3,8 @@
 // issue 3 adds the verifier and what a client must send to the same modules.
 
 import type { Scheme } from '../model/types.js';
+import type { CredentialStore } from '../credentials/types.js';
+import type { InvalidReason } from './verify/reasons.js';
 
 /** The 13 `type` values of AsyncAPI 2.1.0–3.1.0, case-sensitive (reference §1.1). */
 export type SchemeType =
@@ -39,6 +41,140 @@ export interface SchemeDescriptor<T extends SchemeType = SchemeType> {
   carriesSecret(scheme: Scheme): boolean;
   /** The scheme exists only inside TLS (X509: the client certificate is a TLS handshake feature). */
   readonly requiresTls?: boolean;
+  /**
+   * JSON Schema (draft-07) of the scheme's binding in the config (`schemes.<name>`), with
+   * `additionalProperties: false`. The keys `verifier` and `options` (a plug-in) are common
+   * to all types and are not listed here.
+   */
+  readonly configSchema: Readonly<Record<string, unknown>>;
+  /**
+   * The built-in verifier factory; absent when the type has no built-in verifier (then only a
+   * plug-in can verify it, and without one the guard refuses to start).
+   */
+  readonly createVerifier?: (context: VerifierContext) => Verifier;
 }
 
 export type SchemeRegistry = { readonly [K in SchemeType]: SchemeDescriptor<K> };
+
+// ---------------------------------------------------------------- verifier contract (guard/ re-exports these)
+
+/** What a client presented, as a transport extracted it. Every field is optional. */
+export interface Presented {
+  /** Remote address (`127.0.0.1`, `::1`), for throttling and audit. Never a credential. */
+  readonly remote?: string;
+  /**
+   * A protocol login: MQTT CONNECT user name and password, AMQP/STOMP/NATS login. The password
+   * stays bytes where the wire carries bytes (MQTT); verifiers decode it as strict UTF-8.
+   */
+  readonly login?: { readonly username?: string; readonly password?: string | Uint8Array };
+  /**
+   * HTTP request headers (HTTP, WebSocket handshake), as Node gives them: lowercase names,
+   * `string | string[]` values. Authorization, httpApiKey headers and Cookie are read here.
+   */
+  readonly headers?: Readonly<Record<string, string | readonly string[] | undefined>>;
+  /** The raw query string of the request URL, without `?` (httpApiKey `in: query`). */
+  readonly query?: string;
+  /** A one-step SASL exchange (PLAIN): the mechanism name and the client's initial response. */
+  readonly sasl?: { readonly mechanism: string; readonly response: Uint8Array };
+}
+
+/** A verified identity (DESIGN.md: `{ id, scheme, scopes, claims }`). Plain data, frozen. */
+export interface Principal {
+  /** The principal id: the user name (also for an API key, whose id is in `claims.keyId`). Safe to log. */
+  readonly id: string;
+  /** The document scheme name that verified it. */
+  readonly scheme: string;
+  /** Granted scopes. */
+  readonly scopes: readonly string[];
+  /** Extra facts (e.g. `{ keyId }`, token claims in issue 4). Never a secret. */
+  readonly claims: Readonly<Record<string, unknown>>;
+}
+
+/** Why a presented credential was refused: a closed list (src/schemes/reasons.ts). */
+export type { InvalidReason } from './verify/reasons.js';
+
+export type VerifyOutcome =
+  | { readonly kind: 'absent' }
+  | {
+      readonly kind: 'invalid';
+      readonly reason: InvalidReason;
+      /** The identity the credential claimed (user name, API key id), for throttling and audit. Never a secret. */
+      readonly subject?: string;
+    }
+  | { readonly kind: 'ok'; readonly principal: Principal };
+
+/** Where a verifier reads its credential; lets a transport know what to extract and what to challenge. */
+export type CredentialSource = 'login' | 'authorization' | 'header' | 'query' | 'cookie' | 'sasl' | 'certificate' | 'custom';
+
+/** One step of a multi-step SASL exchange (SCRAM) run through the guard. */
+export type SaslStep =
+  | { readonly kind: 'challenge'; readonly message: Uint8Array }
+  /** Success: `message` is the final server message to send (SCRAM `v=…`), may be empty. */
+  | { readonly kind: 'success'; readonly message: Uint8Array; readonly principal: Principal }
+  /** Failure: `message` is what to send (SCRAM `e=…`), may be empty. */
+  | { readonly kind: 'failure'; readonly message: Uint8Array; readonly reason: InvalidReason; readonly subject?: string };
+
+export interface SaslExchange {
+  /** Feeds one client message. Never throws. */
+  step(message: Uint8Array): Promise<SaslStep>;
+}
+
+/** A ready verifier for one document scheme. Created once at startup. */
+export interface Verifier {
+  /** The document scheme name. */
+  readonly scheme: string;
+  /** The scheme's `type`. */
+  readonly type: string;
+  readonly source: CredentialSource;
+  /**
+   * The identity the presented credential claims, without verifying anything (user name,
+   * API key id), or null. Cheap, synchronous; used to refuse throttled subjects before any
+   * expensive check. Never returns a secret.
+   */
+  claimedSubject(presented: Presented): string | null;
+  /** absent / invalid / ok. Never throws and never rejects (the engine still guards against it). */
+  verify(presented: Presented): Promise<VerifyOutcome>;
+  /** SASL mechanism name (`PLAIN`, `SCRAM-SHA-256`, `SCRAM-SHA-512`) when the scheme is a SASL mechanism. */
+  readonly saslMechanism?: string;
+  /** Starts a multi-step SASL exchange (SCRAM). Absent for one-step schemes. */
+  startSasl?(presented: Presented): SaslExchange;
+  /**
+   * The HTTP `WWW-Authenticate` challenge for a 401 (RFC 7235), e.g. `Basic realm="…", charset="UTF-8"`,
+   * when the credential rides an HTTP Authorization header; null otherwise.
+   */
+  readonly challenge: string | null;
+}
+
+/** What a verifier factory gets (built-in scheme modules and plug-ins alike). */
+export interface VerifierContext {
+  /** The document scheme name. */
+  readonly name: string;
+  /** The Security Scheme Object from the document (refs resolved). */
+  readonly scheme: Readonly<Scheme>;
+  /** The scheme's binding from the config's `schemes.<name>`, validated against the type's config schema, frozen. */
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly store: CredentialStore;
+  /** Milliseconds since the epoch; injected so tests never sleep. */
+  readonly now: () => number;
+  /** Realm for HTTP challenges (the server name by default). */
+  readonly realm: string;
+}
+
+/**
+ * A plug-in verifier module (config `schemes.<name>.verifier: ./path.js`) exports
+ * `createVerifier(context)` returning this or a promise of it. `verify` has the same
+ * absent/invalid/ok contract; a throw or a value that is not an outcome is a refusal
+ * (`verifier_error`), never an allow.
+ */
+export interface PluginVerifier {
+  readonly source?: CredentialSource;
+  claimedSubject?(presented: Presented): string | null;
+  verify(presented: Presented): Promise<VerifyOutcome> | VerifyOutcome;
+  readonly challenge?: string | null;
+  /** A SASL mechanism name when the plug-in verifies one (e.g. `GSSAPI`). */
+  readonly saslMechanism?: string;
+  /** A multi-step SASL exchange (e.g. Kerberos via GSSAPI); steps are wrapped like `verify`. */
+  startSasl?(presented: Presented): SaslExchange;
+}
+export type PluginVerifierFactory = (context: VerifierContext) => PluginVerifier | Promise<PluginVerifier>;
+

@@ -1,5 +1,45 @@
 // userPassword: a user name and password presented in the protocol's own login step.
-import type { SchemeDescriptor } from './types.js';
+//
+// Verifier. Reads the protocol login (MQTT CONNECT user name + password, AMQP/STOMP/NATS
+// logins); when there is no login user name, an HTTP `Authorization: Basic` header (HTTP and
+// the WebSocket handshake carry the pair that way), and then announces the Basic challenge.
+// Checks: strict UTF-8 (a byte password), no control characters, non-empty password, the
+// password against the stored SCRAM verifier (one PBKDF2, constant-time compare), the principal
+// exists (an unknown user costs the same PBKDF2) and is not disabled; Basic per wire/basic.ts.
+// Does not check: throttling (the guard), TLS (`check` reports a cleartext transport).
+import type { Presented, SchemeDescriptor, Verifier, VerifierContext, VerifyOutcome } from './types.js';
+import { basicChallengeFor, realmConfigSchema } from './verify/challenge.js';
+import { checkContext } from './verify/context.js';
+import { ABSENT_OUTCOME, guarded, guardedSubject, invalid } from './verify/outcomes.js';
+import { verifyLoginPassword, verifyPassword } from './verify/password.js';
+import { basicUserIdOf, readBasicAuthorization } from './wire/basic.js';
+import { loginUsernameOf } from './wire/login.js';
+
+function hasLoginUsername(presented: Presented): boolean {
+  const login = presented.login as { username?: unknown } | undefined;
+  return login !== null && typeof login === 'object' && login.username !== undefined && login.username !== null && login.username !== '';
+}
+
+/** The userPassword verifier (module comment: what it checks and what it does not). */
+export function createUserPasswordVerifier(context: VerifierContext): Verifier {
+  checkContext(context);
+  const { store, name } = context;
+  const challenge = basicChallengeFor(context);
+  return Object.freeze({
+    scheme: name,
+    type: 'userPassword',
+    source: 'login',
+    challenge,
+    claimedSubject: guardedSubject((p) => (hasLoginUsername(p) ? loginUsernameOf(p.login) : basicUserIdOf(p.headers))),
+    verify: guarded(async (p): Promise<VerifyOutcome> => {
+      if (hasLoginUsername(p)) return verifyLoginPassword(store, name, p.login);
+      const basic = readBasicAuthorization(p.headers);
+      if (basic.kind === 'absent') return ABSENT_OUTCOME;
+      if (basic.kind === 'malformed') return invalid('malformed');
+      return verifyPassword(store, name, basic.value.userId, basic.value.password);
+    }),
+  } satisfies Verifier);
+}
 
 export const userPassword = {
   type: 'userPassword',
@@ -16,4 +56,6 @@ export const userPassword = {
   ],
   // The password itself crosses the wire: replayable by anyone who reads it.
   carriesSecret: () => true,
+  configSchema: { type: 'object', additionalProperties: false, properties: { realm: realmConfigSchema } },
+  createVerifier: createUserPasswordVerifier,
 } as const satisfies SchemeDescriptor<'userPassword'>;

@@ -11,4 +11,5 @@ export const x509 = {
   carriesSecret: () => false,
   // A client certificate is a TLS handshake feature (RFC 8446 §4.4.2): no TLS, no certificate.
   requiresTls: true,
+  configSchema: { type: 'object', additionalProperties: false, properties: {} },
 } as const satisfies SchemeDescriptor<'X509'>;

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { http, ianaHttpAuthSchemes, isRegisteredHttpAuthScheme } from '../../src/schemes/http.js';
+import type { Verifier } from '../../src/schemes/types.js';
+import { basicAuthorization } from '../../src/schemes/wire/basic.js';
+import { PASSWORD, context, failingStore, invalidReason, okPrincipal, seed, verify, type Fixture } from './helpers.js';
 
 describe('http scheme', () => {
   it('knows the IANA HTTP Authentication Scheme registry, case-insensitively', () => {
@@ -27,5 +30,67 @@ describe('http scheme', () => {
     const fits = (p: string): boolean => (http.protocols as readonly string[]).includes(p);
     for (const p of ['http', 'https', 'ws', 'wss', 'mercure', 'mqtt', 'secure-mqtt']) assert.equal(fits(p), true, p);
     for (const p of ['kafka', 'kafka-secure', 'amqp', 'stomp', 'nats']) assert.equal(fits(p), false, p);
+  });
+});
+
+describe('http verifier (scheme: basic)', () => {
+  let fx: Fixture;
+  let v: Verifier;
+  const auth = (value: unknown) => ({ headers: { authorization: value } });
+  before(async () => {
+    fx = await seed();
+    v = http.createVerifier(context({ type: 'http', scheme: 'Basic' }, fx.store, {}, 'basicAuth'));
+  });
+
+  it('http basic: right credentials are ok with the principal and its scopes', async () => {
+    assert.deepEqual(okPrincipal(await verify(v, auth(basicAuthorization('alice', PASSWORD)))), { id: 'alice', scheme: 'basicAuth', scopes: ['read', 'write'], claims: {} });
+  });
+
+  it('http basic: a password may contain colons', async () => {
+    const store = fx.store;
+    await store.addPrincipal({ name: 'colon', password: 'a:b:c', iterations: 4096 });
+    okPrincipal(await verify(v, auth(basicAuthorization('colon', 'a:b:c'))));
+  });
+
+  it('http basic: wrong password, unknown user and disabled principal are told apart for audit', async () => {
+    assert.deepEqual(await verify(v, auth(basicAuthorization('alice', 'nope'))), { kind: 'invalid', reason: 'bad_password', subject: 'alice' });
+    assert.deepEqual(await verify(v, auth(basicAuthorization('mallory', 'nope'))), { kind: 'invalid', reason: 'unknown_principal', subject: 'mallory' });
+    assert.deepEqual(await verify(v, auth(basicAuthorization('bob', PASSWORD))), { kind: 'invalid', reason: 'disabled', subject: 'bob' });
+  });
+
+  it('http basic: absent without an Authorization header or with another scheme', async () => {
+    assert.deepEqual(await verify(v, {}), { kind: 'absent' });
+    assert.deepEqual(await verify(v, auth('Bearer abc')), { kind: 'absent' });
+    assert.deepEqual(await verify(v, { login: { username: 'alice', password: PASSWORD } }), { kind: 'absent' }, 'a login is not an HTTP credential');
+  });
+
+  it('http basic: the challenge is Basic with the realm and UTF-8; the source is the Authorization header', () => {
+    assert.equal(v.challenge, 'Basic realm="production", charset="UTF-8"');
+    assert.equal(v.source, 'authorization');
+    assert.equal(v.claimedSubject(auth(basicAuthorization('alice', 'x')) as never), 'alice');
+    assert.equal(v.claimedSubject(auth('Basic !!') as never), null);
+  });
+
+  it('http basic: a store that rejects is store_unavailable, never ok', async () => {
+    const broken = http.createVerifier(context({ type: 'http', scheme: 'basic' }, failingStore()));
+    assert.equal(invalidReason(await verify(broken, auth(basicAuthorization('alice', PASSWORD)))), 'store_unavailable');
+  });
+
+  it('http: bearer (and every other scheme) fails startup with ERR_SCHEME_UNSUPPORTED: fail closed', () => {
+    assert.throws(() => http.createVerifier(context({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, fx.store, {}, 'jwt')), (e: Error & { code?: string }) => {
+      assert.equal(e.name, 'StartupError');
+      assert.equal(e.code, 'ERR_SCHEME_UNSUPPORTED');
+      assert.match(e.message, /http scheme 'bearer' is verified from issue 4 on; use a plug-in verifier/);
+      return true;
+    });
+    for (const scheme of ['digest', 'Negotiate', undefined]) {
+      assert.throws(() => http.createVerifier(context({ type: 'http', scheme }, fx.store)), { code: 'ERR_SCHEME_UNSUPPORTED' });
+    }
+  });
+
+  it('rejects a malformed Basic header as malformed (no subject)', async () => {
+    for (const value of ['Basic', 'Basic !!!', `Basic ${'A'.repeat(9000)}`, [basicAuthorization('a', 'b'), basicAuthorization('a', 'b')], `Basic ${Buffer.from('alice:').toString('base64')}`]) {
+      assert.deepEqual(await verify(v, auth(value)), { kind: 'invalid', reason: 'malformed' });
+    }
   });
 });
