@@ -582,7 +582,23 @@ function freshValue(s: readonly AddressMatcher[], i: number): string {
  * made of a character it does not use, so only parameter levels count). A filter ending in
  * `#` matches topics of every depth, deeper than any address, so it is never covered.
  */
-export function explainFilterCoverage(filter: string | TopicFilter, allowed: readonly (AddressMatcher | null)[]): FilterCoverage {
+export interface FilterCoverageOptions {
+  /**
+   * Risky (config `servers.<name>.wildcardsIgnoreEmptyLevels`): treat `+` as matching only
+   * non-empty levels, so `devices/+/status` counts as covered by `devices/{id}/status` alone.
+   * A subscriber to such a filter can then still receive messages published to the empty
+   * level (`devices//status`) if anything may publish there; the guard keeps publishing to an
+   * uncovered channel denied either way. Default false: `+` also matches the empty level.
+   */
+  readonly ignoreEmptyLevels?: boolean;
+}
+
+export function explainFilterCoverage(
+  filter: string | TopicFilter,
+  allowed: readonly (AddressMatcher | null)[],
+  options: FilterCoverageOptions = {},
+): FilterCoverage {
+  const ignoreEmptyLevels = options.ignoreEmptyLevels === true;
   const f = asFilter(filter);
   if (f === null) return { covered: false, reason: 'invalid_filter', example: null };
   const k = f.levels.length;
@@ -625,8 +641,9 @@ export function explainFilterCoverage(filter: string | TopicFilter, allowed: rea
       depth + 1,
     );
     if (nonEmpty !== 'covered') return nonEmpty;
-    // … and the empty value, except where it would make the empty topic, which is no topic name.
-    if (k === 1) return 'covered';
+    // … and the empty value, except where it would make the empty topic, which is no topic name,
+    // or where the operator chose to read `+` as "one non-empty level" (ignoreEmptyLevels).
+    if (k === 1 || ignoreEmptyLevels) return 'covered';
     witness[i] = '';
     return search(
       i + 1,
@@ -646,6 +663,6 @@ export function explainFilterCoverage(filter: string | TopicFilter, allowed: rea
 }
 
 /** `explainFilterCoverage(…).covered`. */
-export function filterCoveredBy(filter: string | TopicFilter, allowed: readonly (AddressMatcher | null)[]): boolean {
-  return explainFilterCoverage(filter, allowed).covered;
+export function filterCoveredBy(filter: string | TopicFilter, allowed: readonly (AddressMatcher | null)[], options: FilterCoverageOptions = {}): boolean {
+  return explainFilterCoverage(filter, allowed, options).covered;
 }

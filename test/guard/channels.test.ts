@@ -647,3 +647,48 @@ test('property: pathToChannel never yields a dot segment or a smuggled separator
     { seed, numRuns: 400 },
   );
 });
+
+// ---------------------------------------------------------------- the wildcardsIgnoreEmptyLevels reading
+
+test('coverage: ignoreEmptyLevels lets {param} levels alone cover `+` (the empty level is not asked for)', () => {
+  const one = [compile('devices/{id}/status')];
+  assert.deepEqual(explainFilterCoverage('devices/+/status', one, { ignoreEmptyLevels: true }), { covered: true });
+  assert.equal(filterCoveredBy('devices/+/status', one), false, 'off by default');
+  // Still refused: a literal or mixed level never covers `+`, and `#` is never covered.
+  assert.equal(filterCoveredBy('devices/+/status', [compile('devices/all/status')], { ignoreEmptyLevels: true }), false);
+  assert.equal(filterCoveredBy('devices/+', [compile('devices/x{id}')], { ignoreEmptyLevels: true }), false);
+  assert.equal(filterCoveredBy('devices/#', one, { ignoreEmptyLevels: true }), false);
+  // The empty-level channel itself is still no channel of the address.
+  assert.equal(one[0]!.match('devices//status'), null);
+});
+
+test('property: with ignoreEmptyLevels, coverage is a superset of the strict answer and sound for non-empty levels', (t) => {
+  t.diagnostic(`fast-check seed ${seed}`);
+  let checked = 0;
+  fc.assert(
+    fc.property(
+      filterSpec,
+      fc.array(fc.array(levelSpec, { minLength: 1, maxLength: 4 }), { maxLength: 4 }),
+      fc.nat({ max: 31 }),
+      fc.array(fc.array(fc.oneof(value, fc.constant('')), { minLength: 8, maxLength: 8 }), { minLength: 12, maxLength: 12 }),
+      (f, extra, emptyMask, fills) => {
+        const filter = filterText(f);
+        const allowed = allowedFor(f, extra, emptyMask).map(compile);
+        const strict = explainFilterCoverage(filter, allowed);
+        const loose = explainFilterCoverage(filter, allowed, { ignoreEmptyLevels: true });
+        if (strict.covered) assert.ok(loose.covered, `${filter}: strict covered, loose not`);
+        if (!loose.covered) return;
+        const plus = filter.split('/').flatMap((l, i) => (l === '+' ? [i] : []));
+        for (const topic of sampleTopics(f, fills)) {
+          if (!isValidTopicName(topic) || !topicMatchesFilter(filter, topic)) continue;
+          const levels = topic.split('/');
+          if (plus.some((i) => levels[i] === '')) continue; // the reading leaves the empty level out on purpose
+          checked++;
+          assert.ok(allowed.some((m) => m.match(topic) !== null), `${filter} claimed covered, ${JSON.stringify(topic)} is not`);
+        }
+      },
+    ),
+    { seed, numRuns: 300 },
+  );
+  assert.ok(checked > 50, `checked ${checked} topics`);
+});

@@ -1,0 +1,83 @@
+// createGuard: the decision engine's public object. Compiles the model and the config once
+// (compile.ts), then answers authenticate (session.ts) and authorize (decide.ts), keeps the
+// throttle (throttle.ts) and the counters (metrics.ts), and writes the audit log (audit.ts).
+// The lifecycle and every rule are in docs/guard.md.
+
+import type { Logger } from 'pino';
+import type { SecurityModel } from '../model/types.js';
+import type { Presented } from '../schemes/types.js';
+import { auditStartup, createSilentLogger } from './audit.js';
+import { compileGuard, type GuardOptions, type GuardWarning } from './compile.js';
+import { createAuthorizer, type AuthorizeRequest } from './decide.js';
+import { createGuardMetrics } from './metrics.js';
+import { DEFAULT_VERIFIER_TIMEOUT_MS } from './plugins.js';
+import { authenticate, startSasl, type EngineContext, type GuardSaslExchange } from './session.js';
+import { createThrottle } from './throttle.js';
+import type { AuthResult, Decision, Session } from './types.js';
+
+export interface Guard {
+  /** The document's server names, in document order. */
+  readonly servers: readonly string[];
+  /** Risky switches that are on (also emitted as the `guard.startup` audit event). */
+  readonly warnings: readonly GuardWarning[];
+  /** Evaluates the server's alternatives against what the client presented. Never rejects on wire input. */
+  authenticate(server: string, presented: Presented): Promise<AuthResult>;
+  /** SASL mechanisms the server's alternatives accept (`PLAIN`, `SCRAM-SHA-256`, …), in document order. */
+  saslMechanisms(server: string): readonly string[];
+  /** A SASL exchange through the guard: relays the verifier's steps and ends in a Session or a Refusal. */
+  startSasl(server: string, mechanism: string, presented: Presented): GuardSaslExchange;
+  /** Publish / subscribe decision. Synchronous, no I/O. A subscribe channel with `+`/`#` is checked as a filter. */
+  authorize(session: Session, request: AuthorizeRequest): Decision;
+  /** An MQTT subscription filter: allowed only if every topic it can match may be subscribed to. */
+  authorizeSubscription(session: Session, filter: string): Decision;
+  /** Counters in the Prometheus text exposition format. */
+  metrics(): string;
+  /** Stops authenticating (later calls are refused as `store_unavailable`); does not close the store or the logger. */
+  close(): Promise<void>;
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
+
+/**
+ * Compiles the model and config and returns a ready guard. Throws (rejects with) a StartupError or
+ * ConfigError when something cannot be enforced (fail closed): see docs/guard.md "Startup errors".
+ */
+export async function createGuard(model: SecurityModel, options: GuardOptions): Promise<Guard> {
+  const compiled = await compileGuard(model, options);
+  const now = options.now ?? Date.now;
+  const logger: Logger = options.audit?.logger ?? createSilentLogger();
+  const metrics = createGuardMetrics(
+    compiled.servers.map((s) => s.name),
+    compiled.schemeNames,
+  );
+  const owner = Object.freeze({});
+  let closed = false;
+  const ctx: EngineContext = {
+    owner,
+    compiled,
+    throttle: createThrottle(options.throttle, now),
+    metrics,
+    logger,
+    sleep: options.sleep ?? defaultSleep,
+    timeoutMs: options.verifierTimeoutMs ?? DEFAULT_VERIFIER_TIMEOUT_MS,
+    storeDescription: options.store.description,
+    closed: () => closed,
+  };
+  const authorizer = createAuthorizer({ owner, metrics, logger });
+  const servers = Object.freeze(model.servers.map((s) => s.name));
+  auditStartup(logger, { servers, schemes: compiled.schemeNames, warnings: compiled.warnings });
+
+  return Object.freeze({
+    servers,
+    warnings: compiled.warnings,
+    authenticate: (server: string, presented: Presented) => authenticate(ctx, server, presented),
+    saslMechanisms: (server: string) => Object.freeze([...(compiled.byName.get(server)?.sasl.keys() ?? [])]),
+    startSasl: (server: string, mechanism: string, presented: Presented) => startSasl(ctx, server, mechanism, presented),
+    authorize: authorizer.authorize,
+    authorizeSubscription: authorizer.authorizeSubscription,
+    metrics: () => metrics.render(),
+    async close() {
+      closed = true;
+    },
+  });
+}

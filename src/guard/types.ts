@@ -1,0 +1,70 @@
+// The guard's contract (DESIGN.md "Enforcement semantics", STYLE.md "Errors and outcomes").
+// Transports extract wire data into a `Presented`; verifiers (src/schemes, types there) answer
+// absent / invalid / ok; the engine turns that into a `Session` or a `Refusal`, and each
+// publish/subscribe into a `Decision`. Outcomes are values; nothing here throws on wire input.
+
+import type { InvalidReason, Principal } from '../schemes/types.js';
+
+export type {
+  CredentialSource,
+  InvalidReason,
+  PluginVerifier,
+  PluginVerifierFactory,
+  Presented,
+  Principal,
+  SaslExchange,
+  SaslStep,
+  Verifier,
+  VerifierContext,
+  VerifyOutcome,
+} from '../schemes/types.js';
+
+/** The client action on the wire. Perspective maps the document's send/receive onto it. */
+export type WireAction = 'publish' | 'subscribe';
+
+/** A verified connection to one server. Frozen; `authorize` reads it without I/O. */
+export interface Session {
+  readonly server: string;
+  readonly remote: string | null;
+  /** The principal of the first entry of the server alternative that was satisfied (anonymous when the server has no security). */
+  readonly principal: Principal;
+  /** Index of the satisfied alternative in the server's requirement; -1 when the server has none. */
+  readonly alternative: number;
+  /** Every scheme the presented credentials satisfied, by scheme name (server and operation schemes). */
+  readonly principals: Readonly<Record<string, Principal>>;
+}
+
+export type RefusalReason =
+  | 'no_credentials' // nothing the server accepts was presented (every alternative: absent)
+  | 'invalid_credentials' // something was presented and it is wrong
+  | 'scope_missing' // verified, but without the scopes the alternative lists
+  | 'throttled' // the remote address or claimed principal is locked out
+  | 'store_unavailable' // fail closed
+  | 'unknown_server'; // the server name is not in the model
+
+export interface Refusal {
+  readonly reason: RefusalReason;
+  /** Each scheme tried and how it answered; no secret. */
+  readonly tried: readonly { readonly scheme: string; readonly outcome: 'absent' | 'invalid' | 'scope_missing'; readonly reason?: InvalidReason }[];
+  /** One `WWW-Authenticate` challenge per acceptable HTTP scheme (for a 401). */
+  readonly challenges: readonly string[];
+}
+
+export type AuthResult = { readonly ok: true; readonly session: Session } | { readonly ok: false; readonly refusal: Refusal };
+
+export type DecisionReason =
+  | 'allowed'
+  | 'allowed_uncovered' // no operation covers the channel, and the server allows uncovered channels
+  | 'uncovered_channel' // no operation of this action covers the channel on this server: default deny
+  | 'credentials_missing' // an operation covers it, but the session satisfied none of its alternatives
+  | 'scope_missing' // an alternative's scheme was satisfied, without every listed scope
+  | 'invalid_channel' // not a valid channel / topic name / filter
+  | 'wildcard_not_covered' // a wildcard filter can match a channel the session may not subscribe to
+  | 'wrong_server'; // the session belongs to another guard's server
+
+export interface Decision {
+  readonly allowed: boolean;
+  readonly reason: DecisionReason;
+  /** The operation id that allowed or (for scope/credential failures) refused it, when there is one. */
+  readonly operation: string | null;
+}

@@ -1,0 +1,125 @@
+// Throttling: failures slow down and then lock out, per remote address and per claimed subject;
+// successes are never delayed; a lockout refuses before any verification; bounded memory.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createGuard } from '../../src/guard/index.js';
+import { createThrottle, THROTTLE_DEFAULTS } from '../../src/guard/throttle.js';
+import { createMemoryStore } from '../../src/credentials/memory.js';
+import { fakeClock, fixturesDir, model, recordingSleep } from './helpers.js';
+
+const m = model({ schemes: { login: { type: 'userPassword' } }, servers: [{ name: 's', host: 'h', protocol: 'mqtt', security: [[{ scheme: 'login', scopes: [] }]] }] });
+const users = { alice: { password: 'right', scopes: [] }, bob: { password: 'bobs', scopes: [] } };
+
+async function setup(throttle: object) {
+  const clock = fakeClock();
+  const sleep = recordingSleep();
+  const { calls } = (await import('./fixtures/static-verifier.mjs')) as { calls: { verify: number } };
+  const guard = await createGuard(m, {
+    store: createMemoryStore(),
+    schemes: { login: { verifier: './static-verifier.mjs', options: { read: 'login', users } } },
+    baseDir: fixturesDir,
+    throttle,
+    now: clock.now,
+    sleep: sleep.sleep,
+  });
+  const attempt = (username: string, password: string, remote = '10.0.0.1') => guard.authenticate('s', { remote, login: { username, password } });
+  return { guard, clock, delays: sleep.delays, calls, attempt };
+}
+
+test('throttle: after the free failures each failure is delayed, doubling up to the cap; successes are never delayed', async () => {
+  const { delays, attempt } = await setup({ freeFailures: 2, baseDelayMs: 100, maxDelayMs: 400, lockoutAfter: 100 });
+  for (let i = 0; i < 6; i++) assert.equal((await attempt('alice', 'wrong')).ok, false);
+  assert.deepEqual(delays, [100, 200, 400, 400]);
+  assert.ok((await attempt('alice', 'right')).ok);
+  assert.deepEqual(delays, [100, 200, 400, 400], 'the success was not delayed');
+});
+
+test('throttle: an absent credential or a scope shortfall is no failure', async () => {
+  const { delays, attempt, guard } = await setup({ freeFailures: 0, baseDelayMs: 100, lockoutAfter: 2 });
+  for (let i = 0; i < 5; i++) assert.equal((await guard.authenticate('s', { remote: '10.0.0.1' })).ok, false);
+  assert.deepEqual(delays, []);
+  assert.ok((await attempt('alice', 'right')).ok);
+});
+
+test('throttle: a locked-out subject is refused even with the right password, without calling the verifier', async () => {
+  const { attempt, calls, clock } = await setup({ freeFailures: 0, baseDelayMs: 1, lockoutAfter: 3, lockoutMs: 60_000 });
+  // Failures from three different addresses: per-subject counting catches distributed guessing.
+  for (const remote of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) await attempt('alice', 'wrong', remote);
+  const before = calls.verify;
+  const r = await attempt('alice', 'right', '10.0.0.4');
+  assert.deepEqual(!r.ok && r.refusal, { reason: 'throttled', tried: [], challenges: [] });
+  assert.equal(calls.verify, before, 'no verification while locked out');
+  // Other users from the same address are not affected by alice's lockout.
+  assert.ok((await attempt('bob', 'bobs', '10.0.0.4')).ok);
+  clock.advance(60_000);
+  assert.ok((await attempt('alice', 'right', '10.0.0.4')).ok, 'the lockout ends after lockoutMs');
+});
+
+test('throttle: a locked-out remote address is refused for every user', async () => {
+  const { attempt, calls } = await setup({ freeFailures: 0, baseDelayMs: 1, lockoutAfter: 3, perPrincipal: false });
+  await attempt('alice', 'x');
+  await attempt('bob', 'y');
+  await attempt('carol', 'z');
+  const before = calls.verify;
+  assert.equal(((await attempt('bob', 'bobs')) as { refusal: { reason: string } }).refusal.reason, 'throttled');
+  assert.equal(calls.verify, before);
+  assert.ok((await attempt('bob', 'bobs', '10.9.9.9')).ok, 'other addresses are fine');
+});
+
+test('throttle: perPrincipal false does not lock a user out from other addresses', async () => {
+  const { attempt } = await setup({ freeFailures: 0, baseDelayMs: 1, lockoutAfter: 2, perPrincipal: false });
+  for (const remote of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) await attempt('alice', 'wrong', remote);
+  assert.ok((await attempt('alice', 'right', '10.0.0.4')).ok);
+});
+
+test("throttle: a success resets the subject's counter, not the remote's", async () => {
+  const { attempt, delays } = await setup({ freeFailures: 2, baseDelayMs: 10, lockoutAfter: 100 });
+  await attempt('alice', 'w');
+  await attempt('alice', 'w');
+  assert.ok((await attempt('alice', 'right')).ok);
+  // alice from another address: her counter restarted, so no delay yet.
+  await attempt('alice', 'w', '10.0.0.2');
+  assert.deepEqual(delays, []);
+  // The first address still counts its two failures: the third failure from there is delayed.
+  await attempt('bob', 'w', '10.0.0.1');
+  assert.deepEqual(delays, [10]);
+});
+
+test('throttle: failures older than windowMs are forgotten', () => {
+  const clock = fakeClock();
+  const t = createThrottle({ freeFailures: 1, baseDelayMs: 10, windowMs: 1000 }, clock.now);
+  assert.equal(t.failure('r', null), 0);
+  assert.equal(t.failure('r', null), 10);
+  clock.advance(1000);
+  assert.equal(t.failure('r', null), 0);
+});
+
+test('throttle: memory is bounded by maxTracked; the least recently failing key is forgotten first', () => {
+  const clock = fakeClock();
+  const t = createThrottle({ maxTracked: 100, lockoutAfter: 1, perPrincipal: true }, clock.now);
+  for (let i = 0; i < 1000; i++) t.failure(`10.0.${i >> 8}.${i & 255}`, null);
+  assert.equal(t.size, 100);
+  assert.equal(t.remoteLocked('10.0.0.0'), false, 'the oldest was evicted');
+  assert.equal(t.remoteLocked('10.0.3.231'), true, 'the newest is kept (and locked)');
+});
+
+test('throttle: the defaults are those of the published schema', async () => {
+  const { readFileSync } = await import('node:fs');
+  const schema = JSON.parse(readFileSync(new URL('../../schemas/config.schema.json', import.meta.url), 'utf8')) as {
+    properties: { throttle: { properties: Record<string, { description: string }> } };
+  };
+  for (const [key, value] of Object.entries(THROTTLE_DEFAULTS)) {
+    const d = schema.properties.throttle.properties[key]!.description;
+    const expected = typeof value === 'boolean' ? `(default ${value})` : `Default ${value}`;
+    assert.ok(d.includes(expected), `${key}: ${d}`);
+  }
+});
+
+test('throttle: throttled attempts and delays are counted in metrics', async () => {
+  const { attempt, guard } = await setup({ freeFailures: 1, baseDelayMs: 1, lockoutAfter: 3 });
+  for (let i = 0; i < 4; i++) await attempt('alice', 'wrong');
+  const text = guard.metrics();
+  assert.match(text, /^asyncapi_guard_throttled_total\{server="s",kind="delayed"\} 2$/m);
+  assert.match(text, /^asyncapi_guard_throttled_total\{server="s",kind="locked_remote"\} 1$/m);
+});
