@@ -8,7 +8,7 @@ export { buildAnalysis, buildModel, toSecurityModel } from './model/index.js';
 export type * from './model/types.js';
 export { check, checkDocument, checkDocuments, checkLoaded, rules } from './check/index.js';
 export type * from './check/types.js';
-export { GuardError, DocumentError, ConfigError, UsageError, errorCodes, isGuardError } from './errors.js';
+export { GuardError, DocumentError, ConfigError, UsageError, StartupError, StoreError, errorCodes, isGuardError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 
 // Reporters, config, document arguments and the model printer (used by the CLI).
@@ -16,7 +16,68 @@ export { reporters, reportFormats, isReportFormat, createSourceReader } from './
 export type { Reporter, ReporterContext, ReportFormat } from './check/reporters/index.js';
 export { CONFIG_FILE_NAME, loadConfig, parseConfig, parseRuleOverrides, resolveCheckSettings, closestId } from './check/config.js';
 export type { CheckConfig, CheckSettings, GuardConfig, LoadConfigOptions, ParseConfigOptions } from './check/config.js';
+export type * from './config/types.js';
 export { expandDocumentArgs } from './check/glob.js';
 export { ruleMetas, severities, severitySettings, isSeverity, isSeveritySetting, isAtOrAbove, hasFindingsAtOrAbove, addSummaries } from './check/index.js';
 export { formatModelPretty } from './model/pretty.js';
 export type { FormatModelOptions } from './model/pretty.js';
+
+// Credentials (issue 3): the store contract, opening a store by reference (`file:` / `postgres://`),
+// password checks against stored SCRAM verifiers, API keys. The `users` and `keys` commands use these.
+export {
+  API_KEY_PREFIX,
+  apiKeySecretMatches,
+  checkPassword,
+  createFileStore,
+  createMemoryStore,
+  createPostgresStore,
+  DEFAULT_PASSWORD_ITERATIONS,
+  DEFAULT_STORE_REF,
+  isApiKeyId,
+  normalizePrincipalName,
+  openStore,
+  parseApiKey,
+  passwordVerifierOf,
+  storeKind,
+} from './credentials/index.js';
+export type {
+  AddPrincipalInput,
+  ApiKeyRecord,
+  CreatedApiKey,
+  CredentialStore,
+  FileStoreOptions,
+  OpenStoreOptions,
+  PostgresStoreOptions,
+  PrincipalRecord,
+  StoreChange,
+} from './credentials/index.js';
+export { MAX_SCRAM_ITERATIONS, MIN_SCRAM_ITERATIONS, saslprep } from './sasl/index.js';
+
+// The guard (issue 3): `createGuard(model, options)` compiles the model once; `authenticate`,
+// `authorize`, SASL exchanges, audit and metrics (docs/guard.md). Also `asyncapi-guard/guard`.
+export { createGuard, createAuditLogger, guardOptionsFromConfig, THROTTLE_DEFAULTS, AUTH_REASONS, DECISION_REASONS } from './guard/index.js';
+export type {
+  AuthResult,
+  AuthorizeRequest,
+  Decision,
+  DecisionReason,
+  Guard,
+  GuardOptions,
+  GuardSaslExchange,
+  GuardSaslStep,
+  GuardWarning,
+  InvalidReason,
+  PluginVerifier,
+  PluginVerifierFactory,
+  Presented,
+  Principal,
+  Refusal,
+  RefusalReason,
+  Session,
+  Verifier,
+  VerifierContext,
+  VerifyOutcome,
+  WireAction,
+} from './guard/index.js';
+// How a client presents HTTP Basic credentials (RFC 7617), for clients and tests.
+export { basicAuthorization, encodeBasicCredentials } from './schemes/wire/basic.js';

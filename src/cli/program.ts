@@ -7,8 +7,23 @@ import { Command, CommanderError, Option } from 'commander';
 import { reportFormats } from '../index.js';
 import { runCheck, type CheckFlags } from './check.js';
 import { EXIT_COULD_NOT_RUN, EXIT_OK, reportFailure } from './exit.js';
+import { runKeysCreate, runKeysList, runKeysRevoke, type KeysCreateFlags } from './keys.js';
 import { runModel, type ModelFlags } from './model.js';
 import { processIo, type CliIo } from './output.js';
+import { processPasswordInput } from './password-input.js';
+import type { StoreFlags } from './store.js';
+import {
+  listFormats,
+  runUsersAdd,
+  runUsersList,
+  runUsersPasswd,
+  runUsersRemove,
+  runUsersScopes,
+  runUsersSetDisabled,
+  type ListFlags,
+  type UsersAddFlags,
+  type UsersPasswdFlags,
+} from './users.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -31,11 +46,47 @@ Examples:
   $ asyncapi-guard model asyncapi.yaml --format json > model.json
 `;
 
+const USERS_EXAMPLES = `
+Examples:
+  $ asyncapi-guard users add alice --scopes lights:read,lights:write
+  $ printf '%s\\n' "$PASSWORD" | asyncapi-guard users add bob --password-stdin --store file:./creds.yaml
+  $ asyncapi-guard users add sensor-7 --no-password
+  $ asyncapi-guard users passwd alice
+  $ asyncapi-guard users scopes alice lights:read
+  $ asyncapi-guard users list --format json --config asyncapi-guard.yaml
+
+Passwords are never a flag: without --password-stdin, a prompt on the terminal (typed twice).
+Store: --store URL, else \`store\` in --config FILE or ./asyncapi-guard.yaml, else file:./credentials.yaml.
+Exit codes: 0 done; 2 could not run (unknown principal, name taken, bad store, bad flags).
+`;
+
+const KEYS_EXAMPLES = `
+Examples:
+  $ asyncapi-guard keys create alice --scopes lights:read > alice.key
+  $ asyncapi-guard keys list alice
+  $ asyncapi-guard keys revoke k7x2mq4vb3na
+
+keys create prints the key alone on the last line of stdout, once: store it then.
+Exit codes: 0 done; 2 could not run (unknown principal or key id, bad store, bad flags).
+`;
+
+/**
+ * Commander echoes an unknown option as typed. For `users`/`keys` that could be a secret
+ * (`--password=hunter2`, `-phunter2`): keep only the option's name.
+ */
+export function redactUnknownOption(text: string): string {
+  // Greedy up to the last quote that ends the option (the suggestion after it holds no quote),
+  // so a value with quotes in it cannot leak either.
+  return text.replace(/unknown option '(-[^-=']|--[^=']*)[\s\S]*'(?= \(Did you mean [^()']*\)$|$)/, (_m, name: string) => `unknown option '${name}'`);
+}
+
 const MAIN_EXAMPLES = `
 Examples:
   $ asyncapi-guard check asyncapi.yaml
   $ asyncapi-guard check 'specs/**/*.yaml' --format sarif > asyncapi-guard.sarif
   $ asyncapi-guard model asyncapi.yaml --format json
+  $ asyncapi-guard users add alice --scopes lights:read
+  $ asyncapi-guard keys create alice > alice.key
 
 Exit codes: 0 ok, 1 findings at or above --fail-on, 2 could not run.
 Docs: https://github.com/asyncapi-guard/asyncapi-guard/blob/main/docs/cli.md
@@ -83,10 +134,86 @@ function createProgram(io: CliIo, setExit: (code: number) => void): Command {
       setExit(await runModel(document, flags, io));
     });
 
+  registerUsers(program, io, setExit);
+  registerKeys(program, io, setExit);
+
   // Settings given above (exitOverride, output, suggestions) are inherited by the commands.
   // Commander's own errors (unknown command or option, bad choice, missing argument) are
   // printed by commander on one line; main() turns them into exit code 2.
   return program;
+}
+
+const storeOption = () => new Option('--store <url>', 'credential store: file:PATH or postgres://… (default: from the config file, else file:./credentials.yaml)');
+const configOption = () => new Option('--config <file>', 'config file whose `store` key names the store (default: asyncapi-guard.yaml in the current folder, if present)');
+const formatOption = () => new Option('--format <format>', 'output format (default: pretty on a terminal, else json)').choices(listFormats);
+
+function withStoreOptions(command: Command): Command {
+  return command.addOption(storeOption()).addOption(configOption());
+}
+
+function registerUsers(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  const users = program
+    .command('users')
+    .description('manage the principals of the credential store: passwords (as SCRAM verifiers), scopes, disabled flag')
+    .addHelpText('after', USERS_EXAMPLES);
+  users.configureOutput({ outputError: (text, write) => write(`${redactUnknownOption(text.trimEnd().replace(/\n+/g, ' '))}\n`) });
+
+  withStoreOptions(users.command('add').description('add a principal; asks for its password (or --password-stdin, or --no-password)'))
+    .argument('<name>', 'principal name (SASLprep applies)')
+    .option('--password-stdin', 'read the password from the first line of stdin instead of prompting')
+    .option('--no-password', 'no password: the principal authenticates with API keys only')
+    .option('--scopes <a,b>', 'comma-separated scopes granted to the principal')
+    .option('--iterations <n>', 'PBKDF2 iterations of the SCRAM verifiers (4096 to 1000000; default 10000)')
+    .action(async (name: string, flags: UsersAddFlags) => setExit(await runUsersAdd(name, flags, io, processPasswordInput())));
+
+  withStoreOptions(users.command('passwd').description("change a principal's password"))
+    .argument('<name>', 'principal name')
+    .option('--password-stdin', 'read the password from the first line of stdin instead of prompting')
+    .option('--iterations <n>', 'PBKDF2 iterations of the SCRAM verifiers (4096 to 1000000; default 10000)')
+    .action(async (name: string, flags: UsersPasswdFlags) => setExit(await runUsersPasswd(name, flags, io, processPasswordInput())));
+
+  withStoreOptions(users.command('disable').description('disable a principal: neither its password nor its API keys authenticate'))
+    .argument('<name>', 'principal name')
+    .action(async (name: string, flags: StoreFlags) => setExit(await runUsersSetDisabled(name, true, flags, io)));
+
+  withStoreOptions(users.command('enable').description('enable a disabled principal again'))
+    .argument('<name>', 'principal name')
+    .action(async (name: string, flags: StoreFlags) => setExit(await runUsersSetDisabled(name, false, flags, io)));
+
+  withStoreOptions(users.command('remove').description('remove a principal and all its API keys'))
+    .argument('<name>', 'principal name')
+    .action(async (name: string, flags: StoreFlags) => setExit(await runUsersRemove(name, flags, io)));
+
+  withStoreOptions(users.command('scopes').description("set (replace) a principal's scopes; '' for none"))
+    .argument('<name>', 'principal name')
+    .argument('<scopes>', 'comma-separated scopes, replacing the current ones')
+    .action(async (name: string, scopes: string, flags: StoreFlags) => setExit(await runUsersScopes(name, scopes, flags, io)));
+
+  withStoreOptions(users.command('list').description('list the principals (never a password or verifier)'))
+    .addOption(formatOption())
+    .action(async (flags: ListFlags) => setExit(await runUsersList(flags, io)));
+}
+
+function registerKeys(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  const keys = program
+    .command('keys')
+    .description('manage API keys: create (shown once), revoke, list')
+    .addHelpText('after', KEYS_EXAMPLES);
+  keys.configureOutput({ outputError: (text, write) => write(`${redactUnknownOption(text.trimEnd().replace(/\n+/g, ' '))}\n`) });
+
+  withStoreOptions(keys.command('create').description('create an API key for a principal; prints the key alone on the last line of stdout, once'))
+    .argument('<principal>', 'principal name')
+    .option('--scopes <a,b>', "the key's scopes (default: the principal's scopes)")
+    .action(async (principal: string, flags: KeysCreateFlags) => setExit(await runKeysCreate(principal, flags, io)));
+
+  withStoreOptions(keys.command('revoke').description('revoke an API key: it never authenticates again'))
+    .argument('<id>', 'key id, as `keys list` shows')
+    .action(async (id: string, flags: StoreFlags) => setExit(await runKeysRevoke(id, flags, io)));
+
+  withStoreOptions(keys.command('list').description('list API keys: id, principal, scopes, created, revoked (never a key or hash)'))
+    .argument('[principal]', 'only the keys of this principal')
+    .addOption(formatOption())
+    .action(async (principal: string | undefined, flags: ListFlags) => setExit(await runKeysList(principal, flags, io)));
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -1,6 +1,7 @@
 // Runs the real CLI in a child process: `node --import tsx src/cli/main.ts …`, in a folder of
 // the test's choosing, without a terminal (so the default format is json, and no colors).
 
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,19 +17,22 @@ export interface Run {
   stderr: string;
 }
 
-export function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<Run> {
+/** `stdin`: piped to the CLI when given, else /dev/null (not a terminal). */
+export function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined>; stdin?: string } = {}): Promise<Run> {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ASYNCAPI_GUARD_DEBUG: undefined, ...options.env };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--import', tsxLoader, mainPath, ...args], {
       cwd: options.cwd ?? process.cwd(),
       env: env as NodeJS.ProcessEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    child.stdin?.on('error', () => {}); // the CLI may stop reading early (bounded input)
+    child.stdin?.end(options.stdin);
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
     child.on('error', reject);
     child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
   });
@@ -113,4 +117,14 @@ export interface JsonResult {
   diagnostics: JsonDiagnostic[];
   summary: { errors: number; warnings: number; infos: number };
   fatal?: { code: string; message: string };
+}
+
+/** Exit 2, nothing on stdout, one line on stderr ending in `(CODE)` (or matching `code`). */
+export function assertOneErrorLine(r: Run, code: RegExp | string): void {
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stdout, '');
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  if (typeof code === 'string') assert.ok(lines[0]!.includes(`(${code})`), r.stderr);
+  else assert.match(lines[0]!, code);
 }
