@@ -4,6 +4,8 @@
 //   2. check on each official example vs @asyncapi/parser's parse of it
 //   3. a whole `asyncapi-guard check` process vs a bare `node -e ''`
 //   4. peak memory (max RSS) of both on the big document, each in its own process
+//   5. guard.authorize decisions/s on 1,000 channels vs a Map.get and a RegExp-per-channel baseline
+//   6. SCRAM server handshakes/s and password checks vs the bare crypto they need (bench/sasl.ts)
 
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -12,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { Parser } from '@asyncapi/parser';
 import { checkLoaded, loadDocumentFromText } from '../src/index.js';
 import { generateLargeDocument } from './generate.js';
+import { runGuardBench } from './guard.js';
+import { runSaslBench } from './sasl.js';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const examplesDir = resolve(root, '../shared/asyncapi-security-corpus/spec-examples');
@@ -140,5 +144,16 @@ say('');
   say(`| asyncapi-guard check | ${mib(ours)} | ${mib(ours - baseline)} |`);
   say('');
 }
+
+// 5. The guard's hot path
+say('## guard: authorize');
+say('');
+await runGuardBench(say, quick);
+say('');
+
+// 6. SASL handshakes and password checks
+say('## SASL: SCRAM handshakes and password checks');
+say('');
+await runSaslBench(say, quick);
 
 writeFileSync(join(root, '.bench-tmp/last-run.md'), lines.join('\n') + '\n');
