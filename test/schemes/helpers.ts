@@ -87,18 +87,6 @@ export async function verify(verifier: Verifier, presented: unknown): Promise<Ve
   return outcome;
 }
 
-/** Median wall time of `fn` in ms over `runs` runs, after one warm-up. */
-export async function medianMs(runs: number, fn: () => Promise<unknown>): Promise<number> {
-  await fn();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  return times[times.length >> 1] as number;
-}
 
 /** One verifier of every one-step credential kind (login, Basic, API key in each place) on `store`. */
 export function oneStepVerifiers(store: CredentialStore): Verifier[] {
