@@ -32,7 +32,7 @@ const bytes = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'utf8'));
 
 /** Server-side ms of one exchange (only the server's two steps are timed). */
 async function serverHandshake(descriptor: SchemeDescriptor, context: VerifierContext, hash: ScramHash, password: string): Promise<number> {
-  const verifier = descriptor.createVerifier!(context);
+  const verifier = await descriptor.createVerifier!(context);
   const client = createScramClient({ hash, username: 'bench', password });
   const first = client.first();
   if (!first.ok) throw new Error('client-first failed');
@@ -85,7 +85,7 @@ export async function runSaslBench(say: (line: string) => void, quick: boolean):
   // The client's PBKDF2 cost grows with the count; the server's does not (it keeps StoredKey/ServerKey).
   const store = createMemoryStore();
   await store.addPrincipal({ name: 'bench', password, scopes: ['read'], iterations: 4096 });
-  const context: VerifierContext = Object.freeze({ name: 'bench', scheme: { type: 'scramSha256' }, options: {}, store, now: Date.now, realm: 'bench' });
+  const context: VerifierContext = Object.freeze({ name: 'bench', scheme: { type: 'scramSha256' }, options: {}, store, now: Date.now, realm: 'bench', baseDir: process.cwd() });
 
   say('## SCRAM server-side handshakes (through the scheme verifier, driven by our client; client work not timed)');
   say('');

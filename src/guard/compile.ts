@@ -407,13 +407,14 @@ export async function compileGuard(model: SecurityModel, options: GuardOptions):
         store: options.store,
         now,
         realm: server.name,
+        baseDir: options.baseDir ?? process.cwd(),
       });
       let verifier: Verifier;
       try {
         if (plugin !== undefined) {
           verifier = await createPluginVerifier(plugin, context, scheme.type, configPlace(['schemes', name, 'verifier']));
         } else {
-          const made: unknown = getSchemeDescriptor(scheme.type)!.createVerifier!(context);
+          const made: unknown = await getSchemeDescriptor(scheme.type)!.createVerifier!(context);
           if (!isVerifier(made)) throw new Error(`internal: the built-in verifier of type ${scheme.type} is not a verifier`);
           verifier = made;
         }

@@ -28,7 +28,7 @@ import type {
 /** How long a verify (or one SASL step) may take before it is refused as `verifier_error`. */
 export const DEFAULT_VERIFIER_TIMEOUT_MS = 5000;
 
-const SOURCES: ReadonlySet<string> = new Set<CredentialSource>(['login', 'authorization', 'header', 'query', 'cookie', 'sasl', 'certificate', 'custom']);
+const SOURCES: ReadonlySet<string> = new Set<CredentialSource>(['login', 'authorization', 'bearer', 'header', 'query', 'cookie', 'sasl', 'certificate', 'payload', 'custom']);
 
 const ABSENT: VerifyOutcome = Object.freeze({ kind: 'absent' });
 const VERIFIER_ERROR: VerifyOutcome = Object.freeze({ kind: 'invalid', reason: 'verifier_error' });

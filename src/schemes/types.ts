@@ -51,7 +51,7 @@ export interface SchemeDescriptor<T extends SchemeType = SchemeType> {
    * The built-in verifier factory; absent when the type has no built-in verifier (then only a
    * plug-in can verify it, and without one the guard refuses to start).
    */
-  readonly createVerifier?: (context: VerifierContext) => Verifier;
+  readonly createVerifier?: (context: VerifierContext) => Verifier | Promise<Verifier>;
 }
 
 export type SchemeRegistry = { readonly [K in SchemeType]: SchemeDescriptor<K> };
@@ -76,6 +76,16 @@ export interface Presented {
   readonly query?: string;
   /** A one-step SASL exchange (PLAIN): the mechanism name and the client's initial response. */
   readonly sasl?: { readonly mechanism: string; readonly response: Uint8Array };
+  /**
+   * A bearer token the transport found somewhere other than `Authorization: Bearer` or the login
+   * password, e.g. the WebSocket `Sec-WebSocket-Protocol` a browser can set (DESIGN.md "Wire conventions").
+   */
+  readonly token?: string;
+  /**
+   * The client's TLS certificate chain as it was sent, DER, leaf first (X509). The verifier
+   * checks it against its own CA bundle; whether the TLS layer accepted it does not matter.
+   */
+  readonly peerCertificates?: readonly Uint8Array[];
 }
 
 /** A verified identity (DESIGN.md: `{ id, scheme, scopes, claims }`). Plain data, frozen. */
@@ -86,8 +96,10 @@ export interface Principal {
   readonly scheme: string;
   /** Granted scopes. */
   readonly scopes: readonly string[];
-  /** Extra facts (e.g. `{ keyId }`, token claims in issue 4). Never a secret. */
+  /** Extra facts (e.g. `{ keyId }`, token claims, certificate subject). Never a secret. */
   readonly claims: Readonly<Record<string, unknown>>;
+  /** When the credential stops being valid (token `exp`, certificate notAfter), ms since the epoch; absent = no end. */
+  readonly expiresAt?: number;
 }
 
 /** Why a presented credential was refused: a closed list (src/schemes/reasons.ts). */
@@ -104,7 +116,17 @@ export type VerifyOutcome =
   | { readonly kind: 'ok'; readonly principal: Principal };
 
 /** Where a verifier reads its credential; lets a transport know what to extract and what to challenge. */
-export type CredentialSource = 'login' | 'authorization' | 'header' | 'query' | 'cookie' | 'sasl' | 'certificate' | 'custom';
+export type CredentialSource =
+  | 'login'
+  | 'authorization'
+  | 'bearer' // a bearer token: Authorization: Bearer, the login password (MQTT), or `presented.token`
+  | 'header'
+  | 'query'
+  | 'cookie'
+  | 'sasl'
+  | 'certificate' // the TLS client certificate chain (`presented.peerCertificates`)
+  | 'payload' // end-to-end encryption: nothing at connect, every published payload (`inspectPayload`)
+  | 'custom';
 
 /** One step of a multi-step SASL exchange (SCRAM) run through the guard. */
 export type SaslStep =
@@ -143,7 +165,15 @@ export interface Verifier {
    * when the credential rides an HTTP Authorization header; null otherwise.
    */
   readonly challenge: string | null;
+  /**
+   * End-to-end encryption schemes: is this published payload acceptable (a JWE whose `alg`/`enc`
+   * are allowed)? Synchronous and bounded; never throws. Absent for every other scheme.
+   */
+  inspectPayload?(payload: Uint8Array | string): PayloadVerdict;
 }
+
+/** What `inspectPayload` answers. */
+export type PayloadVerdict = { readonly ok: true } | { readonly ok: false; readonly reason: 'payload_not_encrypted' | 'alg_not_allowed' | 'malformed' };
 
 /** What a verifier factory gets (built-in scheme modules and plug-ins alike). */
 export interface VerifierContext {
@@ -158,6 +188,8 @@ export interface VerifierContext {
   readonly now: () => number;
   /** Realm for HTTP challenges (the server name by default). */
   readonly realm: string;
+  /** Folder that `file:` references in the options resolve against (the config file's folder). */
+  readonly baseDir: string;
 }
 
 /**

@@ -62,7 +62,7 @@ export function failingStore(mode: 'reject' | 'throw' = 'reject'): CredentialSto
 }
 
 export function context(scheme: Scheme, store: CredentialStore, options: Record<string, unknown> = {}, name = 'scheme1'): VerifierContext {
-  return Object.freeze({ name, scheme, options: Object.freeze(options), store, now: () => 0, realm: 'production' });
+  return Object.freeze({ name, scheme, options: Object.freeze(options), store, now: () => 0, realm: 'production', baseDir: process.cwd() });
 }
 
 /** A key with the same id as `key` and a different secret. */

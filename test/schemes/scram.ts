@@ -30,7 +30,7 @@ export function scramVerifierTests(descriptor: SchemeDescriptor, hash: ScramHash
     let v: Verifier;
     before(async () => {
       fx = await seed();
-      v = descriptor.createVerifier!(context({ type: descriptor.type }, fx.store, {}, 'scram'));
+      v = await descriptor.createVerifier!(context({ type: descriptor.type }, fx.store, {}, 'scram'));
     });
 
     it(`${descriptor.type}: a full exchange with the real client succeeds with the principal and its scopes`, async () => {
@@ -90,7 +90,7 @@ export function scramVerifierTests(descriptor: SchemeDescriptor, hash: ScramHash
 
     it(`${descriptor.type}: a store that rejects is store_unavailable, never success`, async () => {
       for (const mode of ['reject', 'throw'] as const) {
-        const broken = descriptor.createVerifier!(context({ type: descriptor.type }, failingStore(mode)));
+        const broken = await descriptor.createVerifier!(context({ type: descriptor.type }, failingStore(mode)));
         const ex = broken.startSasl!({});
         const step = await ex.step(bytes('n,,n=alice,r=abcdefgh'));
         assert.ok(step.kind === 'failure');
@@ -109,7 +109,7 @@ export function scramVerifierTests(descriptor: SchemeDescriptor, hash: ScramHash
       const store = createMemoryStore();
       await store.addPrincipal({ name: 'u1', password: 'p1', iterations: 4096 });
       await store.addPrincipal({ name: 'u2', password: 'p2', iterations: 4096 });
-      const sv = descriptor.createVerifier!(context({ type: descriptor.type }, store));
+      const sv = await descriptor.createVerifier!(context({ type: descriptor.type }, store));
       const [a, b] = await Promise.all([exchange(sv, hash, 'u1', 'p1'), exchange(sv, hash, 'u2', 'p2')]);
       assert.ok(a.last.kind === 'success' && b.last.kind === 'success');
       assert.equal(a.last.principal.id, 'u1');
@@ -120,7 +120,7 @@ export function scramVerifierTests(descriptor: SchemeDescriptor, hash: ScramHash
   describe(`${descriptor.type} verifier: hostile exchanges`, () => {
     let v: Verifier;
     before(async () => {
-      v = descriptor.createVerifier!(context({ type: descriptor.type }, (await seed()).store));
+      v = await descriptor.createVerifier!(context({ type: descriptor.type }, (await seed()).store));
     });
     const firstStep = async (message: Uint8Array) => v.startSasl!({}).step(message);
 
