@@ -13,7 +13,7 @@ import { createGuardMetrics } from './metrics.js';
 import { DEFAULT_VERIFIER_TIMEOUT_MS } from './plugins.js';
 import { authenticate, startSasl, type EngineContext, type GuardSaslExchange } from './session.js';
 import { createThrottle } from './throttle.js';
-import type { AuthResult, Decision, Session } from './types.js';
+import type { AuthResult, Decision, PayloadRequest, Session } from './types.js';
 
 export interface Guard {
   /** The document's server names, in document order. */
@@ -30,9 +30,16 @@ export interface Guard {
   authorize(session: Session, request: AuthorizeRequest): Decision;
   /** An MQTT subscription filter: allowed only if every topic it can match may be subscribed to. */
   authorizeSubscription(session: Session, filter: string): Decision;
+  /**
+   * End-to-end encryption: may this payload be published on this channel? When an encryption
+   * scheme applies (the server's, or a covering publish operation's), the payload must be a JWE one
+   * of them allows; else `payload_not_encrypted` / `payload_alg_not_allowed`. Synchronous, bounded,
+   * no I/O; call it after `authorize` allowed the publish (docs/guard.md "Payload encryption").
+   */
+  checkPayload(session: Session, request: PayloadRequest): Decision;
   /** Counters in the Prometheus text exposition format. */
   metrics(): string;
-  /** Stops authenticating (later calls are refused as `store_unavailable`); does not close the store or the logger. */
+  /** Stops authenticating (later calls are refused as `store_unavailable`) and closes the verifiers (token key sources); does not close the store or the logger. */
   close(): Promise<void>;
 }
 
@@ -75,9 +82,21 @@ export async function createGuard(model: SecurityModel, options: GuardOptions): 
     startSasl: (server: string, mechanism: string, presented: Presented) => startSasl(ctx, server, mechanism, presented),
     authorize: authorizer.authorize,
     authorizeSubscription: authorizer.authorizeSubscription,
+    checkPayload: authorizer.checkPayload,
     metrics: () => metrics.render(),
     async close() {
+      if (closed) return;
       closed = true;
+      // Verifiers that hold resources (token key sources) let them go; one failing does not stop the rest.
+      for (const server of compiled.servers) {
+        for (const slot of server.slots) {
+          try {
+            slot.verifier.close?.();
+          } catch {
+            // nothing to do: the guard is closing
+          }
+        }
+      }
     },
   });
 }

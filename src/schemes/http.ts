@@ -1,21 +1,31 @@
 // http: HTTP authentication (RFC 9110 §11), the `scheme` field names the Authorization scheme.
 //
-// Verifier (issue 3: `scheme: basic` only). Reads the `Authorization` header of an HTTP request
-// or WebSocket handshake; announces `Basic realm="…", charset="UTF-8"` (RFC 7617 §2.1).
+// Verifier for `scheme: basic` (RFC 7617). Reads the `Authorization` header of an HTTP request or
+// WebSocket handshake; announces `Basic realm="…", charset="UTF-8"` (RFC 7617 §2.1).
 // Checks: per wire/basic.ts (one header, 8 KiB, canonical base64, strict UTF-8, first-colon
 // split, no control characters, non-empty user id and password), then the password against the
 // stored SCRAM verifier (verify/password.ts: one PBKDF2 also for unknown users), disabled.
 // Does not check: throttling (the guard), TLS (`check` reports Basic over cleartext).
-// Any other `scheme` (bearer, digest…) has no built-in verifier yet: creating one fails startup
-// with ERR_SCHEME_UNSUPPORTED (fail closed) — bearer is verified from issue 4 on, or by a plug-in.
+// Takes only the `realm` key: a token key next to `scheme: basic` would do nothing, so it fails startup.
+//
+// Verifier for `scheme: bearer` (RFC 6750). Reads the token per wire/bearer.ts (Authorization:
+// Bearer, `presented.token`, the MQTT CONNECT password); announces `Bearer realm="…"` (RFC 6750 §3).
+// Checks, per verify/token.ts and src/tokens: JWT verification (signature with the configured
+// keys, `alg` allow-list, iss, aud, exp/nbf/iat with tolerance, required claims) when
+// `bearerFormat: JWT` or JWT keys are bound; else RFC 7662 introspection when bound; neither is a
+// startup error (fail closed). Does not check: `jti` replay, sender constraint (DPoP, mTLS-bound).
+//
+// Any other `scheme` (digest, negotiate…) has no built-in verifier: creating one fails startup
+// with ERR_SCHEME_UNSUPPORTED (fail closed); bind it to a plug-in verifier.
 import { StartupError } from '../errors.js';
 import type { Scheme } from '../model/types.js';
 import type { SchemeDescriptor, Verifier, VerifierContext, VerifyOutcome } from './types.js';
 import { httpFamily, mqttFamily } from './protocols.js';
-import { basicChallengeFor, realmConfigSchema } from './verify/challenge.js';
+import { basicChallengeFor } from './verify/challenge.js';
 import { checkContext } from './verify/context.js';
 import { ABSENT_OUTCOME, guarded, guardedSubject, invalid } from './verify/outcomes.js';
 import { verifyPassword } from './verify/password.js';
+import { createPlannedTokenVerifier, createTokenSchemeVerifier, planTokenVerification, readTokenBinding, tokenConfigSchema, tokenKeysOf } from './verify/token.js';
 import { basicUserIdOf, readBasicAuthorization } from './wire/basic.js';
 
 /**
@@ -61,17 +71,28 @@ export function isRegisteredHttpAuthScheme(name: string): boolean {
   return (ianaHttpAuthSchemes as readonly string[]).includes(name.trim().toLowerCase());
 }
 
-/** The http verifier: `scheme: basic` (RFC 7617); any other scheme value fails startup. */
-export function createHttpVerifier(context: VerifierContext): Verifier {
+/**
+ * The http verifier: `scheme: basic` (RFC 7617, synchronous) or `scheme: bearer` (RFC 6750, a
+ * promise: a client secret reference may need reading); any other scheme value fails startup.
+ */
+export function createHttpVerifier(context: VerifierContext): Verifier | Promise<Verifier> {
   checkContext(context);
   const authScheme = httpAuthScheme(context.scheme);
+  if (authScheme === 'bearer') return createBearerVerifier(context);
   if (authScheme !== 'basic') {
     const shown = authScheme === null ? '(none)' : `'${authScheme.slice(0, 40)}'`;
-    const when = authScheme === 'bearer' ? 'is verified from issue 4 on' : 'has no built-in verifier';
-    throw new StartupError('ERR_SCHEME_UNSUPPORTED', `http scheme ${shown} ${when}; use a plug-in verifier`, {
+    throw new StartupError('ERR_SCHEME_UNSUPPORTED', `http scheme ${shown} has no built-in verifier; use a plug-in verifier`, {
       pointer: `schemes.${context.name}`,
-      expected: '`scheme: basic` for the built-in verifier, or `verifier: ./module.js` (a plug-in) in the config',
+      expected: '`scheme: basic` or `scheme: bearer` for the built-in verifiers, or `verifier: ./module.js` (a plug-in) in the config',
     });
+  }
+  for (const key of Object.keys(context.options ?? {})) {
+    if (key !== 'realm') {
+      throw new StartupError('ERR_CONFIG_INVALID', 'not used with `scheme: basic` (token keys go with `scheme: bearer`)', {
+        pointer: `schemes.${context.name}.${key}`,
+        expected: 'only realm for an http basic scheme',
+      });
+    }
   }
   const { store, name } = context;
   return Object.freeze({
@@ -89,6 +110,21 @@ export function createHttpVerifier(context: VerifierContext): Verifier {
   } satisfies Verifier);
 }
 
+/** `bearerFormat: JWT`, in any case (AsyncAPI: "a hint to the client"; we take it as the choice of JWT verification). */
+function wantsJwt(scheme: Scheme): boolean {
+  const format = scheme['bearerFormat'];
+  return typeof format === 'string' && format.trim().toLowerCase() === 'jwt';
+}
+
+/** The http bearer verifier (module comment: what it checks and what it does not). */
+export async function createBearerVerifier(context: VerifierContext): Promise<Verifier> {
+  checkContext(context);
+  const binding = readTokenBinding(context, 'http');
+  const plan = planTokenVerification(context, binding, wantsJwt(context.scheme));
+  const tokens = await createPlannedTokenVerifier(context, plan);
+  return createTokenSchemeVerifier(context, 'http', binding, tokens);
+}
+
 export const http = {
   type: 'http',
   label: 'HTTP authentication',
@@ -101,6 +137,7 @@ export const http = {
     const name = httpAuthScheme(scheme);
     return name !== null && secretHttpAuthSchemes.has(name);
   },
-  configSchema: { type: 'object', additionalProperties: false, properties: { realm: realmConfigSchema } },
+  // `realm` for basic and bearer; the token keys for bearer only (checked when the verifier is made).
+  configSchema: tokenConfigSchema(tokenKeysOf.http),
   createVerifier: createHttpVerifier,
 } as const satisfies SchemeDescriptor<'http'>;

@@ -170,6 +170,8 @@ export interface Verifier {
    * are allowed)? Synchronous and bounded; never throws. Absent for every other scheme.
    */
   inspectPayload?(payload: Uint8Array | string): PayloadVerdict;
+  /** Releases what the verifier holds (timers, fetches, connections); called once by `guard.close()`. */
+  close?(): void;
 }
 
 /** What `inspectPayload` answers. */

@@ -81,14 +81,18 @@ describe('scheme secrets', () => {
     assert.ok(!serialize(outcomes).includes(MARKER));
   });
 
-  it('startup errors name the scheme, not a credential', () => {
+  it('startup errors name the scheme, not a credential', async () => {
     const store = failingStore();
     for (const build of [
-      () => schemes.http.createVerifier(context({ type: 'http', scheme: 'bearer' }, store, {}, 'jwt')),
       () => schemes.apiKey.createVerifier(context({ type: 'apiKey', in: 'query' }, store, {}, 'k')),
       () => schemes.httpApiKey.createVerifier(context({ type: 'httpApiKey', in: 'header', name: 'a b' }, store, {}, 'hk')),
     ]) {
-      assert.throws(build, (e: Error & { code?: string; pointer?: string }) => e.code === 'ERR_SCHEME_UNSUPPORTED' && /^schemes\.(jwt|k|hk)$/.test(e.pointer ?? '') && !e.message.includes(MARKER));
+      assert.throws(build, (e: Error & { code?: string; pointer?: string }) => e.code === 'ERR_SCHEME_UNSUPPORTED' && /^schemes\.(k|hk)$/.test(e.pointer ?? '') && !e.message.includes(MARKER));
     }
+    // A bearer scheme with no way to verify its tokens names the missing keys, never a value.
+    await assert.rejects(
+      async () => schemes.http.createVerifier(context({ type: 'http', scheme: 'bearer' }, store, { realm: MARKER }, 'jwt')),
+      (e: Error & { code?: string; pointer?: string }) => e.code === 'ERR_CONFIG_INVALID' && e.pointer === 'schemes.jwt.issuer' && !e.message.includes(MARKER),
+    );
   });
 });
