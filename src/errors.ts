@@ -28,6 +28,8 @@ export const errorCodes = {
   ERR_STORE_UNAVAILABLE: 'the credential store could not be reached or did not answer',
   ERR_STORE_CONFLICT: 'the principal already exists in the credential store',
   ERR_STORE_NOT_FOUND: 'no such principal or API key in the credential store',
+  ERR_KEY_INVALID: 'a key reference does not lead to a usable JWK or JWKS',
+  ERR_JWE_REFUSED: 'a payload could not be sealed or opened as a JWE with the given keys and algorithms',
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
@@ -88,6 +90,24 @@ export class StartupError extends GuardError {
 /** The credential store: a bad store file or URL, a backend that does not answer, a conflict. */
 export class StoreError extends GuardError {
   override readonly name = 'StoreError';
+}
+
+/** A JWK or JWKS read from `file:` / `env:` (end-to-end encryption keys) that is not usable. Never quotes key material. */
+export class KeyError extends GuardError {
+  override readonly name = 'KeyError';
+}
+
+/** Why `openPayload` / `sealPayload` refused (branch on this, not on the message). */
+export type PayloadRefusal = 'malformed' | 'too_large' | 'alg_not_allowed' | 'unknown_key' | 'decryption_failed';
+
+/** A JWE could not be opened (or a payload sealed): code ERR_JWE_REFUSED, with `refusal` saying why. Never quotes the payload or a key. */
+export class PayloadError extends GuardError {
+  override readonly name = 'PayloadError';
+  readonly refusal: PayloadRefusal;
+  constructor(refusal: PayloadRefusal, reason: string, details: GuardErrorDetails = {}) {
+    super('ERR_JWE_REFUSED', reason, details);
+    this.refusal = refusal;
+  }
 }
 
 export class UsageError extends GuardError {

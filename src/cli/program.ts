@@ -4,13 +4,14 @@
 
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { reportFormats } from '../index.js';
+import { JWE_CONTENT_ENCRYPTIONS, JWE_KEY_ALGORITHMS, reportFormats } from '../index.js';
 import { runCheck, type CheckFlags } from './check.js';
 import { EXIT_COULD_NOT_RUN, EXIT_OK, reportFailure } from './exit.js';
 import { runKeysCreate, runKeysList, runKeysRevoke, type KeysCreateFlags } from './keys.js';
 import { runModel, type ModelFlags } from './model.js';
 import { processIo, type CliIo } from './output.js';
 import { processPasswordInput } from './password-input.js';
+import { processByteIo, runOpen, runSeal, type OpenFlags, type SealFlags } from './seal.js';
 import type { StoreFlags } from './store.js';
 import {
   listFormats,
@@ -136,6 +137,7 @@ function createProgram(io: CliIo, setExit: (code: number) => void): Command {
 
   registerUsers(program, io, setExit);
   registerKeys(program, io, setExit);
+  registerSealOpen(program, io, setExit);
 
   // Settings given above (exitOverride, output, suggestions) are inherited by the commands.
   // Commander's own errors (unknown command or option, bad choice, missing argument) are
@@ -214,6 +216,36 @@ function registerKeys(program: Command, io: CliIo, setExit: (code: number) => vo
     .argument('[principal]', 'only the keys of this principal')
     .addOption(formatOption())
     .action(async (principal: string | undefined, flags: ListFlags) => setExit(await runKeysList(principal, flags, io)));
+}
+
+const SEAL_EXAMPLES = `
+Examples:
+  $ printf '%s' '{"lux":42}' | asyncapi-guard seal --key file:./readings.pub.jwk > reading.jwe
+  $ asyncapi-guard seal --key env:E2E_KEYS --kid 2024-06 --alg dir < payload.json
+  $ asyncapi-guard open --key file:./readings.jwks < reading.jwe
+
+Keys are JWK or JWKS, by reference only (file:PATH or env:NAME). seal prints the compact JWE on
+stdout; open writes the plaintext bytes to stdout. Defaults: alg from the key (A256KW for oct,
+RSA-OAEP-256 for RSA, ECDH-ES+A256KW for EC/OKP), enc A256GCM. See docs/encryption.md.
+Exit codes: 0 done; 2 could not run (bad key, unknown kid, refused JWE, bad flags).
+`;
+
+function registerSealOpen(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  const redacting = (command: Command): Command =>
+    command.configureOutput({ outputError: (text, write) => write(`${redactUnknownOption(text.trimEnd().replace(/\n+/g, ' '))}\n`) });
+  redacting(program.command('seal'))
+    .description('seal a payload from stdin as a compact JWE for end-to-end encryption; prints it on stdout')
+    .requiredOption('--key <ref>', "recipient key: file:PATH or env:NAME holding a JWK or JWKS (public or symmetric)")
+    .addOption(new Option('--alg <alg>', "key management algorithm (default: from the key)").choices(JWE_KEY_ALGORITHMS))
+    .addOption(new Option('--enc <enc>', 'content encryption (default: A256GCM)').choices(JWE_CONTENT_ENCRYPTIONS))
+    .option('--kid <id>', 'key id for the header; picks the key of that kid when --key holds several')
+    .addHelpText('after', SEAL_EXAMPLES)
+    .action(async (flags: SealFlags) => setExit(await runSeal(flags, io, processByteIo())));
+  redacting(program.command('open'))
+    .description('open a compact JWE from stdin with the key its kid names; writes the plaintext to stdout')
+    .requiredOption('--key <ref>', 'private or symmetric keys: file:PATH or env:NAME holding a JWK or JWKS')
+    .addHelpText('after', SEAL_EXAMPLES)
+    .action(async (flags: OpenFlags) => setExit(await runOpen(flags, io, processByteIo())));
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -29,7 +29,8 @@ import type { AuditSettings } from '../config/types.js';
  */
 export const REDACT_PATHS: readonly string[] = Object.freeze(['password', 'token', 'authorization', 'cookie', 'secret', 'apiKey', '*.secret', '*.apiKey']);
 
-export type AuditAction = 'connect' | 'publish' | 'subscribe';
+/** `payload`: guard.checkPayload, the end-to-end encryption check of a published payload. */
+export type AuditAction = 'connect' | 'publish' | 'subscribe' | 'payload';
 
 /** The fields of a `guard.decision` event (plus pino's `level`, `time` and `msg: "guard.decision"`). */
 export interface DecisionEvent {

@@ -84,6 +84,14 @@ export interface OperationPlan {
   readonly allowed: Decision;
   readonly scopeMissing: Decision;
   readonly credentialsMissing: Decision;
+  /**
+   * Publish only: the end-to-end encryption schemes (verifier source `payload`) that apply to a
+   * payload on this operation's channels — the server's (any alternative) and this operation's —
+   * in slot order; empty when none applies (and always for subscribe).
+   */
+  readonly payload: readonly SchemeSlot[];
+  readonly payloadNotEncrypted: Decision;
+  readonly payloadAlgNotAllowed: Decision;
 }
 
 export interface ActionPlan {
@@ -115,6 +123,12 @@ export interface ServerPlan {
   readonly challenges: readonly string[];
   /** SASL mechanisms the server's alternatives accept, by mechanism name → slot. */
   readonly sasl: ReadonlyMap<string, number>;
+  /** The encryption schemes of the server's requirement (any alternative): they apply to every publish, covered or not. */
+  readonly payload: readonly SchemeSlot[];
+  /** The payload decisions of a channel no publish operation covers (operation null). */
+  readonly payloadAllowed: Decision;
+  readonly payloadNotEncrypted: Decision;
+  readonly payloadAlgNotAllowed: Decision;
 }
 
 export interface CompiledGuard {
@@ -448,6 +462,19 @@ export async function compileGuard(model: SecurityModel, options: GuardOptions):
       return i;
     };
 
+    // End-to-end encryption (docs/guard.md "Payload encryption"): the schemes whose verifier
+    // inspects payloads, from the server's requirement and, per publish operation, its own.
+    const payloadSlotsOf = (req: Requirement, into: SchemeSlot[]): SchemeSlot[] => {
+      for (const alt of req) {
+        for (const e of alt) {
+          const slot = slots[slotOf.get(e.scheme)!] as SchemeSlot;
+          if (slot.verifier.source === 'payload' && !into.includes(slot)) into.push(slot);
+        }
+      }
+      return into;
+    };
+    const serverPayload = Object.freeze(payloadSlotsOf(server.security, []));
+
     const actionPlan = (action: WireAction, actionIndex: 0 | 1): ActionPlan => {
       const ops = operations.filter((op) => wireActionOf(op.action, perspective) === action);
       const list = ops.map(
@@ -459,6 +486,9 @@ export async function compileGuard(model: SecurityModel, options: GuardOptions):
             allowed: decision(true, 'allowed', op.id),
             scopeMissing: decision(false, 'scope_missing', op.id),
             credentialsMissing: decision(false, 'credentials_missing', op.id),
+            payload: action === 'publish' ? Object.freeze(payloadSlotsOf(op.security, [...serverPayload])) : Object.freeze([]),
+            payloadNotEncrypted: decision(false, 'payload_not_encrypted', op.id),
+            payloadAlgNotAllowed: decision(false, 'payload_alg_not_allowed', op.id),
           }),
       );
       return Object.freeze({
@@ -495,6 +525,10 @@ export async function compileGuard(model: SecurityModel, options: GuardOptions):
         wildcardsIgnoreEmptyLevels,
         challenges: Object.freeze(challenges),
         sasl,
+        payload: serverPayload,
+        payloadAllowed: decision(true, 'allowed', null),
+        payloadNotEncrypted: decision(false, 'payload_not_encrypted', null),
+        payloadAlgNotAllowed: decision(false, 'payload_alg_not_allowed', null),
       }),
     );
     Object.freeze(requirements);

@@ -16,11 +16,12 @@ import type { Logger } from 'pino';
 import { invalidArgValue } from '../errors.js';
 import { auditDecision } from './audit.js';
 import { explainFilterCoverage, filterCanMatch, type AddressMatcher } from './channels.js';
-import { decision, type ActionPlan, type OperationPlan, type ServerPlan } from './compile.js';
+import { decision, type ActionPlan, type OperationPlan, type SchemeSlot, type ServerPlan } from './compile.js';
 import { DECISION_REASON_INDEX, type GuardMetrics } from './metrics.js';
 import { parseTopicFilter } from './mqtt-topic.js';
 import { SESSION_STATE, VERDICT_ALLOWED, VERDICT_SCOPE_MISSING, type InternalSession, type SessionState } from './session.js';
-import type { Decision, Session, WireAction } from './types.js';
+import type { PayloadVerdict } from '../schemes/types.js';
+import type { Decision, PayloadRequest, Session, WireAction } from './types.js';
 
 const WRONG_SERVER = decision(false, 'wrong_server', null);
 const INVALID_CHANNEL = decision(false, 'invalid_channel', null);
@@ -32,6 +33,11 @@ const I_ALLOWED = DECISION_REASON_INDEX.allowed;
 const I_SCOPE = DECISION_REASON_INDEX.scope_missing;
 const I_CREDENTIALS = DECISION_REASON_INDEX.credentials_missing;
 const I_INVALID = DECISION_REASON_INDEX.invalid_channel;
+const I_PAYLOAD_NOT_ENCRYPTED = DECISION_REASON_INDEX.payload_not_encrypted;
+const I_PAYLOAD_ALG = DECISION_REASON_INDEX.payload_alg_not_allowed;
+/** A payload-source verifier without `inspectPayload` (a plug-in) accepts nothing: fail closed. */
+const CANNOT_INSPECT: PayloadVerdict = Object.freeze({ ok: false, reason: 'payload_not_encrypted' });
+const INSPECT_FAILED: PayloadVerdict = Object.freeze({ ok: false, reason: 'malformed' });
 
 /** Bounds of the wildcard caches: distinct satisfied-sets per server, filters per set. */
 const MAX_SIGNATURES = 256;
@@ -53,6 +59,19 @@ interface Coverage {
 export interface Authorizer {
   authorize(session: Session, request: AuthorizeRequest): Decision;
   authorizeSubscription(session: Session, filter: string): Decision;
+  checkPayload(session: Session, request: PayloadRequest): Decision;
+}
+
+/** One verifier's verdict; a throw (a bug, a plug-in) is a refusal, never an allow. */
+function inspect(slot: SchemeSlot, payload: Uint8Array | string): PayloadVerdict {
+  const fn = slot.verifier.inspectPayload;
+  if (typeof fn !== 'function') return CANNOT_INSPECT;
+  try {
+    const v = fn.call(slot.verifier, payload);
+    return v !== null && typeof v === 'object' && (v.ok === true || v.ok === false) ? v : INSPECT_FAILED;
+  } catch {
+    return INSPECT_FAILED;
+  }
 }
 
 export interface AuthorizerContext {
@@ -210,5 +229,100 @@ export function createAuthorizer(ctx: AuthorizerContext): Authorizer {
     return d;
   }
 
-  return { authorize, authorizeSubscription };
+  // ---------------------------------------------------------------- payload encryption
+
+  function auditPayload(session: Session, channel: string, scheme: string | null, d: Decision): void {
+    auditDecision(logger, {
+      server: session.server,
+      remote: session.remote,
+      scheme,
+      principal: session.principal.id,
+      action: 'payload',
+      channel,
+      result: d.allowed ? 'allowed' : 'denied',
+      reason: d.reason,
+      operation: d.operation,
+    });
+  }
+
+  /**
+   * May this payload be published on this channel? The encryption schemes that apply are the
+   * server's (any alternative) and those of the publish operations covering the channel
+   * (precomputed per operation at startup); when any applies, at least one must accept the
+   * payload (`inspectPayload`: a JWE with allowed alg/enc). Synchronous, bounded, no I/O. Checks
+   * the payload only: whether the session may publish there at all is `authorize`'s answer.
+   */
+  function checkPayload(session: Session, request: PayloadRequest): Decision {
+    const channel = request?.channel;
+    const payload = request?.payload;
+    const st = stateOf(session);
+    if (st === null) return deniedWrongServer(session, 'publish', String(channel));
+    const sp = st.server;
+    const ap = sp.publish;
+    if (typeof channel !== 'string' || channel.length === 0 || channel.indexOf('+') !== -1 || channel.indexOf('#') !== -1) {
+      counts[ap.metricBase + I_INVALID]!++;
+      if (auditDenied) audit(session, 'publish', String(channel), INVALID_CHANNEL);
+      return INVALID_CHANNEL;
+    }
+    const hits = ap.table.lookup(channel);
+    // Which schemes apply, and which decisions name the operation (the first covering one).
+    let first: OperationPlan | null = null;
+    let applies = sp.payload.length > 0;
+    for (let i = 0; i < hits.length; i++) {
+      const op = ap.operations.get(hits[i]!.key)!;
+      if (first === null) first = op;
+      if (op.payload.length > 0) applies = true;
+    }
+    if (!applies) return first === null ? sp.payloadAllowed : first.allowed; // nothing to check: not audited again
+    // Inspect each applicable scheme once (server schemes head every operation's list), stop at
+    // the first that accepts. More than one covering operation is rare: only then is a list of
+    // the schemes already tried kept.
+    let acceptedBy: SchemeSlot | null = null;
+    let algRefused: SchemeSlot | null = null;
+    let refusedBy: SchemeSlot | null = null;
+    let tried: SchemeSlot[] | null = null;
+    const lists = hits.length === 0 ? 1 : hits.length;
+    for (let i = 0; i < lists && acceptedBy === null; i++) {
+      const list = hits.length === 0 ? sp.payload : ap.operations.get(hits[i]!.key)!.payload;
+      for (let j = 0; j < list.length; j++) {
+        const slot = list[j]!;
+        if (tried !== null) {
+          if (tried.includes(slot)) continue;
+          tried.push(slot);
+        }
+        const v = inspect(slot, payload);
+        if (v.ok) {
+          acceptedBy = slot;
+          break;
+        }
+        if (v.reason === 'alg_not_allowed') algRefused ??= slot;
+        else refusedBy ??= slot;
+      }
+      if (i === 0 && lists > 1) tried = [...list];
+    }
+    const accepted = acceptedBy !== null;
+    let d: Decision;
+    let scheme: string | null;
+    if (accepted) {
+      d = first === null ? sp.payloadAllowed : first.allowed;
+      scheme = (acceptedBy as SchemeSlot).name;
+      if (auditAllowed) auditPayload(session, channel, scheme, d);
+      return d;
+    }
+    // A JWE whose algorithm no scheme allows says more than "not encrypted".
+    const alg = algRefused as SchemeSlot | null;
+    if (alg !== null) {
+      d = first === null ? sp.payloadAlgNotAllowed : first.payloadAlgNotAllowed;
+      scheme = alg.name;
+      counts[ap.metricBase + I_PAYLOAD_ALG]!++;
+    } else {
+      d = first === null ? sp.payloadNotEncrypted : first.payloadNotEncrypted;
+      scheme = (refusedBy as SchemeSlot | null)?.name ?? null;
+      counts[ap.metricBase + I_PAYLOAD_NOT_ENCRYPTED]!++;
+    }
+    if (auditDenied) auditPayload(session, channel, scheme, d);
+    return d;
+  }
+
+  return { authorize, authorizeSubscription, checkPayload };
 }

@@ -19,6 +19,8 @@ export const DECISION_REASONS = [
   'invalid_channel',
   'wildcard_not_covered',
   'wrong_server',
+  'payload_not_encrypted',
+  'payload_alg_not_allowed',
 ] as const satisfies readonly DecisionReason[];
 
 /** Slot of each decision reason (a constant the hot path adds to a precomputed base). */
@@ -31,6 +33,8 @@ export const DECISION_REASON_INDEX: { readonly [K in DecisionReason]: number } =
   invalid_channel: 5,
   wildcard_not_covered: 6,
   wrong_server: 7,
+  payload_not_encrypted: 8,
+  payload_alg_not_allowed: 9,
 };
 
 /**

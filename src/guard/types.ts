@@ -8,6 +8,7 @@ import type { InvalidReason, Principal } from '../schemes/types.js';
 export type {
   CredentialSource,
   InvalidReason,
+  PayloadVerdict,
   PluginVerifier,
   PluginVerifierFactory,
   Presented,
@@ -60,7 +61,17 @@ export type DecisionReason =
   | 'scope_missing' // an alternative's scheme was satisfied, without every listed scope
   | 'invalid_channel' // not a valid channel / topic name / filter
   | 'wildcard_not_covered' // a wildcard filter can match a channel the session may not subscribe to
-  | 'wrong_server'; // the session belongs to another guard's server
+  | 'wrong_server' // the session belongs to another guard's server
+  | 'payload_not_encrypted' // checkPayload: an encryption scheme applies and the payload is not a JWE (or a malformed or oversized one)
+  | 'payload_alg_not_allowed'; // checkPayload: a JWE whose alg/enc (or zip) no applicable encryption scheme allows
+
+/** What `guard.checkPayload` is asked about: a payload about to be published on a channel. */
+export interface PayloadRequest {
+  /** The concrete channel it is published to (as given to `authorize`). */
+  readonly channel: string;
+  /** The payload as received. */
+  readonly payload: Uint8Array | string;
+}
 
 export interface Decision {
   readonly allowed: boolean;
