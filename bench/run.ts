@@ -6,6 +6,9 @@
 //   4. peak memory (max RSS) of both on the big document, each in its own process
 //   5. guard.authorize decisions/s on 1,000 channels vs a Map.get and a RegExp-per-channel baseline
 //   6. SCRAM server handshakes/s and password checks vs the bare crypto they need (bench/sasl.ts)
+//   7. JWT verification vs jose alone, and through the verified-token cache (bench/tokens.ts)
+//   8. X.509 chain verification and identity mapping vs a bare X509Certificate parse (bench/x509.ts)
+//   9. JWE seal/open vs jose alone, inspectPayload vs bare AES-GCM (bench/jwe.ts)
 
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -16,6 +19,9 @@ import { checkLoaded, loadDocumentFromText } from '../src/index.js';
 import { generateLargeDocument } from './generate.js';
 import { runGuardBench } from './guard.js';
 import { runSaslBench } from './sasl.js';
+import { runTokensBench } from './tokens.js';
+import { runX509Bench } from './x509.js';
+import { runJweBench } from './jwe.js';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const examplesDir = resolve(root, '../shared/asyncapi-security-corpus/spec-examples');
@@ -155,5 +161,19 @@ say('');
 say('## SASL: SCRAM handshakes and password checks');
 say('');
 await runSaslBench(say, quick);
+say('');
+
+// 7–9. Tokens, client certificates, payload encryption
+say('## tokens: JWT verification');
+say('');
+await runTokensBench(say, quick);
+say('');
+say('## X.509 client certificates');
+say('');
+await runX509Bench(say, quick);
+say('');
+say('## JWE: seal, open, inspectPayload');
+say('');
+await runJweBench(say, quick);
 
 writeFileSync(join(root, '.bench-tmp/last-run.md'), lines.join('\n') + '\n');

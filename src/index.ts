@@ -81,3 +81,19 @@ export type {
 } from './guard/index.js';
 // How a client presents HTTP Basic credentials (RFC 7617), for clients and tests.
 export { basicAuthorization, encodeBasicCredentials } from './schemes/wire/basic.js';
+// End-to-end encryption (issue 4): seal / open payloads for symmetricEncryption and
+// asymmetricEncryption schemes, keys (JWK / JWKS) by reference (docs/encryption.md). The `seal`
+// and `open` commands use these.
+export { sealPayload, openPayload, JWE_KEY_ALGORITHMS, JWE_CONTENT_ENCRYPTIONS, DEFAULT_CONTENT_ENCRYPTION, DEFAULT_MAX_JWE_BYTES } from './tokens/jwe.js';
+export type { SealOptions, OpenOptions } from './tokens/jwe.js';
+export { loadJwks, checkJwk, publicJwkOf, MAX_JWKS_BYTES, MAX_JWKS_KEYS } from './tokens/keys.js';
+export type { JWK, LoadJwksOptions } from './tokens/keys.js';
+export { KeyError, PayloadError } from './errors.js';
+export type { PayloadRefusal } from './errors.js';
+export type { PayloadRequest, PayloadVerdict } from './guard/index.js';
+// Tokens (issue 4): JWT / JWKS / OpenID Connect discovery / RFC 7662 introspection
+// (docs/tokens.md), and what transports and clients need to present or extract credentials.
+export { createJwtVerifier, createIntrospectionVerifier, createOpenIdVerifier, discoverOpenIdConfiguration, extractScopes } from './tokens/index.js';
+export type { IntrospectionOptions, JwtVerifierOptions, KeySource, OpenIdConfiguration, TokenOutcome, TokenVerifier } from './tokens/index.js';
+export { bearerAuthorization, bearerChallenge, readBearerToken } from './schemes/wire/bearer.js';
+export { peerCertificatesOf } from './schemes/x509.js';
