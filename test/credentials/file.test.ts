@@ -15,6 +15,7 @@ import { StoreError } from '../../src/errors.js';
 import { saslprep } from '../../src/sasl/saslprep.js';
 import { deriveScramVerifier } from '../../src/sasl/scram.js';
 import { eventually, isStoreError, runStoreContract } from './contract.js';
+import { parseApiKey } from '../../src/credentials/api-keys.js';
 
 const root = await mkdtemp(join(tmpdir(), 'agk-file-'));
 // On exit rather than in a top-level after(): Node 20 may run that one before filtered suites finish.
@@ -443,7 +444,7 @@ await s.close();`;
     assert.ok(!text.includes(MARK), 'password marker');
     assert.ok(!disk.includes(Buffer.from(password, 'utf16le')));
     for (const k of keys) {
-      const secret = k.key.slice(k.key.lastIndexOf('_') + 1);
+      const secret = parseApiKey(k.key)!.secret;
       assert.ok(!text.includes(k.key), 'whole key');
       assert.ok(!text.includes(secret), 'key secret');
       assert.ok(!text.includes(Buffer.from(secret, 'base64url').toString('base64').slice(0, 40)), 'key secret bytes as base64');

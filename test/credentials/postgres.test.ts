@@ -13,6 +13,7 @@ import type { CredentialStore, StoreChange } from '../../src/credentials/types.j
 import { StoreError } from '../../src/errors.js';
 import { eventually, isStoreError, runStoreContract } from './contract.js';
 import { findPostgresUrl } from '../helpers/postgres.js';
+import { parseApiKey } from '../../src/credentials/api-keys.js';
 
 const BASE = await findPostgresUrl();
 const admin = new pg.Pool({ connectionString: BASE, max: 2 });
@@ -85,7 +86,7 @@ describe('postgres store', () => {
     const revocation = { kind: 'apiKey', id: created.record.id, principal: 'notify-bob' };
     await eventually(() => heard.filter((c) => c.kind === 'apiKey').length === 2, 5000, 'two apiKey notifications');
     assert.deepEqual(heard, [{ kind: 'principal', name: 'notify-bob' }, revocation, revocation]);
-    const secret = created.key.slice(created.key.lastIndexOf('_') + 1);
+    const secret = parseApiKey(created.key)!.secret;
     assert.ok(!JSON.stringify(heard).includes(secret));
   });
 
@@ -153,7 +154,7 @@ describe('postgres store', () => {
     const hex = (s: string) => Buffer.from(s, 'utf8').toString('hex');
     assert.ok(!dump.includes(marker) && !dump.includes(hex(marker)), 'password');
     for (const k of keys) {
-      const secret = k.key.slice(k.key.lastIndexOf('_') + 1);
+      const secret = parseApiKey(k.key)!.secret;
       assert.ok(!dump.includes(k.key), 'whole key');
       assert.ok(!dump.includes(secret) && !dump.includes(hex(secret)), 'key secret');
       assert.ok(!dump.includes(Buffer.from(secret, 'base64url').toString('hex')), 'key secret bytes');
