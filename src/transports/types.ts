@@ -1,0 +1,65 @@
+// What every front (MQTT, WebSocket, HTTP/SSE) shares (issue 5). A front serves ONE document
+// server: it extracts credentials into a `Presented`, asks the guard, answers on the wire
+// (DESIGN.md "Wire conventions"), and moves messages through the bus. Fronts hold no decision
+// logic of their own.
+
+import type { SecureContextOptions } from 'node:tls';
+import type { Logger } from 'pino';
+import type { Bus } from '../bus/types.js';
+import type { Guard } from '../guard/index.js';
+import type { ModelServer } from '../model/types.js';
+import type { Session } from '../guard/types.js';
+
+export interface FrontLimits {
+  /** Live connections at most (further ones are refused: MQTT CONNACK 3 "server unavailable", HTTP 503). Default 10,000. */
+  readonly maxConnections: number;
+  /** Largest message (payload) in bytes. Default 256 KiB. */
+  readonly maxMessageBytes: number;
+  /** Time from TCP accept to an authenticated session (TLS + CONNECT / HTTP headers). Default 10,000 ms. */
+  readonly handshakeTimeoutMs: number;
+  /** Idle time after which a connection is closed (MQTT: also 1.5 x keep-alive). Default 300,000 ms. */
+  readonly idleTimeoutMs: number;
+  /** Largest HTTP header section in bytes. Default 16 KiB. */
+  readonly maxHeaderBytes: number;
+}
+
+export const DEFAULT_FRONT_LIMITS: FrontLimits = Object.freeze({
+  maxConnections: 10_000,
+  maxMessageBytes: 256 * 1024,
+  handshakeTimeoutMs: 10_000,
+  idleTimeoutMs: 300_000,
+  maxHeaderBytes: 16 * 1024,
+});
+
+export interface FrontOptions {
+  readonly server: ModelServer;
+  readonly guard: Guard;
+  readonly bus: Bus;
+  /** Present for secure protocols (mqtts, secure-mqtt, wss, https): cert/key already loaded; minVersion is forced to TLSv1.2. */
+  readonly tls?: SecureContextOptions & { readonly requestCert?: boolean };
+  readonly limits: FrontLimits;
+  /** Operational log (not the audit log, which the guard writes). */
+  readonly logger: Logger;
+}
+
+export interface FrontStats {
+  readonly connections: number;
+  readonly messagesIn: number;
+  readonly messagesOut: number;
+  readonly refusedConnections: number;
+  readonly dropped: number;
+}
+
+export interface Front {
+  readonly server: string;
+  readonly protocol: string;
+  /** Starts listening; resolves with the bound address. */
+  listen(host: string, port: number): Promise<{ host: string; port: number }>;
+  /** Stops accepting, lets in-flight work finish up to `graceMs`, then closes every connection. */
+  close(graceMs?: number): Promise<void>;
+  stats(): FrontStats;
+  /** Ends every live connection whose session `shouldEnd` says so (revoked key, disabled user); returns how many. */
+  endSessions(shouldEnd: (session: Session) => boolean): number;
+}
+
+export type FrontFactory = (options: FrontOptions) => Front;
