@@ -97,3 +97,8 @@ export { createJwtVerifier, createIntrospectionVerifier, createOpenIdVerifier, d
 export type { IntrospectionOptions, JwtVerifierOptions, KeySource, OpenIdConfiguration, TokenOutcome, TokenVerifier } from './tokens/index.js';
 export { bearerAuthorization, bearerChallenge, readBearerToken } from './schemes/wire/bearer.js';
 export { peerCertificatesOf } from './schemes/x509.js';
+// serve (issue 5): the document's servers (MQTT, WebSocket, HTTP/SSE), each secured as declared,
+// with a message bus, credential hot reload and an admin listener (docs/serve.md). The `serve`
+// command uses these.
+export { startServe, parseListenFlags, describeServe, DEFAULT_GRACE_MS, FRONTED_PROTOCOLS } from './serve/index.js';
+export type { RunningServe, ServeOptions, ServedServer, SkippedServer, ServeWarning, ServeSettings } from './serve/index.js';

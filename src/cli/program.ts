@@ -11,6 +11,7 @@ import { runKeysCreate, runKeysList, runKeysRevoke, type KeysCreateFlags } from 
 import { runModel, type ModelFlags } from './model.js';
 import { processIo, type CliIo } from './output.js';
 import { processPasswordInput } from './password-input.js';
+import { runServe, type ServeFlags } from './serve.js';
 import { processByteIo, runOpen, runSeal, type OpenFlags, type SealFlags } from './seal.js';
 import type { StoreFlags } from './store.js';
 import {
@@ -45,6 +46,16 @@ const MODEL_EXAMPLES = `
 Examples:
   $ asyncapi-guard model asyncapi.yaml
   $ asyncapi-guard model asyncapi.yaml --format json > model.json
+`;
+
+const SERVE_EXAMPLES = `
+Examples:
+  $ asyncapi-guard serve asyncapi.yaml --config asyncapi-guard.yaml
+  $ asyncapi-guard serve asyncapi.yaml --listen production=127.0.0.1:1884 --admin 127.0.0.1:9464
+
+Prints one line per server on stderr (and per server not served, with why) and how to connect.
+Runs until SIGINT/SIGTERM (graceful: stop accepting, drain, close); a second signal exits at once.
+Exit codes: 0 stopped by a signal; 2 could not start (bad document, config, TLS files, flags, port in use).
 `;
 
 const USERS_EXAMPLES = `
@@ -86,6 +97,7 @@ Examples:
   $ asyncapi-guard check asyncapi.yaml
   $ asyncapi-guard check 'specs/**/*.yaml' --format sarif > asyncapi-guard.sarif
   $ asyncapi-guard model asyncapi.yaml --format json
+  $ asyncapi-guard serve asyncapi.yaml --config asyncapi-guard.yaml
   $ asyncapi-guard users add alice --scopes lights:read
   $ asyncapi-guard keys create alice > alice.key
 
@@ -133,6 +145,18 @@ function createProgram(io: CliIo, setExit: (code: number) => void): Command {
     .addHelpText('after', MODEL_EXAMPLES)
     .action(async (document: string, flags: ModelFlags) => {
       setExit(await runModel(document, flags, io));
+    });
+
+  program
+    .command('serve')
+    .description("run the document's servers (MQTT, WebSocket, HTTP/SSE), each secured exactly as declared")
+    .argument('<document>', 'AsyncAPI document')
+    .option('--config <file>', 'config file (default: asyncapi-guard.yaml in the current folder, if present)')
+    .option('--listen <name=host:port>', 'where a server listens (repeatable; beats servers.<name>.listen; port 0 = any free port)', collect)
+    .option('--admin <host:port>', 'admin listener: /healthz, /readyz, /metrics and a status page (default: off; beats admin.listen)')
+    .addHelpText('after', SERVE_EXAMPLES)
+    .action(async (document: string, flags: ServeFlags) => {
+      setExit(await runServe(document, flags, io));
     });
 
   registerUsers(program, io, setExit);

@@ -98,7 +98,7 @@ describe('config: errors name file:line:column and the key path', () => {
 
   it('an unknown top-level key lists the allowed keys', async () => {
     const err = await configError('check: {}\nchecks:\n  rules: {}\n');
-    assert.match(err.message, /^asyncapi-guard\.yaml:2:1 checks: unknown key: expected one of check, store, perspective, servers, schemes, throttle, audit, bus \(ERR_CONFIG_INVALID\)$/);
+    assert.match(err.message, /^asyncapi-guard\.yaml:2:1 checks: unknown key: expected one of check, store, perspective, servers, schemes, throttle, audit, bus, limits, admin \(ERR_CONFIG_INVALID\)$/);
   });
 
   it('an unknown key inside check', async () => {
@@ -238,12 +238,11 @@ describe('config: the published schema', () => {
     new Ajv({ strict: true }).compile(schema);
   });
 
-  it('closes every object it defines, except the three whose keys are checked elsewhere', () => {
+  it('closes every object it defines, except the two whose keys are checked elsewhere', () => {
     // schemes.<name>: its keys depend on the scheme's type in the document, so the guard checks
     // them at startup against the type's own schema (test/guard/startup.test.ts);
-    // schemes.<name>.options: the plug-in verifier's own options; servers.<name>.tls: reserved for serve.
+    // schemes.<name>.options: the plug-in verifier's own options.
     const open = [
-      '#/properties/servers/additionalProperties/properties/tls',
       '#/properties/schemes/additionalProperties',
       '#/properties/schemes/additionalProperties/properties/options',
     ];
@@ -258,11 +257,11 @@ describe('config: the published schema', () => {
     assert.deepEqual(found, open);
   });
 
-  it('marks the serve keys as reserved', () => {
+  it('describes the serve keys as serve settings, no longer reserved', () => {
     const props = schema.properties as Record<string, { description: string; additionalProperties?: { properties: Record<string, { description: string }> } }>;
-    assert.match(props.bus!.description, /^Reserved for `serve` \(not yet implemented\)/);
-    for (const key of ['listen', 'tls']) assert.match(props.servers!.additionalProperties!.properties[key]!.description, /^Reserved for `serve` \(not yet implemented\)/);
-    for (const key of ['store', 'perspective', 'servers', 'schemes', 'throttle', 'audit']) assert.doesNotMatch(props[key]!.description, /Reserved/);
+    for (const key of ['bus', 'limits', 'admin']) assert.match(props[key]!.description, /`serve`|connection/);
+    for (const key of ['listen', 'tls', 'limits', 'allowPlaintextListen']) assert.ok(props.servers!.additionalProperties!.properties[key], key);
+    assert.doesNotMatch(JSON.stringify(schema), /Reserved|not yet implemented/);
   });
 });
 
@@ -291,5 +290,41 @@ describe('config: docs/config.md', () => {
   it('shows error messages that the code really produces', async () => {
     const err = await configError('check:\n  rules:\n    asyncapi-schema: off\n    security-server-unsecured: loud\n');
     assert.ok(docs.includes(`error: ${err.message}`), err.message);
+  });
+});
+
+describe('config: serve keys', () => {
+  it('accepts listen, tls, limits, allowPlaintextListen, bus and admin', async () => {
+    const c = await parseConfig(
+      [
+        'bus: nats://127.0.0.1:4222',
+        'limits: { maxConnections: 100, maxMessageBytes: 1024, handshakeTimeoutMs: 2000, idleTimeoutMs: 60000, maxHeaderBytes: 8192 }',
+        'admin: { listen: 127.0.0.1:9464, allowNonLoopbackListen: false }',
+        'servers:',
+        '  devices: { listen: 127.0.0.1:8883, tls: { cert: file:./server.pem, key: env:SERVER_KEY, ca: file:./ca.pem }, limits: { maxConnections: 5 }, allowPlaintextListen: false }',
+      ].join('\n'),
+      opts,
+    );
+    const s = c.settings as Record<string, unknown>;
+    assert.deepEqual(Object.keys(s), ['bus', 'limits', 'admin', 'servers']);
+  });
+
+  it('rejects a tls key given as a literal PEM instead of a reference', async () => {
+    const err = await configError('servers:\n  devices:\n    tls: { cert: "-----BEGIN CERTIFICATE-----", key: file:./k.pem }\n');
+    assert.equal(err.pointer, 'servers.devices.tls.cert');
+  });
+
+  it('rejects tls without a key', async () => {
+    const err = await configError('servers:\n  devices:\n    tls: { cert: file:./c.pem }\n');
+    assert.match(err.message, /servers\.devices\.tls/);
+  });
+
+  it('rejects an unknown limit and an out-of-range one', async () => {
+    assert.equal((await configError('limits: { maxConnection: 5 }\n')).pointer, 'limits.maxConnection');
+    assert.equal((await configError('servers:\n  a: { limits: { maxConnections: 0 } }\n')).pointer, 'servers.a.limits.maxConnections');
+  });
+
+  it('rejects an unknown admin key', async () => {
+    assert.equal((await configError('admin: { port: 9464 }\n')).pointer, 'admin.port');
   });
 });

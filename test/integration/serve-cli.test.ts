@@ -1,0 +1,77 @@
+// `asyncapi-guard serve` as a user runs it: a child process, real fronts, real signals.
+
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { assertOneErrorLine, mainPath, runCli } from '../cli/helpers.js';
+import { makeServeProject, SERVE_CONFIG } from '../serve/helpers.js';
+
+const tsxLoader = import.meta.resolve('tsx');
+const ALL_ON_ZERO = ['--listen', 'broker=127.0.0.1:0', '--listen', 'web=127.0.0.1:0', '--listen', 'api=127.0.0.1:0'];
+
+/** Starts `serve` and resolves once it printed `serving`, with everything it printed so far. */
+function startCli(args: readonly string[], cwd: string): Promise<{ child: ChildProcess; stderr: () => string; exit: Promise<number | null> }> {
+  const child = spawn(process.execPath, ['--import', tsxLoader, mainPath, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => {
+      stderr += s;
+      if (stderr.includes('serving;')) resolve({ child, stderr: () => stderr, exit });
+    });
+    void exit.then((code) => reject(new Error(`serve exited early (${code}): ${stderr}`)));
+  });
+}
+
+describe('serve CLI: startup errors exit 2 with one line', () => {
+  it('a scheme without a binding (guard startup, fail closed)', async () => {
+    const p = await makeServeProject({ 'asyncapi-guard.yaml': 'schemes: { userPass: {}, deviceKey: {}, headerKey: {} }\n' });
+    assertOneErrorLine(await runCli(['serve', 'asyncapi.yaml', ...ALL_ON_ZERO], { cwd: p.dir }), 'ERR_SCHEME_UNBOUND');
+  });
+
+  it('a secure protocol without tls', async () => {
+    const doc = `asyncapi: 3.0.0\ninfo: { title: t, version: '1' }\nservers:\n  devices: { host: '127.0.0.1:8883', protocol: secure-mqtt }\n`;
+    const p = await makeServeProject({ 'asyncapi.yaml': doc, 'asyncapi-guard.yaml': 'audit: { level: silent }\n' });
+    const r = await runCli(['serve', 'asyncapi.yaml', '--listen', 'devices=127.0.0.1:0'], { cwd: p.dir });
+    assertOneErrorLine(r, 'ERR_CONFIG_INVALID');
+    assert.match(r.stderr, /servers\.devices\.tls/);
+  });
+
+  it('a malformed --listen', async () => {
+    const p = await makeServeProject();
+    const r = await runCli(['serve', 'asyncapi.yaml', '--listen', 'broker=localhost'], { cwd: p.dir });
+    assertOneErrorLine(r, 'ERR_USAGE');
+    assert.match(r.stderr, /^error: --listen broker=localhost: expected NAME=HOST:PORT/);
+  });
+
+  it('a port in use', async () => {
+    // audit silent: the guard.startup audit line would go to stderr too (audit.destination default).
+    const p = await makeServeProject({ 'asyncapi-guard.yaml': SERVE_CONFIG.replace('level: info', 'level: silent') });
+    const first = await startCli(['serve', 'asyncapi.yaml', ...ALL_ON_ZERO], p.dir);
+    const port = /broker\s+mqtt\s+127\.0\.0\.1:(\d+)/.exec(first.stderr())![1];
+    const r = await runCli(['serve', 'asyncapi.yaml', '--listen', `broker=127.0.0.1:${port}`, '--listen', 'web=127.0.0.1:0', '--listen', 'api=127.0.0.1:0'], { cwd: p.dir });
+    assertOneErrorLine(r, 'ERR_CONFIG_INVALID');
+    assert.match(r.stderr, /the address is in use/);
+    first.child.kill('SIGTERM');
+    assert.equal(await first.exit, 0);
+  });
+});
+
+describe('serve CLI: lifecycle', () => {
+  it('prints each server, the ones it does not serve and why, how to connect; stops on SIGTERM with exit 0', async () => {
+    const p = await makeServeProject({ 'asyncapi-guard.yaml': `${SERVE_CONFIG.replace('level: info', 'level: silent')}` });
+    const s = await startCli(['serve', 'asyncapi.yaml', ...ALL_ON_ZERO, '--admin', '127.0.0.1:0'], p.dir);
+    const out = s.stderr();
+    assert.match(out, /^broker\s+mqtt\s+127\.0\.0\.1:\d+\s+schemes: userPass, deviceKey$/m);
+    assert.match(out, /^web\s+ws\s+127\.0\.0\.1:\d+\s+schemes: headerKey$/m);
+    assert.match(out, /^events\s+kafka\s+not served\s+protocol kafka is not fronted by serve$/m);
+    assert.match(out, /^ {2}broker: mosquitto_pub -h 127\.0\.0\.1 -p \d+ -u USER -P PASSWORD_OR_API_KEY/m);
+    assert.match(out, /^ {2}api: curl -H 'Authorization: Basic BASE64\(USER:PASSWORD\)'/m);
+    const admin = /admin: http:\/\/127\.0\.0\.1:(\d+)\//.exec(out)![1];
+    assert.equal((await fetch(`http://127.0.0.1:${admin}/readyz`)).status, 200);
+    s.child.kill('SIGTERM');
+    assert.equal(await s.exit, 0);
+    assert.match(s.stderr(), /SIGTERM: stopping/);
+    assert.match(s.stderr(), /stopped\n$/);
+  });
+});

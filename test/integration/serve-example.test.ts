@@ -1,0 +1,97 @@
+// The README quick start: examples/streetlights/setup.mjs creates the demo credentials, keys
+// and certificates, and `serve` runs the example with them (in a copy of the folder, on free
+// ports): a user and password over MQTT, a client certificate over MQTTS, a bearer JWT over
+// WebSocket, an API key over HTTP.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import mqtt from 'mqtt';
+import WebSocket from 'ws';
+import { startServe } from '../../src/serve/start.js';
+import type { RunningServe } from '../../src/serve/types.js';
+import { auditCapture, quietLogger } from '../serve/helpers.js';
+
+const example = fileURLToPath(new URL('../../examples/streetlights/', import.meta.url));
+const tsxLoader = import.meta.resolve('tsx');
+
+describe('examples/streetlights: setup.mjs then serve', () => {
+  let dir: string;
+  let serve: RunningServe;
+  let setupOut: string;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'guard-example-'));
+    cpSync(example, dir, { recursive: true, filter: (src) => !src.includes('.demo') });
+    setupOut = execFileSync(process.execPath, ['--import', tsxLoader, join(dir, 'setup.mjs')], {
+      cwd: dir,
+      env: { ...process.env, ASYNCAPI_GUARD_MODULE: new URL('../../src/index.ts', import.meta.url).href },
+      encoding: 'utf8',
+    });
+    serve = await startServe({
+      document: 'serve.asyncapi.yaml',
+      config: 'asyncapi-guard.yaml',
+      cwd: dir,
+      logger: quietLogger(),
+      auditStream: auditCapture().stream,
+      listen: { mqtt: '127.0.0.1:0', devices: '127.0.0.1:0', dashboard: '127.0.0.1:0', api: '127.0.0.1:0' },
+      admin: '127.0.0.1:0',
+    });
+  });
+  after(async () => {
+    await serve?.close(0);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const port = (name: string) => serve.servers.find((s) => s.name === name)!.port;
+  const apiKey = () => /api key\s+(agk_\S+)/.exec(setupOut)![1]!;
+
+  it('serves every server of the example, TLS where the protocol says so', () => {
+    assert.deepEqual(serve.servers.map((s) => [s.name, s.protocol, s.tls]), [
+      ['mqtt', 'mqtt', false],
+      ['devices', 'secure-mqtt', true],
+      ['dashboard', 'ws', false],
+      ['api', 'http', false],
+    ]);
+  });
+
+  it('accepts the demo user over MQTT and the demo API key as MQTT password', async () => {
+    for (const [username, password] of [['operator', 'streetlights-demo'], ['sensor-1', apiKey()]] as const) {
+      const c = await mqtt.connectAsync({ host: '127.0.0.1', port: port('mqtt'), protocolVersion: 4, username, password, reconnectPeriod: 0 });
+      await c.endAsync();
+    }
+  });
+
+  it('accepts the demo client certificate over MQTTS', async () => {
+    const d = join(dir, '.demo');
+    const c = await mqtt.connectAsync({
+      protocol: 'mqtts',
+      host: '127.0.0.1',
+      port: port('devices'),
+      protocolVersion: 4,
+      ca: readFileSync(join(d, 'ca.pem')),
+      cert: readFileSync(join(d, 'client.pem')),
+      key: readFileSync(join(d, 'client-key.pem')),
+      reconnectPeriod: 0,
+    });
+    await c.publishAsync('streetlights/7/lighting/measured', '{"lumens":42}');
+    await c.endAsync();
+  });
+
+  it('accepts the demo bearer token over WebSocket and refuses a request without it (401)', async () => {
+    const token = readFileSync(join(dir, '.demo', 'token.jwt'), 'utf8').trim();
+    const url = `ws://127.0.0.1:${port('dashboard')}/ws/streetlights/7/lighting/measured`;
+    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    ws.close();
+    const status = await new Promise<number>((resolve) => new WebSocket(url).once('unexpected-response', (_q, res) => resolve(res.statusCode!)).once('error', () => {}));
+    assert.equal(status, 401);
+  });
+
+  it('accepts the demo API key over HTTP', async () => {
+    const res = await fetch(`http://127.0.0.1:${port('api')}/streetlights/7/lighting/measured`, { method: 'POST', headers: { 'x-api-key': apiKey() }, body: '{"lumens":1}' });
+    assert.ok(res.status >= 200 && res.status < 300, String(res.status));
+  });
+});
