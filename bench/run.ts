@@ -9,6 +9,8 @@
 //   7. JWT verification vs jose alone, and through the verified-token cache (bench/tokens.ts)
 //   8. X.509 chain verification and identity mapping vs a bare X509Certificate parse (bench/x509.ts)
 //   9. JWE seal/open vs jose alone, inspectPayload vs bare AES-GCM (bench/jwe.ts)
+//  10. serve: guarded MQTT / WebSocket throughput vs bare aedes / a bare ws relay, connection
+//      setup per scheme, memory per idle connection (bench/serve.ts)
 
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -22,6 +24,7 @@ import { runSaslBench } from './sasl.js';
 import { runTokensBench } from './tokens.js';
 import { runX509Bench } from './x509.js';
 import { runJweBench } from './jwe.js';
+import { runServeBench } from './serve.js';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const examplesDir = resolve(root, '../shared/asyncapi-security-corpus/spec-examples');
@@ -175,5 +178,11 @@ say('');
 say('## JWE: seal, open, inspectPayload');
 say('');
 await runJweBench(say, quick);
+say('');
+
+// 10. serve
+say('## serve: throughput, connection setup, memory per connection');
+say('');
+await runServeBench(say, quick);
 
 writeFileSync(join(root, '.bench-tmp/last-run.md'), lines.join('\n') + '\n');

@@ -30,6 +30,9 @@ export const errorCodes = {
   ERR_STORE_NOT_FOUND: 'no such principal or API key in the credential store',
   ERR_KEY_INVALID: 'a key reference does not lead to a usable JWK or JWKS',
   ERR_JWE_REFUSED: 'a payload could not be sealed or opened as a JWE with the given keys and algorithms',
+  ERR_BUS_UNAVAILABLE: 'the message bus could not be reached, or is disconnected right now',
+  ERR_BUS_CLOSED: 'the message bus was closed (shutdown)',
+  ERR_BUS_REFUSED: 'the message bus cannot carry this message',
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
@@ -80,6 +83,11 @@ export class DocumentError extends GuardError {
 
 export class ConfigError extends GuardError {
   override readonly name = 'ConfigError';
+}
+
+/** A message bus failure at run time (infrastructure, not a user file): `ERR_BUS_*`. */
+export class BusError extends GuardError {
+  override readonly name = 'BusError';
 }
 
 /** The guard refuses to start: a scheme it cannot verify, a bad channel address, an unknown server (fail closed). */

@@ -1,20 +1,13 @@
 // Errors a bus reports at run time (not mistakes in user files: a bad `bus:` reference is a
 // ConfigError ERR_CONFIG_INVALID). Messages name the bus by its `description` (the URL without
-// credentials), never by the URL it was given.
+// credentials), never by the URL it was given. The class and codes live in src/errors.ts with
+// every other code (docs/errors.md).
 
-export type BusErrorCode =
-  | 'ERR_BUS_UNAVAILABLE' // the broker could not be reached, or is disconnected right now
-  | 'ERR_BUS_CLOSED' // the bus was closed (shutdown)
-  | 'ERR_BUS_REFUSED'; // the broker cannot carry this message (a channel too long for NATS subjects, a payload over its limit)
+import { BusError } from '../errors.js';
 
-export class BusError extends Error {
-  override readonly name = 'BusError';
-  readonly code: BusErrorCode;
-  constructor(code: BusErrorCode, reason: string) {
-    super(`${reason} (${code})`);
-    this.code = code;
-  }
-}
+export { BusError };
+
+export type BusErrorCode = 'ERR_BUS_UNAVAILABLE' | 'ERR_BUS_CLOSED' | 'ERR_BUS_REFUSED';
 
 export function isBusError(value: unknown): value is BusError {
   return value instanceof BusError;

@@ -8,10 +8,38 @@ export interface ServerSettings {
   readonly perspective?: Perspective;
   readonly allowUncoveredChannels?: boolean;
   readonly wildcardsIgnoreEmptyLevels?: boolean;
-  /** Reserved for `serve`. */
+  /** `serve`: HOST:PORT to listen on. */
   readonly listen?: string;
-  /** Reserved for `serve`. */
-  readonly tls?: Readonly<Record<string, unknown>>;
+  /** `serve`: certificate, key and optional CA, as `file:` / `env:` references. */
+  readonly tls?: TlsSettings;
+  /** `serve`: this server's limits (over the top-level `limits`). */
+  readonly limits?: LimitsSettings;
+  /** Risky: listen in cleartext beyond loopback (warns W_PLAINTEXT_LISTEN). */
+  readonly allowPlaintextListen?: boolean;
+}
+
+export interface TlsSettings {
+  /** `file:PATH` / `env:NAME`: the PEM certificate chain. */
+  readonly cert: string;
+  /** `file:PATH` / `env:NAME`: the PEM private key. */
+  readonly key: string;
+  /** `file:PATH` / `env:NAME`: CA certificates named in the client-certificate request. */
+  readonly ca?: string;
+}
+
+/** `serve`'s per-connection limits (defaults: DEFAULT_FRONT_LIMITS in src/transports/types.ts). */
+export interface LimitsSettings {
+  readonly maxConnections?: number;
+  readonly maxMessageBytes?: number;
+  readonly handshakeTimeoutMs?: number;
+  readonly idleTimeoutMs?: number;
+  readonly maxHeaderBytes?: number;
+}
+
+export interface AdminSettings {
+  readonly listen?: string;
+  /** Risky: the admin listener beyond loopback (warns W_ADMIN_NON_LOOPBACK). */
+  readonly allowNonLoopbackListen?: boolean;
 }
 
 export interface SchemeBinding {
@@ -46,7 +74,10 @@ export interface ConfigSettings {
   readonly schemes?: Readonly<Record<string, SchemeBinding>>;
   readonly throttle?: ThrottleSettings;
   readonly audit?: AuditSettings;
+  /** `serve`: `memory` (default), `nats://…`, `redis://…`, `env:NAME`. */
   readonly bus?: string;
+  readonly limits?: LimitsSettings;
+  readonly admin?: AdminSettings;
 }
 
 /** 1-based line and column of a key in the config file. */

@@ -28,7 +28,7 @@ import { createRefusalLog } from './refusals.js';
 import { createReloader } from './reload.js';
 import { renderStatusPage } from './status-page.js';
 import { loadServerTls, type FrontTls } from './tls.js';
-import type { RunningServe, ServedServer, ServeOptions, ServeSettings } from './types.js';
+import type { RunningServe, ServedServer, ServeOptions } from './types.js';
 
 type Pino = typeof import('pino');
 const loadPino = (): Pino => createRequire(import.meta.url)('pino') as Pino;
@@ -43,7 +43,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
 
   const model = buildModel(await loadDocument(options.document, { cwd }));
   const config = await loadConfig({ ...(options.config !== undefined ? { file: options.config } : {}), cwd, ruleIds: Object.keys(rules) });
-  const settings = config.settings as ServeSettings & typeof config.settings;
+  const settings = config.settings;
   const plan = planServe({ model, settings, listen: options.listen ?? {}, admin: options.admin, configFile: config.file, locate: config.locate });
   const tlsByServer = new Map<string, FrontTls | undefined>();
   for (const p of plan.servers) tlsByServer.set(p.server.name, await loadServerTls(p, { baseDir: config.dir, env, configFile: config.file, locate: config.locate }));

@@ -3,37 +3,12 @@
 import type { DestinationStream, Logger } from 'pino';
 import type { Bus } from '../bus/types.js';
 import type { SecurityModel } from '../model/types.js';
-import type { FrontFactory, FrontLimits } from '../transports/types.js';
+import type { FrontFactory } from '../transports/types.js';
 import type { FrontKind } from './protocols.js';
 
-/** The config keys `serve` reads beyond the guard's (schemas/config.schema.json), as validated. */
-export interface ServeServerSettings {
-  readonly listen?: string;
-  readonly tls?: TlsSettings;
-  readonly limits?: Partial<FrontLimits>;
-  readonly allowPlaintextListen?: boolean;
-}
-
-export interface TlsSettings {
-  /** `file:PATH` / `env:NAME`: the PEM certificate chain. */
-  readonly cert: string;
-  /** `file:PATH` / `env:NAME`: the PEM private key. */
-  readonly key: string;
-  /** `file:PATH` / `env:NAME`: CA certificates named in the client-certificate request. */
-  readonly ca?: string;
-}
-
-export interface AdminSettings {
-  readonly listen?: string;
-  readonly allowNonLoopbackListen?: boolean;
-}
-
-export interface ServeSettings {
-  readonly bus?: string;
-  readonly limits?: Partial<FrontLimits>;
-  readonly admin?: AdminSettings;
-  readonly servers?: Readonly<Record<string, ServeServerSettings>>;
-}
+/** The config keys `serve` reads beyond the guard's: part of the config contract (src/config/types.ts). */
+export type { AdminSettings, LimitsSettings, TlsSettings } from '../config/types.js';
+export type { ServerSettings as ServeServerSettings, ConfigSettings as ServeSettings } from '../config/types.js';
 
 export interface ServeOptions {
   /** The AsyncAPI document (path, relative to `cwd`). */
