@@ -62,6 +62,7 @@ function checkCount(value: unknown, name: string, fallback: number): number {
 }
 
 const ID_RE = /^[0-9]{1,15}$/;
+const RESOLVED: Promise<void> = Promise.resolve();
 
 export function createMemoryBus(options: MemoryBusOptions = {}): Bus {
   const common = checkCommonOptions(options);
@@ -74,23 +75,20 @@ export function createMemoryBus(options: MemoryBusOptions = {}): Bus {
   let closed = false;
   let nextId = 0;
 
-  // History: a deque of (numeric id, message), bounded by count and payload bytes.
-  interface Entry {
-    readonly n: number;
-    readonly message: BusMessage;
-  }
-  let history: (Entry | undefined)[] = [];
+  // History: a deque of messages (ids increasing), bounded by count and payload bytes. The
+  // messages themselves, no wrapper: one allocation fewer per publish; `replay` (rare) parses ids.
+  let history: (BusMessage | undefined)[] = [];
   let historyHead = 0;
   let historyPayloadBytes = 0;
 
-  function remember(n: number, message: BusMessage): void {
+  function remember(message: BusMessage): void {
     if (historySize === 0) return;
-    history.push({ n, message });
+    history.push(message);
     historyPayloadBytes += message.payload.length;
     while (history.length - historyHead > historySize || (historyPayloadBytes > historyBytes && history.length - historyHead > 0)) {
-      const old = history[historyHead] as Entry;
+      const old = history[historyHead] as BusMessage;
       history[historyHead++] = undefined;
-      historyPayloadBytes -= old.message.payload.length;
+      historyPayloadBytes -= old.payload.length;
     }
     if (historyHead >= 1024 && historyHead * 2 >= history.length) {
       history = history.slice(historyHead);
@@ -177,8 +175,32 @@ export function createMemoryBus(options: MemoryBusOptions = {}): Bus {
   function dispatch(message: BusMessage): void {
     scratch.length = 0;
     matching(message.channel, scratch);
-    const targets = scratch.length === 1 ? [scratch[0] as Sub] : scratch.slice();
-    for (const sub of targets) sub.delivery.push(message);
+    // No copy: dispatch is never re-entered (the trampoline above), so nothing else fills
+    // `scratch` while handlers run.
+    for (let i = 0, count = scratch.length; i < count; i++) (scratch[i] as Sub).delivery.push(message);
+    scratch.length = 0;
+  }
+
+  function publishNow(channel: string, payload: Uint8Array): void {
+    checkChannel(channel);
+    checkPayload(payload);
+    if (closed) throw new BusError('ERR_BUS_CLOSED', 'memory bus: closed');
+    const n = ++nextId;
+    // A copy: the caller may reuse its buffer once publish returns (history and queued deliveries
+    // keep this one), and a view would pin the caller's whole underlying buffer (a socket read).
+    const message: BusMessage = { channel, payload: Buffer.from(payload), id: String(n), origin: common.origin };
+    remember(message);
+    if (dispatching) {
+      pending.push(message);
+      return;
+    }
+    dispatching = true;
+    try {
+      dispatch(message);
+      for (let m = pending.shift(); m !== undefined; m = pending.shift()) dispatch(m);
+    } finally {
+      dispatching = false;
+    }
   }
 
   const bus: Bus = {
@@ -188,21 +210,14 @@ export function createMemoryBus(options: MemoryBusOptions = {}): Bus {
     get ready() {
       return !closed;
     },
-    async publish(channel, payload) {
-      checkChannel(channel);
-      checkPayload(payload);
-      if (closed) throw new BusError('ERR_BUS_CLOSED', 'memory bus: closed');
-      const n = ++nextId;
-      // A copy: the caller may reuse its buffer once publish returns (history and queued deliveries keep this one).
-      const message: BusMessage = { channel, payload: Buffer.from(payload), id: String(n), origin: common.origin };
-      remember(n, message);
-      pending.push(message);
-      if (dispatching) return;
-      dispatching = true;
+    // Not `async`: on the hot path (every frame a front relays) a shared settled promise saves an
+    // allocation per publish; every failure is still a rejection, never a throw.
+    publish(channel, payload) {
       try {
-        for (let m = pending.shift(); m !== undefined; m = pending.shift()) dispatch(m);
-      } finally {
-        dispatching = false;
+        publishNow(channel, payload);
+        return RESOLVED;
+      } catch (err) {
+        return Promise.reject(err);
       }
     },
     async subscribe(filter: string, handler: BusHandler, subscribeOptions?: BusSubscribeOptions): Promise<BusSubscription> {
@@ -238,9 +253,9 @@ export function createMemoryBus(options: MemoryBusOptions = {}): Bus {
       // Newest first, then reversed: when more than `limit` match, the newest are kept so the
       // replay joins up with live delivery (the gap, if any, is right after lastId).
       for (let i = history.length - 1; i >= historyHead && out.length < limit; i--) {
-        const entry = history[i] as Entry;
-        if (entry.n <= after) break;
-        if (topicMatchesFilter(parsed, entry.message.channel)) out.push(entry.message);
+        const entry = history[i] as BusMessage;
+        if (Number(entry.id) <= after) break;
+        if (topicMatchesFilter(parsed, entry.channel)) out.push(entry);
       }
       return out.reverse();
     },

@@ -134,3 +134,32 @@ test('memory: unsubscribing prunes the wildcard index (churn leaves nothing behi
   assert.deepEqual(got, ['p/1/x']);
   await bus.close();
 });
+
+test('memory: a handler that unsubscribes another mid-dispatch stops delivery to it at once; one subscribed mid-dispatch gets only later messages', async () => {
+  const bus = createMemoryBus();
+  const got: Record<string, string[]> = { a: [], b: [], late: [] };
+  let late = false;
+  const b = { sub: null as Awaited<ReturnType<typeof bus.subscribe>> | null };
+  await bus.subscribe('m', (m) => {
+    got['a']!.push(text(m));
+    if (text(m) === '1') void b.sub?.unsubscribe();
+    if (!late) {
+      late = true;
+      void bus.subscribe('m', (x) => void got['late']!.push(text(x)));
+    }
+  });
+  b.sub = await bus.subscribe('m', (m) => void got['b']!.push(text(m)));
+  for (const s of ['1', '2', '3']) await bus.publish('m', bytes(s));
+  assert.deepEqual(got, { a: ['1', '2', '3'], b: [], late: ['2', '3'] });
+  await bus.close();
+});
+
+test('memory: publish reports every failure as a rejected promise, never a synchronous throw', async () => {
+  const bus = createMemoryBus();
+  let p: Promise<void> | undefined;
+  assert.doesNotThrow(() => void (p = bus.publish('a/#', bytes('x'))));
+  await assert.rejects(p!, { code: 'ERR_INVALID_ARG_VALUE' });
+  await bus.close();
+  assert.doesNotThrow(() => void (p = bus.publish('a', bytes('x'))));
+  await assert.rejects(p!, { code: 'ERR_BUS_CLOSED' });
+});

@@ -124,6 +124,22 @@ describe('WebSocket front (ws) with real clients', () => {
     b.ws.close();
   });
 
+  it('ws: a burst of text and binary frames reaches every subscriber in publish order, each frame with its own type', async () => {
+    const publisher = await open(`${base}/lights/3/status`, { headers: alice });
+    const subs = await Promise.all([1, 2, 3].map(() => open(`${base}/lights/3/status`, { headers: alice })));
+    const sent: { data: string; binary: boolean }[] = [];
+    for (let i = 0; i < 60; i++) {
+      // Every third frame is not UTF-8 (a lone 0xff byte), so text and binary alternate within one flush.
+      const binary = i % 3 === 0;
+      const payload = binary ? Buffer.from([0xff, 0x30 + (i % 10)]) : Buffer.from(`m${i}`);
+      sent.push({ data: String(payload), binary });
+      publisher.ws.send(payload, { binary });
+    }
+    for (const s of [...subs, publisher]) await eventually(() => s.messages.length === sent.length, 3000, 'all deliveries');
+    for (const s of [...subs, publisher]) assert.deepEqual(s.messages, sent);
+    for (const s of [...subs, publisher]) s.ws.close();
+  });
+
   it('ws: httpApiKey in a header, in the query and in a cookie each open the connection', async () => {
     const viaHeader = await open(`${base}/lights/1/status`, { headers: { 'x-api-key': world.apiKey } });
     const viaQuery = await open(`${base}/lights/1/status?api_key=${encodeURIComponent(world.apiKey)}`);
