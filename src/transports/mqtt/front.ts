@@ -3,21 +3,23 @@
 // `guard.checkPayload`, every SUBSCRIBE filter through `guard.authorize` (wildcard coverage is the
 // guard's). Decisions on the wire: src/transports/mqtt/README.md.
 //
-// Message path (one path, so a message reaches each local subscriber exactly once): an allowed
-// client PUBLISH goes to the bus only; aedes's own routing of the client's packet is cut off in
-// `authorizeForward`, which forwards only packets this front injected from its bus subscription
-// (`#`). So a client's own publish comes back to the local subscribers once, through the bus, like
-// the publishes of every other front and `serve` instance.
+// Message path (one path, so a message reaches each local subscriber exactly once, and is routed
+// once): aedes routes through `bus-mq.ts` instead of its own mqemitter. An allowed client PUBLISH
+// goes to the bus only (here, in authorizePublish/published); the front subscribes on the bus to
+// the filters its clients subscribed, and a bus message goes straight to the aedes listeners of
+// its filter. So a client's own publish comes back to the local subscribers once, through the bus,
+// like the publishes of every other front and `serve` instance.
 
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { randomUUID } from 'node:crypto';
 import { Aedes, type Client, type PublishPacket, type Subscription } from 'aedes';
-import type { BusMessage, BusSubscription } from '../../bus/types.js';
 import type { Decision, Session } from '../../guard/types.js';
 import type { Presented } from '../../schemes/types.js';
 import { peerCertificatesOf } from '../../schemes/x509.js';
 import { invalidArgType, invalidArgValue } from '../../errors.js';
 import type { Front, FrontOptions, FrontStats } from '../types.js';
+import { createBusMq } from './bus-mq.js';
 import { CONNACK, connackCodeFor } from './connack.js';
 import { createFrameLimiter, PUBLISH_OVERHEAD_BYTES } from './frame-limit.js';
 
@@ -26,6 +28,18 @@ export const MQTT_PROTOCOLS: readonly string[] = Object.freeze(['mqtt', 'secure-
 
 /** Longest a subscriber's socket may stay full before it is disconnected (aedes drainTimeout). */
 export const SLOW_SUBSCRIBER_DRAIN_MS = 10_000;
+
+/**
+ * Bytes a subscriber's socket may hold unsent before deliveries to it are dropped (counted in
+ * `dropped`): at least 4 MiB, and room for four of the largest messages, so a burst to a reader
+ * that keeps up is not cut.
+ */
+export function maxBufferedBytes(maxMessageBytes: number): number {
+  return Math.max(4 * 1024 * 1024, 4 * (maxMessageBytes + PUBLISH_OVERHEAD_BYTES));
+}
+
+/** Bus publishes not yet settled beyond which a QoS 0 publisher waits for the bus too (back-pressure). */
+export const MAX_UNSETTLED_QOS0 = 1024;
 
 /** Default for `close(graceMs)`. */
 export const DEFAULT_MQTT_CLOSE_GRACE_MS = 5_000;
@@ -66,33 +80,55 @@ export function createMqttFront(options: FrontOptions): Front {
   const logger = options.logger.child({ front: 'mqtt', server: server.name });
   const secure = server.protocol !== 'mqtt';
   const maxFrame = limits.maxMessageBytes + PUBLISH_OVERHEAD_BYTES;
+  const maxBuffered = maxBufferedBytes(limits.maxMessageBytes);
 
   // The session lives beside the aedes client, not on it: a plug-in or a later hook reading client
   // properties cannot see or forge it.
   const sessions = new WeakMap<Client, Session>();
   const live = new Set<Client>();
   const sockets = new Set<Socket>();
-  // Payload buffers this front injected from the bus: the only packets `authorizeForward` lets out.
-  const fromBus = new WeakSet<Buffer>();
   // QoS 2 publishes allowed in authorizePublish, handed to the bus in `published` (see there).
   const qos2Allowed = new WeakSet<object>();
-  const inflight = new Set<Promise<unknown>>();
 
   let pendingAuth = 0;
   let closing = false;
   let listening = false;
   let netServer: NetServer | null = null;
-  let busSubscription: BusSubscription | null = null;
   const counters = { messagesIn: 0, messagesOut: 0, refusedConnections: 0, dropped: 0 };
 
-  const remoteOf = (client: Client): string => (client.conn as Socket).remoteAddress ?? '';
-
-  const track = <T>(p: Promise<T>): Promise<T> => {
-    inflight.add(p);
-    const done = () => void inflight.delete(p);
-    p.then(done, done);
-    return p;
+  // Bus publishes not yet accepted (close() gives them graceMs); a counter, not a set of promises.
+  let inflight = 0;
+  let onIdle: (() => void) | null = null;
+  const settled = () => {
+    if (--inflight === 0 && onIdle !== null) onIdle();
   };
+  /** Hands a publish to the bus; `callback` (aedes's) runs once the bus took it or refused it. */
+  const toBus = (topic: string, payload: Buffer, callback: (error?: Error | null) => void) => {
+    inflight++;
+    bus.publish(topic, payload).then(
+      () => {
+        settled();
+        callback(null);
+      },
+      () => {
+        settled();
+        logger.warn({ event: 'mqtt.bus.publish_failed', bus: bus.description });
+        callback(new Error('bus unavailable'));
+      },
+    );
+  };
+
+  // QoS 0 (no acknowledgement to wait for): aedes goes on at once while the bus takes it; these
+  // two are shared so such a publish allocates no closure. A failure drops the message (at most
+  // once) and is counted.
+  const qos0Accepted = settled;
+  const qos0Failed = () => {
+    settled();
+    counters.dropped++;
+    logger.warn({ event: 'mqtt.bus.publish_failed', bus: bus.description });
+  };
+
+  const remoteOf = (client: Client): string => (client.conn as Socket).remoteAddress ?? '';
 
   const checkPublish = (client: Client | null, packet: PublishPacket): PublishRefusal | null => {
     const session = client === null ? undefined : sessions.get(client);
@@ -103,11 +139,23 @@ export function createMqttFront(options: FrontOptions): Front {
     if (payload.length > limits.maxMessageBytes) return 'payload_too_large';
     const decision = guard.authorize(session, { action: 'publish', channel: packet.topic });
     if (!decision.allowed) return decision.reason;
-    const sealed = guard.checkPayload(session, { channel: packet.topic, payload: typeof payload === 'string' ? payload : new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength) });
+    // aedes's payload is a Buffer (a Uint8Array) or a string: handed over as is, no view per publish.
+    const sealed = guard.checkPayload(session, { channel: packet.topic, payload });
     return sealed.allowed ? null : sealed.reason;
   };
 
+  const brokerId = randomUUID();
+  const mq = createBusMq({
+    bus,
+    brokerId,
+    isClosing: () => closing,
+    onDrop: () => void counters.dropped++,
+    onBusError: (event) => logger.warn({ event: `mqtt.bus.${event}_failed`, bus: bus.description }),
+  });
+
   const aedes = new Aedes({
+    id: brokerId,
+    mq,
     // No CONNECT within the handshake time: aedes closes the connection.
     connectTimeout: limits.handshakeTimeoutMs,
     // $SYS heartbeats never reach a client (authorizeForward), so send them rarely.
@@ -194,14 +242,16 @@ export function createMqttFront(options: FrontOptions): Front {
         callback(null);
         return;
       }
-      // QoS 0/1: handed to the bus here, in arrival order; the PUBACK is sent once the bus took it.
-      track(bus.publish(packet.topic, packet.payload as Buffer)).then(
-        () => callback(null),
-        () => {
-          logger.warn({ event: 'mqtt.bus.publish_failed', bus: bus.description });
-          callback(new Error('bus unavailable'));
-        },
-      );
+      // QoS 0/1: handed to the bus here, in arrival order.
+      if (packet.qos === 0 && inflight < MAX_UNSETTLED_QOS0) {
+        inflight++;
+        bus.publish(packet.topic, packet.payload as Buffer).then(qos0Accepted, qos0Failed);
+        callback(null);
+        return;
+      }
+      // QoS 1 (and QoS 0 while the bus lags, so the publisher waits: bounded work): the PUBACK
+      // is sent once the bus took it; a bus failure disconnects the publisher.
+      toBus(packet.topic, packet.payload as Buffer, callback);
     },
 
     authorizeSubscribe(client, subscription, callback) {
@@ -220,7 +270,15 @@ export function createMqttFront(options: FrontOptions): Front {
     },
 
     authorizeForward(client, packet) {
-      if (!fromBus.has(packet.payload as Buffer) || !sessions.has(client)) return null;
+      // Every packet reaching here came from the bus (bus-mq.ts routes nothing else to clients);
+      // a client whose session was ended gets nothing more.
+      if (!sessions.has(client)) return null;
+      // A reader that does not keep up loses messages (at most once, like the bus) instead of
+      // buffering without bound until the drain timeout closes it.
+      if ((client.conn as Socket).writableLength > maxBuffered) {
+        counters.dropped++;
+        return null;
+      }
       counters.messagesOut++;
       return packet;
     },
@@ -232,13 +290,7 @@ export function createMqttFront(options: FrontOptions): Front {
       }
       qos2Allowed.delete(packet);
       // The PUBREC follows once the bus took it.
-      track(bus.publish(packet.topic, packet.payload as Buffer)).then(
-        () => callback(),
-        () => {
-          logger.warn({ event: 'mqtt.bus.publish_failed', bus: bus.description });
-          callback(new Error('bus unavailable'));
-        },
-      );
+      toBus(packet.topic, packet.payload as Buffer, callback);
     },
   });
   // aedes emits 'error' for failures it cannot pin on a client; never let one crash the process.
@@ -296,17 +348,6 @@ export function createMqttFront(options: FrontOptions): Front {
     };
   };
 
-  const deliverFromBus = (message: BusMessage) => {
-    if (closing) return;
-    const p = message.payload;
-    // A fresh Buffer view (no copy) per message: its identity marks the packet as the bus's.
-    const payload = Buffer.from(p.buffer, p.byteOffset, p.byteLength);
-    fromBus.add(payload);
-    // Deliveries are QoS 0, at most once like the bus; the granted QoS of a SUBACK is a maximum
-    // (MQTT 3.1.1 §3.8.4), so any grant holds.
-    aedes.publish({ cmd: 'publish', topic: message.channel, payload, qos: 0, retain: false, dup: false }, noop);
-  };
-
   return {
     server: server.name,
     protocol: server.protocol,
@@ -317,7 +358,6 @@ export function createMqttFront(options: FrontOptions): Front {
       if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535) throw invalidArgValue('port', 'must be an integer from 0 to 65535');
       await aedes.listen();
       listening = true;
-      busSubscription = await bus.subscribe('#', deliverFromBus, { onDrop: () => void counters.dropped++ });
       let srv: NetServer;
       if (secure) {
         const { requestCert, ...tls } = options.tls ?? {};
@@ -357,14 +397,19 @@ export function createMqttFront(options: FrontOptions): Front {
       if (closing) return;
       closing = true;
       const serverClosed = netServer === null ? Promise.resolve() : new Promise<void>((resolve) => netServer?.close(() => resolve()));
-      if (busSubscription !== null) await busSubscription.unsubscribe().catch(noop);
+      // From here bus messages are ignored (bus-mq.ts); aedes.close() drops the bus subscriptions.
       // In-flight publishes get up to graceMs to reach the bus.
-      if (inflight.size > 0) {
+      if (inflight > 0) {
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([Promise.allSettled([...inflight]), new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, graceMs))))]);
+        await new Promise<void>((resolve) => {
+          onIdle = resolve;
+          timer = setTimeout(resolve, Math.max(0, graceMs));
+        });
+        onIdle = null;
         clearTimeout(timer);
       }
       if (listening) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      else mq.close(noop);
       for (const socket of sockets) socket.destroy();
       await serverClosed;
     },
