@@ -18,6 +18,10 @@ import { ConfigError, DocumentError, UsageError } from '../errors.js';
 import { isSeveritySetting, severitySettings } from './severity.js';
 import type { Severity, SeveritySetting } from './types.js';
 import type { ConfigLocator, ConfigSettings } from '../config/types.js';
+import { deepFreeze } from '../deep-freeze.js';
+import { closestId, formatKeyPath } from '../config/key-path.js';
+
+export { closestId };
 
 /** Looked up in the current directory when no `--config` is given. */
 export const CONFIG_FILE_NAME = 'asyncapi-guard.yaml';
@@ -163,20 +167,6 @@ export function resolveCheckSettings(
   };
 }
 
-/** The known id closest to `id` by edit distance (ties: the first in sorted order). */
-export function closestId(id: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of [...candidates].sort()) {
-    const d = editDistance(id, c);
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
 // ------------------------------------------------------------------ internals
 
 function emptyConfig(dir: string, file: string | null = null): GuardConfig {
@@ -234,11 +224,6 @@ function unescapePointerToken(token: string): string {
   return token.replace(/~1/g, '/').replace(/~0/g, '~');
 }
 
-/** `check.rules.security-foo`; keys that are not plain words are quoted. */
-function formatKeyPath(path: KeyPath): string {
-  return path.map((k, i) => (/^[A-Za-z0-9_-]+$/.test(k) ? (i === 0 ? k : `.${k}`) : `[${JSON.stringify(k)}]`)).join('');
-}
-
 /**
  * Offset of the place a key path names: the key of the last map entry reached (so the message
  * points at the line the user must edit), or the node itself for sequence items and the root.
@@ -252,23 +237,3 @@ function positionOf(source: SourceFile, path: KeyPath): SourcePosition | undefin
   return undefined;
 }
 
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}

@@ -20,6 +20,8 @@ import { DECISION_REASON_INDEX } from './metrics.js';
 import { DEFAULT_PERSPECTIVE, wireActionOf } from './perspective.js';
 import { createPluginVerifier, isVerifier, loadPlugin, type LoadedPlugin } from './plugins.js';
 import type { Decision, DecisionReason, WireAction } from './types.js';
+import { deepFreeze } from '../deep-freeze.js';
+import { closestId, formatKeyPath } from '../config/key-path.js';
 
 // ---------------------------------------------------------------- options
 
@@ -164,31 +166,6 @@ class Problems {
   }
 }
 
-/** `schemes.oauth.audience`; keys that are not plain words are quoted. */
-export function formatKeyPath(path: readonly string[]): string {
-  return path.map((k, i) => (/^[A-Za-z0-9_-]+$/.test(k) ? (i === 0 ? k : `.${k}`) : `[${JSON.stringify(k)}]`)).join('');
-}
-
-/** Closest candidate by edit distance, for "did you mean". */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of [...candidates].sort()) {
-    let prev = Array.from({ length: c.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= word.length; i++) {
-      const cur = [i];
-      for (let j = 1; j <= c.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (word[i - 1] === c[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-    const d = prev[c.length]!;
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
 // ---------------------------------------------------------------- compile
 
 const PLUGIN_BINDING_SCHEMA = {
@@ -201,14 +178,6 @@ const PLUGIN_BINDING_SCHEMA = {
 type AjvValidate = ((data: unknown) => boolean) & { errors?: { instancePath: string; keyword: string; params: Record<string, unknown>; message?: string; parentSchema?: unknown }[] | null };
 
 const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
 
 function checkOptions(model: SecurityModel, options: GuardOptions): void {
   if (model === null || typeof model !== 'object' || !Array.isArray(model.servers) || !Array.isArray(model.operations) || typeof model.schemes !== 'object') {
@@ -248,7 +217,7 @@ export async function compileGuard(model: SecurityModel, options: GuardOptions):
   // Config naming things the document does not have.
   for (const name of Object.keys(serverSettings)) {
     if (!serverNames.includes(name)) {
-      const near = closest(name, serverNames);
+      const near = closestId(name, serverNames);
       problems.add(
         new ConfigError('ERR_SERVER_UNKNOWN', `the document has no server '${name}'`, {
           ...configPlace(['servers', name]),
@@ -259,7 +228,7 @@ export async function compileGuard(model: SecurityModel, options: GuardOptions):
   }
   for (const name of Object.keys(bindings)) {
     if (!hasOwn(documentSchemes, name)) {
-      const near = closest(name, Object.keys(documentSchemes));
+      const near = closestId(name, Object.keys(documentSchemes));
       problems.add(
         new ConfigError('ERR_CONFIG_INVALID', `the document has no security scheme '${name}'`, {
           ...configPlace(['schemes', name]),

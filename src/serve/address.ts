@@ -3,6 +3,7 @@
 // Pure functions: the callers turn a null answer into an error naming their own flag or key.
 
 import { isIPv4, isIPv6 } from 'node:net';
+import { isLoopbackHostname } from '../loopback.js';
 
 export interface ListenAddress {
   readonly host: string;
@@ -41,13 +42,9 @@ export function formatAddress(address: ListenAddress): string {
   return isIPv6(address.host) ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
 }
 
-/** 127.0.0.0/8 (RFC 1122 §3.2.1.3), ::1, ::ffff:127.x and `localhost` (RFC 6761 §6.3). */
+/** A listen host (no port, no brackets) only this machine can reach: the one rule of src/loopback.ts. */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase();
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  if (isIPv4(h)) return h.startsWith('127.');
-  if (isIPv6(h)) return h === '::1' || /^(0{0,4}:){7}0{0,3}1$/.test(h) || /^::ffff:127\./.test(h);
-  return false;
+  return isLoopbackHostname(host);
 }
 
 /** The port of a document server's `host` (`broker.example:8883` → 8883); null when it names none. */

@@ -8,7 +8,7 @@
 // (warning W_PLAINTEXT_LISTEN). A secure protocol without `servers.<name>.tls` fails startup
 // (fail closed: never serve `mqtts` as plain MQTT).
 
-import { closestId } from '../check/config.js';
+import { closestId } from '../config/key-path.js';
 import type { ConfigLocator } from '../config/types.js';
 import { ConfigError, UsageError } from '../errors.js';
 import type { ModelServer, SecurityModel } from '../model/types.js';

@@ -17,6 +17,7 @@ import { createTokenCache, tokenKey } from './cache.js';
 import { checkEndpointUrl, fetchJson } from './fetch.js';
 import { outcomeOf, refused } from './jwt.js';
 import type { IntrospectionOptions, TokenOutcome, TokenVerifier, TokenVerifierStats } from './types.js';
+import { optionalNumber } from './options.js';
 
 export const INTROSPECTION_DEFAULTS = {
   cacheMaxMs: 60_000,
@@ -51,12 +52,6 @@ const asList = (v: string | readonly string[] | undefined, name: string): readon
   }
   return list;
 };
-
-function optionalNumber(value: unknown, name: string, fallback: number, min = 0): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) throw invalidArgValue(name, `must be a finite number ≥ ${min}`);
-  return value;
-}
 
 /**
  * A verifier for opaque tokens through an RFC 7662 endpoint. Throws TypeError for bad options

@@ -22,6 +22,8 @@ import { createFileKeyResolver, createRemoteKeyResolver } from './jwks.js';
 import type { KeyResolver } from './jwks.js';
 import { extractScopes, readClaimPath } from './scopes.js';
 import type { JwtVerifierOptions, TokenInvalidReason, TokenOutcome, TokenVerifier, TokenVerifierStats } from './types.js';
+import { deepFreeze } from '../deep-freeze.js';
+import { optionalNumber } from './options.js';
 
 /** JWS algorithms jose verifies (RFC 7518 §3.1, RFC 8037). `none` is not one of them, on purpose. */
 export const JWS_ALGORITHMS: ReadonlySet<string> = new Set([
@@ -107,12 +109,6 @@ function stringList(value: unknown, name: string): readonly string[] {
   return Object.freeze([...(list as string[])]);
 }
 
-function optionalNumber(value: unknown, name: string, fallback: number, min = 0): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) throw invalidArgValue(name, `must be a finite number ≥ ${min}`);
-  return value;
-}
-
 function optionalClaimName(value: unknown, name: string): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value === '' || value.length > 256) throw invalidArgValue(name, 'must be a non-empty claim name or dotted path');
@@ -129,16 +125,6 @@ export function checkAlgorithms(value: unknown): readonly string[] {
     if (!JWS_ALGORITHMS.has(alg)) throw invalidArgValue('options.algorithms', `holds an unknown algorithm (known: ${[...JWS_ALGORITHMS].join(', ')})`);
   }
   return Object.freeze([...new Set(value as string[])]);
-}
-
-function deepFreeze(value: unknown): void {
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (v === null || typeof v !== 'object' || Object.isFrozen(v)) continue;
-    Object.freeze(v);
-    for (const child of Object.values(v)) stack.push(child);
-  }
 }
 
 /** The ok outcome for verified claims, or the refusal when the subject claim is unusable. */

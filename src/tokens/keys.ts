@@ -11,6 +11,7 @@ import type { JWK } from 'jose';
 import { KeyError, invalidArgType, type GuardErrorDetails } from '../errors.js';
 import { parseSecretRef } from '../credentials/secret-ref.js';
 import { ASYMMETRIC_ALGORITHMS, CONTENT_ENCRYPTIONS, ENC_FACTS, KW_KEY_BYTES, SYMMETRIC_ALGORITHMS, type ContentEncryption } from '../schemes/verify/jwe.js';
+import { deepFreeze } from '../deep-freeze.js';
 
 export type { JWK } from 'jose';
 
@@ -172,14 +173,6 @@ export function checkJwk(value: unknown, place: GuardErrorDetails = {}): JWK {
   const frozen = deepFreeze(structuredClone(jwk)) as JWK;
   checked.add(frozen);
   return frozen;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }
 
 /**

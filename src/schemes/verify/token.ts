@@ -25,6 +25,7 @@ import type { InvalidReason, Principal, Verifier, VerifierContext, VerifyOutcome
 import { bearerChallenge, readBearerToken } from '../wire/bearer.js';
 import { realmConfigSchema } from './challenge.js';
 import { ABSENT_OUTCOME, guarded, invalid } from './outcomes.js';
+import { checkEndpointUrl } from '../../tokens/fetch.js';
 
 /** JWS algorithms a binding may list (RFC 7518 §3.1, RFC 8037 §3.1); `none` is not one of them. */
 export const jwsAlgorithms = [
@@ -141,20 +142,13 @@ function configError(name: string, path: readonly string[], reason: string, expe
   return new StartupError('ERR_CONFIG_INVALID', reason, { pointer: ['schemes', name, ...path].join('.'), expected });
 }
 
-const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]', 'localhost']);
-
-/** An https URL, or http to a loopback host; no credentials in it. Null when it is not. */
+/** An https URL, or http to a loopback host; no credentials in it. Null when it is not (the token layer's own rule, `checkEndpointUrl`). */
 export function checkTokenEndpoint(value: string): URL | null {
-  let url: URL;
   try {
-    url = new URL(value);
+    return checkEndpointUrl(value, 'url');
   } catch {
     return null;
   }
-  if (url.username !== '' || url.password !== '') return null;
-  if (url.protocol === 'https:' && url.hostname !== '') return url;
-  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return url;
-  return null;
 }
 
 const ENDPOINT_EXPECTED = 'an https URL (plain http only to 127.0.0.1, ::1 or localhost), without credentials in it';
