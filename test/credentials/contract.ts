@@ -219,12 +219,4 @@ export function runStoreContract(kind: string, factory: StoreFactory): void {
   });
 }
 
-/** Polls `check` until it returns true, or fails after `ms` (cross-process changes arrive asynchronously). */
-export async function eventually(check: () => Promise<boolean> | boolean, ms = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { eventually } from '../helpers/eventually.js';

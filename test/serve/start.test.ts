@@ -7,6 +7,7 @@ import type { Bus } from '../../src/bus/types.js';
 import { startServe } from '../../src/serve/start.js';
 import type { RunningServe } from '../../src/serve/types.js';
 import { auditCapture, fakeFronts, makeServeProject, PASSWORD, quietLogger, SERVE_CONFIG, type FakeFront } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
 
 const running: RunningServe[] = [];
 after(async () => {
@@ -19,15 +20,6 @@ async function start(dir: string, extra: Partial<Parameters<typeof startServe>[0
   const r = await startServe({ document: 'asyncapi.yaml', cwd: dir, logger: quietLogger(), auditStream: audit.stream, fronts: f.fronts, ...extra });
   running.push(r);
   return { r, made: f.made, audit };
-}
-
-/** Resolves when `check` holds, polling every 20 ms; fails after `ms` (an event from another part, e.g. a file watch). */
-async function eventually(check: () => boolean, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) assert.fail('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 async function rejects(p: Promise<unknown>): Promise<GuardError> {
@@ -196,9 +188,9 @@ describe('serve: credential hot reload', () => {
     const other = await createFileStore(join(p.dir, 'credentials.yaml'), { watch: false });
     await other.revokeApiKey(p.apiKeyId);
     await other.close();
-    await eventually(() => broker.sessions.length === 1);
+    await eventually(() => broker.sessions.length === 1, 8000, 'one live session');
     assert.equal(broker.sessions[0]!.principal.scheme, 'userPass');
-    await eventually(() => /asyncapi_guard_serve_sessions_ended_total 1/.test(r.metrics()));
+    await eventually(() => /asyncapi_guard_serve_sessions_ended_total 1/.test(r.metrics()), 8000, 'the ended-sessions counter');
     await r.close(0);
   });
 
@@ -212,7 +204,7 @@ describe('serve: credential hot reload', () => {
     const other = await createFileStore(join(p.dir, 'credentials.yaml'), { watch: false });
     await other.setDisabled('alice', true);
     await other.close();
-    await eventually(() => broker.sessions.length === 1);
+    await eventually(() => broker.sessions.length === 1, 8000, 'one live session');
     assert.equal(broker.sessions[0]!.principal.id, 'bob');
     await r.close(0);
   });
@@ -225,7 +217,7 @@ describe('serve: credential hot reload', () => {
     const other = await createFileStore(join(p.dir, 'credentials.yaml'), { watch: false });
     await other.setScopes('alice', []);
     await other.close();
-    await eventually(() => broker.sessions.length === 0);
+    await eventually(() => broker.sessions.length === 0, 8000, 'no live session');
     await r.close(0);
   });
 });

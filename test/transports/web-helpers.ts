@@ -13,6 +13,7 @@ import type { SecurityModel } from '../../src/model/types.js';
 import { DEFAULT_FRONT_LIMITS, type FrontLimits } from '../../src/transports/types.js';
 import { modelFromYaml } from '../guard/helpers.js';
 import { startIdp, type Idp } from '../tokens/helpers.js';
+import { eventually as waitFor } from '../helpers/eventually.js';
 
 export const AUDIENCE = 'lights';
 export const PASSWORD = 'correct horse';
@@ -235,11 +236,5 @@ export function curl(args: string[]): Promise<{ stdout: string; code: number }> 
 
 export const tick = (ms = 10) => new Promise((r) => setTimeout(r, ms));
 
-/** Waits until `pred()` holds (polling), or fails after `timeoutMs`. */
-export async function eventually(pred: () => boolean, timeoutMs = 3000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await tick(10);
-  }
-}
+/** The shared poller with this file's defaults: 3 s, polling every 10 ms. */
+export const eventually = (pred: () => boolean, timeoutMs = 3000, what = 'condition'): Promise<void> => waitFor(pred, timeoutMs, what, 10);
