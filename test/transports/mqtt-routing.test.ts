@@ -12,7 +12,7 @@ import { createMemoryBus } from '../../src/bus/memory.js';
 import type { Bus, BusHandler } from '../../src/bus/types.js';
 import type { Session } from '../../src/guard/types.js';
 import { BINDINGS, lightsModel } from './fixtures-mqtt/documents.js';
-import { closed, connected, end, inbox, startFront, subscribe, until, type Harness } from './fixtures-mqtt/helpers.js';
+import { captureLog, closed, connected, end, inbox, startFront, subscribe, until, type Harness } from './fixtures-mqtt/helpers.js';
 
 const ITER = 4096;
 const enc = new TextEncoder();
@@ -147,6 +147,65 @@ describe('mqtt front: routing through the bus', () => {
     await inFast.waitFor(n, 15_000);
     assert.ok(h.front.stats().dropped - before > 0, 'drops for the subscriber that does not read');
     slow.destroy();
+    await end(fast);
+  });
+});
+
+describe('mqtt front: deliveries written by the front', () => {
+  let h: Harness;
+  let bus: Bus;
+  const log = captureLog();
+  before(async () => {
+    bus = createMemoryBus();
+    // idleTimeoutMs also bounds how long a subscriber's socket may stay full (the drain time).
+    h = await startFront(await lightsModel(['broker']), { server: 'broker', schemes: BINDINGS, store, bus, limits: { idleTimeoutMs: 1_500 }, logger: log.logger, servers: { broker: { wildcardsIgnoreEmptyLevels: true } } });
+  });
+  after(async () => {
+    await h.close();
+    await bus.close();
+  });
+
+  it('an MQTT 3.1 client (MQIsdp, protocol level 3) gets the deliveries a 3.1.1 client gets', async () => {
+    const v31 = await connected(h.url, { username: 'bob', password: 'bob-pw', protocolId: 'MQIsdp', protocolVersion: 3 });
+    const v311 = await connected(h.url, { username: 'bob', password: 'bob-pw' });
+    const in31 = inbox(v31);
+    const in311 = inbox(v311);
+    assert.deepEqual(await subscribe(v31, ['lights/+/status']), [0]);
+    assert.deepEqual(await subscribe(v311, ['lights/5/status']), [0]);
+    for (let i = 0; i < 3; i++) await bus.publish('lights/5/status', enc.encode(`m${i}`));
+    await in31.waitFor(3);
+    await in311.waitFor(3);
+    assert.deepEqual(in31.messages, in311.messages);
+    assert.deepEqual(in31.messages.map((m) => m.payload), ['m0', 'm1', 'm2']);
+    await Promise.all([end(v31), end(v311)]);
+  });
+
+  it('a subscriber whose socket stays full for the drain time is disconnected (logged), though it keeps pinging', async () => {
+    const fast = await connected(h.url, { username: 'bob', password: 'bob-pw' });
+    const inFast = inbox(fast);
+    await subscribe(fast, ['lights/6/status']);
+    const slow = await rawSubscriber(h.port, 'alice', 'alice-pw', 'lights/6/status');
+    let slowClosed = false;
+    slow.once('close', () => void (slowClosed = true));
+    // PINGREQ keeps the connection from being idle: only the full socket can end it (its PINGRESPs
+    // wait behind the deliveries too).
+    const pinger = setInterval(() => slow.write(Buffer.from([0xc0, 0x00])), 200);
+    const big = new Uint8Array(64 * 1024).fill(0x62);
+    let sent = 0;
+    try {
+      const t0 = Date.now();
+      while (!slowClosed && Date.now() - t0 < 10_000) {
+        await bus.publish('lights/6/status', big);
+        sent++;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    } finally {
+      clearInterval(pinger);
+    }
+    assert.ok(slowClosed, 'the slow subscriber was disconnected');
+    assert.ok(log.lines.some((l) => JSON.parse(l).event === 'mqtt.subscriber.slow'), 'mqtt.subscriber.slow logged');
+    await inFast.waitFor(sent, 15_000);
+    assert.equal(fast.connected, true, 'the subscriber that reads stays');
     await end(fast);
   });
 });

@@ -11,15 +11,29 @@
 //   a client PUBLISH to a `$` topic (refused, MQTT 3.1.1 §4.7.2) never reaches aedes's `$SYS`
 //   handlers, one of which closes client sessions.
 //
+// - Delivery: every bus message is QoS 0 (the bus is at most once), so aedes's delivery machinery
+//   (a packet copy, two immediates and three socket writes per subscriber) adds nothing. A listener
+//   the front could bind to its client (`writerFor`) gets the message as one PUBLISH frame, encoded
+//   once per message and shared by every such subscriber; the front's writer makes the checks
+//   authorizeForward makes and batches a tick's frames into one socket write. A listener it could
+//   not bind goes through aedes's `notify` (and authorizeForward) as before.
+//
 // The contract aedes 1.x uses (aedes.js, lib/handlers/subscribe.js): `on(topic, notify, done)`,
 // `removeListener(topic, notify, done)`, `emit(packet, cb)`, `close(cb)`. `notify(packet, done)`
 // is aedes's per-subscription delivery function; `done` fires once the packet is written.
 
 import type { Bus, BusMessage, BusSubscription } from '../../bus/types.js';
 import { parseTopicFilter, topicMatchesFilter, type TopicFilter } from '../../guard/mqtt-topic.js';
+import { encodePublishFrame } from './publish-frame.js';
 
 type Done = (error?: Error | null) => void;
-type Notify = (packet: object, done: Done) => void;
+export type Notify = (packet: object, done: Done) => void;
+
+/**
+ * Writes one encoded QoS 0 PUBLISH frame to one client, with the front's checks, counters and
+ * back-pressure. One writer per client: a client reached through two filters is written once.
+ */
+export type FrameWriter = (frame: Buffer) => void;
 
 export interface BusMqOptions {
   readonly bus: Bus;
@@ -31,6 +45,11 @@ export interface BusMqOptions {
   readonly onDrop: () => void;
   /** A bus subscribe or unsubscribe failed (the subscribing client gets an error and is closed). */
   readonly onBusError: (event: 'subscribe' | 'unsubscribe') => void;
+  /**
+   * The writer of the client whose subscription aedes is registering with `on(topic, notify)`,
+   * or null to deliver through `notify` (aedes's path).
+   */
+  readonly writerFor?: (topic: string, notify: Notify) => FrameWriter | null;
 }
 
 export interface BusMq {
@@ -60,14 +79,21 @@ class BusPacket {
   }
 }
 
+interface Listener {
+  readonly notify: Notify;
+  readonly writer: FrameWriter | null;
+}
+
 interface Entry {
   readonly filter: string;
   readonly parsed: TopicFilter;
   readonly wildcard: boolean;
+  /** Starts with `+` or `#`: matches no `$` topic (MQTT-4.7.2-1; aedes's `notify` checks it itself). */
+  readonly wildcardFirst: boolean;
   /** Creation order: with overlapping filters, the oldest ready one delivers (see `deliver`). */
   readonly seq: number;
   /** Replaced, never mutated, so a delivery loop is not disturbed by (un)subscribes. */
-  listeners: readonly Notify[];
+  listeners: readonly Listener[];
   ready: boolean;
   dead: boolean;
   subscription: BusSubscription | null;
@@ -84,6 +110,7 @@ const noop = () => {};
 
 export function createBusMq(options: BusMqOptions): BusMq {
   const { bus, brokerId, isClosing, onDrop, onBusError } = options;
+  const writerFor = options.writerFor ?? (() => null);
   const entries = new Map<string, Entry>();
   // The entries whose filter has `+` or `#` (literal ones are found by `entries.get(channel)`).
   const wildcardEntries = new Set<Entry>();
@@ -98,24 +125,56 @@ export function createBusMq(options: BusMqOptions): BusMq {
     return Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
   };
 
-  // A slow reader is bounded by the front (authorizeForward drops while its socket holds too many
-  // bytes) and by aedes's drain timeout, so the write completion is not waited for here.
-  const notifyAll = (listeners: readonly Notify[], packet: BusPacket): void => {
-    for (let i = 0; i < listeners.length; i++) (listeners[i] as Notify)(packet, noop);
+  // A slow reader is bounded by the front (its writer, or authorizeForward, drops while the socket
+  // holds too many bytes), so the write completion is not waited for here.
+  //
+  // Writes the message to the listeners of `targets`: direct writers once each (one frame), the
+  // others through aedes with one packet (one counter: aedes's per-client dedupe).
+  const written = new Set<FrameWriter>();
+  const deliverTo = (targets: readonly Entry[], message: BusMessage): void => {
+    const dollar = message.channel.charCodeAt(0) === 36;
+    const several = targets.length > 1;
+    let frame: Buffer | null | undefined;
+    let packet: BusPacket | undefined;
+    for (let t = 0; t < targets.length; t++) {
+      const entry = targets[t] as Entry;
+      if (dollar && entry.wildcardFirst) continue;
+      const listeners = entry.listeners;
+      for (let i = 0; i < listeners.length; i++) {
+        const listener = listeners[i] as Listener;
+        const writer = listener.writer;
+        if (writer === null) {
+          packet ??= new BusPacket(brokerId, ++counter, message.channel, payloadOf(message));
+          listener.notify(packet, noop);
+          continue;
+        }
+        if (several) {
+          if (written.has(writer)) continue;
+          written.add(writer);
+        }
+        if (frame === undefined) frame = encodePublishFrame(message.channel, message.payload);
+        // Too long for any MQTT packet: it cannot reach an MQTT subscriber at all.
+        if (frame === null) onDrop();
+        else writer(frame);
+      }
+    }
+    if (several) written.clear();
   };
 
+  const one: Entry[] = [];
   const deliver = (entry: Entry, message: BusMessage): void => {
     if (closed || entry.dead || isClosing()) return;
     // Common case: no wildcard filter besides possibly this one, so no other entry can match.
     const wildcards = wildcardEntries.size;
     if (wildcards === 0 || entries.size === 1 || (wildcards === 1 && entry.wildcard && !entries.has(message.channel))) {
       if (entry.listeners.length === 0) return;
-      notifyAll(entry.listeners, new BusPacket(brokerId, ++counter, message.channel, payloadOf(message)));
+      one[0] = entry;
+      deliverTo(one, message);
       return;
     }
     // Overlapping filters: each bus subscription gets the message. Only the oldest ready matching
-    // one delivers, to the listeners of every matching filter with ONE packet (one counter), so
-    // aedes's per-client dedupe gives a client subscribed to both filters one copy.
+    // one delivers, to the listeners of every matching filter, so a client subscribed to several
+    // gets one copy, on any bus.
     scratch.length = 0;
     const literal = entries.get(message.channel);
     if (literal !== undefined && literal.ready && !literal.wildcard) scratch.push(literal);
@@ -123,9 +182,7 @@ export function createBusMq(options: BusMqOptions): BusMq {
     let oldest: Entry | null = null;
     for (const e of scratch) if (oldest === null || e.seq < oldest.seq) oldest = e;
     if (oldest !== entry) return;
-    const packet = new BusPacket(brokerId, ++counter, message.channel, payloadOf(message));
-    const targets = scratch.slice();
-    for (const e of targets) notifyAll(e.listeners, packet);
+    deliverTo(scratch.slice(), message);
   };
 
   const dropEntry = (entry: Entry): void => {
@@ -148,6 +205,7 @@ export function createBusMq(options: BusMqOptions): BusMq {
       filter,
       parsed,
       wildcard: parsed.multiLevel || parsed.levels.includes('+'),
+      wildcardFirst: filter.charCodeAt(0) === 43 || filter.charCodeAt(0) === 35,
       seq: ++seq,
       listeners: [],
       ready: false,
@@ -201,7 +259,7 @@ export function createBusMq(options: BusMqOptions): BusMq {
           return mq;
         }
       }
-      entry.listeners = [...entry.listeners, notify];
+      entry.listeners = [...entry.listeners, { notify, writer: writerFor(topic, notify) }];
       // The SUBACK (aedes sends it after `done`) follows the bus subscription, so a message
       // published after the SUBACK is delivered.
       if (done !== undefined) {
@@ -217,7 +275,7 @@ export function createBusMq(options: BusMqOptions): BusMq {
       } else {
         const entry = entries.get(topic);
         if (entry !== undefined) {
-          entry.listeners = entry.listeners.filter((l) => l !== notify);
+          entry.listeners = entry.listeners.filter((l) => l.notify !== notify);
           // Unsubscribe from the bus a turn later: aedes re-subscribes a changed QoS as remove + add,
           // which then keeps the bus subscription instead of dropping messages in between.
           if (entry.listeners.length === 0) {

@@ -19,7 +19,7 @@ import type { Presented } from '../../schemes/types.js';
 import { peerCertificatesOf } from '../../schemes/x509.js';
 import { invalidArgType, invalidArgValue } from '../../errors.js';
 import type { Front, FrontOptions, FrontStats } from '../types.js';
-import { createBusMq } from './bus-mq.js';
+import { createBusMq, type FrameWriter, type Notify } from './bus-mq.js';
 import { CONNACK, connackCodeFor } from './connack.js';
 import { createFrameLimiter, PUBLISH_OVERHEAD_BYTES } from './frame-limit.js';
 
@@ -81,6 +81,7 @@ export function createMqttFront(options: FrontOptions): Front {
   const secure = server.protocol !== 'mqtt';
   const maxFrame = limits.maxMessageBytes + PUBLISH_OVERHEAD_BYTES;
   const maxBuffered = maxBufferedBytes(limits.maxMessageBytes);
+  const drainMs = Math.min(limits.idleTimeoutMs, SLOW_SUBSCRIBER_DRAIN_MS);
 
   // The session lives beside the aedes client, not on it: a plug-in or a later hook reading client
   // properties cannot see or forge it.
@@ -144,8 +145,72 @@ export function createMqttFront(options: FrontOptions): Front {
     return sealed.allowed ? null : sealed.reason;
   };
 
+  // The client whose SUBSCRIBE aedes is completing: aedes registers the subscription with
+  // `mq.on` synchronously inside the authorizeSubscribe callback, so `writerFor` can tie the
+  // listener to it (checked against aedes's record of the subscription, else aedes delivers).
+  let subscribing: Client | null = null;
+  const writers = new WeakMap<Client, FrameWriter>();
+
+  /**
+   * The client's frame writer: what authorizeForward checks (a live session, a socket not over
+   * its buffer bound), then one write, corked until the end of the tick so a burst of deliveries
+   * is one socket write. A socket that stays over its high-water mark for the drain time is closed
+   * (as aedes's drainTimeout does for its own writes).
+   */
+  const writerOf = (client: Client): FrameWriter => {
+    const existing = writers.get(client);
+    if (existing !== undefined) return existing;
+    const socket = client.conn as Socket;
+    let corked = false;
+    let drainTimer: NodeJS.Timeout | null = null;
+    const uncork = () => {
+      corked = false;
+      socket.uncork();
+    };
+    const drained = () => {
+      if (drainTimer !== null) clearTimeout(drainTimer);
+      drainTimer = null;
+    };
+    socket.once('close', drained);
+    const writer: FrameWriter = (frame) => {
+      if (!socket.writable || !sessions.has(client)) return;
+      // A reader that does not keep up loses messages (at most once, like the bus) instead of
+      // buffering without bound.
+      if (socket.writableLength > maxBuffered) {
+        counters.dropped++;
+        return;
+      }
+      counters.messagesOut++;
+      if (!corked) {
+        corked = true;
+        socket.cork();
+        process.nextTick(uncork);
+      }
+      if (!socket.write(frame) && drainTimer === null) {
+        drainTimer = setTimeout(() => {
+          drainTimer = null;
+          logger.info({ event: 'mqtt.subscriber.slow', remote: socket.remoteAddress ?? '' });
+          socket.destroy();
+        }, drainMs);
+        socket.once('drain', drained);
+      }
+    };
+    writers.set(client, writer);
+    return writer;
+  };
+
+  const writerFor = (topic: string, notify: Notify): FrameWriter | null => {
+    const client = subscribing;
+    if (client === null || !sessions.has(client)) return null;
+    // MQTT 3.1 and 3.1.1 share the PUBLISH layout the writer sends (aedes 1.x speaks nothing else).
+    if (client.version !== 3 && client.version !== 4) return null;
+    const record = (client as unknown as { subscriptions?: Record<string, { func?: unknown } | undefined> }).subscriptions?.[topic];
+    return record?.func === notify ? writerOf(client) : null;
+  };
+
   const brokerId = randomUUID();
   const mq = createBusMq({
+    writerFor,
     bus,
     brokerId,
     isClosing: () => closing,
@@ -162,7 +227,7 @@ export function createMqttFront(options: FrontOptions): Front {
     heartbeatInterval: 3_600_000,
     // A subscriber whose socket does not drain holds one of aedes's delivery slots; with every slot
     // held, delivery stops for all. So a stuck subscriber is dropped after at most 10 s.
-    drainTimeout: Math.min(limits.idleTimeoutMs, SLOW_SUBSCRIBER_DRAIN_MS),
+    drainTimeout: drainMs,
 
     preConnect(_client, packet, callback) {
       // Sessions are not persisted: a CONNECT with CleanSession 0 is served as a new session
@@ -266,10 +331,16 @@ export function createMqttFront(options: FrontOptions): Front {
         callback(null, null);
         return;
       }
-      callback(null, subscription as Subscription);
+      subscribing = client;
+      try {
+        callback(null, subscription as Subscription);
+      } finally {
+        subscribing = null;
+      }
     },
 
     authorizeForward(client, packet) {
+      // Only for listeners bus-mq could not give a frame writer (the writer makes these checks).
       // Every packet reaching here came from the bus (bus-mq.ts routes nothing else to clients);
       // a client whose session was ended gets nothing more.
       if (!sessions.has(client)) return null;
