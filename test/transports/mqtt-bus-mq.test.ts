@@ -58,16 +58,22 @@ function setup(bus: Bus = createMemoryBus()) {
   return { bus, mq, writers, drops: () => drops };
 }
 
+/** Two clients, each with its writer, subscribed to `filter`. */
+async function twoClientsOn(filter: string) {
+  const { bus, mq, writers } = setup();
+  const a = recordingWriter();
+  const b = recordingWriter();
+  const na = recordingNotify();
+  const nb = recordingNotify();
+  writers.set(na, a).set(nb, b);
+  await on(mq, filter, na);
+  await on(mq, filter, nb);
+  return { bus, mq, a, b, na, nb };
+}
+
 describe('bus-mq: delivery', () => {
   it('a bound listener gets one frame per message, shared with every other bound listener; notify is not called', async () => {
-    const { bus, mq, writers } = setup();
-    const a = recordingWriter();
-    const b = recordingWriter();
-    const na = recordingNotify();
-    const nb = recordingNotify();
-    writers.set(na, a).set(nb, b);
-    await on(mq, 'lights/1/status', na);
-    await on(mq, 'lights/1/status', nb);
+    const { bus, a, b, na, nb } = await twoClientsOn('lights/1/status');
     await bus.publish('lights/1/status', enc.encode('on'));
     assert.deepEqual(a.topics(), ['lights/1/status']);
     assert.equal(a.frames[0], b.frames[0], 'one encoding for both subscribers');
@@ -117,14 +123,7 @@ describe('bus-mq: delivery', () => {
   });
 
   it('a removed listener gets nothing more; the others still do', async () => {
-    const { bus, mq, writers } = setup();
-    const a = recordingWriter();
-    const b = recordingWriter();
-    const na = recordingNotify();
-    const nb = recordingNotify();
-    writers.set(na, a).set(nb, b);
-    await on(mq, 'lights/1/status', na);
-    await on(mq, 'lights/1/status', nb);
+    const { bus, mq, a, b, na } = await twoClientsOn('lights/1/status');
     await new Promise<void>((resolve) => mq.removeListener('lights/1/status', na, () => resolve()));
     await bus.publish('lights/1/status', enc.encode('on'));
     assert.deepEqual([a.frames.length, b.frames.length], [0, 1]);
