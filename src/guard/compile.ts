@@ -337,7 +337,11 @@ export async function compileGuard(model: SecurityModel, options: GuardOptions):
   }
   problems.throwIfAny();
 
-  // Verifiers, per (server, scheme): the realm of an HTTP challenge is the server's name.
+  // Verifiers: a built-in one (it has `challengeFor`) is made once per scheme and shared by the
+  // servers using it, so they share its key cache, discovery and verified-token cache; each server
+  // asks it for its own challenge (the realm is the server's name). Plug-ins: one per (server, scheme).
+  // null: the scheme's factory failed (reported once).
+  const shared = new Map<string, Verifier | null>();
   const schemeNames = [...usedBy.keys()].sort();
   const metricIndex = new Map(schemeNames.map((n, i) => [n, i]));
   const warnings: GuardWarning[] = [];
@@ -392,6 +396,12 @@ export async function compileGuard(model: SecurityModel, options: GuardOptions):
         realm: server.name,
         baseDir: options.baseDir ?? process.cwd(),
       });
+      const reused = shared.get(name);
+      if (reused === null) continue;
+      if (reused !== undefined) {
+        slots.push({ name, metricIndex: metricIndex.get(name)!, verifier: reused });
+        continue;
+      }
       let verifier: Verifier;
       try {
         if (plugin !== undefined) {
@@ -410,8 +420,10 @@ export async function compileGuard(model: SecurityModel, options: GuardOptions):
           problems.add(new (err.constructor as typeof GuardError)(err.code, err.reason, { ...configPlace(path), ...detailsOf(err) }), `${name}:${err.message}`);
         }
         else problems.add(err, `${name}:${err.message}`);
+        if (plugin === undefined) shared.set(name, null);
         continue;
       }
+      if (typeof verifier.challengeFor === 'function') shared.set(name, verifier);
       slots.push({ name, metricIndex: metricIndex.get(name)!, verifier });
     }
     if (slots.length !== slotNames.length) continue; // problems recorded; thrown after the loop
@@ -476,7 +488,8 @@ export async function compileGuard(model: SecurityModel, options: GuardOptions):
       for (const e of alt) {
         const slot = slotOf.get(e.scheme)!;
         const v = (slots[slot] as SchemeSlot).verifier;
-        if (v.challenge !== null && !challenges.includes(v.challenge)) challenges.push(v.challenge);
+        const challenge = v.challengeFor !== undefined ? v.challengeFor(server.name) : v.challenge;
+        if (challenge !== null && !challenges.includes(challenge)) challenges.push(challenge);
         if (v.saslMechanism !== undefined && !sasl.has(v.saslMechanism)) sasl.set(v.saslMechanism, slot);
       }
     }

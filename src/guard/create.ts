@@ -87,14 +87,14 @@ export async function createGuard(model: SecurityModel, options: GuardOptions): 
     async close() {
       if (closed) return;
       closed = true;
-      // Verifiers that hold resources (token key sources) let them go; one failing does not stop the rest.
-      for (const server of compiled.servers) {
-        for (const slot of server.slots) {
-          try {
-            slot.verifier.close?.();
-          } catch {
-            // nothing to do: the guard is closing
-          }
+      // Verifiers that hold resources (token key sources) let them go, once each (a built-in one
+      // is shared by every server using its scheme); one failing does not stop the rest.
+      const verifiers = new Set(compiled.servers.flatMap((server) => server.slots.map((slot) => slot.verifier)));
+      for (const verifier of verifiers) {
+        try {
+          verifier.close?.();
+        } catch {
+          // nothing to do: the guard is closing
         }
       }
     },

@@ -41,6 +41,7 @@ export function createApiKeyVerifier(context: VerifierContext): Verifier {
     source: 'login',
     // No HTTP challenge is registered for API keys in a login.
     challenge: null,
+    challengeFor: () => null,
     claimedSubject: guardedSubject((p) => {
       const read = readKeyField(p, field);
       return read.kind === 'ok' ? apiKeyIdOf(read.value) : null;

@@ -46,6 +46,7 @@ export function createHttpApiKeyVerifier(context: VerifierContext): Verifier {
     type: 'httpApiKey',
     source: where,
     challenge: null,
+    challengeFor: () => null,
     claimedSubject: guardedSubject((p) => {
       const r = read(p);
       return r.kind === 'ok' ? apiKeyIdOf(r.value) : null;

@@ -100,6 +100,7 @@ export function createHttpVerifier(context: VerifierContext): Verifier | Promise
     type: 'http',
     source: 'authorization',
     challenge: basicChallengeFor(context),
+    challengeFor: (realm: string) => basicChallengeFor(context, realm),
     claimedSubject: guardedSubject((p) => basicUserIdOf(p.headers)),
     verify: guarded(async (p): Promise<VerifyOutcome> => {
       const basic = readBasicAuthorization(p.headers);

@@ -38,6 +38,7 @@ export function createPlainVerifier(context: VerifierContext): Verifier {
     source: 'sasl',
     saslMechanism: 'PLAIN',
     challenge: null,
+    challengeFor: () => null,
     claimedSubject: guardedSubject((p) => {
       const message = plainMessage(p);
       if (message === 'other') return null;

@@ -166,6 +166,13 @@ export interface Verifier {
    */
   readonly challenge: string | null;
   /**
+   * `challenge` for another realm (another server). A verifier that has it holds nothing that
+   * depends on the server, so the guard builds one per scheme and shares it between the servers
+   * that use the scheme (one key cache, one discovery, one verified-token cache), asking this for
+   * each server's challenge. Without it (plug-ins) the guard builds one per (server, scheme).
+   */
+  challengeFor?(realm: string): string | null;
+  /**
    * End-to-end encryption schemes: is this published payload acceptable (a JWE whose `alg`/`enc`
    * are allowed)? Synchronous and bounded; never throws. Absent for every other scheme.
    */

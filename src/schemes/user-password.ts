@@ -30,6 +30,7 @@ export function createUserPasswordVerifier(context: VerifierContext): Verifier {
     type: 'userPassword',
     source: 'login',
     challenge,
+    challengeFor: (realm: string) => basicChallengeFor(context, realm),
     claimedSubject: guardedSubject((p) => (hasLoginUsername(p) ? loginUsernameOf(p.login) : basicUserIdOf(p.headers))),
     verify: guarded(async (p): Promise<VerifyOutcome> => {
       if (hasLoginUsername(p)) return verifyLoginPassword(store, name, p.login);

@@ -54,6 +54,7 @@ export async function createX509Verifier(context: VerifierContext): Promise<Veri
     type: 'X509',
     source: 'certificate',
     challenge: null,
+    challengeFor: () => null,
     claimedSubject: () => null,
     verify: guarded(async (p): Promise<VerifyOutcome> => {
       const ders = p.peerCertificates as unknown;

@@ -14,8 +14,9 @@ export const realmConfigSchema = Object.freeze({
   pattern: '^[\\x20-\\x7e]*$',
 });
 
-export function basicChallengeFor(context: VerifierContext): string {
+/** The Basic challenge for `realm` (default: the context's), unless the scheme's config names its own. */
+export function basicChallengeFor(context: VerifierContext, realm: string = context.realm): string {
   const configured = context.options?.['realm'];
   if (configured !== undefined && typeof configured !== 'string') throw invalidArgType(`context.options.realm`, 'a string');
-  return basicChallenge(configured ?? context.realm);
+  return basicChallenge(configured ?? realm);
 }

@@ -84,6 +84,7 @@ export function createEncryptionVerifier(kind: EncryptionKind, context: Verifier
     type: kind,
     source: 'payload',
     challenge: null,
+    challengeFor: () => null,
     claimedSubject: () => null,
     verify: async () => outcome,
     inspectPayload: (payload: Uint8Array | string) => inspectJwe(payload, policy),

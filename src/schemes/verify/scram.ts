@@ -107,6 +107,7 @@ export function createScramVerifier(context: VerifierContext, spec: ScramVerifie
     source: 'sasl',
     saslMechanism: mechanism,
     challenge: null,
+    challengeFor: () => null,
     /** The `n=` user name of a client-first message carried as `presented.sasl` (not prepared). */
     claimedSubject: guardedSubject((p: Presented) => {
       const sasl = p.sasl;

@@ -449,6 +449,7 @@ export function createTokenSchemeVerifier(context: VerifierContext, type: TokenS
     source: 'bearer',
     // RFC 6750 §3: a token that rides an HTTP Authorization header is asked for with a Bearer challenge.
     challenge: bearerChallenge(binding.realm ?? context.realm),
+    challengeFor: (realm: string) => bearerChallenge(binding.realm ?? realm),
     claimedSubject: () => null,
     verify: guarded(async (p): Promise<VerifyOutcome> => {
       const read = readBearerToken(p, maxBytes);
