@@ -39,7 +39,11 @@ export interface Guard {
   checkPayload(session: Session, request: PayloadRequest): Decision;
   /** Counters in the Prometheus text exposition format. */
   metrics(): string;
-  /** Stops authenticating (later calls are refused as `store_unavailable`) and closes the verifiers (token key sources); does not close the store or the logger. */
+  /**
+   * Stops authenticating (later calls are refused as `store_unavailable`) and closes the verifiers
+   * (token key sources, plug-ins' `close()`, waited for up to the verifier timeout); does not close
+   * the store or the logger.
+   */
   close(): Promise<void>;
 }
 
@@ -87,16 +91,23 @@ export async function createGuard(model: SecurityModel, options: GuardOptions): 
     async close() {
       if (closed) return;
       closed = true;
-      // Verifiers that hold resources (token key sources) let them go, once each (a built-in one
-      // is shared by every server using its scheme); one failing does not stop the rest.
+      // Verifiers that hold resources (token key sources, plug-ins' connections) let them go, once
+      // each (a built-in one is shared by every server using its scheme). One failing does not
+      // stop the rest, and one that never settles holds close() up to the verifier timeout only.
       const verifiers = new Set(compiled.servers.flatMap((server) => server.slots.map((slot) => slot.verifier)));
+      const pending: Promise<unknown>[] = [];
       for (const verifier of verifiers) {
         try {
-          verifier.close?.();
+          const result = verifier.close?.();
+          if (result !== undefined && typeof result.then === 'function') pending.push(Promise.resolve(result).catch(() => {}));
         } catch {
           // nothing to do: the guard is closing
         }
       }
+      if (pending.length === 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(pending), new Promise<void>((resolve) => (timer = setTimeout(resolve, ctx.timeoutMs)))]);
+      clearTimeout(timer);
     },
   });
 }

@@ -211,6 +211,7 @@ export async function createPluginVerifier(plugin: LoadedPlugin, context: Verifi
   const claimed = typeof p.claimedSubject === 'function' ? (p.claimedSubject as (presented: Presented) => string | null) : null;
   const source = typeof p.source === 'string' && SOURCES.has(p.source) ? (p.source as CredentialSource) : 'custom';
   const startSasl = typeof p.startSasl === 'function' ? (p.startSasl as (presented: Presented) => SaslExchange) : null;
+  const close = typeof p.close === 'function' ? (p.close as () => void | PromiseLike<void>) : null;
   const verifier: Verifier = {
     scheme: context.name,
     type,
@@ -220,6 +221,7 @@ export async function createPluginVerifier(plugin: LoadedPlugin, context: Verifi
     challenge: typeof p.challenge === 'string' ? p.challenge : null,
     ...(typeof p.saslMechanism === 'string' ? { saslMechanism: p.saslMechanism } : {}),
     ...(startSasl !== null ? { startSasl: (presented: Presented) => startSasl.call(p, presented) } : {}),
+    ...(close !== null ? { close: () => close.call(p) } : {}),
   };
   return Object.freeze(verifier);
 }

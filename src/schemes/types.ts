@@ -177,8 +177,11 @@ export interface Verifier {
    * are allowed)? Synchronous and bounded; never throws. Absent for every other scheme.
    */
   inspectPayload?(payload: Uint8Array | string): PayloadVerdict;
-  /** Releases what the verifier holds (timers, fetches, connections); called once by `guard.close()`. */
-  close?(): void;
+  /**
+   * Releases what the verifier holds (timers, fetches, connections); called once by
+   * `guard.close()`, which waits for a returned promise up to the verifier timeout.
+   */
+  close?(): void | PromiseLike<void>;
 }
 
 /** What `inspectPayload` answers. */
@@ -216,6 +219,11 @@ export interface PluginVerifier {
   readonly saslMechanism?: string;
   /** A multi-step SASL exchange (e.g. Kerberos via GSSAPI); steps are wrapped like `verify`. */
   startSasl?(presented: Presented): SaslExchange;
+  /**
+   * Releases what the plug-in holds (connections, timers, files) at `guard.close()`: called once
+   * per verifier made, waited for up to `verifierTimeoutMs`; a throw or rejection is ignored.
+   */
+  close?(): void | Promise<void>;
 }
 export type PluginVerifierFactory = (context: VerifierContext) => PluginVerifier | Promise<PluginVerifier>;
 

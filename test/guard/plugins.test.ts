@@ -80,3 +80,29 @@ test('plug-in: the complete example module in docs/guard.md works as documented'
   assert.deepEqual(!bad.ok && bad.refusal.tried, [{ scheme: 'custom', outcome: 'invalid', reason: 'bad_password' }]);
   assert.equal(!(await guard.authenticate('s', {})).ok, true);
 });
+
+test('plug-in: guard.close() closes each plug-in verifier once per (server, scheme), waits for it, and survives one that throws, rejects or hangs', async () => {
+  const log: string[] = ((globalThis as { __closingVerifierLog?: string[] }).__closingVerifierLog = []);
+  const two = model({
+    schemes: { a: { type: 'gssapi' }, b: { type: 'gssapi' }, c: { type: 'gssapi' }, d: { type: 'gssapi' }, e: { type: 'gssapi' } },
+    servers: [
+      { name: 's1', host: 'h1', protocol: 'kafka', security: [[{ scheme: 'a', scopes: [] }], [{ scheme: 'b', scopes: [] }], [{ scheme: 'c', scopes: [] }], [{ scheme: 'd', scopes: [] }], [{ scheme: 'e', scopes: [] }]] },
+      { name: 's2', host: 'h2', protocol: 'kafka', security: [[{ scheme: 'a', scopes: [] }]] },
+    ],
+  });
+  const binding = (close: string) => ({ verifier: './closing-verifier.mjs', options: { close } });
+  const guard = await createGuard(two, {
+    store: createMemoryStore(),
+    schemes: { a: binding('async'), b: binding('throw'), c: binding('reject'), d: binding('hang'), e: binding('ok') },
+    baseDir: fixturesDir,
+    verifierTimeoutMs: 200,
+  });
+  const t0 = Date.now();
+  await guard.close();
+  const took = Date.now() - t0;
+  assert.deepEqual(log.filter((l) => !l.endsWith(':closed')).sort(), ['a@s1:async', 'a@s2:async', 'b@s1:throw', 'c@s1:reject', 'd@s1:hang', 'e@s1:ok']);
+  assert.deepEqual(log.filter((l) => l.endsWith(':closed')).sort(), ['a@s1:closed', 'a@s2:closed'], 'async closes are waited for');
+  assert.ok(took >= 150 && took < 2_000, `a hanging close holds guard.close() for the verifier timeout only (took ${took} ms)`);
+  await guard.close(); // a second close does nothing
+  assert.equal(log.filter((l) => !l.endsWith(':closed')).length, 6);
+});
