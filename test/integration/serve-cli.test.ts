@@ -75,3 +75,25 @@ describe('serve CLI: lifecycle', () => {
     assert.match(s.stderr(), /stopped\n$/);
   });
 });
+
+describe('serve CLI: a second signal', () => {
+  it('exits at once with 143 while the first SIGTERM is still draining (here: a plug-in whose close never settles)', async () => {
+    const plugin = `export function createVerifier() {
+  return { source: 'header', verify: async () => ({ kind: 'absent' }), close: () => new Promise(() => {}) };
+}
+`;
+    const config = SERVE_CONFIG.replace('level: info', 'level: silent').replace('headerKey: {}', 'headerKey: { verifier: ./hang-close.mjs }');
+    const p = await makeServeProject({ 'asyncapi-guard.yaml': config, 'hang-close.mjs': plugin });
+    const s = await startCli(['serve', 'asyncapi.yaml', ...ALL_ON_ZERO], p.dir);
+    s.child.kill('SIGTERM');
+    const t0 = Date.now();
+    while (!/SIGTERM: stopping/.test(s.stderr()) && Date.now() - t0 < 5_000) await new Promise((r) => setTimeout(r, 20));
+    assert.match(s.stderr(), /SIGTERM: stopping/);
+    // The guard waits up to 5 s for the plug-in's close: the process is still draining now.
+    assert.equal(s.child.exitCode, null);
+    s.child.kill('SIGTERM');
+    assert.equal(await s.exit, 143);
+    assert.match(s.stderr(), /SIGTERM again: exiting without waiting/);
+    assert.doesNotMatch(s.stderr(), /stopped\n/);
+  });
+});
