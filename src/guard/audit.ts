@@ -90,6 +90,15 @@ export function auditStartup(logger: Logger, event: StartupEvent): void {
   );
 }
 
+/**
+ * Emits a verifier's operational event (`VerifierContext.report`) as `verifier.<event>` with the
+ * scheme and the verifier's fields, which are never secrets (e.g. `verifier.x509.trust.reloaded`).
+ */
+export function auditVerifierEvent(logger: Logger, level: 'info' | 'warn', event: string, fields: Readonly<Record<string, string | number | boolean | null>> = {}): void {
+  if (!logger.isLevelEnabled(level)) return;
+  logger[level]({ ...fields }, `verifier.${event}`);
+}
+
 /** Emits `store.unavailable` at `error`: the store did not answer and the guard refused (fail closed). */
 export function auditStoreUnavailable(logger: Logger, event: StoreUnavailableEvent): void {
   if (!logger.isLevelEnabled('error')) return;

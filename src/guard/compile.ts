@@ -17,6 +17,7 @@ import { getSchemeDescriptor } from '../schemes/index.js';
 import type { Verifier, VerifierContext } from '../schemes/types.js';
 import { compileAddress, createChannelTable, type AddressMatcher, type ChannelTable } from './channels.js';
 import { DECISION_REASON_INDEX } from './metrics.js';
+import { auditVerifierEvent, createSilentLogger } from './audit.js';
 import { DEFAULT_PERSPECTIVE, wireActionOf } from './perspective.js';
 import { createPluginVerifier, isVerifier, loadPlugin, type LoadedPlugin } from './plugins.js';
 import type { Decision, DecisionReason, WireAction } from './types.js';
@@ -342,6 +343,8 @@ export async function compileGuard(model: SecurityModel, options: GuardOptions):
   // asks it for its own challenge (the realm is the server's name). Plug-ins: one per (server, scheme).
   // null: the scheme's factory failed (reported once).
   const shared = new Map<string, Verifier | null>();
+  const auditLogger = options.audit?.logger ?? createSilentLogger();
+  const report: NonNullable<VerifierContext['report']> = (level, event, fields) => auditVerifierEvent(auditLogger, level === 'warn' ? 'warn' : 'info', String(event), fields);
   const schemeNames = [...usedBy.keys()].sort();
   const metricIndex = new Map(schemeNames.map((n, i) => [n, i]));
   const warnings: GuardWarning[] = [];
@@ -395,6 +398,7 @@ export async function compileGuard(model: SecurityModel, options: GuardOptions):
         now,
         realm: server.name,
         baseDir: options.baseDir ?? process.cwd(),
+        report,
       });
       const reused = shared.get(name);
       if (reused === null) continue;

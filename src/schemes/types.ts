@@ -202,6 +202,12 @@ export interface VerifierContext {
   readonly realm: string;
   /** Folder that `file:` references in the options resolve against (the config file's folder). */
   readonly baseDir: string;
+  /**
+   * Operational events after startup (e.g. an X509 CA bundle or CRL reloaded, or a reload that
+   * failed): the guard writes them to its log at the level given. Fields are never secrets,
+   * credentials or file contents. Absent: nothing is reported.
+   */
+  readonly report?: (level: 'info' | 'warn', event: string, fields?: Readonly<Record<string, string | number | boolean | null>>) => void;
 }
 
 /**

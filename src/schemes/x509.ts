@@ -15,6 +15,8 @@
 // (`identity_not_allowed`, also for a certificate without a usable identity of that kind) and
 // the store: the principal of the same name gives the scopes, a disabled one is `disabled`, none
 // means no scopes.
+// The CA bundle and CRL are read at startup and again when their files change (checked every
+// `reloadIntervalSec`, verify/x509/reload.ts); a reload that fails keeps the previous ones.
 // Does not check: that the client holds the leaf's private key (the TLS handshake did), OCSP,
 // name constraints and policies, CRLs for issuers outside the bundle, throttling (the guard).
 // `claimedSubject` is always null: the identity is only known once the chain verifies, and an
@@ -26,7 +28,7 @@ import { checkContext } from './verify/context.js';
 import { ABSENT_OUTCOME, guarded, invalid, ok } from './verify/outcomes.js';
 import { parseChain, verifyChain } from './verify/x509/chain.js';
 import { identityKinds, identityOf, type IdentityKind } from './verify/x509/identity.js';
-import { loadTrust } from './verify/x509/trust.js';
+import { createTrustSource, DEFAULT_TRUST_RELOAD_SEC } from './verify/x509/reload.js';
 import type { PrincipalRecord } from '../credentials/types.js';
 
 export { peerCertificatesOf } from './verify/x509/peer.js';
@@ -35,7 +37,7 @@ export type { IdentityKind } from './verify/x509/identity.js';
 
 const FILE_REF = { type: 'string', pattern: '^file:.+' } as const;
 
-/** The X509 verifier (module comment: what it checks and what it does not). Reads the CA bundle and CRL once. */
+/** The X509 verifier (module comment: what it checks and what it does not). Reads the CA bundle and CRL at startup and when they change. */
 export async function createX509Verifier(context: VerifierContext): Promise<Verifier> {
   checkContext(context);
   const { name, store, now, options } = context;
@@ -47,7 +49,9 @@ export async function createX509Verifier(context: VerifierContext): Promise<Veri
     throw problem('allow', 'a non-empty list of identities (strings)');
   }
   const allow = allowOption === undefined ? null : new Set<string>(allowOption as string[]);
-  const trust = await loadTrust(name, options, typeof context.baseDir === 'string' ? context.baseDir : process.cwd());
+  const reloadSec = options['reloadIntervalSec'] ?? DEFAULT_TRUST_RELOAD_SEC;
+  if (typeof reloadSec !== 'number' || !Number.isInteger(reloadSec) || reloadSec < 0 || reloadSec > 86_400) throw problem('reloadIntervalSec', 'an integer number of seconds from 0 (never) to 86400');
+  const trust = await createTrustSource(context, reloadSec * 1000);
 
   return Object.freeze({
     scheme: name,
@@ -62,7 +66,7 @@ export async function createX509Verifier(context: VerifierContext): Promise<Veri
       if (!Array.isArray(ders)) return invalid('malformed');
       const chain = parseChain(ders);
       if (chain === null) return invalid('malformed');
-      const result = verifyChain(chain, trust, now());
+      const result = verifyChain(chain, trust.current(), now());
       if (!result.ok) return invalid(result.reason);
       const leaf = result.leaf;
       const id = identityOf(leaf.parsed, identity);
@@ -89,6 +93,8 @@ export async function createX509Verifier(context: VerifierContext): Promise<Veri
       });
       return ok(principal);
     }),
+    // Stops the reload timer (guard.close()).
+    close: () => trust.close(),
   } satisfies Verifier);
 }
 
@@ -112,6 +118,7 @@ export const x509 = {
       crl: { ...FILE_REF, description: 'file:PATH of a PEM or DER file with one or more CRLs of those CAs' },
       identity: { enum: [...identityKinds], description: 'which certificate field is the principal id (default subject.CN)' },
       allow: { type: 'array', minItems: 1, maxItems: 100000, items: { type: 'string', minLength: 1, maxLength: 1024 } },
+      reloadIntervalSec: { type: 'integer', minimum: 0, maximum: 86400, description: 'how often the ca and crl files are checked for changes, in seconds (default 60; 0: read once at startup)' },
     },
   },
   createVerifier: createX509Verifier,

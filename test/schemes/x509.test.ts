@@ -14,6 +14,9 @@ import { failingStore, invalidReason, okPrincipal, seed, verify } from './helper
 import { createGuard } from '../../src/guard/index.js';
 import { modelFromYaml } from '../guard/helpers.js';
 import { CLIENT_EXT, createPki, type Issued, type Pki } from './x509-pki.js';
+import { rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { eventually } from '../helpers/eventually.js';
 
 const DAY = 86_400_000;
 const SAN = (lines: string) => `\nsubjectAltName = @alt\n[alt]\n${lines}`;
@@ -23,7 +26,9 @@ let store: CredentialStore;
 const certs: Record<string, Issued> = {};
 const files: Record<string, string> = {};
 
-function make(options: Record<string, unknown>, overrides: { store?: CredentialStore; now?: () => number; name?: string } = {}): Promise<Verifier> {
+type Report = NonNullable<Parameters<typeof createX509Verifier>[0]['report']>;
+
+function make(options: Record<string, unknown>, overrides: { store?: CredentialStore; now?: () => number; name?: string; report?: Report } = {}): Promise<Verifier> {
   return createX509Verifier(
     Object.freeze({
       name: overrides.name ?? 'mtls',
@@ -33,6 +38,7 @@ function make(options: Record<string, unknown>, overrides: { store?: CredentialS
       now: overrides.now ?? (() => pki.now),
       realm: 'production',
       baseDir: pki.dir,
+      ...(overrides.report !== undefined ? { report: overrides.report } : {}),
     }),
   );
 }
@@ -244,6 +250,61 @@ describe('X509: revocation (CRL)', () => {
     assert.equal(await reasonOf(v, chain(c('alice'))), 'untrusted_certificate');
     // dave's issuer (the root) has no CRL configured here: unaffected.
     assert.equal((await verify(v, chain(c('dave')))).kind, 'ok');
+  });
+});
+
+describe('X509: the CA bundle and CRL are reloaded when their files change', () => {
+  // A CRL file replaced the way an operator's cron job would: written beside, renamed over.
+  const replaceCrl = async (text: string | null, target: string): Promise<void> => {
+    const fresh = text === null ? await pki.crl('intermediate', 'reload-next.crl.pem') : await pki.write('reload-next.crl.pem', text);
+    await rename(fresh, target);
+  };
+
+  it('a certificate revoked after startup is refused once the new CRL is in place; a broken CRL keeps the last good one (reported)', async () => {
+    const late = await pki.issue('intermediate', 'late', '/CN=late', CLIENT_EXT);
+    const crlPath = await pki.crl('intermediate', 'reload.crl.pem');
+    const events: { level: string; event: string; fields: Record<string, unknown> }[] = [];
+    const v = await make({ ca: files['caBoth'], crl: `file:${crlPath}`, reloadIntervalSec: 1 }, { report: (level, event, fields = {}) => void events.push({ level, event, fields }) });
+    try {
+      assert.equal((await verify(v, chain(late))).kind, 'ok');
+      await pki.revoke('intermediate', late);
+      await replaceCrl(null, crlPath);
+      await eventually(async () => (await verify(v, chain(late))).kind === 'invalid', 5_000, 'the new CRL to apply');
+      assert.equal(await reasonOf(v, chain(late)), 'certificate_revoked');
+      assert.ok(events.some((e) => e.level === 'info' && e.event === 'x509.trust.reloaded' && e.fields['scheme'] === 'mtls'));
+
+      await replaceCrl('not a CRL at all\n', crlPath);
+      await eventually(() => events.some((e) => e.event === 'x509.trust.reload_failed'), 5_000, 'the failed reload to be reported');
+      const failed = events.find((e) => e.event === 'x509.trust.reload_failed')!;
+      assert.equal(failed.level, 'warn');
+      assert.equal(failed.fields['key'], 'schemes.mtls.crl');
+      assert.doesNotMatch(JSON.stringify(failed), /not a CRL at all|reload\.crl/, 'neither the content nor the path');
+      // The last good material still holds: late stays revoked, alice is still accepted.
+      assert.equal(await reasonOf(v, chain(late)), 'certificate_revoked');
+      assert.equal((await verify(v, chain(c('alice')))).kind, 'ok');
+    } finally {
+      await v.close?.();
+    }
+  });
+
+  it('with reloadIntervalSec: 0 the files are read once', async () => {
+    const ca = await pki.write('reload-once-ca.pem', pki.root.pem + pki.intermediate.pem);
+    const v = await make({ ca: `file:${ca}`, reloadIntervalSec: 0 });
+    try {
+      assert.equal((await verify(v, chain(c('alice')))).kind, 'ok');
+      await writeFile(join(pki.dir, 'reload-once-next.pem'), pki.root.pem);
+      await rename(join(pki.dir, 'reload-once-next.pem'), ca);
+      await new Promise((r) => setTimeout(r, 1_500));
+      assert.equal((await verify(v, chain(c('alice')))).kind, 'ok', 'the intermediate is still trusted');
+    } finally {
+      await v.close?.();
+    }
+  });
+
+  it('refuses a reloadIntervalSec that is not a whole number of seconds from 0 to 86400', async () => {
+    for (const bad of [-1, 1.5, 86_401, '60']) {
+      await assert.rejects(make({ ca: files['caBoth'], reloadIntervalSec: bad }), (err: Error) => (err as { pointer?: string }).pointer === 'schemes.mtls.reloadIntervalSec');
+    }
   });
 });
 
