@@ -7,9 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
 import { createFileStore } from '../../src/credentials/file.js';
-import { startServe } from '../../src/serve/start.js';
 import type { RunningServe } from '../../src/serve/types.js';
-import { auditCapture, makeServeProject, PASSWORD, quietLogger, type Project } from '../serve/helpers.js';
+import { makeServeProject, PASSWORD, startServeOnFreePorts, type Project } from '../serve/helpers.js';
 
 const DOC = `asyncapi: 3.0.0
 info: { title: cross, version: '1' }
@@ -55,13 +54,7 @@ const basic = (user: string, pass: string): string => `Basic ${Buffer.from(`${us
 
 before(async () => {
   project = await makeServeProject({ 'asyncapi.yaml': DOC, 'asyncapi-guard.yaml': CONFIG });
-  serve = await startServe({
-    document: 'asyncapi.yaml',
-    cwd: project.dir,
-    logger: quietLogger(),
-    auditStream: auditCapture().stream,
-    listen: { broker: '127.0.0.1:0', web: '127.0.0.1:0', api: '127.0.0.1:0' },
-  });
+  serve = await startServeOnFreePorts(project.dir);
 });
 after(async () => serve.close(500));
 

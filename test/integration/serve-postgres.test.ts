@@ -7,10 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import mqtt from 'mqtt';
 import { createPostgresStore } from '../../src/credentials/postgres.js';
 import type { CredentialStore } from '../../src/credentials/types.js';
-import { startServe } from '../../src/serve/start.js';
 import type { RunningServe } from '../../src/serve/types.js';
 import { dropSchema, findPostgresUrl, randomSchemaName } from '../helpers/postgres.js';
-import { auditCapture, makeServeProject, PASSWORD, quietLogger, SERVE_DOC } from '../serve/helpers.js';
+import { makeServeProject, PASSWORD, SERVE_DOC, startServeOnFreePorts } from '../serve/helpers.js';
 
 describe('serve with a postgres:// store: credential changes end live connections', () => {
   let url: string;
@@ -30,13 +29,7 @@ describe('serve with a postgres:// store: credential changes end live connection
     apiKeyId = created.record.id;
     const config = `store: ${url}?schema=${schema}\naudit: { level: silent }\nschemes: { userPass: {}, deviceKey: {}, headerKey: {}, basic: {} }\n`;
     const project = await makeServeProject({ 'asyncapi.yaml': SERVE_DOC, 'asyncapi-guard.yaml': config });
-    serve = await startServe({
-      document: 'asyncapi.yaml',
-      cwd: project.dir,
-      logger: quietLogger(),
-      auditStream: auditCapture().stream,
-      listen: { broker: '127.0.0.1:0', web: '127.0.0.1:0', api: '127.0.0.1:0' },
-    });
+    serve = await startServeOnFreePorts(project.dir);
   });
   after(async () => {
     await serve?.close(500);

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { createFileStore } from '../../src/credentials/file.js';
 import type { Session } from '../../src/guard/types.js';
+import { startServe } from '../../src/serve/start.js';
+import type { RunningServe, ServeOptions } from '../../src/serve/types.js';
 import type { Front, FrontFactory, FrontOptions, FrontStats } from '../../src/transports/types.js';
 
 export const PASSWORD = 'correct horse battery';
@@ -79,6 +81,18 @@ export async function makeServeProject(files: Record<string, string> = {}): Prom
 }
 
 export const quietLogger = (): pino.Logger => pino({ level: 'silent' });
+
+/** `serve` on the project's asyncapi.yaml with the real fronts, every server of SERVE_DOC on a free loopback port, logs silent. */
+export function startServeOnFreePorts(dir: string, extra: Partial<ServeOptions> = {}): Promise<RunningServe> {
+  return startServe({
+    document: 'asyncapi.yaml',
+    cwd: dir,
+    logger: quietLogger(),
+    auditStream: auditCapture().stream,
+    listen: { broker: '127.0.0.1:0', web: '127.0.0.1:0', api: '127.0.0.1:0' },
+    ...extra,
+  });
+}
 
 /** Audit lines in memory. */
 export function auditCapture() {

@@ -7,9 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import mqtt from 'mqtt';
 import { chromium, type Browser } from 'playwright-core';
 import { escapeHtml, renderStatusPage } from '../../src/serve/status-page.js';
-import { startServe } from '../../src/serve/start.js';
 import type { RunningServe } from '../../src/serve/types.js';
-import { auditCapture, makeServeProject, quietLogger } from './helpers.js';
+import { makeServeProject, startServeOnFreePorts } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -35,14 +34,7 @@ describe('status page: in headless Chromium', { skip: existsSync(CHROMIUM) ? fal
 
   before(async () => {
     const p = await makeServeProject();
-    serve = await startServe({
-      document: 'asyncapi.yaml',
-      cwd: p.dir,
-      logger: quietLogger(),
-      auditStream: auditCapture().stream,
-      listen: { broker: '127.0.0.1:0', web: '127.0.0.1:0', api: '127.0.0.1:0' },
-      admin: '127.0.0.1:0',
-    });
+    serve = await startServeOnFreePorts(p.dir, { admin: '127.0.0.1:0' });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
