@@ -74,7 +74,7 @@ export async function createGuard(model: SecurityModel, options: GuardOptions): 
     storeDescription: options.store.description,
     closed: () => closed,
   };
-  const authorizer = createAuthorizer({ owner, metrics, logger });
+  const authorizer = createAuthorizer({ owner, metrics, logger, now });
   const servers = Object.freeze(model.servers.map((s) => s.name));
   auditStartup(logger, { servers, schemes: compiled.schemeNames, warnings: compiled.warnings });
 

@@ -28,6 +28,7 @@ const INVALID_CHANNEL = decision(false, 'invalid_channel', null);
 const WILDCARD_ALLOWED = decision(true, 'allowed', null);
 const WILDCARD_ALLOWED_UNCOVERED = decision(true, 'allowed_uncovered', null);
 const WILDCARD_NOT_COVERED = decision(false, 'wildcard_not_covered', null);
+const CREDENTIALS_EXPIRED = decision(false, 'credentials_expired', null);
 
 const I_ALLOWED = DECISION_REASON_INDEX.allowed;
 const I_SCOPE = DECISION_REASON_INDEX.scope_missing;
@@ -35,6 +36,7 @@ const I_CREDENTIALS = DECISION_REASON_INDEX.credentials_missing;
 const I_INVALID = DECISION_REASON_INDEX.invalid_channel;
 const I_PAYLOAD_NOT_ENCRYPTED = DECISION_REASON_INDEX.payload_not_encrypted;
 const I_PAYLOAD_ALG = DECISION_REASON_INDEX.payload_alg_not_allowed;
+const I_EXPIRED = DECISION_REASON_INDEX.credentials_expired;
 /** A payload-source verifier without `inspectPayload` (a plug-in) accepts nothing: fail closed. */
 const CANNOT_INSPECT: PayloadVerdict = Object.freeze({ ok: false, reason: 'payload_not_encrypted' });
 const INSPECT_FAILED: PayloadVerdict = Object.freeze({ ok: false, reason: 'malformed' });
@@ -78,10 +80,12 @@ export interface AuthorizerContext {
   readonly owner: object;
   readonly metrics: GuardMetrics;
   readonly logger: Logger;
+  /** Clock for session expiry (ms since the epoch). */
+  readonly now: () => number;
 }
 
 export function createAuthorizer(ctx: AuthorizerContext): Authorizer {
-  const { owner, logger } = ctx;
+  const { owner, logger, now } = ctx;
   const counts = ctx.metrics.decisions;
   // Cached level checks, refreshed when the logger's level changes.
   let auditAllowed = logger.isLevelEnabled('info');
@@ -117,6 +121,13 @@ export function createAuthorizer(ctx: AuthorizerContext): Authorizer {
     return WRONG_SERVER;
   }
 
+  /** A session whose credential expired is refused everything (counted and audited as `credentials_expired`). */
+  function expired(session: Session, ap: ActionPlan, action: WireAction, channel: string): Decision {
+    counts[ap.metricBase + I_EXPIRED]!++;
+    if (auditDenied) audit(session, action, String(channel), CREDENTIALS_EXPIRED);
+    return CREDENTIALS_EXPIRED;
+  }
+
   function actionPlan(sp: ServerPlan, action: WireAction): ActionPlan {
     if (action === 'publish') return sp.publish;
     if (action === 'subscribe') return sp.subscribe;
@@ -129,6 +140,7 @@ export function createAuthorizer(ctx: AuthorizerContext): Authorizer {
     const st = stateOf(session);
     if (st === null) return deniedWrongServer(session, action, channel);
     const ap = actionPlan(st.server, action);
+    if (st.expiresAt !== Infinity && st.expiresAt <= now()) return expired(session, ap, action, channel);
     let d: Decision;
     let slot: number;
     if (typeof channel !== 'string' || channel.length === 0) {
@@ -203,6 +215,7 @@ export function createAuthorizer(ctx: AuthorizerContext): Authorizer {
     const st = stateOf(session);
     if (st === null) return deniedWrongServer(session, 'subscribe', filter);
     const sp = st.server;
+    if (st.expiresAt !== Infinity && st.expiresAt <= now()) return expired(session, sp.subscribe, 'subscribe', filter);
     const parsed = typeof filter === 'string' ? parseTopicFilter(filter) : null;
     let d: Decision;
     if (parsed === null || !parsed.ok) d = INVALID_CHANNEL;
@@ -259,6 +272,7 @@ export function createAuthorizer(ctx: AuthorizerContext): Authorizer {
     if (st === null) return deniedWrongServer(session, 'publish', String(channel));
     const sp = st.server;
     const ap = sp.publish;
+    if (st.expiresAt !== Infinity && st.expiresAt <= now()) return expired(session, ap, 'publish', String(channel));
     if (typeof channel !== 'string' || channel.length === 0 || channel.indexOf('+') !== -1 || channel.indexOf('#') !== -1) {
       counts[ap.metricBase + I_INVALID]!++;
       if (auditDenied) audit(session, 'publish', String(channel), INVALID_CHANNEL);

@@ -21,21 +21,15 @@ export const DECISION_REASONS = [
   'wrong_server',
   'payload_not_encrypted',
   'payload_alg_not_allowed',
+  'credentials_expired',
 ] as const satisfies readonly DecisionReason[];
 
 /** Slot of each decision reason (a constant the hot path adds to a precomputed base). */
-export const DECISION_REASON_INDEX: { readonly [K in DecisionReason]: number } = {
-  allowed: 0,
-  allowed_uncovered: 1,
-  uncovered_channel: 2,
-  credentials_missing: 3,
-  scope_missing: 4,
-  invalid_channel: 5,
-  wildcard_not_covered: 6,
-  wrong_server: 7,
-  payload_not_encrypted: 8,
-  payload_alg_not_allowed: 9,
-};
+export const DECISION_REASON_INDEX = Object.freeze(Object.fromEntries(DECISION_REASONS.map((r, i) => [r, i]))) as { readonly [K in DecisionReason]: number };
+// Every DecisionReason has a slot: adding a reason to the type without listing it above fails here.
+type UnlistedDecisionReason = Exclude<DecisionReason, (typeof DECISION_REASONS)[number]>;
+const everyReasonListed: [UnlistedDecisionReason] extends [never] ? true : never = true;
+void everyReasonListed;
 
 /**
  * Every `reason` of an authentication (audit and `asyncapi_guard_authentications_total`):

@@ -50,7 +50,12 @@ export function normalizePrincipal(value: unknown, scheme: string): Principal | 
   if (!Array.isArray(scopes) || scopes.length > 10_000 || !scopes.every((s) => typeof s === 'string')) return null;
   const claims = p.claims ?? {};
   if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) return null;
-  return Object.freeze({ id: p.id, scheme, scopes: Object.freeze([...(scopes as string[])]), claims: Object.freeze({ ...(claims as Record<string, unknown>) }) });
+  // When the credential stops being valid (a token's exp, a certificate's notAfter): the session
+  // it makes ends then. Anything but a finite number of milliseconds is no principal at all.
+  const expiresAt = (value as { expiresAt?: unknown }).expiresAt;
+  if (expiresAt !== undefined && (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt))) return null;
+  const principal: Principal = { id: p.id, scheme, scopes: Object.freeze([...(scopes as string[])]), claims: Object.freeze({ ...(claims as Record<string, unknown>) }), ...(expiresAt !== undefined ? { expiresAt } : {}) };
+  return Object.freeze(principal);
 }
 
 /** Checks and copies a verify result; anything that is not an outcome is `verifier_error`. */

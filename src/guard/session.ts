@@ -36,6 +36,8 @@ export interface SessionState {
   readonly verdicts: Uint8Array;
   /** The verdicts as a string, computed on the first wildcard subscription (coverage cache key). */
   signature: string | null;
+  /** `session.expiresAt`, or Infinity when no credential of the session expires (one comparison on the hot path). */
+  readonly expiresAt: number;
 }
 
 export type InternalSession = Session & { readonly [SESSION_STATE]?: SessionState };
@@ -215,11 +217,15 @@ export async function authenticate(ctx: EngineContext, serverName: string, prese
   await Promise.all(pending);
   const principals: (Principal | null)[] = new Array<Principal | null>(n).fill(null);
   const byScheme: Record<string, Principal> = {};
+  // The session lasts as long as the earliest-expiring credential it was granted with.
+  let expiresAt = Infinity;
   for (let s = 0; s < n; s++) {
     const o = outcomes[s];
     if (o?.kind === 'ok') {
       principals[s] = o.principal;
       byScheme[sp.slots[s]!.name] = o.principal;
+      const e = o.principal.expiresAt;
+      if (e !== undefined && e < expiresAt) expiresAt = e;
     }
   }
   const verdicts = new Uint8Array(sp.requirements.length);
@@ -242,9 +248,9 @@ export async function authenticate(ctx: EngineContext, serverName: string, prese
   }
   const session = Object.freeze(
     Object.defineProperty(
-      { server: sp.name, remote, principal, alternative: satisfied, principals: Object.freeze(byScheme) },
+      { server: sp.name, remote, principal, alternative: satisfied, principals: Object.freeze(byScheme), ...(expiresAt !== Infinity ? { expiresAt } : {}) },
       SESSION_STATE,
-      { value: { owner: ctx.owner, server: sp, verdicts, signature: null } satisfies SessionState, enumerable: false },
+      { value: { owner: ctx.owner, server: sp, verdicts, signature: null, expiresAt } satisfies SessionState, enumerable: false },
     ),
   ) as InternalSession;
   connectEvent(ctx, sp.name, remote, scheme, principal.id, 'allowed');

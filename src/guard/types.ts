@@ -33,6 +33,12 @@ export interface Session {
   readonly alternative: number;
   /** Every scheme the presented credentials satisfied, by scheme name (server and operation schemes). */
   readonly principals: Readonly<Record<string, Principal>>;
+  /**
+   * When the earliest of those credentials expires (ms since the epoch; a token's exp, a client
+   * certificate's notAfter); absent when none does. From then on `authorize`, `authorizeSubscription`
+   * and `checkPayload` answer `credentials_expired`, and the fronts disconnect the session.
+   */
+  readonly expiresAt?: number;
 }
 
 export type RefusalReason =
@@ -62,6 +68,7 @@ export type DecisionReason =
   | 'invalid_channel' // not a valid channel / topic name / filter
   | 'wildcard_not_covered' // a wildcard filter can match a channel the session may not subscribe to
   | 'wrong_server' // the session belongs to another guard's server
+  | 'credentials_expired' // the session's earliest-expiring credential (session.expiresAt) has expired
   | 'payload_not_encrypted' // checkPayload: an encryption scheme applies and the payload is not a JWE (or a malformed or oversized one)
   | 'payload_alg_not_allowed'; // checkPayload: a JWE whose alg/enc (or zip) no applicable encryption scheme allows
 

@@ -1,14 +1,15 @@
 // The MQTT front over TLS (secure-mqtt, mqtts) with a CA generated per run: X509 client
-// certificates through the guard (mqtt.js and mosquitto_pub --cert/--key), userPassword inside
-// TLS, TLS 1.2 as the floor.
+// certificates through the guard (mqtt.js and mosquitto_pub --cert/--key), a session ended when its
+// certificate expires, userPassword inside TLS, TLS 1.2 as the floor.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect as tlsConnect } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
 import { createMemoryStore, type MemoryStore } from '../../src/credentials/memory.js';
 import { CLIENT_EXT, createPki, type Issued, type Pki } from '../schemes/x509-pki.js';
 import { lightsModel } from './fixtures-mqtt/documents.js';
-import { connected, end, inbox, mosquittoPub, refusedWith, startFront, subscribe, type Harness } from './fixtures-mqtt/helpers.js';
+import { captureLog, closed, connected, end, inbox, mosquittoPub, refusedWith, startFront, subscribe, type Harness } from './fixtures-mqtt/helpers.js';
 
 let pki: Pki;
 let store: MemoryStore;
@@ -80,6 +81,38 @@ describe('mqtt front: secure-mqtt with X509 client certificates', () => {
       socket.on('error', resolve);
     });
     assert.ok(err instanceof Error);
+  });
+});
+
+describe('mqtt front: a session lasts no longer than its credential', () => {
+  let h: Harness;
+  // The front's clock only: the guard verifies with the real one, so the certificate is valid at CONNECT.
+  let clock = Date.now();
+  const log = captureLog();
+  before(async () => {
+    h = await startFront(await lightsModel(['certs']), {
+      server: 'certs',
+      schemes: { mtls: { ca: `file:${caFile}` }, userPass: {}, apiKey: {} },
+      store,
+      tls: tls(),
+      guardExtra: { baseDir: pki.dir },
+      frontExtra: { now: () => clock, expiryCheckMs: 20 },
+      logger: log.logger,
+    });
+  });
+  after(() => h.close());
+
+  it('X509: once the client certificate is past its notAfter, the connection is closed (logged mqtt.session.expired)', async () => {
+    const c = await connected(h.url, { key: alice.keyPem, cert: alice.pem + pki.intermediate.pem, ca: pki.root.pem, rejectUnauthorized: true });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(c.connected, true, 'still valid: stays');
+    const gone = closed(c);
+    clock = new Date(new X509Certificate(alice.pem).validTo).getTime() + 1;
+    await gone;
+    const expired = log.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['event'] === 'mqtt.session.expired');
+    assert.ok(expired !== undefined, 'mqtt.session.expired logged');
+    assert.equal(expired['principal'], 'alice');
+    await end(c);
   });
 });
 

@@ -1,6 +1,6 @@
 // Server-Sent Events through the HTTP front with fetch as the client: the stream's headers, the
 // event framing (text lines, binary as base64), heartbeats, Last-Event-ID replay from the memory
-// bus, authorization of the subscription, endSessions and close.
+// bus, authorization of the subscription, credential expiry, endSessions and close.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -130,6 +130,24 @@ describe('SSE through the HTTP front', () => {
     assert.ok(s.dropped > 0, JSON.stringify(s));
     assert.ok(s.messagesOut * payload.length < 8 * 1024 * 1024, JSON.stringify(s));
     await res.body?.cancel();
+  });
+
+  it('sse: a stream opened with a bearer JWT ends once the token is past its exp; a Basic one stays', async () => {
+    let t = Date.now();
+    const { base } = await start({ heartbeatMs: 20, now: () => t });
+    const token = await world.token('lights:read');
+    const exp = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { exp: number }).exp * 1000;
+    const res = await fetch(`${base}/lights/9/switch`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } });
+    assert.equal(res.status, 200);
+    const byToken = sseReader(res);
+    const byPassword = sseReader(await fetch(`${base}/lights/1/status`, { headers: alice }));
+    await tick(60);
+    assert.equal(byToken.done, false, 'valid: stays');
+    t = exp;
+    await byToken.until(() => false, 2000).catch(() => {});
+    assert.equal(byToken.done, true);
+    assert.equal(byPassword.done, false);
+    await byPassword.cancel();
   });
 
   it('sse: endSessions ends the matching streams and counts them', async () => {

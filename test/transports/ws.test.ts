@@ -323,6 +323,19 @@ describe('WebSocket front (ws) with real clients', () => {
     live.ws.close();
   });
 
+  it('ws: a connection opened with a bearer JWT is closed with 1008 credentials_expired once the token is past its exp', async () => {
+    let t = Date.now();
+    const { url } = await start({ pingIntervalMs: 20, now: () => t });
+    const token = await world.token('lights:read');
+    const exp = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { exp: number }).exp * 1000;
+    const c = await open(`${url}/lights/9/switch`, { headers: { authorization: `Bearer ${token}` } });
+    const done = closed(c.ws);
+    await tick(60);
+    assert.equal(c.ws.readyState, WebSocket.OPEN, 'valid: stays');
+    t = exp;
+    assert.deepEqual(await done, { code: 1008, reason: 'credentials_expired' });
+  });
+
   it('ws: endSessions closes the matching connections with 1008 session_ended and counts them', async () => {
     const { url, front: f } = await start();
     const byKey = await open(`${url}/lights/1/status`, { headers: { 'x-api-key': world.apiKey } });

@@ -227,7 +227,7 @@ export function createHttpFront(options: HttpFrontOptions): Front {
   const heartbeat = setInterval(() => {
     const t = now();
     for (const stream of [...streams]) {
-      const expiresAt = stream.session.principal.expiresAt;
+      const expiresAt = stream.session.expiresAt;
       if (expiresAt !== undefined && expiresAt <= t) end(stream);
       else write(stream, SSE_HEARTBEAT, false);
     }

@@ -44,6 +44,19 @@ export const MAX_UNSETTLED_QOS0 = 1024;
 /** Default for `close(graceMs)`. */
 export const DEFAULT_MQTT_CLOSE_GRACE_MS = 5_000;
 
+/** Default for `expiryCheckMs`. */
+export const DEFAULT_EXPIRY_CHECK_MS = 1_000;
+
+export interface MqttFrontOptions extends FrontOptions {
+  /** Clock (ms since the epoch) for credential expiry. Default Date.now. */
+  readonly now?: () => number;
+  /**
+   * How often sessions whose credential expires (`session.expiresAt`: a token's exp, a client
+   * certificate's notAfter) are checked; an expired one is disconnected. Default 1000 ms.
+   */
+  readonly expiryCheckMs?: number;
+}
+
 /** Why a PUBLISH was refused: the guard's decision reasons plus the front's own checks. */
 export type PublishRefusal = Decision['reason'] | 'payload_too_large' | 'reserved_topic' | 'no_session';
 
@@ -74,8 +87,12 @@ function checkOptions(options: FrontOptions): void {
 }
 
 /** Creates the front for one document server. Nothing listens until `listen`. */
-export function createMqttFront(options: FrontOptions): Front {
+export function createMqttFront(options: MqttFrontOptions): Front {
   checkOptions(options);
+  const now = options.now ?? Date.now;
+  const expiryCheckMs = options.expiryCheckMs ?? DEFAULT_EXPIRY_CHECK_MS;
+  if (typeof now !== 'function') throw invalidArgType('options.now', 'a function');
+  if (typeof expiryCheckMs !== 'number' || !Number.isInteger(expiryCheckMs) || expiryCheckMs < 1) throw invalidArgValue('options.expiryCheckMs', 'must be a positive integer');
   const { server, guard, bus, limits } = options;
   const logger = options.logger.child({ front: 'mqtt', server: server.name });
   const secure = server.protocol !== 'mqtt';
@@ -87,6 +104,8 @@ export function createMqttFront(options: FrontOptions): Front {
   // properties cannot see or forge it.
   const sessions = new WeakMap<Client, Session>();
   const live = new Set<Client>();
+  // The live clients whose credential expires (session.expiresAt): the expiry sweep's work list.
+  const expiring = new Set<Client>();
   const sockets = new Set<Socket>();
   // QoS 2 publishes allowed in authorizePublish, handed to the bus in `published` (see there).
   const qos2Allowed = new WeakSet<object>();
@@ -266,6 +285,7 @@ export function createMqttFront(options: FrontOptions): Front {
           const session = result.session;
           sessions.set(client, session);
           live.add(client);
+          if (session.expiresAt !== undefined) expiring.add(client);
           // MQTT-3.1.4-2 makes a CONNECT with a live client's id take that session over. Scoping
           // the id by principal keeps one principal from disconnecting another's clients.
           (client as { id: string }).id = `${encodeURIComponent(session.principal.scheme)}/${encodeURIComponent(session.principal.id)}/${client.id}`;
@@ -288,13 +308,14 @@ export function createMqttFront(options: FrontOptions): Front {
       const refused = checkPublish(client, packet);
       if (refused !== null) {
         logger.info({ event: 'mqtt.publish.refused', remote: client === null ? null : remoteOf(client), principal: client === null ? null : (sessions.get(client)?.principal.id ?? null), channel: packet.topic, qos: packet.qos, reason: refused });
-        if (packet.qos === 0) {
+        if (packet.qos === 0 && refused !== 'credentials_expired') {
           // MQTT 3.1.1 has no negative acknowledgement; QoS 0 is dropped silently.
           counters.dropped++;
           callback(null);
         } else {
           // QoS 1/2: there is no negative PUBACK/PUBREC in 3.1.1, so the client is disconnected
-          // (aedes closes the connection on an authorizePublish error, MQTT-3.3.5-2).
+          // (aedes closes the connection on an authorizePublish error, MQTT-3.3.5-2); so is a
+          // client whose credential expired, whatever the QoS.
           callback(new Error('publish refused'));
         }
         return;
@@ -398,6 +419,7 @@ export function createMqttFront(options: FrontOptions): Front {
       connected(socket);
       sockets.delete(socket);
       live.delete(client);
+      expiring.delete(client);
     });
     // Bound what the parser buffers: a packet larger than the limit closes the connection as soon
     // as its fixed header arrives (aedes has no packet size limit of its own).
@@ -418,6 +440,33 @@ export function createMqttFront(options: FrontOptions): Front {
       return 0;
     };
   };
+
+  /** Forgets the client's session first (a will message published on close is then refused), then disconnects it. */
+  const endSession = (client: Client): void => {
+    sessions.delete(client);
+    live.delete(client);
+    expiring.delete(client);
+    (client.conn as Socket).destroy();
+  };
+
+  // A session lasts no longer than its credential: a token past its exp, a certificate past its
+  // notAfter, ends the connection (checked every expiryCheckMs).
+  const expirySweep = setInterval(() => {
+    if (expiring.size === 0) return;
+    const t = now();
+    for (const client of expiring) {
+      const session = sessions.get(client);
+      const expiresAt = session?.expiresAt;
+      if (session === undefined || expiresAt === undefined) {
+        expiring.delete(client);
+        continue;
+      }
+      if (expiresAt > t) continue;
+      logger.info({ event: 'mqtt.session.expired', remote: remoteOf(client), principal: session.principal.id, scheme: session.principal.scheme });
+      endSession(client);
+    }
+  }, expiryCheckMs);
+  expirySweep.unref();
 
   return {
     server: server.name,
@@ -467,6 +516,7 @@ export function createMqttFront(options: FrontOptions): Front {
     async close(graceMs = DEFAULT_MQTT_CLOSE_GRACE_MS) {
       if (closing) return;
       closing = true;
+      clearInterval(expirySweep);
       const serverClosed = netServer === null ? Promise.resolve() : new Promise<void>((resolve) => netServer?.close(() => resolve()));
       // From here bus messages are ignored (bus-mq.ts); aedes.close() drops the bus subscriptions.
       // In-flight publishes get up to graceMs to reach the bus.
@@ -495,10 +545,7 @@ export function createMqttFront(options: FrontOptions): Front {
       for (const client of [...live]) {
         const session = sessions.get(client);
         if (session === undefined || !shouldEnd(session)) continue;
-        // Forget the session first: a will message published on close is then refused.
-        sessions.delete(client);
-        live.delete(client);
-        (client.conn as Socket).destroy();
+        endSession(client);
         ended++;
       }
       if (ended > 0) logger.info({ event: 'mqtt.sessions.ended', count: ended });

@@ -23,7 +23,7 @@
 // connection stays open. Memory per client is thereby bounded.
 // Keep-alive: a ping every `pingIntervalMs`; a client from which nothing (message, ping, pong)
 // arrived for `idleTimeoutMs` is terminated (a dead peer); a session whose credential expired
-// (`principal.expiresAt`) is closed with 1008 `credentials_expired`.
+// (`session.expiresAt`) is closed with 1008 `credentials_expired`.
 
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -261,7 +261,7 @@ export function createWsFront(options: WsFrontOptions): Front {
   const sweep = setInterval(() => {
     const t = now();
     for (const client of clients) {
-      const expiresAt = client.session.principal.expiresAt;
+      const expiresAt = client.session.expiresAt;
       if (expiresAt !== undefined && expiresAt <= t) end(client, WS_CLOSE.policyViolation, 'credentials_expired');
       else if (t - client.lastSeen > limits.idleTimeoutMs) end(client, 0, '');
       else if (client.ws.readyState === WebSocket.OPEN) client.ws.ping();

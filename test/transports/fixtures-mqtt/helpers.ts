@@ -41,6 +41,8 @@ export interface HarnessOptions {
   readonly tls?: FrontOptions['tls'];
   readonly logger?: FrontOptions['logger'];
   readonly guardExtra?: Partial<GuardOptions>;
+  /** The MQTT front's own options (clock, expiry check interval). */
+  readonly frontExtra?: { readonly now?: () => number; readonly expiryCheckMs?: number };
 }
 
 export async function startFront(model: SecurityModel, o: HarnessOptions): Promise<Harness> {
@@ -56,6 +58,7 @@ export async function startFront(model: SecurityModel, o: HarnessOptions): Promi
     limits: { ...DEFAULT_FRONT_LIMITS, ...o.limits },
     logger: o.logger ?? silent,
     ...(o.tls ? { tls: o.tls } : {}),
+    ...o.frontExtra,
   });
   const { port } = await front.listen('127.0.0.1', 0);
   const scheme = o.tls ? 'mqtts' : 'mqtt';
