@@ -12,7 +12,7 @@
 
 import type { Logger } from 'pino';
 import { invalidArgType } from '../errors.js';
-import type { InvalidReason, Presented, Principal, SaslExchange, SaslStep, VerifyOutcome } from '../schemes/types.js';
+import type { CredentialSource, InvalidReason, Presented, Principal, SaslExchange, SaslStep, VerifyOutcome } from '../schemes/types.js';
 import { auditDecision, auditStoreUnavailable } from './audit.js';
 import type { CompiledGuard, RequirementPlan, ServerPlan } from './compile.js';
 import type { AuthReason, GuardMetrics } from './metrics.js';
@@ -57,6 +57,12 @@ export interface EngineContext {
 export const ANONYMOUS: Principal = Object.freeze({ id: 'anonymous', scheme: '', scopes: Object.freeze([]), claims: Object.freeze({}) });
 const EMPTY = new Uint8Array(0);
 const NO_CHALLENGES: readonly string[] = Object.freeze([]);
+
+/**
+ * Invalid outcomes that are our failure, not the client's (the store, a verifier, the identity
+ * provider's keys): never counted for throttling, so an outage on our side locks nobody out.
+ */
+const OUR_FAILURES: ReadonlySet<InvalidReason> = new Set<InvalidReason>(['verifier_error', 'store_unavailable', 'keys_unavailable']);
 
 /** `required ⊆ granted` (DESIGN.md "Scopes"). Lists are short; a linear scan beats building a Set. */
 export function hasScopes(granted: readonly string[], required: readonly string[]): boolean {
@@ -159,7 +165,10 @@ export async function authenticate(ctx: EngineContext, serverName: string, prese
   }
 
   // `tried`: every server scheme that answered, in slot order; an ok one only when its scopes fell short.
+  // `guesses`: the server schemes whose credential was presented and is wrong (by the client's
+  // doing, not ours), each with the subject it targeted: every one of them counts for throttling.
   const tried: { scheme: string; outcome: 'absent' | 'invalid' | 'scope_missing'; reason?: InvalidReason }[] = [];
+  const guesses: number[] = [];
   let firstInvalid = -1;
   let storeDown = false;
   for (let s = 0; s < serverSlots; s++) {
@@ -171,6 +180,7 @@ export async function authenticate(ctx: EngineContext, serverName: string, prese
       tried.push(Object.freeze({ scheme, outcome: 'invalid' as const, reason: o.reason }));
       if (firstInvalid < 0) firstInvalid = s;
       if (o.reason === 'store_unavailable') storeDown = true;
+      if (!OUR_FAILURES.has(o.reason)) guesses.push(s);
     } else if (scopeShort.has(s)) tried.push(Object.freeze({ scheme, outcome: 'scope_missing' as const }));
   }
   if (storeDown) {
@@ -179,6 +189,10 @@ export async function authenticate(ctx: EngineContext, serverName: string, prese
       if (o?.kind === 'invalid' && o.reason === 'store_unavailable') auditStoreUnavailable(ctx.logger, { server: sp.name, scheme: sp.slots[s]!.name, store: ctx.storeDescription });
     }
   }
+  const subjectOf = (s: number): string | null => {
+    const o = outcomes[s];
+    return o?.kind === 'invalid' ? (o.subject ?? claimed[s] ?? null) : o?.kind === 'ok' ? o.principal.id : null;
+  };
 
   if (sp.security.length > 0 && satisfied < 0) {
     let reason: RefusalReason;
@@ -189,26 +203,48 @@ export async function authenticate(ctx: EngineContext, serverName: string, prese
       slot = firstInvalid;
     } else if (firstInvalid >= 0) {
       reason = 'invalid_credentials';
-      slot = firstInvalid;
+      // The audit names the most telling wrong credential: a guess at a known subject (a user
+      // name, a key id) before a malformed or subject-less one.
+      slot = guesses.find((s) => subjectOf(s) !== null) ?? guesses[0] ?? firstInvalid;
       auditReason = (outcomes[slot] as Extract<VerifyOutcome, { kind: 'invalid' }>).reason;
     } else if (scopeShort.size > 0) {
       reason = auditReason = 'scope_missing';
       slot = Math.min(...scopeShort);
     } else reason = auditReason = 'no_credentials';
-    const o = slot >= 0 ? outcomes[slot] : undefined;
-    const subject = o?.kind === 'invalid' ? (o.subject ?? claimed[slot] ?? null) : o?.kind === 'ok' ? o.principal.id : null;
+    const subject = slot >= 0 ? subjectOf(slot) : null;
 
-    // Throttling counts wrong credentials only: not an absent one, not a scope shortfall, and not
-    // a failure of ours (store down, verifier error), which must not lock honest users out.
+    // Throttling counts wrong credentials only (`guesses`): not an absent one, not a scope
+    // shortfall, and not a failure of ours (OUR_FAILURES), which must not lock honest users out.
+    // Every subject guessed at counts, not only the first: userPassword OR apiKey both read the
+    // CONNECT password, and a guess at alice must count against alice whichever comes first.
     let delay = 0;
-    if (reason === 'invalid_credentials' && auditReason !== 'verifier_error') {
-      delay = throttle.failure(remote, subject);
+    if (reason === 'invalid_credentials' && guesses.length > 0) {
+      delay = throttle.failure(remote, guesses.map(subjectOf));
       if (delay > 0) ctx.metrics.countThrottled(sp.index, 'delayed');
     }
     connectEvent(ctx, sp.name, remote, slot >= 0 ? sp.slots[slot]!.name : null, subject, auditReason);
     ctx.metrics.countAuthentication(sp.index, slot >= 0 ? sp.slots[slot]!.metricIndex : -1, auditReason);
     if (delay > 0) await ctx.sleep(delay); // delay the refusal, never a success
     return refusal(reason, tried, sp.challenges);
+  }
+
+  // Allowed, yet a credential presented beside the one that satisfied an alternative was wrong.
+  // It still counts (no delay: successes are never slowed) and is audited, or anyone holding one
+  // valid credential could guess at another user's password unthrottled and learn from which
+  // alternative succeeded whether the guess was right. Exempt: a wrong credential read from the
+  // same place as one the session was granted with (userPassword OR apiKey both read the MQTT
+  // CONNECT password: one of them is always wrong).
+  if (satisfied >= 0 && guesses.length > 0) {
+    const granted = new Set(sp.security[satisfied]!.map((e) => placeOf(sp.slots[e.slot]!.verifier.source, presented)));
+    const stray = guesses.filter((s) => !granted.has(placeOf(sp.slots[s]!.verifier.source, presented)));
+    if (stray.length > 0) {
+      throttle.failure(remote, stray.map(subjectOf));
+      for (const s of stray) {
+        const o = outcomes[s] as Extract<VerifyOutcome, { kind: 'invalid' }>;
+        connectEvent(ctx, sp.name, remote, sp.slots[s]!.name, subjectOf(s), o.reason);
+        ctx.metrics.countAuthentication(sp.index, sp.slots[s]!.metricIndex, o.reason);
+      }
+    }
   }
 
   // Success. The operations' other schemes the presented credentials satisfy, verified once each.
@@ -240,10 +276,13 @@ export async function authenticate(ctx: EngineContext, serverName: string, prese
     principal = principals[first.slot]!;
     scheme = sp.slots[first.slot]!.name;
     metricScheme = sp.slots[first.slot]!.metricIndex;
-    // A success resets each satisfied subject's failure counter (not the remote's).
+    // A success resets the failure counter of each subject it proved (not the remote's): what
+    // each verifier claimed (a user name, an API key id), and for a SASL exchange the user it
+    // authenticated. Not a principal id reached another way: a valid API key of alice's, or a
+    // token whose `sub` is alice, must not reset the count of guesses at alice's password.
     for (const e of alt) {
       throttle.success(claimed[e.slot] ?? null);
-      throttle.success(principals[e.slot]!.id);
+      if (preset !== undefined && e.slot === preset.slot) throttle.success(principals[e.slot]!.id);
     }
   }
   const session = Object.freeze(
@@ -256,6 +295,16 @@ export async function authenticate(ctx: EngineContext, serverName: string, prese
   connectEvent(ctx, sp.name, remote, scheme, principal.id, 'allowed');
   ctx.metrics.countAuthentication(sp.index, metricScheme, 'allowed');
   return Object.freeze({ ok: true as const, session });
+}
+
+/**
+ * Where a verifier read its credential, for telling a second credential from a second reading of
+ * the same one. A protocol login (MQTT CONNECT) is one place however many schemes read it: a
+ * user name and password, an API key, a token and SASL PLAIN can all ride in its password.
+ */
+function placeOf(source: CredentialSource, presented: Presented): string {
+  if (presented.login !== undefined && presented.login !== null && (source === 'login' || source === 'bearer' || source === 'sasl')) return 'login';
+  return source;
 }
 
 function throttled(ctx: EngineContext, sp: ServerPlan, remote: string | null, subject: string | null, kind: 'locked_remote' | 'locked_principal'): AuthResult {

@@ -24,7 +24,7 @@ import { httpFamily, mqttFamily } from './protocols.js';
 import { basicChallengeFor } from './verify/challenge.js';
 import { checkContext } from './verify/context.js';
 import { ABSENT_OUTCOME, guarded, guardedSubject, invalid } from './verify/outcomes.js';
-import { verifyPassword } from './verify/password.js';
+import { nameOrNull, verifyPassword } from './verify/password.js';
 import { createPlannedTokenVerifier, createTokenSchemeVerifier, planTokenVerification, readTokenBinding, tokenConfigSchema, tokenKeysOf } from './verify/token.js';
 import { basicUserIdOf, readBasicAuthorization } from './wire/basic.js';
 
@@ -101,7 +101,7 @@ export function createHttpVerifier(context: VerifierContext): Verifier | Promise
     source: 'authorization',
     challenge: basicChallengeFor(context),
     challengeFor: (realm: string) => basicChallengeFor(context, realm),
-    claimedSubject: guardedSubject((p) => basicUserIdOf(p.headers)),
+    claimedSubject: guardedSubject((p) => nameOrNull(basicUserIdOf(p.headers))),
     verify: guarded(async (p): Promise<VerifyOutcome> => {
       const basic = readBasicAuthorization(p.headers);
       if (basic.kind === 'absent') return ABSENT_OUTCOME;

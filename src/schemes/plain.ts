@@ -16,7 +16,7 @@ import { saslprep } from '../sasl/saslprep.js';
 import type { Presented, SchemeDescriptor, Verifier, VerifierContext, VerifyOutcome } from './types.js';
 import { checkContext } from './verify/context.js';
 import { ABSENT_OUTCOME, guarded, guardedSubject, invalid } from './verify/outcomes.js';
-import { verifyLoginPassword, verifyPassword } from './verify/password.js';
+import { nameOrNull, storeNameOf, verifyLoginPassword, verifyPassword } from './verify/password.js';
 import { loginUsernameOf } from './wire/login.js';
 import { hasControlCharacter } from './wire/types.js';
 
@@ -42,9 +42,9 @@ export function createPlainVerifier(context: VerifierContext): Verifier {
     claimedSubject: guardedSubject((p) => {
       const message = plainMessage(p);
       if (message === 'other') return null;
-      if (message === null) return loginUsernameOf(p.login);
+      if (message === null) return nameOrNull(loginUsernameOf(p.login));
       const parsed = parsePlainMessage(message);
-      return parsed.ok && !hasControlCharacter(parsed.authcid) ? parsed.authcid : null;
+      return parsed.ok && !hasControlCharacter(parsed.authcid) ? storeNameOf(parsed.authcid) : null;
     }),
     verify: guarded(async (p): Promise<VerifyOutcome> => {
       const message = plainMessage(p);

@@ -11,7 +11,7 @@ import type { Presented, SchemeDescriptor, Verifier, VerifierContext, VerifyOutc
 import { basicChallengeFor, realmConfigSchema } from './verify/challenge.js';
 import { checkContext } from './verify/context.js';
 import { ABSENT_OUTCOME, guarded, guardedSubject, invalid } from './verify/outcomes.js';
-import { verifyLoginPassword, verifyPassword } from './verify/password.js';
+import { nameOrNull, verifyLoginPassword, verifyPassword } from './verify/password.js';
 import { basicUserIdOf, readBasicAuthorization } from './wire/basic.js';
 import { loginUsernameOf } from './wire/login.js';
 
@@ -31,7 +31,7 @@ export function createUserPasswordVerifier(context: VerifierContext): Verifier {
     source: 'login',
     challenge,
     challengeFor: (realm: string) => basicChallengeFor(context, realm),
-    claimedSubject: guardedSubject((p) => (hasLoginUsername(p) ? loginUsernameOf(p.login) : basicUserIdOf(p.headers))),
+    claimedSubject: guardedSubject((p) => nameOrNull(hasLoginUsername(p) ? loginUsernameOf(p.login) : basicUserIdOf(p.headers))),
     verify: guarded(async (p): Promise<VerifyOutcome> => {
       if (hasLoginUsername(p)) return verifyLoginPassword(store, name, p.login);
       const basic = readBasicAuthorization(p.headers);

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createGuard } from '../../src/guard/index.js';
-import { createThrottle, THROTTLE_DEFAULTS } from '../../src/guard/throttle.js';
+import { createThrottle, remoteKeyOf, THROTTLE_DEFAULTS } from '../../src/guard/throttle.js';
 import { createMemoryStore } from '../../src/credentials/memory.js';
 import { fakeClock, fixturesDir, model, recordingSleep } from './helpers.js';
 
@@ -122,4 +122,37 @@ test('throttle: throttled attempts and delays are counted in metrics', async () 
   const text = guard.metrics();
   assert.match(text, /^asyncapi_guard_throttled_total\{server="s",kind="delayed"\} 2$/m);
   assert.match(text, /^asyncapi_guard_throttled_total\{server="s",kind="locked_remote"\} 1$/m);
+});
+
+test('throttle: the key of a remote address: IPv4 as is, IPv6 by its /64, IPv4-mapped IPv6 as IPv4', () => {
+  const cases: [string, string][] = [
+    ['10.1.2.3', '10.1.2.3'],
+    ['2001:db8:1:2:aaaa:bbbb:cccc:dddd', '2001:db8:1:2::/64'],
+    ['2001:DB8:1:2::7', '2001:db8:1:2::/64'],
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+    ['::ffff:192.0.2.9', '192.0.2.9'],
+    ['64:ff9b::192.0.2.9', '64:ff9b:0:0::/64'],
+    ['not an address', 'not an address'],
+  ];
+  for (const [remote, key] of cases) assert.equal(remoteKeyOf(remote), key, remote);
+});
+
+test('throttle: every address of one IPv6 /64 shares one count and one lockout', () => {
+  const t = createThrottle({ lockoutAfter: 3, perPrincipal: false }, fakeClock().now);
+  for (let i = 1; i <= 3; i++) t.failure(`2001:db8:7:7::${i.toString(16)}`, null);
+  assert.equal(t.remoteLocked('2001:db8:7:7:ffff::1'), true, 'same /64');
+  assert.equal(t.remoteLocked('2001:db8:7:8::1'), false, 'the next /64');
+});
+
+test('throttle: junk failures cannot flush a lockout (locked keys are evicted last), nor subjects push out addresses', () => {
+  const t = createThrottle({ maxTracked: 50, lockoutAfter: 3, freeFailures: 100 }, fakeClock().now);
+  for (let i = 0; i < 3; i++) t.failure(`10.0.0.${i}`, 'alice');
+  assert.equal(t.subjectLocked('alice'), true);
+  t.failure('10.9.9.9', null);
+  // Thousands of one-off junk user names (each a single failure) from a few addresses.
+  for (let i = 0; i < 5000; i++) t.failure(`10.1.${(i >> 8) & 3}.${i & 255}`, `junk-${i}`);
+  assert.equal(t.subjectLocked('alice'), true, 'the lockout survives');
+  assert.ok(t.size <= 100, `bounded: ${t.size}`);
 });

@@ -12,6 +12,7 @@ import { DEFAULT_PASSWORD_ITERATIONS } from '../../credentials/memory.js';
 import { checkPassword, passwordVerifierOf } from '../../credentials/password.js';
 import type { CredentialStore, PrincipalRecord, ScramVerifier } from '../../credentials/types.js';
 import { MAX_SCRAM_ITERATIONS, MIN_SCRAM_ITERATIONS } from '../../sasl/scram.js';
+import { saslprep } from '../../sasl/saslprep.js';
 import type { VerifyOutcome } from '../types.js';
 import { readLoginField } from '../wire/login.js';
 import { hasControlCharacter } from '../wire/types.js';
@@ -42,6 +43,19 @@ function usable(v: ScramVerifier | null): v is ScramVerifier {
   );
 }
 
+/**
+ * The name a store looks a presented user name up by (SASLprep, as every store applies it), or
+ * the name as presented when SASLprep refuses it. Throttling keys on this, so `al\u00ADice` and
+ * `alice`, which reach the same account, share one failure count and one lockout.
+ */
+export function storeNameOf(name: string): string {
+  const prepared = saslprep(name, { allowUnassigned: true });
+  return prepared.ok ? prepared.value : name;
+}
+
+/** `storeNameOf` for a name a wire reader may not have found. */
+export const nameOrNull = (name: string | null): string | null => (name === null ? null : storeNameOf(name));
+
 async function burn(password: string): Promise<void> {
   await checkPassword(password, DUMMY_VERIFIER);
 }
@@ -55,11 +69,11 @@ export async function verifyPassword(store: CredentialStore, scheme: string, use
   try {
     record = await store.getPrincipal(username);
   } catch {
-    return invalid('store_unavailable', username);
+    return invalid('store_unavailable', storeNameOf(username));
   }
   if (record === null || record === undefined) {
     await burn(password);
-    return invalid('unknown_principal', username);
+    return invalid('unknown_principal', storeNameOf(username));
   }
   const verifier = passwordVerifierOf(record);
   if (!usable(verifier)) {
