@@ -5,6 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect as tlsConnect } from 'node:tls';
+import { connect as netConnect, type Socket } from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import { createMemoryStore, type MemoryStore } from '../../src/credentials/memory.js';
 import { CLIENT_EXT, createPki, type Issued, type Pki } from '../schemes/x509-pki.js';
@@ -70,6 +71,37 @@ describe('mqtt front: secure-mqtt with X509 client certificates', () => {
     const refused = await mosquittoPub(['-p', String(h.port), '--cafile', caFile, '-t', 'lights/2/status', '-m', 'm']);
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /bad user name or password/i);
+  });
+
+  it('closes a connection that never completes its TLS handshake after handshakeTimeoutMs (it cannot hold a connection slot)', async () => {
+    const short = await startFront(await lightsModel(['certs']), {
+      server: 'certs',
+      schemes: { mtls: { ca: `file:${caFile}` }, userPass: {}, apiKey: {} },
+      store,
+      tls: tls(),
+      guardExtra: { baseDir: pki.dir },
+      limits: { handshakeTimeoutMs: 300, maxConnections: 2 },
+    });
+    // Raw TCP: no ClientHello at all, and one cut short.
+    const silent = netConnect({ host: '127.0.0.1', port: short.port });
+    const partial = netConnect({ host: '127.0.0.1', port: short.port }, () => partial.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00])));
+    try {
+      const closedWithin = (s: Socket) => new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('still open after 3 s')), 3_000);
+        s.on('error', () => {});
+        s.once('close', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+      await Promise.all([closedWithin(silent), closedWithin(partial)]);
+      // The slots are free again: a real client connects.
+      await end(await connected(short.url, { key: alice.keyPem, cert: alice.pem + pki.intermediate.pem, ca: pki.root.pem, rejectUnauthorized: true }));
+    } finally {
+      silent.destroy();
+      partial.destroy();
+      await short.close();
+    }
   });
 
   it('rejects a TLS 1.1 client (minimum TLS 1.2)', async () => {

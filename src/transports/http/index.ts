@@ -13,7 +13,8 @@
 // cost no store access; they reveal nothing a client could not learn from the document.
 // Back-pressure: events for a stream whose unsent output exceeds `maxBufferedBytes` are dropped for
 // that stream and counted (`stats().dropped`); heartbeats too. `refusedConnections` counts refused
-// requests.
+// requests. A stream whose credential expired (`session.expiresAt`) ends, checked every
+// `expiryCheckMs` (default 1 s).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BusMessage, BusSubscription } from '../../bus/types.js';
@@ -24,6 +25,7 @@ import { channelOfTarget, presentedOf, requestTargetOf } from '../web/presented.
 import { decisionResponse, errorResponse, refusalResponse, sendResponse, type WebResponse } from '../web/respond.js';
 import { acceptsEventStream, checkSecure, createWebServer } from '../web/server.js';
 import { formatSseEvent, lastEventIdOf, SSE_HEARTBEAT } from './sse.js';
+import { createExpirySweep } from '../expiry.js';
 
 export interface HttpFrontOptions extends FrontOptions {
   /** Interval of the SSE heartbeat comment. Default 15,000 ms. */
@@ -36,6 +38,8 @@ export interface HttpFrontOptions extends FrontOptions {
   readonly maxReplay?: number;
   /** Clock (ms since the epoch), for credential expiry. Default Date.now. */
   readonly now?: () => number;
+  /** How often SSE streams are checked for an expired credential (`session.expiresAt`). Default 1000 ms. */
+  readonly expiryCheckMs?: number;
 }
 
 export const DEFAULT_SSE_HEARTBEAT_MS = 15_000;
@@ -192,6 +196,7 @@ export function createHttpFront(options: HttpFrontOptions): Front {
       return;
     }
     streams.add(stream);
+    expiring.add(stream, stream.session.expiresAt);
     res.once('close', () => end(stream));
     // An SSE stream is never idle while heartbeats flow; the heartbeat, not the socket timeout, keeps it.
     req.socket.setTimeout(0);
@@ -220,17 +225,16 @@ export function createHttpFront(options: HttpFrontOptions): Front {
     if (stream.ended) return;
     stream.ended = true;
     streams.delete(stream);
+    expiring.delete(stream);
     void stream.subscription?.unsubscribe().catch(noop);
     if (!stream.res.writableEnded) stream.res.end();
   }
 
+  // A stream whose credential expired ends (checked every expiryCheckMs).
+  const expiring = createExpirySweep<Stream>({ intervalMs: options.expiryCheckMs, now, onExpired: end });
+
   const heartbeat = setInterval(() => {
-    const t = now();
-    for (const stream of [...streams]) {
-      const expiresAt = stream.session.expiresAt;
-      if (expiresAt !== undefined && expiresAt <= t) end(stream);
-      else write(stream, SSE_HEARTBEAT, false);
-    }
+    for (const stream of [...streams]) write(stream, SSE_HEARTBEAT, false);
   }, heartbeatMs);
   heartbeat.unref();
 
@@ -243,6 +247,7 @@ export function createHttpFront(options: HttpFrontOptions): Front {
     async close(graceMs = 5000) {
       closing = true;
       clearInterval(heartbeat);
+      expiring.close();
       // SSE streams never finish on their own: end them now; in-flight POSTs get the grace period.
       await web.close(graceMs, () => {
         for (const stream of [...streams]) end(stream);

@@ -22,6 +22,7 @@ import type { Front, FrontOptions, FrontStats } from '../types.js';
 import { createBusMq, type FrameWriter, type Notify } from './bus-mq.js';
 import { CONNACK, connackCodeFor } from './connack.js';
 import { createFrameLimiter, PUBLISH_OVERHEAD_BYTES } from './frame-limit.js';
+import { checkExpiryCheckMs, createExpirySweep } from '../expiry.js';
 
 /** The AsyncAPI protocols this front serves (reference: protocols.ts). */
 export const MQTT_PROTOCOLS: readonly string[] = Object.freeze(['mqtt', 'secure-mqtt', 'mqtts']);
@@ -43,9 +44,6 @@ export const MAX_UNSETTLED_QOS0 = 1024;
 
 /** Default for `close(graceMs)`. */
 export const DEFAULT_MQTT_CLOSE_GRACE_MS = 5_000;
-
-/** Default for `expiryCheckMs`. */
-export const DEFAULT_EXPIRY_CHECK_MS = 1_000;
 
 export interface MqttFrontOptions extends FrontOptions {
   /** Clock (ms since the epoch) for credential expiry. Default Date.now. */
@@ -89,10 +87,8 @@ function checkOptions(options: FrontOptions): void {
 /** Creates the front for one document server. Nothing listens until `listen`. */
 export function createMqttFront(options: MqttFrontOptions): Front {
   checkOptions(options);
-  const now = options.now ?? Date.now;
-  const expiryCheckMs = options.expiryCheckMs ?? DEFAULT_EXPIRY_CHECK_MS;
-  if (typeof now !== 'function') throw invalidArgType('options.now', 'a function');
-  if (typeof expiryCheckMs !== 'number' || !Number.isInteger(expiryCheckMs) || expiryCheckMs < 1) throw invalidArgValue('options.expiryCheckMs', 'must be a positive integer');
+  checkExpiryCheckMs(options.expiryCheckMs);
+  if (options.now !== undefined && typeof options.now !== 'function') throw invalidArgType('options.now', 'a function');
   const { server, guard, bus, limits } = options;
   const logger = options.logger.child({ front: 'mqtt', server: server.name });
   const secure = server.protocol !== 'mqtt';
@@ -104,8 +100,18 @@ export function createMqttFront(options: MqttFrontOptions): Front {
   // properties cannot see or forge it.
   const sessions = new WeakMap<Client, Session>();
   const live = new Set<Client>();
-  // The live clients whose credential expires (session.expiresAt): the expiry sweep's work list.
-  const expiring = new Set<Client>();
+  // A session lasts no longer than its credential: a token past its exp, a certificate past its
+  // notAfter, ends the connection (src/transports/expiry.ts).
+  const expiring = createExpirySweep<Client>({
+    intervalMs: options.expiryCheckMs,
+    now: options.now ?? Date.now,
+    onExpired: (client) => {
+      const session = sessions.get(client);
+      if (session === undefined) return;
+      logger.info({ event: 'mqtt.session.expired', remote: remoteOf(client), principal: session.principal.id, scheme: session.principal.scheme });
+      endSession(client);
+    },
+  });
   const sockets = new Set<Socket>();
   // QoS 2 publishes allowed in authorizePublish, handed to the bus in `published` (see there).
   const qos2Allowed = new WeakSet<object>();
@@ -285,7 +291,7 @@ export function createMqttFront(options: MqttFrontOptions): Front {
           const session = result.session;
           sessions.set(client, session);
           live.add(client);
-          if (session.expiresAt !== undefined) expiring.add(client);
+          expiring.add(client, session.expiresAt);
           // MQTT-3.1.4-2 makes a CONNECT with a live client's id take that session over. Scoping
           // the id by principal keeps one principal from disconnecting another's clients.
           (client as { id: string }).id = `${encodeURIComponent(session.principal.scheme)}/${encodeURIComponent(session.principal.id)}/${client.id}`;
@@ -449,24 +455,6 @@ export function createMqttFront(options: MqttFrontOptions): Front {
     (client.conn as Socket).destroy();
   };
 
-  // A session lasts no longer than its credential: a token past its exp, a certificate past its
-  // notAfter, ends the connection (checked every expiryCheckMs).
-  const expirySweep = setInterval(() => {
-    if (expiring.size === 0) return;
-    const t = now();
-    for (const client of expiring) {
-      const session = sessions.get(client);
-      const expiresAt = session?.expiresAt;
-      if (session === undefined || expiresAt === undefined) {
-        expiring.delete(client);
-        continue;
-      }
-      if (expiresAt > t) continue;
-      logger.info({ event: 'mqtt.session.expired', remote: remoteOf(client), principal: session.principal.id, scheme: session.principal.scheme });
-      endSession(client);
-    }
-  }, expiryCheckMs);
-  expirySweep.unref();
 
   return {
     server: server.name,
@@ -492,7 +480,12 @@ export function createMqttFront(options: MqttFrontOptions): Front {
           },
           accept,
         );
-        srv.on('tlsClientError', () => void counters.refusedConnections++);
+        // A handshake that fails or times out (handshakeTimeout): Node reports it but leaves the
+        // socket open, and each one holds a slot of maxConnections. Close it.
+        srv.on('tlsClientError', (_error, socket) => {
+          counters.refusedConnections++;
+          socket.destroy();
+        });
       } else {
         srv = createNetServer(accept);
       }
@@ -516,7 +509,7 @@ export function createMqttFront(options: MqttFrontOptions): Front {
     async close(graceMs = DEFAULT_MQTT_CLOSE_GRACE_MS) {
       if (closing) return;
       closing = true;
-      clearInterval(expirySweep);
+      expiring.close();
       const serverClosed = netServer === null ? Promise.resolve() : new Promise<void>((resolve) => netServer?.close(() => resolve()));
       // From here bus messages are ignored (bus-mq.ts); aedes.close() drops the bus subscriptions.
       // In-flight publishes get up to graceMs to reach the bus.

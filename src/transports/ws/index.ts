@@ -22,8 +22,9 @@
 // DROPPED for that client and counted (`stats().dropped`), at-most-once like the bus; the
 // connection stays open. Memory per client is thereby bounded.
 // Keep-alive: a ping every `pingIntervalMs`; a client from which nothing (message, ping, pong)
-// arrived for `idleTimeoutMs` is terminated (a dead peer); a session whose credential expired
-// (`session.expiresAt`) is closed with 1008 `credentials_expired`.
+// arrived for `idleTimeoutMs` is terminated (a dead peer). A session whose credential expired
+// (`session.expiresAt`) is closed with 1008 `credentials_expired`, checked every `expiryCheckMs`
+// (default 1 s, src/transports/expiry.ts).
 
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -35,6 +36,7 @@ import type { Front, FrontOptions, FrontStats } from '../types.js';
 import { channelOfTarget, parseProtocolHeader, presentedOf, readOfferedProtocols, requestTargetOf } from '../web/presented.js';
 import { decisionResponse, errorResponse, refusalResponse, sendResponse, writeRawResponse } from '../web/respond.js';
 import { checkSecure, createWebServer } from '../web/server.js';
+import { createExpirySweep } from '../expiry.js';
 
 export interface WsFrontOptions extends FrontOptions {
   /** Keep-alive ping interval. Default min(30 s, idleTimeoutMs / 2). */
@@ -45,6 +47,8 @@ export interface WsFrontOptions extends FrontOptions {
   readonly maxQueued?: number;
   /** Clock (ms since the epoch), for idle and expiry checks. Default Date.now. */
   readonly now?: () => number;
+  /** How often connections are checked for an expired credential (`session.expiresAt`). Default 1000 ms. */
+  readonly expiryCheckMs?: number;
 }
 
 /** RFC 6455 §7.4.1 close codes used here. */
@@ -220,6 +224,7 @@ export function createWsFront(options: WsFrontOptions): Front {
     if (client.ended) return;
     client.ended = true;
     clients.delete(client);
+    expiring.delete(client);
     void client.subscription?.unsubscribe().catch(noop);
     if (code === 0) client.ws.terminate();
     else client.ws.close(code, reason);
@@ -228,6 +233,7 @@ export function createWsFront(options: WsFrontOptions): Front {
   function attach(client: Client): void {
     const { ws, session, channel } = client;
     clients.add(client);
+    expiring.add(client, session.expiresAt);
     ws.on('error', (err: Error & { code?: string }) => {
       // Protocol errors (oversized frame → 1009, invalid UTF-8 → 1007): ws closes the connection itself.
       logger.debug({ event: 'ws.client_error', server: server.name, code: err.code ?? null }, 'websocket client error');
@@ -258,12 +264,13 @@ export function createWsFront(options: WsFrontOptions): Front {
     });
   }
 
+  // A session whose credential expired is closed with 1008 `credentials_expired` (checked every expiryCheckMs).
+  const expiring = createExpirySweep<Client>({ intervalMs: options.expiryCheckMs, now, onExpired: (client) => end(client, WS_CLOSE.policyViolation, 'credentials_expired') });
+
   const sweep = setInterval(() => {
     const t = now();
     for (const client of clients) {
-      const expiresAt = client.session.expiresAt;
-      if (expiresAt !== undefined && expiresAt <= t) end(client, WS_CLOSE.policyViolation, 'credentials_expired');
-      else if (t - client.lastSeen > limits.idleTimeoutMs) end(client, 0, '');
+      if (t - client.lastSeen > limits.idleTimeoutMs) end(client, 0, '');
       else if (client.ws.readyState === WebSocket.OPEN) client.ws.ping();
     }
   }, pingIntervalMs);
@@ -278,6 +285,7 @@ export function createWsFront(options: WsFrontOptions): Front {
     async close(graceMs = 5000) {
       closing = true;
       clearInterval(sweep);
+      expiring.close();
       await web.close(graceMs, () => {
         for (const client of [...clients]) end(client, WS_CLOSE.goingAway, 'server_closing');
       });
