@@ -90,7 +90,12 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     }
     cleanups.push(() => bus.close());
 
-    const fronts: { plan: ServerPlan; front: Front; served: ServedServer; listening: boolean }[] = [];
+    const fronts: { plan: ServerPlan; front: Front; served: ServedServer; listening: boolean; closed: Promise<void> | null }[] = [];
+    // Once per front, whoever asks first (close(), or the unwinding of a failed start).
+    const closeFront = (entry: (typeof fronts)[number]): Promise<void> => {
+      entry.listening = false;
+      return (entry.closed ??= entry.front.close(closingGrace));
+    };
     for (const p of plan.servers) {
       const tls = tlsByServer.get(p.server.name);
       const front = factories.get(p.kind)!({ server: p.server, guard, bus, ...(tls !== undefined ? { tls } : {}), limits: p.limits, logger: logger.child({ server: p.server.name }) });
@@ -105,6 +110,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
         plan: p,
         front,
         listening: true,
+        closed: null as Promise<void> | null,
         served: Object.freeze({
           name: p.server.name,
           protocol: p.server.protocol,
@@ -117,10 +123,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
         }),
       };
       fronts.push(entry);
-      cleanups.push(async () => {
-        entry.listening = false;
-        await front.close(closingGrace);
-      });
+      cleanups.push(() => closeFront(entry));
     }
 
     let sessionsEnded = 0;
@@ -198,7 +201,10 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
       close(graceMs = DEFAULT_GRACE_MS) {
         closing = true;
         closingGrace = graceMs;
-        closed ??= unwind();
+        // The fronts first and together, so the whole drain takes graceMs however many fronts
+        // there are, while the admin listener still answers (/readyz 503: `closing`); then the
+        // admin listener, the reloader, the bus, the guard and the store.
+        closed ??= Promise.all(fronts.map((f) => closeFront(f).catch((err: unknown) => logger.error({ err: errorCode(err) }, 'serve.close_failed')))).then(unwind);
         return closed;
       },
     });
