@@ -73,6 +73,7 @@ export async function createGuard(model: SecurityModel, options: GuardOptions): 
     timeoutMs: options.verifierTimeoutMs ?? DEFAULT_VERIFIER_TIMEOUT_MS,
     storeDescription: options.store.description,
     closed: () => closed,
+    now,
   };
   const authorizer = createAuthorizer({ owner, metrics, logger, now });
   const servers = Object.freeze(model.servers.map((s) => s.name));

@@ -11,6 +11,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { StartupError, isGuardError, type GuardErrorDetails } from '../errors.js';
+import { deepFreeze } from '../deep-freeze.js';
 import { isInvalidReason } from '../schemes/verify/reasons.js';
 import type {
   CredentialSource,
@@ -54,7 +55,15 @@ export function normalizePrincipal(value: unknown, scheme: string): Principal | 
   // it makes ends then. Anything but a finite number of milliseconds is no principal at all.
   const expiresAt = (value as { expiresAt?: unknown }).expiresAt;
   if (expiresAt !== undefined && (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt))) return null;
-  const principal: Principal = { id: p.id, scheme, scopes: Object.freeze([...(scopes as string[])]), claims: Object.freeze({ ...(claims as Record<string, unknown>) }), ...(expiresAt !== undefined ? { expiresAt } : {}) };
+  // A deep copy, frozen all the way down: a verifier keeps no handle on what the session holds.
+  // Claims that cannot be copied (functions, symbols) make no principal.
+  let copied: Record<string, unknown>;
+  try {
+    copied = deepFreeze(structuredClone(claims as Record<string, unknown>));
+  } catch {
+    return null;
+  }
+  const principal: Principal = { id: p.id, scheme, scopes: Object.freeze([...(scopes as string[])]), claims: copied, ...(expiresAt !== undefined ? { expiresAt } : {}) };
   return Object.freeze(principal);
 }
 

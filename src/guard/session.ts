@@ -52,6 +52,8 @@ export interface EngineContext {
   readonly timeoutMs: number;
   readonly storeDescription: string;
   readonly closed: () => boolean;
+  /** The guard's clock (ms since the epoch). */
+  readonly now: () => number;
 }
 
 export const ANONYMOUS: Principal = Object.freeze({ id: 'anonymous', scheme: '', scopes: Object.freeze([]), claims: Object.freeze({}) });
@@ -255,14 +257,29 @@ export async function authenticate(ctx: EngineContext, serverName: string, prese
   const byScheme: Record<string, Principal> = {};
   // The session lasts as long as the earliest-expiring credential it was granted with.
   let expiresAt = Infinity;
+  let expiresFirst = -1;
   for (let s = 0; s < n; s++) {
     const o = outcomes[s];
     if (o?.kind === 'ok') {
       principals[s] = o.principal;
       byScheme[sp.slots[s]!.name] = o.principal;
       const e = o.principal.expiresAt;
-      if (e !== undefined && e < expiresAt) expiresAt = e;
+      if (e !== undefined && e < expiresAt) {
+        expiresAt = e;
+        expiresFirst = s;
+      }
     }
+  }
+  // A token accepted within the verifier's clock tolerance can already be past its exp: the
+  // session would be refused everything (`credentials_expired`), so the connection is refused
+  // instead, as an expired credential (not a guess: not counted for throttling).
+  if (expiresAt <= ctx.now()) {
+    const scheme = sp.slots[expiresFirst]!;
+    const principalId = principals[expiresFirst]!.id;
+    connectEvent(ctx, sp.name, remote, scheme.name, principalId, 'expired');
+    ctx.metrics.countAuthentication(sp.index, scheme.metricIndex, 'expired');
+    const expiredTried = [...tried.filter((t) => t.scheme !== scheme.name), Object.freeze({ scheme: scheme.name, outcome: 'invalid' as const, reason: 'expired' as const })];
+    return refusal('invalid_credentials', expiredTried, sp.challenges);
   }
   const verdicts = new Uint8Array(sp.requirements.length);
   for (let r = 0; r < sp.requirements.length; r++) verdicts[r] = evaluateRequirement(sp.requirements[r]!, principals);

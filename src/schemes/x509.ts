@@ -29,6 +29,7 @@ import { ABSENT_OUTCOME, guarded, invalid, ok } from './verify/outcomes.js';
 import { parseChain, verifyChain } from './verify/x509/chain.js';
 import { identityKinds, identityOf, type IdentityKind } from './verify/x509/identity.js';
 import { createTrustSource, DEFAULT_TRUST_RELOAD_SEC } from './verify/x509/reload.js';
+import type { Cert, TrustMaterial } from './verify/x509/trust.js';
 import type { PrincipalRecord } from '../credentials/types.js';
 
 export { peerCertificatesOf } from './verify/x509/peer.js';
@@ -66,7 +67,8 @@ export async function createX509Verifier(context: VerifierContext): Promise<Veri
       if (!Array.isArray(ders)) return invalid('malformed');
       const chain = parseChain(ders);
       if (chain === null) return invalid('malformed');
-      const result = verifyChain(chain, trust.current(), now());
+      const material = trust.current();
+      const result = verifyChain(chain, material, now());
       if (!result.ok) return invalid(result.reason);
       const leaf = result.leaf;
       const id = identityOf(leaf.parsed, identity);
@@ -89,13 +91,30 @@ export async function createX509Verifier(context: VerifierContext): Promise<Veri
           serial: leaf.parsed.serial,
           fingerprint256: leaf.x509.fingerprint256,
         }),
-        expiresAt: leaf.parsed.notAfter,
+        expiresAt: validUntil(result.path, material),
       });
       return ok(principal);
     }),
     // Stops the reload timer (guard.close()).
     close: () => trust.close(),
   } satisfies Verifier);
+}
+
+/**
+ * Until when the verified chain stays acceptable: the earliest notAfter of the path (leaf,
+ * intermediates, anchor) and the earliest nextUpdate of a CRL that applies to it (past which its
+ * issuer's certificates are refused). The session ends then, like a token's at its exp.
+ */
+function validUntil(path: readonly Cert[], material: TrustMaterial): number {
+  let until = Infinity;
+  for (let k = 0; k < path.length; k++) {
+    const cert = path[k] as Cert;
+    until = Math.min(until, cert.parsed.notAfter);
+    const issuer = path[k + 1];
+    const crl = issuer === undefined ? undefined : material.crls.get(issuer.issuerKey);
+    if (crl?.nextUpdate !== undefined) until = Math.min(until, crl.nextUpdate);
+  }
+  return until;
 }
 
 export const x509 = {

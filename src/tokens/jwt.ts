@@ -61,6 +61,7 @@ export function refused(reason: TokenInvalidReason): Refused {
 }
 
 const MALFORMED: Promise<TokenOutcome> = Promise.resolve(refused('malformed'));
+const KEYS_UNAVAILABLE: Promise<TokenOutcome> = Promise.resolve(refused('keys_unavailable'));
 
 /** Thrown by our key lookup inside jose and caught right after: carries our reason, no text. */
 class Refusal {
@@ -235,10 +236,13 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
     }
   }
 
+  let closed = false;
   return Object.freeze({
     // Not `async`: a cache hit returns the stored settled promise without wrapping it in a new one.
     verify(token: string): Promise<TokenOutcome> {
       try {
+        // Closed: every token is refused, whatever the key source (a file source keeps its keys).
+        if (closed) return KEYS_UNAVAILABLE;
         if (typeof token !== 'string' || token.length === 0 || token.length > maxTokenBytes) return MALFORMED;
         if (!useCache) return verifyAndRemember(token, '');
         const key = tokenKey(token);
@@ -253,6 +257,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
       }
     },
     close() {
+      closed = true;
       resolver.close();
       cache.clear();
     },

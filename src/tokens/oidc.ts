@@ -12,7 +12,7 @@
 import { createSingleFlight } from './single-flight.js';
 import { invalidArgType, invalidArgValue } from '../errors.js';
 import { checkEndpointUrl, fetchJson } from './fetch.js';
-import { createJwtVerifier, refused } from './jwt.js';
+import { createJwtVerifier, JWT_DEFAULTS, refused } from './jwt.js';
 import type { DiscoveryOutcome, JwtVerifierOptions, OpenIdConfiguration, TokenOutcome, TokenVerifier, TokenVerifierStats } from './types.js';
 
 export const WELL_KNOWN_SUFFIX = '/.well-known/openid-configuration';
@@ -91,6 +91,8 @@ export function createOpenIdVerifier(openIdConnectUrl: string, options: OpenIdVe
   // Check every JWT option now, at startup, with the same code that will use them: a verifier
   // over a placeholder URL fetches nothing until its first verify, and is closed at once.
   createJwtVerifier({ ...jwtOptions, keys: { kind: 'url', url: 'https://discovery.invalid/jwks' }, issuer: 'https://discovery.invalid' }).close();
+  // Checked above (createJwtVerifier): the size limit applies before discovery too.
+  const maxTokenBytes = jwtOptions.maxTokenBytes ?? JWT_DEFAULTS.maxTokenBytes;
   const now = options.now ?? Date.now;
   const retryMs = discoveryRetryMs ?? OIDC_DEFAULTS.discoveryRetryMs;
   const controller = new AbortController();
@@ -117,7 +119,7 @@ export function createOpenIdVerifier(openIdConnectUrl: string, options: OpenIdVe
   return Object.freeze({
     async verify(token: string): Promise<TokenOutcome> {
       try {
-        if (typeof token !== 'string' || token.length === 0) return refused('malformed');
+        if (typeof token !== 'string' || token.length === 0 || token.length > maxTokenBytes) return refused('malformed');
         if (inner === null) {
           if (flight.running || mayRetry()) await discover();
           if (inner === null) return refused('keys_unavailable');

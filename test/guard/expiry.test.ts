@@ -74,3 +74,16 @@ test('expiry: a principal whose expiresAt is not a finite number is refused as v
     await guard.close();
   }
 });
+
+test('expiry: a credential already past its expiresAt when the session would start (a token within the clock tolerance) is refused at connect, and not counted as a guess', async () => {
+  const { guard, audit } = await guardWith(T0 - 1, T0 + 60_000);
+  for (let i = 0; i < 30; i++) {
+    const r = await guard.authenticate('s', { remote: '10.0.0.1', headers: { 'x-a': 'dev-1', 'x-b': 'dev-1' } });
+    assert.ok(!r.ok);
+    assert.equal(r.refusal.reason, 'invalid_credentials', `attempt ${i}: never throttled`);
+    assert.deepEqual(r.refusal.tried.find((t) => t.scheme === 'a'), { scheme: 'a', outcome: 'invalid', reason: 'expired' });
+  }
+  const e = audit.events().find((x) => x['action'] === 'connect')!;
+  assert.deepEqual([e['result'], e['reason'], e['scheme'], e['principal']], ['denied', 'expired', 'a', 'dev-1']);
+  await guard.close();
+});

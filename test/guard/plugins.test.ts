@@ -106,3 +106,19 @@ test('plug-in: guard.close() closes each plug-in verifier once per (server, sche
   await guard.close(); // a second close does nothing
   assert.equal(log.filter((l) => !l.endsWith(':closed')).length, 6);
 });
+
+test('plug-in: nested claims are copied and frozen all the way down; claims that cannot be copied make no principal', async () => {
+  const mh = model({ schemes: { c: { type: 'httpApiKey', in: 'header', name: 'x-id' } }, servers: [{ name: 's', host: 'h', protocol: 'http', security: [[{ scheme: 'c', scopes: [] }]] }] });
+  const make = (withFunction: boolean) => createGuard(mh, { store: createMemoryStore(), schemes: { c: { verifier: './claims-verifier.mjs', options: { withFunction } } }, baseDir: fixturesDir });
+  const { kept } = (await import('./fixtures/claims-verifier.mjs')) as { kept: { claims: { team: { name: string; roles: string[] } } } };
+  const guard = await make(false);
+  const r = await guard.authenticate('s', { headers: { 'x-id': '1' } });
+  assert.ok(r.ok);
+  kept.claims.team.name = 'red';
+  kept.claims.team.roles.push('admin');
+  assert.deepEqual(r.session.principal.claims, { team: { name: 'blue', roles: ['a'] } }, 'the verifier’s later changes do not reach the session');
+  assert.ok(Object.isFrozen((r.session.principal.claims as { team: object }).team));
+  const bad = await (await make(true)).authenticate('s', { headers: { 'x-id': '1' } });
+  assert.ok(!bad.ok);
+  assert.equal(bad.refusal.tried[0]?.reason, 'verifier_error');
+});

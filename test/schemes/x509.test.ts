@@ -188,10 +188,22 @@ describe('X509: validity period (injected clock)', () => {
     assert.equal((await verify(soon, chain(c('notYet')))).kind, 'ok');
   });
 
-  it('sets expiresAt to the leaf\'s notAfter', async () => {
+  it('sets expiresAt to the leaf\'s notAfter when it is the first thing of the chain to expire', async () => {
     const v = await make({ ca: files['caBoth'] });
     const p = okPrincipal(await verify(v, chain(c('alice'))));
     assert.equal(p.expiresAt, Date.parse(new X509Certificate(c('alice').der).validTo));
+  });
+
+  it('sets expiresAt to the earliest of the path: an intermediate that expires before the leaf, a CRL due before both', async () => {
+    const interEnd = Date.parse(new X509Certificate(pki.intermediate.der).validTo);
+    const outlives = await pki.issue('intermediate', 'outlives', '/CN=outlives', CLIENT_EXT, { to: interEnd + 100 * DAY });
+    const noCrl = await make({ ca: files['caRoot'] });
+    assert.equal(okPrincipal(await verify(noCrl, chain(outlives, pki.intermediate))).expiresAt, interEnd, 'the intermediate’s notAfter');
+    // The intermediate's CRL is due in 30 days (nextUpdate; alice's certificate runs 365): after
+    // it, the intermediate's certificates are refused.
+    const withCrl = await make({ ca: files['caBoth'], crl: files['crlInter'] });
+    const p = okPrincipal(await verify(withCrl, chain(c('alice'))));
+    assert.ok(p.expiresAt! <= pki.now + 31 * DAY && p.expiresAt! >= pki.now + 29 * DAY, `the CRL's nextUpdate (${new Date(p.expiresAt!).toISOString()})`);
   });
 });
 

@@ -28,6 +28,14 @@ describe('oidc: discovery against a real provider', () => {
     await idp.stop();
   });
 
+  test('oidc: a token over maxTokenBytes is refused malformed before any discovery', async () => {
+    // Port 9 on loopback: nothing answers, so discovery could only fail.
+    const v = createOpenIdVerifier('http://127.0.0.1:9/.well-known/openid-configuration', { ...base, maxTokenBytes: 256 });
+    assert.equal(reasonOf(await v.verify('a'.repeat(5000))), 'malformed');
+    assert.equal(v.stats?.().fetches, 0, 'no discovery attempted');
+    v.close();
+  });
+
   test('oidc: concurrent first verifies share one discovery', async () => {
     const idp = await startIdp(['ES256']);
     const v = createOpenIdVerifier(idp.discoveryUrl, base);
