@@ -73,6 +73,15 @@ describe('symmetricEncryption verifier', () => {
     assert.deepEqual(make().inspectPayload!(big), { ok: true }, 'the default (1 MiB) accepts it');
   });
 
+  it('symmetricEncryption: maxPayloadBytes counts a string payload in UTF-8 bytes (a JSON JWE may hold non-ASCII members)', async () => {
+    const [protectedHeader, , iv, ciphertext, tag] = (await sealPayload('x', { key: octKey(), alg: 'dir' })).split('.');
+    const json = JSON.stringify({ protected: protectedHeader, iv, ciphertext, tag, unprotected: { note: '€'.repeat(80) } });
+    const bytes = Buffer.byteLength(json, 'utf8');
+    assert.ok(json.length < bytes - 100);
+    assert.deepEqual(make({ maxPayloadBytes: bytes }).inspectPayload!(json), { ok: true }, 'accepted at its byte length');
+    assert.deepEqual(make({ maxPayloadBytes: bytes - 1 }).inspectPayload!(json), { ok: false, reason: 'malformed' }, 'one byte over, although far fewer UTF-16 units');
+  });
+
   it('symmetricEncryption: rejects a dir JWE that carries an encrypted key, and a key-wrap JWE without one', () => {
     const v = make();
     assert.deepEqual(v.inspectPayload!(handMadeCompact({ header: { alg: 'dir', enc: 'A256GCM' }, encryptedKey: 'AAAA' })), { ok: false, reason: 'malformed' });

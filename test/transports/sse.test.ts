@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createConnection } from 'node:net';
 import { createHttpFront, type HttpFrontOptions } from '../../src/transports/http/index.js';
 import { formatSseEvent, lastEventIdOf } from '../../src/transports/http/sse.js';
 import type { Front } from '../../src/transports/types.js';
@@ -148,6 +149,28 @@ describe('SSE through the HTTP front', () => {
     assert.equal(byToken.done, true, 'ended although the heartbeat interval is 15 s');
     assert.equal(byPassword.done, false);
     await byPassword.cancel();
+  });
+
+  it('sse: a stream whose reader stopped reading is ended once its output stays over the bound for the stall limit', async () => {
+    // idleTimeoutMs 1000: the stall limit is min(idleTimeoutMs, 10 s).
+    const { base, front } = await start({ limits: limits({ idleTimeoutMs: 1_000 }) });
+    const url = new URL(`${base}/lights/7/status`);
+    const socket = createConnection({ host: '127.0.0.1', port: Number(url.port) });
+    socket.on('error', () => {});
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(`GET ${url.pathname} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nAuthorization: ${alice.authorization}\r\n\r\n`);
+    await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+    socket.pause(); // never reads again
+    assert.equal(front.stats().connections, 1);
+    const big = new Uint8Array(64 * 1024).fill(0x61);
+    const t0 = Date.now();
+    while (front.stats().connections > 0 && Date.now() - t0 < 10_000) {
+      await world.bus.publish('lights/7/status', big);
+      await tick(10);
+    }
+    socket.destroy();
+    assert.equal(front.stats().connections, 0, 'the stalled stream’s connection was dropped');
+    assert.ok(front.stats().dropped > 0, 'events were dropped first');
   });
 
   it('sse: endSessions ends the matching streams and counts them', async () => {

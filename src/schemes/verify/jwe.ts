@@ -90,8 +90,9 @@ export function inspectJwe(payload: unknown, policy: JwePolicy): PayloadVerdict 
   try {
     let text: string;
     if (typeof payload === 'string') {
-      // A JWE is ASCII, so its length in UTF-16 units is its length in bytes.
-      if (payload.length > policy.maxPayloadBytes) return MALFORMED;
+      // Bytes, as a transport would count them: a JSON JWE may hold non-ASCII members, whose UTF-8
+      // is longer than their UTF-16 length (which bounds it from below: the cheap check first).
+      if (payload.length > policy.maxPayloadBytes || Buffer.byteLength(payload, 'utf8') > policy.maxPayloadBytes) return MALFORMED;
       text = payload;
     } else if (payload instanceof Uint8Array) {
       if (payload.byteLength > policy.maxPayloadBytes) return MALFORMED;

@@ -13,8 +13,9 @@
 // cost no store access; they reveal nothing a client could not learn from the document.
 // Back-pressure: events for a stream whose unsent output exceeds `maxBufferedBytes` are dropped for
 // that stream and counted (`stats().dropped`); heartbeats too. `refusedConnections` counts refused
-// requests. A stream whose credential expired (`session.expiresAt`) ends, checked every
-// `expiryCheckMs` (default 1 s).
+// requests. A stream whose output stays over that bound for min(idleTimeoutMs, 10 s) is ended
+// (a reader that stopped reading; checked at each event or heartbeat). A stream whose credential
+// expired (`session.expiresAt`) ends, checked every `expiryCheckMs` (default 1 s).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BusMessage, BusSubscription } from '../../bus/types.js';
@@ -51,7 +52,12 @@ interface Stream {
   /** Messages that arrived while the replay was being written; null once live. */
   pending: BusMessage[] | null;
   ended: boolean;
+  /** Since when (ms) the stream's output has been over maxBufferedBytes; null while it drains. */
+  stalledSince: number | null;
 }
+
+/** Longest an SSE stream's output may stay over its bound before the stream is ended (as MQTT's drain time). */
+export const SSE_STALL_LIMIT_MS = 10_000;
 
 const noop = () => {};
 
@@ -91,6 +97,7 @@ export function createHttpFront(options: HttpFrontOptions): Front {
   const now = options.now ?? Date.now;
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS;
   const maxBuffered = options.maxBufferedBytes ?? Math.max(1024 * 1024, 4 * limits.maxMessageBytes);
+  const stallLimitMs = Math.min(limits.idleTimeoutMs, SSE_STALL_LIMIT_MS);
   const maxQueued = options.maxQueued ?? 1024;
   const maxReplay = options.maxReplay ?? 1000;
 
@@ -164,8 +171,19 @@ export function createHttpFront(options: HttpFrontOptions): Front {
     if (stream.ended) return;
     if (stream.res.writableLength > maxBuffered) {
       if (counts) dropped++;
+      // A reader that stopped reading loses events; one that stays stopped loses the stream, so
+      // it cannot hold a connection and its buffer for ever.
+      const t = now();
+      stream.stalledSince ??= t;
+      if (t - stream.stalledSince > stallLimitMs) {
+        logger.info({ event: 'sse.stream.stalled', server: server.name });
+        end(stream);
+        // Its output will never drain: drop the connection rather than wait for it.
+        stream.res.destroy();
+      }
       return;
     }
+    stream.stalledSince = null;
     if (counts) messagesOut++;
     stream.res.write(text);
   }
@@ -183,7 +201,7 @@ export function createHttpFront(options: HttpFrontOptions): Front {
   async function subscribe(req: IncomingMessage, res: ServerResponse, session: Session, channel: string, presented: Presented): Promise<void> {
     const decision = guard.authorize(session, { action: 'subscribe', channel });
     if (!decision.allowed) return refuse(res, decisionResponse(decision, presented));
-    const stream: Stream = { res, session, subscription: null, pending: [], ended: false };
+    const stream: Stream = { res, session, subscription: null, pending: [], ended: false, stalledSince: null };
     try {
       stream.subscription = await bus.subscribe(channel, (m) => onMessage(stream, m), { maxQueued, onDrop });
     } catch (err) {

@@ -165,7 +165,10 @@ export function createWsFront(options: WsFrontOptions): Front {
     }
     const offered = readOfferedProtocols(parseProtocolHeader(req.headers['sec-websocket-protocol']));
     const presented = presentedOf(req, target, offered.token);
-    const deadline = setTimeout(() => socket.destroy(), limits.handshakeTimeoutMs);
+    const deadline = setTimeout(() => {
+      refused++;
+      socket.destroy();
+    }, limits.handshakeTimeoutMs);
     deadline.unref();
     try {
       const auth = await guard.authenticate(server.name, presented);
