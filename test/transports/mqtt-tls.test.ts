@@ -33,17 +33,22 @@ after(() => pki.cleanup());
 
 const tls = () => ({ cert: server.pem, key: server.keyPem, requestCert: true });
 
+/** The `certs` server (secure-mqtt, X509) with this PKI; `extra` adds or overrides harness options. */
+const startCerts = async (extra: Partial<Parameters<typeof startFront>[1]> = {}) =>
+  startFront(await lightsModel(['certs']), {
+    server: 'certs',
+    // sendCommand's scoped alternatives (lightsModel) name userPass and apiKey.
+    schemes: { mtls: { ca: `file:${caFile}` }, userPass: {}, apiKey: {} },
+    store,
+    tls: tls(),
+    guardExtra: { baseDir: pki.dir },
+    ...extra,
+  });
+
 describe('mqtt front: secure-mqtt with X509 client certificates', () => {
   let h: Harness;
   before(async () => {
-    h = await startFront(await lightsModel(['certs']), {
-      server: 'certs',
-      // sendCommand's scoped alternatives (lightsModel) name userPass and apiKey.
-      schemes: { mtls: { ca: `file:${caFile}` }, userPass: {}, apiKey: {} },
-      store,
-      tls: tls(),
-      guardExtra: { baseDir: pki.dir },
-    });
+    h = await startCerts();
   });
   after(() => h.close());
 
@@ -74,14 +79,7 @@ describe('mqtt front: secure-mqtt with X509 client certificates', () => {
   });
 
   it('closes a connection that never completes its TLS handshake after handshakeTimeoutMs (it cannot hold a connection slot)', async () => {
-    const short = await startFront(await lightsModel(['certs']), {
-      server: 'certs',
-      schemes: { mtls: { ca: `file:${caFile}` }, userPass: {}, apiKey: {} },
-      store,
-      tls: tls(),
-      guardExtra: { baseDir: pki.dir },
-      limits: { handshakeTimeoutMs: 300, maxConnections: 2 },
-    });
+    const short = await startCerts({ limits: { handshakeTimeoutMs: 300, maxConnections: 2 } });
     // Raw TCP: no ClientHello at all, and one cut short.
     const silent = netConnect({ host: '127.0.0.1', port: short.port });
     const partial = netConnect({ host: '127.0.0.1', port: short.port }, () => partial.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00])));
@@ -122,15 +120,7 @@ describe('mqtt front: a session lasts no longer than its credential', () => {
   let clock = Date.now();
   const log = captureLog();
   before(async () => {
-    h = await startFront(await lightsModel(['certs']), {
-      server: 'certs',
-      schemes: { mtls: { ca: `file:${caFile}` }, userPass: {}, apiKey: {} },
-      store,
-      tls: tls(),
-      guardExtra: { baseDir: pki.dir },
-      frontExtra: { now: () => clock, expiryCheckMs: 20 },
-      logger: log.logger,
-    });
+    h = await startCerts({ frontExtra: { now: () => clock, expiryCheckMs: 20 }, logger: log.logger });
   });
   after(() => h.close());
 
