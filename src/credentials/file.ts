@@ -9,7 +9,7 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { watch as fsWatch, type FSWatcher, type Stats } from 'node:fs';
-import { open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { StoreError, invalidArgType, invalidArgValue } from '../errors.js';
 import { parseCredentialsFile, serializeCredentials } from './file-format.js';
@@ -292,8 +292,9 @@ async function acquireLock(lockFile: string, shown: string, timeoutMs: number): 
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw unavailable(shown, 'the lock file could not be created', err);
     }
-    if (await isStale(lockFile)) {
-      await unlink(lockFile).catch(() => undefined);
+    const stale = await staleLockContent(lockFile);
+    if (stale !== null) {
+      await breakStaleLock(lockFile, stale);
       continue;
     }
     if (Date.now() >= deadline) {
@@ -307,21 +308,43 @@ async function acquireLock(lockFile: string, shown: string, timeoutMs: number): 
   }
 }
 
-async function isStale(lockFile: string): Promise<boolean> {
+/** The content of the lock file when it is stale (its writer is gone, or it is old), else null. */
+async function staleLockContent(lockFile: string): Promise<string | null> {
   try {
     const [content, s] = await Promise.all([readFile(lockFile, 'utf8'), stat(lockFile)]);
-    if (Date.now() - s.mtimeMs > STALE_LOCK_MS) return true;
+    if (Date.now() - s.mtimeMs > STALE_LOCK_MS) return content;
     const pid = Number.parseInt(content.split(' ')[0] ?? '', 10);
-    if (!Number.isSafeInteger(pid) || pid <= 0) return Date.now() - s.mtimeMs > 1000; // being written, or garbage
+    if (!Number.isSafeInteger(pid) || pid <= 0) return Date.now() - s.mtimeMs > 1000 ? content : null; // being written, or garbage
     try {
       process.kill(pid, 0);
-      return false;
+      return null;
     } catch (err) {
-      return (err as NodeJS.ErrnoException).code === 'ESRCH';
+      return (err as NodeJS.ErrnoException).code === 'ESRCH' ? content : null;
     }
   } catch {
-    return false; // gone already: the next attempt will create it
+    return null; // gone already: the next attempt will create it
   }
+}
+
+/**
+ * Removes the lock file only if it still is the stale lock judged (`staleContent`). Two writers
+ * that both find a stale lock must not both remove "it": the second would remove the lock the
+ * first has just taken, and both would write. So the file is moved aside atomically and checked;
+ * a lock that is not the stale one (another writer's fresh lock) is put back. Exported for tests.
+ */
+export async function breakStaleLock(lockFile: string, staleContent: string): Promise<void> {
+  const aside = `${lockFile}.${process.pid}.${randomBytes(6).toString('hex')}`;
+  try {
+    await rename(lockFile, aside);
+  } catch {
+    return; // gone already
+  }
+  const content = await readFile(aside, 'utf8').catch(() => null);
+  if (content !== staleContent) {
+    // link() fails rather than replace a lock that appeared meanwhile.
+    await link(aside, lockFile).catch(() => undefined);
+  }
+  await unlink(aside).catch(() => undefined);
 }
 
 function unavailable(file: string, reason: string, err: unknown): StoreError {

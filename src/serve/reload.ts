@@ -6,6 +6,9 @@
 //   scope taken away → the sessions that still hold it end (they reconnect with the new scopes);
 // - `reload` (the file changed under us): every live session's principals and keys are
 //   re-checked the same way, `concurrency` store reads at a time.
+// A connection still authenticating when a change arrives is not live yet, so it cannot be ended
+// then: each change is therefore checked once more `recheckAfterMs` later (longer than an
+// authentication may take), which ends such a session if the change took its grounds away.
 // Only principals that came from the store count: password and API key schemes, and X509 (whose
 // scopes come from the store principal of the certificate's identity). Token principals (bearer,
 // oauth2, openIdConnect) name a token subject, not a store principal.
@@ -25,6 +28,8 @@ export interface ReloadDeps {
   /** How many sessions a change ended, and why (for the operational log). */
   readonly onEnded: (count: number, why: string) => void;
   readonly onError: (err: unknown) => void;
+  /** Each change is checked again this long after (ms; 0: never). */
+  readonly recheckAfterMs?: number;
 }
 
 export interface Reloader {
@@ -32,6 +37,8 @@ export interface Reloader {
   apply(change: StoreChange): Promise<void>;
   /** Waits for the changes in progress (tests, shutdown). */
   idle(): Promise<void>;
+  /** Cancels the re-checks not yet due. */
+  close(): void;
 }
 
 export function createReloader(deps: ReloadDeps): Reloader {
@@ -97,14 +104,34 @@ export function createReloader(deps: ReloadDeps): Reloader {
   };
 
   let queue: Promise<void> = Promise.resolve();
+  // One change at a time, in order: a later `enable` must not be overtaken by an earlier `disable`.
+  const enqueue = (change: StoreChange): Promise<void> => {
+    const run = queue.then(() => handle(change)).catch((err: unknown) => deps.onError(err));
+    queue = run;
+    return run;
+  };
+  const recheckAfterMs = deps.recheckAfterMs ?? 0;
+  const rechecks = new Set<NodeJS.Timeout>();
+  let closed = false;
   return {
     apply(change) {
-      // One change at a time, in order: a later `enable` must not be overtaken by an earlier `disable`.
-      const run = queue.then(() => handle(change)).catch((err: unknown) => deps.onError(err));
-      queue = run;
+      const run = enqueue(change);
+      if (recheckAfterMs > 0 && !closed) {
+        const timer = setTimeout(() => {
+          rechecks.delete(timer);
+          if (!closed) void enqueue(change);
+        }, recheckAfterMs);
+        timer.unref();
+        rechecks.add(timer);
+      }
       return run;
     },
     idle: () => queue,
+    close() {
+      closed = true;
+      for (const timer of rechecks) clearTimeout(timer);
+      rechecks.clear();
+    },
   };
 }
 

@@ -26,9 +26,13 @@ import { formatServeMetrics } from './metrics.js';
 import { planServe, type ServerPlan } from './plan.js';
 import { createRefusalLog } from './refusals.js';
 import { createReloader } from './reload.js';
+import { DEFAULT_VERIFIER_TIMEOUT_MS } from '../guard/plugins.js';
 import { renderStatusPage } from './status-page.js';
 import { loadServerTls, type FrontTls } from './tls.js';
 import type { RunningServe, ServedServer, ServeOptions } from './types.js';
+
+/** When a store change is checked again against the live sessions (see reload.ts). */
+const RECHECK_AFTER_MS = DEFAULT_VERIFIER_TIMEOUT_MS + 1_000;
 
 type Pino = typeof import('pino');
 const loadPino = (): Pino => createRequire(import.meta.url)('pino') as Pino;
@@ -137,10 +141,14 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
         logger.warn({ count, why }, 'serve.sessions_ended');
       },
       onError: (err) => logger.error({ err: errorCode(err) }, 'serve.reload_failed'),
+      // Longer than an authentication may take (the verifier timeout), so a connection that was
+      // authenticating when the change arrived is live by the re-check.
+      recheckAfterMs: RECHECK_AFTER_MS,
     });
     const unwatch = store.watch((change) => void reloader.apply(change));
     cleanups.push(async () => {
       unwatch();
+      reloader.close();
       await reloader.idle();
     });
 

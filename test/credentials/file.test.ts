@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { createFileStore } from '../../src/credentials/file.js';
+import { breakStaleLock, createFileStore } from '../../src/credentials/file.js';
 import { parseCredentialsFile, serializeCredentials } from '../../src/credentials/file-format.js';
 import type { MemoryStoreState } from '../../src/credentials/memory.js';
 import { checkPassword, passwordVerifierOf } from '../../src/credentials/password.js';
@@ -410,6 +410,22 @@ await s.close();`;
     assert.equal(names.length, mine + 10, names.join(','));
     assert.ok(names.includes('child9') && names.includes(`parent${mine - 1}`));
     await Promise.all([store.close(), check.close()]);
+  });
+
+  it('file: breaking a stale lock removes only that lock: one another writer took meanwhile is put back', async () => {
+    const dir = await freshDir();
+    const lock = join(dir, 'credentials.yaml.lock');
+    // Two writers judged '4194303 dead' stale; the first already broke it and took the lock.
+    await writeFile(lock, `${process.pid} first-writer`);
+    await breakStaleLock(lock, '4194303 dead');
+    assert.equal(await readFile(lock, 'utf8'), `${process.pid} first-writer`, 'the first writer’s lock stays');
+    assert.deepEqual(await readdir(dir), ['credentials.yaml.lock'], 'nothing left aside');
+    // The stale lock itself is removed.
+    await writeFile(lock, '4194303 dead');
+    await breakStaleLock(lock, '4194303 dead');
+    assert.deepEqual(await readdir(dir), []);
+    // Already gone: nothing to do.
+    await breakStaleLock(lock, '4194303 dead');
   });
 
   it('file: a lock left by a dead process is broken; a live one times out with ERR_STORE_UNAVAILABLE', async () => {
