@@ -128,6 +128,19 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
 
   const byChannel = new Map<string, Set<Sub>>();
   const byPattern = new Map<string, Set<Sub>>();
+  // The SUBSCRIBE / PSUBSCRIBE of each key while it is in use, so every subscriber of a shared
+  // key waits for that one command and fails with it: a later subscriber must not resolve while
+  // nothing stands behind it at the server.
+  const subscribed = new Map<string, Promise<unknown>>();
+  // Keys released while the connection was down: ioredis re-subscribes them on reconnect
+  // (autoResubscribe), so they are unsubscribed once it is ready again.
+  const releasedOffline = { channel: new Set<string>(), pattern: new Set<string>() };
+  subscriber.on('ready', () => {
+    for (const key of releasedOffline.channel) if (!byChannel.has(key)) subscriber.unsubscribe(key).catch(() => undefined);
+    for (const key of releasedOffline.pattern) if (!byPattern.has(key)) subscriber.punsubscribe(key).catch(() => undefined);
+    releasedOffline.channel.clear();
+    releasedOffline.pattern.clear();
+  });
 
   function deliver(subs: Set<Sub> | undefined, data: Buffer): void {
     if (subs === undefined || subs.size === 0) return;
@@ -178,23 +191,31 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
       const sub: Sub = { filter: topicFilter, delivery };
       // Bookkeeping first, synchronously, so concurrent subscribe/unsubscribe of one key keep
       // their commands in order on the connection.
+      const pendingKey = `${interest.kind}:${interest.key}`;
       let set = table.get(interest.key);
-      const first = set === undefined;
-      if (set === undefined) table.set(interest.key, (set = new Set()));
+      if (set === undefined) {
+        table.set(interest.key, (set = new Set()));
+        subscribed.set(pendingKey, interest.kind === 'channel' ? subscriber.subscribe(interest.key) : subscriber.psubscribe(interest.key));
+      }
       set.add(sub);
+      const command = subscribed.get(pendingKey) as Promise<unknown>;
       const release = (): void => {
         delivery.close();
         const current = table.get(interest.key);
         if (current === undefined || !current.delete(sub) || current.size > 0) return;
         table.delete(interest.key);
-        if (closed || subscriber.status !== 'ready') return;
-        const command = interest.kind === 'channel' ? subscriber.unsubscribe(interest.key) : subscriber.punsubscribe(interest.key);
-        command.catch(() => undefined);
+        subscribed.delete(pendingKey);
+        if (closed) return;
+        if (subscriber.status !== 'ready') {
+          releasedOffline[interest.kind].add(interest.key);
+          return;
+        }
+        const unsubscribe = interest.kind === 'channel' ? subscriber.unsubscribe(interest.key) : subscriber.punsubscribe(interest.key);
+        unsubscribe.catch(() => undefined);
       };
       try {
-        // Even when the key is shared, wait for the server: the first subscriber's command may still be in flight.
-        if (first) await (interest.kind === 'channel' ? subscriber.subscribe(interest.key) : subscriber.psubscribe(interest.key));
-        else await subscriber.ping().catch(() => undefined);
+        // Shared or not, wait for the key's own command: it may still be in flight, or have failed.
+        await command;
       } catch {
         release();
         throw new BusError('ERR_BUS_UNAVAILABLE', `Redis at ${description} refused the subscription`);

@@ -8,6 +8,7 @@ import { createRedisBus, redisInterest } from '../../src/bus/redis.js';
 import { encodeEnvelope } from '../../src/bus/envelope.js';
 import { parseTopicFilter, type TopicFilter } from '../../src/guard/mqtt-topic.js';
 import type { BusEvent } from '../../src/bus/arguments.js';
+import { eventually } from '../helpers/eventually.js';
 import { startRedis, type StartedBroker } from '../helpers/brokers.js';
 import { barrier, busContract, waitUntil } from './contract.js';
 
@@ -61,6 +62,49 @@ test('redis: an unreachable server fails startup with ERR_BUS_UNAVAILABLE, namin
     assert.match(err.message, /redis:\/\/127\.0\.0\.1:\d+/);
     return true;
   });
+});
+
+test('redis: subscribers of one key that subscribe while Redis is down all fail; after it is back a new one receives', async () => {
+  let own = await startRedis();
+  const bus = await createRedisBus(own.url);
+  try {
+    await own.stop();
+    await waitUntil(() => !bus.ready, 'not ready after the server went away');
+    // Two at once on one key: the second shares the first's PSUBSCRIBE and must fail with it,
+    // not resolve with nothing behind it.
+    const results = await Promise.allSettled([bus.subscribe('race/+', () => {}), bus.subscribe('race/+', () => {})]);
+    assert.deepEqual(results.map((r) => (r.status === 'rejected' ? (r.reason as { code?: string }).code : 'resolved')), ['ERR_BUS_UNAVAILABLE', 'ERR_BUS_UNAVAILABLE']);
+    own = await startRedis(own.port);
+    await waitUntil(() => bus.ready, 'ready again', 15_000);
+    const got: string[] = [];
+    await bus.subscribe('race/+', (m) => void got.push(m.channel));
+    await bus.publish('race/1', new Uint8Array([1]));
+    await waitUntil(() => got.length === 1, 'the message on the key that failed before');
+  } finally {
+    await bus.close();
+    await own.stop();
+  }
+});
+
+test('redis: a subscription dropped while Redis is down is not re-subscribed when it is back', async () => {
+  let own = await startRedis();
+  const bus = await createRedisBus(own.url);
+  const sub = await bus.subscribe('stale/+', () => {});
+  let raw: Redis | null = null;
+  try {
+    await own.stop();
+    await waitUntil(() => !bus.ready, 'not ready after the server went away');
+    await sub.unsubscribe();
+    own = await startRedis(own.port);
+    await waitUntil(() => bus.ready, 'ready again', 15_000);
+    raw = new Redis(own.url);
+    const r = raw;
+    await eventually(async () => Number(await r.call('PUBSUB', 'NUMPAT')) === 0, 5_000, 'no pattern subscription left at the server');
+  } finally {
+    raw?.disconnect();
+    await bus.close();
+    await own.stop();
+  }
 });
 
 test('redis: readiness follows the connection; publish while disconnected is refused (ERR_BUS_UNAVAILABLE)', async () => {

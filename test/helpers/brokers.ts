@@ -126,12 +126,12 @@ async function launchOnce(launch: Launch, port: number, dir: string): Promise<St
   };
 }
 
-async function launch(spec: Launch): Promise<StartedBroker> {
+async function launch(spec: Launch, fixedPort?: number): Promise<StartedBroker> {
   const dir = await mkdtemp(join(tmpdir(), `agd-${spec.scheme}-`));
   let last: unknown;
   // The free port may be taken between the probe and the broker's bind: try a few.
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    const port = fixedPort ?? (await freePort());
     try {
       return await launchOnce(spec, port, dir);
     } catch (err) {
@@ -154,13 +154,16 @@ export function startNats(): Promise<StartedBroker> {
   });
 }
 
-/** A private redis-server on 127.0.0.1, nothing persisted (its working folder is a temp dir removed on stop). */
-export function startRedis(): Promise<StartedBroker> {
+/**
+ * A private redis-server on 127.0.0.1, nothing persisted (its working folder is a temp dir removed
+ * on stop). `port`: that port (to restart one that was stopped), else a free one.
+ */
+export function startRedis(port?: number): Promise<StartedBroker> {
   return launch({
     name: 'redis-server',
     scheme: 'redis',
     command: 'redis-server',
-    args: (port, dir) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes', '--loglevel', 'notice'],
+    args: (p, dir) => ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes', '--loglevel', 'notice'],
     ready: /Ready to accept connections/,
-  });
+  }, port);
 }
