@@ -18,6 +18,7 @@ export const errorCodes = {
   ERR_DOCUMENT_REF_LIMIT: 'the document pulls in more referenced files than allowed',
   ERR_CONFIG_INVALID: 'the configuration file is not valid',
   ERR_USAGE: 'the command line is not valid',
+  ERR_OUTPUT: 'the output could not be written (stdout failed: a full disk, a closed descriptor)',
   ERR_SCHEME_UNDEFINED: 'a server or operation uses a security scheme the document does not define',
   ERR_SCHEME_UNBOUND: 'a security scheme in use has no binding under `schemes:` in the config',
   ERR_SCHEME_UNSUPPORTED: 'a security scheme in use has no built-in verifier and no plug-in',
@@ -54,6 +55,9 @@ export interface GuardErrorDetails {
  * A mistake in a user file or on the command line. Its message reads
  * `file:line:column pointer: expected … (CODE)` and never contains a secret.
  */
+/** Shared by every copy of this module in the process (Symbol.for), see isGuardError. */
+const GUARD_ERROR_BRAND: unique symbol = Symbol.for('asyncapi-guard.GuardError') as never;
+
 export class GuardError extends Error {
   readonly code: ErrorCode;
   readonly file: string | undefined;
@@ -66,6 +70,7 @@ export class GuardError extends Error {
 
   constructor(code: ErrorCode, reason: string, details: GuardErrorDetails = {}) {
     super(formatGuardMessage(code, reason, details));
+    Object.defineProperty(this, GUARD_ERROR_BRAND, { value: true });
     this.name = 'GuardError';
     this.code = code;
     this.reason = reason;
@@ -151,6 +156,11 @@ export function invalidArgValue(name: string, reason: string): TypeError {
   return err;
 }
 
+/**
+ * Is `value` one of our errors? Also true for a GuardError made by another copy of this module
+ * (the bundled CLI loads some modules from `dist/` lazily, each copy with its own class): every
+ * GuardError carries a process-wide brand.
+ */
 export function isGuardError(value: unknown): value is GuardError {
-  return value instanceof GuardError;
+  return value instanceof GuardError || (typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[GUARD_ERROR_BRAND] === true);
 }

@@ -12,6 +12,7 @@ import { parseSource } from '../document/parse.js';
 import { joinPointer } from '../document/pointer.js';
 import type { SourceFile, SourcePosition } from '../document/types.js';
 import { readFile } from 'node:fs/promises';
+import { readAtMost } from '../read-at-most.js';
 import { basename, dirname, resolve } from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { ConfigError, DocumentError, UsageError } from '../errors.js';
@@ -54,21 +55,28 @@ export interface LoadConfigOptions {
   ruleIds: readonly string[];
 }
 
+/** Largest config file read (read no further: a config is a few kilobytes). */
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
 /** Reads, validates and freezes the config. Throws `ConfigError` (`ERR_CONFIG_INVALID`). */
 export async function loadConfig(options: LoadConfigOptions): Promise<GuardConfig> {
   const explicit = options.file !== undefined;
   const display = options.file ?? CONFIG_FILE_NAME;
   const path = resolve(options.cwd, display);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readAtMost(path, MAX_CONFIG_BYTES);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (!explicit && code === 'ENOENT') return emptyConfig(options.cwd);
-    throw new ConfigError('ERR_CONFIG_INVALID', code === 'ENOENT' ? 'the file does not exist' : `the file cannot be read (${code ?? 'unknown error'})`, {
-      file: display,
-    });
+    throw new ConfigError(
+      'ERR_CONFIG_INVALID',
+      code === 'ENOENT' ? 'the file does not exist' : code === 'ENOTREG' ? 'not a regular file' : `the file cannot be read (${code ?? 'unknown error'})`,
+      { file: display },
+    );
   }
+  if (bytes.length > MAX_CONFIG_BYTES) throw new ConfigError('ERR_CONFIG_INVALID', 'the file is too large', { file: display, expected: `at most ${MAX_CONFIG_BYTES} bytes` });
+  const text = bytes.toString('utf8');
   return parseConfig(text, { file: display, dir: dirname(path), ruleIds: options.ruleIds });
 }
 

@@ -25,7 +25,11 @@ export const REPORT_URL = 'https://github.com/asyncapi-guard/asyncapi-guard/issu
  */
 export function reportFailure(err: unknown, io: CliIo): ExitCode {
   if (isGuardError(err)) {
-    io.err(`error: ${oneLine(err.message)}\n`);
+    // Startup can collect several problems: the first on the error line, each other one on a
+    // line of its own (`  also: …`, as the guard joins them), every line cleaned by oneLine.
+    const [first, ...others] = err.message.split(/\n {2}also: /);
+    io.err(`error: ${oneLine(first ?? '')}\n`);
+    for (const other of others) io.err(`  also: ${oneLine(other)}\n`);
     return EXIT_COULD_NOT_RUN;
   }
   const message = err instanceof Error ? err.message : String(err);

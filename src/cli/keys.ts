@@ -4,7 +4,7 @@
 // never a key or a hash.
 
 import { isApiKeyId, parseApiKey, UsageError, type ApiKeyRecord } from '../index.js';
-import { EXIT_OK, oneLine, type ExitCode } from './exit.js';
+import { EXIT_COULD_NOT_RUN, EXIT_OK, oneLine, type ExitCode } from './exit.js';
 import { defaultFormat, type CliIo } from './output.js';
 import { withStore, type StoreFlags } from './store.js';
 import { formatTable, mustExist, parseScopes, type ListFlags, type ListFormat } from './users.js';
@@ -21,7 +21,19 @@ export async function runKeysCreate(principal: string, flags: KeysCreateFlags, i
     const scopeNote = created.record.scopes === null ? "the principal's scopes" : created.record.scopes.length === 0 ? 'no scopes' : `scopes ${oneLine(created.record.scopes.join(','))}`;
     io.err(`created API key ${created.record.id} for '${oneLine(record.name)}' with ${scopeNote}${record.disabled ? ' (the principal is disabled: the key will not authenticate until `users enable`)' : ''}\n`);
     io.err('store the key now, it cannot be shown again\n');
-    io.out(`${created.key}\n`);
+    if (io.outFlushed === undefined) {
+      io.out(`${created.key}\n`);
+      return EXIT_OK;
+    }
+    try {
+      await io.outFlushed(`${created.key}\n`);
+    } catch (err) {
+      // Nobody saw the key: a live key nobody holds must not stay.
+      await store.revokeApiKey(created.record.id);
+      const code = (err as NodeJS.ErrnoException | null)?.code ?? 'error';
+      io.err(`error: the new key could not be written to stdout (${code}); API key ${created.record.id} was revoked (ERR_OUTPUT)\n`);
+      return EXIT_COULD_NOT_RUN;
+    }
     return EXIT_OK;
   });
 }

@@ -7,6 +7,10 @@ try {
   // Set the code and let Node exit by itself, so a large report piped to another program is
   // written out completely.
   process.exitCode = await main(process.argv);
+  // "Could not run": nothing more is coming, but a half-open handle (a broker connection that
+  // never completed, whose socket the client library leaves open) must not keep the process
+  // alive. The timer is unref'd, so it fires only when something else still holds the loop.
+  if (process.exitCode === 2) setTimeout(() => process.exit(2), 500).unref();
 } catch (err) {
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`internal error: ${message.replace(/\s*\n\s*/g, ' ')}\n`);

@@ -8,13 +8,24 @@ export interface CliIo {
   stderrIsTTY: boolean;
   out(text: string): void;
   err(text: string): void;
+  /**
+   * Writes to stdout and resolves once the text was handed to the system, or rejects with the
+   * write error: for output that must not be lost silently (a new API key is shown only once).
+   */
+  outFlushed?(text: string): Promise<void>;
 }
 
 export function processIo(): CliIo {
-  // `asyncapi-guard check … | head` closes the pipe early: that is not an error.
+  // Writes whose caller awaits the outcome (outFlushed): their failure is the caller's to handle.
+  let awaited = 0;
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (awaited > 0) return;
+    // `asyncapi-guard check … | head` closes the pipe early: that is not an error.
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
+    // Any other failure (a full disk, a closed descriptor) is the output being lost: one line and
+    // exit 2 ("could not run"), never a stack trace, and never 1, which means findings.
+    process.stderr.write(`error: the output could not be written to stdout (${err.code ?? 'error'}) (ERR_OUTPUT)\n`);
+    process.exit(2);
   });
   return {
     cwd: process.cwd(),
@@ -23,6 +34,17 @@ export function processIo(): CliIo {
     stderrIsTTY: process.stderr.isTTY === true,
     out: (text) => void process.stdout.write(text),
     err: (text) => void process.stderr.write(text),
+    outFlushed: (text) => {
+      awaited++;
+      return new Promise<void>((resolve, reject) =>
+        process.stdout.write(text, (err) => {
+          // Released a turn later, after the stream's own 'error' event for this write.
+          setImmediate(() => awaited--);
+          if (err) reject(err);
+          else resolve();
+        }),
+      );
+    },
   };
 }
 

@@ -83,13 +83,16 @@ Exit codes: 0 done; 2 could not run (unknown principal or key id, bad store, bad
 `;
 
 /**
- * Commander echoes an unknown option as typed. For `users`/`keys` that could be a secret
- * (`--password=hunter2`, `-phunter2`): keep only the option's name.
+ * Commander echoes what was typed: an unknown option with its value, an option argument outside
+ * its choices. Either could be a secret typed in the wrong place (`--password=hunter2`,
+ * `-phunter2`, `--format=hunter2`): keep only the option's name, on every command.
  */
 export function redactUnknownOption(text: string): string {
   // Greedy up to the last quote that ends the option (the suggestion after it holds no quote),
   // so a value with quotes in it cannot leak either.
-  return text.replace(/unknown option '(-[^-=']|--[^=']*)[\s\S]*'(?= \(Did you mean [^()']*\)$|$)/, (_m, name: string) => `unknown option '${name}'`);
+  return text
+    .replace(/unknown option '(-[^-=']|--[^=']*)[\s\S]*'(?= \(Did you mean [^()']*\)$|$)/, (_m, name: string) => `unknown option '${name}'`)
+    .replace(/(option '[^']*') argument '[\s\S]*' is invalid\./, '$1 argument is invalid.');
 }
 
 const MAIN_EXAMPLES = `
@@ -118,7 +121,7 @@ function createProgram(io: CliIo, setExit: (code: number) => void): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     // Commander puts its suggestion on a second line; errors are one line here.
-    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (text, write) => write(`${text.trimEnd().replace(/\n+/g, ' ')}\n`) });
+    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (text, write) => write(`${redactUnknownOption(text.trimEnd().replace(/\n+/g, ' '))}\n`) });
 
   program
     .command('check')

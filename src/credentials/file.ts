@@ -8,7 +8,7 @@
 // events: network filesystems, some containers); a bad file keeps the last good state.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { watch as fsWatch, type FSWatcher, type Stats } from 'node:fs';
+import { constants, watch as fsWatch, type FSWatcher, type Stats } from 'node:fs';
 import { link, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { StoreError, invalidArgType, invalidArgValue } from '../errors.js';
@@ -203,7 +203,8 @@ async function statOrNull(file: string, shown: string): Promise<Stats | null> {
 async function readState(file: string, shown: string): Promise<{ state: MemoryStoreState; fingerprint: Fingerprint }> {
   let handle;
   try {
-    handle = await open(file, 'r');
+    // Non-blocking: a FIFO with no writer would block open() for ever (refused just below).
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: { principals: new Map(), apiKeys: new Map() }, fingerprint: MISSING };
     throw unavailable(shown, 'the file cannot be read', err);

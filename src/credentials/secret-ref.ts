@@ -2,7 +2,7 @@
 // never literals): `env:NAME` reads an environment variable, `file:PATH` a file relative to the
 // config's folder. Errors name the variable or file, never the value.
 
-import { readFile } from 'node:fs/promises';
+import { readAtMost } from '../read-at-most.js';
 import { resolve } from 'node:path';
 import { StoreError, invalidArgType } from '../errors.js';
 
@@ -49,9 +49,9 @@ export async function resolveSecretRef(
   const maxBytes = options.maxBytes ?? 1024 * 1024;
   let buf: Buffer;
   try {
-    buf = await readFile(path);
+    buf = await readAtMost(path, maxBytes);
   } catch (err) {
-    throw new StoreError('ERR_STORE_INVALID', `the file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { file: ref.path, pointer, expected: 'a readable file' });
+    throw new StoreError('ERR_STORE_INVALID', `the file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { file: ref.path, pointer, expected: 'a readable regular file' });
   }
   if (buf.length > maxBytes) throw new StoreError('ERR_STORE_INVALID', 'the file is too large', { file: ref.path, pointer, expected: `at most ${maxBytes} bytes` });
   return buf.toString('utf8').replace(/\r?\n$/, '');

@@ -11,6 +11,7 @@
 
 import { dirname, relative, sep } from 'node:path';
 import { parsePointer } from '../document/pointer.js';
+import { redactRef } from '../document/refs.js';
 import type { Location, SourceFile } from '../document/types.js';
 import { deref, entriesOf, child, locationOf, rootNode, type BuildContext, type Node } from './context.js';
 import { locationKey } from '../document/pointer.js';
@@ -113,12 +114,12 @@ export function registerComponentSchemes(ctx: BuildContext): void {
   for (const [key, entry] of entriesOf(map)) {
     const d = deref(ctx, entry);
     if (!d.ok) {
-      ctx.issues.push({ kind: 'scheme-ref-unresolved', at: locationOf(entry), subject: d.ref, reason: d.reason });
+      ctx.issues.push({ kind: 'scheme-ref-unresolved', at: locationOf(entry), subject: redactRef(d.ref), reason: d.reason });
       ctx.schemes.components.set(key, { ok: false });
       continue;
     }
     if (!isSchemeObject(d.node.value)) {
-      const subject = d.ref ?? key;
+      const subject = d.ref === null ? key : redactRef(d.ref);
       const reason = d.ref === null ? 'not a security scheme object (an object with a string type)' : 'resolves to something that is not a security scheme object';
       ctx.issues.push({ kind: d.ref === null ? 'structure' : 'scheme-ref-not-scheme', at: locationOf(entry), subject, reason });
       ctx.schemes.components.set(key, { ok: false });

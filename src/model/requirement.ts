@@ -6,6 +6,7 @@
 // can never be satisfied (the guard refuses to start with it).
 
 import { isPlainObject } from '../document/pointer.js';
+import { redactRef } from '../document/refs.js';
 import type { Location } from '../document/types.js';
 import { child, deref, entriesOf, isReference, locationOf, structureIssue, type BuildContext, type Node } from './context.js';
 import { inlineSchemeName, refSchemeName, registerScheme } from './naming.js';
@@ -55,10 +56,11 @@ function entry3(ctx: BuildContext, item: Node): LocatedEntry {
       .map((key) => ({ key, at: locationOf(child(item, key)) }));
     const d = deref(ctx, item);
     if (!d.ok) {
-      ctx.issues.push({ kind: 'scheme-ref-unresolved', at, subject: d.ref, reason: d.reason });
-      return { ...unresolvedEntry(d.ref, at), ignoredSiblings };
+      // A remote ref may carry credentials (`https://user:pass@…?token=…`): never in a name or a message.
+      ctx.issues.push({ kind: 'scheme-ref-unresolved', at, subject: redactRef(d.ref), reason: d.reason });
+      return { ...unresolvedEntry(redactRef(d.ref), at), ignoredSiblings };
     }
-    const ref = d.ref ?? '';
+    const ref = redactRef(d.ref ?? '');
     if (!isSchemeObject(d.node.value)) {
       ctx.issues.push({ kind: 'scheme-ref-not-scheme', at, subject: ref, reason: 'resolves to something that is not a security scheme object' });
       return { ...unresolvedEntry(ref, at), ignoredSiblings };

@@ -11,7 +11,7 @@
 // `x5u`, `x5c` headers are refused by jwt.ts before a key is looked up).
 
 import { createSingleFlight } from './single-flight.js';
-import { readFileSync, statSync } from 'node:fs';
+import { readAtMostSync } from '../read-at-most.js';
 import { createLocalJWKSet, importJWK } from 'jose';
 import type { CryptoKey, JWK, JWSHeaderParameters } from 'jose';
 import { ConfigError } from '../errors.js';
@@ -70,8 +70,9 @@ export function createFileKeyResolver(path: string): KeyResolver {
   const bad = (reason: string, expected: string) => new ConfigError('ERR_CONFIG_INVALID', `the JWKS file ${reason}`, { file: path, expected });
   let text: string;
   try {
-    if (statSync(path).size > MAX_FILE_BYTES) throw bad('is too large', `at most ${MAX_FILE_BYTES} bytes`);
-    text = readFileSync(path, 'utf8');
+    const bytes = readAtMostSync(path, MAX_FILE_BYTES);
+    if (bytes.length > MAX_FILE_BYTES) throw bad('is too large', `at most ${MAX_FILE_BYTES} bytes`);
+    text = bytes.toString('utf8');
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     throw bad(`cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'a readable JWKS file');

@@ -5,7 +5,7 @@
 // ERR_KEY_INVALID) name the source and the key's index / kid, never key material.
 
 import { createPrivateKey, createPublicKey, createSecretKey } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readAtMost } from '../read-at-most.js';
 import { resolve } from 'node:path';
 import type { JWK } from 'jose';
 import { KeyError, invalidArgType, type GuardErrorDetails } from '../errors.js';
@@ -197,7 +197,7 @@ export async function loadJwks(ref: string, options: LoadJwksOptions): Promise<r
     source = { file: parsed.path };
     let buf: Buffer;
     try {
-      buf = await readFile(resolve(options.baseDir, parsed.path));
+      buf = await readAtMost(resolve(options.baseDir, parsed.path), MAX_JWKS_BYTES);
     } catch (err) {
       throw new KeyError('ERR_KEY_INVALID', `the file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { ...source, expected: 'a readable file holding a JWK or JWKS' });
     }

@@ -36,3 +36,35 @@ describe('cli model', () => {
     assert.equal(r.code, 2);
   });
 });
+
+describe('cli: a remote $ref with credentials in it never reaches the output', () => {
+  const doc = `asyncapi: 3.0.0
+info: { title: t, version: '1' }
+servers:
+  s:
+    host: 'h:1'
+    protocol: mqtt
+    security:
+      - $ref: 'https://user:S3CRET-pw@127.0.0.1:1/x.yaml?token=S3CRET-tok#/a'
+`;
+  const cwd = makeProject({ 'remote.yaml': doc });
+  for (const args of [
+    ['check', 'remote.yaml', '--format', 'json'],
+    ['check', 'remote.yaml', '--format', 'pretty'],
+    ['check', 'remote.yaml', '--format', 'sarif'],
+    ['model', 'remote.yaml', '--format', 'pretty'],
+    ['model', 'remote.yaml', '--format', 'json'],
+  ]) {
+    it(args.join(' '), async () => {
+      const r = await runCli(args, { cwd });
+      assert.ok(r.stdout.length > 0 || r.stderr.length > 0);
+      // The pretty report's code frame quotes the user's own file as written; every message is redacted.
+      const output = (r.stdout + r.stderr)
+        .split('\n')
+        .filter((line) => !/^\s*>?\s*\d+ \|/.test(line))
+        .join('\n');
+      assert.doesNotMatch(output, /S3CRET/);
+      assert.match(r.stdout + r.stderr, /https:\/\/\*\*\*@127\.0\.0\.1:1\/x\.yaml\?…/);
+    });
+  }
+});

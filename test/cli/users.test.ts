@@ -174,6 +174,19 @@ describe('cli users: passwords are never a flag', () => {
     assert.ok(!r.stderr.includes('SuperSecret-2'));
   });
 
+  it('never echoes what was typed on any command: an option before the command, on check or serve, or a bad choice', async () => {
+    for (const args of [
+      ['--password=SuperSecret-5', 'users', 'add', 'bob'],
+      ['check', 'x.yaml', '--password=SuperSecret-5'],
+      ['serve', 'x.yaml', '--pasword=SuperSecret-5'],
+      ['users', 'list', '--format=SuperSecret-5'],
+    ]) {
+      const r = await cli(args, cwd);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.ok(!r.stderr.includes('SuperSecret-5'), `${args.join(' ')}: ${r.stderr}`);
+    }
+  });
+
   it('rejects -pVALUE without echoing the value', async () => {
     const r = await cli(['users', 'passwd', 'bob', '-pSuperSecret-3'], cwd);
     assertOneErrorLine(r, /^error: unknown option '-p'/);

@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { assertOneErrorLine, mainPath, runCli } from '../cli/helpers.js';
 import { makeServeProject, SERVE_CONFIG } from '../serve/helpers.js';
@@ -29,6 +30,16 @@ describe('serve CLI: startup errors exit 2 with one line', () => {
     assertOneErrorLine(await runCli(['serve', 'asyncapi.yaml', ...ALL_ON_ZERO], { cwd: p.dir }), 'ERR_SCHEME_UNBOUND');
   });
 
+  it('several startup problems: the first on the error line, each other one on an `also:` line of its own', async () => {
+    const p = await makeServeProject({ 'asyncapi-guard.yaml': 'schemes: { userPass: {}, deviceKey: {} }\n' });
+    const r = await runCli(['serve', 'asyncapi.yaml', ...ALL_ON_ZERO], { cwd: p.dir });
+    assert.equal(r.code, 2);
+    const lines = r.stderr.trimEnd().split('\n');
+    assert.match(lines[0]!, /^error: .*\(ERR_SCHEME_UNBOUND\)$/);
+    assert.ok(lines.length >= 2, r.stderr);
+    for (const line of lines.slice(1)) assert.match(line, /^ {2}also: .*\(ERR_SCHEME_UNBOUND\)$/);
+  });
+
   it('a secure protocol without tls', async () => {
     const doc = `asyncapi: 3.0.0\ninfo: { title: t, version: '1' }\nservers:\n  devices: { host: '127.0.0.1:8883', protocol: secure-mqtt }\n`;
     const p = await makeServeProject({ 'asyncapi.yaml': doc, 'asyncapi-guard.yaml': 'audit: { level: silent }\n' });
@@ -54,6 +65,23 @@ describe('serve CLI: startup errors exit 2 with one line', () => {
     assert.match(r.stderr, /the address is in use/);
     first.child.kill('SIGTERM');
     assert.equal(await first.exit, 0);
+  });
+
+  it('a NATS bus that accepts TCP but never answers: one ERR_BUS_UNAVAILABLE line, and the process exits', { timeout: 30_000 }, async () => {
+    // A listener that takes connections and stays silent (not a NATS server).
+    const silent = createServer((s) => void s.on('error', () => {}));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const p = await makeServeProject({ 'asyncapi-guard.yaml': `${SERVE_CONFIG.replace('level: info', 'level: silent')}bus: nats://127.0.0.1:${port}\n` });
+      const t0 = Date.now();
+      const r = await runCli(['serve', 'asyncapi.yaml', ...ALL_ON_ZERO], { cwd: p.dir });
+      assertOneErrorLine(r, 'ERR_BUS_UNAVAILABLE');
+      assert.doesNotMatch(r.stderr, /ERR_CONFIG_INVALID/, 'one code: the bus error is not wrapped again');
+      assert.ok(Date.now() - t0 < 15_000, 'exited (the connect timeout is 5 s)');
+    } finally {
+      silent.close();
+    }
   });
 });
 

@@ -5,7 +5,7 @@
 // expected, never the file's content nor its path (values from the config are not repeated).
 
 import { X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readAtMost } from '../../../read-at-most.js';
 import { resolve } from 'node:path';
 import { StartupError } from '../../../errors.js';
 import { parseSecretRef } from '../../../credentials/secret-ref.js';
@@ -114,7 +114,7 @@ async function readRef(
   if (ref === null || ref.kind !== 'file') throw problem(key, '', `a file:PATH reference (relative to the config file)`);
   let buf: Buffer;
   try {
-    buf = await readFile(resolve(baseDir, ref.path));
+    buf = await readAtMost(resolve(baseDir, ref.path), maxBytes);
   } catch (err) {
     throw problem(key, `the file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'a readable file');
   }
