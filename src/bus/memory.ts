@@ -61,7 +61,8 @@ function checkCount(value: unknown, name: string, fallback: number): number {
   return value;
 }
 
-const ID_RE = /^[0-9]{1,15}$/;
+// Ids as this bus writes them (1, 2, …, no leading zero), or 0 for "from the oldest kept".
+const ID_RE = /^(0|[1-9][0-9]{0,14})$/;
 const RESOLVED: Promise<void> = Promise.resolve();
 
 export function createMemoryBus(options: MemoryBusOptions = {}): Bus {

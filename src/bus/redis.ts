@@ -74,7 +74,12 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
     throw new ConfigError('ERR_CONFIG_INVALID', 'not a Redis URL', { pointer: 'bus', expected: 'redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] or rediss://…' });
   }
   const { description } = parsed;
-  const db = /^\/([0-9]{1,2})$/.exec(parsed.url.pathname)?.[1];
+  // The path is a database number or nothing: anything else would silently mean database 0.
+  const path = parsed.url.pathname;
+  if (path !== '' && path !== '/' && !/^\/[0-9]{1,2}$/.test(path)) {
+    throw new ConfigError('ERR_CONFIG_INVALID', 'the path of a Redis URL is a database number', { pointer: 'bus', expected: 'redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] with DB from 0 to 99' });
+  }
+  const db = /^\/([0-9]{1,2})$/.exec(path)?.[1];
   const redisOptions: RedisOptions = {
     host: parsed.url.hostname.replace(/^\[|\]$/g, ''),
     port: parsed.url.port === '' ? 6379 : Number(parsed.url.port),

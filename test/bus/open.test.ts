@@ -49,6 +49,8 @@ test('openBus: passes origin and maxQueued through', async () => {
 for (const [name, ref, env] of [
   ['an unknown scheme', `amqp://me:${SECRET}@host`, {}],
   ['a NATS URL without a host', `nats://:${SECRET}@`, {}],
+  ['a Redis URL whose path is not a database number', `redis://:${SECRET}@127.0.0.1:1/abc`, {}],
+  ['a Redis URL with a path after the database', `redis://:${SECRET}@127.0.0.1:1/3/`, {}],
   ['a plain word', `mem${SECRET}`, {}],
   ['an unset variable', 'env:AGD_NOPE', {}],
   ['a bad variable name', 'env:1-bad', {}],
