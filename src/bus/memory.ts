@@ -24,7 +24,7 @@ export const DEFAULT_HISTORY_BYTES = 16 * 1024 * 1024;
 export interface MemoryBusOptions extends CommonBusOptions {
   /** Messages kept for `replay` (default 1000; 0 turns replay off). */
   readonly historySize?: number;
-  /** Payload bytes kept for `replay` at most (default 16 MiB): the oldest go first. */
+  /** Bytes kept for `replay` at most, payloads and channel names (default 16 MiB): the oldest go first. */
   readonly historyBytes?: number;
 }
 
@@ -85,11 +85,12 @@ export function createMemoryBus(options: MemoryBusOptions = {}): Bus {
   function remember(message: BusMessage): void {
     if (historySize === 0) return;
     history.push(message);
-    historyPayloadBytes += message.payload.length;
+    // The channel counts too: a name can be up to 64 KiB, so empty payloads must not pin unbounded memory.
+    historyPayloadBytes += message.payload.length + message.channel.length;
     while (history.length - historyHead > historySize || (historyPayloadBytes > historyBytes && history.length - historyHead > 0)) {
       const old = history[historyHead] as BusMessage;
       history[historyHead++] = undefined;
-      historyPayloadBytes -= old.payload.length;
+      historyPayloadBytes -= old.payload.length + old.channel.length;
     }
     if (historyHead >= 1024 && historyHead * 2 >= history.length) {
       history = history.slice(historyHead);

@@ -137,13 +137,22 @@ export async function createNatsBus(url: string, options: NatsBusOptions = {}): 
         const message: BusMessage = { channel: envelope.channel, payload: envelope.payload, id: null, origin: envelope.origin };
         delivery.push(message);
       };
-      let natsSubs: Subscription[];
+      const natsSubs: Subscription[] = [];
       try {
-        natsSubs = subjects.map((subject) => nc.subscribe(subject, { callback: onMessage }));
+        for (const subject of subjects) natsSubs.push(nc.subscribe(subject, { callback: onMessage }));
         // The server has the interest once flush returns: a publish from anywhere after this is seen.
         await nc.flush();
       } catch (error) {
         delivery.close();
+        // The subscriptions already made would otherwise be re-made by nats.js on reconnect and
+        // pull traffic (for `#`, all of it) to a subscriber that was told it failed.
+        for (const s of natsSubs) {
+          try {
+            s.unsubscribe();
+          } catch {
+            // the connection is closed: nothing is left at the server
+          }
+        }
         const code = (error as { code?: unknown }).code;
         throw new BusError('ERR_BUS_UNAVAILABLE', `NATS at ${description} refused the subscription (${typeof code === 'string' ? code : 'error'})`);
       }

@@ -163,3 +163,13 @@ test('memory: publish reports every failure as a rejected promise, never a synch
   assert.doesNotThrow(() => void (p = bus.publish('a', bytes('x'))));
   await assert.rejects(p!, { code: 'ERR_BUS_CLOSED' });
 });
+
+test('memory: the replay history is bounded by its channel names too (empty payloads cannot pin unbounded memory)', async () => {
+  const bus = createMemoryBus({ historySize: 1000, historyBytes: 1000 });
+  const long = (i: number) => `${'c'.repeat(300)}/${i}`;
+  for (let i = 0; i < 20; i++) await bus.publish(long(i), new Uint8Array(0));
+  const kept = bus.replay!('#', '0', 1000)!;
+  assert.ok(kept.length <= 3, `${kept.length} kept`);
+  assert.deepEqual(kept.map((m) => m.channel), [long(17), long(18), long(19)].slice(3 - kept.length));
+  await bus.close();
+});
