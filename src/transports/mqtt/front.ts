@@ -23,6 +23,7 @@ import { createBusMq, type FrameWriter, type Notify } from './bus-mq.js';
 import { CONNACK, connackCodeFor } from './connack.js';
 import { createFrameLimiter, PUBLISH_OVERHEAD_BYTES } from './frame-limit.js';
 import { checkExpiryCheckMs, createExpirySweep } from '../expiry.js';
+import { corkForTick } from '../cork.js';
 
 /** The AsyncAPI protocols this front serves (reference: protocols.ts). */
 export const MQTT_PROTOCOLS: readonly string[] = Object.freeze(['mqtt', 'secure-mqtt', 'mqtts']);
@@ -186,12 +187,7 @@ export function createMqttFront(options: MqttFrontOptions): Front {
     const existing = writers.get(client);
     if (existing !== undefined) return existing;
     const socket = client.conn as Socket;
-    let corked = false;
     let drainTimer: NodeJS.Timeout | null = null;
-    const uncork = () => {
-      corked = false;
-      socket.uncork();
-    };
     const drained = () => {
       if (drainTimer !== null) clearTimeout(drainTimer);
       drainTimer = null;
@@ -206,11 +202,7 @@ export function createMqttFront(options: MqttFrontOptions): Front {
         return;
       }
       counters.messagesOut++;
-      if (!corked) {
-        corked = true;
-        socket.cork();
-        process.nextTick(uncork);
-      }
+      corkForTick(socket);
       if (!socket.write(frame) && drainTimer === null) {
         drainTimer = setTimeout(() => {
           drainTimer = null;

@@ -14,10 +14,8 @@
 //     §7.4.1) and the decision reason as close reason — a client that sends what it may not is
 //     not trusted with the rest of its stream (WebSocket has no per-message refusal);
 //   * the handshake is refused (403) only when the connection may neither subscribe nor publish.
-// Writes: deliveries made in one turn of the event loop (e.g. every frame of one TCP read the
-// publisher sent) are corked on the client's socket and flushed together on the next tick, one
-// writev instead of one per frame — the syscall is most of a relay's CPU; latency is unchanged
-// (the flush happens before the loop polls for I/O again).
+// Writes: deliveries made in one turn of the event loop are corked on the client's socket and
+// flushed together on the next tick, one writev instead of one per frame (../cork.ts).
 // Back-pressure: deliveries to a client whose `bufferedAmount` exceeds `maxBufferedBytes` are
 // DROPPED for that client and counted (`stats().dropped`), at-most-once like the bus; the
 // connection stays open. Memory per client is thereby bounded.
@@ -37,6 +35,7 @@ import { channelOfTarget, parseProtocolHeader, presentedOf, readOfferedProtocols
 import { decisionResponse, errorResponse, refusalResponse, sendResponse, writeRawResponse } from '../web/respond.js';
 import { checkSecure, createWebServer } from '../web/server.js';
 import { createExpirySweep } from '../expiry.js';
+import { corkForTick } from '../cork.js';
 
 export interface WsFrontOptions extends FrontOptions {
   /** Keep-alive ping interval. Default min(30 s, idleTimeoutMs / 2). */
@@ -56,10 +55,8 @@ export const WS_CLOSE = Object.freeze({ goingAway: 1001, policyViolation: 1008, 
 
 interface Client {
   readonly ws: WebSocket;
-  /** The upgraded socket `ws` writes to (public Writable API: cork/uncork). */
+  /** The upgraded socket `ws` writes to (corked per tick: ../cork.ts). */
   readonly socket: Duplex;
-  /** True while deliveries are corked on `socket`, until the next tick flushes them. */
-  corked: boolean;
   readonly session: Session;
   readonly channel: string;
   readonly canPublish: boolean;
@@ -69,11 +66,6 @@ interface Client {
 }
 
 const noop = () => {};
-
-function uncork(client: Client): void {
-  client.corked = false;
-  client.socket.uncork();
-}
 
 // Text or binary is decided once per bus message, not once per subscriber: a message is handed
 // to every matching subscriber in a row, so remembering the last one answers the fan-out.
@@ -200,7 +192,7 @@ export function createWsFront(options: WsFrontOptions): Front {
         if (client === null) void subscription?.unsubscribe().catch(noop);
       });
       wss.handleUpgrade(req, socket, head, (ws) => {
-        client = { ws, socket, corked: false, session, channel, canPublish: pub.allowed, subscription, lastSeen: now(), ended: false };
+        client = { ws, socket, session, channel, canPublish: pub.allowed, subscription, lastSeen: now(), ended: false };
         attach(client);
       });
     } finally {
@@ -215,11 +207,7 @@ export function createWsFront(options: WsFrontOptions): Front {
       return;
     }
     messagesOut++;
-    if (!client.corked) {
-      client.corked = true;
-      client.socket.cork();
-      process.nextTick(uncork, client);
-    }
+    corkForTick(client.socket);
     client.ws.send(message.payload, isBinary(message) ? BINARY : TEXT);
   }
 
