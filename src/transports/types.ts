@@ -31,6 +31,14 @@ export const DEFAULT_FRONT_LIMITS: FrontLimits = Object.freeze({
   maxHeaderBytes: 16 * 1024,
 });
 
+/**
+ * Longest a subscriber's output may stay over its bound (it stopped reading) before it is
+ * disconnected: min(idleTimeoutMs, 10 s). The same for MQTT subscribers and SSE streams.
+ */
+export function slowReaderLimitMs(limits: FrontLimits): number {
+  return Math.min(limits.idleTimeoutMs, 10_000);
+}
+
 export interface FrontOptions {
   readonly server: ModelServer;
   readonly guard: Guard;

@@ -21,7 +21,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BusMessage, BusSubscription } from '../../bus/types.js';
 import type { Session } from '../../guard/types.js';
 import type { Presented } from '../../schemes/types.js';
-import type { Front, FrontOptions, FrontStats } from '../types.js';
+import { slowReaderLimitMs, type Front, type FrontOptions, type FrontStats } from '../types.js';
 import { channelOfTarget, presentedOf, requestTargetOf } from '../web/presented.js';
 import { decisionResponse, errorResponse, refusalResponse, sendResponse, type WebResponse } from '../web/respond.js';
 import { acceptsEventStream, checkSecure, createWebServer } from '../web/server.js';
@@ -56,8 +56,6 @@ interface Stream {
   stalledSince: number | null;
 }
 
-/** Longest an SSE stream's output may stay over its bound before the stream is ended (as MQTT's drain time). */
-export const SSE_STALL_LIMIT_MS = 10_000;
 
 const noop = () => {};
 
@@ -97,7 +95,7 @@ export function createHttpFront(options: HttpFrontOptions): Front {
   const now = options.now ?? Date.now;
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_SSE_HEARTBEAT_MS;
   const maxBuffered = options.maxBufferedBytes ?? Math.max(1024 * 1024, 4 * limits.maxMessageBytes);
-  const stallLimitMs = Math.min(limits.idleTimeoutMs, SSE_STALL_LIMIT_MS);
+  const stallLimitMs = slowReaderLimitMs(limits);
   const maxQueued = options.maxQueued ?? 1024;
   const maxReplay = options.maxReplay ?? 1000;
 

@@ -18,7 +18,7 @@ import type { Decision, Session } from '../../guard/types.js';
 import type { Presented } from '../../schemes/types.js';
 import { peerCertificatesOf } from '../../schemes/x509.js';
 import { invalidArgType, invalidArgValue } from '../../errors.js';
-import type { Front, FrontOptions, FrontStats } from '../types.js';
+import { slowReaderLimitMs, type Front, type FrontOptions, type FrontStats } from '../types.js';
 import { createBusMq, type FrameWriter, type Notify } from './bus-mq.js';
 import { CONNACK, connackCodeFor } from './connack.js';
 import { createFrameLimiter, PUBLISH_OVERHEAD_BYTES } from './frame-limit.js';
@@ -27,9 +27,6 @@ import { corkForTick } from '../cork.js';
 
 /** The AsyncAPI protocols this front serves (reference: protocols.ts). */
 export const MQTT_PROTOCOLS: readonly string[] = Object.freeze(['mqtt', 'secure-mqtt', 'mqtts']);
-
-/** Longest a subscriber's socket may stay full before it is disconnected (aedes drainTimeout). */
-export const SLOW_SUBSCRIBER_DRAIN_MS = 10_000;
 
 /**
  * Bytes a subscriber's socket may hold unsent before deliveries to it are dropped (counted in
@@ -95,7 +92,7 @@ export function createMqttFront(options: MqttFrontOptions): Front {
   const secure = server.protocol !== 'mqtt';
   const maxFrame = limits.maxMessageBytes + PUBLISH_OVERHEAD_BYTES;
   const maxBuffered = maxBufferedBytes(limits.maxMessageBytes);
-  const drainMs = Math.min(limits.idleTimeoutMs, SLOW_SUBSCRIBER_DRAIN_MS);
+  const drainMs = slowReaderLimitMs(limits);
 
   // The session lives beside the aedes client, not on it: a plug-in or a later hook reading client
   // properties cannot see or forge it.
