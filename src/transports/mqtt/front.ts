@@ -22,7 +22,7 @@ import { slowReaderLimitMs, type Front, type FrontOptions, type FrontStats } fro
 import { createBusMq, type FrameWriter, type Notify } from './bus-mq.js';
 import { CONNACK, connackCodeFor } from './connack.js';
 import { createFrameLimiter, PUBLISH_OVERHEAD_BYTES } from './frame-limit.js';
-import { checkExpiryCheckMs, createExpirySweep } from '../expiry.js';
+import { createExpirySweep } from '../expiry.js';
 import { corkForTick } from '../cork.js';
 
 /** The AsyncAPI protocols this front serves (reference: protocols.ts). */
@@ -85,8 +85,6 @@ function checkOptions(options: FrontOptions): void {
 /** Creates the front for one document server. Nothing listens until `listen`. */
 export function createMqttFront(options: MqttFrontOptions): Front {
   checkOptions(options);
-  checkExpiryCheckMs(options.expiryCheckMs);
-  if (options.now !== undefined && typeof options.now !== 'function') throw invalidArgType('options.now', 'a function');
   const { server, guard, bus, limits } = options;
   const logger = options.logger.child({ front: 'mqtt', server: server.name });
   const secure = server.protocol !== 'mqtt';
