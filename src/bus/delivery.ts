@@ -5,7 +5,7 @@
 // only and counted. The publisher never waits for a subscriber, and a handler that throws or
 // rejects does not stop delivery (to it or anyone else).
 
-import type { BusHandler, BusMessage } from './types.js';
+import type { BusHandler, BusMessage, BusSubscription } from './types.js';
 import { invalidArgValue } from '../errors.js';
 
 export const DEFAULT_MAX_QUEUED = 1024;
@@ -132,6 +132,21 @@ export function createDelivery(handler: BusHandler, options: DeliveryOptions): D
     },
     get closed() {
       return closed;
+    },
+  };
+}
+
+/** The subscription a bus hands out for one delivery: its counters, and `release` (which ends it) on unsubscribe. */
+export function subscriptionOf(delivery: Delivery, release: () => void): BusSubscription {
+  return {
+    async unsubscribe() {
+      release();
+    },
+    get dropped() {
+      return delivery.dropped;
+    },
+    get queued() {
+      return delivery.queued;
     },
   };
 }

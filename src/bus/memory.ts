@@ -14,7 +14,7 @@ import {
   checkSubscribeOptions,
   type CommonBusOptions,
 } from './arguments.js';
-import { createDelivery, type Delivery } from './delivery.js';
+import { createDelivery, subscriptionOf, type Delivery } from './delivery.js';
 import { BusError } from './errors.js';
 import type { Bus, BusHandler, BusMessage, BusSubscribeOptions, BusSubscription } from './types.js';
 
@@ -230,18 +230,10 @@ export function createMemoryBus(options: MemoryBusOptions = {}): Bus {
       const delivery = createDelivery(handler, { maxQueued: opts.maxQueued, onDrop: opts.onDrop, onHandlerError: (error) => common.emit({ type: 'handler_error', error }) });
       const sub: Sub = { filter: parsed, delivery };
       add(sub);
-      return {
-        async unsubscribe() {
-          delivery.close();
-          remove(sub);
-        },
-        get dropped() {
-          return delivery.dropped;
-        },
-        get queued() {
-          return delivery.queued;
-        },
-      };
+      return subscriptionOf(delivery, () => {
+        delivery.close();
+        remove(sub);
+      });
     },
     replay(filter, lastId, limit) {
       const parsed = checkFilter(filter);

@@ -22,7 +22,7 @@ import {
   checkSubscribeOptions,
   type CommonBusOptions,
 } from './arguments.js';
-import { createDelivery } from './delivery.js';
+import { createDelivery, subscriptionOf } from './delivery.js';
 import { decodeEnvelope, encodeEnvelope } from './envelope.js';
 import { BusError } from './errors.js';
 import { channelSubject, DEFAULT_SUBJECT_PREFIX, filterSubjects, isValidSubjectPrefix } from './nats-subject.js';
@@ -169,18 +169,10 @@ export async function createNatsBus(url: string, options: NatsBusOptions = {}): 
         },
       };
       subscriptions.add(entry);
-      return {
-        async unsubscribe() {
-          subscriptions.delete(entry);
-          entry.close();
-        },
-        get dropped() {
-          return delivery.dropped;
-        },
-        get queued() {
-          return delivery.queued;
-        },
-      };
+      return subscriptionOf(delivery, () => {
+        subscriptions.delete(entry);
+        entry.close();
+      });
     },
     async close() {
       if (closed) return;

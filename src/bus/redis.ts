@@ -26,7 +26,7 @@ import {
   checkSubscribeOptions,
   type CommonBusOptions,
 } from './arguments.js';
-import { createDelivery, type Delivery } from './delivery.js';
+import { createDelivery, subscriptionOf, type Delivery } from './delivery.js';
 import { decodeEnvelope, encodeEnvelope } from './envelope.js';
 import { BusError } from './errors.js';
 import type { Bus, BusHandler, BusMessage, BusSubscribeOptions, BusSubscription } from './types.js';
@@ -225,17 +225,7 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
         release();
         throw new BusError('ERR_BUS_UNAVAILABLE', `Redis at ${description} refused the subscription`);
       }
-      return {
-        async unsubscribe() {
-          release();
-        },
-        get dropped() {
-          return delivery.dropped;
-        },
-        get queued() {
-          return delivery.queued;
-        },
-      };
+      return subscriptionOf(delivery, release);
     },
     async close() {
       if (closed) return;
