@@ -50,13 +50,25 @@ const scenarios: { name: string; addresses: string[]; topics: string[] }[] = [
   },
   {
     name: 'miss at the last level (long shared prefix)',
-    addresses: Array.from({ length: N }, (_, i) => `smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured${i}`),
-    topics: ['smartylighting/streetlights/1/0/event/42/lighting/measuredX', 'smartylighting/streetlights/1/0/event/42/lighting/dimmed'],
+    addresses: Array.from(
+      { length: N },
+      (_, i) => `smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured${i}`,
+    ),
+    topics: [
+      'smartylighting/streetlights/1/0/event/42/lighting/measuredX',
+      'smartylighting/streetlights/1/0/event/42/lighting/dimmed',
+    ],
   },
   {
     name: 'dotted single level (AMQP/Kafka style), mixed template',
-    addresses: Array.from({ length: N }, (_, i) => `smartylighting.streetlights.1.0.event.{streetlightId}.lighting.m${i}`),
-    topics: ['smartylighting.streetlights.1.0.event.42.lighting.measured', 'smartylighting.streetlights.1.0.action.42.turn.on'],
+    addresses: Array.from(
+      { length: N },
+      (_, i) => `smartylighting.streetlights.1.0.event.{streetlightId}.lighting.m${i}`,
+    ),
+    topics: [
+      'smartylighting.streetlights.1.0.event.42.lighting.measured',
+      'smartylighting.streetlights.1.0.action.42.turn.on',
+    ],
   },
 ];
 
@@ -68,18 +80,21 @@ for (const sc of scenarios) {
   // Sanity: both agree on every (address, topic) pair and on a hit.
   for (const t of [...sc.topics, plans[7]!.address.replace(/\{[^}]+\}/g, '42')]) {
     for (let i = 0; i < N; i++) {
-      if ((plans[i]!.match(t) !== null) !== regexes[i]!.test(t)) throw new Error(`disagree: ${sc.addresses[i]} vs ${t}`);
+      if ((plans[i]!.match(t) !== null) !== regexes[i]!.test(t))
+        throw new Error(`disagree: ${sc.addresses[i]} vs ${t}`);
     }
   }
   const tests = ROUNDS * sc.topics.length * N;
   const a = time('segment plan: match() per channel test', tests, () => {
     let hits = 0;
-    for (let r = 0; r < ROUNDS; r++) for (const t of sc.topics) for (let i = 0; i < N; i++) if (plans[i]!.match(t) !== null) hits++;
+    for (let r = 0; r < ROUNDS; r++)
+      for (const t of sc.topics) for (let i = 0; i < N; i++) if (plans[i]!.match(t) !== null) hits++;
     return hits;
   });
   const b = time('precompiled RegExp: test() per channel test', tests, () => {
     let hits = 0;
-    for (let r = 0; r < ROUNDS; r++) for (const t of sc.topics) for (let i = 0; i < N; i++) if (regexes[i]!.test(t)) hits++;
+    for (let r = 0; r < ROUNDS; r++)
+      for (const t of sc.topics) for (let i = 0; i < N; i++) if (regexes[i]!.test(t)) hits++;
     return hits;
   });
   console.log(`plan vs RegExp: ${(b / a).toFixed(2)}x`);

@@ -39,7 +39,9 @@ function buildModel(): { model: SecurityModel; addresses: string[] } {
     model: {
       asyncapi: '3.0.0',
       schemes: { userPass: { type: 'userPassword' } },
-      servers: [{ name: 'broker', host: 'localhost', protocol: 'mqtt', security: [[{ scheme: 'userPass', scopes: [] }]] }],
+      servers: [
+        { name: 'broker', host: 'localhost', protocol: 'mqtt', security: [[{ scheme: 'userPass', scopes: [] }]] },
+      ],
       operations,
     },
     addresses,
@@ -56,7 +58,8 @@ function workload(): Request[] {
     const covered: Request['action'] = i % 4 < 2 ? 'publish' : 'subscribe';
     const action: Request['action'] = k % 6 === 5 ? (covered === 'publish' ? 'subscribe' : 'publish') : covered;
     let channel: string;
-    if (k % 5 === 4) channel = `unknown/${k}/topic`; // a miss
+    if (k % 5 === 4)
+      channel = `unknown/${k}/topic`; // a miss
     else if (i % 2 === 0) channel = `plant/${i}/line/${i % 7}/status`;
     else channel = `fleet/${i}/dev-${k}/telemetry`;
     out.push({ action, channel });
@@ -100,7 +103,9 @@ export async function runGuardBench(say: (line: string) => void, quick: boolean)
     return s;
   });
   // Baseline b: one RegExp per channel, tested in turn.
-  const regexes = addresses.map((a) => new RegExp(`^${a.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`));
+  const regexes = addresses.map(
+    (a) => new RegExp(`^${a.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`),
+  );
   const regexIterations = Math.max(20_000, iterations / 100);
   const regexRate = measure(regexIterations, (n) => {
     let s = 0;
@@ -128,7 +133,10 @@ export async function runGuardBench(say: (line: string) => void, quick: boolean)
     return s;
   });
 
-  const audited = await guardWith(model, createAuditLogger({ level: 'info' }, '/tmp', { stream: pino.destination({ dest: '/dev/null', sync: true }) }));
+  const audited = await guardWith(
+    model,
+    createAuditLogger({ level: 'info' }, '/tmp', { stream: pino.destination({ dest: '/dev/null', sync: true }) }),
+  );
   const onIterations = Math.max(100_000, iterations / 10);
   const onRate = measure(onIterations, (n) => {
     let s = 0;
@@ -136,7 +144,12 @@ export async function runGuardBench(say: (line: string) => void, quick: boolean)
     return s;
   });
 
-  const buffered = await guardWith(model, createAuditLogger({ level: 'info' }, '/tmp', { stream: pino.destination({ dest: '/dev/null', sync: false, minLength: 8192 }) }));
+  const buffered = await guardWith(
+    model,
+    createAuditLogger({ level: 'info' }, '/tmp', {
+      stream: pino.destination({ dest: '/dev/null', sync: false, minLength: 8192 }),
+    }),
+  );
   const bufferedRate = measure(onIterations, (n) => {
     let s = 0;
     for (let k = 0; k < n; k++) if (buffered.guard.authorize(buffered.session, requests[k & mask]!).allowed) s++;
@@ -144,13 +157,21 @@ export async function runGuardBench(say: (line: string) => void, quick: boolean)
   });
 
   const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
-  say(`guard.authorize on ${CHANNELS} channels (${addresses.filter((a) => a.includes('{')).length} with a {param}), ${requests.length} requests cycled`);
+  say(
+    `guard.authorize on ${CHANNELS} channels (${addresses.filter((a) => a.includes('{')).length} with a {param}), ${requests.length} requests cycled`,
+  );
   say(`  request mix: ${[...counts].map(([r, c]) => `${r} ${((c / requests.length) * 100).toFixed(0)}%`).join(', ')}`);
   say(`  baseline a, Map.get(channel) over the literal channels: ${fmt(mapRate)} lookups/s`);
   say(`  baseline b, a RegExp per channel tested in turn:        ${fmt(regexRate)} decisions/s`);
-  say(`  authorize, audit off: ${fmt(offRate)} decisions/s (${(offRate / mapRate).toFixed(2)}x baseline a, ${(offRate / regexRate).toFixed(0)}x baseline b)  target > 1,000,000/s: ${offRate > 1_000_000 ? 'met' : 'NOT met'}`);
-  say(`  authorize, audit on (JSON line per decision, sync write to /dev/null, as createAuditLogger does): ${fmt(onRate)} decisions/s (${(onRate / offRate).toFixed(3)}x audit off, ${(onRate / regexRate).toFixed(1)}x baseline b)`);
-  say(`  authorize, audit on (buffered 8 KiB writes to /dev/null): ${fmt(bufferedRate)} decisions/s (${(bufferedRate / offRate).toFixed(3)}x audit off, ${(bufferedRate / regexRate).toFixed(1)}x baseline b)`);
+  say(
+    `  authorize, audit off: ${fmt(offRate)} decisions/s (${(offRate / mapRate).toFixed(2)}x baseline a, ${(offRate / regexRate).toFixed(0)}x baseline b)  target > 1,000,000/s: ${offRate > 1_000_000 ? 'met' : 'NOT met'}`,
+  );
+  say(
+    `  authorize, audit on (JSON line per decision, sync write to /dev/null, as createAuditLogger does): ${fmt(onRate)} decisions/s (${(onRate / offRate).toFixed(3)}x audit off, ${(onRate / regexRate).toFixed(1)}x baseline b)`,
+  );
+  say(
+    `  authorize, audit on (buffered 8 KiB writes to /dev/null): ${fmt(bufferedRate)} decisions/s (${(bufferedRate / offRate).toFixed(3)}x audit off, ${(bufferedRate / regexRate).toFixed(1)}x baseline b)`,
+  );
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -88,8 +88,14 @@ export async function runJweBench(say: Say, quick: boolean): Promise<void> {
   const baseOpen = opsPerSecondSync(ms, gcmOpen);
 
   const oct = checkJwk({ kty: 'oct', kid: 'sym', k: aesKey.toString('base64url') });
-  const ec = checkJwk({ ...(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'jwk' }) as object), kid: 'ec' });
-  const rsa = checkJwk({ ...(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }) as object), kid: 'rsa' });
+  const ec = checkJwk({
+    ...(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'jwk' }) as object),
+    kid: 'ec',
+  });
+  const rsa = checkJwk({
+    ...(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }) as object),
+    kid: 'rsa',
+  });
   const cases: { label: string; alg: string; key: JWK; sealKey: JWK; verifier: Verifier }[] = [];
   const ctx = (type: 'symmetricEncryption' | 'asymmetricEncryption'): VerifierContext => ({
     name: 'e2e',
@@ -104,14 +110,30 @@ export async function runJweBench(say: Say, quick: boolean): Promise<void> {
   const asym = asymmetricEncryption.createVerifier(ctx('asymmetricEncryption'));
   cases.push({ label: 'dir + A256GCM', alg: 'dir', key: oct, sealKey: oct, verifier: sym });
   cases.push({ label: 'A256KW + A256GCM', alg: 'A256KW', key: oct, sealKey: oct, verifier: sym });
-  cases.push({ label: 'ECDH-ES+A256KW (P-256) + A256GCM', alg: 'ECDH-ES+A256KW', key: ec, sealKey: checkJwk(publicJwkOf(ec)), verifier: asym });
-  cases.push({ label: 'RSA-OAEP-256 (2048) + A256GCM', alg: 'RSA-OAEP-256', key: rsa, sealKey: checkJwk(publicJwkOf(rsa)), verifier: asym });
+  cases.push({
+    label: 'ECDH-ES+A256KW (P-256) + A256GCM',
+    alg: 'ECDH-ES+A256KW',
+    key: ec,
+    sealKey: checkJwk(publicJwkOf(ec)),
+    verifier: asym,
+  });
+  cases.push({
+    label: 'RSA-OAEP-256 (2048) + A256GCM',
+    alg: 'RSA-OAEP-256',
+    key: rsa,
+    sealKey: checkJwk(publicJwkOf(rsa)),
+    verifier: asym,
+  });
 
   say('## JWE seal / open (1 KiB payload, one core)');
   say('');
-  say(`Baseline: bare node:crypto AES-256-GCM of the same payload: ${fmt(baseSeal)} encryptions/s, ${fmt(baseOpen)} decryptions/s.`);
+  say(
+    `Baseline: bare node:crypto AES-256-GCM of the same payload: ${fmt(baseSeal)} encryptions/s, ${fmt(baseOpen)} decryptions/s.`,
+  );
   say('');
-  say('| alg + enc | sealPayload ops/s | jose alone | ours / jose | vs bare AES-GCM | openPayload ops/s | jose alone | ours / jose | vs bare AES-GCM |');
+  say(
+    '| alg + enc | sealPayload ops/s | jose alone | ours / jose | vs bare AES-GCM | openPayload ops/s | jose alone | ours / jose | vs bare AES-GCM |',
+  );
   say('|---|---|---|---|---|---|---|---|---|');
   const jwes: { label: string; jwe: string; verifier: Verifier }[] = [];
   for (const c of cases) {
@@ -126,7 +148,10 @@ export async function runJweBench(say: Say, quick: boolean): Promise<void> {
     const [ours, jose] = await compare(
       ms,
       () => sealPayload(payload, { key: sealKeyFrozen, alg: c.alg }),
-      () => new CompactEncrypt(payload).setProtectedHeader({ alg: c.alg, enc: 'A256GCM', kid: c.key.kid! }).encrypt(joseSealKey),
+      () =>
+        new CompactEncrypt(payload)
+          .setProtectedHeader({ alg: c.alg, enc: 'A256GCM', kid: c.key.kid! })
+          .encrypt(joseSealKey),
     );
     const [oursOpen, joseOpen] = await compare(
       ms,
@@ -139,9 +164,10 @@ export async function runJweBench(say: Say, quick: boolean): Promise<void> {
   }
   say('');
 
-  say('## inspectPayload (the guard\'s per-message check, no decryption)');
+  say("## inspectPayload (the guard's per-message check, no decryption)");
   say('');
-  const headerOnly = (jwe: string) => JSON.parse(Buffer.from(jwe.slice(0, jwe.indexOf('.')), 'base64url').toString('utf8')) as unknown;
+  const headerOnly = (jwe: string) =>
+    JSON.parse(Buffer.from(jwe.slice(0, jwe.indexOf('.')), 'base64url').toString('utf8')) as unknown;
   say('| JWE | inspectPayload/s | bare header JSON.parse/s | ratio | vs bare AES-GCM encrypt |');
   say('|---|---|---|---|---|');
   for (const { label, jwe, verifier } of jwes) {
@@ -149,11 +175,15 @@ export async function runJweBench(say: Say, quick: boolean): Promise<void> {
     if (!inspect(jwe).ok) throw new Error(`${label}: inspectPayload refused`);
     const ours = opsPerSecondSync(ms, () => inspect(jwe));
     const bare = opsPerSecondSync(ms, () => headerOnly(jwe));
-    say(`| ${label} (${jwe.length} chars) | ${fmt(ours)} | ${fmt(bare)} | ${(bare / ours).toFixed(2)}x slower | ${(ours / baseSeal).toFixed(1)}x faster |`);
+    say(
+      `| ${label} (${jwe.length} chars) | ${fmt(ours)} | ${fmt(bare)} | ${(bare / ours).toFixed(2)}x slower | ${(ours / baseSeal).toFixed(1)}x faster |`,
+    );
   }
   const plain = JSON.stringify({ reading: payload.toString('base64') });
   const plainRate = opsPerSecondSync(ms, () => sym.inspectPayload!(plain));
-  say(`| plaintext JSON (refused, ${plain.length} chars) | ${fmt(plainRate)} | — | — | ${(plainRate / baseSeal).toFixed(1)}x faster |`);
+  say(
+    `| plaintext JSON (refused, ${plain.length} chars) | ${fmt(plainRate)} | — | — | ${(plainRate / baseSeal).toFixed(1)}x faster |`,
+  );
   say('');
 }
 

@@ -66,7 +66,9 @@ const say = (s: string) => {
   console.log(s);
 };
 
-say(`# asyncapi-guard benchmarks (${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${quick ? 'quick' : 'full'} run)`);
+say(
+  `# asyncapi-guard benchmarks (${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${quick ? 'quick' : 'full'} run)`,
+);
 say('');
 
 // 1. Big document
@@ -90,7 +92,9 @@ say('');
   say('');
   say('| example | @asyncapi/parser | asyncapi-guard check | ratio |');
   say('|---|---|---|---|');
-  const files = readdirSync(examplesDir).filter((f) => f.endsWith('.yml') && !f.includes('schema-invalid')).sort();
+  const files = readdirSync(examplesDir)
+    .filter((f) => f.endsWith('.yml') && !f.includes('schema-invalid'))
+    .sort();
   const ratios: number[] = [];
   for (const f of files) {
     const text = readFileSync(join(examplesDir, f), 'utf8');
@@ -125,7 +129,9 @@ say('');
   say('| what | median | ratio |');
   say('|---|---|---|');
   say(`| \`node -e ''\` (baseline) | ${fmt(bare)} | 1.0x |`);
-  say(`| \`asyncapi-guard check 3.0.0__streetlights-mqtt-asyncapi.yml --format json\` | ${fmt(check)} | **${(check / bare).toFixed(2)}x** (target ≤ 3x) |`);
+  say(
+    `| \`asyncapi-guard check 3.0.0__streetlights-mqtt-asyncapi.yml --format json\` | ${fmt(check)} | **${(check / bare).toFixed(2)}x** (target ≤ 3x) |`,
+  );
   say('');
 }
 
@@ -136,7 +142,10 @@ say('');
   const big = join(dir, 'big.yaml');
   writeFileSync(big, generateLargeDocument(10_000));
   const rss = (who: string) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench/memory-child.ts'), who, big], { cwd: root, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench/memory-child.ts'), who, big], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(`memory child ${who} failed: ${r.stderr}`);
     return Number(r.stdout.trim());
   };

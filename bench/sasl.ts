@@ -31,7 +31,12 @@ function median(xs: number[]): number {
 const bytes = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'utf8'));
 
 /** Server-side ms of one exchange (only the server's two steps are timed). */
-async function serverHandshake(descriptor: SchemeDescriptor, context: VerifierContext, hash: ScramHash, password: string): Promise<number> {
+async function serverHandshake(
+  descriptor: SchemeDescriptor,
+  context: VerifierContext,
+  hash: ScramHash,
+  password: string,
+): Promise<number> {
   const verifier = await descriptor.createVerifier!(context);
   const client = createScramClient({ hash, username: 'bench', password });
   const first = client.first();
@@ -51,7 +56,13 @@ async function serverHandshake(descriptor: SchemeDescriptor, context: VerifierCo
 }
 
 /** ms of the server-side crypto RFC 5802 §3 needs per exchange, without parsing or lookup. */
-function bareServerCrypto(nodeHash: 'sha256' | 'sha512', storedKey: Buffer, serverKey: Buffer, authMessage: string, proof: Buffer): number {
+function bareServerCrypto(
+  nodeHash: 'sha256' | 'sha512',
+  storedKey: Buffer,
+  serverKey: Buffer,
+  authMessage: string,
+  proof: Buffer,
+): number {
   const t0 = performance.now();
   const signature = createHmac(nodeHash, storedKey).update(authMessage).digest();
   const clientKey = Buffer.alloc(signature.length);
@@ -85,22 +96,38 @@ export async function runSaslBench(say: (line: string) => void, quick: boolean):
   // The client's PBKDF2 cost grows with the count; the server's does not (it keeps StoredKey/ServerKey).
   const store = createMemoryStore();
   await store.addPrincipal({ name: 'bench', password, scopes: ['read'], iterations: 4096 });
-  const context: VerifierContext = Object.freeze({ name: 'bench', scheme: { type: 'scramSha256' }, options: {}, store, now: Date.now, realm: 'bench', baseDir: process.cwd() });
+  const context: VerifierContext = Object.freeze({
+    name: 'bench',
+    scheme: { type: 'scramSha256' },
+    options: {},
+    store,
+    now: Date.now,
+    realm: 'bench',
+    baseDir: process.cwd(),
+  });
 
   say('## SCRAM server-side handshakes (through the scheme verifier, driven by our client; client work not timed)');
   say('');
-  say('| mechanism | server time per handshake (median) | handshakes/s (one core) | bare RFC 5802 server crypto (baseline) | ratio |');
+  say(
+    '| mechanism | server time per handshake (median) | handshakes/s (one core) | bare RFC 5802 server crypto (baseline) | ratio |',
+  );
   say('|---|---|---|---|---|');
   const handshakes = quick ? 60 : 300;
   for (const [descriptor, hash, nodeHash, mechanism] of [
     [scramSha256, 'SHA-256', 'sha256', 'SCRAM-SHA-256'],
     [scramSha512, 'SHA-512', 'sha512', 'SCRAM-SHA-512'],
   ] as const) {
-    const server = await timeRuns(handshakes, () => serverHandshake(descriptor, { ...context, scheme: { type: descriptor.type } }, hash, password));
+    const server = await timeRuns(handshakes, () =>
+      serverHandshake(descriptor, { ...context, scheme: { type: descriptor.type } }, hash, password),
+    );
     const len = nodeHash === 'sha256' ? 32 : 64;
     const authMessage = `n=bench,r=${randomBytes(24).toString('base64')},r=${randomBytes(42).toString('base64')},s=${randomBytes(16).toString('base64')},i=4096,c=biws,r=${randomBytes(42).toString('base64')}`;
-    const bare = await timeRuns(handshakes * 10, () => bareServerCrypto(nodeHash, randomBytes(len), randomBytes(len), authMessage, randomBytes(len)));
-    say(`| ${mechanism} | ${fmtMs(server)} | ${Math.round(1000 / server).toLocaleString('en-US')} | ${fmtMs(bare)} | ${(server / bare).toFixed(1)}x |`);
+    const bare = await timeRuns(handshakes * 10, () =>
+      bareServerCrypto(nodeHash, randomBytes(len), randomBytes(len), authMessage, randomBytes(len)),
+    );
+    say(
+      `| ${mechanism} | ${fmtMs(server)} | ${Math.round(1000 / server).toLocaleString('en-US')} | ${fmtMs(bare)} | ${(server / bare).toFixed(1)}x |`,
+    );
   }
   say('');
 
@@ -119,7 +146,9 @@ export async function runSaslBench(say: (line: string) => void, quick: boolean):
     const ours = await wall(checks, async () => {
       if (!(await checkPassword(password, verifier))) throw new Error('password did not check');
     });
-    say(`| ${iterations.toLocaleString('en-US')} | ${fmtMs(raw)} | ${fmtMs(ours)} | ${(ours / raw).toFixed(2)}x | ${Math.round(1000 / ours).toLocaleString('en-US')} |`);
+    say(
+      `| ${iterations.toLocaleString('en-US')} | ${fmtMs(raw)} | ${fmtMs(ours)} | ${(ours / raw).toFixed(2)}x | ${Math.round(1000 / ours).toLocaleString('en-US')} |`,
+    );
   }
   say('');
 }

@@ -53,7 +53,14 @@ const median = (xs: number[]): number => {
  * makes both sides see the same load), after a warm-up. Medians of the rates and of the
  * per-round ratios.
  */
-async function compare(rounds: number, ms: number, batch: number, ours: () => unknown, theirs: () => unknown, sync = false): Promise<{ ours: number; theirs: number; ratio: number }> {
+async function compare(
+  rounds: number,
+  ms: number,
+  batch: number,
+  ours: () => unknown,
+  theirs: () => unknown,
+  sync = false,
+): Promise<{ ours: number; theirs: number; ratio: number }> {
   for (let i = 0; i < 200; i++) {
     await ours();
     await theirs();
@@ -71,7 +78,8 @@ async function compare(rounds: number, ms: number, batch: number, ours: () => un
   return { ours: median(o), theirs: median(t), ratio: median(r) };
 }
 
-const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M/s` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k/s` : `${n.toFixed(0)}/s`);
+const fmt = (n: number) =>
+  n >= 1e6 ? `${(n / 1e6).toFixed(2)} M/s` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k/s` : `${n.toFixed(0)}/s`;
 
 export async function runTokensBench(say: (s: string) => void, quick: boolean): Promise<void> {
   const rounds = quick ? 5 : 15;
@@ -94,20 +102,54 @@ export async function runTokensBench(say: (s: string) => void, quick: boolean): 
         .setIssuedAt(now)
         .setExpirationTime(now + 3600)
         .sign(privateKey);
-      const verifier = createJwtVerifier({ keys: { kind: 'file', path: file }, issuer: ISSUER, audience: 'api', algorithms: [alg], cacheSize: 0 });
+      const verifier = createJwtVerifier({
+        keys: { kind: 'file', path: file },
+        issuer: ISSUER,
+        audience: 'api',
+        algorithms: [alg],
+        cacheSize: 0,
+      });
       const check = await verifier.verify(token);
       if (!check.ok) throw new Error(`bench token refused: ${check.reason}`);
-      const joseOptions = { algorithms: [alg], issuer: ISSUER, audience: 'api', clockTolerance: 30, requiredClaims: ['exp'] };
-      const c = await compare(rounds, ms, 20, () => verifier.verify(token), () => jwtVerify(token, publicKey, joseOptions));
-      say(`| first-time ${alg} verify (createJwtVerifier, cacheSize 0) vs jose.jwtVerify alone | ${fmt(c.ours)} | ${fmt(c.theirs)} | **${c.ratio.toFixed(2)}x** |`);
+      const joseOptions = {
+        algorithms: [alg],
+        issuer: ISSUER,
+        audience: 'api',
+        clockTolerance: 30,
+        requiredClaims: ['exp'],
+      };
+      const c = await compare(
+        rounds,
+        ms,
+        20,
+        () => verifier.verify(token),
+        () => jwtVerify(token, publicKey, joseOptions),
+      );
+      say(
+        `| first-time ${alg} verify (createJwtVerifier, cacheSize 0) vs jose.jwtVerify alone | ${fmt(c.ours)} | ${fmt(c.theirs)} | **${c.ratio.toFixed(2)}x** |`,
+      );
       verifier.close();
       cacheToken = token;
       cacheFile = file;
     }
-    const cached = createJwtVerifier({ keys: { kind: 'file', path: cacheFile }, issuer: ISSUER, audience: 'api', algorithms: ['RS256'] });
+    const cached = createJwtVerifier({
+      keys: { kind: 'file', path: cacheFile },
+      issuer: ISSUER,
+      audience: 'api',
+      algorithms: ['RS256'],
+    });
     if (!(await cached.verify(cacheToken)).ok) throw new Error('bench token refused');
-    const c = await compare(rounds, ms, 1000, () => cached.verify(cacheToken), () => hash('sha256', cacheToken, 'base64'), true);
-    say(`| repeat verify through the cache (${cacheToken.length}-char RS256 token, awaited) vs bare SHA-256 of it | ${fmt(c.ours)} | ${fmt(c.theirs)} | **${c.ratio.toFixed(2)}x** (target > 1 M/s) |`);
+    const c = await compare(
+      rounds,
+      ms,
+      1000,
+      () => cached.verify(cacheToken),
+      () => hash('sha256', cacheToken, 'base64'),
+      true,
+    );
+    say(
+      `| repeat verify through the cache (${cacheToken.length}-char RS256 token, awaited) vs bare SHA-256 of it | ${fmt(c.ours)} | ${fmt(c.theirs)} | **${c.ratio.toFixed(2)}x** (target > 1 M/s) |`,
+    );
     cached.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -46,16 +46,30 @@ const fmt = (x: number): string => (x >= 100 ? Math.round(x).toLocaleString('en-
 export async function runX509Bench(say: (line: string) => void, quick: boolean): Promise<void> {
   const pki = await createPki();
   try {
-    const leaf = await pki.issue('intermediate', 'bench-leaf', '/CN=bench/O=Bench', CLIENT_EXT + '\nsubjectAltName = @alt\n[alt]\nemail.1 = bench@example.com\nDNS.1 = bench.example.com');
+    const leaf = await pki.issue(
+      'intermediate',
+      'bench-leaf',
+      '/CN=bench/O=Bench',
+      CLIENT_EXT + '\nsubjectAltName = @alt\n[alt]\nemail.1 = bench@example.com\nDNS.1 = bench.example.com',
+    );
     const caPath = await pki.write('bench-ca.pem', pki.root.pem);
     const store = createMemoryStore();
     await store.addPrincipal({ name: 'bench', scopes: ['read'] });
     const verifier = await createX509Verifier(
-      Object.freeze({ name: 'bench', scheme: { type: 'X509' }, options: Object.freeze({ ca: `file:${caPath}` }), store, now: () => pki.now, realm: 'bench', baseDir: pki.dir }),
+      Object.freeze({
+        name: 'bench',
+        scheme: { type: 'X509' },
+        options: Object.freeze({ ca: `file:${caPath}` }),
+        store,
+        now: () => pki.now,
+        realm: 'bench',
+        baseDir: pki.dir,
+      }),
     );
     const presented = Object.freeze({ peerCertificates: [leaf.der, pki.intermediate.der] });
     const check = await verifier.verify(presented);
-    if (check.kind !== 'ok' || check.principal.id !== 'bench') throw new Error(`bench chain does not verify: ${JSON.stringify(check)}`);
+    if (check.kind !== 'ok' || check.principal.id !== 'bench')
+      throw new Error(`bench chain does not verify: ${JSON.stringify(check)}`);
     const rootKey = new X509Certificate(pki.root.der).publicKey;
 
     const rounds = quick ? 3 : 7;
@@ -75,9 +89,13 @@ export async function runX509Bench(say: (line: string) => void, quick: boolean):
     say('');
     say('| what | per second | ratio to the bare parse |');
     say('|---|---|---|');
-    say(`| X509 verifier: leaf + intermediate presented, root in the bundle | ${fmt(full)} | ${(full / bareParse).toFixed(2)} |`);
+    say(
+      `| X509 verifier: leaf + intermediate presented, root in the bundle | ${fmt(full)} | ${(full / bareParse).toFixed(2)} |`,
+    );
     say(`| baseline: bare \`new X509Certificate(der)\` of the two DERs | ${fmt(bareParse)} | 1.00 |`);
-    say(`| baseline: that parse + the two signature checks (\`verify(publicKey)\`) | ${fmt(bareParseVerify)} | ${(bareParseVerify / bareParse).toFixed(2)} |`);
+    say(
+      `| baseline: that parse + the two signature checks (\`verify(publicKey)\`) | ${fmt(bareParseVerify)} | ${(bareParseVerify / bareParse).toFixed(2)} |`,
+    );
     say('');
 
     const parsed = parseCertificate(leaf.der);
@@ -93,7 +111,9 @@ export async function runX509Bench(say: (line: string) => void, quick: boolean):
     say('|---|---|---|');
     say(`| identity subject.CN | ${fmt(mapCn)} | ${(mapCn / nodeParse).toFixed(1)} |`);
     say(`| identity san.email | ${fmt(mapEmail)} | ${(mapEmail / nodeParse).toFixed(1)} |`);
-    say(`| our DER field parse of the leaf (serial, validity, subject, extensions) | ${fmt(ourParse)} | ${(ourParse / nodeParse).toFixed(2)} |`);
+    say(
+      `| our DER field parse of the leaf (serial, validity, subject, extensions) | ${fmt(ourParse)} | ${(ourParse / nodeParse).toFixed(2)} |`,
+    );
     say(`| baseline: bare \`new X509Certificate(der)\` of the leaf | ${fmt(nodeParse)} | 1.00 |`);
     say('');
   } finally {

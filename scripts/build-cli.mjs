@@ -20,7 +20,9 @@ await build({
   // pg and pino are loaded only by the commands that need them (a postgres:// store, the guard).
   external: ['ajv', 'ajv-formats', 'pg', 'pino'],
   // CommonJS dependencies bundled into ESM (commander) still call require() for built-ins.
-  banner: { js: "import { createRequire as __agCreateRequire } from 'node:module'; const require = __agCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __agCreateRequire } from 'node:module'; const require = __agCreateRequire(import.meta.url);",
+  },
   legalComments: 'none',
   logLevel: 'warning',
 });

@@ -32,7 +32,7 @@ if (isMainThread) {
     try {
       parentPort.postMessage({ version, ...generate(version) });
     } catch (err) {
-      parentPort.postMessage({ version, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+      parentPort.postMessage({ version, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     }
   });
 }
@@ -85,7 +85,9 @@ async function main() {
   for (const v of versions) {
     const bytes = readFileSync(join(outDir, `asyncapi-${v}.js`));
     total += bytes.length;
-    console.log(`  validators/asyncapi-${v}.js  ${kib(bytes.length).padStart(9)}  (gzip ${kib(gzipSync(bytes).length)})`);
+    console.log(
+      `  validators/asyncapi-${v}.js  ${kib(bytes.length).padStart(9)}  (gzip ${kib(gzipSync(bytes).length)})`,
+    );
   }
   const ms = (x) => `${Math.round(x)} ms`;
   console.log(
@@ -188,9 +190,28 @@ function generate(version) {
 
 // Annotation keywords do not change what validates, but Ajv's standalone code embeds the
 // schema objects it reads enum lists from, so dropping them shrinks the output by ~20 %.
-const annotations = new Set(['description', 'title', 'examples', 'example', '$comment', 'default', 'readOnly', 'writeOnly']);
+const annotations = new Set([
+  'description',
+  'title',
+  'examples',
+  'example',
+  '$comment',
+  'default',
+  'readOnly',
+  'writeOnly',
+]);
 const schemaMaps = new Set(['properties', 'patternProperties', 'definitions', 'dependencies']);
-const schemaValues = new Set(['additionalItems', 'additionalProperties', 'contains', 'propertyNames', 'not', 'if', 'then', 'else', 'items']);
+const schemaValues = new Set([
+  'additionalItems',
+  'additionalProperties',
+  'contains',
+  'propertyNames',
+  'not',
+  'if',
+  'then',
+  'else',
+  'items',
+]);
 const schemaLists = new Set(['allOf', 'anyOf', 'oneOf', 'items']);
 
 function stripAnnotations(schema) {
@@ -199,7 +220,9 @@ function stripAnnotations(schema) {
   for (const [k, v] of Object.entries(schema)) {
     if (annotations.has(k)) continue;
     if (schemaMaps.has(k) && v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      out[k] = Object.fromEntries(Object.entries(v).map(([name, s]) => [name, Array.isArray(s) ? s : stripAnnotations(s)]));
+      out[k] = Object.fromEntries(
+        Object.entries(v).map(([name, s]) => [name, Array.isArray(s) ? s : stripAnnotations(s)]),
+      );
     } else if (schemaLists.has(k) && Array.isArray(v)) {
       out[k] = v.map(stripAnnotations);
     } else if (schemaValues.has(k)) {
@@ -231,7 +254,8 @@ function securityMeta(schema, version) {
   const alternatives = slotSchema.oneOf.map((s) => s.$ref);
   const reference = alternatives.find((id) => id.endsWith('/Reference.json'));
   const securityScheme = alternatives.find((id) => id !== reference);
-  if (!reference || !securityScheme) throw new Error('components.securitySchemes is not oneOf [Reference, SecurityScheme]');
+  if (!reference || !securityScheme)
+    throw new Error('components.securitySchemes is not oneOf [Reference, SecurityScheme]');
 
   const branches = [];
   const visit = (id) => {

@@ -138,7 +138,8 @@ function formatGuardMessage(code: ErrorCode, reason: string, d: GuardErrorDetail
   }
   if (d.pointer !== undefined && d.pointer !== '') place += place ? ` ${d.pointer}` : d.pointer;
   // With nothing to say but what was expected, the message reads `place: expected … (CODE)`.
-  const expected = d.expected === undefined ? '' : reason === '' ? `expected ${d.expected}` : `: expected ${d.expected}`;
+  const expected =
+    d.expected === undefined ? '' : reason === '' ? `expected ${d.expected}` : `: expected ${d.expected}`;
   const head = place ? `${place}: ` : '';
   return `${head}${reason}${expected} (${code})`;
 }
@@ -162,5 +163,8 @@ export function invalidArgValue(name: string, reason: string): TypeError {
  * GuardError carries a process-wide brand.
  */
 export function isGuardError(value: unknown): value is GuardError {
-  return value instanceof GuardError || (typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[GUARD_ERROR_BRAND] === true);
+  return (
+    value instanceof GuardError ||
+    (typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[GUARD_ERROR_BRAND] === true)
+  );
 }

@@ -3,22 +3,56 @@
 
 export { loadDocument, loadDocumentFromText } from './document/load.js';
 export { supportedAsyncApiVersions } from './document/versions.js';
-export type { LoadedDocument, LoadOptions, LoadProblem, Location, SourceFile, SourceRange, NodeRange, Resolution } from './document/types.js';
+export type {
+  LoadedDocument,
+  LoadOptions,
+  LoadProblem,
+  Location,
+  SourceFile,
+  SourceRange,
+  NodeRange,
+  Resolution,
+} from './document/types.js';
 export { buildAnalysis, buildModel, toSecurityModel } from './model/index.js';
 export type * from './model/types.js';
 export { check, checkDocument, checkDocuments, checkLoaded, rules } from './check/index.js';
 export type * from './check/types.js';
-export { GuardError, DocumentError, ConfigError, UsageError, StartupError, StoreError, errorCodes, isGuardError } from './errors.js';
+export {
+  GuardError,
+  DocumentError,
+  ConfigError,
+  UsageError,
+  StartupError,
+  StoreError,
+  errorCodes,
+  isGuardError,
+} from './errors.js';
 export type { ErrorCode } from './errors.js';
 
 // Reporters, config, document arguments and the model printer (used by the CLI).
 export { reporters, reportFormats, isReportFormat, createSourceReader } from './check/reporters/index.js';
 export type { Reporter, ReporterContext, ReportFormat } from './check/reporters/index.js';
-export { CONFIG_FILE_NAME, loadConfig, parseConfig, parseRuleOverrides, resolveCheckSettings, closestId } from './check/config.js';
+export {
+  CONFIG_FILE_NAME,
+  loadConfig,
+  parseConfig,
+  parseRuleOverrides,
+  resolveCheckSettings,
+  closestId,
+} from './check/config.js';
 export type { CheckConfig, CheckSettings, GuardConfig, LoadConfigOptions, ParseConfigOptions } from './check/config.js';
 export type * from './config/types.js';
 export { expandDocumentArgs } from './check/glob.js';
-export { ruleMetas, severities, severitySettings, isSeverity, isSeveritySetting, isAtOrAbove, hasFindingsAtOrAbove, addSummaries } from './check/index.js';
+export {
+  ruleMetas,
+  severities,
+  severitySettings,
+  isSeverity,
+  isSeveritySetting,
+  isAtOrAbove,
+  hasFindingsAtOrAbove,
+  addSummaries,
+} from './check/index.js';
 export { formatModelPretty } from './model/pretty.js';
 export type { FormatModelOptions } from './model/pretty.js';
 
@@ -55,7 +89,14 @@ export { MAX_SCRAM_ITERATIONS, MIN_SCRAM_ITERATIONS, saslprep } from './sasl/ind
 
 // The guard (issue 3): `createGuard(model, options)` compiles the model once; `authenticate`,
 // `authorize`, SASL exchanges, audit and metrics (docs/guard.md). Also `asyncapi-guard/guard`.
-export { createGuard, createAuditLogger, guardOptionsFromConfig, THROTTLE_DEFAULTS, AUTH_REASONS, DECISION_REASONS } from './guard/index.js';
+export {
+  createGuard,
+  createAuditLogger,
+  guardOptionsFromConfig,
+  THROTTLE_DEFAULTS,
+  AUTH_REASONS,
+  DECISION_REASONS,
+} from './guard/index.js';
 export type {
   AuthResult,
   AuthorizeRequest,
@@ -84,7 +125,14 @@ export { basicAuthorization, encodeBasicCredentials } from './schemes/wire/basic
 // End-to-end encryption (issue 4): seal / open payloads for symmetricEncryption and
 // asymmetricEncryption schemes, keys (JWK / JWKS) by reference (docs/encryption.md). The `seal`
 // and `open` commands use these.
-export { sealPayload, openPayload, JWE_KEY_ALGORITHMS, JWE_CONTENT_ENCRYPTIONS, DEFAULT_CONTENT_ENCRYPTION, DEFAULT_MAX_JWE_BYTES } from './tokens/jwe.js';
+export {
+  sealPayload,
+  openPayload,
+  JWE_KEY_ALGORITHMS,
+  JWE_CONTENT_ENCRYPTIONS,
+  DEFAULT_CONTENT_ENCRYPTION,
+  DEFAULT_MAX_JWE_BYTES,
+} from './tokens/jwe.js';
 export type { SealOptions, OpenOptions } from './tokens/jwe.js';
 export { loadJwks, checkJwk, publicJwkOf, MAX_JWKS_BYTES, MAX_JWKS_KEYS } from './tokens/keys.js';
 export type { JWK, LoadJwksOptions } from './tokens/keys.js';
@@ -93,12 +141,32 @@ export type { PayloadRefusal } from './errors.js';
 export type { PayloadRequest, PayloadVerdict } from './guard/index.js';
 // Tokens (issue 4): JWT / JWKS / OpenID Connect discovery / RFC 7662 introspection
 // (docs/tokens.md), and what transports and clients need to present or extract credentials.
-export { createJwtVerifier, createIntrospectionVerifier, createOpenIdVerifier, discoverOpenIdConfiguration, extractScopes } from './tokens/index.js';
-export type { IntrospectionOptions, JwtVerifierOptions, KeySource, OpenIdConfiguration, TokenOutcome, TokenVerifier } from './tokens/index.js';
+export {
+  createJwtVerifier,
+  createIntrospectionVerifier,
+  createOpenIdVerifier,
+  discoverOpenIdConfiguration,
+  extractScopes,
+} from './tokens/index.js';
+export type {
+  IntrospectionOptions,
+  JwtVerifierOptions,
+  KeySource,
+  OpenIdConfiguration,
+  TokenOutcome,
+  TokenVerifier,
+} from './tokens/index.js';
 export { bearerAuthorization, bearerChallenge, readBearerToken } from './schemes/wire/bearer.js';
 export { peerCertificatesOf } from './schemes/x509.js';
 // serve (issue 5): the document's servers (MQTT, WebSocket, HTTP/SSE), each secured as declared,
 // with a message bus, credential hot reload and an admin listener (docs/serve.md). The `serve`
 // command uses these.
 export { startServe, parseListenFlags, describeServe, DEFAULT_GRACE_MS, FRONTED_PROTOCOLS } from './serve/index.js';
-export type { RunningServe, ServeOptions, ServedServer, SkippedServer, ServeWarning, ServeSettings } from './serve/index.js';
+export type {
+  RunningServe,
+  ServeOptions,
+  ServedServer,
+  SkippedServer,
+  ServeWarning,
+  ServeSettings,
+} from './serve/index.js';

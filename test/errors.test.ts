@@ -57,11 +57,17 @@ test('errors: a GuardError message reads file:line:column pointer: reason: expec
     column: 11,
     expected: 'one of 3.0.0',
   });
-  assert.equal(err.message, 'asyncapi.yaml:1:11 /asyncapi: AsyncAPI version "2.7.0" is not supported: expected one of 3.0.0 (ERR_DOCUMENT_VERSION_UNSUPPORTED)');
+  assert.equal(
+    err.message,
+    'asyncapi.yaml:1:11 /asyncapi: AsyncAPI version "2.7.0" is not supported: expected one of 3.0.0 (ERR_DOCUMENT_VERSION_UNSUPPORTED)',
+  );
   assert.equal(err.name, 'DocumentError');
   assert.equal(err.reason, 'AsyncAPI version "2.7.0" is not supported');
   assert.ok(err instanceof GuardError && isGuardError(err));
-  assert.equal(new DocumentError('ERR_DOCUMENT_READ', 'no such file', { file: 'a.yaml' }).message, 'a.yaml: no such file (ERR_DOCUMENT_READ)');
+  assert.equal(
+    new DocumentError('ERR_DOCUMENT_READ', 'no such file', { file: 'a.yaml' }).message,
+    'a.yaml: no such file (ERR_DOCUMENT_READ)',
+  );
   assert.equal(new UsageError('bad flag').message, 'bad flag (ERR_USAGE)');
   assert.equal(isGuardError(new Error('x')), false);
 });

@@ -24,7 +24,8 @@ const files = new Map(sources(srcDir).map((p) => [relative(srcDir, p), readFileS
 
 /** Byte comparisons that are not of secrets, with the reason. */
 const notSecret: Record<string, string> = {
-  'sasl/scram-server.ts': 'client-final c= against the GS2 header the client itself sent in the clear (RFC 5802 §5.1): public',
+  'sasl/scram-server.ts':
+    'client-final c= against the GS2 header the client itself sent in the clear (RFC 5802 §5.1): public',
   'schemes/verify/x509/crl.ts': 'the two signature AlgorithmIdentifiers of a CRL (RFC 5280 §5.1.1.2): public',
   'schemes/verify/x509/peer.ts': 'certificates of the peer chain, to stop at a self-issued one: public',
   'schemes/verify/x509/trust.ts': 'a CA subject against a CRL issuer name: public',

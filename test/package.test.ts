@@ -45,7 +45,10 @@ describe('package', { timeout: 240_000 }, () => {
 
   before(() => {
     work = mkdtempSync(join(tmpdir(), 'asyncapi-guard-pack-'));
-    const packed = execFileSync(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8' });
+    const packed = execFileSync(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', work], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     const [info] = JSON.parse(packed) as [{ filename: string; files: { path: string }[] }];
     const paths = info.files.map((f) => f.path);
     assert.ok(paths.includes('dist/cli/asyncapi-guard.mjs'), 'the CLI bundle is packed');
@@ -53,14 +56,25 @@ describe('package', { timeout: 240_000 }, () => {
     assert.ok(!paths.some((p) => p.startsWith('test/') || p.startsWith('src/')), 'tests and sources stay out');
     installDir = join(work, 'consumer');
     cpSync(join(root, 'examples'), join(installDir, 'examples'), { recursive: true });
-    writeFileSync(join(installDir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-    execFileSync(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', join(work, info.filename)], { cwd: installDir, stdio: 'pipe' });
+    writeFileSync(
+      join(installDir, 'package.json'),
+      JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+    );
+    execFileSync(
+      npm,
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', join(work, info.filename)],
+      { cwd: installDir, stdio: 'pipe' },
+    );
   });
 
   after(() => rmSync(work, { recursive: true, force: true }));
 
   it('the installed bin checks a document from a clean directory', () => {
-    const r = spawnSync(join(installDir, 'node_modules/.bin/asyncapi-guard'), ['check', 'examples/streetlights/asyncapi.yaml', '--format', 'json'], { cwd: installDir, encoding: 'utf8' });
+    const r = spawnSync(
+      join(installDir, 'node_modules/.bin/asyncapi-guard'),
+      ['check', 'examples/streetlights/asyncapi.yaml', '--format', 'json'],
+      { cwd: installDir, encoding: 'utf8' },
+    );
     assert.equal(r.status, 1, r.stderr);
     const result = JSON.parse(r.stdout) as { asyncapi: string; summary: { errors: number } };
     assert.equal(result.asyncapi, '3.0.0');
@@ -77,7 +91,10 @@ describe('package', { timeout: 240_000 }, () => {
       "const r = await main.checkDocument('examples/streetlights/asyncapi.yaml');",
       'console.log(JSON.stringify({ servers: m.servers.length, errors: r.summary.errors, check: typeof check.checkDocument, model: typeof model.buildModel, rules: Object.keys(main.rules).length }));',
     ].join('\n');
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: installDir, encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: installDir,
+      encoding: 'utf8',
+    });
     const got = JSON.parse(out) as Record<string, unknown>;
     assert.equal(got.servers, 5);
     assert.ok((got.errors as number) > 0);
@@ -91,7 +108,10 @@ describe('package', { timeout: 240_000 }, () => {
     assert.ok(imports.length > 0, 'the docs show at least one import');
     for (const { names, specifier, where } of imports) {
       const script = `const m = await import(${JSON.stringify(specifier)}); const missing = ${JSON.stringify(names)}.filter((n) => !(n.split(/\\s+as\\s+/)[0] in m)); console.log(JSON.stringify(missing));`;
-      const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: installDir, encoding: 'utf8' });
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: installDir,
+        encoding: 'utf8',
+      });
       assert.deepEqual(JSON.parse(out), [], `${where}: import { … } from '${specifier}'`);
     }
   });

@@ -35,8 +35,16 @@ describe('readAtMost', () => {
 
   it('refuses a FIFO, a character device and a directory at once (ENOTREG), async and sync', async () => {
     for (const path of hostile) {
-      await assert.rejects(readAtMost(path, 1024), (err: NodeJS.ErrnoException) => err.code === 'ENOTREG' || err.code === 'EISDIR', path);
-      assert.throws(() => readAtMostSync(path, 1024), (err: NodeJS.ErrnoException) => err.code === 'ENOTREG' || err.code === 'EISDIR', path);
+      await assert.rejects(
+        readAtMost(path, 1024),
+        (err: NodeJS.ErrnoException) => err.code === 'ENOTREG' || err.code === 'EISDIR',
+        path,
+      );
+      assert.throws(
+        () => readAtMostSync(path, 1024),
+        (err: NodeJS.ErrnoException) => err.code === 'ENOTREG' || err.code === 'EISDIR',
+        path,
+      );
     }
   });
 });
@@ -44,16 +52,25 @@ describe('readAtMost', () => {
 describe('files a user names: refused, never read without bound', () => {
   it('the config file', async () => {
     for (const path of hostile) {
-      await assert.rejects(loadConfig({ cwd: dir, file: path, ruleIds: [] }), (err: Error & { code?: string }) => err.code === 'ERR_CONFIG_INVALID', path);
+      await assert.rejects(
+        loadConfig({ cwd: dir, file: path, ruleIds: [] }),
+        (err: Error & { code?: string }) => err.code === 'ERR_CONFIG_INVALID',
+        path,
+      );
     }
   });
 
   it('the file store (a FIFO would block its open)', { timeout: 10_000 }, async () => {
-    await assert.rejects(createFileStore(fifo, { watch: false }), (err: Error & { code?: string }) => err.code === 'ERR_STORE_UNAVAILABLE' && /not a regular file/.test(err.message));
+    await assert.rejects(
+      createFileStore(fifo, { watch: false }),
+      (err: Error & { code?: string }) =>
+        err.code === 'ERR_STORE_UNAVAILABLE' && /not a regular file/.test(err.message),
+    );
   });
 
   it('a secret reference (file:)', async () => {
-    for (const path of hostile) await assert.rejects(resolveSecretRef({ kind: 'file', path }, { baseDir: dir }), { code: 'ERR_STORE_INVALID' });
+    for (const path of hostile)
+      await assert.rejects(resolveSecretRef({ kind: 'file', path }, { baseDir: dir }), { code: 'ERR_STORE_INVALID' });
   });
 
   it('a JWKS for seal/open, a JWKS file for tokens, an X509 CA bundle', async () => {
@@ -61,7 +78,15 @@ describe('files a user names: refused, never read without bound', () => {
       await assert.rejects(loadJwks(`file:${path}`, { baseDir: dir }), { code: 'ERR_KEY_INVALID' });
       assert.throws(() => createFileKeyResolver(path), { code: 'ERR_CONFIG_INVALID' });
       await assert.rejects(
-        createX509Verifier({ name: 'mtls', scheme: { type: 'X509' }, options: { ca: `file:${path}` }, store: createMemoryStore(), now: Date.now, realm: 'r', baseDir: dir }),
+        createX509Verifier({
+          name: 'mtls',
+          scheme: { type: 'X509' },
+          options: { ca: `file:${path}` },
+          store: createMemoryStore(),
+          now: Date.now,
+          realm: 'r',
+          baseDir: dir,
+        }),
         { code: 'ERR_CONFIG_INVALID' },
       );
     }

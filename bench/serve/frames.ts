@@ -66,7 +66,9 @@ export const DISCONNECT_FRAME = Buffer.from([0xe0, 0x00]);
  * carrying a partial frame across chunks. `onFrame` sees the type and, for the first bytes of
  * the variable header, the buffer and offset (CONNACK / SUBACK return codes).
  */
-export function createFrameCounter(onFrame: (type: number, buf: Buffer, bodyStart: number, bodyLength: number) => void): (chunk: Buffer) => void {
+export function createFrameCounter(
+  onFrame: (type: number, buf: Buffer, bodyStart: number, bodyLength: number) => void,
+): (chunk: Buffer) => void {
   let pending: Buffer | null = null;
   return (chunk: Buffer) => {
     const buf = pending === null ? chunk : Buffer.concat([pending, chunk]);

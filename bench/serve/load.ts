@@ -3,7 +3,15 @@
 // server's work and the same generator drives the bare baselines and the guarded fronts.
 
 import { connect, type Socket } from 'node:net';
-import { connectFrame, createFrameCounter, DISCONNECT_FRAME, PACKET, publishFrame, subscribeFrame, type ConnectOptions } from './frames.js';
+import {
+  connectFrame,
+  createFrameCounter,
+  DISCONNECT_FRAME,
+  PACKET,
+  publishFrame,
+  subscribeFrame,
+  type ConnectOptions,
+} from './frames.js';
 
 const TIMEOUT_MS = 15_000;
 
@@ -188,7 +196,8 @@ export async function mqttThroughput(o: MqttThroughputOptions): Promise<Throughp
   if (subCode === 0x80) throw new Error('bench: SUBACK refused the subscription');
   const pubs: MqttConn[] = [];
   try {
-    for (let i = 0; i < o.publishers; i++) pubs.push(await mqttMustConnect(o.port, { clientId: `bench-pub-${i}`, ...login }));
+    for (let i = 0; i < o.publishers; i++)
+      pubs.push(await mqttMustConnect(o.port, { clientId: `bench-pub-${i}`, ...login }));
     const one = publishFrame(o.topic, Buffer.alloc(o.payloadBytes, 0x61));
     const frames = Buffer.concat(Array.from({ length: o.batch }, () => one));
     let progress: () => void = () => {};
@@ -215,7 +224,12 @@ export async function mqttThroughput(o: MqttThroughputOptions): Promise<Throughp
  * waiting for CONNACK, then resetting the socket (RST: no TIME_WAIT, so tens of thousands of
  * setups do not exhaust the ephemeral ports). Any CONNACK other than 0 is counted as a failure.
  */
-export async function mqttConnectRate(port: number, options: () => ConnectOptions, concurrency: number, measureMs: number): Promise<{ rate: number; failures: number }> {
+export async function mqttConnectRate(
+  port: number,
+  options: () => ConnectOptions,
+  concurrency: number,
+  measureMs: number,
+): Promise<{ rate: number; failures: number }> {
   return setupRate(concurrency, measureMs, async () => {
     const { conn, code } = await mqttConnect(port, options());
     conn.socket.resetAndDestroy();
@@ -223,7 +237,11 @@ export async function mqttConnectRate(port: number, options: () => ConnectOption
   });
 }
 
-async function setupRate(concurrency: number, measureMs: number, once: () => Promise<boolean>): Promise<{ rate: number; failures: number }> {
+async function setupRate(
+  concurrency: number,
+  measureMs: number,
+  once: () => Promise<boolean>,
+): Promise<{ rate: number; failures: number }> {
   let done = 0;
   let failures = 0;
   let stop = false;
@@ -248,13 +266,19 @@ async function setupRate(concurrency: number, measureMs: number, once: () => Pro
 const WS_KEY = 'dGhlIHNhbXBsZSBub25jZQ=='; // RFC 6455 §1.3's sample nonce: the server does not care
 
 /** RFC 6455 §4.1 opening handshake on a raw socket; resolves with the status and the bytes after the head. */
-async function wsHandshake(port: number, path: string, headers: Record<string, string>): Promise<{ socket: Socket; status: number; rest: Buffer }> {
+async function wsHandshake(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ socket: Socket; status: number; rest: Buffer }> {
   const socket = await openSocket(port);
   socket.on('error', () => {});
   const extra = Object.entries(headers)
     .map(([k, v]) => `${k}: ${v}\r\n`)
     .join('');
-  socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${WS_KEY}\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`);
+  socket.write(
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${WS_KEY}\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`,
+  );
   return withTimeout(
     new Promise((resolve, reject) => {
       let head = Buffer.alloc(0);
@@ -275,7 +299,13 @@ async function wsHandshake(port: number, path: string, headers: Record<string, s
 }
 
 /** WebSocket handshakes per second (101 counted; anything else is a failure), socket reset after. */
-export async function wsHandshakeRate(port: number, path: string, headers: Record<string, string>, concurrency: number, measureMs: number): Promise<{ rate: number; failures: number }> {
+export async function wsHandshakeRate(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+  concurrency: number,
+  measureMs: number,
+): Promise<{ rate: number; failures: number }> {
   return setupRate(concurrency, measureMs, async () => {
     const { socket, status } = await wsHandshake(port, path, headers);
     socket.removeAllListeners('close');
@@ -345,7 +375,8 @@ export async function wsRelay(o: WsRelayOptions): Promise<Throughput & { echoed:
   const sub = await wsHandshake(o.port, o.path, o.subHeaders);
   const pub = await wsHandshake(o.port, o.path, o.pubHeaders);
   try {
-    if (sub.status !== 101 || pub.status !== 101) throw new Error(`bench: WebSocket handshake answered ${sub.status} / ${pub.status}`);
+    if (sub.status !== 101 || pub.status !== 101)
+      throw new Error(`bench: WebSocket handshake answered ${sub.status} / ${pub.status}`);
     const subCount = createWsFrameCounter(() => received++);
     sub.socket.on('data', (c: Buffer) => {
       subCount(c);
@@ -358,9 +389,21 @@ export async function wsRelay(o: WsRelayOptions): Promise<Throughput & { echoed:
     pub.socket.on('data', pubCount);
     // Let the server finish registering both subscriptions before the first publish.
     await new Promise((r) => setTimeout(r, 100));
-    const frames = Buffer.concat(Array.from({ length: o.batch }, () => wsClientFrame(Buffer.alloc(o.payloadBytes, 0x61))));
+    const frames = Buffer.concat(
+      Array.from({ length: o.batch }, () => wsClientFrame(Buffer.alloc(o.payloadBytes, 0x61))),
+    );
     const echoed0 = echoed;
-    const r = await runClosedLoop([pub.socket], frames, o.batch, () => received, (cb) => void (progress = cb), o.warmupMs, o.measureMs, o.window, o.cpu);
+    const r = await runClosedLoop(
+      [pub.socket],
+      frames,
+      o.batch,
+      () => received,
+      (cb) => void (progress = cb),
+      o.warmupMs,
+      o.measureMs,
+      o.window,
+      o.cpu,
+    );
     return { ...r, echoed: echoed - echoed0 };
   } finally {
     sub.socket.destroy();
@@ -374,7 +417,12 @@ export async function wsRelay(o: WsRelayOptions): Promise<Throughput & { echoed:
  * Opens `count` MQTT connections (CONNECT, CONNACK 0), `concurrency` at a time, and keeps them
  * open (keep-alive off). Resolves with the sockets; throws on the first refusal.
  */
-export async function openIdleMqtt(port: number, count: number, concurrency: number, options: (i: number) => ConnectOptions): Promise<MqttConn[]> {
+export async function openIdleMqtt(
+  port: number,
+  count: number,
+  concurrency: number,
+  options: (i: number) => ConnectOptions,
+): Promise<MqttConn[]> {
   const conns: MqttConn[] = [];
   let next = 0;
   const loop = async () => {

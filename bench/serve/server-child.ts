@@ -83,7 +83,11 @@ components:
 type FrontFactory = (options: FrontOptions) => Front;
 
 /** The fronts' modules, when they exist (they are written in parallel with this bench). */
-async function loadFactories(): Promise<{ mqtt: FrontFactory | null; ws: FrontFactory | null; bus: (() => Bus) | null }> {
+async function loadFactories(): Promise<{
+  mqtt: FrontFactory | null;
+  ws: FrontFactory | null;
+  bus: (() => Bus) | null;
+}> {
   const tryImport = async <T>(specs: readonly string[], name: string): Promise<T | null> => {
     for (const spec of specs) {
       try {
@@ -96,8 +100,14 @@ async function loadFactories(): Promise<{ mqtt: FrontFactory | null; ws: FrontFa
     return null;
   };
   return {
-    mqtt: await tryImport<FrontFactory>(['../../src/transports/mqtt/index.js', '../../src/transports/mqtt/front.js', '../../src/transports/index.js'], 'createMqttFront'),
-    ws: await tryImport<FrontFactory>(['../../src/transports/ws/index.js', '../../src/transports/ws/front.js', '../../src/transports/index.js'], 'createWsFront'),
+    mqtt: await tryImport<FrontFactory>(
+      ['../../src/transports/mqtt/index.js', '../../src/transports/mqtt/front.js', '../../src/transports/index.js'],
+      'createMqttFront',
+    ),
+    ws: await tryImport<FrontFactory>(
+      ['../../src/transports/ws/index.js', '../../src/transports/ws/front.js', '../../src/transports/index.js'],
+      'createWsFront',
+    ),
     bus: await tryImport<() => Bus>(['../../src/bus/memory.js', '../../src/bus/index.js'], 'createMemoryBus'),
   };
 }
@@ -114,7 +124,8 @@ async function startBareWs(): Promise<Record<string, number>> {
   await new Promise<void>((r) => wss.once('listening', r));
   wss.on('connection', (ws) => {
     ws.on('message', (data, isBinary) => {
-      for (const other of wss.clients) if (other !== ws && other.readyState === WebSocket.OPEN) other.send(data, { binary: isBinary });
+      for (const other of wss.clients)
+        if (other !== ws && other.readyState === WebSocket.OPEN) other.send(data, { binary: isBinary });
     });
   });
   return { bare: (wss.address() as AddressInfo).port };
@@ -122,7 +133,10 @@ async function startBareWs(): Promise<Record<string, number>> {
 
 const fronts: Front[] = [];
 
-async function startGuarded(auditLevel: 'warn' | 'info', only: ReadonlySet<string> | null): Promise<Omit<ChildReady, 'ready'>> {
+async function startGuarded(
+  auditLevel: 'warn' | 'info',
+  only: ReadonlySet<string> | null,
+): Promise<Omit<ChildReady, 'ready'>> {
   const factories = await loadFactories();
   const missing: string[] = [];
   if (factories.bus === null) missing.push('createMemoryBus');
@@ -132,7 +146,10 @@ async function startGuarded(auditLevel: 'warn' | 'info', only: ReadonlySet<strin
   const dir = mkdtempSync(join(tmpdir(), 'bench-serve-'));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
-  writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'bench', alg: 'ES256' }] }));
+  writeFileSync(
+    join(dir, 'jwks.json'),
+    JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'bench', alg: 'ES256' }] }),
+  );
   const now = Math.floor(Date.now() / 1000);
   const jwt = await new SignJWT({ sub: 'bench4k', scope: 'read write', aud: AUDIENCE })
     .setProtectedHeader({ alg: 'ES256', kid: 'bench', typ: 'JWT' })
@@ -150,10 +167,18 @@ async function startGuarded(auditLevel: 'warn' | 'info', only: ReadonlySet<strin
   const { key: pubKey } = await store.createApiKey('publisher');
 
   const model = buildModel(await loadDocumentFromText(DOCUMENT, { file: 'bench.yaml' }));
-  const audit = createAuditLogger({ level: auditLevel }, dir, { stream: pino.destination({ dest: '/dev/null', sync: true }) });
+  const audit = createAuditLogger({ level: auditLevel }, dir, {
+    stream: pino.destination({ dest: '/dev/null', sync: true }),
+  });
   const guard = await createGuard(model, {
     store,
-    schemes: { userPass: {}, mqttKey: {}, httpKey: {}, httpKeyRead: {}, jwt: { issuer: ISSUER, audience: AUDIENCE, jwks: 'file:jwks.json' } },
+    schemes: {
+      userPass: {},
+      mqttKey: {},
+      httpKey: {},
+      httpKeyRead: {},
+      jwt: { issuer: ISSUER, audience: AUDIENCE, jwks: 'file:jwks.json' },
+    },
     audit: { logger: audit },
     baseDir: dir,
   });
@@ -205,8 +230,18 @@ process.on('message', (m: { cmd: string }) => {
 
 const ready: ChildReady =
   role === 'bare-mqtt'
-    ? { ready: true, ports: await startBareMqtt(), creds: { password: '', apiKey: '', pubKey: '', jwt: '' }, missing: [] }
+    ? {
+        ready: true,
+        ports: await startBareMqtt(),
+        creds: { password: '', apiKey: '', pubKey: '', jwt: '' },
+        missing: [],
+      }
     : role === 'bare-ws'
-      ? { ready: true, ports: await startBareWs(), creds: { password: '', apiKey: '', pubKey: '', jwt: '' }, missing: [] }
+      ? {
+          ready: true,
+          ports: await startBareWs(),
+          creds: { password: '', apiKey: '', pubKey: '', jwt: '' },
+          missing: [],
+        }
       : { ready: true, ...(await startGuarded(auditLevel, only)) };
 process.send(ready);

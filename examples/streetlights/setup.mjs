@@ -49,8 +49,13 @@ async function main() {
   // 2. A signing key for bearer JWTs, its public JWKS, and a demo token valid for 12 hours.
   const kid = randomUUID();
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  writeFileSync(join(demo, 'jwks.json'), `${JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' }] }, null, 2)}\n`);
-  writeFileSync(join(demo, 'jwt-signing-key.pem'), privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  writeFileSync(
+    join(demo, 'jwks.json'),
+    `${JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' }] }, null, 2)}\n`,
+  );
+  writeFileSync(join(demo, 'jwt-signing-key.pem'), privateKey.export({ format: 'pem', type: 'pkcs8' }), {
+    mode: 0o600,
+  });
   const b64 = (v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
   const input = `${b64({ alg: 'ES256', typ: 'JWT', kid })}.${b64({ iss: ISSUER, aud: AUDIENCE, sub: 'dashboard-1', iat: now, exp: now + 12 * 3600, scope: 'lights:read' })}`;
@@ -65,14 +70,70 @@ async function main() {
     writeFileSync(join(demo, name), text);
     return name;
   };
-  ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', '30', '-subj', '/CN=Streetlights demo CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  ssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'ca-key.pem',
+    '-out',
+    'ca.pem',
+    '-days',
+    '30',
+    '-subj',
+    '/CN=Streetlights demo CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  );
   for (const [name, subject, extensions] of [
-    ['server', '/CN=localhost', 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n'],
-    ['client', '/CN=device-1', 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n'],
+    [
+      'server',
+      '/CN=localhost',
+      'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n',
+    ],
+    [
+      'client',
+      '/CN=device-1',
+      'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n',
+    ],
   ]) {
-    ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}-key.pem`, '-out', `${name}.csr`, '-subj', subject);
-    ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', `${name}.pem`, '-days', '30', '-extfile', ext(`${name}.ext`, extensions));
+    ssl(
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      `${name}-key.pem`,
+      '-out',
+      `${name}.csr`,
+      '-subj',
+      subject,
+    );
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca-key.pem',
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '30',
+      '-extfile',
+      ext(`${name}.ext`, extensions),
+    );
   }
 
   const d = relative(process.cwd(), demo) || '.';
@@ -99,7 +160,11 @@ Try it, once serve runs (another terminal, from the repository root):
 const result = await main();
 if (process.argv.includes('--serve')) {
   const cli = join(root, 'bin', 'asyncapi-guard.js');
-  const child = spawn(process.execPath, [cli, 'serve', join(here, 'serve.asyncapi.yaml'), '--config', join(here, 'asyncapi-guard.yaml')], { stdio: 'inherit' });
+  const child = spawn(
+    process.execPath,
+    [cli, 'serve', join(here, 'serve.asyncapi.yaml'), '--config', join(here, 'asyncapi-guard.yaml')],
+    { stdio: 'inherit' },
+  );
   // The terminal sends Ctrl-C to both; serve shuts down by itself, this process just follows.
   for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => {});
   child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' ? 130 : 1)));

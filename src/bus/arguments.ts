@@ -36,12 +36,17 @@ export interface CheckedSubscribeOptions {
   readonly onDrop: (() => void) | undefined;
 }
 
-export function checkSubscribeOptions(options: BusSubscribeOptions | undefined, defaultMaxQueued: number): CheckedSubscribeOptions {
+export function checkSubscribeOptions(
+  options: BusSubscribeOptions | undefined,
+  defaultMaxQueued: number,
+): CheckedSubscribeOptions {
   if (options === undefined) return { maxQueued: defaultMaxQueued, onDrop: undefined };
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object');
-  if (options.onDrop !== undefined && typeof options.onDrop !== 'function') throw invalidArgType('options.onDrop', 'a function');
+  if (options.onDrop !== undefined && typeof options.onDrop !== 'function')
+    throw invalidArgType('options.onDrop', 'a function');
   return {
-    maxQueued: options.maxQueued === undefined ? defaultMaxQueued : checkMaxQueued(options.maxQueued, 'options.maxQueued'),
+    maxQueued:
+      options.maxQueued === undefined ? defaultMaxQueued : checkMaxQueued(options.maxQueued, 'options.maxQueued'),
     onDrop: options.onDrop,
   };
 }
@@ -73,12 +78,15 @@ export interface CheckedCommonOptions {
 }
 
 export function checkCommonOptions(options: CommonBusOptions | undefined): CheckedCommonOptions {
-  if (options !== undefined && (options === null || typeof options !== 'object')) throw invalidArgType('options', 'an object');
+  if (options !== undefined && (options === null || typeof options !== 'object'))
+    throw invalidArgType('options', 'an object');
   const origin = options?.origin ?? randomUUID();
   if (typeof origin !== 'string') throw invalidArgType('options.origin', 'a string');
   const originBytes = Buffer.from(origin, 'utf8');
-  if (originBytes.length === 0 || originBytes.length > MAX_ORIGIN_BYTES) throw invalidArgValue('options.origin', `must be 1 to ${MAX_ORIGIN_BYTES} UTF-8 bytes`);
-  const maxQueued = options?.maxQueued === undefined ? DEFAULT_MAX_QUEUED : checkMaxQueued(options.maxQueued, 'options.maxQueued');
+  if (originBytes.length === 0 || originBytes.length > MAX_ORIGIN_BYTES)
+    throw invalidArgValue('options.origin', `must be 1 to ${MAX_ORIGIN_BYTES} UTF-8 bytes`);
+  const maxQueued =
+    options?.maxQueued === undefined ? DEFAULT_MAX_QUEUED : checkMaxQueued(options.maxQueued, 'options.maxQueued');
   const onEvent = options?.onEvent;
   if (onEvent !== undefined && typeof onEvent !== 'function') throw invalidArgType('options.onEvent', 'a function');
   const emit = (event: BusEvent): void => {

@@ -35,7 +35,11 @@ export function checkMaxQueued(value: unknown, name: string): number {
 }
 
 function isThenable(value: unknown): value is PromiseLike<void> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 export function createDelivery(handler: BusHandler, options: DeliveryOptions): Delivery {

@@ -57,7 +57,8 @@ function hasWildcard(filter: TopicFilter): boolean {
 
 function checkCount(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw invalidArgValue(name, 'must be a non-negative integer');
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+    throw invalidArgValue(name, 'must be a non-negative integer');
   return value;
 }
 
@@ -87,7 +88,10 @@ export function createMemoryBus(options: MemoryBusOptions = {}): Bus {
     history.push(message);
     // The channel counts too: a name can be up to 64 KiB, so empty payloads must not pin unbounded memory.
     historyPayloadBytes += message.payload.length + message.channel.length;
-    while (history.length - historyHead > historySize || (historyPayloadBytes > historyBytes && history.length - historyHead > 0)) {
+    while (
+      history.length - historyHead > historySize ||
+      (historyPayloadBytes > historyBytes && history.length - historyHead > 0)
+    ) {
       const old = history[historyHead] as BusMessage;
       history[historyHead++] = undefined;
       historyPayloadBytes -= old.payload.length + old.channel.length;
@@ -222,12 +226,20 @@ export function createMemoryBus(options: MemoryBusOptions = {}): Bus {
         return Promise.reject(err);
       }
     },
-    async subscribe(filter: string, handler: BusHandler, subscribeOptions?: BusSubscribeOptions): Promise<BusSubscription> {
+    async subscribe(
+      filter: string,
+      handler: BusHandler,
+      subscribeOptions?: BusSubscribeOptions,
+    ): Promise<BusSubscription> {
       const parsed = checkFilter(filter);
       checkHandler(handler);
       const opts = checkSubscribeOptions(subscribeOptions, common.maxQueued);
       if (closed) throw new BusError('ERR_BUS_CLOSED', 'memory bus: closed');
-      const delivery = createDelivery(handler, { maxQueued: opts.maxQueued, onDrop: opts.onDrop, onHandlerError: (error) => common.emit({ type: 'handler_error', error }) });
+      const delivery = createDelivery(handler, {
+        maxQueued: opts.maxQueued,
+        onDrop: opts.onDrop,
+        onHandlerError: (error) => common.emit({ type: 'handler_error', error }),
+      });
       const sub: Sub = { filter: parsed, delivery };
       add(sub);
       return subscriptionOf(delivery, () => {
@@ -238,7 +250,8 @@ export function createMemoryBus(options: MemoryBusOptions = {}): Bus {
     replay(filter, lastId, limit) {
       const parsed = checkFilter(filter);
       if (typeof lastId !== 'string') throw invalidArgType('lastId', 'a string');
-      if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1) throw invalidArgValue('limit', 'must be a positive integer');
+      if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1)
+        throw invalidArgValue('limit', 'must be a positive integer');
       // lastId comes from the wire (SSE Last-Event-ID): anything but one of our ids → cannot answer.
       if (historySize === 0 || !ID_RE.test(lastId)) return null;
       const after = Number(lastId);

@@ -42,10 +42,14 @@ export async function createNatsBus(url: string, options: NatsBusOptions = {}): 
   if (typeof url !== 'string') throw invalidArgType('url', 'a string');
   const common = checkCommonOptions(options);
   const prefix = options.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX;
-  if (typeof prefix !== 'string' || !isValidSubjectPrefix(prefix)) throw invalidArgType('options.subjectPrefix', 'dot-separated tokens of letters, digits, - and _');
+  if (typeof prefix !== 'string' || !isValidSubjectPrefix(prefix))
+    throw invalidArgType('options.subjectPrefix', 'dot-separated tokens of letters, digits, - and _');
   const parsed = parseBrokerUrl(url, ['nats:'], 4222);
   if (parsed === null) {
-    throw new ConfigError('ERR_CONFIG_INVALID', 'not a NATS URL', { pointer: 'bus', expected: 'nats://[USER:PASSWORD@]HOST[:PORT]' });
+    throw new ConfigError('ERR_CONFIG_INVALID', 'not a NATS URL', {
+      pointer: 'bus',
+      expected: 'nats://[USER:PASSWORD@]HOST[:PORT]',
+    });
   }
   const { description } = parsed;
   const connectOptions: ConnectionOptions = {
@@ -56,7 +60,9 @@ export async function createNatsBus(url: string, options: NatsBusOptions = {}): 
     reconnectTimeWait: 1000,
     waitOnFirstConnect: false,
     // Credentials go in as options, never inside a URL nats.js might echo in an error.
-    ...(parsed.username !== undefined && parsed.password !== undefined ? { user: parsed.username, pass: parsed.password } : {}),
+    ...(parsed.username !== undefined && parsed.password !== undefined
+      ? { user: parsed.username, pass: parsed.password }
+      : {}),
     ...(parsed.username !== undefined && parsed.password === undefined ? { token: parsed.username } : {}),
   };
   let nc: NatsConnection;
@@ -65,7 +71,10 @@ export async function createNatsBus(url: string, options: NatsBusOptions = {}): 
   } catch (error) {
     // nats.js error text may carry the server list: report by code only.
     const code = (error as { code?: unknown }).code;
-    throw new BusError('ERR_BUS_UNAVAILABLE', `NATS at ${description} did not accept a connection (${typeof code === 'string' ? code : 'error'})`);
+    throw new BusError(
+      'ERR_BUS_UNAVAILABLE',
+      `NATS at ${description} did not accept a connection (${typeof code === 'string' ? code : 'error'})`,
+    );
   }
 
   let connected = true;
@@ -100,20 +109,32 @@ export async function createNatsBus(url: string, options: NatsBusOptions = {}): 
       checkChannel(channel);
       checkPayload(payload);
       if (closed) throw new BusError('ERR_BUS_CLOSED', `NATS bus ${description}: closed`);
-      if (!connected || nc.isClosed()) throw new BusError('ERR_BUS_UNAVAILABLE', `NATS at ${description} is not connected`);
+      if (!connected || nc.isClosed())
+        throw new BusError('ERR_BUS_UNAVAILABLE', `NATS at ${description} is not connected`);
       const subject = channelSubject(prefix, channel);
       if (subject === null) throw new BusError('ERR_BUS_REFUSED', 'the channel has too many levels for a NATS subject');
       const data = encodeEnvelope(common.originBytes, channel, payload) as Buffer; // origin and channel already checked
       const maxPayload = nc.info?.max_payload ?? 1024 * 1024;
-      if (data.length > maxPayload) throw new BusError('ERR_BUS_REFUSED', `the message is larger than the NATS server max_payload (${maxPayload} bytes)`);
+      if (data.length > maxPayload)
+        throw new BusError(
+          'ERR_BUS_REFUSED',
+          `the message is larger than the NATS server max_payload (${maxPayload} bytes)`,
+        );
       try {
         nc.publish(subject, data);
       } catch (error) {
         const code = (error as { code?: unknown }).code;
-        throw new BusError('ERR_BUS_UNAVAILABLE', `NATS at ${description} refused the publish (${typeof code === 'string' ? code : 'error'})`);
+        throw new BusError(
+          'ERR_BUS_UNAVAILABLE',
+          `NATS at ${description} refused the publish (${typeof code === 'string' ? code : 'error'})`,
+        );
       }
     },
-    async subscribe(filter: string, handler: BusHandler, subscribeOptions?: BusSubscribeOptions): Promise<BusSubscription> {
+    async subscribe(
+      filter: string,
+      handler: BusHandler,
+      subscribeOptions?: BusSubscribeOptions,
+    ): Promise<BusSubscription> {
       const topicFilter = checkFilter(filter);
       checkHandler(handler);
       const opts = checkSubscribeOptions(subscribeOptions, common.maxQueued);
@@ -121,7 +142,11 @@ export async function createNatsBus(url: string, options: NatsBusOptions = {}): 
       if (nc.isClosed()) throw new BusError('ERR_BUS_UNAVAILABLE', `NATS at ${description} is closed`);
       const subjects = filterSubjects(prefix, topicFilter);
       if (subjects === null) throw new BusError('ERR_BUS_REFUSED', 'the filter has too many levels for a NATS subject');
-      const delivery = createDelivery(handler, { maxQueued: opts.maxQueued, onDrop: opts.onDrop, onHandlerError: (error) => common.emit({ type: 'handler_error', error }) });
+      const delivery = createDelivery(handler, {
+        maxQueued: opts.maxQueued,
+        onDrop: opts.onDrop,
+        onHandlerError: (error) => common.emit({ type: 'handler_error', error }),
+      });
       const onMessage = (error: unknown, msg: { data: Uint8Array }): void => {
         if (error !== null && error !== undefined) {
           const code = (error as { code?: unknown }).code;
@@ -134,7 +159,12 @@ export async function createNatsBus(url: string, options: NatsBusOptions = {}): 
           return;
         }
         if (!topicMatchesFilter(topicFilter, envelope.channel)) return; // §4.7.2 `$` rule; foreign subjects
-        const message: BusMessage = { channel: envelope.channel, payload: envelope.payload, id: null, origin: envelope.origin };
+        const message: BusMessage = {
+          channel: envelope.channel,
+          payload: envelope.payload,
+          id: null,
+          origin: envelope.origin,
+        };
         delivery.push(message);
       };
       const natsSubs: Subscription[] = [];
@@ -154,7 +184,10 @@ export async function createNatsBus(url: string, options: NatsBusOptions = {}): 
           }
         }
         const code = (error as { code?: unknown }).code;
-        throw new BusError('ERR_BUS_UNAVAILABLE', `NATS at ${description} refused the subscription (${typeof code === 'string' ? code : 'error'})`);
+        throw new BusError(
+          'ERR_BUS_UNAVAILABLE',
+          `NATS at ${description} refused the subscription (${typeof code === 'string' ? code : 'error'})`,
+        );
       }
       const entry = {
         close() {

@@ -11,7 +11,8 @@ import type { Bus } from './types.js';
 
 export const DEFAULT_BUS_REF = 'memory';
 
-const ACCEPTED = 'memory, nats://[USER:PASSWORD@]HOST[:PORT], redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] (or rediss://), or env:NAME holding one of these';
+const ACCEPTED =
+  'memory, nats://[USER:PASSWORD@]HOST[:PORT], redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] (or rediss://), or env:NAME holding one of these';
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
 
 export interface OpenBusOptions extends CommonBusOptions {
@@ -47,16 +48,25 @@ export async function openBus(ref: string | undefined, options: OpenBusOptions =
   if (target.startsWith('env:')) {
     const name = target.slice(4);
     if (!ENV_NAME_RE.test(name)) {
-      throw new ConfigError('ERR_CONFIG_INVALID', 'not a valid environment variable name after env:', { ...where, expected: 'env:NAME with NAME of letters, digits and _' });
+      throw new ConfigError('ERR_CONFIG_INVALID', 'not a valid environment variable name after env:', {
+        ...where,
+        expected: 'env:NAME with NAME of letters, digits and _',
+      });
     }
     const value = (options.env ?? process.env)[name];
     if (value === undefined || value === '') {
-      throw new ConfigError('ERR_CONFIG_INVALID', `the environment variable ${name} is not set`, { ...where, expected: `${name} to hold ${ACCEPTED}` });
+      throw new ConfigError('ERR_CONFIG_INVALID', `the environment variable ${name} is not set`, {
+        ...where,
+        expected: `${name} to hold ${ACCEPTED}`,
+      });
     }
     target = value;
     via = ` (from ${ref})`; // the variable's name, never its value
     if (target.startsWith('env:')) {
-      throw new ConfigError('ERR_CONFIG_INVALID', `the environment variable${via} holds another env: reference`, { ...where, expected: 'memory, nats://… or redis://…' });
+      throw new ConfigError('ERR_CONFIG_INVALID', `the environment variable${via} holds another env: reference`, {
+        ...where,
+        expected: 'memory, nats://… or redis://…',
+      });
     }
   }
   const common: CommonBusOptions = {
@@ -71,7 +81,11 @@ export async function openBus(ref: string | undefined, options: OpenBusOptions =
     if (kind === 'redis') return await createRedisBus(target, { ...options.redis, ...common });
   } catch (error) {
     // Re-state a bad URL against the config file, still without quoting it.
-    if (error instanceof ConfigError) throw new ConfigError('ERR_CONFIG_INVALID', `${error.reason}${via}`, { ...where, expected: error.expected ?? ACCEPTED });
+    if (error instanceof ConfigError)
+      throw new ConfigError('ERR_CONFIG_INVALID', `${error.reason}${via}`, {
+        ...where,
+        expected: error.expected ?? ACCEPTED,
+      });
     throw error;
   }
   throw new ConfigError('ERR_CONFIG_INVALID', `not a bus reference${via}`, { ...where, expected: ACCEPTED });

@@ -52,7 +52,10 @@ function escapeGlob(s: string): string {
 }
 
 /** How a filter is subscribed on Redis: exactly, or through a pattern over-approximating it. */
-export function redisInterest(prefix: string, filter: TopicFilter): { readonly kind: 'channel' | 'pattern'; readonly key: string } {
+export function redisInterest(
+  prefix: string,
+  filter: TopicFilter,
+): { readonly kind: 'channel' | 'pattern'; readonly key: string } {
   const firstPlus = filter.levels.indexOf('+');
   if (firstPlus < 0 && !filter.multiLevel) return { kind: 'channel', key: prefix + filter.filter };
   const k = firstPlus < 0 ? filter.levels.length : firstPlus;
@@ -71,13 +74,19 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
   const parsed = parseBrokerUrl(url, ['redis:', 'rediss:'], 6379);
   if (parsed === null) {
-    throw new ConfigError('ERR_CONFIG_INVALID', 'not a Redis URL', { pointer: 'bus', expected: 'redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] or rediss://…' });
+    throw new ConfigError('ERR_CONFIG_INVALID', 'not a Redis URL', {
+      pointer: 'bus',
+      expected: 'redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] or rediss://…',
+    });
   }
   const { description } = parsed;
   // The path is a database number or nothing: anything else would silently mean database 0.
   const path = parsed.url.pathname;
   if (path !== '' && path !== '/' && !/^\/[0-9]{1,2}$/.test(path)) {
-    throw new ConfigError('ERR_CONFIG_INVALID', 'the path of a Redis URL is a database number', { pointer: 'bus', expected: 'redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] with DB from 0 to 99' });
+    throw new ConfigError('ERR_CONFIG_INVALID', 'the path of a Redis URL is a database number', {
+      pointer: 'bus',
+      expected: 'redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] with DB from 0 to 99',
+    });
   }
   const db = /^\/([0-9]{1,2})$/.exec(path)?.[1];
   const redisOptions: RedisOptions = {
@@ -141,8 +150,10 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
   // (autoResubscribe), so they are unsubscribed once it is ready again.
   const releasedOffline = { channel: new Set<string>(), pattern: new Set<string>() };
   subscriber.on('ready', () => {
-    for (const key of releasedOffline.channel) if (!byChannel.has(key)) subscriber.unsubscribe(key).catch(() => undefined);
-    for (const key of releasedOffline.pattern) if (!byPattern.has(key)) subscriber.punsubscribe(key).catch(() => undefined);
+    for (const key of releasedOffline.channel)
+      if (!byChannel.has(key)) subscriber.unsubscribe(key).catch(() => undefined);
+    for (const key of releasedOffline.pattern)
+      if (!byPattern.has(key)) subscriber.punsubscribe(key).catch(() => undefined);
     releasedOffline.channel.clear();
     releasedOffline.pattern.clear();
   });
@@ -161,7 +172,9 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
       sub.delivery.push(message);
     }
   }
-  subscriber.on('messageBuffer', (channel: Buffer, data: Buffer) => deliver(byChannel.get(channel.toString('utf8')), data));
+  subscriber.on('messageBuffer', (channel: Buffer, data: Buffer) =>
+    deliver(byChannel.get(channel.toString('utf8')), data),
+  );
   subscriber.on('pmessageBuffer', (pattern: string | Buffer, _channel: Buffer, data: Buffer) =>
     deliver(byPattern.get(typeof pattern === 'string' ? pattern : pattern.toString('utf8')), data),
   );
@@ -177,7 +190,8 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
       checkChannel(channel);
       checkPayload(payload);
       if (closed) throw new BusError('ERR_BUS_CLOSED', `Redis bus ${description}: closed`);
-      if (publisher.status !== 'ready') throw new BusError('ERR_BUS_UNAVAILABLE', `Redis at ${description} is not connected`);
+      if (publisher.status !== 'ready')
+        throw new BusError('ERR_BUS_UNAVAILABLE', `Redis at ${description} is not connected`);
       const data = encodeEnvelope(common.originBytes, channel, payload) as Buffer; // origin and channel already checked
       try {
         await publisher.publish(prefix + channel, data);
@@ -185,14 +199,22 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
         throw new BusError('ERR_BUS_UNAVAILABLE', `Redis at ${description} did not take the publish`);
       }
     },
-    async subscribe(filter: string, handler: BusHandler, subscribeOptions?: BusSubscribeOptions): Promise<BusSubscription> {
+    async subscribe(
+      filter: string,
+      handler: BusHandler,
+      subscribeOptions?: BusSubscribeOptions,
+    ): Promise<BusSubscription> {
       const topicFilter = checkFilter(filter);
       checkHandler(handler);
       const opts = checkSubscribeOptions(subscribeOptions, common.maxQueued);
       if (closed) throw new BusError('ERR_BUS_CLOSED', `Redis bus ${description}: closed`);
       const interest = redisInterest(prefix, topicFilter);
       const table = interest.kind === 'channel' ? byChannel : byPattern;
-      const delivery = createDelivery(handler, { maxQueued: opts.maxQueued, onDrop: opts.onDrop, onHandlerError: (error) => common.emit({ type: 'handler_error', error }) });
+      const delivery = createDelivery(handler, {
+        maxQueued: opts.maxQueued,
+        onDrop: opts.onDrop,
+        onHandlerError: (error) => common.emit({ type: 'handler_error', error }),
+      });
       const sub: Sub = { filter: topicFilter, delivery };
       // Bookkeeping first, synchronously, so concurrent subscribe/unsubscribe of one key keep
       // their commands in order on the connection.
@@ -200,7 +222,10 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
       let set = table.get(interest.key);
       if (set === undefined) {
         table.set(interest.key, (set = new Set()));
-        subscribed.set(pendingKey, interest.kind === 'channel' ? subscriber.subscribe(interest.key) : subscriber.psubscribe(interest.key));
+        subscribed.set(
+          pendingKey,
+          interest.kind === 'channel' ? subscriber.subscribe(interest.key) : subscriber.psubscribe(interest.key),
+        );
       }
       set.add(sub);
       const command = subscribed.get(pendingKey) as Promise<unknown>;
@@ -215,7 +240,8 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
           releasedOffline[interest.kind].add(interest.key);
           return;
         }
-        const unsubscribe = interest.kind === 'channel' ? subscriber.unsubscribe(interest.key) : subscriber.punsubscribe(interest.key);
+        const unsubscribe =
+          interest.kind === 'channel' ? subscriber.unsubscribe(interest.key) : subscriber.punsubscribe(interest.key);
         unsubscribe.catch(() => undefined);
       };
       try {
@@ -235,7 +261,10 @@ export async function createRedisBus(url: string, options: RedisBusOptions = {})
         table.clear();
       }
       // quit waits for replies to commands already sent (publishes in flight get through).
-      await Promise.all([publisher.quit().catch(() => publisher.disconnect()), subscriber.quit().catch(() => subscriber.disconnect())]);
+      await Promise.all([
+        publisher.quit().catch(() => publisher.disconnect()),
+        subscriber.quit().catch(() => subscriber.disconnect()),
+      ]);
     },
   };
   return bus;

@@ -71,11 +71,19 @@ export async function loadConfig(options: LoadConfigOptions): Promise<GuardConfi
     if (!explicit && code === 'ENOENT') return emptyConfig(options.cwd);
     throw new ConfigError(
       'ERR_CONFIG_INVALID',
-      code === 'ENOENT' ? 'the file does not exist' : code === 'ENOTREG' ? 'not a regular file' : `the file cannot be read (${code ?? 'unknown error'})`,
+      code === 'ENOENT'
+        ? 'the file does not exist'
+        : code === 'ENOTREG'
+          ? 'not a regular file'
+          : `the file cannot be read (${code ?? 'unknown error'})`,
       { file: display },
     );
   }
-  if (bytes.length > MAX_CONFIG_BYTES) throw new ConfigError('ERR_CONFIG_INVALID', 'the file is too large', { file: display, expected: `at most ${MAX_CONFIG_BYTES} bytes` });
+  if (bytes.length > MAX_CONFIG_BYTES)
+    throw new ConfigError('ERR_CONFIG_INVALID', 'the file is too large', {
+      file: display,
+      expected: `at most ${MAX_CONFIG_BYTES} bytes`,
+    });
   const text = bytes.toString('utf8');
   return parseConfig(text, { file: display, dir: dirname(path), ruleIds: options.ruleIds });
 }
@@ -97,11 +105,22 @@ export async function parseConfig(text: string, options: ParseConfigOptions): Pr
     source = parseSource(text, resolve(options.dir, basename(options.file)), options.file);
   } catch (err) {
     if (!(err instanceof DocumentError)) throw err;
-    throw new ConfigError('ERR_CONFIG_INVALID', `not well-formed YAML: ${err.reason}`, { file: options.file, line: err.line, column: err.column, expected: err.expected });
+    throw new ConfigError('ERR_CONFIG_INVALID', `not well-formed YAML: ${err.reason}`, {
+      file: options.file,
+      line: err.line,
+      column: err.column,
+      expected: err.expected,
+    });
   }
   const fail = (reason: string, path: KeyPath, expected: string): never => {
     const pos = positionOf(source, path);
-    throw new ConfigError('ERR_CONFIG_INVALID', reason, { file: options.file, line: pos?.line, column: pos?.column, pointer: formatKeyPath(path), expected });
+    throw new ConfigError('ERR_CONFIG_INVALID', reason, {
+      file: options.file,
+      line: pos?.line,
+      column: pos?.column,
+      pointer: formatKeyPath(path),
+      expected,
+    });
   };
   const value = source.value;
   if (value === null || value === undefined) return emptyConfig(options.dir, options.file); // an empty file sets nothing
@@ -140,7 +159,10 @@ export async function parseConfig(text: string, options: ParseConfigOptions): Pr
  * Parses `--rule ID=SEVERITY` values (later ones win). Throws `UsageError` naming the flag
  * value, with the closest known id for an unknown one.
  */
-export function parseRuleOverrides(values: readonly string[], ruleIds: readonly string[]): Record<string, SeveritySetting> {
+export function parseRuleOverrides(
+  values: readonly string[],
+  ruleIds: readonly string[],
+): Record<string, SeveritySetting> {
   const known = new Set(ruleIds);
   const out: Record<string, SeveritySetting> = {};
   for (const raw of values) {
@@ -207,13 +229,21 @@ function describeAjvError(e: ErrorObject): { path: KeyPath; reason: string; expe
   const path = e.instancePath === '' ? [] : e.instancePath.slice(1).split('/').map(unescapePointerToken);
   if (e.propertyName !== undefined) {
     // A `propertyNames` failure: the key itself is wrong (only `check.rules` constrains keys).
-    return { path: [...path, e.propertyName], reason: 'not a rule id', expected: 'a kebab-case rule id such as security-scheme-unused' };
+    return {
+      path: [...path, e.propertyName],
+      reason: 'not a rule id',
+      expected: 'a kebab-case rule id such as security-scheme-unused',
+    };
   }
   switch (e.keyword) {
     case 'additionalProperties': {
       const key = String((e.params as { additionalProperty: string }).additionalProperty);
       const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-      return { path: [...path, key], reason: 'unknown key', expected: allowed.length ? `one of ${allowed.join(', ')}` : 'no keys here' };
+      return {
+        path: [...path, key],
+        reason: 'unknown key',
+        expected: allowed.length ? `one of ${allowed.join(', ')}` : 'no keys here',
+      };
     }
     case 'enum': {
       const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(String);
@@ -244,4 +274,3 @@ function positionOf(source: SourceFile, path: KeyPath): SourcePosition | undefin
   }
   return undefined;
 }
-

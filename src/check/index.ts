@@ -3,5 +3,13 @@ export { checkDocument, checkDocuments, checkLoaded, checkDocument as check } fr
 export type { CheckRunOptions } from './run.js';
 export { rules, ruleMetas } from './rules/index.js';
 export type { RuleId } from './rules/index.js';
-export { severities, severitySettings, isSeverity, isSeveritySetting, isAtOrAbove, hasFindingsAtOrAbove, addSummaries } from './severity.js';
+export {
+  severities,
+  severitySettings,
+  isSeverity,
+  isSeveritySetting,
+  isAtOrAbove,
+  hasFindingsAtOrAbove,
+  addSummaries,
+} from './severity.js';
 export type * from './types.js';

@@ -13,9 +13,7 @@ import type {
   LocatedRequirement,
 } from '../model/types.js';
 
-export type Owner =
-  | { kind: 'server'; server: AnalyzedServer }
-  | { kind: 'operation'; operation: AnalyzedOperation };
+export type Owner = { kind: 'server'; server: AnalyzedServer } | { kind: 'operation'; operation: AnalyzedOperation };
 
 export interface EntryUse {
   entry: LocatedEntry;
@@ -24,7 +22,9 @@ export interface EntryUse {
   owner: Owner;
 }
 
-export function* entriesOf(requirement: LocatedRequirement): Generator<{ entry: LocatedEntry; alternative: LocatedAlternative }> {
+export function* entriesOf(
+  requirement: LocatedRequirement,
+): Generator<{ entry: LocatedEntry; alternative: LocatedAlternative }> {
   for (const alternative of requirement.alternatives) {
     for (const entry of alternative.entries) yield { entry, alternative };
   }
@@ -33,10 +33,12 @@ export function* entriesOf(requirement: LocatedRequirement): Generator<{ entry: 
 /** Every requirement entry of every server, then of every operation. */
 export function* entryUses(analysis: Analysis): Generator<EntryUse> {
   for (const server of analysis.servers) {
-    for (const e of entriesOf(server.security)) yield { ...e, requirement: server.security, owner: { kind: 'server', server } };
+    for (const e of entriesOf(server.security))
+      yield { ...e, requirement: server.security, owner: { kind: 'server', server } };
   }
   for (const operation of analysis.operations) {
-    for (const e of entriesOf(operation.security)) yield { ...e, requirement: operation.security, owner: { kind: 'operation', operation } };
+    for (const e of entriesOf(operation.security))
+      yield { ...e, requirement: operation.security, owner: { kind: 'operation', operation } };
   }
 }
 
@@ -122,7 +124,8 @@ export function isSecurityPointer(pointer: string): boolean {
   if (at(0, 'components') && at(1, 'servers') && at(3, 'security')) return true;
   // 3.x /operations/{o}/security, /operations/{o}/traits/{i}/security, components.operations, components.operationTraits
   if (at(0, 'operations') && (at(2, 'security') || (at(2, 'traits') && at(4, 'security')))) return true;
-  if (at(0, 'components') && at(1, 'operations') && (at(3, 'security') || (at(3, 'traits') && at(5, 'security')))) return true;
+  if (at(0, 'components') && at(1, 'operations') && (at(3, 'security') || (at(3, 'traits') && at(5, 'security'))))
+    return true;
   if (at(0, 'components') && at(1, 'operationTraits') && at(3, 'security')) return true;
   // 2.x /channels/{c}/{publish|subscribe}/security and its traits; components.channels
   const op2 = (base: number): boolean =>

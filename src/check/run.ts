@@ -13,7 +13,17 @@ import { rules } from './rules/index.js';
 import { documentLoad } from './rules/document-load.js';
 import { asyncapiSchema } from './rules/asyncapi-schema.js';
 import { isSeveritySetting } from './severity.js';
-import type { CheckOptions, CheckResult, CheckSummary, Diagnostic, ReportInput, Rule, RuleMeta, Severity, SeveritySetting } from './types.js';
+import type {
+  CheckOptions,
+  CheckResult,
+  CheckSummary,
+  Diagnostic,
+  ReportInput,
+  Rule,
+  RuleMeta,
+  Severity,
+  SeveritySetting,
+} from './types.js';
 
 export interface CheckRunOptions extends CheckOptions {
   /** Options for loading the document (remote refs, limits, cwd). */
@@ -84,7 +94,10 @@ function readSeverityOverrides(options: CheckOptions): Severities {
   for (const [id, setting] of Object.entries(given)) {
     if (!hasOwn.call(rules, id)) throw invalidArgValue('options.rules', `names an unknown rule '${id}'`);
     if (!isSeveritySetting(setting)) {
-      throw invalidArgValue('options.rules', `sets rule '${id}' to ${JSON.stringify(setting)}; expected off, info, warning or error`);
+      throw invalidArgValue(
+        'options.rules',
+        `sets rule '${id}' to ${JSON.stringify(setting)}; expected off, info, warning or error`,
+      );
     }
     out.set(id, setting);
   }
@@ -95,7 +108,11 @@ function severityOf(meta: RuleMeta, severities: Severities): SeveritySetting {
   return severities.get(meta.id) ?? meta.severity;
 }
 
-async function runChecks(doc: LoadedDocument, severities: Severities, only?: readonly Rule[]): Promise<CheckResult & { diagnostics: DetailedDiagnostic[] }> {
+async function runChecks(
+  doc: LoadedDocument,
+  severities: Severities,
+  only?: readonly Rule[],
+): Promise<CheckResult & { diagnostics: DetailedDiagnostic[] }> {
   const ruleList: readonly Rule[] = only ?? Object.values(rules);
   const enabled = ruleList.filter((r) => severityOf(r.meta, severities) !== 'off');
   // The schema validation is the costly step; only asyncapi-schema reads its findings.
@@ -126,7 +143,14 @@ async function runChecks(doc: LoadedDocument, severities: Severities, only?: rea
 function finalize(result: CheckResult & { diagnostics: DetailedDiagnostic[] }): CheckResult {
   return {
     ...result,
-    diagnostics: result.diagnostics.map(({ rule, severity, message, pointer, file, range }) => ({ rule, severity, message, pointer, file, range })),
+    diagnostics: result.diagnostics.map(({ rule, severity, message, pointer, file, range }) => ({
+      rule,
+      severity,
+      message,
+      pointer,
+      file,
+      range,
+    })),
   };
 }
 
@@ -145,7 +169,13 @@ function fatalResult(path: string, err: DocumentError, severities: Severities): 
       range: position === null ? null : { start: position, end: position },
     });
   }
-  return { document: path, asyncapi: null, diagnostics, summary: summarize(diagnostics), fatal: { code: err.code, message: err.message } };
+  return {
+    document: path,
+    asyncapi: null,
+    diagnostics,
+    summary: summarize(diagnostics),
+    fatal: { code: err.code, message: err.message },
+  };
 }
 
 // ---------------------------------------------------------------- messages and places
@@ -154,11 +184,16 @@ function fatalResult(path: string, err: DocumentError, severities: Severities): 
  * Fill `{name}` placeholders from `data`. An unknown message id or a placeholder without a
  * value is a bug in the rule, so it throws (the rule tester turns it into a failed test).
  */
-export function fillTemplate(meta: RuleMeta, messageId: string, data: Readonly<Record<string, string | number>> = {}): string {
+export function fillTemplate(
+  meta: RuleMeta,
+  messageId: string,
+  data: Readonly<Record<string, string | number>> = {},
+): string {
   if (!hasOwn.call(meta.messages, messageId)) throw new Error(`rule ${meta.id}: unknown messageId '${messageId}'`);
   const template = meta.messages[messageId] as string;
   return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
-    if (!hasOwn.call(data, name)) throw new Error(`rule ${meta.id}: message '${messageId}' has placeholder {${name}} but no data.${name}`);
+    if (!hasOwn.call(data, name))
+      throw new Error(`rule ${meta.id}: message '${messageId}' has placeholder {${name}} but no data.${name}`);
     return String(data[name]);
   });
 }
@@ -167,7 +202,16 @@ function toDiagnostic(doc: LoadedDocument, meta: RuleMeta, severity: Severity, i
   const data = input.data ?? {};
   const message = fillTemplate(meta, input.messageId, data);
   const place = locate(doc, input.at, input.atKey ?? false);
-  return { rule: meta.id, severity, message, pointer: input.at.pointer, file: place.file, range: place.range, messageId: input.messageId, data };
+  return {
+    rule: meta.id,
+    severity,
+    message,
+    pointer: input.at.pointer,
+    file: place.file,
+    range: place.range,
+    messageId: input.messageId,
+    data,
+  };
 }
 
 /**

@@ -24,10 +24,18 @@ export interface CheckFlags {
   color: boolean;
 }
 
-export async function runCheck(documents: readonly string[], flags: CheckFlags, io: CliIo, version: string): Promise<ExitCode> {
+export async function runCheck(
+  documents: readonly string[],
+  flags: CheckFlags,
+  io: CliIo,
+  version: string,
+): Promise<ExitCode> {
   const ruleIds = Object.keys(ruleMetas);
   const config = await loadConfig({ cwd: io.cwd, ruleIds, ...(flags.config !== undefined && { file: flags.config }) });
-  const settings = resolveCheckSettings(config, { rules: parseRuleOverrides(flags.rule ?? [], ruleIds), failOn: flags.failOn });
+  const settings = resolveCheckSettings(config, {
+    rules: parseRuleOverrides(flags.rule ?? [], ruleIds),
+    failOn: flags.failOn,
+  });
   const paths = await expandDocumentArgs(documents, io.cwd);
   if (flags.allowRemoteRefs) io.err('warning: --allow-remote-refs is on: $refs to http(s) URLs will be fetched\n');
 

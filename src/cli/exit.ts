@@ -35,7 +35,10 @@ export function reportFailure(err: unknown, io: CliIo): ExitCode {
   const message = err instanceof Error ? err.message : String(err);
   io.err(`internal error: ${oneLine(message)}\n`);
   if (io.env.ASYNCAPI_GUARD_DEBUG === '1' && err instanceof Error && err.stack) io.err(`${err.stack}\n`);
-  else io.err(`This is a bug in asyncapi-guard; please report it at ${REPORT_URL} (ASYNCAPI_GUARD_DEBUG=1 shows the stack).\n`);
+  else
+    io.err(
+      `This is a bug in asyncapi-guard; please report it at ${REPORT_URL} (ASYNCAPI_GUARD_DEBUG=1 shows the stack).\n`,
+    );
   return EXIT_COULD_NOT_RUN;
 }
 

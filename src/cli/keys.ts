@@ -18,8 +18,15 @@ export async function runKeysCreate(principal: string, flags: KeysCreateFlags, i
   return withStore(flags, io, async (store) => {
     const record = await mustExist(store, principal);
     const created = await store.createApiKey(record.name, scopes === undefined ? {} : { scopes });
-    const scopeNote = created.record.scopes === null ? "the principal's scopes" : created.record.scopes.length === 0 ? 'no scopes' : `scopes ${oneLine(created.record.scopes.join(','))}`;
-    io.err(`created API key ${created.record.id} for '${oneLine(record.name)}' with ${scopeNote}${record.disabled ? ' (the principal is disabled: the key will not authenticate until `users enable`)' : ''}\n`);
+    const scopeNote =
+      created.record.scopes === null
+        ? "the principal's scopes"
+        : created.record.scopes.length === 0
+          ? 'no scopes'
+          : `scopes ${oneLine(created.record.scopes.join(','))}`;
+    io.err(
+      `created API key ${created.record.id} for '${oneLine(record.name)}' with ${scopeNote}${record.disabled ? ' (the principal is disabled: the key will not authenticate until `users enable`)' : ''}\n`,
+    );
     io.err('store the key now, it cannot be shown again\n');
     if (io.outFlushed === undefined) {
       io.out(`${created.key}\n`);
@@ -31,7 +38,9 @@ export async function runKeysCreate(principal: string, flags: KeysCreateFlags, i
       // Nobody saw the key: a live key nobody holds must not stay.
       await store.revokeApiKey(created.record.id);
       const code = (err as NodeJS.ErrnoException | null)?.code ?? 'error';
-      io.err(`error: the new key could not be written to stdout (${code}); API key ${created.record.id} was revoked (ERR_OUTPUT)\n`);
+      io.err(
+        `error: the new key could not be written to stdout (${code}); API key ${created.record.id} was revoked (ERR_OUTPUT)\n`,
+      );
       return EXIT_COULD_NOT_RUN;
     }
     return EXIT_OK;
@@ -45,7 +54,11 @@ export async function runKeysRevoke(idOrKey: string, flags: StoreFlags, io: CliI
   return withStore(flags, io, async (store) => {
     const before = await store.getApiKey(id);
     const record = await store.revokeApiKey(id);
-    io.err(before?.revokedAt != null ? `API key ${record.id} was already revoked (${record.revokedAt})\n` : `revoked API key ${record.id} of '${oneLine(record.principal)}'\n`);
+    io.err(
+      before?.revokedAt != null
+        ? `API key ${record.id} was already revoked (${record.revokedAt})\n`
+        : `revoked API key ${record.id} of '${oneLine(record.principal)}'\n`,
+    );
     return EXIT_OK;
   });
 }
@@ -76,12 +89,19 @@ export async function runKeysList(principal: string | undefined, flags: ListFlag
     const listing = (await store.listApiKeys(name)).map(toApiKeyListing);
     const format = flags.format ?? defaultFormat<ListFormat>(io, 'pretty', 'json');
     if (format === 'json') io.out(`${JSON.stringify(listing, null, 2)}\n`);
-    else if (listing.length === 0) io.err(`no API keys${name === undefined ? '' : ` for '${oneLine(name)}'`} in ${oneLine(store.description)}\n`);
+    else if (listing.length === 0)
+      io.err(`no API keys${name === undefined ? '' : ` for '${oneLine(name)}'`} in ${oneLine(store.description)}\n`);
     else {
       io.out(
         formatTable(
           ['ID', 'PRINCIPAL', 'SCOPES', 'CREATED', 'REVOKED'],
-          listing.map((k) => [k.id, k.principal, k.scopes === null ? '(principal)' : k.scopes.join(',') || '-', k.createdAt, k.revokedAt ?? '-']),
+          listing.map((k) => [
+            k.id,
+            k.principal,
+            k.scopes === null ? '(principal)' : k.scopes.join(',') || '-',
+            k.createdAt,
+            k.revokedAt ?? '-',
+          ]),
         ),
       );
     }

@@ -17,6 +17,10 @@ export async function runModel(document: string, flags: ModelFlags, io: CliIo): 
   const doc = await loadDocument(document, { cwd: io.cwd, allowRemoteRefs: flags.allowRemoteRefs === true });
   const model = buildModel(doc);
   const format = flags.format ?? defaultFormat<ModelFormat>(io, 'pretty', 'json');
-  io.out(format === 'json' ? `${JSON.stringify(model, null, 2)}\n` : formatModelPretty(model, { color: useColor(flags.color, io) }));
+  io.out(
+    format === 'json'
+      ? `${JSON.stringify(model, null, 2)}\n`
+      : formatModelPretty(model, { color: useColor(flags.color, io) }),
+  );
   return EXIT_OK;
 }

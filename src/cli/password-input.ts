@@ -46,7 +46,8 @@ export async function obtainPassword(input: PasswordInput, io: CliIo, options: O
   if (options.fromStdin) {
     password = await readPasswordLine(input.stream);
   } else {
-    if (!input.isTTY || input.setRawMode === undefined) throw new UsageError('no terminal to prompt for the password: use --password-stdin');
+    if (!input.isTTY || input.setRawMode === undefined)
+      throw new UsageError('no terminal to prompt for the password: use --password-stdin');
     const reader = createHiddenReader(input, io);
     try {
       password = await reader.read(`Password for ${options.principal}: `);
@@ -94,7 +95,8 @@ export async function readPasswordLine(stream: NodeJS.ReadableStream): Promise<s
     while (newline === -1) {
       const next = await iterator.next();
       if (next.done === true) break;
-      const chunk = typeof next.value === 'string' ? Buffer.from(next.value, 'utf8') : Buffer.from(next.value as Uint8Array);
+      const chunk =
+        typeof next.value === 'string' ? Buffer.from(next.value, 'utf8') : Buffer.from(next.value as Uint8Array);
       const at = chunk.indexOf(0x0a);
       const part = at === -1 ? chunk : chunk.subarray(0, at + 1);
       if (at !== -1) newline = length + at;
@@ -108,7 +110,8 @@ export async function readPasswordLine(stream: NodeJS.ReadableStream): Promise<s
   }
   let bytes = Buffer.concat(chunks, length);
   if (newline !== -1) bytes = bytes.subarray(0, newline);
-  if (bytes.length > 0 && bytes[bytes.length - 1] === 0x0d && newline !== -1) bytes = bytes.subarray(0, bytes.length - 1);
+  if (bytes.length > 0 && bytes[bytes.length - 1] === 0x0d && newline !== -1)
+    bytes = bytes.subarray(0, bytes.length - 1);
   if (bytes.length > MAX_PASSWORD_BYTES) throw tooLong();
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);

@@ -27,7 +27,9 @@ import {
   type UsersPasswdFlags,
 } from './users.js';
 
-const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 const CHECK_EXAMPLES = `
 Examples:
@@ -91,7 +93,10 @@ export function redactUnknownOption(text: string): string {
   // Greedy up to the last quote that ends the option (the suggestion after it holds no quote),
   // so a value with quotes in it cannot leak either.
   return text
-    .replace(/unknown option '(-[^-=']|--[^=']*)[\s\S]*'(?= \(Did you mean [^()']*\)$|$)/, (_m, name: string) => `unknown option '${name}'`)
+    .replace(
+      /unknown option '(-[^-=']|--[^=']*)[\s\S]*'(?= \(Did you mean [^()']*\)$|$)/,
+      (_m, name: string) => `unknown option '${name}'`,
+    )
     .replace(/(option '[^']*') argument '[\s\S]*' is invalid\./, '$1 argument is invalid.');
 }
 
@@ -121,15 +126,33 @@ function createProgram(io: CliIo, setExit: (code: number) => void): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     // Commander puts its suggestion on a second line; errors are one line here.
-    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (text, write) => write(`${redactUnknownOption(text.trimEnd().replace(/\n+/g, ' '))}\n`) });
+    .configureOutput({
+      writeOut: io.out,
+      writeErr: io.err,
+      outputError: (text, write) => write(`${redactUnknownOption(text.trimEnd().replace(/\n+/g, ' '))}\n`),
+    });
 
   program
     .command('check')
-    .description("validate AsyncAPI documents and audit their security; pretty, json or sarif output")
+    .description('validate AsyncAPI documents and audit their security; pretty, json or sarif output')
     .argument('<documents...>', 'document files or globs (*, **, ?), quoted so the shell leaves them alone')
-    .addOption(new Option('--format <format>', 'report format (default: pretty on a terminal, else json)').choices(reportFormats))
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding has this severity or higher (default: error)').choices(['error', 'warning', 'info']))
-    .option('--rule <id=severity>', 'set a rule to off|info|warning|error (repeatable; overrides the config file)', collect)
+    .addOption(
+      new Option('--format <format>', 'report format (default: pretty on a terminal, else json)').choices(
+        reportFormats,
+      ),
+    )
+    .addOption(
+      new Option('--fail-on <severity>', 'exit 1 when a finding has this severity or higher (default: error)').choices([
+        'error',
+        'warning',
+        'info',
+      ]),
+    )
+    .option(
+      '--rule <id=severity>',
+      'set a rule to off|info|warning|error (repeatable; overrides the config file)',
+      collect,
+    )
     .option('--config <file>', 'config file (default: asyncapi-guard.yaml in the current folder, if present)')
     .option('--allow-remote-refs', 'fetch $refs to http(s) URLs (bounded in size and time)')
     .option('--no-color', 'no colors in pretty output')
@@ -142,7 +165,12 @@ function createProgram(io: CliIo, setExit: (code: number) => void): Command {
     .command('model')
     .description('print the normalized security model: per server and per operation, the alternatives that satisfy it')
     .argument('<document>', 'document file')
-    .addOption(new Option('--format <format>', 'output format (default: pretty on a terminal, else json)').choices(['json', 'pretty']))
+    .addOption(
+      new Option('--format <format>', 'output format (default: pretty on a terminal, else json)').choices([
+        'json',
+        'pretty',
+      ]),
+    )
     .option('--allow-remote-refs', 'fetch $refs to http(s) URLs (bounded in size and time)')
     .option('--no-color', 'no colors in pretty output')
     .addHelpText('after', MODEL_EXAMPLES)
@@ -155,8 +183,15 @@ function createProgram(io: CliIo, setExit: (code: number) => void): Command {
     .description("run the document's servers (MQTT, WebSocket, HTTP/SSE), each secured exactly as declared")
     .argument('<document>', 'AsyncAPI document')
     .option('--config <file>', 'config file (default: asyncapi-guard.yaml in the current folder, if present)')
-    .option('--listen <name=host:port>', 'where a server listens (repeatable; beats servers.<name>.listen; port 0 = any free port)', collect)
-    .option('--admin <host:port>', 'admin listener: /healthz, /readyz, /metrics and a status page (default: off; beats admin.listen)')
+    .option(
+      '--listen <name=host:port>',
+      'where a server listens (repeatable; beats servers.<name>.listen; port 0 = any free port)',
+      collect,
+    )
+    .option(
+      '--admin <host:port>',
+      'admin listener: /healthz, /readyz, /metrics and a status page (default: off; beats admin.listen)',
+    )
     .addHelpText('after', SERVE_EXAMPLES)
     .action(async (document: string, flags: ServeFlags) => {
       setExit(await runServe(document, flags, io));
@@ -172,9 +207,18 @@ function createProgram(io: CliIo, setExit: (code: number) => void): Command {
   return program;
 }
 
-const storeOption = () => new Option('--store <url>', 'credential store: file:PATH or postgres://… (default: from the config file, else file:./credentials.yaml)');
-const configOption = () => new Option('--config <file>', 'config file whose `store` key names the store (default: asyncapi-guard.yaml in the current folder, if present)');
-const formatOption = () => new Option('--format <format>', 'output format (default: pretty on a terminal, else json)').choices(listFormats);
+const storeOption = () =>
+  new Option(
+    '--store <url>',
+    'credential store: file:PATH or postgres://… (default: from the config file, else file:./credentials.yaml)',
+  );
+const configOption = () =>
+  new Option(
+    '--config <file>',
+    'config file whose `store` key names the store (default: asyncapi-guard.yaml in the current folder, if present)',
+  );
+const formatOption = () =>
+  new Option('--format <format>', 'output format (default: pretty on a terminal, else json)').choices(listFormats);
 
 function withStoreOptions(command: Command): Command {
   return command.addOption(storeOption()).addOption(configOption());
@@ -185,23 +229,33 @@ function registerUsers(program: Command, io: CliIo, setExit: (code: number) => v
     .command('users')
     .description('manage the principals of the credential store: passwords (as SCRAM verifiers), scopes, disabled flag')
     .addHelpText('after', USERS_EXAMPLES);
-  users.configureOutput({ outputError: (text, write) => write(`${redactUnknownOption(text.trimEnd().replace(/\n+/g, ' '))}\n`) });
+  users.configureOutput({
+    outputError: (text, write) => write(`${redactUnknownOption(text.trimEnd().replace(/\n+/g, ' '))}\n`),
+  });
 
-  withStoreOptions(users.command('add').description('add a principal; asks for its password (or --password-stdin, or --no-password)'))
+  withStoreOptions(
+    users.command('add').description('add a principal; asks for its password (or --password-stdin, or --no-password)'),
+  )
     .argument('<name>', 'principal name (SASLprep applies)')
     .option('--password-stdin', 'read the password from the first line of stdin instead of prompting')
     .option('--no-password', 'no password: the principal authenticates with API keys only')
     .option('--scopes <a,b>', 'comma-separated scopes granted to the principal')
     .option('--iterations <n>', 'PBKDF2 iterations of the SCRAM verifiers (4096 to 1000000; default 10000)')
-    .action(async (name: string, flags: UsersAddFlags) => setExit(await runUsersAdd(name, flags, io, processPasswordInput())));
+    .action(async (name: string, flags: UsersAddFlags) =>
+      setExit(await runUsersAdd(name, flags, io, processPasswordInput())),
+    );
 
   withStoreOptions(users.command('passwd').description("change a principal's password"))
     .argument('<name>', 'principal name')
     .option('--password-stdin', 'read the password from the first line of stdin instead of prompting')
     .option('--iterations <n>', 'PBKDF2 iterations of the SCRAM verifiers (4096 to 1000000; default 10000)')
-    .action(async (name: string, flags: UsersPasswdFlags) => setExit(await runUsersPasswd(name, flags, io, processPasswordInput())));
+    .action(async (name: string, flags: UsersPasswdFlags) =>
+      setExit(await runUsersPasswd(name, flags, io, processPasswordInput())),
+    );
 
-  withStoreOptions(users.command('disable').description('disable a principal: neither its password nor its API keys authenticate'))
+  withStoreOptions(
+    users.command('disable').description('disable a principal: neither its password nor its API keys authenticate'),
+  )
     .argument('<name>', 'principal name')
     .action(async (name: string, flags: StoreFlags) => setExit(await runUsersSetDisabled(name, true, flags, io)));
 
@@ -216,7 +270,9 @@ function registerUsers(program: Command, io: CliIo, setExit: (code: number) => v
   withStoreOptions(users.command('scopes').description("set (replace) a principal's scopes; '' for none"))
     .argument('<name>', 'principal name')
     .argument('<scopes>', 'comma-separated scopes, replacing the current ones')
-    .action(async (name: string, scopes: string, flags: StoreFlags) => setExit(await runUsersScopes(name, scopes, flags, io)));
+    .action(async (name: string, scopes: string, flags: StoreFlags) =>
+      setExit(await runUsersScopes(name, scopes, flags, io)),
+    );
 
   withStoreOptions(users.command('list').description('list the principals (never a password or verifier)'))
     .addOption(formatOption())
@@ -228,9 +284,15 @@ function registerKeys(program: Command, io: CliIo, setExit: (code: number) => vo
     .command('keys')
     .description('manage API keys: create (shown once), revoke, list')
     .addHelpText('after', KEYS_EXAMPLES);
-  keys.configureOutput({ outputError: (text, write) => write(`${redactUnknownOption(text.trimEnd().replace(/\n+/g, ' '))}\n`) });
+  keys.configureOutput({
+    outputError: (text, write) => write(`${redactUnknownOption(text.trimEnd().replace(/\n+/g, ' '))}\n`),
+  });
 
-  withStoreOptions(keys.command('create').description('create an API key for a principal; prints the key alone on the last line of stdout, once'))
+  withStoreOptions(
+    keys
+      .command('create')
+      .description('create an API key for a principal; prints the key alone on the last line of stdout, once'),
+  )
     .argument('<principal>', 'principal name')
     .option('--scopes <a,b>', "the key's scopes (default: the principal's scopes)")
     .action(async (principal: string, flags: KeysCreateFlags) => setExit(await runKeysCreate(principal, flags, io)));
@@ -239,10 +301,14 @@ function registerKeys(program: Command, io: CliIo, setExit: (code: number) => vo
     .argument('<id>', 'key id, as `keys list` shows')
     .action(async (id: string, flags: StoreFlags) => setExit(await runKeysRevoke(id, flags, io)));
 
-  withStoreOptions(keys.command('list').description('list API keys: id, principal, scopes, created, revoked (never a key or hash)'))
+  withStoreOptions(
+    keys.command('list').description('list API keys: id, principal, scopes, created, revoked (never a key or hash)'),
+  )
     .argument('[principal]', 'only the keys of this principal')
     .addOption(formatOption())
-    .action(async (principal: string | undefined, flags: ListFlags) => setExit(await runKeysList(principal, flags, io)));
+    .action(async (principal: string | undefined, flags: ListFlags) =>
+      setExit(await runKeysList(principal, flags, io)),
+    );
 }
 
 const SEAL_EXAMPLES = `
@@ -259,11 +325,15 @@ Exit codes: 0 done; 2 could not run (bad key, unknown kid, refused JWE, bad flag
 
 function registerSealOpen(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const redacting = (command: Command): Command =>
-    command.configureOutput({ outputError: (text, write) => write(`${redactUnknownOption(text.trimEnd().replace(/\n+/g, ' '))}\n`) });
+    command.configureOutput({
+      outputError: (text, write) => write(`${redactUnknownOption(text.trimEnd().replace(/\n+/g, ' '))}\n`),
+    });
   redacting(program.command('seal'))
     .description('seal a payload from stdin as a compact JWE for end-to-end encryption; prints it on stdout')
-    .requiredOption('--key <ref>', "recipient key: file:PATH or env:NAME holding a JWK or JWKS (public or symmetric)")
-    .addOption(new Option('--alg <alg>', "key management algorithm (default: from the key)").choices(JWE_KEY_ALGORITHMS))
+    .requiredOption('--key <ref>', 'recipient key: file:PATH or env:NAME holding a JWK or JWKS (public or symmetric)')
+    .addOption(
+      new Option('--alg <alg>', 'key management algorithm (default: from the key)').choices(JWE_KEY_ALGORITHMS),
+    )
     .addOption(new Option('--enc <enc>', 'content encryption (default: A256GCM)').choices(JWE_CONTENT_ENCRYPTIONS))
     .option('--kid <id>', 'key id for the header; picks the key of that kid when --key holds several')
     .addHelpText('after', SEAL_EXAMPLES)

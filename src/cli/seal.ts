@@ -5,7 +5,16 @@
 // bounded; errors are one line on stderr with exit code 2 and never quote a key, a payload or a
 // plaintext.
 
-import { JWE_CONTENT_ENCRYPTIONS, JWE_KEY_ALGORITHMS, PayloadError, UsageError, loadJwks, openPayload, sealPayload, type JWK } from '../index.js';
+import {
+  JWE_CONTENT_ENCRYPTIONS,
+  JWE_KEY_ALGORITHMS,
+  PayloadError,
+  UsageError,
+  loadJwks,
+  openPayload,
+  sealPayload,
+  type JWK,
+} from '../index.js';
 import { EXIT_OK, type ExitCode } from './exit.js';
 import type { CliIo } from './output.js';
 
@@ -36,7 +45,11 @@ export function processByteIo(): ByteIo {
 }
 
 /** All of `stream`, at most `limit` bytes; `onTooLarge` builds the error past that (reading stops there). */
-export async function readAllBounded(stream: NodeJS.ReadableStream, limit: number, onTooLarge: () => Error): Promise<Uint8Array> {
+export async function readAllBounded(
+  stream: NodeJS.ReadableStream,
+  limit: number,
+  onTooLarge: () => Error,
+): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   let length = 0;
   const iterator = stream[Symbol.asyncIterator]();
@@ -44,7 +57,8 @@ export async function readAllBounded(stream: NodeJS.ReadableStream, limit: numbe
     for (;;) {
       const next = await iterator.next();
       if (next.done === true) break;
-      const chunk = typeof next.value === 'string' ? Buffer.from(next.value, 'utf8') : Buffer.from(next.value as Uint8Array);
+      const chunk =
+        typeof next.value === 'string' ? Buffer.from(next.value, 'utf8') : Buffer.from(next.value as Uint8Array);
       length += chunk.length;
       if (length > limit) throw onTooLarge();
       chunks.push(chunk);
@@ -56,7 +70,8 @@ export async function readAllBounded(stream: NodeJS.ReadableStream, limit: numbe
 }
 
 function checkChoice(value: string | undefined, flag: string, allowed: readonly string[]): void {
-  if (value !== undefined && !allowed.includes(value)) throw new UsageError(`${flag}: expected one of ${allowed.join(', ')}`);
+  if (value !== undefined && !allowed.includes(value))
+    throw new UsageError(`${flag}: expected one of ${allowed.join(', ')}`);
 }
 
 /** The key `seal` uses: the one whose kid is `--kid`, else the only key of the set. */
@@ -64,16 +79,23 @@ function pickSealKey(keys: readonly JWK[], kid: string | undefined): JWK {
   const named = kid === undefined ? undefined : keys.find((k) => k.kid === kid);
   if (named !== undefined) return named;
   if (keys.length === 1) return keys[0]!;
-  throw new UsageError(kid === undefined ? '--key holds several keys: choose one with --kid' : '--kid: no key of --key has this kid');
+  throw new UsageError(
+    kid === undefined ? '--key holds several keys: choose one with --kid' : '--kid: no key of --key has this kid',
+  );
 }
 
 export async function runSeal(flags: SealFlags, io: CliIo, bytes: ByteIo): Promise<ExitCode> {
   checkChoice(flags.alg, '--alg', JWE_KEY_ALGORITHMS);
   checkChoice(flags.enc, '--enc', JWE_CONTENT_ENCRYPTIONS);
-  if (flags.kid !== undefined && (flags.kid.length === 0 || flags.kid.length > 256)) throw new UsageError('--kid: expected 1 to 256 characters');
+  if (flags.kid !== undefined && (flags.kid.length === 0 || flags.kid.length > 256))
+    throw new UsageError('--kid: expected 1 to 256 characters');
   const keys = await loadJwks(flags.key, { baseDir: io.cwd, env: io.env });
   const key = pickSealKey(keys, flags.kid);
-  const payload = await readAllBounded(bytes.stdin, MAX_SEAL_INPUT_BYTES, () => new UsageError(`stdin: the payload is larger than ${MAX_SEAL_INPUT_BYTES} bytes`));
+  const payload = await readAllBounded(
+    bytes.stdin,
+    MAX_SEAL_INPUT_BYTES,
+    () => new UsageError(`stdin: the payload is larger than ${MAX_SEAL_INPUT_BYTES} bytes`),
+  );
   const jwe = await sealPayload(payload, {
     key,
     ...(flags.alg !== undefined ? { alg: flags.alg } : {}),
@@ -86,7 +108,11 @@ export async function runSeal(flags: SealFlags, io: CliIo, bytes: ByteIo): Promi
 
 export async function runOpen(flags: OpenFlags, io: CliIo, bytes: ByteIo): Promise<ExitCode> {
   const keys = await loadJwks(flags.key, { baseDir: io.cwd, env: io.env });
-  const input = await readAllBounded(bytes.stdin, MAX_OPEN_INPUT_BYTES, () => new PayloadError('too_large', `stdin: the JWE is larger than ${MAX_OPEN_INPUT_BYTES} bytes`));
+  const input = await readAllBounded(
+    bytes.stdin,
+    MAX_OPEN_INPUT_BYTES,
+    () => new PayloadError('too_large', `stdin: the JWE is larger than ${MAX_OPEN_INPUT_BYTES} bytes`),
+  );
   // A JWE is ASCII; whitespace around it (a trailing newline from `echo`, a pasted line) is not part of it.
   const jwe = Buffer.from(input).toString('latin1').trim();
   const plaintext = await openPayload(jwe, { keys, maxBytes: MAX_OPEN_INPUT_BYTES });

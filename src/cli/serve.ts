@@ -35,7 +35,12 @@ export function processSignals(): StopSignals {
   };
 }
 
-export async function runServe(document: string, flags: ServeFlags, io: CliIo, signals: StopSignals = processSignals()): Promise<ExitCode> {
+export async function runServe(
+  document: string,
+  flags: ServeFlags,
+  io: CliIo,
+  signals: StopSignals = processSignals(),
+): Promise<ExitCode> {
   const listen = parseListenFlags(flags.listen ?? []);
   let stopRequested: NodeJS.Signals | null = null;
   let wake: (() => void) | null = null;
@@ -69,7 +74,9 @@ export async function runServe(document: string, flags: ServeFlags, io: CliIo, s
     io.err('serving; Ctrl-C (SIGINT) or SIGTERM stops\n');
     await new Promise<void>((resolve) => (wake = resolve));
   }
-  io.err(`${stopRequested ?? 'stop'}: stopping (draining up to ${DEFAULT_GRACE_MS / 1000} s; send it again to exit now)\n`);
+  io.err(
+    `${stopRequested ?? 'stop'}: stopping (draining up to ${DEFAULT_GRACE_MS / 1000} s; send it again to exit now)\n`,
+  );
   await running.close(DEFAULT_GRACE_MS);
   off();
   io.err('stopped\n');

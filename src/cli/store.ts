@@ -23,22 +23,39 @@ export interface StoreLocation {
 
 export async function locateStore(flags: StoreFlags, io: CliIo): Promise<StoreLocation> {
   if (flags.store !== undefined && flags.config !== undefined) {
-    throw new UsageError('--store and --config cannot be used together: --store names the store, --config reads it from a config file');
+    throw new UsageError(
+      '--store and --config cannot be used together: --store names the store, --config reads it from a config file',
+    );
   }
   if (flags.store !== undefined) {
-    if (flags.store === '') throw new UsageError('--store needs a store URL, such as file:./credentials.yaml or postgres://host/db');
+    if (flags.store === '')
+      throw new UsageError('--store needs a store URL, such as file:./credentials.yaml or postgres://host/db');
     return { ref: flags.store, baseDir: io.cwd };
   }
-  const config = await loadConfig({ cwd: io.cwd, ruleIds: Object.keys(ruleMetas), ...(flags.config !== undefined && { file: flags.config }) });
-  if (config.settings.store === undefined || config.file === null) return { ref: DEFAULT_STORE_REF, baseDir: config.dir };
+  const config = await loadConfig({
+    cwd: io.cwd,
+    ruleIds: Object.keys(ruleMetas),
+    ...(flags.config !== undefined && { file: flags.config }),
+  });
+  if (config.settings.store === undefined || config.file === null)
+    return { ref: DEFAULT_STORE_REF, baseDir: config.dir };
   return { ref: config.settings.store, baseDir: config.dir, configFile: config.file };
 }
 
 /** Opens the store, runs `work`, and closes the store whatever happens. */
-export async function withStore(flags: StoreFlags, io: CliIo, work: (store: CredentialStore) => Promise<ExitCode>): Promise<ExitCode> {
+export async function withStore(
+  flags: StoreFlags,
+  io: CliIo,
+  work: (store: CredentialStore) => Promise<ExitCode>,
+): Promise<ExitCode> {
   const where = await locateStore(flags, io);
   // One change and exit: no file watch or LISTEN connection to keep the process alive.
-  const store = await openStore(where.ref, { baseDir: where.baseDir, env: io.env, watch: false, ...(where.configFile !== undefined && { configFile: where.configFile }) });
+  const store = await openStore(where.ref, {
+    baseDir: where.baseDir,
+    env: io.env,
+    watch: false,
+    ...(where.configFile !== undefined && { configFile: where.configFile }),
+  });
   try {
     return await work(store);
   } finally {

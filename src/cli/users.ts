@@ -35,7 +35,9 @@ export function parseScopes(value: string, flag: string): string[] {
     const scope = raw.trim();
     if (scope === '') throw new UsageError(`${flag}: an empty scope (two commas in a row, or a comma at an end)`);
     if (scope.length > MAX_SCOPE_LENGTH || /[\s\u0000-\u001f\u007f-\u009f]/.test(scope)) {
-      throw new UsageError(`${flag}: a scope must be 1 to ${MAX_SCOPE_LENGTH} characters without spaces or control characters`);
+      throw new UsageError(
+        `${flag}: a scope must be 1 to ${MAX_SCOPE_LENGTH} characters without spaces or control characters`,
+      );
     }
     if (!scopes.includes(scope)) scopes.push(scope);
   }
@@ -47,7 +49,9 @@ export function parseIterations(value: string): number {
   const n = /^[0-9]{1,9}$/.test(value) ? Number(value) : NaN;
   if (!(n >= MIN_SCRAM_ITERATIONS && n <= MAX_SCRAM_ITERATIONS)) {
     // RFC 7677 §4: at least 4096; the upper bound keeps one login from costing seconds.
-    throw new UsageError(`--iterations: expected a whole number from ${MIN_SCRAM_ITERATIONS} to ${MAX_SCRAM_ITERATIONS}`);
+    throw new UsageError(
+      `--iterations: expected a whole number from ${MIN_SCRAM_ITERATIONS} to ${MAX_SCRAM_ITERATIONS}`,
+    );
   }
   return n;
 }
@@ -60,9 +64,16 @@ export interface UsersAddFlags extends StoreFlags {
   iterations?: string;
 }
 
-export async function runUsersAdd(name: string, flags: UsersAddFlags, io: CliIo, input: PasswordInput): Promise<ExitCode> {
-  if (!flags.password && flags.passwordStdin) throw new UsageError('--no-password and --password-stdin cannot be used together');
-  if (!flags.password && flags.iterations !== undefined) throw new UsageError('--iterations has no effect with --no-password');
+export async function runUsersAdd(
+  name: string,
+  flags: UsersAddFlags,
+  io: CliIo,
+  input: PasswordInput,
+): Promise<ExitCode> {
+  if (!flags.password && flags.passwordStdin)
+    throw new UsageError('--no-password and --password-stdin cannot be used together');
+  if (!flags.password && flags.iterations !== undefined)
+    throw new UsageError('--iterations has no effect with --no-password');
   const scopes = flags.scopes === undefined ? [] : parseScopes(flags.scopes, '--scopes');
   const iterations = flags.iterations === undefined ? undefined : parseIterations(flags.iterations);
   return withStore(flags, io, async (store) => {
@@ -74,9 +85,18 @@ export async function runUsersAdd(name: string, flags: UsersAddFlags, io: CliIo,
         expected: 'a new name, or `users passwd` to change the password',
       });
     }
-    const password = flags.password ? await obtainPassword(input, io, { fromStdin: flags.passwordStdin === true, confirm: true, principal: name }) : undefined;
-    const record = await store.addPrincipal({ name, ...(password !== undefined && { password }), scopes, ...(iterations !== undefined && { iterations }) });
-    io.err(`added principal '${oneLine(record.name)}'${password === undefined ? ' without a password' : ''}${describeScopes(record.scopes)} to ${oneLine(store.description)}\n`);
+    const password = flags.password
+      ? await obtainPassword(input, io, { fromStdin: flags.passwordStdin === true, confirm: true, principal: name })
+      : undefined;
+    const record = await store.addPrincipal({
+      name,
+      ...(password !== undefined && { password }),
+      scopes,
+      ...(iterations !== undefined && { iterations }),
+    });
+    io.err(
+      `added principal '${oneLine(record.name)}'${password === undefined ? ' without a password' : ''}${describeScopes(record.scopes)} to ${oneLine(store.description)}\n`,
+    );
     return EXIT_OK;
   });
 }
@@ -86,21 +106,37 @@ export interface UsersPasswdFlags extends StoreFlags {
   iterations?: string;
 }
 
-export async function runUsersPasswd(name: string, flags: UsersPasswdFlags, io: CliIo, input: PasswordInput): Promise<ExitCode> {
+export async function runUsersPasswd(
+  name: string,
+  flags: UsersPasswdFlags,
+  io: CliIo,
+  input: PasswordInput,
+): Promise<ExitCode> {
   const iterations = flags.iterations === undefined ? undefined : parseIterations(flags.iterations);
   return withStore(flags, io, async (store) => {
     await mustExist(store, name);
-    const password = await obtainPassword(input, io, { fromStdin: flags.passwordStdin === true, confirm: true, principal: name });
+    const password = await obtainPassword(input, io, {
+      fromStdin: flags.passwordStdin === true,
+      confirm: true,
+      principal: name,
+    });
     const record = await store.setPassword(name, password, iterations === undefined ? {} : { iterations });
     io.err(`changed the password of '${oneLine(record.name)}'\n`);
     return EXIT_OK;
   });
 }
 
-export async function runUsersSetDisabled(name: string, disabled: boolean, flags: StoreFlags, io: CliIo): Promise<ExitCode> {
+export async function runUsersSetDisabled(
+  name: string,
+  disabled: boolean,
+  flags: StoreFlags,
+  io: CliIo,
+): Promise<ExitCode> {
   return withStore(flags, io, async (store) => {
     const record = await store.setDisabled(name, disabled);
-    io.err(`${disabled ? 'disabled' : 'enabled'} principal '${oneLine(record.name)}'${disabled ? ': its password and API keys no longer authenticate' : ''}\n`);
+    io.err(
+      `${disabled ? 'disabled' : 'enabled'} principal '${oneLine(record.name)}'${disabled ? ': its password and API keys no longer authenticate' : ''}\n`,
+    );
     return EXIT_OK;
   });
 }
@@ -110,7 +146,9 @@ export async function runUsersRemove(name: string, flags: StoreFlags, io: CliIo)
     const record = await mustExist(store, name);
     const keys = await store.listApiKeys(record.name);
     await store.removePrincipal(record.name);
-    io.err(`removed principal '${oneLine(record.name)}' and its ${keys.length} API key${keys.length === 1 ? '' : 's'}\n`);
+    io.err(
+      `removed principal '${oneLine(record.name)}' and its ${keys.length} API key${keys.length === 1 ? '' : 's'}\n`,
+    );
     return EXIT_OK;
   });
 }
@@ -119,7 +157,9 @@ export async function runUsersScopes(name: string, scopesArg: string, flags: Sto
   const scopes = parseScopes(scopesArg, 'SCOPES');
   return withStore(flags, io, async (store) => {
     const record = await store.setScopes(name, scopes);
-    io.err(`set the scopes of '${oneLine(record.name)}' to ${record.scopes.length === 0 ? 'none' : oneLine(record.scopes.join(','))}\n`);
+    io.err(
+      `set the scopes of '${oneLine(record.name)}' to ${record.scopes.length === 0 ? 'none' : oneLine(record.scopes.join(','))}\n`,
+    );
     return EXIT_OK;
   });
 }
@@ -144,7 +184,9 @@ export function toPrincipalListing(record: PrincipalRecord): PrincipalListing {
     name: record.name,
     scopes: [...record.scopes],
     disabled: record.disabled,
-    mechanisms: Object.keys(record.verifiers).map((hash) => `SCRAM-${hash}`).sort(),
+    mechanisms: Object.keys(record.verifiers)
+      .map((hash) => `SCRAM-${hash}`)
+      .sort(),
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
@@ -160,7 +202,13 @@ export async function runUsersList(flags: ListFlags, io: CliIo): Promise<ExitCod
       io.out(
         formatTable(
           ['NAME', 'STATUS', 'PASSWORD', 'SCOPES', 'CREATED'],
-          listing.map((p) => [p.name, p.disabled ? 'disabled' : 'enabled', p.mechanisms.length > 0 ? 'yes' : 'no', p.scopes.join(',') || '-', p.createdAt]),
+          listing.map((p) => [
+            p.name,
+            p.disabled ? 'disabled' : 'enabled',
+            p.mechanisms.length > 0 ? 'yes' : 'no',
+            p.scopes.join(',') || '-',
+            p.createdAt,
+          ]),
         ),
       );
     }
@@ -172,7 +220,15 @@ export async function runUsersList(flags: ListFlags, io: CliIo): Promise<ExitCod
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const cells = [header, ...rows].map((row) => row.map((c) => oneLine(c)));
   const widths = header.map((_, i) => Math.max(...cells.map((row) => [...(row[i] ?? '')].length)));
-  return cells.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c + ' '.repeat((widths[i] ?? 0) - [...c].length))).join('  ').trimEnd() + '\n').join('');
+  return cells
+    .map(
+      (row) =>
+        row
+          .map((c, i) => (i === row.length - 1 ? c : c + ' '.repeat((widths[i] ?? 0) - [...c].length)))
+          .join('  ')
+          .trimEnd() + '\n',
+    )
+    .join('');
 }
 
 function describeScopes(scopes: readonly string[]): string {
@@ -183,7 +239,10 @@ function describeScopes(scopes: readonly string[]): string {
 export async function mustExist(store: CredentialStore, name: string): Promise<PrincipalRecord> {
   const record = await store.getPrincipal(name);
   if (record === null) {
-    throw new StoreError('ERR_STORE_NOT_FOUND', `no principal '${name}'`, { file: store.description, expected: 'an existing principal (`users list`)' });
+    throw new StoreError('ERR_STORE_NOT_FOUND', `no principal '${name}'`, {
+      file: store.description,
+      expected: 'an existing principal (`users list`)',
+    });
   }
   return record;
 }

@@ -15,7 +15,8 @@ import { MAX_SCOPES, SCOPE_EXPECTED, isValidScope } from './scopes.js';
 import type { ApiKeyRecord, PrincipalRecord, ScramHash, ScramVerifier } from './types.js';
 
 export const CREDENTIALS_FILE_VERSION = 1;
-export const CREDENTIALS_FILE_HEADER = '# asyncapi-guard credentials: salted SCRAM verifiers and API key hashes, never a password or key';
+export const CREDENTIALS_FILE_HEADER =
+  '# asyncapi-guard credentials: salted SCRAM verifiers and API key hashes, never a password or key';
 
 /** RFC 7677 §4 asks at least 4096; above a million one login costs seconds (a denial of service on ourselves). */
 export const MIN_FILE_ITERATIONS = 4096;
@@ -44,7 +45,12 @@ export function parseCredentialsFile(text: string, file: string): MemoryStoreSta
     source = parseSource(text, file, file, LIMITS);
   } catch (err) {
     if (!(err instanceof DocumentError)) throw err;
-    throw new StoreError('ERR_STORE_INVALID', `not well-formed YAML: ${err.reason}`, { file, line: err.line, column: err.column, expected: err.expected });
+    throw new StoreError('ERR_STORE_INVALID', `not well-formed YAML: ${err.reason}`, {
+      file,
+      line: err.line,
+      column: err.column,
+      expected: err.expected,
+    });
   }
   const fail = (path: Path, reason: string, expected: string): never => {
     let pos: { line: number; column: number } | undefined;
@@ -52,16 +58,24 @@ export function parseCredentialsFile(text: string, file: string): MemoryStoreSta
       const range = source.ranges.get(joinPointer('', ...path.slice(0, n)));
       if (range !== undefined) pos = (range.key ?? range.value).start;
     }
-    throw new StoreError('ERR_STORE_INVALID', reason, { file, line: pos?.line, column: pos?.column, pointer: formatPath(path), expected });
+    throw new StoreError('ERR_STORE_INVALID', reason, {
+      file,
+      line: pos?.line,
+      column: pos?.column,
+      pointer: formatPath(path),
+      expected,
+    });
   };
 
   const state: MemoryStoreState = { principals: new Map(), apiKeys: new Map() };
   const root = source.value;
   if (root === null) return state; // an empty file (or only comments) is an empty store
   const top = mapping(root, [], fail, ['version', 'principals', 'apiKeys']);
-  if (top.version !== CREDENTIALS_FILE_VERSION) fail(['version'], 'unsupported or missing version', `version: ${CREDENTIALS_FILE_VERSION}`);
+  if (top.version !== CREDENTIALS_FILE_VERSION)
+    fail(['version'], 'unsupported or missing version', `version: ${CREDENTIALS_FILE_VERSION}`);
 
-  const principals = top.principals === undefined || top.principals === null ? {} : mapping(top.principals, ['principals'], fail);
+  const principals =
+    top.principals === undefined || top.principals === null ? {} : mapping(top.principals, ['principals'], fail);
   for (const name of Object.keys(principals)) {
     const at = ['principals', name];
     const prepared = saslprep(name, { allowUnassigned: false });
@@ -73,7 +87,12 @@ export function parseCredentialsFile(text: string, file: string): MemoryStoreSta
     if (p.disabled !== undefined && typeof p.disabled !== 'boolean') fail([...at, 'disabled'], '', 'true or false');
     const verifiers: Partial<Record<ScramHash, ScramVerifier>> = {};
     if (p.scram !== undefined && p.scram !== null) {
-      const scram = mapping(p.scram, [...at, 'scram'], fail, MECHANISMS.map(([m]) => m));
+      const scram = mapping(
+        p.scram,
+        [...at, 'scram'],
+        fail,
+        MECHANISMS.map(([m]) => m),
+      );
       for (const [mechanism, hash, keyBytes] of MECHANISMS) {
         if (scram[mechanism] === undefined) continue;
         verifiers[hash] = verifier(scram[mechanism], [...at, 'scram', mechanism], hash, keyBytes, fail);
@@ -97,12 +116,16 @@ export function parseCredentialsFile(text: string, file: string): MemoryStoreSta
     const k = mapping(keys[id], at, fail, ['principal', 'sha256', 'scopes', 'created', 'revoked']);
     if (typeof k.principal !== 'string') fail([...at, 'principal'], '', 'a principal name');
     const principal = k.principal as string;
-    if (!state.principals.has(principal)) fail([...at, 'principal'], 'no such principal in this file', 'the name of a principal under `principals`');
+    if (!state.principals.has(principal))
+      fail([...at, 'principal'], 'no such principal in this file', 'the name of a principal under `principals`');
     const record: ApiKeyRecord = Object.freeze({
       id,
       principal,
       hash: bytes(k.sha256, [...at, 'sha256'], 32, 32, fail),
-      scopes: k.scopes === null || k.scopes === undefined ? null : Object.freeze(scopeList(k.scopes, [...at, 'scopes'], fail)),
+      scopes:
+        k.scopes === null || k.scopes === undefined
+          ? null
+          : Object.freeze(scopeList(k.scopes, [...at, 'scopes'], fail)),
       createdAt: timestamp(k.created, [...at, 'created'], fail),
       revokedAt: k.revoked === null || k.revoked === undefined ? null : timestamp(k.revoked, [...at, 'revoked'], fail),
     });
@@ -140,7 +163,9 @@ export function serializeCredentials(state: MemoryStoreState): string {
   for (const k of keys) {
     const scopes = k.scopes === null ? 'null' : sequence(k.scopes);
     const revoked = k.revokedAt === null ? 'null' : scalar(k.revokedAt);
-    out.push(`  ${k.id}: { principal: ${scalar(k.principal)}, sha256: ${base64(k.hash)}, scopes: ${scopes}, created: ${scalar(k.createdAt)}, revoked: ${revoked} }`);
+    out.push(
+      `  ${k.id}: { principal: ${scalar(k.principal)}, sha256: ${base64(k.hash)}, scopes: ${scopes}, created: ${scalar(k.createdAt)}, revoked: ${revoked} }`,
+    );
   }
   return out.join('\n') + '\n';
 }
@@ -153,7 +178,8 @@ function mapping(value: unknown, path: Path, fail: Fail, allowed?: readonly stri
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return fail(path, '', 'a mapping');
   const record = value as Record<string, unknown>;
   if (allowed !== undefined) {
-    for (const key of Object.keys(record)) if (!allowed.includes(key)) fail([...path, key], 'unknown key', `one of ${allowed.join(', ')}`);
+    for (const key of Object.keys(record))
+      if (!allowed.includes(key)) fail([...path, key], 'unknown key', `one of ${allowed.join(', ')}`);
   }
   return record;
 }
@@ -181,7 +207,8 @@ const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=
 function bytes(value: unknown, path: Path, min: number, max: number, fail: Fail): Uint8Array {
   const expected = min === max ? `base64 of ${min} bytes` : `base64 of ${min} to ${max} bytes`;
   // The length bound comes first: the regex never runs on a huge string.
-  if (typeof value !== 'string' || value.length > Math.ceil(max / 3) * 4 || !BASE64_RE.test(value)) return fail(path, '', expected);
+  if (typeof value !== 'string' || value.length > Math.ceil(max / 3) * 4 || !BASE64_RE.test(value))
+    return fail(path, '', expected);
   const decoded = new Uint8Array(Buffer.from(value, 'base64'));
   if (decoded.length < min || decoded.length > max) fail(path, '', expected);
   return decoded;
@@ -189,9 +216,15 @@ function bytes(value: unknown, path: Path, min: number, max: number, fail: Fail)
 
 function verifier(value: unknown, path: Path, hash: ScramHash, keyBytes: number, fail: Fail): ScramVerifier {
   const v = mapping(value, path, fail, ['salt', 'iterations', 'storedKey', 'serverKey']);
-  for (const key of ['salt', 'iterations', 'storedKey', 'serverKey']) if (v[key] === undefined) fail([...path, key], 'missing', 'salt, iterations, storedKey and serverKey');
+  for (const key of ['salt', 'iterations', 'storedKey', 'serverKey'])
+    if (v[key] === undefined) fail([...path, key], 'missing', 'salt, iterations, storedKey and serverKey');
   const iterations = v.iterations;
-  if (typeof iterations !== 'number' || !Number.isSafeInteger(iterations) || iterations < MIN_FILE_ITERATIONS || iterations > MAX_FILE_ITERATIONS) {
+  if (
+    typeof iterations !== 'number' ||
+    !Number.isSafeInteger(iterations) ||
+    iterations < MIN_FILE_ITERATIONS ||
+    iterations > MAX_FILE_ITERATIONS
+  ) {
     fail([...path, 'iterations'], '', `an integer from ${MIN_FILE_ITERATIONS} to ${MAX_FILE_ITERATIONS}`);
   }
   return Object.freeze({
@@ -206,7 +239,15 @@ function verifier(value: unknown, path: Path, hash: ScramHash, keyBytes: number,
 /** `principals.alice.scram.SCRAM-SHA-256.iterations`; keys that are not plain words are quoted. */
 export function formatPath(path: Path): string {
   return path
-    .map((k, i) => (typeof k === 'number' ? `[${k}]` : /^[A-Za-z0-9_-]+$/.test(k) ? (i === 0 ? k : `.${k}`) : `[${JSON.stringify(k)}]`))
+    .map((k, i) =>
+      typeof k === 'number'
+        ? `[${k}]`
+        : /^[A-Za-z0-9_-]+$/.test(k)
+          ? i === 0
+            ? k
+            : `.${k}`
+          : `[${JSON.stringify(k)}]`,
+    )
     .join('');
 }
 

@@ -108,7 +108,8 @@ export async function createFileStore(path: string, options: FileStoreOptions = 
         // Keep the last good state: a half-edited file must not crash the guard, and the last
         // state that validated is the best we know. The operator hears of it through onError.
         if (err instanceof StoreError) options.onError?.(err);
-        else options.onError?.(new StoreError('ERR_STORE_UNAVAILABLE', 'the file could not be re-read', { file: path }));
+        else
+          options.onError?.(new StoreError('ERR_STORE_UNAVAILABLE', 'the file could not be re-read', { file: path }));
       }
     });
 
@@ -153,7 +154,10 @@ export async function createFileStore(path: string, options: FileStoreOptions = 
     poll = setInterval(() => {
       void statOrNull(file, path).then(
         (s) => {
-          const changed = s === null ? known !== MISSING : known.ino !== s.ino || known.size !== s.size || known.mtimeMs !== s.mtimeMs;
+          const changed =
+            s === null
+              ? known !== MISSING
+              : known.ino !== s.ino || known.size !== s.size || known.mtimeMs !== s.mtimeMs;
           if (changed) schedule();
         },
         () => schedule(),
@@ -206,14 +210,18 @@ async function readState(file: string, shown: string): Promise<{ state: MemorySt
     // Non-blocking: a FIFO with no writer would block open() for ever (refused just below).
     handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: { principals: new Map(), apiKeys: new Map() }, fingerprint: MISSING };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      return { state: { principals: new Map(), apiKeys: new Map() }, fingerprint: MISSING };
     throw unavailable(shown, 'the file cannot be read', err);
   }
   try {
     const s = await handle.stat();
     if (!s.isFile()) throw new StoreError('ERR_STORE_UNAVAILABLE', 'not a regular file', { file: shown });
     if (s.size > MAX_CREDENTIALS_FILE_BYTES) {
-      throw new StoreError('ERR_STORE_INVALID', 'the file is too large', { file: shown, expected: `at most ${MAX_CREDENTIALS_FILE_BYTES} bytes` });
+      throw new StoreError('ERR_STORE_INVALID', 'the file is too large', {
+        file: shown,
+        expected: `at most ${MAX_CREDENTIALS_FILE_BYTES} bytes`,
+      });
     }
     let buf: Buffer;
     try {
@@ -222,7 +230,10 @@ async function readState(file: string, shown: string): Promise<{ state: MemorySt
       throw unavailable(shown, 'the file cannot be read', err);
     }
     if (buf.length > MAX_CREDENTIALS_FILE_BYTES) {
-      throw new StoreError('ERR_STORE_INVALID', 'the file is too large', { file: shown, expected: `at most ${MAX_CREDENTIALS_FILE_BYTES} bytes` });
+      throw new StoreError('ERR_STORE_INVALID', 'the file is too large', {
+        file: shown,
+        expected: `at most ${MAX_CREDENTIALS_FILE_BYTES} bytes`,
+      });
     }
     let text: string;
     try {
@@ -231,7 +242,15 @@ async function readState(file: string, shown: string): Promise<{ state: MemorySt
       throw new StoreError('ERR_STORE_INVALID', 'the file is not UTF-8', { file: shown, expected: 'UTF-8 text' });
     }
     const state = parseCredentialsFile(text, shown);
-    return { state, fingerprint: { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, digest: createHash('sha256').update(buf).digest('hex') } };
+    return {
+      state,
+      fingerprint: {
+        ino: s.ino,
+        size: s.size,
+        mtimeMs: s.mtimeMs,
+        digest: createHash('sha256').update(buf).digest('hex'),
+      },
+    };
   } finally {
     await handle.close();
   }
@@ -271,7 +290,12 @@ async function writeAtomically(file: string, text: string): Promise<Fingerprint>
   } catch {
     // best effort
   }
-  return { ino: written.ino, size: written.size, mtimeMs: written.mtimeMs, digest: createHash('sha256').update(data).digest('hex') };
+  return {
+    ino: written.ino,
+    size: written.size,
+    mtimeMs: written.mtimeMs,
+    digest: createHash('sha256').update(data).digest('hex'),
+  };
 }
 
 /**
@@ -291,7 +315,8 @@ async function acquireLock(lockFile: string, shown: string, timeoutMs: number): 
         if (content === token) await unlink(lockFile).catch(() => undefined);
       };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw unavailable(shown, 'the lock file could not be created', err);
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw unavailable(shown, 'the lock file could not be created', err);
     }
     const stale = await staleLockContent(lockFile);
     if (stale !== null) {

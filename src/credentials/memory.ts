@@ -35,7 +35,10 @@ export function normalizePrincipalName(name: string, where: string): string {
 }
 
 /** Both SCRAM verifiers for a new password. The password is not kept. */
-export async function deriveVerifiers(password: string, iterations = DEFAULT_PASSWORD_ITERATIONS): Promise<Partial<Record<ScramHash, ScramVerifier>>> {
+export async function deriveVerifiers(
+  password: string,
+  iterations = DEFAULT_PASSWORD_ITERATIONS,
+): Promise<Partial<Record<ScramHash, ScramVerifier>>> {
   const out: Partial<Record<ScramHash, ScramVerifier>> = {};
   for (const hash of HASHES) out[hash] = await deriveScramVerifier(password, { hash, iterations });
   return out;
@@ -84,7 +87,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const mustGet = (name: string): PrincipalRecord => {
     const p = state.principals.get(name);
     if (p === undefined) {
-      throw new StoreError('ERR_STORE_NOT_FOUND', `no principal '${name}'`, { file: description, expected: 'an existing principal (`users list`)' });
+      throw new StoreError('ERR_STORE_NOT_FOUND', `no principal '${name}'`, {
+        file: description,
+        expected: 'an existing principal (`users list`)',
+      });
     }
     return p;
   };
@@ -124,7 +130,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     async listApiKeys(principal) {
       open();
       const all = [...state.apiKeys.values()].filter((k) => principal === undefined || k.principal === principal);
-      return all.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
+      return all.sort((a, b) =>
+        a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1,
+      );
     },
     async addPrincipal(input: AddPrincipalInput) {
       open();
@@ -189,7 +197,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       open();
       const existing = state.apiKeys.get(id);
       if (existing === undefined) {
-        throw new StoreError('ERR_STORE_NOT_FOUND', `no API key '${id}'`, { file: description, expected: 'an existing key id (`keys list`)' });
+        throw new StoreError('ERR_STORE_NOT_FOUND', `no API key '${id}'`, {
+          file: description,
+          expected: 'an existing key id (`keys list`)',
+        });
       }
       if (existing.revokedAt !== null) return existing;
       const record = Object.freeze({ ...existing, revokedAt: iso() });

@@ -42,7 +42,8 @@ export function storeKind(ref: string): 'file' | 'postgres' | 'env' | null {
 /** Opens the store a reference names. Throws `StoreError` (`ERR_STORE_INVALID`, `ERR_STORE_UNAVAILABLE`). */
 export async function openStore(ref: string, options: OpenStoreOptions): Promise<CredentialStore> {
   if (typeof ref !== 'string') throw invalidArgType('ref', 'a string');
-  if (options === null || typeof options !== 'object' || typeof options.baseDir !== 'string') throw invalidArgType('options.baseDir', 'a string');
+  if (options === null || typeof options !== 'object' || typeof options.baseDir !== 'string')
+    throw invalidArgType('options.baseDir', 'a string');
   const where = { pointer: 'store', ...(options.configFile === undefined ? {} : { file: options.configFile }) };
   let target = ref;
   let via = '';
@@ -50,7 +51,10 @@ export async function openStore(ref: string, options: OpenStoreOptions): Promise
     target = resolveEnvRef(ref.slice(4), options.env ?? process.env);
     via = ` (from ${ref})`; // the variable's name, never its value
     if (target.startsWith('env:')) {
-      throw new StoreError('ERR_STORE_INVALID', `the environment variable${via} holds another env: reference`, { ...where, expected: 'file:PATH or postgres://…' });
+      throw new StoreError('ERR_STORE_INVALID', `the environment variable${via} holds another env: reference`, {
+        ...where,
+        expected: 'file:PATH or postgres://…',
+      });
     }
   }
   const kind = storeKind(target);

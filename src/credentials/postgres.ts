@@ -49,10 +49,16 @@ export function parsePostgresUrl(url: string): ParsedUrl {
   try {
     u = new URL(url);
   } catch {
-    throw new StoreError('ERR_STORE_INVALID', 'not a valid PostgreSQL URL', { pointer: 'store', expected: 'postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE' });
+    throw new StoreError('ERR_STORE_INVALID', 'not a valid PostgreSQL URL', {
+      pointer: 'store',
+      expected: 'postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE',
+    });
   }
   if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
-    throw new StoreError('ERR_STORE_INVALID', 'not a PostgreSQL URL', { pointer: 'store', expected: 'postgres:// or postgresql://' });
+    throw new StoreError('ERR_STORE_INVALID', 'not a PostgreSQL URL', {
+      pointer: 'store',
+      expected: 'postgres:// or postgresql://',
+    });
   }
   const schema = u.searchParams.get('schema');
   u.searchParams.delete('schema');
@@ -102,7 +108,10 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
     if (err instanceof StoreError) throw err;
     throw unavailable(description, err);
   };
-  const query = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> => {
+  const query = async <R extends pg.QueryResultRow>(
+    text: string,
+    values: unknown[] = [],
+  ): Promise<pg.QueryResult<R>> => {
     try {
       return await pool.query<R>(text, values);
     } catch (err) {
@@ -110,7 +119,9 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
     }
   };
   /** BEGIN … COMMIT on one connection; ROLLBACK on any failure. */
-  const transaction = async <T>(work: (q: (text: string, values?: unknown[]) => Promise<pg.QueryResult>) => Promise<T>): Promise<T> => {
+  const transaction = async <T>(
+    work: (q: (text: string, values?: unknown[]) => Promise<pg.QueryResult>) => Promise<T>,
+  ): Promise<T> => {
     let client: pg.PoolClient;
     try {
       client = await pool.connect();
@@ -173,7 +184,9 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
     client.on('end', () => {
       if (closed || listener !== client) return;
       listener = null;
-      options.onError?.(new StoreError('ERR_STORE_UNAVAILABLE', 'the LISTEN connection was lost; reconnecting', { file: description }));
+      options.onError?.(
+        new StoreError('ERR_STORE_UNAVAILABLE', 'the LISTEN connection was lost; reconnecting', { file: description }),
+      );
       scheduleReconnect(500);
     });
     listener = client;
@@ -209,13 +222,18 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
   /** Notified inside the transaction: PostgreSQL delivers it on COMMIT only. */
   const notifySql = `SELECT pg_notify('${channel}', $1)`;
   const payload = (change: StoreChange) => JSON.stringify({ ...change, origin });
-  const notFound = (what: string, expected: string) => new StoreError('ERR_STORE_NOT_FOUND', what, { file: description, expected });
-  const principalNotFound = (name: string) => notFound(`no principal '${name}'`, 'an existing principal (`users list`)');
+  const notFound = (what: string, expected: string) =>
+    new StoreError('ERR_STORE_NOT_FOUND', what, { file: description, expected });
+  const principalNotFound = (name: string) =>
+    notFound(`no principal '${name}'`, 'an existing principal (`users list`)');
 
   const principalSelect = `SELECT p.name, p.scopes, p.disabled, p.created_at, p.updated_at,
       v.hash, v.salt, v.iterations, v.stored_key, v.server_key
     FROM ${S}.principals p LEFT JOIN ${S}.scram_verifiers v ON v.principal = p.name`;
-  const readPrincipal = async (q: (text: string, values?: unknown[]) => Promise<pg.QueryResult>, name: string): Promise<PrincipalRecord | null> =>
+  const readPrincipal = async (
+    q: (text: string, values?: unknown[]) => Promise<pg.QueryResult>,
+    name: string,
+  ): Promise<PrincipalRecord | null> =>
     toPrincipals((await q(`${principalSelect} WHERE p.name = $1`, [name])).rows as PrincipalRow[])[0] ?? null;
   const poolQ = (text: string, values?: unknown[]) => query(text, values);
 
@@ -241,16 +259,16 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
     emit({ kind: 'principal', name: key });
     return record;
   };
-  const insertVerifiers = async (q: (text: string, values?: unknown[]) => Promise<pg.QueryResult>, key: string, verifiers: Partial<Record<ScramHash, ScramVerifier>>) => {
+  const insertVerifiers = async (
+    q: (text: string, values?: unknown[]) => Promise<pg.QueryResult>,
+    key: string,
+    verifiers: Partial<Record<ScramHash, ScramVerifier>>,
+  ) => {
     for (const v of Object.values(verifiers)) {
-      await q(`INSERT INTO ${S}.scram_verifiers (principal, hash, salt, iterations, stored_key, server_key) VALUES ($1, $2, $3, $4, $5, $6)`, [
-        key,
-        v.hash,
-        Buffer.from(v.salt),
-        v.iterations,
-        Buffer.from(v.storedKey),
-        Buffer.from(v.serverKey),
-      ]);
+      await q(
+        `INSERT INTO ${S}.scram_verifiers (principal, hash, salt, iterations, stored_key, server_key) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [key, v.hash, Buffer.from(v.salt), v.iterations, Buffer.from(v.storedKey), Buffer.from(v.serverKey)],
+      );
     }
   };
 
@@ -287,10 +305,16 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
       const name = normalizePrincipalName(input.name, description);
       const scopes = checkScopes(input.scopes ?? [], description);
       const conflict = () =>
-        new StoreError('ERR_STORE_CONFLICT', `principal '${name}' already exists`, { file: description, expected: 'a new name, or `users passwd` to change the password' });
+        new StoreError('ERR_STORE_CONFLICT', `principal '${name}' already exists`, {
+          file: description,
+          expected: 'a new name, or `users passwd` to change the password',
+        });
       // Cheap check first, so a taken name does not cost two PBKDF2 runs; the INSERT decides.
       if ((await query(`SELECT 1 FROM ${S}.principals WHERE name = $1`, [name])).rowCount !== 0) throw conflict();
-      const verifiers = input.password === undefined ? {} : await deriveVerifiers(input.password, input.iterations ?? DEFAULT_PASSWORD_ITERATIONS);
+      const verifiers =
+        input.password === undefined
+          ? {}
+          : await deriveVerifiers(input.password, input.iterations ?? DEFAULT_PASSWORD_ITERATIONS);
       const at = iso();
       const record = await transaction(async (q) => {
         const res = await q(
@@ -308,14 +332,16 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
     async setPassword(name, password, opts) {
       ensureOpen();
       const key = normalizePrincipalName(name, description);
-      if ((await query(`SELECT 1 FROM ${S}.principals WHERE name = $1`, [key])).rowCount === 0) throw principalNotFound(key);
+      if ((await query(`SELECT 1 FROM ${S}.principals WHERE name = $1`, [key])).rowCount === 0)
+        throw principalNotFound(key);
       const verifiers = await deriveVerifiers(password, opts?.iterations ?? DEFAULT_PASSWORD_ITERATIONS);
       return updatePrincipal(key, { column: null }, async (q, k) => {
         await q(`DELETE FROM ${S}.scram_verifiers WHERE principal = $1`, [k]);
         await insertVerifiers(q, k, verifiers);
       });
     },
-    setScopes: async (name, scopes) => updatePrincipal(name, { column: 'scopes', value: checkScopes(scopes, description) }),
+    setScopes: async (name, scopes) =>
+      updatePrincipal(name, { column: 'scopes', value: checkScopes(scopes, description) }),
     setDisabled: async (name, disabled) => updatePrincipal(name, { column: 'disabled', value: disabled === true }),
     async removePrincipal(name) {
       ensureOpen();
@@ -337,7 +363,8 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
         const generated = generateApiKey();
         const outcome = await transaction(async (q) => {
           // Locks the principal row so a concurrent remove cannot leave a key behind.
-          if ((await q(`SELECT 1 FROM ${S}.principals WHERE name = $1 FOR SHARE`, [name])).rowCount === 0) throw principalNotFound(name);
+          if ((await q(`SELECT 1 FROM ${S}.principals WHERE name = $1 FOR SHARE`, [name])).rowCount === 0)
+            throw principalNotFound(name);
           const res = await q(
             `INSERT INTO ${S}.api_keys (id, principal, hash, scopes, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, NULL)
              ON CONFLICT (id) DO NOTHING RETURNING *`,
@@ -351,15 +378,20 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
           emit({ kind: 'apiKey', id: outcome.id, principal: name });
           return { record: outcome, key: generated.key };
         }
-        if (attempt >= 5) throw new StoreError('ERR_STORE_UNAVAILABLE', 'could not draw an unused key id', { file: description });
+        if (attempt >= 5)
+          throw new StoreError('ERR_STORE_UNAVAILABLE', 'could not draw an unused key id', { file: description });
       }
     },
     async revokeApiKey(id) {
       ensureOpen();
-      const missing = () => notFound(`no API key '${isApiKeyId(id) ? id : '(malformed id)'}'`, 'an existing key id (`keys list`)');
+      const missing = () =>
+        notFound(`no API key '${isApiKeyId(id) ? id : '(malformed id)'}'`, 'an existing key id (`keys list`)');
       if (!isApiKeyId(id)) throw missing();
       const result = await transaction(async (q) => {
-        const res = await q(`UPDATE ${S}.api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING *`, [id, iso()]);
+        const res = await q(
+          `UPDATE ${S}.api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING *`,
+          [id, iso()],
+        );
         if (res.rowCount !== 0) {
           const record = toApiKey(res.rows[0] as ApiKeyRow);
           await q(notifySql, [payload({ kind: 'apiKey', id, principal: record.principal })]);
@@ -392,7 +424,9 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
 // ------------------------------------------------------------------ migration
 
 async function migrate(
-  transaction: <T>(work: (q: (text: string, values?: unknown[]) => Promise<pg.QueryResult>) => Promise<T>) => Promise<T>,
+  transaction: <T>(
+    work: (q: (text: string, values?: unknown[]) => Promise<pg.QueryResult>) => Promise<T>,
+  ) => Promise<T>,
   S: string,
   schemaName: string,
   description: string,
@@ -406,10 +440,14 @@ async function migrate(
     const res = await q(`SELECT coalesce(max(version), 0) AS version FROM ${S}.schema_version`);
     const current = Number((res.rows[0] as { version: number }).version);
     if (current > LATEST_SCHEMA_VERSION) {
-      throw new StoreError('ERR_STORE_INVALID', `the database schema is at version ${current}, newer than this asyncapi-guard knows (${LATEST_SCHEMA_VERSION})`, {
-        file: description,
-        expected: 'an asyncapi-guard release at least as new as the one that migrated this database',
-      });
+      throw new StoreError(
+        'ERR_STORE_INVALID',
+        `the database schema is at version ${current}, newer than this asyncapi-guard knows (${LATEST_SCHEMA_VERSION})`,
+        {
+          file: description,
+          expected: 'an asyncapi-guard release at least as new as the one that migrated this database',
+        },
+      );
     }
     for (const m of MIGRATIONS) {
       if (m.version <= current) continue;
@@ -455,7 +493,13 @@ function toPrincipals(rows: readonly PrincipalRow[]): PrincipalRecord[] {
       entry = { row, verifiers: {} };
       byName.set(row.name, entry);
     }
-    if (row.hash !== null && row.salt !== null && row.iterations !== null && row.stored_key !== null && row.server_key !== null) {
+    if (
+      row.hash !== null &&
+      row.salt !== null &&
+      row.iterations !== null &&
+      row.stored_key !== null &&
+      row.server_key !== null
+    ) {
       entry.verifiers[row.hash] = Object.freeze({
         hash: row.hash,
         salt: bytes(row.salt),
@@ -500,7 +544,8 @@ export function parseNotification(payload: string, origin: string): StoreChange 
   const o = v as Record<string, unknown>;
   if (o.origin === origin) return null; // ours: already told to our watchers at commit
   if (o.kind === 'principal' && typeof o.name === 'string') return { kind: 'principal', name: o.name };
-  if (o.kind === 'apiKey' && typeof o.id === 'string' && typeof o.principal === 'string') return { kind: 'apiKey', id: o.id, principal: o.principal };
+  if (o.kind === 'apiKey' && typeof o.id === 'string' && typeof o.principal === 'string')
+    return { kind: 'apiKey', id: o.id, principal: o.principal };
   if (o.kind === 'reload') return { kind: 'reload' };
   return null;
 }
@@ -511,7 +556,14 @@ function unavailable(description: string, err: unknown): StoreError {
   const e = err as { code?: unknown; message?: unknown } | null;
   const code = typeof e?.code === 'string' && /^[A-Z0-9_]{1,32}$/.test(e.code) ? e.code : null;
   const timedOut = code === null && typeof e?.message === 'string' && /timeout|timed out/i.test(e.message);
-  const what = code !== null ? (/^[0-9A-Z]{5}$/.test(code) && /\d/.test(code) ? `SQLSTATE ${code}` : code) : timedOut ? 'timeout' : 'connection failed';
+  const what =
+    code !== null
+      ? /^[0-9A-Z]{5}$/.test(code) && /\d/.test(code)
+        ? `SQLSTATE ${code}`
+        : code
+      : timedOut
+        ? 'timeout'
+        : 'connection failed';
   return new StoreError('ERR_STORE_UNAVAILABLE', `the database did not answer (${what})`, {
     file: description,
     expected: 'a reachable PostgreSQL server and a user that may create tables in the schema',

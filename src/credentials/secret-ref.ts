@@ -6,7 +6,8 @@ import { readAtMost } from '../read-at-most.js';
 import { resolve } from 'node:path';
 import { StoreError, invalidArgType } from '../errors.js';
 
-export type SecretRef = { readonly kind: 'env'; readonly name: string } | { readonly kind: 'file'; readonly path: string };
+export type SecretRef =
+  { readonly kind: 'env'; readonly name: string } | { readonly kind: 'file'; readonly path: string };
 
 // POSIX portable names (IEEE Std 1003.1 §8.1): letters, digits, underscore, not starting with a digit.
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
@@ -29,11 +30,17 @@ export function parseSecretRef(value: unknown): SecretRef | null {
 export function resolveEnvRef(name: string, env: NodeJS.ProcessEnv, pointer = 'store'): string {
   if (typeof name !== 'string') throw invalidArgType('name', 'a string');
   if (!ENV_NAME_RE.test(name)) {
-    throw new StoreError('ERR_STORE_INVALID', 'not a valid environment variable name after env:', { pointer, expected: 'env:NAME with NAME of letters, digits and _' });
+    throw new StoreError('ERR_STORE_INVALID', 'not a valid environment variable name after env:', {
+      pointer,
+      expected: 'env:NAME with NAME of letters, digits and _',
+    });
   }
   const value = env[name];
   if (value === undefined || value === '') {
-    throw new StoreError('ERR_STORE_INVALID', `the environment variable ${name} is not set`, { pointer, expected: `${name} to hold the reference` });
+    throw new StoreError('ERR_STORE_INVALID', `the environment variable ${name} is not set`, {
+      pointer,
+      expected: `${name} to hold the reference`,
+    });
   }
   return value;
 }
@@ -41,7 +48,12 @@ export function resolveEnvRef(name: string, env: NodeJS.ProcessEnv, pointer = 's
 /** Reads a secret reference's value: the variable, or the file's content (at most `maxBytes`, default 1 MiB) with one trailing newline removed. */
 export async function resolveSecretRef(
   ref: SecretRef,
-  options: { readonly baseDir: string; readonly env?: NodeJS.ProcessEnv; readonly pointer?: string; readonly maxBytes?: number },
+  options: {
+    readonly baseDir: string;
+    readonly env?: NodeJS.ProcessEnv;
+    readonly pointer?: string;
+    readonly maxBytes?: number;
+  },
 ): Promise<string> {
   const pointer = options.pointer ?? 'store';
   if (ref.kind === 'env') return resolveEnvRef(ref.name, options.env ?? process.env, pointer);
@@ -51,8 +63,17 @@ export async function resolveSecretRef(
   try {
     buf = await readAtMost(path, maxBytes);
   } catch (err) {
-    throw new StoreError('ERR_STORE_INVALID', `the file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { file: ref.path, pointer, expected: 'a readable regular file' });
+    throw new StoreError(
+      'ERR_STORE_INVALID',
+      `the file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      { file: ref.path, pointer, expected: 'a readable regular file' },
+    );
   }
-  if (buf.length > maxBytes) throw new StoreError('ERR_STORE_INVALID', 'the file is too large', { file: ref.path, pointer, expected: `at most ${maxBytes} bytes` });
+  if (buf.length > maxBytes)
+    throw new StoreError('ERR_STORE_INVALID', 'the file is too large', {
+      file: ref.path,
+      pointer,
+      expected: `at most ${maxBytes} bytes`,
+    });
   return buf.toString('utf8').replace(/\r?\n$/, '');
 }

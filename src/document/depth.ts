@@ -166,7 +166,12 @@ function nodeStart(text: string, i: number, flow: number): number | null {
       const q = text[j - 1];
       return flow > 0 && (q === '"' || q === "'" || q === ']' || q === '}') ? j : null;
     }
-    if ((p === '-' || p === '?') && spaced && (j === 0 || isSpace(text[j - 1]) || (flow > 0 && isFlowIndicator(text[j - 1])))) return j;
+    if (
+      (p === '-' || p === '?') &&
+      spaced &&
+      (j === 0 || isSpace(text[j - 1]) || (flow > 0 && isFlowIndicator(text[j - 1])))
+    )
+      return j;
     if (!spaced) return null;
     // An anchor or a tag before the node: step over it and look again.
     let k = j;

@@ -53,12 +53,18 @@ export async function loadDocument(path: string, options: LoadOptions = {}): Pro
 }
 
 /** Load from text already in memory; `file` names it (relative refs resolve against its folder). */
-export async function loadDocumentFromText(text: string, options: LoadOptions & { file?: string } = {}): Promise<LoadedDocument> {
+export async function loadDocumentFromText(
+  text: string,
+  options: LoadOptions & { file?: string } = {},
+): Promise<LoadedDocument> {
   if (typeof text !== 'string') throw invalidArgType('text', 'a string');
   const s = settingsFrom(options);
   const file = options.file ?? 'document.yaml';
   if (Buffer.byteLength(text) > s.maxBytes) {
-    throw new DocumentError('ERR_DOCUMENT_TOO_LARGE', `the document is larger than ${formatBytes(s.maxBytes)}`, { file, expected: `at most ${formatBytes(s.maxBytes)}` });
+    throw new DocumentError('ERR_DOCUMENT_TOO_LARGE', `the document is larger than ${formatBytes(s.maxBytes)}`, {
+      file,
+      expected: `at most ${formatBytes(s.maxBytes)}`,
+    });
   }
   const stats = { tokens: 0 };
   return finish(parseSource(text, resolvePath(s.cwd, file), file, s.limits, stats), s, stats.tokens);
@@ -76,7 +82,10 @@ async function finish(root: SourceFile, s: Settings, rootTokens: number): Promis
   const problems: LoadProblem[] = [];
   // The size limits hold for a document and its referenced files together: otherwise 256
   // files of 16 MiB each would be 256 times the work the limits allow.
-  const budget: Budget = { bytes: s.maxBytes - Buffer.byteLength(root.text), tokens: (s.limits.maxTokens ?? 0) - rootTokens };
+  const budget: Budget = {
+    bytes: s.maxBytes - Buffer.byteLength(root.text),
+    tokens: (s.limits.maxTokens ?? 0) - rootTokens,
+  };
   // Each file is walked for refs once; big documents repeat the same few refs thousands of
   // times, so each distinct (file, ref) is resolved once.
   const refsByFile = new Map<string, FoundRef[]>();
@@ -121,22 +130,41 @@ function detectVersion(root: SourceFile): { asyncapi: string; major: 2 | 3 } {
   const v = root.value;
   const file = root.displayName;
   if (!isPlainObject(v)) {
-    throw new DocumentError('ERR_DOCUMENT_NOT_ASYNCAPI', 'the file is not an AsyncAPI document', { file, line: 1, column: 1, expected: "a mapping with an 'asyncapi' field" });
+    throw new DocumentError('ERR_DOCUMENT_NOT_ASYNCAPI', 'the file is not an AsyncAPI document', {
+      file,
+      line: 1,
+      column: 1,
+      expected: "a mapping with an 'asyncapi' field",
+    });
   }
   if (!('asyncapi' in v)) {
-    const other = 'openapi' in v ? ' (it looks like an OpenAPI document)' : 'swagger' in v ? ' (it looks like a Swagger document)' : '';
-    throw new DocumentError('ERR_DOCUMENT_NOT_ASYNCAPI', `the file has no 'asyncapi' field${other}`, { file, line: 1, column: 1, expected: "an 'asyncapi' field with the spec version" });
+    const other =
+      'openapi' in v
+        ? ' (it looks like an OpenAPI document)'
+        : 'swagger' in v
+          ? ' (it looks like a Swagger document)'
+          : '';
+    throw new DocumentError('ERR_DOCUMENT_NOT_ASYNCAPI', `the file has no 'asyncapi' field${other}`, {
+      file,
+      line: 1,
+      column: 1,
+      expected: "an 'asyncapi' field with the spec version",
+    });
   }
   const at = root.ranges.get('/asyncapi')?.value.start;
   const version = v.asyncapi;
   if (typeof version !== 'string' || !isSupportedVersion(version)) {
-    throw new DocumentError('ERR_DOCUMENT_VERSION_UNSUPPORTED', `AsyncAPI version ${JSON.stringify(version)} is not supported`, {
-      file,
-      pointer: '/asyncapi',
-      line: at?.line,
-      column: at?.column,
-      expected: `one of ${supportedAsyncApiVersions.join(', ')}`,
-    });
+    throw new DocumentError(
+      'ERR_DOCUMENT_VERSION_UNSUPPORTED',
+      `AsyncAPI version ${JSON.stringify(version)} is not supported`,
+      {
+        file,
+        pointer: '/asyncapi',
+        line: at?.line,
+        column: at?.column,
+        expected: `one of ${supportedAsyncApiVersions.join(', ')}`,
+      },
+    );
   }
   return { asyncapi: version, major: version.startsWith('2.') ? 2 : 3 };
 }
@@ -162,7 +190,11 @@ async function loadReferencedFiles(
       const at = { file: file.uri, pointer: found.pointer + '/$ref' };
       if (files.size >= s.maxFiles) {
         failed.add(target.uri);
-        problems.push({ code: 'ERR_DOCUMENT_REF_LIMIT', message: `more than ${s.maxFiles} files are referenced; '${redactRef(found.ref)}' was not loaded`, at });
+        problems.push({
+          code: 'ERR_DOCUMENT_REF_LIMIT',
+          message: `more than ${s.maxFiles} files are referenced; '${redactRef(found.ref)}' was not loaded`,
+          at,
+        });
         continue;
       }
       const display = uriToDisplay(target.uri, s.cwd);
@@ -172,7 +204,10 @@ async function loadReferencedFiles(
       // Whether what is left of the budget is below the limit for one file, in the phase that failed.
       let budgetBinds = maxBytes < fileBytes;
       try {
-        const text = target.kind === 'file' ? await readLocal(target.uri, display, maxBytes) : await fetchRemote(target.uri, display, s, maxBytes);
+        const text =
+          target.kind === 'file'
+            ? await readLocal(target.uri, display, maxBytes)
+            : await fetchRemote(target.uri, display, s, maxBytes);
         budgetBinds = maxTokens < (s.limits.maxTokens ?? 0);
         const stats = { tokens: 0 };
         const loaded = parseSource(text, target.uri, display, { ...s.limits, maxTokens }, stats);
@@ -185,13 +220,27 @@ async function loadReferencedFiles(
         if (err instanceof DocumentError && err.code === 'ERR_DOCUMENT_TOO_LARGE' && budgetBinds) {
           // Over what is left of the budget for the whole document (it may be small on its own).
           const limits = `${formatBytes(s.maxBytes)} or ${s.limits.maxTokens ?? 0} YAML tokens`;
-          problems.push({ code: 'ERR_DOCUMENT_REF_LIMIT', message: `'${redactRef(found.ref)}' was not loaded: with it, the document and the files it references would hold more than ${limits} (${err.reason})`, at });
+          problems.push({
+            code: 'ERR_DOCUMENT_REF_LIMIT',
+            message: `'${redactRef(found.ref)}' was not loaded: with it, the document and the files it references would hold more than ${limits} (${err.reason})`,
+            at,
+          });
           continue;
         }
-        const code = target.kind === 'remote' ? 'ERR_DOCUMENT_REF_REMOTE_FAILED' : err instanceof DocumentError && err.code === 'ERR_DOCUMENT_SYNTAX' ? 'ERR_DOCUMENT_SYNTAX' : 'ERR_DOCUMENT_READ';
+        const code =
+          target.kind === 'remote'
+            ? 'ERR_DOCUMENT_REF_REMOTE_FAILED'
+            : err instanceof DocumentError && err.code === 'ERR_DOCUMENT_SYNTAX'
+              ? 'ERR_DOCUMENT_SYNTAX'
+              : 'ERR_DOCUMENT_READ';
         // The referenced file's own error, with its place (file:line:column) and code, so the
         // user can go to it; never a library's exception text.
-        const why = err instanceof DocumentError ? (err.code === code ? err.message.slice(0, -(code.length + 3)) : err.message) : 'it could not be read';
+        const why =
+          err instanceof DocumentError
+            ? err.code === code
+              ? err.message.slice(0, -(code.length + 3))
+              : err.message
+            : 'it could not be read';
         problems.push({ code, message: `'${redactRef(found.ref)}' could not be loaded (${why})`, at });
       }
     }
@@ -201,7 +250,14 @@ async function loadReferencedFiles(
 async function readLocal(uri: string, display: string, maxBytes: number): Promise<string> {
   const unreadable = (err: unknown): DocumentError => {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'not a regular file' : 'cannot read the file';
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'not a regular file'
+            : 'cannot read the file';
     return new DocumentError('ERR_DOCUMENT_READ', why, { file: display });
   };
   let handle;
@@ -226,7 +282,11 @@ async function readLocal(uri: string, display: string, maxBytes: number): Promis
       throw unreadable(err);
     }
     const tooLarge = (bytes: number): DocumentError =>
-      new DocumentError('ERR_DOCUMENT_TOO_LARGE', `the file is ${formatBytes(bytes)}, larger than the limit of ${formatBytes(maxBytes)}`, { file: display, expected: `at most ${formatBytes(maxBytes)}` });
+      new DocumentError(
+        'ERR_DOCUMENT_TOO_LARGE',
+        `the file is ${formatBytes(bytes)}, larger than the limit of ${formatBytes(maxBytes)}`,
+        { file: display, expected: `at most ${formatBytes(maxBytes)}` },
+      );
     if (size > maxBytes) throw tooLarge(size);
     // size + 1, so that one read normally reaches the end of the file and sees it.
     let buf = Buffer.allocUnsafe(Math.min(maxBytes + 1, size + 1));
@@ -257,7 +317,12 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function decodeUtf8(bytes: Uint8Array, display: string): string {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-    throw new DocumentError('ERR_DOCUMENT_SYNTAX', 'the file is UTF-16 encoded', { file: display, line: 1, column: 1, expected: 'UTF-8 text' });
+    throw new DocumentError('ERR_DOCUMENT_SYNTAX', 'the file is UTF-16 encoded', {
+      file: display,
+      line: 1,
+      column: 1,
+      expected: 'UTF-8 text',
+    });
   }
   try {
     return utf8.decode(bytes);
@@ -269,7 +334,11 @@ function decodeUtf8(bytes: Uint8Array, display: string): string {
     let line = 1;
     for (let i = 0; i < lineStart; i++) if (before.charCodeAt(i) === 10) line++;
     const column = before.length - lineStart + 1 - (line === 1 && before.charCodeAt(0) === 0xfeff ? 1 : 0);
-    throw new DocumentError('ERR_DOCUMENT_SYNTAX', `the file is not valid UTF-8 (byte 0x${(bytes[bad] ?? 0).toString(16).padStart(2, '0')})`, { file: display, line, column, expected: 'UTF-8 text' });
+    throw new DocumentError(
+      'ERR_DOCUMENT_SYNTAX',
+      `the file is not valid UTF-8 (byte 0x${(bytes[bad] ?? 0).toString(16).padStart(2, '0')})`,
+      { file: display, line, column, expected: 'UTF-8 text' },
+    );
   }
 }
 
@@ -308,19 +377,31 @@ async function fetchRemote(uri: string, display: string, s: Settings, maxBytes: 
   const signal = AbortSignal.timeout(s.remoteTimeoutMs);
   let res: Response;
   try {
-    res = await fetch(uri, { signal, redirect: 'follow', headers: { accept: 'application/yaml, application/json;q=0.9, */*;q=0.1' } });
+    res = await fetch(uri, {
+      signal,
+      redirect: 'follow',
+      headers: { accept: 'application/yaml, application/json;q=0.9, */*;q=0.1' },
+    });
   } catch (err) {
     const timedOut = (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError';
-    throw new DocumentError('ERR_DOCUMENT_REF_REMOTE_FAILED', timedOut ? `no answer within ${s.remoteTimeoutMs} ms` : 'the request failed', { file: display });
+    throw new DocumentError(
+      'ERR_DOCUMENT_REF_REMOTE_FAILED',
+      timedOut ? `no answer within ${s.remoteTimeoutMs} ms` : 'the request failed',
+      { file: display },
+    );
   }
   if (!res.ok) {
     await res.body?.cancel();
-    throw new DocumentError('ERR_DOCUMENT_REF_REMOTE_FAILED', `the server answered HTTP ${res.status}`, { file: display });
+    throw new DocumentError('ERR_DOCUMENT_REF_REMOTE_FAILED', `the server answered HTTP ${res.status}`, {
+      file: display,
+    });
   }
   const declared = Number(res.headers.get('content-length') ?? '0');
   if (declared > maxBytes) {
     await res.body?.cancel();
-    throw new DocumentError('ERR_DOCUMENT_TOO_LARGE', `the response is larger than ${formatBytes(maxBytes)}`, { file: display });
+    throw new DocumentError('ERR_DOCUMENT_TOO_LARGE', `the response is larger than ${formatBytes(maxBytes)}`, {
+      file: display,
+    });
   }
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -328,13 +409,17 @@ async function fetchRemote(uri: string, display: string, s: Settings, maxBytes: 
     for await (const chunk of res.body ?? []) {
       total += chunk.byteLength;
       if (total > maxBytes) {
-        throw new DocumentError('ERR_DOCUMENT_TOO_LARGE', `the response is larger than ${formatBytes(maxBytes)}`, { file: display });
+        throw new DocumentError('ERR_DOCUMENT_TOO_LARGE', `the response is larger than ${formatBytes(maxBytes)}`, {
+          file: display,
+        });
       }
       chunks.push(chunk);
     }
   } catch (err) {
     if (err instanceof DocumentError) throw err;
-    const why = signal.aborted ? `no complete answer within ${s.remoteTimeoutMs} ms` : 'the connection failed during the answer';
+    const why = signal.aborted
+      ? `no complete answer within ${s.remoteTimeoutMs} ms`
+      : 'the connection failed during the answer';
     throw new DocumentError('ERR_DOCUMENT_REF_REMOTE_FAILED', why, { file: display });
   }
   return decodeUtf8(Buffer.concat(chunks), display);

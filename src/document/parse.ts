@@ -28,7 +28,12 @@ export interface ParseLimits {
   maxTokens?: number;
 }
 
-export const defaultParseLimits: ParseLimits = { maxDepth: 200, maxAliases: 100, maxAliasNodes: 100_000, maxTokens: 2_000_000 };
+export const defaultParseLimits: ParseLimits = {
+  maxDepth: 200,
+  maxAliases: 100,
+  maxAliasNodes: 100_000,
+  maxTokens: 2_000_000,
+};
 
 /**
  * YAML 1.2 core schema (no timestamps, merge keys or binary), as before with `yaml`. A node
@@ -58,7 +63,10 @@ interface ParserState {
   readonly anchor: string | null;
 }
 
-type StopCode = Extract<ErrorCode, 'ERR_DOCUMENT_ALIAS_LIMIT' | 'ERR_DOCUMENT_SYNTAX' | 'ERR_DOCUMENT_TOO_DEEP' | 'ERR_DOCUMENT_TOO_LARGE'>;
+type StopCode = Extract<
+  ErrorCode,
+  'ERR_DOCUMENT_ALIAS_LIMIT' | 'ERR_DOCUMENT_SYNTAX' | 'ERR_DOCUMENT_TOO_DEEP' | 'ERR_DOCUMENT_TOO_LARGE'
+>;
 
 /** Why the listener stopped the parse, and where (an offset into the text). */
 class ParseStopped extends Error {
@@ -81,7 +89,13 @@ const isObject = (v: unknown): v is object => v !== null && typeof v === 'object
  * Parse one file. `stats`, when given, receives the number of YAML tokens parsed (load.ts
  * keeps a budget for a document and all the files it references).
  */
-export function parseSource(text: string, uri: string, displayName: string, limits: ParseLimits = defaultParseLimits, stats?: { tokens: number }): SourceFile {
+export function parseSource(
+  text: string,
+  uri: string,
+  displayName: string,
+  limits: ParseLimits = defaultParseLimits,
+  stats?: { tokens: number },
+): SourceFile {
   // A UTF-8 BOM is allowed (editors on Windows write one); it is not part of the content,
   // and editors do not count it as a column. (All of them: js-yaml drops one more itself,
   // which would shift its offsets against this text.)
@@ -90,7 +104,10 @@ export function parseSource(text: string, uri: string, displayName: string, limi
   const body = bom === 0 ? text : text.slice(bom);
   const lines = new LineIndex(body);
   const maxTokens = limits.maxTokens ?? (defaultParseLimits.maxTokens as number);
-  const tooDeep = { reason: `nesting deeper than ${limits.maxDepth} levels`, expected: `at most ${limits.maxDepth} nested levels` };
+  const tooDeep = {
+    reason: `nesting deeper than ${limits.maxDepth} levels`,
+    expected: `at most ${limits.maxDepth} nested levels`,
+  };
   const fail = (code: ErrorCode, reason: string, offset: number | undefined, expected?: string): never => {
     const pos = offset === undefined ? undefined : lines.position(Math.max(0, Math.min(offset, body.length)));
     throw new DocumentError(code, reason, { file: displayName, line: pos?.line, column: pos?.column, expected });
@@ -151,17 +168,41 @@ export function parseSource(text: string, uri: string, displayName: string, limi
     let size = 1;
     if (isObject(target)) {
       // The anchored collection is still open: the alias is inside it.
-      if (!anchors.has(target)) throw new ParseStopped('ERR_DOCUMENT_SYNTAX', `alias ${name} refers to a node that contains it`, at, 'no recursive aliases (JSON has none)');
+      if (!anchors.has(target))
+        throw new ParseStopped(
+          'ERR_DOCUMENT_SYNTAX',
+          `alias ${name} refers to a node that contains it`,
+          at,
+          'no recursive aliases (JSON has none)',
+        );
       inside = usesInside.get(target)!;
       measure(target);
       size = sizes.get(target)! + inside;
       // The open nodes are the alias's ancestors (a few of them wrappers: at most two more).
-      if (open.length + heights.get(target)! > limits.maxDepth + 1) throw new ParseStopped('ERR_DOCUMENT_TOO_DEEP', `alias ${name} expands ${tooDeep.reason}`, at, tooDeep.expected);
+      if (open.length + heights.get(target)! > limits.maxDepth + 1)
+        throw new ParseStopped(
+          'ERR_DOCUMENT_TOO_DEEP',
+          `alias ${name} expands ${tooDeep.reason}`,
+          at,
+          tooDeep.expected,
+        );
     }
     const uses = (aliasUses.length === 0 ? 0 : aliasUses[aliasUses.length - 1]!) + 1 + inside;
-    if (uses > limits.maxAliases) throw new ParseStopped('ERR_DOCUMENT_ALIAS_LIMIT', `more than ${limits.maxAliases} aliases`, at, `at most ${limits.maxAliases} aliases`);
+    if (uses > limits.maxAliases)
+      throw new ParseStopped(
+        'ERR_DOCUMENT_ALIAS_LIMIT',
+        `more than ${limits.maxAliases} aliases`,
+        at,
+        `at most ${limits.maxAliases} aliases`,
+      );
     aliasNodes += size;
-    if (aliasNodes > limits.maxAliasNodes) throw new ParseStopped('ERR_DOCUMENT_ALIAS_LIMIT', `aliases expand to more than ${limits.maxAliasNodes} nodes`, at, 'a document without exponential alias expansion');
+    if (aliasNodes > limits.maxAliasNodes)
+      throw new ParseStopped(
+        'ERR_DOCUMENT_ALIAS_LIMIT',
+        `aliases expand to more than ${limits.maxAliasNodes} nodes`,
+        at,
+        'a document without exponential alias expansion',
+      );
     aliasStarts.push(tree.start[node]!);
     aliasUses.push(uses);
   };
@@ -173,19 +214,36 @@ export function parseSource(text: string, uri: string, displayName: string, limi
     let key = 0;
     if (!Array.isArray(value) && tree.count[node] === 2 * Object.keys(value).length) {
       // key, value, key, value…: the keys are the even children.
-      for (let k = tree.first[node]!, i = 0; k !== 0 && key === 0; k = tree.next[k]!, i++) if (i % 2 === 0 && isObject(tree.values[k])) key = k;
+      for (let k = tree.first[node]!, i = 0; k !== 0 && key === 0; k = tree.next[k]!, i++)
+        if (i % 2 === 0 && isObject(tree.values[k])) key = k;
     } else if (!Array.isArray(value) || value.length !== tree.count[node]) key = collectionKey(tree, node, value);
-    if (key !== 0) throw new ParseStopped('ERR_DOCUMENT_SYNTAX', 'a mapping key is not a plain value', contentStart(body, tree.start[key]!), 'string keys');
+    if (key !== 0)
+      throw new ParseStopped(
+        'ERR_DOCUMENT_SYNTAX',
+        'a mapping key is not a plain value',
+        contentStart(body, tree.start[key]!),
+        'string keys',
+      );
   };
 
   const listener = (event: EventType, raw: State): void => {
     const state = raw as unknown as ParserState;
     if (event === 'open') {
       if (2 * (tree.opened + 1 + state.line) > maxTokens) {
-        throw new ParseStopped('ERR_DOCUMENT_TOO_LARGE', `the document has more than ${maxTokens} YAML tokens`, state.position, 'a smaller document');
+        throw new ParseStopped(
+          'ERR_DOCUMENT_TOO_LARGE',
+          `the document has more than ${maxTokens} YAML tokens`,
+          state.position,
+          'a smaller document',
+        );
       }
       if (open.length === 0 && rootEnd >= 0) {
-        throw new ParseStopped('ERR_DOCUMENT_SYNTAX', 'the file holds several YAML documents', nextDocumentAt(body, rootEnd), 'exactly one document');
+        throw new ParseStopped(
+          'ERR_DOCUMENT_SYNTAX',
+          'the file holds several YAML documents',
+          nextDocumentAt(body, rootEnd),
+          'exactly one document',
+        );
       }
       open.push(tree.open(state.position));
       return;
@@ -237,18 +295,29 @@ export function parseSource(text: string, uri: string, displayName: string, limi
       if (reason === 'duplicated mapping key') {
         // The mapping is the innermost open node; its key node opened where js-yaml points.
         let key: number | undefined;
-        if (open.length > 0) for (const k of tree.children(open[open.length - 1]!)) if (tree.start[k] === offset) key = k;
+        if (open.length > 0)
+          for (const k of tree.children(open[open.length - 1]!)) if (tree.start[k] === offset) key = k;
         const at = key === undefined ? offset : contentStart(body, tree.start[key]!);
         const what = key === undefined ? 'a key' : `the key '${shortKey(String(tree.values[key]))}'`;
         fail('ERR_DOCUMENT_DUPLICATE_KEY', `${what} appears twice in this mapping`, at, 'each key once per mapping');
       }
-      if (reason.startsWith('nesting exceeded maxDepth')) fail('ERR_DOCUMENT_TOO_DEEP', tooDeep.reason, offset, tooDeep.expected);
+      if (reason.startsWith('nesting exceeded maxDepth'))
+        fail('ERR_DOCUMENT_TOO_DEEP', tooDeep.reason, offset, tooDeep.expected);
       // js-yaml points after the backslash; the sequence starts at it (where `yaml` pointed).
-      fail('ERR_DOCUMENT_SYNTAX', firstLine(reason) || 'not valid YAML or JSON', reason === 'unknown escape sequence' && offset !== undefined ? offset - 1 : offset);
+      fail(
+        'ERR_DOCUMENT_SYNTAX',
+        firstLine(reason) || 'not valid YAML or JSON',
+        reason === 'unknown escape sequence' && offset !== undefined ? offset - 1 : offset,
+      );
     }
     if (err instanceof RangeError && /call stack/i.test(err.message)) {
       // Out of stack (js-yaml recurses per level): still nesting, not syntax.
-      fail('ERR_DOCUMENT_TOO_DEEP', 'nesting too deep for the YAML parser', open.length === 0 ? undefined : tree.start[open[open.length - 1]!], tooDeep.expected);
+      fail(
+        'ERR_DOCUMENT_TOO_DEEP',
+        'nesting too deep for the YAML parser',
+        open.length === 0 ? undefined : tree.start[open[open.length - 1]!],
+        tooDeep.expected,
+      );
     }
     // The parser itself failed (should not happen): still a user-file error, and no stack trace.
     fail('ERR_DOCUMENT_SYNTAX', `not valid YAML or JSON (${(err as Error)?.name ?? typeof err})`, undefined);
@@ -257,11 +326,22 @@ export function parseSource(text: string, uri: string, displayName: string, limi
   // Lines after the last node count too (a file of blank lines or comments is still work).
   const tokens = 2 * (tree.opened + lines.breaks);
   if (tokens > maxTokens) {
-    fail('ERR_DOCUMENT_TOO_LARGE', `the document has more than ${maxTokens} YAML tokens`, lines.lineStart(Math.floor(maxTokens / 2) - tree.opened + 1), 'a smaller document');
+    fail(
+      'ERR_DOCUMENT_TOO_LARGE',
+      `the document has more than ${maxTokens} YAML tokens`,
+      lines.lineStart(Math.floor(maxTokens / 2) - tree.opened + 1),
+      'a smaller document',
+    );
   }
   if (stats) stats.tokens = tokens;
   // An empty file (or only comments) has no document: null, as an empty document.
-  return { uri, displayName, text, value: value === undefined ? null : value, ranges: new TreeRanges(tree, body, lines, anchors) };
+  return {
+    uri,
+    displayName,
+    text,
+    value: value === undefined ? null : value,
+    ranges: new TreeRanges(tree, body, lines, anchors),
+  };
 }
 
 /**
@@ -274,7 +354,8 @@ function collectionKey(tree: NodeTree, node: number, value: object): number {
   if (!Array.isArray(value)) {
     const entries = entriesOf(tree, node, value as Record<string, unknown>);
     if (entries !== null) {
-      for (let i = 0; i < entries.nodes.length; i += 2) if (isObject(tree.values[entries.nodes[i]!])) return entries.nodes[i]!;
+      for (let i = 0; i < entries.nodes.length; i += 2)
+        if (isObject(tree.values[entries.nodes[i]!])) return entries.nodes[i]!;
       return 0;
     }
   }
@@ -291,7 +372,8 @@ function collectionKey(tree: NodeTree, node: number, value: object): number {
 /** Where the next document starts after one that ended at `from` (past any `...` end marker). */
 function nextDocumentAt(text: string, from: number): number {
   let i = skipSpace(text, from);
-  while (text.startsWith('...', i) && (i + 3 >= text.length || /\s/.test(text[i + 3] as string))) i = skipSpace(text, i + 3);
+  while (text.startsWith('...', i) && (i + 3 >= text.length || /\s/.test(text[i + 3] as string)))
+    i = skipSpace(text, i + 3);
   return i;
 }
 

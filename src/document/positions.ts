@@ -212,7 +212,12 @@ export function itemsOf(tree: NodeTree, id: number, sequence: unknown[]): Int32A
     if (k !== undefined && sameValue(tree.values[k], item)) {
       out[i] = k;
       j++;
-    } else if (isPlainObject(item) && k !== undefined && Object.keys(item).length === 1 && Object.hasOwn(item, String(tree.values[k]))) {
+    } else if (
+      isPlainObject(item) &&
+      k !== undefined &&
+      Object.keys(item).length === 1 &&
+      Object.hasOwn(item, String(tree.values[k]))
+    ) {
       // A single-pair item: its key node, then maybe its value node.
       j++;
       const v = kids[j];
@@ -247,7 +252,13 @@ function isSpace(c: number): boolean {
 }
 
 function isFlowIndicator(c: number): boolean {
-  return c === Char.Comma || c === Char.OpenBracket || c === Char.CloseBracket || c === Char.OpenBrace || c === Char.CloseBrace;
+  return (
+    c === Char.Comma ||
+    c === Char.OpenBracket ||
+    c === Char.CloseBracket ||
+    c === Char.OpenBrace ||
+    c === Char.CloseBrace
+  );
 }
 
 /**
@@ -423,7 +434,14 @@ export class TreeRanges implements Map<string, NodeRange> {
     for (;;) {
       const value = tree.values[n];
       const c = this.#text.charCodeAt(s);
-      if (tree.count[n] === 0 || value === null || typeof value !== 'object' || c === Char.OpenBracket || c === Char.OpenBrace) break;
+      if (
+        tree.count[n] === 0 ||
+        value === null ||
+        typeof value !== 'object' ||
+        c === Char.OpenBracket ||
+        c === Char.OpenBrace
+      )
+        break;
       n = lastChild(tree, n);
       s = contentStart(this.#text, tree.start[n]!);
     }
@@ -439,7 +457,11 @@ export class TreeRanges implements Map<string, NodeRange> {
       // (right after its `key:`), past the spaces there (as the `yaml` package placed it).
       if (end <= s) {
         s = tree.start[n]!;
-        while (s < this.#text.length && (this.#text.charCodeAt(s) === Char.Space || this.#text.charCodeAt(s) === Char.Tab)) s++;
+        while (
+          s < this.#text.length &&
+          (this.#text.charCodeAt(s) === Char.Space || this.#text.charCodeAt(s) === Char.Tab)
+        )
+          s++;
         end = s;
         empty = this.#text.charCodeAt(s) !== Char.Hash;
       }

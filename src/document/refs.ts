@@ -55,7 +55,11 @@ export function classifyRef(ref: string, fromUri: string): RefTarget {
   if (/^https?:\/\//i.test(filePart)) return remoteTarget(filePart, undefined, fragment);
   if (/^file:/i.test(filePart)) {
     // A remote document must not make us read local files.
-    if (isRemoteUri(fromUri)) return { kind: 'unsupported', reason: `a remote document cannot reference the local file '${redactRef(filePart)}'` };
+    if (isRemoteUri(fromUri))
+      return {
+        kind: 'unsupported',
+        reason: `a remote document cannot reference the local file '${redactRef(filePart)}'`,
+      };
     try {
       return { kind: 'file', uri: fileURLToPath(filePart), fragment };
     } catch {
@@ -113,7 +117,12 @@ const maxChain = 64;
  * (`#/components/messages/m/payload` where `m` is `{ $ref: 'other.yaml#/m' }`), as the
  * AsyncAPI tools (json-schema-ref-parser) resolve it, unless the object has that key itself.
  */
-export function resolveRef(ref: string, from: SourceFile, files: ReadonlyMap<string, SourceFile>, remoteRefused: boolean): Resolution {
+export function resolveRef(
+  ref: string,
+  from: SourceFile,
+  files: ReadonlyMap<string, SourceFile>,
+  remoteRefused: boolean,
+): Resolution {
   const via: Location[] = [];
   const seen = new Set<string>();
   let currentRef = ref;
@@ -129,16 +138,32 @@ export function resolveRef(ref: string, from: SourceFile, files: ReadonlyMap<str
       if (file === undefined) {
         if (target.kind === 'remote') {
           return remoteRefused
-            ? { ok: false, code: 'ERR_DOCUMENT_REF_REMOTE_REFUSED', reason: `remote ref '${redactRef(currentRef)}' not fetched (remote refs are off; pass --allow-remote-refs)` }
-            : { ok: false, code: 'ERR_DOCUMENT_REF_REMOTE_FAILED', reason: `remote ref '${redactRef(currentRef)}' could not be fetched` };
+            ? {
+                ok: false,
+                code: 'ERR_DOCUMENT_REF_REMOTE_REFUSED',
+                reason: `remote ref '${redactRef(currentRef)}' not fetched (remote refs are off; pass --allow-remote-refs)`,
+              }
+            : {
+                ok: false,
+                code: 'ERR_DOCUMENT_REF_REMOTE_FAILED',
+                reason: `remote ref '${redactRef(currentRef)}' could not be fetched`,
+              };
         }
-        return { ok: false, code: 'ERR_DOCUMENT_REF_UNRESOLVED', reason: `file '${currentRef.split('#')[0]}' could not be loaded` };
+        return {
+          ok: false,
+          code: 'ERR_DOCUMENT_REF_UNRESOLVED',
+          reason: `file '${currentRef.split('#')[0]}' could not be loaded`,
+        };
       }
     }
     const pointer = fragmentToPointer(target.fragment);
     const parsed = pointer === null ? null : parsePointer(pointer);
     if (parsed === null) {
-      return { ok: false, code: 'ERR_DOCUMENT_REF_UNRESOLVED', reason: `'#${target.fragment}' is not a JSON pointer fragment` };
+      return {
+        ok: false,
+        code: 'ERR_DOCUMENT_REF_UNRESOLVED',
+        reason: `'#${target.fragment}' is not a JSON pointer fragment`,
+      };
     }
     const tokens = rest.length > 0 ? [...parsed, ...rest] : parsed;
     // Walk the tokens; stop early at a Reference Object that lacks the next key.
@@ -149,13 +174,18 @@ export function resolveRef(ref: string, from: SourceFile, files: ReadonlyMap<str
       if (isPlainObject(value) && typeof value.$ref === 'string' && !hasOwn.call(value, t)) break;
       value = getAtPointer(value, joinPointer('', t));
       if (value === undefined) {
-        return { ok: false, code: 'ERR_DOCUMENT_REF_UNRESOLVED', reason: `'${redactRef(currentRef)}' points at nothing` };
+        return {
+          ok: false,
+          code: 'ERR_DOCUMENT_REF_UNRESOLVED',
+          reason: `'${redactRef(currentRef)}' points at nothing`,
+        };
       }
     }
     const here = joinPointer('', ...tokens.slice(0, at));
     rest = tokens.slice(at);
     const key = `${file.uri}#${here}#${joinPointer('', ...rest)}`;
-    if (seen.has(key)) return { ok: false, code: 'ERR_DOCUMENT_REF_CYCLE', reason: `'${redactRef(ref)}' leads back to itself` };
+    if (seen.has(key))
+      return { ok: false, code: 'ERR_DOCUMENT_REF_CYCLE', reason: `'${redactRef(ref)}' leads back to itself` };
     seen.add(key);
     via.push({ file: file.uri, pointer: here });
     if (isPlainObject(value) && typeof value.$ref === 'string') {
@@ -165,7 +195,11 @@ export function resolveRef(ref: string, from: SourceFile, files: ReadonlyMap<str
     }
     return { ok: true, file, pointer: here, value, via };
   }
-  return { ok: false, code: 'ERR_DOCUMENT_REF_CYCLE', reason: `'${redactRef(ref)}' starts a chain of more than ${maxChain} refs` };
+  return {
+    ok: false,
+    code: 'ERR_DOCUMENT_REF_CYCLE',
+    reason: `'${redactRef(ref)}' starts a chain of more than ${maxChain} refs`,
+  };
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;

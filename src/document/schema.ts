@@ -145,7 +145,9 @@ async function importValidator(version: string): Promise<ValidatorModule> {
     throw err;
   }
   if (typeof mod.validate !== 'function' || typeof mod.meta !== 'object' || mod.meta === null) {
-    throw new Error(`${fileURLToPath(url)} is not a validator built by scripts/build-validators.mjs; run \`npm run build\``);
+    throw new Error(
+      `${fileURLToPath(url)} is not a validator built by scripts/build-validators.mjs; run \`npm run build\``,
+    );
   }
   return mod as ValidatorModule;
 }
@@ -186,7 +188,10 @@ function finish(findings: SchemaFinding[]): SchemaFinding[] {
     seen.add(key);
     return true;
   });
-  unique.sort((a, b) => comparePointers(a.at.pointer, b.at.pointer) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
+  unique.sort(
+    (a, b) =>
+      comparePointers(a.at.pointer, b.at.pointer) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
+  );
   if (unique.length <= maxSchemaFindings) return unique;
   const first = unique[0];
   const rest = unique.length - maxSchemaFindings;
@@ -253,14 +258,22 @@ function resolveComposite(ctx: Ctx, e: AjvError, members: Item[]): Item[] {
   }
   const all = [...buckets.values()];
   if (all.length === 0) {
-    return [findingItem(ctx, at, e.schemaPath, e.keyword, `${place(ctx, at)} does not match any of the forms allowed here`)];
+    return [
+      findingItem(ctx, at, e.schemaPath, e.keyword, `${place(ctx, at)} does not match any of the forms allowed here`),
+    ];
   }
   if (all.length === 1) return all[0]!;
   const onlyType = (b: Item[]) => b.every((m) => m.error?.keyword === 'type' && m.path === at);
   const real = all.filter((b) => !onlyType(b));
   if (real.length === 0) {
     const types = unique(all.flat().flatMap((m) => typeList(m.error?.params['type'])));
-    return [{ path: at, schemaPath: e.schemaPath, error: { instancePath: at, schemaPath: e.schemaPath, keyword: 'type', params: { type: types } } }];
+    return [
+      {
+        path: at,
+        schemaPath: e.schemaPath,
+        error: { instancePath: at, schemaPath: e.schemaPath, keyword: 'type', params: { type: types } },
+      },
+    ];
   }
   if (real.length === 1) return real[0]!;
   // The branch whose errors stand deepest got furthest with the data; then the fewest errors.
@@ -295,7 +308,10 @@ function schemeFindings(ctx: Ctx, at: string): SchemaFinding[] {
   ];
 
   if (!isObject(data)) {
-    const expected = meta.major >= 3 && !at.startsWith('/components/securitySchemes/') ? 'an object: a $ref or an inline scheme' : 'an object';
+    const expected =
+      meta.major >= 3 && !at.startsWith('/components/securitySchemes/')
+        ? 'an object: a $ref or an inline scheme'
+        : 'an object';
     return one(at, 'type', `${label} must be ${expected} (got ${kindOf(data)})`);
   }
   if (Object.hasOwn(data, '$ref')) {
@@ -318,12 +334,17 @@ function schemeFindings(ctx: Ctx, at: string): SchemaFinding[] {
   }
   const type = data['type'];
   const typePointer = joinPointer(at, 'type');
-  if (typeof type !== 'string') return one(typePointer, 'type', `field 'type' of ${label} must be a string (got ${kindOf(type)})`);
+  if (typeof type !== 'string')
+    return one(typePointer, 'type', `field 'type' of ${label} must be a string (got ${kindOf(type)})`);
   if (!meta.types.includes(type)) {
     const near = meta.types.find((t) => t.toLowerCase() === type.toLowerCase());
     const sasl = ['plain', 'scramSha256', 'scramSha512', 'gssapi'].includes(type);
     const hint = near ? ` (did you mean '${near}'?)` : sasl ? ` ('${type}' exists from AsyncAPI 2.1.0 on)` : '';
-    return one(typePointer, 'enum', `${label}: unknown security scheme type '${type}'; expected one of ${meta.types.join(', ')}${hint}`);
+    return one(
+      typePointer,
+      'enum',
+      `${label}: unknown security scheme type '${type}'; expected one of ${meta.types.join(', ')}${hint}`,
+    );
   }
   const branch = pickBranch(meta.branches, type, data);
   const errors = runValidator(ctx, branch.export, data, at);
@@ -345,7 +366,10 @@ function pickBranch(branches: readonly SchemeBranch[], type: string, data: Recor
 
 function runValidator(ctx: Ctx, name: string, data: unknown, at: string): AjvError[] {
   const fn = ctx.mod[name];
-  if (typeof fn !== 'function') throw new Error(`validator module for AsyncAPI ${ctx.mod.meta.version} lacks export '${name}'; run \`npm run build\``);
+  if (typeof fn !== 'function')
+    throw new Error(
+      `validator module for AsyncAPI ${ctx.mod.meta.version} lacks export '${name}'; run \`npm run build\``,
+    );
   const validate = fn as CompiledValidator;
   return validate(data, { instancePath: at, rootData: ctx.root }) ? [] : [...(validate.errors ?? [])];
 }
@@ -398,7 +422,8 @@ function phrase(ctx: Ctx, e: AjvError, branch?: SchemeBranch): SchemaFinding[] {
       const field = str(p['missingProperty']);
       // Outside a oneOf, a required '$ref' means the field takes only a Reference Object
       // (3.x operation.channel, operation.messages[], …).
-      const hint = field === '$ref' ? "; this place takes a Reference Object ({ $ref: '#/…' }), not an inline definition" : '';
+      const hint =
+        field === '$ref' ? "; this place takes a Reference Object ({ $ref: '#/…' }), not an inline definition" : '';
       return one(`${place(ctx, at)} is missing required field '${field}'${hint}`);
     }
     case 'additionalProperties': {
@@ -410,7 +435,9 @@ function phrase(ctx: Ctx, e: AjvError, branch?: SchemeBranch): SchemaFinding[] {
       return one(message, joinPointer(at, field), true);
     }
     case 'type':
-      return one(`${subject(ctx, at)} must be ${typeWords(typeList(p['type']))} (got ${kindOf(data)})${typeHint(ctx, at)}`);
+      return one(
+        `${subject(ctx, at)} must be ${typeWords(typeList(p['type']))} (got ${kindOf(data)})${typeHint(ctx, at)}`,
+      );
     case 'enum': {
       const allowed = Array.isArray(p['allowedValues']) ? (p['allowedValues'] as unknown[]) : [];
       const expected = allowed.length === 1 ? shown(allowed[0]) : `one of ${allowed.map(shown).join(', ')}`;
@@ -427,17 +454,26 @@ function phrase(ctx: Ctx, e: AjvError, branch?: SchemeBranch): SchemaFinding[] {
       const j = Number(p['j']);
       const later = Math.max(i, j);
       const item = Array.isArray(data) ? data[later] : undefined;
-      return one(`${subject(ctx, at)} must not list the same item twice (items ${Math.min(i, j)} and ${later} are both ${shown(item)})`, joinPointer(at, later));
+      return one(
+        `${subject(ctx, at)} must not list the same item twice (items ${Math.min(i, j)} and ${later} are both ${shown(item)})`,
+        joinPointer(at, later),
+      );
     }
     case 'minItems':
     case 'maxItems':
-      return one(`${subject(ctx, at)} must have ${e.keyword === 'minItems' ? 'at least' : 'at most'} ${count(p['limit'], 'item')}`);
+      return one(
+        `${subject(ctx, at)} must have ${e.keyword === 'minItems' ? 'at least' : 'at most'} ${count(p['limit'], 'item')}`,
+      );
     case 'minLength':
     case 'maxLength':
-      return one(`${subject(ctx, at)} must have ${e.keyword === 'minLength' ? 'at least' : 'at most'} ${count(p['limit'], 'character')}`);
+      return one(
+        `${subject(ctx, at)} must have ${e.keyword === 'minLength' ? 'at least' : 'at most'} ${count(p['limit'], 'character')}`,
+      );
     case 'minProperties':
     case 'maxProperties':
-      return one(`${place(ctx, at)} must have ${e.keyword === 'minProperties' ? 'at least' : 'at most'} ${count(p['limit'], 'field')}`);
+      return one(
+        `${place(ctx, at)} must have ${e.keyword === 'minProperties' ? 'at least' : 'at most'} ${count(p['limit'], 'field')}`,
+      );
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
@@ -452,7 +488,11 @@ function phrase(ctx: Ctx, e: AjvError, branch?: SchemeBranch): SchemaFinding[] {
     case 'dependencies':
       return one(`${place(ctx, at)} has '${str(p['property'])}', which also requires '${str(p['missingProperty'])}'`);
     case 'propertyNames':
-      return one(`${place(ctx, at)} has a field name that is not allowed: '${str(p['propertyName'])}'`, joinPointer(at, str(p['propertyName'])), true);
+      return one(
+        `${place(ctx, at)} has a field name that is not allowed: '${str(p['propertyName'])}'`,
+        joinPointer(at, str(p['propertyName'])),
+        true,
+      );
     case 'false schema':
       return one(`${subject(ctx, at)} is not allowed here`, at, true);
     case 'not':
@@ -476,19 +516,23 @@ function unknownFieldHint(ctx: Ctx, at: string, field: string, branch: SchemeBra
     if (sameType?.scheme?.is) {
       const scheme = (getAtPointer(ctx.root, at) as Record<string, unknown>)['scheme'];
       const caseOnly =
-        typeof scheme === 'string' && !sameType.scheme.is.includes(scheme) && sameType.scheme.is.some((s) => s.toLowerCase() === scheme.toLowerCase());
+        typeof scheme === 'string' &&
+        !sameType.scheme.is.includes(scheme) &&
+        sameType.scheme.is.some((s) => s.toLowerCase() === scheme.toLowerCase());
       return `; '${field}' is only allowed when scheme is ${sameType.scheme.is.map((s) => `'${s}'`).join(' or ')}${caseOnly ? ` (the schema compares case-sensitively: '${scheme}' is not '${sameType.scheme.is[0]}')` : ''}`;
     }
     const types = unique(owners.flatMap((b) => b.types).filter((t) => !branch.types.includes(t)));
     if (types.length > 0) return `; '${field}' is only allowed on ${listWords(types)} schemes`;
-    if (field === 'scopes' && meta.major < 3) return "; scheme-level 'scopes' is AsyncAPI 3.x: in 2.x the scopes go in the security requirement ({ name: [scopes] })";
+    if (field === 'scopes' && meta.major < 3)
+      return "; scheme-level 'scopes' is AsyncAPI 3.x: in 2.x the scopes go in the security requirement ({ name: [scopes] })";
   }
   if (rel && rel.length === 1 && rel[0] === 'flows' && branch?.flows) {
     return `; expected one of ${branch.flows.join(', ')}${/^x-/.test(field) ? " (the schema allows no extension fields directly in 'flows')" : ''}`;
   }
   if (rel && rel.length === 2 && rel[0] === 'flows') {
     if (field === 'scopes' && meta.major >= 3) return "; AsyncAPI 3.x renamed a flow's 'scopes' to 'availableScopes'";
-    if (field === 'availableScopes' && meta.major < 3) return "; 'availableScopes' is AsyncAPI 3.x: in 2.x a flow lists its scopes in 'scopes'";
+    if (field === 'availableScopes' && meta.major < 3)
+      return "; 'availableScopes' is AsyncAPI 3.x: in 2.x a flow lists its scopes in 'scopes'";
   }
   if (/^x-?/i.test(field) && !safeRegExp(meta.extensionPattern)?.test(field)) {
     return `; extension fields must match ${meta.extensionPattern}`;
@@ -571,7 +615,10 @@ function schemeLabel(ctx: Ctx, slot: string[]): string {
       ? `security scheme '${slot[2]}'`
       : `security scheme at ${pathWords(slot)}`;
   const type =
-    isObject(data) && !Object.hasOwn(data, '$ref') && typeof data['type'] === 'string' && ctx.mod.meta.types.includes(data['type'])
+    isObject(data) &&
+    !Object.hasOwn(data, '$ref') &&
+    typeof data['type'] === 'string' &&
+    ctx.mod.meta.types.includes(data['type'])
       ? ` (type ${data['type']})`
       : '';
   return name + type;
@@ -611,7 +658,11 @@ function isNamedEntry(t: readonly string[]): boolean {
   const n = t.length;
   if (n === 2) return ['servers', 'channels', 'operations'].includes(t[0]!);
   if (n === 3) return t[0] === 'components';
-  if (n === 4) return (t[0] === 'channels' && ['messages', 'parameters'].includes(t[2]!)) || (t[0] === 'servers' && t[2] === 'variables');
+  if (n === 4)
+    return (
+      (t[0] === 'channels' && ['messages', 'parameters'].includes(t[2]!)) ||
+      (t[0] === 'servers' && t[2] === 'variables')
+    );
   return false;
 }
 
@@ -685,7 +736,11 @@ function shown(v: unknown): string {
 }
 
 function str(v: unknown): string {
-  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v) ?? '';
+  return typeof v === 'string'
+    ? v
+    : typeof v === 'number' || typeof v === 'boolean'
+      ? String(v)
+      : (JSON.stringify(v) ?? '');
 }
 
 function typeList(v: unknown): string[] {
@@ -704,7 +759,10 @@ const typeNames: Record<string, string> = {
 };
 
 function typeWords(types: string[]): string {
-  return listWords(types.map((t) => typeNames[t] ?? t), 'or');
+  return listWords(
+    types.map((t) => typeNames[t] ?? t),
+    'or',
+  );
 }
 
 const formatNames: Record<string, string> = {

@@ -41,11 +41,26 @@ export interface Location {
 
 export type Resolution =
   | { ok: true; file: SourceFile; pointer: string; value: unknown; /** every ref followed, in order */ via: Location[] }
-  | { ok: false; code: 'ERR_DOCUMENT_REF_UNRESOLVED' | 'ERR_DOCUMENT_REF_CYCLE' | 'ERR_DOCUMENT_REF_REMOTE_REFUSED' | 'ERR_DOCUMENT_REF_REMOTE_FAILED'; reason: string };
+  | {
+      ok: false;
+      code:
+        | 'ERR_DOCUMENT_REF_UNRESOLVED'
+        | 'ERR_DOCUMENT_REF_CYCLE'
+        | 'ERR_DOCUMENT_REF_REMOTE_REFUSED'
+        | 'ERR_DOCUMENT_REF_REMOTE_FAILED';
+      reason: string;
+    };
 
 /** Something wrong that does not stop the load (the rest of the document is still checked). */
 export interface LoadProblem {
-  code: 'ERR_DOCUMENT_REF_UNRESOLVED' | 'ERR_DOCUMENT_REF_CYCLE' | 'ERR_DOCUMENT_REF_REMOTE_REFUSED' | 'ERR_DOCUMENT_REF_REMOTE_FAILED' | 'ERR_DOCUMENT_REF_LIMIT' | 'ERR_DOCUMENT_READ' | 'ERR_DOCUMENT_SYNTAX';
+  code:
+    | 'ERR_DOCUMENT_REF_UNRESOLVED'
+    | 'ERR_DOCUMENT_REF_CYCLE'
+    | 'ERR_DOCUMENT_REF_REMOTE_REFUSED'
+    | 'ERR_DOCUMENT_REF_REMOTE_FAILED'
+    | 'ERR_DOCUMENT_REF_LIMIT'
+    | 'ERR_DOCUMENT_READ'
+    | 'ERR_DOCUMENT_SYNTAX';
   message: string;
   at: Location;
 }

@@ -27,7 +27,16 @@ import type { AuditSettings } from '../config/types.js';
  * (bench/guard.ts: a `*.*.x` set cut audited decisions per second by 2.5x), and the builders
  * emit only flat, declared fields anyway.
  */
-export const REDACT_PATHS: readonly string[] = Object.freeze(['password', 'token', 'authorization', 'cookie', 'secret', 'apiKey', '*.secret', '*.apiKey']);
+export const REDACT_PATHS: readonly string[] = Object.freeze([
+  'password',
+  'token',
+  'authorization',
+  'cookie',
+  'secret',
+  'apiKey',
+  '*.secret',
+  '*.apiKey',
+]);
 
 /** `payload`: guard.checkPayload, the end-to-end encryption check of a published payload. */
 export type AuditAction = 'connect' | 'publish' | 'subscribe' | 'payload';
@@ -85,7 +94,11 @@ export function auditStartup(logger: Logger, event: StartupEvent): void {
   const level = event.warnings.length > 0 ? 'warn' : 'info';
   if (!logger.isLevelEnabled(level)) return;
   logger[level](
-    { servers: [...event.servers], schemes: [...event.schemes], warnings: event.warnings.map((w) => ({ code: w.code, server: w.server, message: w.message })) },
+    {
+      servers: [...event.servers],
+      schemes: [...event.schemes],
+      warnings: event.warnings.map((w) => ({ code: w.code, server: w.server, message: w.message })),
+    },
     'guard.startup',
   );
 }
@@ -94,7 +107,12 @@ export function auditStartup(logger: Logger, event: StartupEvent): void {
  * Emits a verifier's operational event (`VerifierContext.report`) as `verifier.<event>` with the
  * scheme and the verifier's fields, which are never secrets (e.g. `verifier.x509.trust.reloaded`).
  */
-export function auditVerifierEvent(logger: Logger, level: 'info' | 'warn', event: string, fields: Readonly<Record<string, string | number | boolean | null>> = {}): void {
+export function auditVerifierEvent(
+  logger: Logger,
+  level: 'info' | 'warn',
+  event: string,
+  fields: Readonly<Record<string, string | number | boolean | null>> = {},
+): void {
   if (!logger.isLevelEnabled(level)) return;
   logger[level]({ ...fields }, `verifier.${event}`);
 }
@@ -117,7 +135,11 @@ export interface AuditLoggerOptions {
  * (`stderr` default, `stdout`, or a file path relative to `baseDir`, appended to). JSON lines
  * with `level` as a label, `time` in epoch ms, no pid/hostname, and the redact paths above.
  */
-export function createAuditLogger(settings: AuditSettings | undefined, baseDir: string, options: AuditLoggerOptions = {}): Logger {
+export function createAuditLogger(
+  settings: AuditSettings | undefined,
+  baseDir: string,
+  options: AuditLoggerOptions = {},
+): Logger {
   const now = options.now ?? Date.now;
   const destination = settings?.destination ?? 'stderr';
   const stream =

@@ -140,7 +140,9 @@ export function compileAddress(address: string | null): CompiledAddress | null {
   const levels = address.split('/').map(levelOf);
   const matcher = names.length === 0 ? literalMatcher(address, levels) : templateMatcher(address, lits, names, levels);
   // A one-level address is its own level matcher (compiling it again would never end).
-  const levelMatchers = levels.map((l) => (l.kind !== 'mixed' ? null : levels.length === 1 ? matcher : (compileAddress(l.text) as AddressMatcher)));
+  const levelMatchers = levels.map((l) =>
+    l.kind !== 'mixed' ? null : levels.length === 1 ? matcher : (compileAddress(l.text) as AddressMatcher),
+  );
   // A topic name has no `+`/`#` (§4.7.1.1), no lone surrogate, and fits 65,535 bytes (§1.5.3).
   let minBytes = names.length;
   let mqtt = address.length > 0;
@@ -175,7 +177,12 @@ function literalMatcher(address: string, levels: readonly AddressLevel[]): Addre
  * least one character of the parameter before it. Leftmost is always right: a parameter cannot
  * cross `/`, so a later occurrence only leaves less room for what follows (docs/channels.md).
  */
-function templateMatcher(address: string, lits: readonly string[], names: readonly string[], levels: readonly AddressLevel[]): AddressMatcher {
+function templateMatcher(
+  address: string,
+  lits: readonly string[],
+  names: readonly string[],
+  levels: readonly AddressLevel[],
+): AddressMatcher {
   const n = names.length;
   const head = lits[0] as string;
   const tail = lits[n] as string;
@@ -207,7 +214,8 @@ function templateMatcher(address: string, lits: readonly string[], names: readon
       }
     }
     for (let i = 0; i < n; i++) {
-      for (let j = marks[2 * i] as number, e = marks[2 * i + 1] as number; j < e; j++) if (s.charCodeAt(j) === 0) return null;
+      for (let j = marks[2 * i] as number, e = marks[2 * i + 1] as number; j < e; j++)
+        if (s.charCodeAt(j) === 0) return null;
     }
     const out = Object.create(PARAMS_PROTO) as Record<string, string>;
     for (let i = 0; i < n; i++) out[names[i] as string] = s.slice(marks[2 * i], marks[2 * i + 1]);
@@ -344,7 +352,9 @@ function collect(node: TrieNode, s: string, out: ChannelHit[] | null): ChannelHi
   for (let i = 0; i < index.lengths.length; i++) {
     const length = index.lengths[i] as number;
     if (length > s.length) break;
-    const bucket = (index.buckets[i] as Map<string, End[]>).get(index.fromEnd ? s.slice(s.length - length) : s.slice(0, length));
+    const bucket = (index.buckets[i] as Map<string, End[]>).get(
+      index.fromEnd ? s.slice(s.length - length) : s.slice(0, length),
+    );
     if (bucket !== undefined) out = scan(bucket, s, out);
   }
   return out;
@@ -528,7 +538,8 @@ export function filterCanMatch(filter: string | TopicFilter, matcher: AddressMat
     if (want !== '+' && !levelContains(matcher, i, want)) return false;
   }
   // A parameter can always start with something else than `$`; a literal start cannot change.
-  if (startsWithWildcard(f) && (internals.get(matcher) as MatcherInternals).lits[0]!.charCodeAt(0) === 0x24) return false;
+  if (startsWithWildcard(f) && (internals.get(matcher) as MatcherInternals).lits[0]!.charCodeAt(0) === 0x24)
+    return false;
   return true;
 }
 
@@ -663,6 +674,10 @@ export function explainFilterCoverage(
 }
 
 /** `explainFilterCoverage(…).covered`. */
-export function filterCoveredBy(filter: string | TopicFilter, allowed: readonly (AddressMatcher | null)[], options: FilterCoverageOptions = {}): boolean {
+export function filterCoveredBy(
+  filter: string | TopicFilter,
+  allowed: readonly (AddressMatcher | null)[],
+  options: FilterCoverageOptions = {},
+): boolean {
   return explainFilterCoverage(filter, allowed, options).covered;
 }

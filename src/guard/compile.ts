@@ -9,7 +9,14 @@
 // the others on further lines, and `problems` holds them all (docs/guard.md "Startup errors").
 
 import type { Logger } from 'pino';
-import { ConfigError, GuardError, StartupError, invalidArgType, invalidArgValue, type GuardErrorDetails } from '../errors.js';
+import {
+  ConfigError,
+  GuardError,
+  StartupError,
+  invalidArgType,
+  invalidArgValue,
+  type GuardErrorDetails,
+} from '../errors.js';
 import type { ModelOperation, Requirement, Scheme, SecurityModel } from '../model/types.js';
 import type { ConfigLocator, Perspective, SchemeBinding, ServerSettings, ThrottleSettings } from '../config/types.js';
 import type { CredentialStore } from '../credentials/types.js';
@@ -176,25 +183,46 @@ const PLUGIN_BINDING_SCHEMA = {
   properties: { verifier: { type: 'string', minLength: 1 }, options: { type: 'object' } },
 } as const;
 
-type AjvValidate = ((data: unknown) => boolean) & { errors?: { instancePath: string; keyword: string; params: Record<string, unknown>; message?: string; parentSchema?: unknown }[] | null };
+type AjvValidate = ((data: unknown) => boolean) & {
+  errors?:
+    | {
+        instancePath: string;
+        keyword: string;
+        params: Record<string, unknown>;
+        message?: string;
+        parentSchema?: unknown;
+      }[]
+    | null;
+};
 
 const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
 function checkOptions(model: SecurityModel, options: GuardOptions): void {
-  if (model === null || typeof model !== 'object' || !Array.isArray(model.servers) || !Array.isArray(model.operations) || typeof model.schemes !== 'object') {
+  if (
+    model === null ||
+    typeof model !== 'object' ||
+    !Array.isArray(model.servers) ||
+    !Array.isArray(model.operations) ||
+    typeof model.schemes !== 'object'
+  ) {
     throw invalidArgType('model', 'a SecurityModel (buildModel(document))');
   }
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object');
   const store = options.store as Partial<CredentialStore> | undefined;
-  if (store === null || typeof store !== 'object' || typeof store.getPrincipal !== 'function') throw invalidArgType('options.store', 'a CredentialStore');
+  if (store === null || typeof store !== 'object' || typeof store.getPrincipal !== 'function')
+    throw invalidArgType('options.store', 'a CredentialStore');
   for (const key of ['schemes', 'servers', 'throttle'] as const) {
     const v = options[key];
-    if (v !== undefined && (v === null || typeof v !== 'object' || Array.isArray(v))) throw invalidArgType(`options.${key}`, 'an object');
+    if (v !== undefined && (v === null || typeof v !== 'object' || Array.isArray(v)))
+      throw invalidArgType(`options.${key}`, 'an object');
   }
   if (options.perspective !== undefined && options.perspective !== 'application' && options.perspective !== 'server') {
     throw invalidArgValue('options.perspective', "must be 'application' or 'server'");
   }
-  if (options.verifierTimeoutMs !== undefined && !(Number.isFinite(options.verifierTimeoutMs) && options.verifierTimeoutMs > 0)) {
+  if (
+    options.verifierTimeoutMs !== undefined &&
+    !(Number.isFinite(options.verifierTimeoutMs) && options.verifierTimeoutMs > 0)
+  ) {
     throw invalidArgValue('options.verifierTimeoutMs', 'must be a positive number');
   }
 }
@@ -208,7 +236,11 @@ export async function compileGuard(model: SecurityModel, options: GuardOptions):
     // The deepest part of the path that exists in the file gives the line the user must edit.
     let pos: { line: number; column: number } | undefined;
     for (let n = path.length; n > 0 && pos === undefined; n--) pos = locate(path.slice(0, n));
-    return { ...(file !== undefined ? { file } : {}), pointer: formatKeyPath(path), ...(pos !== undefined ? { line: pos.line, column: pos.column } : {}) };
+    return {
+      ...(file !== undefined ? { file } : {}),
+      pointer: formatKeyPath(path),
+      ...(pos !== undefined ? { line: pos.line, column: pos.column } : {}),
+    };
   };
   const bindings = options.schemes ?? {};
   const serverSettings = options.servers ?? {};
@@ -222,7 +254,10 @@ export async function compileGuard(model: SecurityModel, options: GuardOptions):
       problems.add(
         new ConfigError('ERR_SERVER_UNKNOWN', `the document has no server '${name}'`, {
           ...configPlace(['servers', name]),
-          expected: near === undefined ? 'no server settings (the document has no servers)' : `a server of the document; did you mean '${near}'?`,
+          expected:
+            near === undefined
+              ? 'no server settings (the document has no servers)'
+              : `a server of the document; did you mean '${near}'?`,
         }),
       );
     }
@@ -233,7 +268,10 @@ export async function compileGuard(model: SecurityModel, options: GuardOptions):
       problems.add(
         new ConfigError('ERR_CONFIG_INVALID', `the document has no security scheme '${name}'`, {
           ...configPlace(['schemes', name]),
-          expected: near === undefined ? 'no scheme bindings (the document defines no schemes)' : `a scheme of the document; did you mean '${near}'?`,
+          expected:
+            near === undefined
+              ? 'no scheme bindings (the document defines no schemes)'
+              : `a scheme of the document; did you mean '${near}'?`,
         }),
       );
     }
@@ -245,14 +283,19 @@ export async function compileGuard(model: SecurityModel, options: GuardOptions):
     for (const alt of req) for (const e of alt) if (!usedBy.has(e.scheme)) usedBy.set(e.scheme, where);
   };
   for (const s of model.servers) note(s.security, `server '${s.name}'`);
-  for (const op of model.operations) if (op.servers.some((n) => serverNames.includes(n))) note(op.security, `operation '${op.id}'`);
+  for (const op of model.operations)
+    if (op.servers.some((n) => serverNames.includes(n))) note(op.security, `operation '${op.id}'`);
 
   for (const [scheme, where] of usedBy) {
     if (!hasOwn(documentSchemes, scheme)) {
       problems.add(
-        new StartupError('ERR_SCHEME_UNDEFINED', `${where} uses the security scheme '${scheme}', which the document does not define`, {
-          expected: 'a scheme under components.securitySchemes (run `asyncapi-guard check` for the place)',
-        }),
+        new StartupError(
+          'ERR_SCHEME_UNDEFINED',
+          `${where} uses the security scheme '${scheme}', which the document does not define`,
+          {
+            expected: 'a scheme under components.securitySchemes (run `asyncapi-guard check` for the place)',
+          },
+        ),
       );
     }
   }
@@ -269,7 +312,9 @@ export async function compileGuard(model: SecurityModel, options: GuardOptions):
   const plugins = new Map<string, LoadedPlugin>();
   const usable = new Set<string>();
   const baseDir = options.baseDir ?? process.cwd();
-  for (const name of [...new Set([...usedBy.keys(), ...Object.keys(bindings).filter((n) => hasOwn(documentSchemes, n))])].sort()) {
+  for (const name of [
+    ...new Set([...usedBy.keys(), ...Object.keys(bindings).filter((n) => hasOwn(documentSchemes, n))]),
+  ].sort()) {
     if (!hasOwn(documentSchemes, name)) continue;
     const scheme = documentSchemes[name] as Scheme;
     const where = usedBy.get(name);
@@ -285,7 +330,9 @@ export async function compileGuard(model: SecurityModel, options: GuardOptions):
       continue;
     }
     if (binding === null || typeof binding !== 'object' || Array.isArray(binding)) {
-      problems.add(new ConfigError('ERR_CONFIG_INVALID', '', { ...configPlace(['schemes', name]), expected: 'a mapping' }));
+      problems.add(
+        new ConfigError('ERR_CONFIG_INVALID', '', { ...configPlace(['schemes', name]), expected: 'a mapping' }),
+      );
       continue;
     }
     const descriptor = getSchemeDescriptor(scheme.type);
@@ -303,14 +350,20 @@ export async function compileGuard(model: SecurityModel, options: GuardOptions):
         new StartupError(
           'ERR_SCHEME_UNSUPPORTED',
           `the security scheme '${name}' (type ${JSON.stringify(scheme.type)}${where !== undefined ? `, used by ${where}` : ''}) has no built-in verifier`,
-          { ...configPlace(['schemes', name]), expected: `a plug-in verifier: schemes.${name}.verifier: ./path/to/verifier.mjs (docs/guard.md "Plug-in verifiers")` },
+          {
+            ...configPlace(['schemes', name]),
+            expected: `a plug-in verifier: schemes.${name}.verifier: ./path/to/verifier.mjs (docs/guard.md "Plug-in verifiers")`,
+          },
         ),
       );
       continue;
     }
     if (plugin) {
       try {
-        plugins.set(name, await loadPlugin(binding.verifier as string, baseDir, configPlace(['schemes', name, 'verifier'])));
+        plugins.set(
+          name,
+          await loadPlugin(binding.verifier as string, baseDir, configPlace(['schemes', name, 'verifier'])),
+        );
       } catch (err) {
         if (!(err instanceof GuardError)) throw err;
         problems.add(err);
@@ -329,7 +382,10 @@ export async function compileGuard(model: SecurityModel, options: GuardOptions):
         new StartupError(
           'ERR_CHANNEL_ADDRESS_INVALID',
           `the address ${JSON.stringify(op.address)} of channel '${op.channel}' (operation '${op.id}') is not a valid address template: ${compiled.reason.replace(/_/g, ' ')} at offset ${compiled.offset}`,
-          { expected: 'literal text and {parameter} names ([A-Za-z0-9_.-]), balanced braces, no two parameters side by side' },
+          {
+            expected:
+              'literal text and {parameter} names ([A-Za-z0-9_.-]), balanced braces, no two parameters side by side',
+          },
         ),
       );
       continue;
@@ -344,7 +400,8 @@ export async function compileGuard(model: SecurityModel, options: GuardOptions):
   // null: the scheme's factory failed (reported once).
   const shared = new Map<string, Verifier | null>();
   const auditLogger = options.audit?.logger ?? createSilentLogger();
-  const report: NonNullable<VerifierContext['report']> = (level, event, fields) => auditVerifierEvent(auditLogger, level === 'warn' ? 'warn' : 'info', String(event), fields);
+  const report: NonNullable<VerifierContext['report']> = (level, event, fields) =>
+    auditVerifierEvent(auditLogger, level === 'warn' ? 'warn' : 'info', String(event), fields);
   const schemeNames = [...usedBy.keys()].sort();
   const metricIndex = new Map(schemeNames.map((n, i) => [n, i]));
   const warnings: GuardWarning[] = [];
@@ -393,7 +450,11 @@ export async function compileGuard(model: SecurityModel, options: GuardOptions):
       const context: VerifierContext = Object.freeze({
         name,
         scheme: deepFreeze(structuredClone(scheme)),
-        options: deepFreeze(structuredClone(plugin !== undefined ? ((binding.options as Record<string, unknown> | undefined) ?? {}) : { ...binding })),
+        options: deepFreeze(
+          structuredClone(
+            plugin !== undefined ? ((binding.options as Record<string, unknown> | undefined) ?? {}) : { ...binding },
+          ),
+        ),
         store: options.store,
         now,
         realm: server.name,
@@ -409,10 +470,16 @@ export async function compileGuard(model: SecurityModel, options: GuardOptions):
       let verifier: Verifier;
       try {
         if (plugin !== undefined) {
-          verifier = await createPluginVerifier(plugin, context, scheme.type, configPlace(['schemes', name, 'verifier']));
+          verifier = await createPluginVerifier(
+            plugin,
+            context,
+            scheme.type,
+            configPlace(['schemes', name, 'verifier']),
+          );
         } else {
           const made: unknown = await getSchemeDescriptor(scheme.type)!.createVerifier!(context);
-          if (!isVerifier(made)) throw new Error(`internal: the built-in verifier of type ${scheme.type} is not a verifier`);
+          if (!isVerifier(made))
+            throw new Error(`internal: the built-in verifier of type ${scheme.type} is not a verifier`);
           verifier = made;
         }
       } catch (err) {
@@ -421,9 +488,14 @@ export async function compileGuard(model: SecurityModel, options: GuardOptions):
         if (err.file === undefined && err.line === undefined) {
           // Placed in the config: at the key path it names under schemes.<name>, else at the binding.
           const path = err.pointer?.startsWith(`schemes.${name}`) ? err.pointer.split('.') : ['schemes', name];
-          problems.add(new (err.constructor as typeof GuardError)(err.code, err.reason, { ...configPlace(path), ...detailsOf(err) }), `${name}:${err.message}`);
-        }
-        else problems.add(err, `${name}:${err.message}`);
+          problems.add(
+            new (err.constructor as typeof GuardError)(err.code, err.reason, {
+              ...configPlace(path),
+              ...detailsOf(err),
+            }),
+            `${name}:${err.message}`,
+          );
+        } else problems.add(err, `${name}:${err.message}`);
         if (plugin === undefined) shared.set(name, null);
         continue;
       }
@@ -433,7 +505,13 @@ export async function compileGuard(model: SecurityModel, options: GuardOptions):
     if (slots.length !== slotNames.length) continue; // problems recorded; thrown after the loop
 
     const planOf = (req: Requirement): RequirementPlan =>
-      Object.freeze(req.map((alt) => Object.freeze(alt.map((e) => Object.freeze({ slot: slotOf.get(e.scheme)!, scopes: Object.freeze([...e.scopes]) })))));
+      Object.freeze(
+        req.map((alt) =>
+          Object.freeze(
+            alt.map((e) => Object.freeze({ slot: slotOf.get(e.scheme)!, scopes: Object.freeze([...e.scopes]) })),
+          ),
+        ),
+      );
     const requirementKeys = new Map<string, number>();
     const requirements: RequirementPlan[] = [];
     const requirementOf = (req: Requirement): number => {
@@ -462,26 +540,28 @@ export async function compileGuard(model: SecurityModel, options: GuardOptions):
 
     const actionPlan = (action: WireAction, actionIndex: 0 | 1): ActionPlan => {
       const ops = operations.filter((op) => wireActionOf(op.action, perspective) === action);
-      const list = ops.map(
-        (op): OperationPlan =>
-          Object.freeze({
-            id: op.id,
-            requirement: requirementOf(op.security),
-            matcher: matcherOf.get(op) ?? null,
-            allowed: decision(true, 'allowed', op.id),
-            scopeMissing: decision(false, 'scope_missing', op.id),
-            credentialsMissing: decision(false, 'credentials_missing', op.id),
-            payload: action === 'publish' ? Object.freeze(payloadSlotsOf(op.security, [...serverPayload])) : Object.freeze([]),
-            payloadNotEncrypted: decision(false, 'payload_not_encrypted', op.id),
-            payloadAlgNotAllowed: decision(false, 'payload_alg_not_allowed', op.id),
-          }),
+      const list = ops.map((op): OperationPlan =>
+        Object.freeze({
+          id: op.id,
+          requirement: requirementOf(op.security),
+          matcher: matcherOf.get(op) ?? null,
+          allowed: decision(true, 'allowed', op.id),
+          scopeMissing: decision(false, 'scope_missing', op.id),
+          credentialsMissing: decision(false, 'credentials_missing', op.id),
+          payload:
+            action === 'publish' ? Object.freeze(payloadSlotsOf(op.security, [...serverPayload])) : Object.freeze([]),
+          payloadNotEncrypted: decision(false, 'payload_not_encrypted', op.id),
+          payloadAlgNotAllowed: decision(false, 'payload_alg_not_allowed', op.id),
+        }),
       );
       return Object.freeze({
         action,
         table: createChannelTable(ops.map((op) => ({ key: op.id, address: op.address }))),
         operations: new Map(list.map((p) => [p.id, p])),
         list: Object.freeze(list),
-        uncovered: allowUncoveredChannels ? decision(true, 'allowed_uncovered', null) : decision(false, 'uncovered_channel', null),
+        uncovered: allowUncoveredChannels
+          ? decision(true, 'allowed_uncovered', null)
+          : decision(false, 'uncovered_channel', null),
         metricBase: (index * 2 + actionIndex) * DECISION_REASON_COUNT,
       });
     };
@@ -542,7 +622,16 @@ function bindingError(
   plugin: boolean,
   configPlace: (path: readonly string[]) => GuardErrorDetails,
 ): ConfigError {
-  const path = ['schemes', name, ...(e.instancePath === '' ? [] : e.instancePath.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~')))];
+  const path = [
+    'schemes',
+    name,
+    ...(e.instancePath === ''
+      ? []
+      : e.instancePath
+          .slice(1)
+          .split('/')
+          .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'))),
+  ];
   switch (e.keyword) {
     case 'additionalProperties': {
       const key = String(e.params.additionalProperty);
@@ -555,11 +644,20 @@ function bindingError(
       return new ConfigError('ERR_CONFIG_INVALID', 'unknown key', { ...configPlace([...path, key]), expected });
     }
     case 'required':
-      return new ConfigError('ERR_CONFIG_INVALID', `missing key '${String(e.params.missingProperty)}'`, { ...configPlace(path), expected: `a key ${String(e.params.missingProperty)}` });
+      return new ConfigError('ERR_CONFIG_INVALID', `missing key '${String(e.params.missingProperty)}'`, {
+        ...configPlace(path),
+        expected: `a key ${String(e.params.missingProperty)}`,
+      });
     case 'enum':
-      return new ConfigError('ERR_CONFIG_INVALID', '', { ...configPlace(path), expected: `one of ${(e.params.allowedValues as unknown[]).map(String).join(', ')}` });
+      return new ConfigError('ERR_CONFIG_INVALID', '', {
+        ...configPlace(path),
+        expected: `one of ${(e.params.allowedValues as unknown[]).map(String).join(', ')}`,
+      });
     case 'type':
-      return new ConfigError('ERR_CONFIG_INVALID', '', { ...configPlace(path), expected: e.params.type === 'object' ? 'a mapping' : `a ${String(e.params.type)}` });
+      return new ConfigError('ERR_CONFIG_INVALID', '', {
+        ...configPlace(path),
+        expected: e.params.type === 'object' ? 'a mapping' : `a ${String(e.params.type)}`,
+      });
     default:
       return new ConfigError('ERR_CONFIG_INVALID', e.message ?? 'not valid', configPlace(path));
   }

@@ -29,7 +29,8 @@ export interface GuardConfigExtras {
 /** Config keys → GuardOptions: `schemes`, `servers`, `perspective`, `throttle`, `audit` (a logger), plug-in base folder and error places. */
 export function guardOptionsFromConfig(config: LoadedGuardConfig, extras: GuardConfigExtras): GuardOptions {
   const s = config.settings;
-  const logger = extras.logger ?? createAuditLogger(s.audit, config.dir, extras.now !== undefined ? { now: extras.now } : {});
+  const logger =
+    extras.logger ?? createAuditLogger(s.audit, config.dir, extras.now !== undefined ? { now: extras.now } : {});
   return {
     store: extras.store,
     schemes: s.schemes ?? {},

@@ -84,7 +84,8 @@ export async function createGuard(model: SecurityModel, options: GuardOptions): 
     warnings: compiled.warnings,
     authenticate: (server: string, presented: Presented) => authenticate(ctx, server, presented),
     saslMechanisms: (server: string) => Object.freeze([...(compiled.byName.get(server)?.sasl.keys() ?? [])]),
-    startSasl: (server: string, mechanism: string, presented: Presented) => startSasl(ctx, server, mechanism, presented),
+    startSasl: (server: string, mechanism: string, presented: Presented) =>
+      startSasl(ctx, server, mechanism, presented),
     authorize: authorizer.authorize,
     authorizeSubscription: authorizer.authorizeSubscription,
     checkPayload: authorizer.checkPayload,
@@ -100,14 +101,18 @@ export async function createGuard(model: SecurityModel, options: GuardOptions): 
       for (const verifier of verifiers) {
         try {
           const result = verifier.close?.();
-          if (result !== undefined && typeof result.then === 'function') pending.push(Promise.resolve(result).catch(() => {}));
+          if (result !== undefined && typeof result.then === 'function')
+            pending.push(Promise.resolve(result).catch(() => {}));
         } catch {
           // nothing to do: the guard is closing
         }
       }
       if (pending.length === 0) return;
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.all(pending), new Promise<void>((resolve) => (timer = setTimeout(resolve, ctx.timeoutMs)))]);
+      await Promise.race([
+        Promise.all(pending),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, ctx.timeoutMs))),
+      ]);
       clearTimeout(timer);
     },
   });

@@ -19,7 +19,13 @@ import { explainFilterCoverage, filterCanMatch, type AddressMatcher } from './ch
 import { decision, type ActionPlan, type OperationPlan, type SchemeSlot, type ServerPlan } from './compile.js';
 import { DECISION_REASON_INDEX, type GuardMetrics } from './metrics.js';
 import { parseTopicFilter } from './mqtt-topic.js';
-import { SESSION_STATE, VERDICT_ALLOWED, VERDICT_SCOPE_MISSING, type InternalSession, type SessionState } from './session.js';
+import {
+  SESSION_STATE,
+  VERDICT_ALLOWED,
+  VERDICT_SCOPE_MISSING,
+  type InternalSession,
+  type SessionState,
+} from './session.js';
 import type { PayloadVerdict } from '../schemes/types.js';
 import type { Decision, PayloadRequest, Session, WireAction } from './types.js';
 
@@ -117,7 +123,8 @@ export function createAuthorizer(ctx: AuthorizerContext): Authorizer {
   }
 
   function deniedWrongServer(session: Session, action: WireAction, channel: string): Decision {
-    if (auditDenied && session !== null && typeof session === 'object' && session.principal !== undefined) audit(session, action, String(channel), WRONG_SERVER);
+    if (auditDenied && session !== null && typeof session === 'object' && session.principal !== undefined)
+      audit(session, action, String(channel), WRONG_SERVER);
     return WRONG_SERVER;
   }
 
@@ -219,7 +226,8 @@ export function createAuthorizer(ctx: AuthorizerContext): Authorizer {
     const parsed = typeof filter === 'string' ? parseTopicFilter(filter) : null;
     let d: Decision;
     if (parsed === null || !parsed.ok) d = INVALID_CHANNEL;
-    else if (!parsed.multiLevel && !parsed.levels.includes('+')) return authorize(session, { action: 'subscribe', channel: filter });
+    else if (!parsed.multiLevel && !parsed.levels.includes('+'))
+      return authorize(session, { action: 'subscribe', channel: filter });
     else {
       const cov = coverageFor(st);
       const cached = cov.results.get(filter);
@@ -273,7 +281,12 @@ export function createAuthorizer(ctx: AuthorizerContext): Authorizer {
     const sp = st.server;
     const ap = sp.publish;
     if (st.expiresAt !== Infinity && st.expiresAt <= now()) return expired(session, ap, 'publish', String(channel));
-    if (typeof channel !== 'string' || channel.length === 0 || channel.indexOf('+') !== -1 || channel.indexOf('#') !== -1) {
+    if (
+      typeof channel !== 'string' ||
+      channel.length === 0 ||
+      channel.indexOf('+') !== -1 ||
+      channel.indexOf('#') !== -1
+    ) {
       counts[ap.metricBase + I_INVALID]!++;
       if (auditDenied) audit(session, 'publish', String(channel), INVALID_CHANNEL);
       return INVALID_CHANNEL;

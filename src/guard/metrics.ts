@@ -25,7 +25,9 @@ export const DECISION_REASONS = [
 ] as const satisfies readonly DecisionReason[];
 
 /** Slot of each decision reason (a constant the hot path adds to a precomputed base). */
-export const DECISION_REASON_INDEX = Object.freeze(Object.fromEntries(DECISION_REASONS.map((r, i) => [r, i]))) as { readonly [K in DecisionReason]: number };
+export const DECISION_REASON_INDEX = Object.freeze(Object.fromEntries(DECISION_REASONS.map((r, i) => [r, i]))) as {
+  readonly [K in DecisionReason]: number;
+};
 // Every DecisionReason has a slot: adding a reason to the type without listing it above fails here.
 type UnlistedDecisionReason = Exclude<DecisionReason, (typeof DECISION_REASONS)[number]>;
 const everyReasonListed: [UnlistedDecisionReason] extends [never] ? true : never = true;
@@ -36,7 +38,8 @@ void everyReasonListed;
  * `allowed`, a refusal reason, or — for `invalid_credentials` — the verifier's own reason, which
  * says more (bad_password, revoked …) and is still a closed code.
  */
-export type AuthReason = 'allowed' | Exclude<RefusalReason, 'invalid_credentials'> | InvalidReason | 'invalid_credentials';
+export type AuthReason =
+  'allowed' | Exclude<RefusalReason, 'invalid_credentials'> | InvalidReason | 'invalid_credentials';
 
 export const AUTH_REASONS = [
   'allowed',
@@ -113,7 +116,10 @@ export function createGuardMetrics(servers: readonly string[], schemes: readonly
           }
         }
       }
-      out.push('# HELP asyncapi_guard_decisions_total Publish and subscribe decisions by server, action, result and reason.', '# TYPE asyncapi_guard_decisions_total counter');
+      out.push(
+        '# HELP asyncapi_guard_decisions_total Publish and subscribe decisions by server, action, result and reason.',
+        '# TYPE asyncapi_guard_decisions_total counter',
+      );
       for (let sv = 0; sv < nServers; sv++) {
         for (let a = 0; a < 2; a++) {
           for (let r = 0; r < nReasons; r++) {
@@ -121,15 +127,21 @@ export function createGuardMetrics(servers: readonly string[], schemes: readonly
             if (v === 0) continue;
             const reason = DECISION_REASONS[r]!;
             const result = reason === 'allowed' || reason === 'allowed_uncovered' ? 'allowed' : 'denied';
-            out.push(`asyncapi_guard_decisions_total{server="${serverLabels[sv]}",action="${ACTIONS[a]}",result="${result}",reason="${reason}"} ${v}`);
+            out.push(
+              `asyncapi_guard_decisions_total{server="${serverLabels[sv]}",action="${ACTIONS[a]}",result="${result}",reason="${reason}"} ${v}`,
+            );
           }
         }
       }
-      out.push('# HELP asyncapi_guard_throttled_total Failure responses delayed and attempts refused by a lockout, by server and kind.', '# TYPE asyncapi_guard_throttled_total counter');
+      out.push(
+        '# HELP asyncapi_guard_throttled_total Failure responses delayed and attempts refused by a lockout, by server and kind.',
+        '# TYPE asyncapi_guard_throttled_total counter',
+      );
       for (let sv = 0; sv < nServers; sv++) {
         for (let k = 0; k < THROTTLE_KINDS.length; k++) {
           const v = throttled[sv * THROTTLE_KINDS.length + k]!;
-          if (v !== 0) out.push(`asyncapi_guard_throttled_total{server="${serverLabels[sv]}",kind="${THROTTLE_KINDS[k]}"} ${v}`);
+          if (v !== 0)
+            out.push(`asyncapi_guard_throttled_total{server="${serverLabels[sv]}",kind="${THROTTLE_KINDS[k]}"} ${v}`);
         }
       }
       return out.join('\n') + '\n';

@@ -29,7 +29,18 @@ import type {
 /** How long a verify (or one SASL step) may take before it is refused as `verifier_error`. */
 export const DEFAULT_VERIFIER_TIMEOUT_MS = 5000;
 
-const SOURCES: ReadonlySet<string> = new Set<CredentialSource>(['login', 'authorization', 'bearer', 'header', 'query', 'cookie', 'sasl', 'certificate', 'payload', 'custom']);
+const SOURCES: ReadonlySet<string> = new Set<CredentialSource>([
+  'login',
+  'authorization',
+  'bearer',
+  'header',
+  'query',
+  'cookie',
+  'sasl',
+  'certificate',
+  'payload',
+  'custom',
+]);
 
 const ABSENT: VerifyOutcome = Object.freeze({ kind: 'absent' });
 const VERIFIER_ERROR: VerifyOutcome = Object.freeze({ kind: 'invalid', reason: 'verifier_error' });
@@ -63,7 +74,13 @@ export function normalizePrincipal(value: unknown, scheme: string): Principal | 
   } catch {
     return null;
   }
-  const principal: Principal = { id: p.id, scheme, scopes: Object.freeze([...(scopes as string[])]), claims: copied, ...(expiresAt !== undefined ? { expiresAt } : {}) };
+  const principal: Principal = {
+    id: p.id,
+    scheme,
+    scopes: Object.freeze([...(scopes as string[])]),
+    claims: copied,
+    ...(expiresAt !== undefined ? { expiresAt } : {}),
+  };
   return Object.freeze(principal);
 }
 
@@ -75,7 +92,11 @@ export function normalizeOutcome(value: unknown, scheme: string): VerifyOutcome 
   if (o.kind === 'invalid') {
     if (!isInvalidReason(o.reason)) return VERIFIER_ERROR;
     const reason = o.reason as InvalidReason;
-    return Object.freeze(isSafeId(o.subject) ? { kind: 'invalid' as const, reason, subject: o.subject } : { kind: 'invalid' as const, reason });
+    return Object.freeze(
+      isSafeId(o.subject)
+        ? { kind: 'invalid' as const, reason, subject: o.subject }
+        : { kind: 'invalid' as const, reason },
+    );
   }
   if (o.kind === 'ok') {
     const principal = normalizePrincipal(o.principal, scheme);
@@ -130,7 +151,12 @@ export function safeClaimedSubject(verifier: Verifier, presented: Presented): st
 }
 
 /** One SASL step, guarded like `safeVerify`: a throw, rejection, timeout or non-step is a failure (`verifier_error`). */
-export async function safeSaslStep(exchange: SaslExchange, message: Uint8Array, scheme: string, timeoutMs: number): Promise<SaslStep> {
+export async function safeSaslStep(
+  exchange: SaslExchange,
+  message: Uint8Array,
+  scheme: string,
+  timeoutMs: number,
+): Promise<SaslStep> {
   const failure: SaslStep = Object.freeze({ kind: 'failure', message: EMPTY, reason: 'verifier_error' });
   let pending: Promise<SaslStep>;
   try {
@@ -140,7 +166,8 @@ export async function safeSaslStep(exchange: SaslExchange, message: Uint8Array, 
   }
   const guarded = pending.then(
     (step): SaslStep => normalizeSaslStep(step, scheme) ?? failure,
-    (err: unknown): SaslStep => (isStoreUnavailable(err) ? { kind: 'failure', message: EMPTY, reason: 'store_unavailable' } : failure),
+    (err: unknown): SaslStep =>
+      isStoreUnavailable(err) ? { kind: 'failure', message: EMPTY, reason: 'store_unavailable' } : failure,
   );
   return withTimeout(guarded, timeoutMs, failure);
 }
@@ -157,7 +184,9 @@ function normalizeSaslStep(value: unknown, scheme: string): SaslStep | null {
   }
   if (s.kind === 'failure') {
     const reason: InvalidReason = isInvalidReason(s.reason) ? s.reason : 'verifier_error';
-    return isSafeId(s.subject) ? { kind: 'failure', message, reason, subject: s.subject } : { kind: 'failure', message, reason };
+    return isSafeId(s.subject)
+      ? { kind: 'failure', message, reason, subject: s.subject }
+      : { kind: 'failure', message, reason };
   }
   return null;
 }
@@ -183,10 +212,14 @@ export async function loadPlugin(modulePath: string, baseDir: string, place: Gua
     mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (err) {
     const code = (err as { code?: unknown } | null)?.code;
-    throw new StartupError('ERR_VERIFIER_PLUGIN', `the plug-in verifier module could not be imported${typeof code === 'string' ? ` (${code})` : ''}`, {
-      ...place,
-      expected: 'a path, relative to the config file, to an ES module exporting createVerifier(context)',
-    });
+    throw new StartupError(
+      'ERR_VERIFIER_PLUGIN',
+      `the plug-in verifier module could not be imported${typeof code === 'string' ? ` (${code})` : ''}`,
+      {
+        ...place,
+        expected: 'a path, relative to the config file, to an ES module exporting createVerifier(context)',
+      },
+    );
   }
   const factory = mod.createVerifier ?? (mod.default as Record<string, unknown> | undefined)?.createVerifier;
   if (typeof factory !== 'function') {
@@ -203,26 +236,40 @@ export async function loadPlugin(modulePath: string, baseDir: string, place: Gua
  * `ERR_VERIFIER_PLUGIN` when the factory throws (a GuardError it throws is passed on as is) or
  * returns something without a `verify` function.
  */
-export async function createPluginVerifier(plugin: LoadedPlugin, context: VerifierContext, type: string, place: GuardErrorDetails): Promise<Verifier> {
+export async function createPluginVerifier(
+  plugin: LoadedPlugin,
+  context: VerifierContext,
+  type: string,
+  place: GuardErrorDetails,
+): Promise<Verifier> {
   let made: unknown;
   try {
     made = await plugin.createVerifier(context);
   } catch (err) {
     if (isGuardError(err)) throw err;
-    throw new StartupError('ERR_VERIFIER_PLUGIN', `the plug-in verifier for scheme '${context.name}' failed in createVerifier`, {
-      ...place,
-      expected: 'createVerifier(context) to return a verifier, or to throw a GuardError naming what is wrong',
-    });
+    throw new StartupError(
+      'ERR_VERIFIER_PLUGIN',
+      `the plug-in verifier for scheme '${context.name}' failed in createVerifier`,
+      {
+        ...place,
+        expected: 'createVerifier(context) to return a verifier, or to throw a GuardError naming what is wrong',
+      },
+    );
   }
   const p = made as Record<string, unknown> | null;
   if (p === null || typeof p !== 'object' || typeof p.verify !== 'function') {
-    throw new StartupError('ERR_VERIFIER_PLUGIN', `the plug-in verifier for scheme '${context.name}' is not a verifier`, {
-      ...place,
-      expected: 'createVerifier(context) to return an object with a verify(presented) function',
-    });
+    throw new StartupError(
+      'ERR_VERIFIER_PLUGIN',
+      `the plug-in verifier for scheme '${context.name}' is not a verifier`,
+      {
+        ...place,
+        expected: 'createVerifier(context) to return an object with a verify(presented) function',
+      },
+    );
   }
   const verify = p.verify as (presented: Presented) => Promise<VerifyOutcome> | VerifyOutcome;
-  const claimed = typeof p.claimedSubject === 'function' ? (p.claimedSubject as (presented: Presented) => string | null) : null;
+  const claimed =
+    typeof p.claimedSubject === 'function' ? (p.claimedSubject as (presented: Presented) => string | null) : null;
   const source = typeof p.source === 'string' && SOURCES.has(p.source) ? (p.source as CredentialSource) : 'custom';
   const startSasl = typeof p.startSasl === 'function' ? (p.startSasl as (presented: Presented) => SaslExchange) : null;
   const close = typeof p.close === 'function' ? (p.close as () => void | PromiseLike<void>) : null;
@@ -243,5 +290,7 @@ export async function createPluginVerifier(plugin: LoadedPlugin, context: Verifi
 /** Is `value` shaped like a built-in Verifier (what `descriptor.createVerifier` must return)? */
 export function isVerifier(value: unknown): value is Verifier {
   const v = value as Record<string, unknown> | null;
-  return v !== null && typeof v === 'object' && typeof v.verify === 'function' && typeof v.claimedSubject === 'function';
+  return (
+    v !== null && typeof v === 'object' && typeof v.verify === 'function' && typeof v.claimedSubject === 'function'
+  );
 }

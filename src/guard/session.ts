@@ -12,7 +12,15 @@
 
 import type { Logger } from 'pino';
 import { invalidArgType } from '../errors.js';
-import type { CredentialSource, InvalidReason, Presented, Principal, SaslExchange, SaslStep, VerifyOutcome } from '../schemes/types.js';
+import type {
+  CredentialSource,
+  InvalidReason,
+  Presented,
+  Principal,
+  SaslExchange,
+  SaslStep,
+  VerifyOutcome,
+} from '../schemes/types.js';
 import { auditDecision, auditStoreUnavailable } from './audit.js';
 import type { CompiledGuard, RequirementPlan, ServerPlan } from './compile.js';
 import type { AuthReason, GuardMetrics } from './metrics.js';
@@ -56,7 +64,12 @@ export interface EngineContext {
   readonly now: () => number;
 }
 
-export const ANONYMOUS: Principal = Object.freeze({ id: 'anonymous', scheme: '', scopes: Object.freeze([]), claims: Object.freeze({}) });
+export const ANONYMOUS: Principal = Object.freeze({
+  id: 'anonymous',
+  scheme: '',
+  scopes: Object.freeze([]),
+  claims: Object.freeze({}),
+});
 const EMPTY = new Uint8Array(0);
 const NO_CHALLENGES: readonly string[] = Object.freeze([]);
 
@@ -64,7 +77,11 @@ const NO_CHALLENGES: readonly string[] = Object.freeze([]);
  * Invalid outcomes that are our failure, not the client's (the store, a verifier, the identity
  * provider's keys): never counted for throttling, so an outage on our side locks nobody out.
  */
-const OUR_FAILURES: ReadonlySet<InvalidReason> = new Set<InvalidReason>(['verifier_error', 'store_unavailable', 'keys_unavailable']);
+const OUR_FAILURES: ReadonlySet<InvalidReason> = new Set<InvalidReason>([
+  'verifier_error',
+  'store_unavailable',
+  'keys_unavailable',
+]);
 
 /** `required ⊆ granted` (DESIGN.md "Scopes"). Lists are short; a linear scan beats building a Set. */
 export function hasScopes(granted: readonly string[], required: readonly string[]): boolean {
@@ -100,14 +117,38 @@ interface Preset {
 }
 
 function refusal(reason: RefusalReason, tried: Refusal['tried'], challenges: readonly string[]): AuthResult {
-  return Object.freeze({ ok: false as const, refusal: Object.freeze({ reason, tried: Object.freeze(tried), challenges }) });
+  return Object.freeze({
+    ok: false as const,
+    refusal: Object.freeze({ reason, tried: Object.freeze(tried), challenges }),
+  });
 }
 
-function connectEvent(ctx: EngineContext, server: string, remote: string | null, scheme: string | null, principal: string | null, reason: AuthReason): void {
-  auditDecision(ctx.logger, { server, remote, scheme, principal, action: 'connect', channel: null, result: reason === 'allowed' ? 'allowed' : 'denied', reason });
+function connectEvent(
+  ctx: EngineContext,
+  server: string,
+  remote: string | null,
+  scheme: string | null,
+  principal: string | null,
+  reason: AuthReason,
+): void {
+  auditDecision(ctx.logger, {
+    server,
+    remote,
+    scheme,
+    principal,
+    action: 'connect',
+    channel: null,
+    result: reason === 'allowed' ? 'allowed' : 'denied',
+    reason,
+  });
 }
 
-export async function authenticate(ctx: EngineContext, serverName: string, presented: Presented, preset?: Preset): Promise<AuthResult> {
+export async function authenticate(
+  ctx: EngineContext,
+  serverName: string,
+  presented: Presented,
+  preset?: Preset,
+): Promise<AuthResult> {
   if (presented === null || typeof presented !== 'object') throw invalidArgType('presented', 'an object (a Presented)');
   const remote = typeof presented.remote === 'string' ? presented.remote : null;
   const sp = ctx.compiled.byName.get(serverName);
@@ -188,7 +229,8 @@ export async function authenticate(ctx: EngineContext, serverName: string, prese
   if (storeDown) {
     for (let s = 0; s < serverSlots; s++) {
       const o = outcomes[s];
-      if (o?.kind === 'invalid' && o.reason === 'store_unavailable') auditStoreUnavailable(ctx.logger, { server: sp.name, scheme: sp.slots[s]!.name, store: ctx.storeDescription });
+      if (o?.kind === 'invalid' && o.reason === 'store_unavailable')
+        auditStoreUnavailable(ctx.logger, { server: sp.name, scheme: sp.slots[s]!.name, store: ctx.storeDescription });
     }
   }
   const subjectOf = (s: number): string | null => {
@@ -278,7 +320,10 @@ export async function authenticate(ctx: EngineContext, serverName: string, prese
     const principalId = principals[expiresFirst]!.id;
     connectEvent(ctx, sp.name, remote, scheme.name, principalId, 'expired');
     ctx.metrics.countAuthentication(sp.index, scheme.metricIndex, 'expired');
-    const expiredTried = [...tried.filter((t) => t.scheme !== scheme.name), Object.freeze({ scheme: scheme.name, outcome: 'invalid' as const, reason: 'expired' as const })];
+    const expiredTried = [
+      ...tried.filter((t) => t.scheme !== scheme.name),
+      Object.freeze({ scheme: scheme.name, outcome: 'invalid' as const, reason: 'expired' as const }),
+    ];
     return refusal('invalid_credentials', expiredTried, sp.challenges);
   }
   const verdicts = new Uint8Array(sp.requirements.length);
@@ -304,9 +349,19 @@ export async function authenticate(ctx: EngineContext, serverName: string, prese
   }
   const session = Object.freeze(
     Object.defineProperty(
-      { server: sp.name, remote, principal, alternative: satisfied, principals: Object.freeze(byScheme), ...(expiresAt !== Infinity ? { expiresAt } : {}) },
+      {
+        server: sp.name,
+        remote,
+        principal,
+        alternative: satisfied,
+        principals: Object.freeze(byScheme),
+        ...(expiresAt !== Infinity ? { expiresAt } : {}),
+      },
       SESSION_STATE,
-      { value: { owner: ctx.owner, server: sp, verdicts, signature: null, expiresAt } satisfies SessionState, enumerable: false },
+      {
+        value: { owner: ctx.owner, server: sp, verdicts, signature: null, expiresAt } satisfies SessionState,
+        enumerable: false,
+      },
     ),
   ) as InternalSession;
   connectEvent(ctx, sp.name, remote, scheme, principal.id, 'allowed');
@@ -320,11 +375,22 @@ export async function authenticate(ctx: EngineContext, serverName: string, prese
  * user name and password, an API key, a token and SASL PLAIN can all ride in its password.
  */
 function placeOf(source: CredentialSource, presented: Presented): string {
-  if (presented.login !== undefined && presented.login !== null && (source === 'login' || source === 'bearer' || source === 'sasl')) return 'login';
+  if (
+    presented.login !== undefined &&
+    presented.login !== null &&
+    (source === 'login' || source === 'bearer' || source === 'sasl')
+  )
+    return 'login';
   return source;
 }
 
-function throttled(ctx: EngineContext, sp: ServerPlan, remote: string | null, subject: string | null, kind: 'locked_remote' | 'locked_principal'): AuthResult {
+function throttled(
+  ctx: EngineContext,
+  sp: ServerPlan,
+  remote: string | null,
+  subject: string | null,
+  kind: 'locked_remote' | 'locked_principal',
+): AuthResult {
   ctx.metrics.countThrottled(sp.index, kind);
   ctx.metrics.countAuthentication(sp.index, -1, 'throttled');
   connectEvent(ctx, sp.name, remote, null, subject, 'throttled');
@@ -368,7 +434,12 @@ function failureOf(result: AuthResult, message: Uint8Array = EMPTY): GuardSaslSt
   return Object.freeze({ kind: 'failure' as const, message, refusal: result.refusal });
 }
 
-export function startSasl(ctx: EngineContext, serverName: string, mechanism: string, presented: Presented): GuardSaslExchange {
+export function startSasl(
+  ctx: EngineContext,
+  serverName: string,
+  mechanism: string,
+  presented: Presented,
+): GuardSaslExchange {
   if (presented === null || typeof presented !== 'object') throw invalidArgType('presented', 'an object (a Presented)');
   let phase: 'start' | 'running' | 'done' = 'start';
   let exchange: SaslExchange | null = null;
@@ -401,7 +472,10 @@ export function startSasl(ctx: EngineContext, serverName: string, mechanism: str
       const verifier = sp.slots[slot]!.verifier;
       if (verifier.startSasl === undefined) {
         // One-step mechanism (PLAIN, RFC 4616): the initial response is the whole exchange.
-        return finish(await authenticate(ctx, serverName, { ...presented, sasl: { mechanism, response: message } }), EMPTY);
+        return finish(
+          await authenticate(ctx, serverName, { ...presented, sasl: { mechanism, response: message } }),
+          EMPTY,
+        );
       }
       try {
         exchange = verifier.startSasl(presented);
@@ -409,19 +483,36 @@ export function startSasl(ctx: EngineContext, serverName: string, mechanism: str
         exchange = null;
       }
       if (exchange === null || typeof exchange !== 'object' || typeof exchange.step !== 'function') {
-        return finish(await authenticate(ctx, serverName, presented, { slot, outcome: { kind: 'invalid', reason: 'verifier_error' } }), EMPTY);
+        return finish(
+          await authenticate(ctx, serverName, presented, {
+            slot,
+            outcome: { kind: 'invalid', reason: 'verifier_error' },
+          }),
+          EMPTY,
+        );
       }
     }
     const server = sp as ServerPlan;
-    const out: SaslStep = await safeSaslStep(exchange as SaslExchange, message, server.slots[slot]!.name, ctx.timeoutMs);
+    const out: SaslStep = await safeSaslStep(
+      exchange as SaslExchange,
+      message,
+      server.slots[slot]!.name,
+      ctx.timeoutMs,
+    );
     if (out.kind === 'challenge') return Object.freeze({ kind: 'challenge' as const, message: out.message });
     if (out.kind === 'failure') {
-      const outcome: VerifyOutcome = out.subject !== undefined ? { kind: 'invalid', reason: out.reason, subject: out.subject } : { kind: 'invalid', reason: out.reason };
+      const outcome: VerifyOutcome =
+        out.subject !== undefined
+          ? { kind: 'invalid', reason: out.reason, subject: out.subject }
+          : { kind: 'invalid', reason: out.reason };
       const result = await authenticate(ctx, serverName, presented, { slot, outcome });
       // Another alternative may still accept the connection (e.g. a client certificate).
       return result.ok ? finish(result, EMPTY) : done(failureOf(result, out.message));
     }
-    const result = await authenticate(ctx, serverName, presented, { slot, outcome: { kind: 'ok', principal: out.principal } });
+    const result = await authenticate(ctx, serverName, presented, {
+      slot,
+      outcome: { kind: 'ok', principal: out.principal },
+    });
     // The server-final message (`v=…`) proves the server to the client; send it only on success.
     return finish(result, result.ok ? out.message : EMPTY);
   }

@@ -41,7 +41,8 @@ export function remoteKeyOf(remote: string): string {
   if (!isIPv6(address)) return remote;
   if (address.startsWith('::ffff:') && address.includes('.')) return address.slice(7);
   const double = address.indexOf('::');
-  const head = double < 0 ? address.split(':') : address.slice(0, double) === '' ? [] : address.slice(0, double).split(':');
+  const head =
+    double < 0 ? address.split(':') : address.slice(0, double) === '' ? [] : address.slice(0, double).split(':');
   const tail = double < 0 ? [] : address.slice(double + 2) === '' ? [] : address.slice(double + 2).split(':');
   // A dotted IPv4 tail takes two hextets.
   const width = (parts: string[]) => parts.reduce((n, p) => n + (p.includes('.') ? 2 : 1), 0);
@@ -52,7 +53,9 @@ export function remoteKeyOf(remote: string): string {
     .join(':')}::/64`;
 }
 
-export type ResolvedThrottleSettings = Required<{ -readonly [K in keyof ThrottleSettings]: NonNullable<ThrottleSettings[K]> }>;
+export type ResolvedThrottleSettings = Required<{
+  -readonly [K in keyof ThrottleSettings]: NonNullable<ThrottleSettings[K]>;
+}>;
 
 interface Entry {
   failures: number;

@@ -52,12 +52,17 @@ export type RefusalReason =
 export interface Refusal {
   readonly reason: RefusalReason;
   /** Each scheme tried and how it answered; no secret. */
-  readonly tried: readonly { readonly scheme: string; readonly outcome: 'absent' | 'invalid' | 'scope_missing'; readonly reason?: InvalidReason }[];
+  readonly tried: readonly {
+    readonly scheme: string;
+    readonly outcome: 'absent' | 'invalid' | 'scope_missing';
+    readonly reason?: InvalidReason;
+  }[];
   /** One `WWW-Authenticate` challenge per acceptable HTTP scheme (for a 401). */
   readonly challenges: readonly string[];
 }
 
-export type AuthResult = { readonly ok: true; readonly session: Session } | { readonly ok: false; readonly refusal: Refusal };
+export type AuthResult =
+  { readonly ok: true; readonly session: Session } | { readonly ok: false; readonly refusal: Refusal };
 
 export type DecisionReason =
   | 'allowed'

@@ -21,7 +21,13 @@ import type {
 } from './types.js';
 
 export function buildAnalysis(doc: LoadedDocument): Analysis {
-  if (doc === null || typeof doc !== 'object' || typeof doc.resolve !== 'function' || typeof doc.root !== 'object' || !(doc.files instanceof Map)) {
+  if (
+    doc === null ||
+    typeof doc !== 'object' ||
+    typeof doc.resolve !== 'function' ||
+    typeof doc.root !== 'object' ||
+    !(doc.files instanceof Map)
+  ) {
     throw invalidArgType('doc', 'a LoadedDocument (from loadDocument or loadDocumentFromText)');
   }
   const ctx = createContext(doc, createSchemeTable());
@@ -30,20 +36,41 @@ export function buildAnalysis(doc: LoadedDocument): Analysis {
   const v2 = doc.major === 2;
   const servers = v2 ? buildServers2(ctx) : buildServers3(ctx);
   const operations = v2 ? buildOperations2(ctx) : buildOperations3(ctx);
-  keepUnresolvedApart(ctx.schemes.byName, [...servers, ...operations].map((x) => x.security));
-  return { asyncapi: doc.asyncapi, major: doc.major, schemes: ctx.schemes.byName, servers, operations, issues: ctx.issues };
+  keepUnresolvedApart(
+    ctx.schemes.byName,
+    [...servers, ...operations].map((x) => x.security),
+  );
+  return {
+    asyncapi: doc.asyncapi,
+    major: doc.major,
+    schemes: ctx.schemes.byName,
+    servers,
+    operations,
+    issues: ctx.issues,
+  };
 }
 
 /** The plain SecurityModel: locations stripped, fresh JSON data, `schemes` sorted by name. */
 export function toSecurityModel(analysis: Analysis): SecurityModel {
   const a = analysis;
-  if (a === null || typeof a !== 'object' || !(a.schemes instanceof Map) || !Array.isArray(a.servers) || !Array.isArray(a.operations)) {
+  if (
+    a === null ||
+    typeof a !== 'object' ||
+    !(a.schemes instanceof Map) ||
+    !Array.isArray(a.servers) ||
+    !Array.isArray(a.operations)
+  ) {
     throw invalidArgType('analysis', 'an Analysis (from buildAnalysis)');
   }
   const names = [...a.schemes.keys()].sort(compareNames);
   // fromEntries defines data properties, so a scheme named "__proto__" stays a key.
   const schemes = Object.fromEntries(names.map((n) => [n, structuredClone(a.schemes.get(n)?.scheme) as Scheme]));
-  return { asyncapi: a.asyncapi, schemes, servers: a.servers.map(plainServer), operations: a.operations.map(plainOperation) };
+  return {
+    asyncapi: a.asyncapi,
+    schemes,
+    servers: a.servers.map(plainServer),
+    operations: a.operations.map(plainOperation),
+  };
 }
 
 export function buildModel(doc: LoadedDocument): SecurityModel {

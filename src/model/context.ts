@@ -27,7 +27,12 @@ export interface Node {
 }
 
 export type Deref =
-  | { ok: true; node: Node; /** The `$ref` string followed, when the value was a Reference Object. */ ref: string | null; via: Location[] }
+  | {
+      ok: true;
+      node: Node;
+      /** The `$ref` string followed, when the value was a Reference Object. */ ref: string | null;
+      via: Location[];
+    }
   | { ok: false; ref: string; reason: string };
 
 export function locationOf(node: Node): Location {

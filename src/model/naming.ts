@@ -114,14 +114,27 @@ export function registerComponentSchemes(ctx: BuildContext): void {
   for (const [key, entry] of entriesOf(map)) {
     const d = deref(ctx, entry);
     if (!d.ok) {
-      ctx.issues.push({ kind: 'scheme-ref-unresolved', at: locationOf(entry), subject: redactRef(d.ref), reason: d.reason });
+      ctx.issues.push({
+        kind: 'scheme-ref-unresolved',
+        at: locationOf(entry),
+        subject: redactRef(d.ref),
+        reason: d.reason,
+      });
       ctx.schemes.components.set(key, { ok: false });
       continue;
     }
     if (!isSchemeObject(d.node.value)) {
       const subject = d.ref === null ? key : redactRef(d.ref);
-      const reason = d.ref === null ? 'not a security scheme object (an object with a string type)' : 'resolves to something that is not a security scheme object';
-      ctx.issues.push({ kind: d.ref === null ? 'structure' : 'scheme-ref-not-scheme', at: locationOf(entry), subject, reason });
+      const reason =
+        d.ref === null
+          ? 'not a security scheme object (an object with a string type)'
+          : 'resolves to something that is not a security scheme object';
+      ctx.issues.push({
+        kind: d.ref === null ? 'structure' : 'scheme-ref-not-scheme',
+        at: locationOf(entry),
+        subject,
+        reason,
+      });
       ctx.schemes.components.set(key, { ok: false });
       continue;
     }
@@ -136,7 +149,10 @@ export function registerComponentSchemes(ctx: BuildContext): void {
  * (e.g. `$ref: apiKey`, a relative file that fails to load, beside a component `apiKey`);
  * the entry is then renamed `<name> (unresolved)`.
  */
-export function keepUnresolvedApart(schemes: ReadonlyMap<string, unknown>, requirements: readonly LocatedRequirement[]): void {
+export function keepUnresolvedApart(
+  schemes: ReadonlyMap<string, unknown>,
+  requirements: readonly LocatedRequirement[],
+): void {
   for (const r of requirements) {
     for (const alt of r.alternatives) {
       for (const e of alt.entries) {

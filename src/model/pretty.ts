@@ -29,7 +29,9 @@ export function formatModelPretty(model: SecurityModel, opts: FormatModelOptions
   for (const op of model.operations) {
     out.push(`  ${c.bold(c.cyan(text(op.id)))}  ${c.magenta(op.action)}`);
     out.push(`    channel: ${text(op.channel)}`);
-    out.push(`    address: ${op.address === null ? c.yellow('unknown at design time (matches no topic)') : text(op.address)}`);
+    out.push(
+      `    address: ${op.address === null ? c.yellow('unknown at design time (matches no topic)') : text(op.address)}`,
+    );
     out.push(`    servers: ${op.servers.length ? op.servers.map(text).join(', ') : c.yellow('none')}`);
     out.push(...requirementLines(op.security, model, c, "none beyond the server's"));
   }

@@ -8,7 +8,16 @@
 import { isPlainObject } from '../document/pointer.js';
 import { redactRef } from '../document/refs.js';
 import type { Location } from '../document/types.js';
-import { child, deref, entriesOf, isReference, locationOf, structureIssue, type BuildContext, type Node } from './context.js';
+import {
+  child,
+  deref,
+  entriesOf,
+  isReference,
+  locationOf,
+  structureIssue,
+  type BuildContext,
+  type Node,
+} from './context.js';
 import { inlineSchemeName, refSchemeName, registerScheme } from './naming.js';
 import { isSchemeObject, isStringArray, readSchemeScopes } from './scheme.js';
 import type { SecurityChoice } from './traits.js';
@@ -45,7 +54,10 @@ export function buildRequirement3(ctx: BuildContext, list: Node): LocatedRequire
   if (list.value === undefined) return noRequirement();
   const items = readList(ctx, list);
   if (!Array.isArray(items)) return items;
-  return { at: locationOf(list), alternatives: items.map((item) => ({ at: locationOf(item), entries: [entry3(ctx, item)] })) };
+  return {
+    at: locationOf(list),
+    alternatives: items.map((item) => ({ at: locationOf(item), entries: [entry3(ctx, item)] })),
+  };
 }
 
 function entry3(ctx: BuildContext, item: Node): LocatedEntry {
@@ -62,7 +74,12 @@ function entry3(ctx: BuildContext, item: Node): LocatedEntry {
     }
     const ref = redactRef(d.ref ?? '');
     if (!isSchemeObject(d.node.value)) {
-      ctx.issues.push({ kind: 'scheme-ref-not-scheme', at, subject: ref, reason: 'resolves to something that is not a security scheme object' });
+      ctx.issues.push({
+        kind: 'scheme-ref-not-scheme',
+        at,
+        subject: ref,
+        reason: 'resolves to something that is not a security scheme object',
+      });
       return { ...unresolvedEntry(ref, at), ignoredSiblings };
     }
     const name = registerScheme(ctx, refSchemeName(ctx, d.via, locationOf(d.node)), d.node, false);
@@ -112,7 +129,12 @@ function entry2(ctx: BuildContext, key: string, scopesNode: Node): LocatedEntry 
   if (scopes === null) structureIssue(ctx, at, key, 'scopes is not a list of strings');
   const state = ctx.schemes.components.get(key);
   if (state === undefined) {
-    ctx.issues.push({ kind: 'scheme-undefined', at, subject: key, reason: `no scheme '${key}' in components.securitySchemes` });
+    ctx.issues.push({
+      kind: 'scheme-undefined',
+      at,
+      subject: key,
+      reason: `no scheme '${key}' in components.securitySchemes`,
+    });
     return unresolvedEntry(key, at, scopes ?? []);
   }
   if (!state.ok) return unresolvedEntry(key, at, scopes ?? []);
@@ -133,7 +155,10 @@ export function requirementFromChoice(
     case 'none':
       return { security: noRequirement(), securitySource: 'none' };
     case 'unknown':
-      return { security: { at: choice.at, alternatives: [unsatisfiable(choice.subject, choice.at)] }, securitySource: 'trait' };
+      return {
+        security: { at: choice.at, alternatives: [unsatisfiable(choice.subject, choice.at)] },
+        securitySource: 'trait',
+      };
     default:
       return { security: build(ctx, choice.list), securitySource: choice.source };
   }

@@ -42,7 +42,12 @@ function copyValue(ctx: BuildContext, node: Node, seen: Set<string>, depth: numb
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(value)) {
     // defineProperty: a key named "__proto__" stays a plain data key.
-    Object.defineProperty(out, k, { value: copyValue(ctx, child(node, k), seen, depth + 1), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, k, {
+      value: copyValue(ctx, child(node, k), seen, depth + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

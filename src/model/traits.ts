@@ -30,7 +30,12 @@ export function readTraits(ctx: BuildContext, op: Node): TraitStep[] {
     const item = child(traits, i);
     const d = deref(ctx, item);
     if (!d.ok) {
-      structureIssue(ctx, locationOf(item), d.ref, `operation trait could not be resolved (${d.reason}); its security is unknown`);
+      structureIssue(
+        ctx,
+        locationOf(item),
+        d.ref,
+        `operation trait could not be resolved (${d.reason}); its security is unknown`,
+      );
       return { ok: false, at: locationOf(item), subject: d.ref };
     }
     if (!isPlainObject(d.node.value)) {

@@ -71,11 +71,20 @@ export function buildOperations3(ctx: BuildContext): AnalyzedOperation[] {
     const action = child(op, 'action');
     if (action.value !== 'send' && action.value !== 'receive') {
       // Left out: a channel no operation covers is denied, so this fails closed.
-      structureIssue(ctx, locationOf(action.value === undefined ? op : action), id, "action is not 'send' or 'receive'; the operation is left out");
+      structureIssue(
+        ctx,
+        locationOf(action.value === undefined ? op : action),
+        id,
+        "action is not 'send' or 'receive'; the operation is left out",
+      );
       continue;
     }
     const channel = readOperationChannel(ctx, op, id, servers);
-    const { security, securitySource } = requirementFromChoice(ctx, chooseSecurity(3, op, readTraits(ctx, op)), buildRequirement3);
+    const { security, securitySource } = requirementFromChoice(
+      ctx,
+      chooseSecurity(3, op, readTraits(ctx, op)),
+      buildRequirement3,
+    );
     out.push({ id, action: action.value as Action, ...channel, at: locationOf(op), securitySource, security });
   }
   return out;
@@ -107,11 +116,21 @@ export function channelKeyFromRef(ref: string): string {
   return tokens[tokens.length - 1] as string;
 }
 
-function readOperationChannel(ctx: BuildContext, op: Node, id: string, servers: ServerIndex): { channel: string; address: string | null; servers: string[] } {
+function readOperationChannel(
+  ctx: BuildContext,
+  op: Node,
+  id: string,
+  servers: ServerIndex,
+): { channel: string; address: string | null; servers: string[] } {
   const field = child(op, 'channel');
   const fallback = { channel: '', address: null, servers: [...servers.all] };
   if (!isReference(field.value) || typeof field.value.$ref !== 'string') {
-    structureIssue(ctx, locationOf(field.value === undefined ? op : field), id, 'the operation channel is not a $ref to a channel');
+    structureIssue(
+      ctx,
+      locationOf(field.value === undefined ? op : field),
+      id,
+      'the operation channel is not a $ref to a channel',
+    );
     return fallback;
   }
   const channel = channelKeyFromRef(field.value.$ref);
@@ -121,14 +140,19 @@ function readOperationChannel(ctx: BuildContext, op: Node, id: string, servers: 
     return { ...fallback, channel };
   }
   if (expectObject(ctx, d.node, `channel '${channel}'`) === null) return { ...fallback, channel };
-  return { channel, address: readAddress(ctx, d.node, channel), servers: readChannelServers(ctx, d.node, channel, servers) };
+  return {
+    channel,
+    address: readAddress(ctx, d.node, channel),
+    servers: readChannelServers(ctx, d.node, channel, servers),
+  };
 }
 
 /** 3.0 §Channel: a null or absent address is unknown at design time; kept as null. */
 function readAddress(ctx: BuildContext, channel: Node, key: string): string | null {
   const address = child(channel, 'address');
   if (typeof address.value === 'string') return address.value;
-  if (address.value !== undefined && address.value !== null) structureIssue(ctx, locationOf(address), key, 'address is not a string or null');
+  if (address.value !== undefined && address.value !== null)
+    structureIssue(ctx, locationOf(address), key, 'address is not a string or null');
   return null;
 }
 

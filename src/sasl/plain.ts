@@ -32,7 +32,14 @@ export function parsePlainMessage(input: Uint8Array | string): PlainParseResult 
   const fields = [bytes.subarray(0, first), bytes.subarray(first + 1, second), bytes.subarray(second + 1)] as const;
   const text = fields.map(decodeUtf8);
   const [authzid, authcid, passwd] = text;
-  if (authzid === null || authcid === null || passwd === null || authzid === undefined || authcid === undefined || passwd === undefined) {
+  if (
+    authzid === null ||
+    authcid === null ||
+    passwd === null ||
+    authzid === undefined ||
+    authcid === undefined ||
+    passwd === undefined
+  ) {
     return { ok: false, reason: 'invalid_utf8' };
   }
   if (fields.some((f) => f.length > MAX_PLAIN_FIELD_BYTES)) return { ok: false, reason: 'field_too_long' };
@@ -50,7 +57,8 @@ export interface PlainCredentials {
 
 /** Builds a PLAIN message for a client. Throws `TypeError` on values RFC 4616 cannot carry (never quoting them). */
 export function encodePlainMessage(credentials: PlainCredentials): Uint8Array {
-  if (credentials === null || typeof credentials !== 'object') throw invalidArg('ERR_INVALID_ARG_TYPE', 'credentials: expected an object');
+  if (credentials === null || typeof credentials !== 'object')
+    throw invalidArg('ERR_INVALID_ARG_TYPE', 'credentials: expected an object');
   const fields: [string, string | undefined][] = [
     ['authzid', credentials.authzid ?? ''],
     ['authcid', credentials.authcid],
@@ -59,13 +67,18 @@ export function encodePlainMessage(credentials: PlainCredentials): Uint8Array {
   const parts: Buffer[] = [];
   for (const [name, value] of fields) {
     if (typeof value !== 'string') throw invalidArg('ERR_INVALID_ARG_TYPE', `credentials.${name}: expected a string`);
-    if (value.includes('\u0000') || hasLoneSurrogate(value)) throw invalidArg('ERR_INVALID_ARG_VALUE', `credentials.${name}: contains NUL or is not valid Unicode`);
-    if (name !== 'authzid' && value.length === 0) throw invalidArg('ERR_INVALID_ARG_VALUE', `credentials.${name}: must not be empty`);
+    if (value.includes('\u0000') || hasLoneSurrogate(value))
+      throw invalidArg('ERR_INVALID_ARG_VALUE', `credentials.${name}: contains NUL or is not valid Unicode`);
+    if (name !== 'authzid' && value.length === 0)
+      throw invalidArg('ERR_INVALID_ARG_VALUE', `credentials.${name}: must not be empty`);
     const bytes = Buffer.from(value, 'utf8');
-    if (bytes.length > MAX_PLAIN_FIELD_BYTES) throw invalidArg('ERR_INVALID_ARG_VALUE', `credentials.${name}: longer than ${MAX_PLAIN_FIELD_BYTES} octets`);
+    if (bytes.length > MAX_PLAIN_FIELD_BYTES)
+      throw invalidArg('ERR_INVALID_ARG_VALUE', `credentials.${name}: longer than ${MAX_PLAIN_FIELD_BYTES} octets`);
     parts.push(bytes);
   }
-  return new Uint8Array(Buffer.concat([parts[0] as Buffer, Buffer.of(0), parts[1] as Buffer, Buffer.of(0), parts[2] as Buffer]));
+  return new Uint8Array(
+    Buffer.concat([parts[0] as Buffer, Buffer.of(0), parts[1] as Buffer, Buffer.of(0), parts[2] as Buffer]),
+  );
 }
 
 export interface PlainServerOptions {
@@ -81,9 +94,12 @@ export interface PlainServer {
 }
 
 export function createPlainServer(options: PlainServerOptions): PlainServer {
-  if (options === null || typeof options !== 'object') throw invalidArg('ERR_INVALID_ARG_TYPE', 'options: expected an object');
-  if (typeof options.verify !== 'function') throw invalidArg('ERR_INVALID_ARG_TYPE', 'options.verify: expected a function');
-  if (options.authorize !== undefined && typeof options.authorize !== 'function') throw invalidArg('ERR_INVALID_ARG_TYPE', 'options.authorize: expected a function');
+  if (options === null || typeof options !== 'object')
+    throw invalidArg('ERR_INVALID_ARG_TYPE', 'options: expected an object');
+  if (typeof options.verify !== 'function')
+    throw invalidArg('ERR_INVALID_ARG_TYPE', 'options.verify: expected a function');
+  if (options.authorize !== undefined && typeof options.authorize !== 'function')
+    throw invalidArg('ERR_INVALID_ARG_TYPE', 'options.authorize: expected a function');
   const { verify, authorize } = options;
 
   return {
@@ -95,7 +111,8 @@ export function createPlainServer(options: PlainServerOptions): PlainServer {
       let authzid = authcid.value;
       if (parsed.authzid !== '') {
         const prepared = saslprep(parsed.authzid, { allowUnassigned: true });
-        if (!prepared.ok) return { kind: 'failure', reason: 'malformed', detail: 'invalid_identity', authcid: authcid.value };
+        if (!prepared.ok)
+          return { kind: 'failure', reason: 'malformed', detail: 'invalid_identity', authcid: authcid.value };
         authzid = prepared.value;
       }
       // A password SASLprep refuses cannot match any stored verifier: a wrong password, nothing more.

@@ -53,8 +53,10 @@ export interface ScramClient {
 
 /** Creates the client side of one SCRAM-SHA-256 or SCRAM-SHA-512 exchange. */
 export function createScramClient(options: ScramClientOptions): ScramClient {
-  if (options === null || typeof options !== 'object') throw invalidArg('ERR_INVALID_ARG_TYPE', 'options: expected an object');
-  if (!isScramHash(options.hash)) throw invalidArg('ERR_INVALID_ARG_VALUE', "options.hash: expected 'SHA-256' or 'SHA-512'");
+  if (options === null || typeof options !== 'object')
+    throw invalidArg('ERR_INVALID_ARG_TYPE', 'options: expected an object');
+  if (!isScramHash(options.hash))
+    throw invalidArg('ERR_INVALID_ARG_VALUE', "options.hash: expected 'SHA-256' or 'SHA-512'");
   return createScramClientWithDigest(scramDigests[options.hash], options);
 }
 
@@ -62,14 +64,28 @@ export function createScramClient(options: ScramClientOptions): ScramClient {
  * @internal The digest-level factory behind `createScramClient`, for tests replaying the
  * published SCRAM-SHA-1 vectors with a digest they define. Not re-exported from `sasl/index.ts`.
  */
-export function createScramClientWithDigest(digest: ScramDigest, options: Omit<ScramClientOptions, 'hash'>): ScramClient {
-  if (typeof options.username !== 'string') throw invalidArg('ERR_INVALID_ARG_TYPE', 'options.username: expected a string');
-  if (typeof options.password !== 'string') throw invalidArg('ERR_INVALID_ARG_TYPE', 'options.password: expected a string');
-  if (options.authzid !== undefined && typeof options.authzid !== 'string') throw invalidArg('ERR_INVALID_ARG_TYPE', 'options.authzid: expected a string');
-  if (options.nonce !== undefined && typeof options.nonce !== 'function') throw invalidArg('ERR_INVALID_ARG_TYPE', 'options.nonce: expected a function');
+export function createScramClientWithDigest(
+  digest: ScramDigest,
+  options: Omit<ScramClientOptions, 'hash'>,
+): ScramClient {
+  if (typeof options.username !== 'string')
+    throw invalidArg('ERR_INVALID_ARG_TYPE', 'options.username: expected a string');
+  if (typeof options.password !== 'string')
+    throw invalidArg('ERR_INVALID_ARG_TYPE', 'options.password: expected a string');
+  if (options.authzid !== undefined && typeof options.authzid !== 'string')
+    throw invalidArg('ERR_INVALID_ARG_TYPE', 'options.authzid: expected a string');
+  if (options.nonce !== undefined && typeof options.nonce !== 'function')
+    throw invalidArg('ERR_INVALID_ARG_TYPE', 'options.nonce: expected a function');
   const maxIterations = options.maxIterations ?? MAX_SCRAM_ITERATIONS;
-  if (!Number.isSafeInteger(maxIterations) || maxIterations < MIN_SCRAM_ITERATIONS || maxIterations > MAX_SCRAM_ITERATIONS) {
-    throw invalidArg('ERR_INVALID_ARG_VALUE', `options.maxIterations: expected an integer from ${MIN_SCRAM_ITERATIONS} to ${MAX_SCRAM_ITERATIONS}`);
+  if (
+    !Number.isSafeInteger(maxIterations) ||
+    maxIterations < MIN_SCRAM_ITERATIONS ||
+    maxIterations > MAX_SCRAM_ITERATIONS
+  ) {
+    throw invalidArg(
+      'ERR_INVALID_ARG_VALUE',
+      `options.maxIterations: expected an integer from ${MIN_SCRAM_ITERATIONS} to ${MAX_SCRAM_ITERATIONS}`,
+    );
   }
   const skipSaslprep = options.skipSaslprep === true;
   const makeNonce = options.nonce ?? ((): string => randomBytes(24).toString('base64'));
@@ -81,7 +97,10 @@ export function createScramClientWithDigest(digest: ScramDigest, options: Omit<S
   let clientNonce = '';
   let expectedServerSignature: Buffer | undefined;
 
-  function fail(reason: ScramClientFailureReason, serverError?: string): { ok: false; reason: ScramClientFailureReason; serverError?: string } {
+  function fail(
+    reason: ScramClientFailureReason,
+    serverError?: string,
+  ): { ok: false; reason: ScramClientFailureReason; serverError?: string } {
     state = 'done';
     password = undefined;
     expectedServerSignature = undefined;
@@ -106,7 +125,11 @@ export function createScramClientWithDigest(digest: ScramDigest, options: Omit<S
         authz = `a=${encodeSaslname(prepared)}`;
       }
       const nonce = makeNonce();
-      if (typeof nonce !== 'string' || !isPrintableNonce(nonce)) throw invalidArg('ERR_INVALID_ARG_VALUE', 'options.nonce: returned something other than printable ASCII without ","');
+      if (typeof nonce !== 'string' || !isPrintableNonce(nonce))
+        throw invalidArg(
+          'ERR_INVALID_ARG_VALUE',
+          'options.nonce: returned something other than printable ASCII without ","',
+        );
       clientNonce = nonce;
       gs2Header = `n,${authz},`;
       bare = `n=${encodeSaslname(username)},r=${clientNonce}`;
@@ -122,7 +145,8 @@ export function createScramClientWithDigest(digest: ScramDigest, options: Omit<S
       const parsed = parseServerFirst(serverFirst);
       if (!parsed.ok) return fail(parsed.reason, parsed.serverError);
       // RFC 5802 §5.1: the nonce starts with ours and the server added its own part.
-      if (!parsed.nonce.startsWith(clientNonce) || parsed.nonce.length === clientNonce.length) return fail('nonce_mismatch');
+      if (!parsed.nonce.startsWith(clientNonce) || parsed.nonce.length === clientNonce.length)
+        return fail('nonce_mismatch');
       if (parsed.iterations < MIN_SCRAM_ITERATIONS) return fail('iterations_too_low');
       if (parsed.iterations > maxIterations) return fail('iterations_too_high');
       const secret = password === undefined ? null : prepare(password);

@@ -28,7 +28,14 @@ import {
   xor,
 } from './scram.js';
 import { saslprep } from './saslprep.js';
-import type { ScramDigest, ScramHash, ScramServerError, ScramServerFailureReason, ScramServerStep, ScramVerifier } from './types.js';
+import type {
+  ScramDigest,
+  ScramHash,
+  ScramServerError,
+  ScramServerFailureReason,
+  ScramServerStep,
+  ScramVerifier,
+} from './types.js';
 
 export interface ScramServerOptions {
   readonly hash: ScramHash;
@@ -78,8 +85,10 @@ function defaultUnknownUserSecret(): Buffer {
 
 /** Creates the server side of one SCRAM-SHA-256 or SCRAM-SHA-512 exchange. */
 export function createScramServer(options: ScramServerOptions): ScramServer {
-  if (options === null || typeof options !== 'object') throw invalidArg('ERR_INVALID_ARG_TYPE', 'options: expected an object');
-  if (!isScramHash(options.hash)) throw invalidArg('ERR_INVALID_ARG_VALUE', "options.hash: expected 'SHA-256' or 'SHA-512'");
+  if (options === null || typeof options !== 'object')
+    throw invalidArg('ERR_INVALID_ARG_TYPE', 'options: expected an object');
+  if (!isScramHash(options.hash))
+    throw invalidArg('ERR_INVALID_ARG_VALUE', "options.hash: expected 'SHA-256' or 'SHA-512'");
   return createScramServerWithDigest(scramDigests[options.hash], options);
 }
 
@@ -88,22 +97,41 @@ export function createScramServer(options: ScramServerOptions): ScramServer {
  * published SCRAM-SHA-1 vectors with a digest they define themselves. Not re-exported from
  * `sasl/index.ts`: SHA-1 is never offered as a mechanism.
  */
-export function createScramServerWithDigest(digest: ScramDigest, options: Omit<ScramServerOptions, 'hash'>): ScramServer {
-  if (typeof options.lookup !== 'function') throw invalidArg('ERR_INVALID_ARG_TYPE', 'options.lookup: expected a function');
-  if (options.nonce !== undefined && typeof options.nonce !== 'function') throw invalidArg('ERR_INVALID_ARG_TYPE', 'options.nonce: expected a function');
-  if (options.authorize !== undefined && typeof options.authorize !== 'function') throw invalidArg('ERR_INVALID_ARG_TYPE', 'options.authorize: expected a function');
+export function createScramServerWithDigest(
+  digest: ScramDigest,
+  options: Omit<ScramServerOptions, 'hash'>,
+): ScramServer {
+  if (typeof options.lookup !== 'function')
+    throw invalidArg('ERR_INVALID_ARG_TYPE', 'options.lookup: expected a function');
+  if (options.nonce !== undefined && typeof options.nonce !== 'function')
+    throw invalidArg('ERR_INVALID_ARG_TYPE', 'options.nonce: expected a function');
+  if (options.authorize !== undefined && typeof options.authorize !== 'function')
+    throw invalidArg('ERR_INVALID_ARG_TYPE', 'options.authorize: expected a function');
   const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_SCRAM_MESSAGE_BYTES;
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 256 || maxBytes > 65536) throw invalidArg('ERR_INVALID_ARG_VALUE', 'options.maxMessageBytes: expected an integer from 256 to 65536');
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 256 || maxBytes > 65536)
+    throw invalidArg('ERR_INVALID_ARG_VALUE', 'options.maxMessageBytes: expected an integer from 256 to 65536');
   const nonceMode = options.clientFinalNonce ?? 'kafka-compatible';
-  if (nonceMode !== 'kafka-compatible' && nonceMode !== 'strict') throw invalidArg('ERR_INVALID_ARG_VALUE', "options.clientFinalNonce: expected 'kafka-compatible' or 'strict'");
-  if (options.unknownUserSecret !== undefined && (!(options.unknownUserSecret instanceof Uint8Array) || options.unknownUserSecret.length < 32)) {
+  if (nonceMode !== 'kafka-compatible' && nonceMode !== 'strict')
+    throw invalidArg('ERR_INVALID_ARG_VALUE', "options.clientFinalNonce: expected 'kafka-compatible' or 'strict'");
+  if (
+    options.unknownUserSecret !== undefined &&
+    (!(options.unknownUserSecret instanceof Uint8Array) || options.unknownUserSecret.length < 32)
+  ) {
     throw invalidArg('ERR_INVALID_ARG_VALUE', 'options.unknownUserSecret: expected a Uint8Array of at least 32 bytes');
   }
   const fakeIterations = options.unknownUserIterations ?? MIN_SCRAM_ITERATIONS;
-  if (!Number.isSafeInteger(fakeIterations) || fakeIterations < MIN_SCRAM_ITERATIONS || fakeIterations > MAX_SCRAM_ITERATIONS) {
-    throw invalidArg('ERR_INVALID_ARG_VALUE', `options.unknownUserIterations: expected an integer from ${MIN_SCRAM_ITERATIONS} to ${MAX_SCRAM_ITERATIONS}`);
+  if (
+    !Number.isSafeInteger(fakeIterations) ||
+    fakeIterations < MIN_SCRAM_ITERATIONS ||
+    fakeIterations > MAX_SCRAM_ITERATIONS
+  ) {
+    throw invalidArg(
+      'ERR_INVALID_ARG_VALUE',
+      `options.unknownUserIterations: expected an integer from ${MIN_SCRAM_ITERATIONS} to ${MAX_SCRAM_ITERATIONS}`,
+    );
   }
-  const secret = options.unknownUserSecret === undefined ? defaultUnknownUserSecret() : Buffer.from(options.unknownUserSecret);
+  const secret =
+    options.unknownUserSecret === undefined ? defaultUnknownUserSecret() : Buffer.from(options.unknownUserSecret);
   const lookup = options.lookup;
   const makeNonce = options.nonce ?? ((): string => randomBytes(18).toString('base64'));
   const authorize = options.authorize;
@@ -111,7 +139,8 @@ export function createScramServerWithDigest(digest: ScramDigest, options: Omit<S
 
   // State of this exchange. `expected` is null for unknown users: a fake verifier stands in.
   let state: 'first' | 'final' | 'done' = 'first';
-  let first: { gs2Header: Buffer; bare: string; clientNonce: string; username: string; authzid: string | undefined } | undefined;
+  let first:
+    { gs2Header: Buffer; bare: string; clientNonce: string; username: string; authzid: string | undefined } | undefined;
   let serverFirst = '';
   let combinedNonce = '';
   let verifier: { storedKey: Uint8Array; serverKey: Uint8Array } | undefined;
@@ -122,7 +151,9 @@ export function createScramServerWithDigest(digest: ScramDigest, options: Omit<S
     // Forget the keys as soon as the exchange is over.
     verifier = undefined;
     const username = first?.username;
-    return username === undefined ? { kind: 'failure', message: `e=${error}`, reason } : { kind: 'failure', message: `e=${error}`, reason, username };
+    return username === undefined
+      ? { kind: 'failure', message: `e=${error}`, reason }
+      : { kind: 'failure', message: `e=${error}`, reason, username };
   }
 
   /**
@@ -131,8 +162,16 @@ export function createScramServerWithDigest(digest: ScramDigest, options: Omit<S
    */
   function fakeVerifier(username: string): { salt: Buffer; iterations: number; storedKey: Buffer; serverKey: Buffer } {
     const derive = (label: string, length: number): Buffer =>
-      createHmac('sha512', secret).update(`asyncapi-guard scram ${label}\u0000${digest.name}\u0000${username}`).digest().subarray(0, length);
-    return { salt: derive('salt', DEFAULT_SCRAM_SALT_BYTES), iterations: fakeIterations, storedKey: derive('stored', digest.length), serverKey: derive('server', digest.length) };
+      createHmac('sha512', secret)
+        .update(`asyncapi-guard scram ${label}\u0000${digest.name}\u0000${username}`)
+        .digest()
+        .subarray(0, length);
+    return {
+      salt: derive('salt', DEFAULT_SCRAM_SALT_BYTES),
+      iterations: fakeIterations,
+      storedKey: derive('stored', digest.length),
+      serverKey: derive('server', digest.length),
+    };
   }
 
   function usable(v: ScramVerifier | null): v is ScramVerifier {
@@ -165,7 +204,13 @@ export function createScramServerWithDigest(digest: ScramDigest, options: Omit<S
       if (!prepared.ok) return failure('invalid-encoding', 'malformed');
       authzid = prepared.value;
     }
-    first = { gs2Header: Buffer.from(parsed.gs2Header, 'utf8'), bare: parsed.bare, clientNonce: parsed.clientNonce, username: username.value, authzid };
+    first = {
+      gs2Header: Buffer.from(parsed.gs2Header, 'utf8'),
+      bare: parsed.bare,
+      clientNonce: parsed.clientNonce,
+      username: username.value,
+      authzid,
+    };
 
     let stored: ScramVerifier | null;
     try {
@@ -193,7 +238,8 @@ export function createScramServerWithDigest(digest: ScramDigest, options: Omit<S
     } catch {
       return failure('other-error', 'server_misconfigured');
     }
-    if (typeof serverNonce !== 'string' || !isPrintableNonce(serverNonce) || serverNonce.length > 256) return failure('other-error', 'server_misconfigured');
+    if (typeof serverNonce !== 'string' || !isPrintableNonce(serverNonce) || serverNonce.length > 256)
+      return failure('other-error', 'server_misconfigured');
     combinedNonce = parsed.clientNonce + serverNonce;
     serverFirst = `r=${combinedNonce},s=${Buffer.from(salt).toString('base64')},i=${iterations}`;
     state = 'final';
@@ -218,7 +264,8 @@ export function createScramServerWithDigest(digest: ScramDigest, options: Omit<S
    */
   function nonceMatches(nonce: string): 'exact' | 'librdkafka-repeated-client-nonce' | null {
     if (nonce === combinedNonce) return 'exact';
-    if (nonceMode === 'kafka-compatible' && first !== undefined && nonce === first.clientNonce + combinedNonce) return 'librdkafka-repeated-client-nonce';
+    if (nonceMode === 'kafka-compatible' && first !== undefined && nonce === first.clientNonce + combinedNonce)
+      return 'librdkafka-repeated-client-nonce';
     return null;
   }
 
@@ -229,7 +276,8 @@ export function createScramServerWithDigest(digest: ScramDigest, options: Omit<S
     const parsed = parseClientFinal(text);
     if (!parsed.ok) return failure(parsed.error, parsed.reason);
     // RFC 5802 §6: c= carries base64(cbind-input); with no channel binding that is the GS2 header itself.
-    if (!parsed.channelBinding.equals(ctx.gs2Header)) return failure('channel-bindings-dont-match', 'channel_binding_mismatch');
+    if (!parsed.channelBinding.equals(ctx.gs2Header))
+      return failure('channel-bindings-dont-match', 'channel_binding_mismatch');
     const nonceForm = nonceMatches(parsed.nonce);
     if (nonceForm === null) return failure('other-error', 'nonce_mismatch');
 
@@ -258,7 +306,13 @@ export function createScramServerWithDigest(digest: ScramDigest, options: Omit<S
     const serverSignature = hmac(digest, keys.serverKey, authMessage);
     state = 'done';
     verifier = undefined;
-    return { kind: 'success', message: `v=${serverSignature.toString('base64')}`, username: ctx.username, authzid, nonceForm };
+    return {
+      kind: 'success',
+      message: `v=${serverSignature.toString('base64')}`,
+      username: ctx.username,
+      authzid,
+      nonceForm,
+    };
   }
 
   return {
@@ -266,7 +320,8 @@ export function createScramServerWithDigest(digest: ScramDigest, options: Omit<S
       try {
         if (state === 'done') return failure('other-error', 'unexpected_message');
         const read = readMessage(message, maxBytes);
-        if (!read.ok) return read.tooLarge ? failure('other-error', 'message_too_large') : failure('invalid-encoding', 'malformed');
+        if (!read.ok)
+          return read.tooLarge ? failure('other-error', 'message_too_large') : failure('invalid-encoding', 'malformed');
         return state === 'first' ? await onClientFirst(read.text) : onClientFinal(read.text);
       } catch {
         // Unreachable by design; a bug must still end the exchange closed, not crash a connection.

@@ -5,7 +5,14 @@
 
 import { createHash, createHmac, pbkdf2, randomBytes } from 'node:crypto';
 import { saslprep } from './saslprep.js';
-import type { ScramClientFailureReason, ScramDigest, ScramHash, ScramServerError, ScramServerFailureReason, ScramVerifier } from './types.js';
+import type {
+  ScramClientFailureReason,
+  ScramDigest,
+  ScramHash,
+  ScramServerError,
+  ScramServerFailureReason,
+  ScramVerifier,
+} from './types.js';
 
 /** RFC 7677 §4 and RFC 5802 §5.1: at least 4096 iterations, for new verifiers and what a server advertises. */
 export const MIN_SCRAM_ITERATIONS = 4096;
@@ -39,7 +46,12 @@ export function invalidArg(code: 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE
 // ── crypto (RFC 5802 §3) ───────────────────────────────────────────────────────────────────
 
 /** Hi(str, salt, i) = PBKDF2 with HMAC-H, dkLen = output length of H. `password` is already normalized. */
-export function computeSaltedPassword(digest: ScramDigest, password: string, salt: Uint8Array, iterations: number): Promise<Buffer> {
+export function computeSaltedPassword(
+  digest: ScramDigest,
+  password: string,
+  salt: Uint8Array,
+  iterations: number,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     pbkdf2(Buffer.from(password, 'utf8'), salt, iterations, digest.length, digest.nodeName, (error, key) => {
       if (error) reject(error);
@@ -63,7 +75,10 @@ export function xor(a: Uint8Array, b: Uint8Array): Buffer {
 }
 
 /** ClientKey, StoredKey and ServerKey from SaltedPassword (RFC 5802 §3). */
-export function computeScramKeys(digest: ScramDigest, saltedPassword: Uint8Array): { clientKey: Buffer; storedKey: Buffer; serverKey: Buffer } {
+export function computeScramKeys(
+  digest: ScramDigest,
+  saltedPassword: Uint8Array,
+): { clientKey: Buffer; storedKey: Buffer; serverKey: Buffer } {
   const clientKey = hmac(digest, saltedPassword, 'Client Key');
   return { clientKey, storedKey: hash(digest, clientKey), serverKey: hmac(digest, saltedPassword, 'Server Key') };
 }
@@ -83,26 +98,48 @@ export interface DeriveScramVerifierOptions {
  * Throws a `TypeError` (`ERR_INVALID_ARG_VALUE`, with `reason` for a SASLprep failure) on bad
  * arguments; the message never contains the password.
  */
-export async function deriveScramVerifier(password: string, options: DeriveScramVerifierOptions): Promise<ScramVerifier> {
+export async function deriveScramVerifier(
+  password: string,
+  options: DeriveScramVerifierOptions,
+): Promise<ScramVerifier> {
   if (typeof password !== 'string') throw invalidArg('ERR_INVALID_ARG_TYPE', 'password: expected a string');
-  if (options === null || typeof options !== 'object') throw invalidArg('ERR_INVALID_ARG_TYPE', 'options: expected an object');
-  if (!isScramHash(options.hash)) throw invalidArg('ERR_INVALID_ARG_VALUE', "options.hash: expected 'SHA-256' or 'SHA-512'");
+  if (options === null || typeof options !== 'object')
+    throw invalidArg('ERR_INVALID_ARG_TYPE', 'options: expected an object');
+  if (!isScramHash(options.hash))
+    throw invalidArg('ERR_INVALID_ARG_VALUE', "options.hash: expected 'SHA-256' or 'SHA-512'");
   const iterations = options.iterations ?? MIN_SCRAM_ITERATIONS;
   if (!Number.isSafeInteger(iterations) || iterations < MIN_SCRAM_ITERATIONS || iterations > MAX_SCRAM_ITERATIONS) {
-    throw invalidArg('ERR_INVALID_ARG_VALUE', `options.iterations: expected an integer from ${MIN_SCRAM_ITERATIONS} to ${MAX_SCRAM_ITERATIONS}`);
+    throw invalidArg(
+      'ERR_INVALID_ARG_VALUE',
+      `options.iterations: expected an integer from ${MIN_SCRAM_ITERATIONS} to ${MAX_SCRAM_ITERATIONS}`,
+    );
   }
-  if (options.salt !== undefined && !(options.salt instanceof Uint8Array)) throw invalidArg('ERR_INVALID_ARG_TYPE', 'options.salt: expected a Uint8Array');
+  if (options.salt !== undefined && !(options.salt instanceof Uint8Array))
+    throw invalidArg('ERR_INVALID_ARG_TYPE', 'options.salt: expected a Uint8Array');
   const salt = options.salt === undefined ? randomBytes(DEFAULT_SCRAM_SALT_BYTES) : Buffer.from(options.salt);
-  if (salt.length < 8 || salt.length > 1024) throw invalidArg('ERR_INVALID_ARG_VALUE', 'options.salt: expected 8 to 1024 bytes');
+  if (salt.length < 8 || salt.length > 1024)
+    throw invalidArg('ERR_INVALID_ARG_VALUE', 'options.salt: expected 8 to 1024 bytes');
   const prepared = saslprep(password, { allowUnassigned: false });
   if (!prepared.ok) {
-    const error = invalidArg('ERR_INVALID_ARG_VALUE', `password: rejected by SASLprep (${prepared.reason})`) as TypeError & { reason?: string };
+    const error = invalidArg(
+      'ERR_INVALID_ARG_VALUE',
+      `password: rejected by SASLprep (${prepared.reason})`,
+    ) as TypeError & { reason?: string };
     error.reason = prepared.reason;
     throw error;
   }
   const digest = scramDigests[options.hash];
-  const { storedKey, serverKey } = computeScramKeys(digest, await computeSaltedPassword(digest, prepared.value, salt, iterations));
-  return Object.freeze({ hash: options.hash, salt: new Uint8Array(salt), iterations, storedKey: new Uint8Array(storedKey), serverKey: new Uint8Array(serverKey) });
+  const { storedKey, serverKey } = computeScramKeys(
+    digest,
+    await computeSaltedPassword(digest, prepared.value, salt, iterations),
+  );
+  return Object.freeze({
+    hash: options.hash,
+    salt: new Uint8Array(salt),
+    iterations,
+    storedKey: new Uint8Array(storedKey),
+    serverKey: new Uint8Array(serverKey),
+  });
 }
 
 // ── text helpers ───────────────────────────────────────────────────────────────────────────
@@ -172,7 +209,10 @@ export function decodeUtf8(bytes: Uint8Array): string | null {
 }
 
 /** A message's text after the size and UTF-8 checks shared by both sides. */
-export function readMessage(input: unknown, maxBytes: number): { ok: true; text: string } | { ok: false; tooLarge: boolean } {
+export function readMessage(
+  input: unknown,
+  maxBytes: number,
+): { ok: true; text: string } | { ok: false; tooLarge: boolean } {
   if (typeof input === 'string') {
     // UTF-16 length ≤ UTF-8 byte length, so a quick bound first, then the exact count.
     if (input.length > maxBytes || Buffer.byteLength(input, 'utf8') > maxBytes) return { ok: false, tooLarge: true };
@@ -220,7 +260,11 @@ function validExtensions(list: readonly Attribute[]): boolean {
 
 // ── client messages (parsed by the server) ─────────────────────────────────────────────────
 
-type ServerSideFailure = { readonly ok: false; readonly error: ScramServerError; readonly reason: ScramServerFailureReason };
+type ServerSideFailure = {
+  readonly ok: false;
+  readonly error: ScramServerError;
+  readonly reason: ScramServerFailureReason;
+};
 
 const malformed: ServerSideFailure = { ok: false, error: 'invalid-encoding', reason: 'malformed' };
 
@@ -274,9 +318,11 @@ export function parseClientFirst(text: string): ClientFirstMessage | ServerSideF
   const attrs = splitAttributes(bare);
   if (attrs === null) return malformed;
   // RFC 5802 §5.1: m= is reserved; the server MUST fail with extensions-not-supported.
-  if (attrs[0]?.name === 'm') return { ok: false, error: 'extensions-not-supported', reason: 'extensions_not_supported' };
+  if (attrs[0]?.name === 'm')
+    return { ok: false, error: 'extensions-not-supported', reason: 'extensions_not_supported' };
   // RFC 5802 §6: a client asking for channel binding from a server that does none fails.
-  if (flag === 'p') return { ok: false, error: 'channel-binding-not-supported', reason: 'channel_binding_not_supported' };
+  if (flag === 'p')
+    return { ok: false, error: 'channel-binding-not-supported', reason: 'channel_binding_not_supported' };
   const [n, r, ...extensions] = attrs;
   if (n?.name !== 'n' || r?.name !== 'r') return malformed;
   const username = decodeSaslname(n.value);
@@ -316,13 +362,19 @@ export function parseClientFinal(text: string): ClientFinalMessage | ServerSideF
 
 // ── server messages (parsed by the client) ─────────────────────────────────────────────────
 
-type ClientSideFailure = { readonly ok: false; readonly reason: ScramClientFailureReason; readonly serverError?: string };
+type ClientSideFailure = {
+  readonly ok: false;
+  readonly reason: ScramClientFailureReason;
+  readonly serverError?: string;
+};
 
 const malformedServer: ClientSideFailure = { ok: false, reason: 'malformed' };
 
 /** `server-error = "e=" server-error-value`; we pass on printable ASCII up to 64 characters only. */
 function serverError(value: string): ClientSideFailure {
-  return /^[\x21-\x2b\x2d-\x7e]{1,64}$/.test(value) ? { ok: false, reason: 'server_error', serverError: value } : malformedServer;
+  return /^[\x21-\x2b\x2d-\x7e]{1,64}$/.test(value)
+    ? { ok: false, reason: 'server_error', serverError: value }
+    : malformedServer;
 }
 
 export interface ServerFirstMessage {

@@ -7,8 +7,7 @@
 export type SaslprepReason = 'prohibited' | 'bidi' | 'unassigned' | 'empty';
 
 export type SaslprepResult =
-  | { readonly ok: true; readonly value: string }
-  | { readonly ok: false; readonly reason: SaslprepReason };
+  { readonly ok: true; readonly value: string } | { readonly ok: false; readonly reason: SaslprepReason };
 
 // ── SCRAM ──────────────────────────────────────────────────────────────────────────────────
 

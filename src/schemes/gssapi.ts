@@ -8,7 +8,19 @@ export const gssapi = {
   // jms/ibmmq via Kerberos (R). Added amqps, ibmmq-secure (same protocols over TLS), mqtt5
   // (enhanced auth, R) and solace (Solace brokers accept Kerberos). Not http/ws (Kerberos
   // over HTTP is the `http` scheme `Negotiate`), not MQTT 3.1.1 or STOMP (no SASL).
-  protocols: ['amqp', 'amqp1', 'amqps', 'ibmmq', 'ibmmq-secure', 'jms', 'kafka', 'kafka-secure', 'mqtt5', 'pulsar', 'solace'],
+  protocols: [
+    'amqp',
+    'amqp1',
+    'amqps',
+    'ibmmq',
+    'ibmmq-secure',
+    'jms',
+    'kafka',
+    'kafka-secure',
+    'mqtt5',
+    'pulsar',
+    'solace',
+  ],
   // Kerberos tickets are bound to an authenticator with a timestamp and session key
   // (RFC 4120 §5.5.1): no reusable secret on the wire.
   carriesSecret: () => false,

@@ -29,17 +29,25 @@ export function createHttpApiKeyVerifier(context: VerifierContext): Verifier {
   const where = context.scheme['in'];
   const keyName = context.scheme['name'];
   const startup = (reason: string, expected: string) =>
-    new StartupError('ERR_SCHEME_UNSUPPORTED', `httpApiKey scheme '${context.name}' ${reason}`, { pointer: `schemes.${context.name}`, expected });
+    new StartupError('ERR_SCHEME_UNSUPPORTED', `httpApiKey scheme '${context.name}' ${reason}`, {
+      pointer: `schemes.${context.name}`,
+      expected,
+    });
   if (where !== 'header' && where !== 'query' && where !== 'cookie') {
     throw startup("has no usable 'in'", "`in: header`, `in: query` or `in: cookie` in the document's scheme");
   }
   if (typeof keyName !== 'string' || keyName.length === 0 || keyName.length > 256) {
     throw startup("has no usable 'name'", "a non-empty `name` in the document's scheme");
   }
-  if (where === 'header' && !HEADER_NAME.test(keyName)) throw startup("names a header that is not a valid field name", 'an RFC 9110 token as `name`');
+  if (where === 'header' && !HEADER_NAME.test(keyName))
+    throw startup('names a header that is not a valid field name', 'an RFC 9110 token as `name`');
   const headerName = keyName.toLowerCase();
   const read = (p: Presented): WireRead<string> =>
-    where === 'header' ? readSingleHeader(p.headers, headerName) : where === 'query' ? readQueryParameter(p.query, keyName) : readCookie(p.headers, keyName);
+    where === 'header'
+      ? readSingleHeader(p.headers, headerName)
+      : where === 'query'
+        ? readQueryParameter(p.query, keyName)
+        : readCookie(p.headers, keyName);
   const { store, name } = context;
   return Object.freeze({
     scheme: name,

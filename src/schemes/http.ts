@@ -25,7 +25,14 @@ import { basicChallengeFor } from './verify/challenge.js';
 import { checkContext } from './verify/context.js';
 import { ABSENT_OUTCOME, guarded, guardedSubject, invalid } from './verify/outcomes.js';
 import { nameOrNull, verifyPassword } from './verify/password.js';
-import { createPlannedTokenVerifier, createTokenSchemeVerifier, planTokenVerification, readTokenBinding, tokenConfigSchema, tokenKeysOf } from './verify/token.js';
+import {
+  createPlannedTokenVerifier,
+  createTokenSchemeVerifier,
+  planTokenVerification,
+  readTokenBinding,
+  tokenConfigSchema,
+  tokenKeysOf,
+} from './verify/token.js';
 import { basicUserIdOf, readBasicAuthorization } from './wire/basic.js';
 
 /**
@@ -81,17 +88,26 @@ export function createHttpVerifier(context: VerifierContext): Verifier | Promise
   if (authScheme === 'bearer') return createBearerVerifier(context);
   if (authScheme !== 'basic') {
     const shown = authScheme === null ? '(none)' : `'${authScheme.slice(0, 40)}'`;
-    throw new StartupError('ERR_SCHEME_UNSUPPORTED', `http scheme ${shown} has no built-in verifier; use a plug-in verifier`, {
-      pointer: `schemes.${context.name}`,
-      expected: '`scheme: basic` or `scheme: bearer` for the built-in verifiers, or `verifier: ./module.js` (a plug-in) in the config',
-    });
+    throw new StartupError(
+      'ERR_SCHEME_UNSUPPORTED',
+      `http scheme ${shown} has no built-in verifier; use a plug-in verifier`,
+      {
+        pointer: `schemes.${context.name}`,
+        expected:
+          '`scheme: basic` or `scheme: bearer` for the built-in verifiers, or `verifier: ./module.js` (a plug-in) in the config',
+      },
+    );
   }
   for (const key of Object.keys(context.options ?? {})) {
     if (key !== 'realm') {
-      throw new StartupError('ERR_CONFIG_INVALID', 'not used with `scheme: basic` (token keys go with `scheme: bearer`)', {
-        pointer: `schemes.${context.name}.${key}`,
-        expected: 'only realm for an http basic scheme',
-      });
+      throw new StartupError(
+        'ERR_CONFIG_INVALID',
+        'not used with `scheme: basic` (token keys go with `scheme: bearer`)',
+        {
+          pointer: `schemes.${context.name}.${key}`,
+          expected: 'only realm for an http basic scheme',
+        },
+      );
     }
   }
   const { store, name } = context;

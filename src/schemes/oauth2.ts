@@ -16,7 +16,14 @@
 // the flows declare (`check` reports undeclared scopes).
 import type { SchemeDescriptor, Verifier, VerifierContext } from './types.js';
 import { checkContext } from './verify/context.js';
-import { createPlannedTokenVerifier, createTokenSchemeVerifier, planTokenVerification, readTokenBinding, tokenConfigSchema, tokenKeysOf } from './verify/token.js';
+import {
+  createPlannedTokenVerifier,
+  createTokenSchemeVerifier,
+  planTokenVerification,
+  readTokenBinding,
+  tokenConfigSchema,
+  tokenKeysOf,
+} from './verify/token.js';
 
 /**
  * Protocols that can carry an OAuth 2.0 / OpenID Connect access token. Reference §4.3 row
@@ -29,9 +36,30 @@ import { createPlannedTokenVerifier, createTokenSchemeVerifier, planTokenVerific
  * Not: sns, sqs (AWS SigV4 only), ros2 (DDS Security, certificates).
  */
 export const tokenProtocols = [
-  'amqp', 'amqp1', 'amqps', 'anypointmq', 'googlepubsub', 'http', 'https', 'ibmmq', 'ibmmq-secure', 'jms',
-  'kafka', 'kafka-secure', 'mercure', 'mqtt', 'mqtt5', 'nats', 'pulsar', 'redis', 'secure-mqtt', 'solace',
-  'stomp', 'stomps', 'ws', 'wss',
+  'amqp',
+  'amqp1',
+  'amqps',
+  'anypointmq',
+  'googlepubsub',
+  'http',
+  'https',
+  'ibmmq',
+  'ibmmq-secure',
+  'jms',
+  'kafka',
+  'kafka-secure',
+  'mercure',
+  'mqtt',
+  'mqtt5',
+  'nats',
+  'pulsar',
+  'redis',
+  'secure-mqtt',
+  'solace',
+  'stomp',
+  'stomps',
+  'ws',
+  'wss',
 ] as const;
 
 /** The oauth2 verifier (module comment: what it checks and what it does not). */

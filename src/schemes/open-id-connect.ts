@@ -18,18 +18,31 @@ import { createOpenIdVerifier, issuerOfDiscoveryUrl } from '../tokens/index.js';
 import type { SchemeDescriptor, Verifier, VerifierContext } from './types.js';
 import { tokenProtocols } from './oauth2.js';
 import { checkContext } from './verify/context.js';
-import { buildTokenVerifier, checkTokenEndpoint, createTokenSchemeVerifier, readTokenBinding, tokenConfigSchema, tokenKeysOf } from './verify/token.js';
+import {
+  buildTokenVerifier,
+  checkTokenEndpoint,
+  createTokenSchemeVerifier,
+  readTokenBinding,
+  tokenConfigSchema,
+  tokenKeysOf,
+} from './verify/token.js';
 
 /** The openIdConnect verifier (module comment: what it checks and what it does not). */
 export function createOpenIdConnectVerifier(context: VerifierContext): Verifier {
   checkContext(context);
   const url = context.scheme['openIdConnectUrl'];
   const unusable = (why: string) =>
-    new StartupError('ERR_SCHEME_UNSUPPORTED', `openIdConnect scheme '${context.name}' has no usable openIdConnectUrl: ${why}`, {
-      pointer: `schemes.${context.name}`,
-      expected: "an https …/.well-known/openid-configuration URL as the document scheme's openIdConnectUrl (plain http only to 127.0.0.1, ::1 or localhost), without credentials, query or fragment",
-    });
-  if (typeof url !== 'string' || url.length > 2048 || checkTokenEndpoint(url) === null) throw unusable('not an https (or loopback http) URL');
+    new StartupError(
+      'ERR_SCHEME_UNSUPPORTED',
+      `openIdConnect scheme '${context.name}' has no usable openIdConnectUrl: ${why}`,
+      {
+        pointer: `schemes.${context.name}`,
+        expected:
+          "an https …/.well-known/openid-configuration URL as the document scheme's openIdConnectUrl (plain http only to 127.0.0.1, ::1 or localhost), without credentials, query or fragment",
+      },
+    );
+  if (typeof url !== 'string' || url.length > 2048 || checkTokenEndpoint(url) === null)
+    throw unusable('not an https (or loopback http) URL');
   try {
     issuerOfDiscoveryUrl(url);
   } catch {

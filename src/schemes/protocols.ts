@@ -76,5 +76,15 @@ export function transportSecurity(protocol: string): TransportSecurity | null {
 }
 
 /** Protocol families used by several scheme fit tables (reference §4.3). */
-export const httpFamily = ['anypointmq', 'googlepubsub', 'http', 'https', 'mercure', 'sns', 'sqs', 'ws', 'wss'] as const;
+export const httpFamily = [
+  'anypointmq',
+  'googlepubsub',
+  'http',
+  'https',
+  'mercure',
+  'sns',
+  'sqs',
+  'ws',
+  'wss',
+] as const;
 export const mqttFamily = ['mqtt', 'mqtt5', 'secure-mqtt'] as const;

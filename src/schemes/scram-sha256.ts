@@ -22,5 +22,6 @@ export const scramSha256 = {
   // exchange cannot be replayed (fresh nonces). Not a cleartext-secret scheme.
   carriesSecret: () => false,
   configSchema: { type: 'object', additionalProperties: false, properties: {} },
-  createVerifier: (context: VerifierContext): Verifier => createScramVerifier(context, { type: 'scramSha256', hash: 'SHA-256', mechanism: 'SCRAM-SHA-256' }),
+  createVerifier: (context: VerifierContext): Verifier =>
+    createScramVerifier(context, { type: 'scramSha256', hash: 'SHA-256', mechanism: 'SCRAM-SHA-256' }),
 } as const satisfies SchemeDescriptor<'scramSha256'>;

@@ -15,5 +15,6 @@ export const scramSha512 = {
   // Challenge-response (RFC 5802 §9): no reusable secret on the wire.
   carriesSecret: () => false,
   configSchema: { type: 'object', additionalProperties: false, properties: {} },
-  createVerifier: (context: VerifierContext): Verifier => createScramVerifier(context, { type: 'scramSha512', hash: 'SHA-512', mechanism: 'SCRAM-SHA-512' }),
+  createVerifier: (context: VerifierContext): Verifier =>
+    createScramVerifier(context, { type: 'scramSha512', hash: 'SHA-512', mechanism: 'SCRAM-SHA-512' }),
 } as const satisfies SchemeDescriptor<'scramSha512'>;

@@ -134,7 +134,12 @@ export type SaslStep =
   /** Success: `message` is the final server message to send (SCRAM `v=…`), may be empty. */
   | { readonly kind: 'success'; readonly message: Uint8Array; readonly principal: Principal }
   /** Failure: `message` is what to send (SCRAM `e=…`), may be empty. */
-  | { readonly kind: 'failure'; readonly message: Uint8Array; readonly reason: InvalidReason; readonly subject?: string };
+  | {
+      readonly kind: 'failure';
+      readonly message: Uint8Array;
+      readonly reason: InvalidReason;
+      readonly subject?: string;
+    };
 
 export interface SaslExchange {
   /** Feeds one client message. Never throws. */
@@ -185,7 +190,9 @@ export interface Verifier {
 }
 
 /** What `inspectPayload` answers. */
-export type PayloadVerdict = { readonly ok: true } | { readonly ok: false; readonly reason: 'payload_not_encrypted' | 'alg_not_allowed' | 'malformed' };
+export type PayloadVerdict =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: 'payload_not_encrypted' | 'alg_not_allowed' | 'malformed' };
 
 /** What a verifier factory gets (built-in scheme modules and plug-ins alike). */
 export interface VerifierContext {
@@ -207,7 +214,11 @@ export interface VerifierContext {
    * failed): the guard writes them to its log at the level given. Fields are never secrets,
    * credentials or file contents. Absent: nothing is reported.
    */
-  readonly report?: (level: 'info' | 'warn', event: string, fields?: Readonly<Record<string, string | number | boolean | null>>) => void;
+  readonly report?: (
+    level: 'info' | 'warn',
+    event: string,
+    fields?: Readonly<Record<string, string | number | boolean | null>>,
+  ) => void;
 }
 
 /**
@@ -232,4 +243,3 @@ export interface PluginVerifier {
   close?(): void | Promise<void>;
 }
 export type PluginVerifierFactory = (context: VerifierContext) => PluginVerifier | Promise<PluginVerifier>;
-

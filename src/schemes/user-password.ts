@@ -17,7 +17,13 @@ import { loginUsernameOf } from './wire/login.js';
 
 function hasLoginUsername(presented: Presented): boolean {
   const login = presented.login as { username?: unknown } | undefined;
-  return login !== null && typeof login === 'object' && login.username !== undefined && login.username !== null && login.username !== '';
+  return (
+    login !== null &&
+    typeof login === 'object' &&
+    login.username !== undefined &&
+    login.username !== null &&
+    login.username !== ''
+  );
 }
 
 /** The userPassword verifier (module comment: what it checks and what it does not). */
@@ -31,7 +37,9 @@ export function createUserPasswordVerifier(context: VerifierContext): Verifier {
     source: 'login',
     challenge,
     challengeFor: (realm: string) => basicChallengeFor(context, realm),
-    claimedSubject: guardedSubject((p) => nameOrNull(hasLoginUsername(p) ? loginUsernameOf(p.login) : basicUserIdOf(p.headers))),
+    claimedSubject: guardedSubject((p) =>
+      nameOrNull(hasLoginUsername(p) ? loginUsernameOf(p.login) : basicUserIdOf(p.headers)),
+    ),
     verify: guarded(async (p): Promise<VerifyOutcome> => {
       if (hasLoginUsername(p)) return verifyLoginPassword(store, name, p.login);
       const basic = readBasicAuthorization(p.headers);
@@ -52,8 +60,27 @@ export const userPassword = {
   // sns, sqs (cloud IAM, no password login), mercure (JWT only), ros2 (DDS Security:
   // certificates, no password).
   protocols: [
-    'amqp', 'amqp1', 'amqps', 'http', 'https', 'ibmmq', 'ibmmq-secure', 'jms', 'kafka', 'kafka-secure',
-    'mqtt', 'mqtt5', 'nats', 'pulsar', 'redis', 'secure-mqtt', 'solace', 'stomp', 'stomps', 'ws', 'wss',
+    'amqp',
+    'amqp1',
+    'amqps',
+    'http',
+    'https',
+    'ibmmq',
+    'ibmmq-secure',
+    'jms',
+    'kafka',
+    'kafka-secure',
+    'mqtt',
+    'mqtt5',
+    'nats',
+    'pulsar',
+    'redis',
+    'secure-mqtt',
+    'solace',
+    'stomp',
+    'stomps',
+    'ws',
+    'wss',
   ],
   // The password itself crosses the wire: replayable by anyone who reads it.
   carriesSecret: () => true,

@@ -42,16 +42,23 @@ const FILE_REF = { type: 'string', pattern: '^file:.+' } as const;
 export async function createX509Verifier(context: VerifierContext): Promise<Verifier> {
   checkContext(context);
   const { name, store, now, options } = context;
-  const problem = (key: string, expected: string) => new StartupError('ERR_CONFIG_INVALID', '', { pointer: `schemes.${name}.${key}`, expected });
+  const problem = (key: string, expected: string) =>
+    new StartupError('ERR_CONFIG_INVALID', '', { pointer: `schemes.${name}.${key}`, expected });
   const identity = (options['identity'] ?? 'subject.CN') as IdentityKind;
   if (!identityKinds.includes(identity)) throw problem('identity', `one of ${identityKinds.join(', ')}`);
   const allowOption = options['allow'];
-  if (allowOption !== undefined && (!Array.isArray(allowOption) || allowOption.length === 0 || !allowOption.every((a) => typeof a === 'string' && a.length > 0))) {
+  if (
+    allowOption !== undefined &&
+    (!Array.isArray(allowOption) ||
+      allowOption.length === 0 ||
+      !allowOption.every((a) => typeof a === 'string' && a.length > 0))
+  ) {
     throw problem('allow', 'a non-empty list of identities (strings)');
   }
   const allow = allowOption === undefined ? null : new Set<string>(allowOption as string[]);
   const reloadSec = options['reloadIntervalSec'] ?? DEFAULT_TRUST_RELOAD_SEC;
-  if (typeof reloadSec !== 'number' || !Number.isInteger(reloadSec) || reloadSec < 0 || reloadSec > 86_400) throw problem('reloadIntervalSec', 'an integer number of seconds from 0 (never) to 86400');
+  if (typeof reloadSec !== 'number' || !Number.isInteger(reloadSec) || reloadSec < 0 || reloadSec > 86_400)
+    throw problem('reloadIntervalSec', 'an integer number of seconds from 0 (never) to 86400');
   const trust = await createTrustSource(context, reloadSec * 1000);
 
   return Object.freeze({
@@ -133,11 +140,23 @@ export const x509 = {
     properties: {
       // Not `required` in the schema (every binding schema accepts `{}`): createX509Verifier
       // refuses a missing `ca` with ERR_CONFIG_INVALID at schemes.<name>.ca.
-      ca: { ...FILE_REF, description: 'file:PATH of a PEM file with the CA certificates that issue client certificates' },
+      ca: {
+        ...FILE_REF,
+        description: 'file:PATH of a PEM file with the CA certificates that issue client certificates',
+      },
       crl: { ...FILE_REF, description: 'file:PATH of a PEM or DER file with one or more CRLs of those CAs' },
-      identity: { enum: [...identityKinds], description: 'which certificate field is the principal id (default subject.CN)' },
+      identity: {
+        enum: [...identityKinds],
+        description: 'which certificate field is the principal id (default subject.CN)',
+      },
       allow: { type: 'array', minItems: 1, maxItems: 100000, items: { type: 'string', minLength: 1, maxLength: 1024 } },
-      reloadIntervalSec: { type: 'integer', minimum: 0, maximum: 86400, description: 'how often the ca and crl files are checked for changes, in seconds (default 60; 0: read once at startup)' },
+      reloadIntervalSec: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 86400,
+        description:
+          'how often the ca and crl files are checked for changes, in seconds (default 60; 0: read once at startup)',
+      },
     },
   },
   createVerifier: createX509Verifier,

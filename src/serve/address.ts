@@ -12,7 +12,8 @@ export interface ListenAddress {
 }
 
 // RFC 1123 §2.1 host names: labels of letters, digits and hyphens, at most 253 characters.
-const HOSTNAME_RE = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const HOSTNAME_RE =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /** `HOST:PORT` → its parts; null when it is not one (no port, a port above 65535, a bad host). */
 export function parseListenAddress(text: string): ListenAddress | null {

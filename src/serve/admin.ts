@@ -28,7 +28,10 @@ const COMMON_HEADERS = {
 } as const;
 
 export async function startAdmin(host: string, port: number, handlers: AdminHandlers): Promise<AdminListener> {
-  const server: Server = createServer({ requestTimeout: 10_000, headersTimeout: 5_000, maxHeaderSize: 16 * 1024 }, (req, res) => handle(req, res, handlers));
+  const server: Server = createServer(
+    { requestTimeout: 10_000, headersTimeout: 5_000, maxHeaderSize: 16 * 1024 },
+    (req, res) => handle(req, res, handlers),
+  );
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -49,14 +52,27 @@ export async function startAdmin(host: string, port: number, handlers: AdminHand
   };
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string, head: boolean, extra: Record<string, string> = {}): void {
-  res.writeHead(status, { ...COMMON_HEADERS, 'content-type': type, 'content-length': Buffer.byteLength(body), ...extra });
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  head: boolean,
+  extra: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    ...COMMON_HEADERS,
+    'content-type': type,
+    'content-length': Buffer.byteLength(body),
+    ...extra,
+  });
   res.end(head ? undefined : body);
 }
 
 function handle(req: IncomingMessage, res: ServerResponse, h: AdminHandlers): void {
   const head = req.method === 'HEAD';
-  if (req.method !== 'GET' && !head) return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n', false, { allow: 'GET, HEAD' });
+  if (req.method !== 'GET' && !head)
+    return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n', false, { allow: 'GET, HEAD' });
   // Only the path matters; a query string is ignored (and never logged).
   const path = (req.url ?? '/').split('?')[0];
   const text = 'text/plain; charset=utf-8';
@@ -69,7 +85,9 @@ function handle(req: IncomingMessage, res: ServerResponse, h: AdminHandlers): vo
       case '/metrics':
         return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', h.metrics(), head);
       case '/':
-        return send(res, 200, 'text/html; charset=utf-8', h.statusPage(), head, { 'content-security-policy': STATUS_PAGE_CSP });
+        return send(res, 200, 'text/html; charset=utf-8', h.statusPage(), head, {
+          'content-security-policy': STATUS_PAGE_CSP,
+        });
       default:
         return send(res, 404, text, 'not found\n', head);
     }

@@ -9,27 +9,39 @@ import type { RunningServe, ServedServer } from './types.js';
 /** Lines for stderr, without trailing newlines. */
 export function describeServe(running: RunningServe): string[] {
   const model = running.model;
-  const rows = running.servers.map((s) => [s.name, s.protocol, formatAddress(s), `schemes: ${s.schemes.length === 0 ? 'none' : s.schemes.join(', ')}`]);
+  const rows = running.servers.map((s) => [
+    s.name,
+    s.protocol,
+    formatAddress(s),
+    `schemes: ${s.schemes.length === 0 ? 'none' : s.schemes.join(', ')}`,
+  ]);
   const skipped = running.skipped.map((s) => [s.name, s.protocol, 'not served', s.reason]);
   const all = [...rows, ...skipped];
   const widths = [0, 1, 2].map((i) => Math.max(...all.map((r) => r[i]!.length)));
   const lines = all.map((r) => r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c)).join('  '));
   lines.push(`bus: ${running.bus}`);
-  if (running.admin !== null) lines.push(`admin: http://${formatAddress(running.admin)}/ (status page, /healthz, /readyz, /metrics)`);
+  if (running.admin !== null)
+    lines.push(`admin: http://${formatAddress(running.admin)}/ (status page, /healthz, /readyz, /metrics)`);
   for (const w of running.warnings) lines.push(`warning ${w.code}: ${w.message}`);
   if (running.servers.length > 0) {
-    lines.push('', 'How to connect (placeholder credentials; channel: one of the document\'s addresses):');
+    lines.push('', "How to connect (placeholder credentials; channel: one of the document's addresses):");
     for (const s of running.servers) lines.push(`  ${s.name}: ${connectHint(s, model)}`);
   }
   return lines;
 }
 
 function schemeTypes(s: ServedServer, model: SecurityModel): string[] {
-  return s.schemes.flatMap((alt) => alt.split('+')).map((name) => {
-    const scheme = model.schemes[name];
-    if (scheme === undefined) return '';
-    return scheme.type === 'http' ? `http-${String(scheme.scheme ?? '').toLowerCase()}` : scheme.type === 'httpApiKey' ? `httpApiKey-${String(scheme.in)}:${String(scheme.name)}` : scheme.type;
-  });
+  return s.schemes
+    .flatMap((alt) => alt.split('+'))
+    .map((name) => {
+      const scheme = model.schemes[name];
+      if (scheme === undefined) return '';
+      return scheme.type === 'http'
+        ? `http-${String(scheme.scheme ?? '').toLowerCase()}`
+        : scheme.type === 'httpApiKey'
+          ? `httpApiKey-${String(scheme.in)}:${String(scheme.name)}`
+          : scheme.type;
+    });
 }
 
 function connectHint(s: ServedServer, model: SecurityModel): string {
@@ -39,8 +51,14 @@ function connectHint(s: ServedServer, model: SecurityModel): string {
   const path = (s.pathname ?? '').replace(/\/$/, '');
   switch (s.kind) {
     case 'mqtt': {
-      const tls = s.tls ? ` --cafile ca.pem${types.includes('X509') ? ' --cert client.pem --key client-key.pem' : ''}` : '';
-      const login = types.some((t) => t === 'userPassword' || t === 'apiKey') ? ' -u USER -P PASSWORD_OR_API_KEY' : types.some((t) => ['oauth2', 'openIdConnect', 'http-bearer'].includes(t)) ? ' -u token -P TOKEN' : '';
+      const tls = s.tls
+        ? ` --cafile ca.pem${types.includes('X509') ? ' --cert client.pem --key client-key.pem' : ''}`
+        : '';
+      const login = types.some((t) => t === 'userPassword' || t === 'apiKey')
+        ? ' -u USER -P PASSWORD_OR_API_KEY'
+        : types.some((t) => ['oauth2', 'openIdConnect', 'http-bearer'].includes(t))
+          ? ' -u token -P TOKEN'
+          : '';
       return `mosquitto_pub -h ${s.host} -p ${s.port}${tls}${login} -t 'CHANNEL' -m 'hello'`;
     }
     case 'ws': {

@@ -25,8 +25,13 @@ export async function loadFrontFactory(kind: FrontKind): Promise<FrontFactory> {
 }
 
 /** The bus a `bus:` reference names (src/bus/open.ts). */
-export async function openBuiltInBus(ref: string, options: { readonly env: NodeJS.ProcessEnv; readonly configFile?: string }): Promise<Bus> {
+export async function openBuiltInBus(
+  ref: string,
+  options: { readonly env: NodeJS.ProcessEnv; readonly configFile?: string },
+): Promise<Bus> {
   const specifier = '../bus/open.js';
-  const mod = (await import(specifier)) as { openBus: (ref: string, options: { env: NodeJS.ProcessEnv; configFile?: string }) => Promise<Bus> };
+  const mod = (await import(specifier)) as {
+    openBus: (ref: string, options: { env: NodeJS.ProcessEnv; configFile?: string }) => Promise<Bus>;
+  };
   return mod.openBus(ref, { ...options });
 }

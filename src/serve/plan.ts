@@ -62,7 +62,9 @@ export function planServe(input: PlanInput): ServePlan {
   for (const name of Object.keys(input.listen)) {
     if (!names.includes(name)) {
       const near = closestId(name, names);
-      throw new UsageError(`--listen ${name}: the document has no server '${name}'${near === undefined ? '' : `; did you mean '${near}'?`}`);
+      throw new UsageError(
+        `--listen ${name}: the document has no server '${name}'${near === undefined ? '' : `; did you mean '${near}'?`}`,
+      );
     }
   }
 
@@ -74,7 +76,11 @@ export function planServe(input: PlanInput): ServePlan {
     const own = settings.servers?.[server.name] ?? {};
     const fronted = frontedProtocol(server.protocol);
     if (fronted === null) {
-      skipped.push({ name: server.name, protocol: server.protocol, reason: `protocol ${server.protocol} is not fronted by serve` });
+      skipped.push({
+        name: server.name,
+        protocol: server.protocol,
+        reason: `protocol ${server.protocol} is not fronted by serve`,
+      });
       continue;
     }
     let address: ListenAddress;
@@ -83,12 +89,20 @@ export function planServe(input: PlanInput): ServePlan {
     if (flag !== undefined) {
       addressSource = `--listen ${server.name}`;
       const parsed = parseListenAddress(flag);
-      if (parsed === null) throw new UsageError(`--listen ${server.name}=${flag}: expected NAME=HOST:PORT (an IPv6 host in brackets), port 0 to 65535`);
+      if (parsed === null)
+        throw new UsageError(
+          `--listen ${server.name}=${flag}: expected NAME=HOST:PORT (an IPv6 host in brackets), port 0 to 65535`,
+        );
       address = parsed;
     } else if (own.listen !== undefined) {
       addressSource = `servers.${server.name}.listen`;
       const parsed = parseListenAddress(own.listen);
-      if (parsed === null) throw configError(['servers', server.name, 'listen'], '', 'HOST:PORT (an IPv6 host in brackets), port 0 to 65535');
+      if (parsed === null)
+        throw configError(
+          ['servers', server.name, 'listen'],
+          '',
+          'HOST:PORT (an IPv6 host in brackets), port 0 to 65535',
+        );
       address = parsed;
     } else {
       addressSource = `servers.${server.name}.listen`;
@@ -112,12 +126,17 @@ export function planServe(input: PlanInput): ServePlan {
     let tls: TlsSettings | null = null;
     if (fronted.secure) {
       if (own.tls === undefined) {
-        throw configError(['servers', server.name, 'tls'], `server '${server.name}' uses ${server.protocol}, which needs a certificate and key`, `servers.${server.name}.tls: { cert: file:…, key: file:… }`);
+        throw configError(
+          ['servers', server.name, 'tls'],
+          `server '${server.name}' uses ${server.protocol}, which needs a certificate and key`,
+          `servers.${server.name}.tls: { cert: file:…, key: file:… }`,
+        );
       }
       tls = own.tls;
     }
     const schemes = server.security.map((alt) => alt.map((e) => e.scheme).join('+'));
-    const requestCert = fronted.secure && server.security.some((alt) => alt.some((e) => model.schemes[e.scheme]?.type === 'X509'));
+    const requestCert =
+      fronted.secure && server.security.some((alt) => alt.some((e) => model.schemes[e.scheme]?.type === 'X509'));
     servers.push({
       server,
       kind: fronted.kind,
@@ -133,7 +152,11 @@ export function planServe(input: PlanInput): ServePlan {
   for (const s of model.servers) {
     const fronted = frontedProtocol(s.protocol);
     if (fronted !== null && !fronted.secure && settings.servers?.[s.name]?.tls !== undefined) {
-      throw configError(['servers', s.name, 'tls'], `server '${s.name}' uses ${s.protocol}, a cleartext protocol`, `no tls here, or a secure protocol (${s.protocol === 'mqtt' ? 'secure-mqtt' : `${s.protocol}s`}) in the document`);
+      throw configError(
+        ['servers', s.name, 'tls'],
+        `server '${s.name}' uses ${s.protocol}, a cleartext protocol`,
+        `no tls here, or a secure protocol (${s.protocol === 'mqtt' ? 'secure-mqtt' : `${s.protocol}s`}) in the document`,
+      );
     }
   }
 
@@ -142,7 +165,8 @@ export function planServe(input: PlanInput): ServePlan {
   if (adminText !== undefined) {
     const parsed = parseListenAddress(adminText);
     if (parsed === null) {
-      if (input.admin !== undefined) throw new UsageError(`--admin ${adminText}: expected HOST:PORT (an IPv6 host in brackets), port 0 to 65535`);
+      if (input.admin !== undefined)
+        throw new UsageError(`--admin ${adminText}: expected HOST:PORT (an IPv6 host in brackets), port 0 to 65535`);
       throw configError(['admin', 'listen'], '', 'HOST:PORT (an IPv6 host in brackets), port 0 to 65535');
     }
     if (!isLoopbackHost(parsed.host)) {
@@ -150,10 +174,16 @@ export function planServe(input: PlanInput): ServePlan {
       // refusals) stay on this machine unless the operator says otherwise.
       if (settings.admin?.allowNonLoopbackListen !== true) {
         const reason = `${formatAddress(parsed)} is beyond loopback and the admin listener has no authentication`;
-        if (input.admin !== undefined) throw new UsageError(`--admin ${reason}; use a loopback address, or admin.allowNonLoopbackListen: true in the config`);
+        if (input.admin !== undefined)
+          throw new UsageError(
+            `--admin ${reason}; use a loopback address, or admin.allowNonLoopbackListen: true in the config`,
+          );
         throw configError(['admin', 'listen'], reason, 'a loopback address, or admin.allowNonLoopbackListen: true');
       }
-      warnings.push({ code: 'W_ADMIN_NON_LOOPBACK', message: `admin.allowNonLoopbackListen is on: the admin listener on ${formatAddress(parsed)} answers anyone who can reach it` });
+      warnings.push({
+        code: 'W_ADMIN_NON_LOOPBACK',
+        message: `admin.allowNonLoopbackListen is on: the admin listener on ${formatAddress(parsed)} answers anyone who can reach it`,
+      });
     }
     admin = parsed;
   }

@@ -29,7 +29,8 @@ export function createRefusalLog(limit = 20): RefusalLog {
   const ring: RefusalEntry[] = [];
   const observe = (line: string): void => {
     // A cheap test before parsing: only denied guard.decision lines are kept.
-    if (line.length > MAX_LINE || !line.includes('"result":"denied"') || !line.includes('"msg":"guard.decision"')) return;
+    if (line.length > MAX_LINE || !line.includes('"result":"denied"') || !line.includes('"msg":"guard.decision"'))
+      return;
     let e: Record<string, unknown>;
     try {
       e = JSON.parse(line) as Record<string, unknown>;

@@ -58,7 +58,11 @@ export function createReloader(deps: ReloadDeps): Reloader {
   };
 
   /** Does the store still grant this session principal what it was granted? */
-  const stillValid = (p: Principal, principals: ReadonlyMap<string, PrincipalRecord | null>, keys: ReadonlyMap<string, ApiKeyRecord | null>): boolean => {
+  const stillValid = (
+    p: Principal,
+    principals: ReadonlyMap<string, PrincipalRecord | null>,
+    keys: ReadonlyMap<string, ApiKeyRecord | null>,
+  ): boolean => {
     const keyId = keyIdOf(p);
     if (keyId !== null && keys.has(keyId)) {
       const key = keys.get(keyId) ?? null;
@@ -78,7 +82,8 @@ export function createReloader(deps: ReloadDeps): Reloader {
     const principals = new Map<string, PrincipalRecord | null>();
     const keys = new Map<string, ApiKeyRecord | null>();
     const jobs: (() => Promise<void>)[] = [];
-    for (const name of new Set(names)) jobs.push(async () => void principals.set(name, await deps.store.getPrincipal(name)));
+    for (const name of new Set(names))
+      jobs.push(async () => void principals.set(name, await deps.store.getPrincipal(name)));
     for (const id of new Set(keyIds)) jobs.push(async () => void keys.set(id, await deps.store.getApiKey(id)));
     await runBounded(jobs, deps.concurrency);
     endWhere((s) => storePrincipals(s).some((p) => !stillValid(p, principals, keys)), why);

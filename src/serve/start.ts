@@ -43,14 +43,30 @@ export const DEFAULT_GRACE_MS = 5_000;
 export async function startServe(options: ServeOptions): Promise<RunningServe> {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
-  const logger: Logger = options.logger ?? loadPino()({ level: 'warn', base: null }, loadPino().destination({ dest: 2, sync: true }));
+  const logger: Logger =
+    options.logger ?? loadPino()({ level: 'warn', base: null }, loadPino().destination({ dest: 2, sync: true }));
 
   const model = buildModel(await loadDocument(options.document, { cwd }));
-  const config = await loadConfig({ ...(options.config !== undefined ? { file: options.config } : {}), cwd, ruleIds: Object.keys(rules) });
+  const config = await loadConfig({
+    ...(options.config !== undefined ? { file: options.config } : {}),
+    cwd,
+    ruleIds: Object.keys(rules),
+  });
   const settings = config.settings;
-  const plan = planServe({ model, settings, listen: options.listen ?? {}, admin: options.admin, configFile: config.file, locate: config.locate });
+  const plan = planServe({
+    model,
+    settings,
+    listen: options.listen ?? {},
+    admin: options.admin,
+    configFile: config.file,
+    locate: config.locate,
+  });
   const tlsByServer = new Map<string, FrontTls | undefined>();
-  for (const p of plan.servers) tlsByServer.set(p.server.name, await loadServerTls(p, { baseDir: config.dir, env, configFile: config.file, locate: config.locate }));
+  for (const p of plan.servers)
+    tlsByServer.set(
+      p.server.name,
+      await loadServerTls(p, { baseDir: config.dir, env, configFile: config.file, locate: config.locate }),
+    );
   const factories = new Map<string, Awaited<ReturnType<typeof loadFrontFactory>>>();
   for (const p of plan.servers) {
     if (factories.has(p.kind)) continue;
@@ -60,7 +76,8 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
   // From here on, resources are open: undo them in reverse order on any failure.
   const cleanups: (() => Promise<void>)[] = [];
   const unwind = async (): Promise<void> => {
-    for (const c of cleanups.splice(0).reverse()) await c().catch((err: unknown) => logger.error({ err: errorCode(err) }, 'serve.close_failed'));
+    for (const c of cleanups.splice(0).reverse())
+      await c().catch((err: unknown) => logger.error({ err: errorCode(err) }, 'serve.close_failed'));
   };
   let closing = false;
   let closingGrace = DEFAULT_GRACE_MS;
@@ -75,15 +92,29 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     cleanups.push(() => store.close());
 
     const refusals = createRefusalLog();
-    const auditDestination: DestinationStream = options.auditStream ?? defaultAuditStream(settings.audit?.destination, config.dir);
-    const audit = createAuditLogger(settings.audit, config.dir, { stream: refusals.tee(auditDestination), ...(options.now !== undefined ? { now: options.now } : {}) });
-    const guard: Guard = await createGuard(model, guardOptionsFromConfig(config, { store, logger: audit, ...(options.now !== undefined ? { now: options.now } : {}) }));
+    const auditDestination: DestinationStream =
+      options.auditStream ?? defaultAuditStream(settings.audit?.destination, config.dir);
+    const audit = createAuditLogger(settings.audit, config.dir, {
+      stream: refusals.tee(auditDestination),
+      ...(options.now !== undefined ? { now: options.now } : {}),
+    });
+    const guard: Guard = await createGuard(
+      model,
+      guardOptionsFromConfig(config, {
+        store,
+        logger: audit,
+        ...(options.now !== undefined ? { now: options.now } : {}),
+      }),
+    );
     cleanups.push(() => guard.close());
 
     const busRef = settings.bus ?? 'memory';
     let bus: Bus;
     try {
-      bus = await (options.openBus ?? ((ref: string) => openBuiltInBus(ref, { env, ...(config.file !== null ? { configFile: config.file } : {}) })))(busRef);
+      bus = await (
+        options.openBus ??
+        ((ref: string) => openBuiltInBus(ref, { env, ...(config.file !== null ? { configFile: config.file } : {}) }))
+      )(busRef);
     } catch (err) {
       if (isGuardError(err)) throw err;
       throw new StartupError('ERR_CONFIG_INVALID', `the bus could not be opened (${errorCode(err)})`, {
@@ -94,7 +125,13 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     }
     cleanups.push(() => bus.close());
 
-    const fronts: { plan: ServerPlan; front: Front; served: ServedServer; listening: boolean; closed: Promise<void> | null }[] = [];
+    const fronts: {
+      plan: ServerPlan;
+      front: Front;
+      served: ServedServer;
+      listening: boolean;
+      closed: Promise<void> | null;
+    }[] = [];
     // Once per front, whoever asks first (close(), or the unwinding of a failed start).
     const closeFront = (entry: (typeof fronts)[number]): Promise<void> => {
       entry.listening = false;
@@ -102,7 +139,14 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     };
     for (const p of plan.servers) {
       const tls = tlsByServer.get(p.server.name);
-      const front = factories.get(p.kind)!({ server: p.server, guard, bus, ...(tls !== undefined ? { tls } : {}), limits: p.limits, logger: logger.child({ server: p.server.name }) });
+      const front = factories.get(p.kind)!({
+        server: p.server,
+        guard,
+        bus,
+        ...(tls !== undefined ? { tls } : {}),
+        limits: p.limits,
+        logger: logger.child({ server: p.server.name }),
+      });
       let bound: { host: string; port: number };
       try {
         bound = await front.listen(p.address.host, p.address.port);
@@ -156,7 +200,12 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     const metrics = (): string =>
       guard.metrics() +
       formatServeMetrics(
-        fronts.map((f) => ({ server: f.served.name, protocol: f.served.protocol, listening: f.listening, stats: f.front.stats() })),
+        fronts.map((f) => ({
+          server: f.served.name,
+          protocol: f.served.protocol,
+          listening: f.listening,
+          stats: f.front.stats(),
+        })),
         bus.ready,
         sessionsEnded,
       );
@@ -185,11 +234,15 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
             }),
         });
       } catch (err) {
-        throw new StartupError('ERR_CONFIG_INVALID', `the admin listener could not listen on ${formatAddress(plan.admin)} (${errorCode(err)})`, {
-          ...(options.admin === undefined && config.file !== null ? { file: config.file } : {}),
-          pointer: options.admin === undefined ? 'admin.listen' : '--admin',
-          expected: 'a free HOST:PORT',
-        });
+        throw new StartupError(
+          'ERR_CONFIG_INVALID',
+          `the admin listener could not listen on ${formatAddress(plan.admin)} (${errorCode(err)})`,
+          {
+            ...(options.admin === undefined && config.file !== null ? { file: config.file } : {}),
+            pointer: options.admin === undefined ? 'admin.listen' : '--admin',
+            expected: 'a free HOST:PORT',
+          },
+        );
       }
       const a = admin;
       cleanups.push(() => a.close());
@@ -212,7 +265,11 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
         // The fronts first and together, so the whole drain takes graceMs however many fronts
         // there are, while the admin listener still answers (/readyz 503: `closing`); then the
         // admin listener, the reloader, the bus, the guard and the store.
-        closed ??= Promise.all(fronts.map((f) => closeFront(f).catch((err: unknown) => logger.error({ err: errorCode(err) }, 'serve.close_failed')))).then(unwind);
+        closed ??= Promise.all(
+          fronts.map((f) =>
+            closeFront(f).catch((err: unknown) => logger.error({ err: errorCode(err) }, 'serve.close_failed')),
+          ),
+        ).then(unwind);
         return closed;
       },
     });
@@ -230,13 +287,24 @@ function errorCode(err: unknown): string {
 /** A port in use, a port below 1024 without the right, an address not on this machine: the key (or flag) to change. */
 function listenError(p: ServerPlan, err: unknown, configFile: string | null): ConfigError {
   const code = errorCode(err);
-  const why = code === 'EADDRINUSE' ? 'the address is in use' : code === 'EACCES' ? 'no permission to listen there (ports below 1024 need privileges)' : code === 'EADDRNOTAVAIL' ? 'the address is not on this machine' : `it failed (${code})`;
+  const why =
+    code === 'EADDRINUSE'
+      ? 'the address is in use'
+      : code === 'EACCES'
+        ? 'no permission to listen there (ports below 1024 need privileges)'
+        : code === 'EADDRNOTAVAIL'
+          ? 'the address is not on this machine'
+          : `it failed (${code})`;
   const fromFlag = p.addressSource.startsWith('--');
-  return new ConfigError('ERR_CONFIG_INVALID', `server '${p.server.name}' could not listen on ${formatAddress(p.address)}: ${why}`, {
-    ...(!fromFlag && configFile !== null ? { file: configFile } : {}),
-    pointer: p.addressSource,
-    expected: `another HOST:PORT (servers.${p.server.name}.listen, or --listen ${p.server.name}=HOST:PORT)`,
-  });
+  return new ConfigError(
+    'ERR_CONFIG_INVALID',
+    `server '${p.server.name}' could not listen on ${formatAddress(p.address)}: ${why}`,
+    {
+      ...(!fromFlag && configFile !== null ? { file: configFile } : {}),
+      pointer: p.addressSource,
+      expected: `another HOST:PORT (servers.${p.server.name}.listen, or --listen ${p.server.name}=HOST:PORT)`,
+    },
+  );
 }
 
 function defaultAuditStream(destination: string | undefined, baseDir: string): DestinationStream {

@@ -49,7 +49,9 @@ export function renderStatusPage(input: StatusInput): string {
         `<td class="connections">${s.connections}</td><td class="${s.listening ? 'ok">listening' : 'bad">stopped'}</td></tr>`,
     )
     .join('');
-  const skipped = input.skipped.map((s) => `<tr><td>${e(s.name)}</td><td>${e(s.protocol)}</td><td>${e(s.reason)}</td></tr>`).join('');
+  const skipped = input.skipped
+    .map((s) => `<tr><td>${e(s.name)}</td><td>${e(s.protocol)}</td><td>${e(s.reason)}</td></tr>`)
+    .join('');
   const refusals =
     input.refusals.length === 0
       ? '<p id="no-refusals">No refusal since start.</p>'
@@ -64,7 +66,9 @@ export function renderStatusPage(input: StatusInput): string {
     `<title>${e(input.title)} — asyncapi-guard serve</title><style>${STYLE}</style></head><body>` +
     `<h1>${e(input.title)}</h1><p>Bus: <code>${e(input.bus)}</code> <span class="${input.busReady ? 'ok">ready' : 'bad">not ready'}</span></p>` +
     `<h2>Servers</h2><table id="servers"><thead><tr><th>server</th><th>protocol</th><th>listen</th><th>schemes</th><th>connections</th><th>state</th></tr></thead><tbody>${rows}</tbody></table>` +
-    (skipped === '' ? '' : `<h2>Not served</h2><table id="skipped"><thead><tr><th>server</th><th>protocol</th><th>why</th></tr></thead><tbody>${skipped}</tbody></table>`) +
+    (skipped === ''
+      ? ''
+      : `<h2>Not served</h2><table id="skipped"><thead><tr><th>server</th><th>protocol</th><th>why</th></tr></thead><tbody>${skipped}</tbody></table>`) +
     `<h2>Latest refusals</h2>${refusals}</body></html>`
   );
 }

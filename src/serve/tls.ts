@@ -55,7 +55,11 @@ export async function loadServerTls(plan: ServerPlan, ctx: TlsContext): Promise<
   } catch (err) {
     // OpenSSL's text names the problem (e.g. "key values mismatch") and never the key itself.
     const code = (err as { code?: string }).code ?? 'unusable';
-    throw fail('cert', `the certificate and key do not make a TLS context (${code})`, 'a PEM certificate chain and its matching PEM private key');
+    throw fail(
+      'cert',
+      `the certificate and key do not make a TLS context (${code})`,
+      'a PEM certificate chain and its matching PEM private key',
+    );
   }
   return Object.freeze({ ...options, ...(plan.requestCert ? { requestCert: true, rejectUnauthorized: false } : {}) });
 }

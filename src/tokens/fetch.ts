@@ -29,7 +29,9 @@ export function checkEndpointUrl(value: unknown, name: string): URL {
 
 export type FetchFailure = 'timeout' | 'network' | 'status' | 'too_large' | 'not_json';
 
-export type FetchJsonResult = { readonly ok: true; readonly status: number; readonly json: unknown } | { readonly ok: false; readonly failure: FetchFailure };
+export type FetchJsonResult =
+  | { readonly ok: true; readonly status: number; readonly json: unknown }
+  | { readonly ok: false; readonly failure: FetchFailure };
 
 export interface FetchJsonOptions {
   readonly method?: 'GET' | 'POST';

@@ -4,7 +4,13 @@
 
 export { createJwtVerifier, checkAlgorithms, reasonOfJoseError, JWS_ALGORITHMS, JWT_DEFAULTS } from './jwt.js';
 export { createIntrospectionVerifier, clientBasicAuthorization, INTROSPECTION_DEFAULTS } from './introspection.js';
-export { createOpenIdVerifier, discoverOpenIdConfiguration, issuerOfDiscoveryUrl, OIDC_DEFAULTS, WELL_KNOWN_SUFFIX } from './oidc.js';
+export {
+  createOpenIdVerifier,
+  discoverOpenIdConfiguration,
+  issuerOfDiscoveryUrl,
+  OIDC_DEFAULTS,
+  WELL_KNOWN_SUFFIX,
+} from './oidc.js';
 export type { OpenIdVerifierOptions } from './oidc.js';
 export { extractScopes, readClaimPath } from './scopes.js';
 export { createTokenCache, tokenKey } from './cache.js';
@@ -22,7 +28,14 @@ export type {
   TokenVerifierStats,
 } from './types.js';
 // Payload encryption (JWE) for clients of symmetricEncryption / asymmetricEncryption schemes.
-export { sealPayload, openPayload, JWE_KEY_ALGORITHMS, JWE_CONTENT_ENCRYPTIONS, DEFAULT_CONTENT_ENCRYPTION, DEFAULT_MAX_JWE_BYTES } from './jwe.js';
+export {
+  sealPayload,
+  openPayload,
+  JWE_KEY_ALGORITHMS,
+  JWE_CONTENT_ENCRYPTIONS,
+  DEFAULT_CONTENT_ENCRYPTION,
+  DEFAULT_MAX_JWE_BYTES,
+} from './jwe.js';
 export type { SealOptions, OpenOptions } from './jwe.js';
 export { loadJwks, checkJwk, publicJwkOf, MAX_JWKS_BYTES, MAX_JWKS_KEYS } from './keys.js';
 export type { JWK, LoadJwksOptions } from './keys.js';

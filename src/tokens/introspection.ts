@@ -36,7 +36,9 @@ const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
 
 /** RFC 6749 §2.3.1 / Appendix B: application/x-www-form-urlencoded, space as `+`. */
 function formEncode(value: string): string {
-  return encodeURIComponent(value).replace(/%20/g, '+').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(value)
+    .replace(/%20/g, '+')
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /** `Basic base64(formenc(id) ":" formenc(secret))` (RFC 6749 §2.3.1, RFC 7617). */
@@ -60,19 +62,27 @@ const asList = (v: string | readonly string[] | undefined, name: string): readon
 export function createIntrospectionVerifier(options: IntrospectionOptions): TokenVerifier {
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object');
   const url = checkEndpointUrl(options.url, 'options.url').href;
-  if (typeof options.clientId !== 'string' || options.clientId === '') throw invalidArgType('options.clientId', 'a non-empty string');
+  if (typeof options.clientId !== 'string' || options.clientId === '')
+    throw invalidArgType('options.clientId', 'a non-empty string');
   // Never quote the secret, not even its length.
-  if (typeof options.clientSecret !== 'string' || options.clientSecret === '') throw invalidArgType('options.clientSecret', 'a non-empty string');
+  if (typeof options.clientSecret !== 'string' || options.clientSecret === '')
+    throw invalidArgType('options.clientSecret', 'a non-empty string');
   const authorization = clientBasicAuthorization(options.clientId, options.clientSecret);
   const issuers = asList(options.issuer, 'options.issuer');
   const audiences = asList(options.audience, 'options.audience');
   const cacheMaxMs = optionalNumber(options.cacheMaxMs, 'options.cacheMaxMs', INTROSPECTION_DEFAULTS.cacheMaxMs);
   const timeoutMs = optionalNumber(options.timeoutMs, 'options.timeoutMs', INTROSPECTION_DEFAULTS.timeoutMs, 1);
-  const maxTokenBytes = optionalNumber(options.maxTokenBytes, 'options.maxTokenBytes', INTROSPECTION_DEFAULTS.maxTokenBytes, 16);
+  const maxTokenBytes = optionalNumber(
+    options.maxTokenBytes,
+    'options.maxTokenBytes',
+    INTROSPECTION_DEFAULTS.maxTokenBytes,
+    16,
+  );
   const cacheSize = optionalNumber(options.cacheSize, 'options.cacheSize', INTROSPECTION_DEFAULTS.cacheSize);
   for (const k of ['scopeClaim', 'subjectClaim'] as const) {
     const v = options[k];
-    if (v !== undefined && (typeof v !== 'string' || v === '')) throw invalidArgValue(`options.${k}`, 'must be a non-empty claim name');
+    if (v !== undefined && (typeof v !== 'string' || v === ''))
+      throw invalidArgValue(`options.${k}`, 'must be a non-empty claim name');
   }
   const now = options.now ?? Date.now;
   if (typeof now !== 'function') throw invalidArgType('options.now', 'a function');
@@ -120,12 +130,19 @@ export function createIntrospectionVerifier(options: IntrospectionOptions): Toke
     return r.ok ? judge(r.json) : refused('keys_unavailable');
   }
 
-  const stats = (): TokenVerifierStats => Object.freeze({ cacheHits, cacheEntries: cache.size, verifications: requests, fetches: requests });
+  const stats = (): TokenVerifierStats =>
+    Object.freeze({ cacheHits, cacheEntries: cache.size, verifications: requests, fetches: requests });
 
   return Object.freeze({
     async verify(token: string): Promise<TokenOutcome> {
       try {
-        if (typeof token !== 'string' || token.length === 0 || token.length > maxTokenBytes || !VISIBLE_ASCII.test(token)) return refused('malformed');
+        if (
+          typeof token !== 'string' ||
+          token.length === 0 ||
+          token.length > maxTokenBytes ||
+          !VISIBLE_ASCII.test(token)
+        )
+          return refused('malformed');
         if (controller.signal.aborted) return refused('keys_unavailable');
         const key = tokenKey(token);
         const hit = cache.get(key);

@@ -12,7 +12,13 @@
 
 import { CompactEncrypt, compactDecrypt, importJWK, type JWK } from 'jose';
 import { KeyError, PayloadError, invalidArgType, invalidArgValue, type PayloadRefusal } from '../errors.js';
-import { ASYMMETRIC_ALGORITHMS, CONTENT_ENCRYPTIONS, SYMMETRIC_ALGORITHMS, inspectCompactJwe, type JwePolicy } from '../schemes/verify/jwe.js';
+import {
+  ASYMMETRIC_ALGORITHMS,
+  CONTENT_ENCRYPTIONS,
+  SYMMETRIC_ALGORITHMS,
+  inspectCompactJwe,
+  type JwePolicy,
+} from '../schemes/verify/jwe.js';
 import { defaultAlgorithmFor, ensureJwk, isPrivateJwk, keyFitsAlgorithm, publicJwkOf } from './keys.js';
 
 /** Every key management algorithm `sealPayload` / `openPayload` accept (the union of both scheme types' safe sets). */
@@ -83,7 +89,8 @@ function bytesOf(payload: Uint8Array | string, name: string): Uint8Array {
 function checkList(value: readonly string[] | undefined, name: string, safe: readonly string[]): readonly string[] {
   if (value === undefined) return safe;
   if (!Array.isArray(value) || value.length === 0) throw invalidArgType(name, 'a non-empty array of strings');
-  for (const v of value) if (typeof v !== 'string' || !safe.includes(v)) throw invalidArgValue(name, `must hold only ${safe.join(', ')}`);
+  for (const v of value)
+    if (typeof v !== 'string' || !safe.includes(v)) throw invalidArgValue(name, `must hold only ${safe.join(', ')}`);
   return value;
 }
 
@@ -94,15 +101,26 @@ export async function sealPayload(payload: Uint8Array | string, options: SealOpt
   const key = ensureJwk(options.key);
   const alg = options.alg ?? defaultAlgorithmFor(key);
   const enc = options.enc ?? DEFAULT_CONTENT_ENCRYPTION;
-  if (typeof alg !== 'string' || !JWE_KEY_ALGORITHMS.includes(alg)) throw invalidArgValue('options.alg', `must be one of ${JWE_KEY_ALGORITHMS.join(', ')}`);
-  if (typeof enc !== 'string' || !JWE_CONTENT_ENCRYPTIONS.includes(enc)) throw invalidArgValue('options.enc', `must be one of ${JWE_CONTENT_ENCRYPTIONS.join(', ')}`);
+  if (typeof alg !== 'string' || !JWE_KEY_ALGORITHMS.includes(alg))
+    throw invalidArgValue('options.alg', `must be one of ${JWE_KEY_ALGORITHMS.join(', ')}`);
+  if (typeof enc !== 'string' || !JWE_CONTENT_ENCRYPTIONS.includes(enc))
+    throw invalidArgValue('options.enc', `must be one of ${JWE_CONTENT_ENCRYPTIONS.join(', ')}`);
   const kid = options.kid ?? key.kid;
-  if (kid !== undefined && (typeof kid !== 'string' || kid.length === 0 || kid.length > 256)) throw invalidArgValue('options.kid', 'must be a string of 1 to 256 characters');
+  if (kid !== undefined && (typeof kid !== 'string' || kid.length === 0 || kid.length > 256))
+    throw invalidArgValue('options.kid', 'must be a string of 1 to 256 characters');
   // RFC 7517 §4.4: a key with an `alg` is for that algorithm only.
-  if (key.alg !== undefined && key.alg !== alg) throw new KeyError('ERR_KEY_INVALID', 'the key is restricted to another alg', { expected: 'the alg the key names, or a key without alg' });
-  if (!keyFitsAlgorithm(key, alg, enc)) throw new KeyError('ERR_KEY_INVALID', `the key does not fit ${alg} with ${enc}`, { expected: keyExpectation(alg, enc) });
+  if (key.alg !== undefined && key.alg !== alg)
+    throw new KeyError('ERR_KEY_INVALID', 'the key is restricted to another alg', {
+      expected: 'the alg the key names, or a key without alg',
+    });
+  if (!keyFitsAlgorithm(key, alg, enc))
+    throw new KeyError('ERR_KEY_INVALID', `the key does not fit ${alg} with ${enc}`, {
+      expected: keyExpectation(alg, enc),
+    });
   const recipient = await importFor(publicHalf(key), alg);
-  return new CompactEncrypt(plaintext).setProtectedHeader(kid !== undefined ? { alg, enc, kid } : { alg, enc }).encrypt(recipient);
+  return new CompactEncrypt(plaintext)
+    .setProtectedHeader(kid !== undefined ? { alg, enc, kid } : { alg, enc })
+    .encrypt(recipient);
 }
 
 function keyExpectation(alg: string, enc: string): string {
@@ -122,7 +140,11 @@ function policyFor(algorithms: readonly string[], encryptions: readonly string[]
   let p = byMax.get(maxBytes);
   if (p === undefined) {
     // Arrays a caller passes may change later: their policy is rebuilt each call, not cached.
-    p = Object.freeze({ algorithms: new Set(algorithms), encryptions: new Set(encryptions), maxPayloadBytes: maxBytes });
+    p = Object.freeze({
+      algorithms: new Set(algorithms),
+      encryptions: new Set(encryptions),
+      maxPayloadBytes: maxBytes,
+    });
     if (Object.isFrozen(algorithms) && Object.isFrozen(encryptions) && byMax.size < 16) byMax.set(maxBytes, p);
   }
   return p;
@@ -135,19 +157,35 @@ const refuse = (refusal: PayloadRefusal, reason: string, expected?: string): Pay
 export async function openPayload(jwe: string, options: OpenOptions): Promise<Uint8Array> {
   if (typeof jwe !== 'string') throw invalidArgType('jwe', 'a string (a compact JWE)');
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object');
-  if (!Array.isArray(options.keys) || options.keys.length === 0) throw invalidArgType('options.keys', 'a non-empty array of JWKs');
+  if (!Array.isArray(options.keys) || options.keys.length === 0)
+    throw invalidArgType('options.keys', 'a non-empty array of JWKs');
   const keys = options.keys.map((k, i) => ensureJwk(k, { pointer: `keys[${i}]` }));
   const algorithms = checkList(options.algorithms, 'options.algorithms', JWE_KEY_ALGORITHMS);
   const encryptions = checkList(options.encryptions, 'options.encryptions', JWE_CONTENT_ENCRYPTIONS);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_JWE_BYTES;
-  if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) throw invalidArgValue('options.maxBytes', 'must be a positive integer');
+  if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0)
+    throw invalidArgValue('options.maxBytes', 'must be a positive integer');
 
   if (jwe.length > maxBytes) throw refuse('too_large', 'the JWE is larger than the limit', `at most ${maxBytes} bytes`);
-  if (jwe.trimStart().startsWith('{')) throw refuse('malformed', 'only the compact serialization can be opened', 'five base64url parts separated by dots (RFC 7516 §7.1)');
+  if (jwe.trimStart().startsWith('{'))
+    throw refuse(
+      'malformed',
+      'only the compact serialization can be opened',
+      'five base64url parts separated by dots (RFC 7516 §7.1)',
+    );
   const { verdict, header } = inspectCompactJwe(jwe, policyFor(algorithms, encryptions, maxBytes));
   if (!verdict.ok || header === null) {
-    if (!verdict.ok && verdict.reason === 'alg_not_allowed') throw refuse('alg_not_allowed', "the JWE's alg, enc or zip is not allowed", `alg in ${algorithms.join(', ')}; enc in ${encryptions.join(', ')}; no zip`);
-    throw refuse('malformed', 'not a well-formed compact JWE', 'five base64url parts and a protected header with alg and enc (RFC 7516 §7.1)');
+    if (!verdict.ok && verdict.reason === 'alg_not_allowed')
+      throw refuse(
+        'alg_not_allowed',
+        "the JWE's alg, enc or zip is not allowed",
+        `alg in ${algorithms.join(', ')}; enc in ${encryptions.join(', ')}; no zip`,
+      );
+    throw refuse(
+      'malformed',
+      'not a well-formed compact JWE',
+      'five base64url parts and a protected header with alg and enc (RFC 7516 §7.1)',
+    );
   }
   const alg = header['alg'] as string;
   const enc = header['enc'] as string;
@@ -155,12 +193,20 @@ export async function openPayload(jwe: string, options: OpenOptions): Promise<Ui
   let key: JWK | undefined;
   if (typeof headerKid === 'string') {
     key = keys.find((k) => k.kid === headerKid);
-    if (key === undefined) throw refuse('unknown_key', "no key has the JWE's kid", 'a key whose kid matches (keys rotate by kid)');
+    if (key === undefined)
+      throw refuse('unknown_key', "no key has the JWE's kid", 'a key whose kid matches (keys rotate by kid)');
   } else if (headerKid !== undefined) throw refuse('malformed', 'the kid is not a string');
   else if (keys.length === 1) key = keys[0]!;
-  else throw refuse('unknown_key', 'the JWE has no kid and several keys are given', 'a JWE with a kid, or exactly one key');
-  if (!isPrivateJwk(key)) throw refuse('unknown_key', 'the key with that kid is a public key', 'the private key (d) to open');
-  if ((key.alg !== undefined && key.alg !== alg) || !keyFitsAlgorithm(key, alg, enc)) throw refuse('unknown_key', "the key with that kid does not fit the JWE's alg", keyExpectation(alg, enc));
+  else
+    throw refuse(
+      'unknown_key',
+      'the JWE has no kid and several keys are given',
+      'a JWE with a kid, or exactly one key',
+    );
+  if (!isPrivateJwk(key))
+    throw refuse('unknown_key', 'the key with that kid is a public key', 'the private key (d) to open');
+  if ((key.alg !== undefined && key.alg !== alg) || !keyFitsAlgorithm(key, alg, enc))
+    throw refuse('unknown_key', "the key with that kid does not fit the JWE's alg", keyExpectation(alg, enc));
   let cryptoKey: ImportedKey;
   try {
     cryptoKey = await importFor(key, alg);
@@ -168,10 +214,17 @@ export async function openPayload(jwe: string, options: OpenOptions): Promise<Ui
     throw refuse('unknown_key', "the key with that kid cannot be used for the JWE's alg");
   }
   try {
-    const { plaintext } = await compactDecrypt(jwe, cryptoKey, { keyManagementAlgorithms: [alg], contentEncryptionAlgorithms: [enc] });
+    const { plaintext } = await compactDecrypt(jwe, cryptoKey, {
+      keyManagementAlgorithms: [alg],
+      contentEncryptionAlgorithms: [enc],
+    });
     return plaintext;
   } catch {
     // jose's message is not passed on: it is ours to word, and it says nothing more useful.
-    throw refuse('decryption_failed', 'the JWE does not decrypt with the key its kid names', 'a JWE sealed for this key and not changed on the way');
+    throw refuse(
+      'decryption_failed',
+      'the JWE does not decrypt with the key its kid names',
+      'a JWE sealed for this key and not changed on the way',
+    );
   }
 }

@@ -67,7 +67,8 @@ function buildAsymmetricSet(keys: readonly JWK[]): GetKey | null {
  * is not JSON, holds no usable key, more than MAX_KEYS, or a private asymmetric key.
  */
 export function createFileKeyResolver(path: string): KeyResolver {
-  const bad = (reason: string, expected: string) => new ConfigError('ERR_CONFIG_INVALID', `the JWKS file ${reason}`, { file: path, expected });
+  const bad = (reason: string, expected: string) =>
+    new ConfigError('ERR_CONFIG_INVALID', `the JWKS file ${reason}`, { file: path, expected });
   let text: string;
   try {
     const bytes = readAtMostSync(path, MAX_FILE_BYTES);
@@ -83,18 +84,26 @@ export function createFileKeyResolver(path: string): KeyResolver {
   } catch {
     throw bad('is not JSON', 'a JWK Set ({"keys": […]}) or one JWK, as JSON');
   }
-  const members: unknown[] = isObject(json) && Array.isArray(json['keys']) ? json['keys'] : isObject(json) && typeof json['kty'] === 'string' ? [json] : [];
+  const members: unknown[] =
+    isObject(json) && Array.isArray(json['keys'])
+      ? json['keys']
+      : isObject(json) && typeof json['kty'] === 'string'
+        ? [json]
+        : [];
   if (members.length === 0) throw bad('holds no key', 'a JWK Set ({"keys": […]}) or one JWK');
   if (members.length > MAX_KEYS) throw bad('holds too many keys', `at most ${MAX_KEYS} keys`);
   const asymmetric: JWK[] = [];
   const symmetric: JWK[] = [];
   for (const [i, jwk] of members.entries()) {
-    if (!isObject(jwk) || typeof jwk['kty'] !== 'string') throw bad(`has a key without "kty" (key ${i})`, 'JWKs (RFC 7517)');
+    if (!isObject(jwk) || typeof jwk['kty'] !== 'string')
+      throw bad(`has a key without "kty" (key ${i})`, 'JWKs (RFC 7517)');
     if (jwk['kty'] === 'oct') {
-      if (typeof jwk['k'] !== 'string' || jwk['k'] === '') throw bad(`has a symmetric key without "k" (key ${i})`, 'an oct JWK with "k"');
+      if (typeof jwk['k'] !== 'string' || jwk['k'] === '')
+        throw bad(`has a symmetric key without "k" (key ${i})`, 'an oct JWK with "k"');
       symmetric.push(jwk as JWK);
     } else if (ASYMMETRIC_KTY.has(jwk['kty'])) {
-      if (PRIVATE_MEMBERS.some((m) => m in jwk)) throw bad(`holds a private key (key ${i})`, 'public keys only (remove "d" and the other private members)');
+      if (PRIVATE_MEMBERS.some((m) => m in jwk))
+        throw bad(`holds a private key (key ${i})`, 'public keys only (remove "d" and the other private members)');
       asymmetric.push(jwk as JWK);
     } else {
       throw bad(`has a key of unsupported type (key ${i})`, 'kty RSA, EC, OKP or oct');
@@ -116,7 +125,12 @@ export function createFileKeyResolver(path: string): KeyResolver {
       if (!isHmac(alg)) return lookupAsymmetric(set, header);
       // HMAC: only an `oct` key of this file can verify it (never an asymmetric key used as a secret).
       if (symmetric.length === 0) return { kind: 'refused', reason: 'alg_not_allowed' };
-      const fits = symmetric.filter((k) => (header.kid === undefined || k.kid === header.kid) && (k.alg === undefined || k.alg === alg) && (k.use === undefined || k.use === 'sig'));
+      const fits = symmetric.filter(
+        (k) =>
+          (header.kid === undefined || k.kid === header.kid) &&
+          (k.alg === undefined || k.alg === alg) &&
+          (k.use === undefined || k.use === 'sig'),
+      );
       const jwk = fits[0];
       if (fits.length !== 1 || jwk === undefined) return { kind: 'refused', reason: 'unknown_key' };
       const id = `${symmetric.indexOf(jwk)}:${alg}`;
@@ -176,7 +190,11 @@ export function createRemoteKeyResolver(url: string, options: RemoteKeyOptions):
   };
 
   const flight = createSingleFlight(async () => {
-    const r = await fetchJson(url, { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes, signal: controller.signal });
+    const r = await fetchJson(url, {
+      timeoutMs: options.timeoutMs,
+      maxBytes: options.maxBytes,
+      signal: controller.signal,
+    });
     const keys = r.ok ? usablePublicKeys(r.json) : null;
     let next: GetKey | null = null;
     if (keys !== null && keys.length > 0) {

@@ -21,13 +21,32 @@ import { checkEndpointUrl } from './fetch.js';
 import { createFileKeyResolver, createRemoteKeyResolver } from './jwks.js';
 import type { KeyResolver } from './jwks.js';
 import { extractScopes, readClaimPath } from './scopes.js';
-import type { JwtVerifierOptions, TokenInvalidReason, TokenOutcome, TokenVerifier, TokenVerifierStats } from './types.js';
+import type {
+  JwtVerifierOptions,
+  TokenInvalidReason,
+  TokenOutcome,
+  TokenVerifier,
+  TokenVerifierStats,
+} from './types.js';
 import { deepFreeze } from '../deep-freeze.js';
 import { optionalNumber } from './options.js';
 
 /** JWS algorithms jose verifies (RFC 7518 §3.1, RFC 8037). `none` is not one of them, on purpose. */
 export const JWS_ALGORITHMS: ReadonlySet<string> = new Set([
-  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'HS256', 'HS384', 'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+  'HS256',
+  'HS384',
+  'HS512',
 ]);
 const isHmac = (alg: string): boolean => alg.startsWith('HS');
 
@@ -105,34 +124,50 @@ export function reasonOfJoseError(err: unknown): TokenInvalidReason {
 
 function stringList(value: unknown, name: string): readonly string[] {
   const list = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(list) || list.length === 0) throw invalidArgType(name, 'a non-empty string or a non-empty array of strings');
-  for (const v of list) if (typeof v !== 'string' || v === '') throw invalidArgValue(name, 'must hold non-empty strings only');
+  if (!Array.isArray(list) || list.length === 0)
+    throw invalidArgType(name, 'a non-empty string or a non-empty array of strings');
+  for (const v of list)
+    if (typeof v !== 'string' || v === '') throw invalidArgValue(name, 'must hold non-empty strings only');
   return Object.freeze([...(list as string[])]);
 }
 
 function optionalClaimName(value: unknown, name: string): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value === '' || value.length > 256) throw invalidArgValue(name, 'must be a non-empty claim name or dotted path');
+  if (typeof value !== 'string' || value === '' || value.length > 256)
+    throw invalidArgValue(name, 'must be a non-empty claim name or dotted path');
   return value;
 }
 
 /** Checks the allow-list: non-empty, known algorithms only, never `none`. */
 export function checkAlgorithms(value: unknown): readonly string[] {
-  if (!Array.isArray(value) || value.length === 0) throw invalidArgValue('options.algorithms', 'must be a non-empty array of JWS algorithm names');
+  if (!Array.isArray(value) || value.length === 0)
+    throw invalidArgValue('options.algorithms', 'must be a non-empty array of JWS algorithm names');
   for (const alg of value) {
     if (typeof alg !== 'string') throw invalidArgType('options.algorithms', 'an array of strings');
     // RFC 8725 §3.1/§3.2: an unsecured JWT is never acceptable for access control.
-    if (alg.toLowerCase() === 'none') throw invalidArgValue('options.algorithms', 'must not contain "none": an unsigned token proves nothing');
-    if (!JWS_ALGORITHMS.has(alg)) throw invalidArgValue('options.algorithms', `holds an unknown algorithm (known: ${[...JWS_ALGORITHMS].join(', ')})`);
+    if (alg.toLowerCase() === 'none')
+      throw invalidArgValue('options.algorithms', 'must not contain "none": an unsigned token proves nothing');
+    if (!JWS_ALGORITHMS.has(alg))
+      throw invalidArgValue(
+        'options.algorithms',
+        `holds an unknown algorithm (known: ${[...JWS_ALGORITHMS].join(', ')})`,
+      );
   }
   return Object.freeze([...new Set(value as string[])]);
 }
 
 /** The ok outcome for verified claims, or the refusal when the subject claim is unusable. */
-export function outcomeOf(claims: Record<string, unknown>, subjectClaim: string | undefined, scopeClaim: string | undefined, fallbackSubjects: readonly string[] = []): TokenOutcome {
+export function outcomeOf(
+  claims: Record<string, unknown>,
+  subjectClaim: string | undefined,
+  scopeClaim: string | undefined,
+  fallbackSubjects: readonly string[] = [],
+): TokenOutcome {
   let subject: unknown = readClaimPath(claims, subjectClaim ?? 'sub');
-  for (let i = 0; subjectClaim === undefined && typeof subject !== 'string' && i < fallbackSubjects.length; i++) subject = claims[fallbackSubjects[i] as string];
-  if (typeof subject !== 'string' || subject === '' || subject.length > MAX_SUBJECT_LENGTH) return refused('missing_claim');
+  for (let i = 0; subjectClaim === undefined && typeof subject !== 'string' && i < fallbackSubjects.length; i++)
+    subject = claims[fallbackSubjects[i] as string];
+  if (typeof subject !== 'string' || subject === '' || subject.length > MAX_SUBJECT_LENGTH)
+    return refused('missing_claim');
   deepFreeze(claims);
   const exp = claims['exp'];
   return Object.freeze({
@@ -155,10 +190,15 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   const algorithms = checkAlgorithms(options.algorithms);
   const issuer = stringList(options.issuer, 'options.issuer');
   const audience = stringList(options.audience, 'options.audience');
-  const clockTolerance = optionalNumber(options.clockToleranceSec, 'options.clockToleranceSec', JWT_DEFAULTS.clockToleranceSec);
+  const clockTolerance = optionalNumber(
+    options.clockToleranceSec,
+    'options.clockToleranceSec',
+    JWT_DEFAULTS.clockToleranceSec,
+  );
   const maxTokenBytes = optionalNumber(options.maxTokenBytes, 'options.maxTokenBytes', JWT_DEFAULTS.maxTokenBytes, 16);
   const cacheSize = optionalNumber(options.cacheSize, 'options.cacheSize', JWT_DEFAULTS.cacheSize);
-  const requiredClaims = options.requiredClaims === undefined ? [] : stringList(options.requiredClaims, 'options.requiredClaims');
+  const requiredClaims =
+    options.requiredClaims === undefined ? [] : stringList(options.requiredClaims, 'options.requiredClaims');
   const subjectClaim = optionalClaimName(options.subjectClaim, 'options.subjectClaim');
   const scopeClaim = optionalClaimName(options.scopeClaim, 'options.scopeClaim');
   const now = options.now ?? Date.now;
@@ -166,17 +206,26 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
 
   const keys = options.keys as unknown;
   let resolver: KeyResolver;
-  if (keys === null || typeof keys !== 'object') throw invalidArgType('options.keys', "{ kind: 'file', path } or { kind: 'url', url }");
+  if (keys === null || typeof keys !== 'object')
+    throw invalidArgType('options.keys', "{ kind: 'file', path } or { kind: 'url', url }");
   const source = keys as { kind?: unknown; path?: unknown; url?: unknown };
   if (source.kind === 'file') {
-    if (typeof source.path !== 'string' || !isAbsolute(source.path)) throw invalidArgValue('options.keys.path', 'must be an absolute path');
+    if (typeof source.path !== 'string' || !isAbsolute(source.path))
+      throw invalidArgValue('options.keys.path', 'must be an absolute path');
     resolver = createFileKeyResolver(source.path);
     if (algorithms.some(isHmac) && !resolver.hasSymmetricKeys) {
-      throw invalidArgValue('options.algorithms', 'holds an HMAC algorithm (HS*) but the key file has no symmetric (oct) key: a public key must never be used as an HMAC secret');
+      throw invalidArgValue(
+        'options.algorithms',
+        'holds an HMAC algorithm (HS*) but the key file has no symmetric (oct) key: a public key must never be used as an HMAC secret',
+      );
     }
   } else if (source.kind === 'url') {
     const url = checkEndpointUrl(source.url, 'options.keys.url');
-    if (algorithms.some(isHmac)) throw invalidArgValue('options.algorithms', 'holds an HMAC algorithm (HS*), which a JWKS URL (public keys) can never verify');
+    if (algorithms.some(isHmac))
+      throw invalidArgValue(
+        'options.algorithms',
+        'holds an HMAC algorithm (HS*), which a JWKS URL (public keys) can never verify',
+      );
     resolver = createRemoteKeyResolver(url.href, {
       timeoutMs: optionalNumber(options.jwksTimeoutMs, 'options.jwksTimeoutMs', JWT_DEFAULTS.jwksTimeoutMs, 1),
       cooldownMs: optionalNumber(options.jwksCooldownMs, 'options.jwksCooldownMs', JWT_DEFAULTS.jwksCooldownMs),
@@ -222,7 +271,8 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
     return outcomeOf(payload as Record<string, unknown>, subjectClaim, scopeClaim);
   }
 
-  const stats = (): TokenVerifierStats => Object.freeze({ cacheHits, cacheEntries: cache.size, verifications, fetches: resolver.fetches() });
+  const stats = (): TokenVerifierStats =>
+    Object.freeze({ cacheHits, cacheEntries: cache.size, verifications, fetches: resolver.fetches() });
 
   async function verifyAndRemember(token: string, key: string): Promise<TokenOutcome> {
     try {

@@ -10,7 +10,14 @@ import { resolve } from 'node:path';
 import type { JWK } from 'jose';
 import { KeyError, invalidArgType, type GuardErrorDetails } from '../errors.js';
 import { parseSecretRef } from '../credentials/secret-ref.js';
-import { ASYMMETRIC_ALGORITHMS, CONTENT_ENCRYPTIONS, ENC_FACTS, KW_KEY_BYTES, SYMMETRIC_ALGORITHMS, type ContentEncryption } from '../schemes/verify/jwe.js';
+import {
+  ASYMMETRIC_ALGORITHMS,
+  CONTENT_ENCRYPTIONS,
+  ENC_FACTS,
+  KW_KEY_BYTES,
+  SYMMETRIC_ALGORITHMS,
+  type ContentEncryption,
+} from '../schemes/verify/jwe.js';
 import { deepFreeze } from '../deep-freeze.js';
 
 export type { JWK } from 'jose';
@@ -43,7 +50,10 @@ export function keyFitsAlgorithm(jwk: JWK, alg: string, enc?: string): boolean {
   switch (jwk.kty) {
     case 'oct': {
       const n = typeof jwk.k === 'string' ? b64bytes(jwk.k) : -1;
-      if (alg === 'dir') return enc === undefined ? Object.values(ENC_FACTS).some((f) => f.cekBytes === n) : ENC_FACTS[enc as ContentEncryption]?.cekBytes === n;
+      if (alg === 'dir')
+        return enc === undefined
+          ? Object.values(ENC_FACTS).some((f) => f.cekBytes === n)
+          : ENC_FACTS[enc as ContentEncryption]?.cekBytes === n;
       return KW_KEY_BYTES[alg] === n;
     }
     case 'RSA':
@@ -105,17 +115,20 @@ export function checkJwk(value: unknown, place: GuardErrorDetails = {}): JWK {
   const fail = (reason: string, expected?: string): never => {
     throw new KeyError('ERR_KEY_INVALID', reason, { ...place, ...(expected !== undefined ? { expected } : {}) });
   };
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return fail('not a JWK', 'a JSON object with kty (RFC 7517 §4)');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return fail('not a JWK', 'a JSON object with kty (RFC 7517 §4)');
   const jwk = { ...(value as Record<string, unknown>) } as JWK & Record<string, unknown>;
   const str = (member: string, optional = false): string | undefined => {
     const v = jwk[member];
     if (v === undefined && optional) return undefined;
-    if (typeof v !== 'string' || v.length === 0) return fail(`the member ${member} is missing or not a string`, `${member} as a string`);
+    if (typeof v !== 'string' || v.length === 0)
+      return fail(`the member ${member} is missing or not a string`, `${member} as a string`);
     return v;
   };
   const b64 = (member: string, optional = false): string | undefined => {
     const v = str(member, optional);
-    if (v !== undefined && !B64URL.test(v)) fail(`the member ${member} is not base64url`, `${member} in base64url without padding`);
+    if (v !== undefined && !B64URL.test(v))
+      fail(`the member ${member} is not base64url`, `${member} in base64url without padding`);
     return v;
   };
   const kty = str('kty');
@@ -123,10 +136,14 @@ export function checkJwk(value: unknown, place: GuardErrorDetails = {}): JWK {
   if (kid !== undefined && kid.length > 256) fail('the kid is longer than 256 characters');
   const use = str('use', true);
   if (use !== undefined && use !== 'enc') fail("the key's use is not enc", 'use: enc (or no use)');
-  if (jwk.key_ops !== undefined && (!Array.isArray(jwk.key_ops) || !jwk.key_ops.every((o) => typeof o === 'string'))) fail('key_ops is not a list of strings');
+  if (jwk.key_ops !== undefined && (!Array.isArray(jwk.key_ops) || !jwk.key_ops.every((o) => typeof o === 'string')))
+    fail('key_ops is not a list of strings');
   const alg = str('alg', true);
   if (alg !== undefined && !KEY_ALGORITHMS.has(alg)) {
-    fail('the alg is not a key management algorithm we allow', `one of ${[...KEY_ALGORITHMS].join(', ')} (none, RSA1_5 and PBES2-* are never allowed)`);
+    fail(
+      'the alg is not a key management algorithm we allow',
+      `one of ${[...KEY_ALGORITHMS].join(', ')} (none, RSA1_5 and PBES2-* are never allowed)`,
+    );
   }
   switch (kty) {
     case 'oct': {
@@ -135,28 +152,35 @@ export function checkJwk(value: unknown, place: GuardErrorDetails = {}): JWK {
       if (alg === undefined) {
         if (![16, 24, 32, 48, 64].includes(n)) fail('an oct key must be 16, 24, 32, 48 or 64 bytes');
       } else if (alg === 'dir') {
-        if (!CONTENT_ENCRYPTIONS.some((e) => ENC_FACTS[e].cekBytes === n)) fail('an oct key for dir must be the size of a content key', 'k of 16, 24, 32, 48 or 64 bytes');
-      } else if (KW_KEY_BYTES[alg] === undefined) fail('the alg does not fit an oct key', `one of ${SYMMETRIC_ALGORITHMS.join(', ')}`);
-      else if (KW_KEY_BYTES[alg] !== n) fail(`an oct key for ${alg} must be ${KW_KEY_BYTES[alg]} bytes`, `a ${KW_KEY_BYTES[alg]}-byte k`);
+        if (!CONTENT_ENCRYPTIONS.some((e) => ENC_FACTS[e].cekBytes === n))
+          fail('an oct key for dir must be the size of a content key', 'k of 16, 24, 32, 48 or 64 bytes');
+      } else if (KW_KEY_BYTES[alg] === undefined)
+        fail('the alg does not fit an oct key', `one of ${SYMMETRIC_ALGORITHMS.join(', ')}`);
+      else if (KW_KEY_BYTES[alg] !== n)
+        fail(`an oct key for ${alg} must be ${KW_KEY_BYTES[alg]} bytes`, `a ${KW_KEY_BYTES[alg]}-byte k`);
       break;
     }
     case 'RSA': {
       const n = b64('n')!;
       b64('e');
-      if (b64bytes(n) * 8 < MIN_RSA_BITS) fail(`the RSA modulus is shorter than ${MIN_RSA_BITS} bits`, `n of at least ${MIN_RSA_BITS} bits`);
+      if (b64bytes(n) * 8 < MIN_RSA_BITS)
+        fail(`the RSA modulus is shorter than ${MIN_RSA_BITS} bits`, `n of at least ${MIN_RSA_BITS} bits`);
       if (jwk.d !== undefined) for (const m of ['d', 'p', 'q', 'dp', 'dq', 'qi']) b64(m);
-      if (alg !== undefined && !alg.startsWith('RSA-OAEP')) fail('the alg does not fit an RSA key', 'an RSA-OAEP algorithm');
+      if (alg !== undefined && !alg.startsWith('RSA-OAEP'))
+        fail('the alg does not fit an RSA key', 'an RSA-OAEP algorithm');
       break;
     }
     case 'EC':
     case 'OKP': {
       const crv = str('crv')!;
       const curves = kty === 'EC' ? EC_CURVES : OKP_CURVES;
-      if (!Object.prototype.hasOwnProperty.call(curves, crv)) fail(`the curve is not one for key agreement`, `crv: ${Object.keys(curves).join(', ')}`);
+      if (!Object.prototype.hasOwnProperty.call(curves, crv))
+        fail(`the curve is not one for key agreement`, `crv: ${Object.keys(curves).join(', ')}`);
       b64('x');
       if (kty === 'EC') b64('y');
       b64('d', true);
-      if (alg !== undefined && !(alg === 'ECDH-ES' || alg.startsWith('ECDH-ES+'))) fail(`the alg does not fit an ${kty} key`, 'an ECDH-ES algorithm');
+      if (alg !== undefined && !(alg === 'ECDH-ES' || alg.startsWith('ECDH-ES+')))
+        fail(`the alg does not fit an ${kty} key`, 'an ECDH-ES algorithm');
       break;
     }
     default:
@@ -182,16 +206,27 @@ export function checkJwk(value: unknown, place: GuardErrorDetails = {}): JWK {
  */
 export async function loadJwks(ref: string, options: LoadJwksOptions): Promise<readonly JWK[]> {
   if (typeof ref !== 'string') throw invalidArgType('ref', 'a string (env:NAME or file:PATH)');
-  if (options === null || typeof options !== 'object' || typeof options.baseDir !== 'string') throw invalidArgType('options.baseDir', 'a string');
+  if (options === null || typeof options !== 'object' || typeof options.baseDir !== 'string')
+    throw invalidArgType('options.baseDir', 'a string');
   const parsed = parseSecretRef(ref);
-  if (parsed === null) throw new KeyError('ERR_KEY_INVALID', 'the key is not given by reference', { expected: 'env:NAME or file:PATH (a key is never given literally)' });
+  if (parsed === null)
+    throw new KeyError('ERR_KEY_INVALID', 'the key is not given by reference', {
+      expected: 'env:NAME or file:PATH (a key is never given literally)',
+    });
   let text: string;
   let source: GuardErrorDetails;
   if (parsed.kind === 'env') {
     source = { file: `env:${parsed.name}` };
     const v = (options.env ?? process.env)[parsed.name];
-    if (v === undefined || v === '') throw new KeyError('ERR_KEY_INVALID', `the environment variable ${parsed.name} is not set`, { expected: `${parsed.name} to hold a JWK or JWKS` });
-    if (Buffer.byteLength(v) > MAX_JWKS_BYTES) throw new KeyError('ERR_KEY_INVALID', 'the value is too large', { ...source, expected: `at most ${MAX_JWKS_BYTES} bytes` });
+    if (v === undefined || v === '')
+      throw new KeyError('ERR_KEY_INVALID', `the environment variable ${parsed.name} is not set`, {
+        expected: `${parsed.name} to hold a JWK or JWKS`,
+      });
+    if (Buffer.byteLength(v) > MAX_JWKS_BYTES)
+      throw new KeyError('ERR_KEY_INVALID', 'the value is too large', {
+        ...source,
+        expected: `at most ${MAX_JWKS_BYTES} bytes`,
+      });
     text = v;
   } else {
     source = { file: parsed.path };
@@ -199,9 +234,17 @@ export async function loadJwks(ref: string, options: LoadJwksOptions): Promise<r
     try {
       buf = await readAtMost(resolve(options.baseDir, parsed.path), MAX_JWKS_BYTES);
     } catch (err) {
-      throw new KeyError('ERR_KEY_INVALID', `the file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { ...source, expected: 'a readable file holding a JWK or JWKS' });
+      throw new KeyError(
+        'ERR_KEY_INVALID',
+        `the file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+        { ...source, expected: 'a readable file holding a JWK or JWKS' },
+      );
     }
-    if (buf.length > MAX_JWKS_BYTES) throw new KeyError('ERR_KEY_INVALID', 'the file is too large', { ...source, expected: `at most ${MAX_JWKS_BYTES} bytes` });
+    if (buf.length > MAX_JWKS_BYTES)
+      throw new KeyError('ERR_KEY_INVALID', 'the file is too large', {
+        ...source,
+        expected: `at most ${MAX_JWKS_BYTES} bytes`,
+      });
     text = buf.toString('utf8');
   }
   let doc: unknown;
@@ -209,21 +252,39 @@ export async function loadJwks(ref: string, options: LoadJwksOptions): Promise<r
     doc = JSON.parse(text);
   } catch {
     // Not quoting the parser's message: it can contain a piece of the text, i.e. of a key.
-    throw new KeyError('ERR_KEY_INVALID', 'not JSON', { ...source, expected: 'a JWK or a JWK Set ({"keys": [...]}) as JSON' });
+    throw new KeyError('ERR_KEY_INVALID', 'not JSON', {
+      ...source,
+      expected: 'a JWK or a JWK Set ({"keys": [...]}) as JSON',
+    });
   }
-  const isSet = doc !== null && typeof doc === 'object' && !Array.isArray(doc) && Object.prototype.hasOwnProperty.call(doc, 'keys');
+  const isSet =
+    doc !== null && typeof doc === 'object' && !Array.isArray(doc) && Object.prototype.hasOwnProperty.call(doc, 'keys');
   const list: unknown[] = isSet ? ((doc as { keys: unknown }).keys as unknown[]) : [doc];
   if (!Array.isArray(list) || list.length === 0 || list.length > MAX_JWKS_KEYS) {
-    throw new KeyError('ERR_KEY_INVALID', 'the keys member is not a list of 1 to 100 keys', { ...source, pointer: 'keys', expected: `1 to ${MAX_JWKS_KEYS} JWKs` });
+    throw new KeyError('ERR_KEY_INVALID', 'the keys member is not a list of 1 to 100 keys', {
+      ...source,
+      pointer: 'keys',
+      expected: `1 to ${MAX_JWKS_KEYS} JWKs`,
+    });
   }
   const keys: JWK[] = [];
   const kids = new Set<string>();
   list.forEach((value, i) => {
-    const kid = value !== null && typeof value === 'object' && typeof (value as { kid?: unknown }).kid === 'string' ? (value as { kid: string }).kid : undefined;
-    const place = { ...source, pointer: isSet ? `keys[${i}]${kid !== undefined ? ` (kid ${JSON.stringify(kid.slice(0, 64))})` : ''}` : '' };
+    const kid =
+      value !== null && typeof value === 'object' && typeof (value as { kid?: unknown }).kid === 'string'
+        ? (value as { kid: string }).kid
+        : undefined;
+    const place = {
+      ...source,
+      pointer: isSet ? `keys[${i}]${kid !== undefined ? ` (kid ${JSON.stringify(kid.slice(0, 64))})` : ''}` : '',
+    };
     const jwk = checkJwk(value, place);
     if (jwk.kid !== undefined) {
-      if (kids.has(jwk.kid)) throw new KeyError('ERR_KEY_INVALID', 'two keys have the same kid', { ...place, expected: 'a distinct kid per key (keys rotate by kid)' });
+      if (kids.has(jwk.kid))
+        throw new KeyError('ERR_KEY_INVALID', 'two keys have the same kid', {
+          ...place,
+          expected: 'a distinct kid per key (keys rotate by kid)',
+        });
       kids.add(jwk.kid);
     }
     keys.push(jwk);

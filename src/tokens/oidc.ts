@@ -13,7 +13,14 @@ import { createSingleFlight } from './single-flight.js';
 import { invalidArgType, invalidArgValue } from '../errors.js';
 import { checkEndpointUrl, fetchJson } from './fetch.js';
 import { createJwtVerifier, JWT_DEFAULTS, refused } from './jwt.js';
-import type { DiscoveryOutcome, JwtVerifierOptions, OpenIdConfiguration, TokenOutcome, TokenVerifier, TokenVerifierStats } from './types.js';
+import type {
+  DiscoveryOutcome,
+  JwtVerifierOptions,
+  OpenIdConfiguration,
+  TokenOutcome,
+  TokenVerifier,
+  TokenVerifierStats,
+} from './types.js';
 
 export const WELL_KNOWN_SUFFIX = '/.well-known/openid-configuration';
 
@@ -31,10 +38,14 @@ export type OpenIdVerifierOptions = Omit<JwtVerifierOptions, 'keys' | 'issuer'> 
 };
 
 /** The issuer a discovery URL stands for (§4: the URL is the issuer + `/.well-known/openid-configuration`). Throws TypeError. */
-export function issuerOfDiscoveryUrl(value: unknown, name = 'openIdConnectUrl'): { readonly url: string; readonly issuer: string } {
+export function issuerOfDiscoveryUrl(
+  value: unknown,
+  name = 'openIdConnectUrl',
+): { readonly url: string; readonly issuer: string } {
   const url = checkEndpointUrl(value, name);
   if (url.search !== '' || url.hash !== '') throw invalidArgValue(name, 'must not have a query or a fragment');
-  if (!url.pathname.endsWith(WELL_KNOWN_SUFFIX)) throw invalidArgValue(name, `must end with ${WELL_KNOWN_SUFFIX} (OpenID Connect Discovery 1.0 §4)`);
+  if (!url.pathname.endsWith(WELL_KNOWN_SUFFIX))
+    throw invalidArgValue(name, `must end with ${WELL_KNOWN_SUFFIX} (OpenID Connect Discovery 1.0 §4)`);
   const href = url.href;
   return { url: href, issuer: href.slice(0, href.length - WELL_KNOWN_SUFFIX.length) };
 }
@@ -69,7 +80,11 @@ export async function discoverOpenIdConfiguration(
   };
   const jwks = endpoint(jwksUri);
   if (jwks === null) return { ok: false, problem: 'invalid_document' };
-  const configuration: OpenIdConfiguration = Object.freeze({ issuer, jwksUri: jwks, introspectionEndpoint: typeof introspection === 'string' ? endpoint(introspection) : null });
+  const configuration: OpenIdConfiguration = Object.freeze({
+    issuer,
+    jwksUri: jwks,
+    introspectionEndpoint: typeof introspection === 'string' ? endpoint(introspection) : null,
+  });
   return { ok: true, configuration };
 }
 
@@ -82,15 +97,26 @@ export function createOpenIdVerifier(openIdConnectUrl: string, options: OpenIdVe
   const { url } = issuerOfDiscoveryUrl(openIdConnectUrl);
   const { issuer: wantedIssuer, discoveryTimeoutMs, discoveryRetryMs, ...jwtOptions } = options;
   const wanted = wantedIssuer === undefined ? null : typeof wantedIssuer === 'string' ? [wantedIssuer] : wantedIssuer;
-  if (wanted !== null && (!Array.isArray(wanted) || wanted.length === 0 || wanted.some((s) => typeof s !== 'string' || s === ''))) {
+  if (
+    wanted !== null &&
+    (!Array.isArray(wanted) || wanted.length === 0 || wanted.some((s) => typeof s !== 'string' || s === ''))
+  ) {
     throw invalidArgValue('options.issuer', 'must be a non-empty string or a non-empty array of non-empty strings');
   }
-  for (const [name, v] of [['discoveryTimeoutMs', discoveryTimeoutMs], ['discoveryRetryMs', discoveryRetryMs]] as const) {
-    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 1)) throw invalidArgValue(`options.${name}`, 'must be a finite number ≥ 1');
+  for (const [name, v] of [
+    ['discoveryTimeoutMs', discoveryTimeoutMs],
+    ['discoveryRetryMs', discoveryRetryMs],
+  ] as const) {
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 1))
+      throw invalidArgValue(`options.${name}`, 'must be a finite number ≥ 1');
   }
   // Check every JWT option now, at startup, with the same code that will use them: a verifier
   // over a placeholder URL fetches nothing until its first verify, and is closed at once.
-  createJwtVerifier({ ...jwtOptions, keys: { kind: 'url', url: 'https://discovery.invalid/jwks' }, issuer: 'https://discovery.invalid' }).close();
+  createJwtVerifier({
+    ...jwtOptions,
+    keys: { kind: 'url', url: 'https://discovery.invalid/jwks' },
+    issuer: 'https://discovery.invalid',
+  }).close();
   // Checked above (createJwtVerifier): the size limit applies before discovery too.
   const maxTokenBytes = jwtOptions.maxTokenBytes ?? JWT_DEFAULTS.maxTokenBytes;
   const now = options.now ?? Date.now;
@@ -99,27 +125,43 @@ export function createOpenIdVerifier(openIdConnectUrl: string, options: OpenIdVe
   let inner: TokenVerifier | null = null;
   let closed = false;
 
-  const mayRetry = (): boolean => !closed && (flight.failures === 0 || now() - flight.lastAttempt >= flight.backoffMs(retryMs, OIDC_DEFAULTS.discoveryMaxRetryMs));
+  const mayRetry = (): boolean =>
+    !closed &&
+    (flight.failures === 0 ||
+      now() - flight.lastAttempt >= flight.backoffMs(retryMs, OIDC_DEFAULTS.discoveryMaxRetryMs));
 
   const flight = createSingleFlight(async () => {
-    const r = await discoverOpenIdConfiguration(url, { timeoutMs: discoveryTimeoutMs ?? OIDC_DEFAULTS.discoveryTimeoutMs, signal: controller.signal });
+    const r = await discoverOpenIdConfiguration(url, {
+      timeoutMs: discoveryTimeoutMs ?? OIDC_DEFAULTS.discoveryTimeoutMs,
+      signal: controller.signal,
+    });
     // The configured issuer, when given, must be the one the provider names (a document
     // served from the right host but naming another issuer is refused, never trusted).
     if (!r.ok || (wanted !== null && !wanted.includes(r.configuration.issuer)) || closed) return false;
-    inner = createJwtVerifier({ ...jwtOptions, keys: { kind: 'url', url: r.configuration.jwksUri }, issuer: r.configuration.issuer });
+    inner = createJwtVerifier({
+      ...jwtOptions,
+      keys: { kind: 'url', url: r.configuration.jwksUri },
+      issuer: r.configuration.issuer,
+    });
     return true;
   }, now);
   const discover = (): Promise<void> => flight.run();
 
   const stats = (): TokenVerifierStats => {
     const s = inner?.stats?.();
-    return Object.freeze({ cacheHits: s?.cacheHits ?? 0, cacheEntries: s?.cacheEntries ?? 0, verifications: s?.verifications ?? 0, fetches: flight.attempts + (s?.fetches ?? 0) });
+    return Object.freeze({
+      cacheHits: s?.cacheHits ?? 0,
+      cacheEntries: s?.cacheEntries ?? 0,
+      verifications: s?.verifications ?? 0,
+      fetches: flight.attempts + (s?.fetches ?? 0),
+    });
   };
 
   return Object.freeze({
     async verify(token: string): Promise<TokenOutcome> {
       try {
-        if (typeof token !== 'string' || token.length === 0 || token.length > maxTokenBytes) return refused('malformed');
+        if (typeof token !== 'string' || token.length === 0 || token.length > maxTokenBytes)
+          return refused('malformed');
         if (inner === null) {
           if (flight.running || mayRetry()) await discover();
           if (inner === null) return refused('keys_unavailable');

@@ -116,7 +116,8 @@ export type DiscoveryOutcome =
   | {
       readonly ok: false;
       /** timeout / network / status (not 200) / too_large / not_json: the fetch; invalid_document: no string issuer or jwks_uri, or a jwks_uri not https (nor loopback http); issuer_mismatch: OpenID Connect Discovery 1.0 §4.3. */
-      readonly problem: 'timeout' | 'network' | 'status' | 'too_large' | 'not_json' | 'invalid_document' | 'issuer_mismatch';
+      readonly problem:
+        'timeout' | 'network' | 'status' | 'too_large' | 'not_json' | 'invalid_document' | 'issuer_mismatch';
     };
 
 /** The parts of an OpenID Provider's discovery document the guard uses (OpenID Connect Discovery 1.0 §3). */

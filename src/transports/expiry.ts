@@ -27,7 +27,8 @@ export interface ExpirySweepOptions<T> {
 /** Checks a front's `expiryCheckMs` option. */
 function checkExpiryCheckMs(value: unknown, name = 'options.expiryCheckMs'): number {
   if (value === undefined) return DEFAULT_EXPIRY_CHECK_MS;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw invalidArgValue(name, 'must be a positive integer');
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+    throw invalidArgValue(name, 'must be a positive integer');
   return value;
 }
 

@@ -50,16 +50,45 @@ const text = (m: BusMessage): string => Buffer.from(m.payload).toString('utf8');
 const bytes = (s: string): Uint8Array => Buffer.from(s, 'utf8');
 
 // Levels that stress the encodings: empty, `$`, NATS specials, spaces, unicode, long (hashed on NATS).
-const LEVELS = ['', 'a', 'b', '$', '$SYS', 'a.b', '.', '*', '>', ' ', 'a b', '\t', 'é', '😀', 'x'.repeat(40), `${'x'.repeat(39)}y`, '[x]', '\\', '?'];
+const LEVELS = [
+  '',
+  'a',
+  'b',
+  '$',
+  '$SYS',
+  'a.b',
+  '.',
+  '*',
+  '>',
+  ' ',
+  'a b',
+  '\t',
+  'é',
+  '😀',
+  'x'.repeat(40),
+  `${'x'.repeat(39)}y`,
+  '[x]',
+  '\\',
+  '?',
+];
 const level = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...LEVELS) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 6 }).map((s) => s.replace(/[/+#\u0000]/g, '')) },
 );
-const topicArb = fc.array(level, { minLength: 1, maxLength: 4 }).map((levels) => levels.join('/')).filter((t) => t !== ''); // '' is not a topic name (§4.7.3)
+const topicArb = fc
+  .array(level, { minLength: 1, maxLength: 4 })
+  .map((levels) => levels.join('/'))
+  .filter((t) => t !== ''); // '' is not a topic name (§4.7.3)
 const filterArb = fc.oneof(
   fc.constant('#'),
   fc
-    .tuple(fc.array(fc.oneof({ weight: 3, arbitrary: level }, { weight: 2, arbitrary: fc.constant('+') }), { minLength: 1, maxLength: 4 }), fc.boolean())
+    .tuple(
+      fc.array(fc.oneof({ weight: 3, arbitrary: level }, { weight: 2, arbitrary: fc.constant('+') }), {
+        minLength: 1,
+        maxLength: 4,
+      }),
+      fc.boolean(),
+    )
     .map(([levels, hash]) => (hash ? [...levels, '#'] : levels).join('/'))
     .filter((f) => f !== ''),
 );
@@ -84,20 +113,31 @@ export function busContract(name: string, options: ContractOptions): void {
 
     test(`${name}: delivers exactly what topicMatchesFilter says, in publish order (property)`, async () => {
       await fc.assert(
-        fc.asyncProperty(fc.uniqueArray(filterArb, { minLength: 1, maxLength: 6 }), fc.array(topicArb, { minLength: 1, maxLength: 12 }), async (filters, topics) => {
-          const got = filters.map(() => [] as string[]);
-          const subs = await Promise.all(filters.map((f, i) => bus.subscribe(f, (m) => void (m.channel.startsWith('barrier/') ? undefined : got[i]!.push(`${m.channel}|${text(m)}`)))));
-          try {
-            for (const [i, t] of topics.entries()) await bus.publish(t, bytes(String(i)));
-            await barrier(bus, bus);
-            for (const [i, f] of filters.entries()) {
-              const want = topics.flatMap((t, j) => (topicMatchesFilter(f, t) ? [`${t}|${j}`] : []));
-              assert.deepEqual(got[i], want, `filter ${JSON.stringify(f)}`);
+        fc.asyncProperty(
+          fc.uniqueArray(filterArb, { minLength: 1, maxLength: 6 }),
+          fc.array(topicArb, { minLength: 1, maxLength: 12 }),
+          async (filters, topics) => {
+            const got = filters.map(() => [] as string[]);
+            const subs = await Promise.all(
+              filters.map((f, i) =>
+                bus.subscribe(
+                  f,
+                  (m) => void (m.channel.startsWith('barrier/') ? undefined : got[i]!.push(`${m.channel}|${text(m)}`)),
+                ),
+              ),
+            );
+            try {
+              for (const [i, t] of topics.entries()) await bus.publish(t, bytes(String(i)));
+              await barrier(bus, bus);
+              for (const [i, f] of filters.entries()) {
+                const want = topics.flatMap((t, j) => (topicMatchesFilter(f, t) ? [`${t}|${j}`] : []));
+                assert.deepEqual(got[i], want, `filter ${JSON.stringify(f)}`);
+              }
+            } finally {
+              await Promise.all(subs.map((s) => s.unsubscribe()));
             }
-          } finally {
-            await Promise.all(subs.map((s) => s.unsubscribe()));
-          }
-        }),
+          },
+        ),
         { numRuns: options.numRuns },
       );
     });
@@ -122,7 +162,10 @@ export function busContract(name: string, options: ContractOptions): void {
       for (const [filter, topic, expected] of cases) {
         assert.equal(topicMatchesFilter(filter, topic), expected, `reference: ${filter} vs ${topic}`);
         const got: string[] = [];
-        const sub = await bus.subscribe(filter, (m) => void (m.channel.startsWith('barrier/') ? undefined : got.push(m.channel)));
+        const sub = await bus.subscribe(
+          filter,
+          (m) => void (m.channel.startsWith('barrier/') ? undefined : got.push(m.channel)),
+        );
         await bus.publish(topic, bytes('x'));
         await barrier(bus, bus);
         await sub.unsubscribe();
@@ -159,10 +202,15 @@ export function busContract(name: string, options: ContractOptions): void {
       const n = 2000;
       const got: string[] = [];
       const sub = await bus.subscribe('order/+', (m) => void got.push(text(m)));
-      await Promise.all(Array.from({ length: n }, (_, i) => bus.publish(`order/${i % 2 === 0 ? 'even' : 'odd'}`, bytes(String(i)))));
+      await Promise.all(
+        Array.from({ length: n }, (_, i) => bus.publish(`order/${i % 2 === 0 ? 'even' : 'odd'}`, bytes(String(i)))),
+      );
       await waitUntil(() => got.length === n, `${n} messages`);
       await sub.unsubscribe();
-      assert.deepEqual(got, Array.from({ length: n }, (_, i) => String(i)));
+      assert.deepEqual(
+        got,
+        Array.from({ length: n }, (_, i) => String(i)),
+      );
     });
 
     test(`${name}: unsubscribe stops delivery to that subscription only`, async () => {
@@ -206,7 +254,11 @@ export function busContract(name: string, options: ContractOptions): void {
       });
       for (let i = 0; i < n; i++) await bus.publish('slow/x', bytes(String(i)));
       await waitUntil(() => fast.length === n && thrown === n, 'every message at the fast and the throwing subscriber');
-      assert.deepEqual(fast, Array.from({ length: n }, (_, i) => String(i)), 'the fast subscriber got everything, in order');
+      assert.deepEqual(
+        fast,
+        Array.from({ length: n }, (_, i) => String(i)),
+        'the fast subscriber got everything, in order',
+      );
       assert.equal(thrown, n, 'a throwing handler still gets every message');
       assert.deepEqual(slow, ['0'], 'the slow one is still busy with the first');
       assert.equal(slowSub.queued, maxQueued, 'memory stays bounded: at most maxQueued wait');
@@ -219,7 +271,10 @@ export function busContract(name: string, options: ContractOptions): void {
         await new Promise((r) => setImmediate(r));
       }
       await waitUntil(() => slow.length === 1 + maxQueued && releases.length === 0, 'the queued messages');
-      assert.deepEqual(slow, Array.from({ length: 1 + maxQueued }, (_, i) => String(i)));
+      assert.deepEqual(
+        slow,
+        Array.from({ length: 1 + maxQueued }, (_, i) => String(i)),
+      );
       assert.equal(slowSub.queued, 0);
       await Promise.all([slowSub.unsubscribe(), fastSub.unsubscribe(), throwingSub.unsubscribe()]);
     });
@@ -228,14 +283,26 @@ export function busContract(name: string, options: ContractOptions): void {
       await assert.rejects(bus.publish('a/+', bytes('x')), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
       await assert.rejects(bus.publish('', bytes('x')), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
       await assert.rejects(bus.publish('a\u0000b', bytes('x')), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
-      await assert.rejects(bus.publish('a', 'text' as unknown as Uint8Array), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+      await assert.rejects(bus.publish('a', 'text' as unknown as Uint8Array), {
+        name: 'TypeError',
+        code: 'ERR_INVALID_ARG_TYPE',
+      });
     });
 
     test(`${name}: rejects a subscribe with an invalid filter or options (TypeError)`, async () => {
-      await assert.rejects(bus.subscribe('a/#/b', () => undefined), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
-      await assert.rejects(bus.subscribe('a+', () => undefined), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
+      await assert.rejects(
+        bus.subscribe('a/#/b', () => undefined),
+        { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' },
+      );
+      await assert.rejects(
+        bus.subscribe('a+', () => undefined),
+        { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' },
+      );
       await assert.rejects(bus.subscribe('a', 'nope' as never), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
-      await assert.rejects(bus.subscribe('a', () => undefined, { maxQueued: 0 }), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
+      await assert.rejects(
+        bus.subscribe('a', () => undefined, { maxQueued: 0 }),
+        { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' },
+      );
     });
 
     if (options.shared) {
@@ -272,7 +339,10 @@ export function busContract(name: string, options: ContractOptions): void {
       assert.equal(other.ready, false);
       await other.close();
       await assert.rejects(other.publish('closing/x', bytes('x')), { code: 'ERR_BUS_CLOSED' });
-      await assert.rejects(other.subscribe('closing/x', () => undefined), { code: 'ERR_BUS_CLOSED' });
+      await assert.rejects(
+        other.subscribe('closing/x', () => undefined),
+        { code: 'ERR_BUS_CLOSED' },
+      );
       if (options.shared) {
         await bus.publish('closing/x', bytes('after close'));
         await barrier(bus, bus);

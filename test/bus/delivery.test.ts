@@ -48,10 +48,13 @@ test('delivery: a rejected promise and a throw are reported and delivery goes on
 test('delivery: close discards what is queued and stops delivery', async () => {
   const got: number[] = [];
   let release: () => void = () => undefined;
-  const d = createDelivery((m) => {
-    got.push(m.payload[0]!);
-    return new Promise<void>((r) => (release = r));
-  }, { maxQueued: 10 });
+  const d = createDelivery(
+    (m) => {
+      got.push(m.payload[0]!);
+      return new Promise<void>((r) => (release = r));
+    },
+    { maxQueued: 10 },
+  );
   d.push(msg(0));
   d.push(msg(1));
   d.close();

@@ -39,15 +39,20 @@ test('nats subject: + becomes *, # becomes > and x/# also subscribes to x itself
 
 test('envelope: round-trips origin, channel and any payload', () => {
   fc.assert(
-    fc.property(fc.string({ minLength: 1, maxLength: 30 }), fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }), fc.uint8Array({ maxLength: 300 }), (origin, channel, payload) => {
-      const originBytes = Buffer.from(origin);
-      fc.pre(originBytes.length <= 255 && !/[\ud800-\udfff]/.test(origin));
-      const decoded = decodeEnvelope(encodeEnvelope(originBytes, channel, payload)!);
-      assert.ok(decoded);
-      assert.equal(decoded.origin, origin);
-      assert.equal(decoded.channel, channel);
-      assert.deepEqual(Uint8Array.from(decoded.payload), payload);
-    }),
+    fc.property(
+      fc.string({ minLength: 1, maxLength: 30 }),
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }),
+      fc.uint8Array({ maxLength: 300 }),
+      (origin, channel, payload) => {
+        const originBytes = Buffer.from(origin);
+        fc.pre(originBytes.length <= 255 && !/[\ud800-\udfff]/.test(origin));
+        const decoded = decodeEnvelope(encodeEnvelope(originBytes, channel, payload)!);
+        assert.ok(decoded);
+        assert.equal(decoded.origin, origin);
+        assert.equal(decoded.channel, channel);
+        assert.deepEqual(Uint8Array.from(decoded.payload), payload);
+      },
+    ),
   );
 });
 

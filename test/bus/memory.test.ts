@@ -14,7 +14,10 @@ test('memory: ids are increasing decimal counters', async () => {
   const ids: (string | null)[] = [];
   await bus.subscribe('#', (m) => void ids.push(m.id));
   for (let i = 0; i < 12; i++) await bus.publish(`t/${i}`, bytes('x'));
-  assert.deepEqual(ids, Array.from({ length: 12 }, (_, i) => String(i + 1)));
+  assert.deepEqual(
+    ids,
+    Array.from({ length: 12 }, (_, i) => String(i + 1)),
+  );
   await bus.close();
 });
 
@@ -22,7 +25,10 @@ test('memory: replay returns the messages after lastId on matching channels, old
   const bus = createMemoryBus();
   for (let i = 1; i <= 6; i++) await bus.publish(i % 2 === 0 ? 'even/x' : 'odd/x', bytes(String(i)));
   assert.deepEqual(bus.replay!('even/+', '2', 10)!.map(text), ['4', '6']);
-  assert.deepEqual(bus.replay!('#', '0', 10)!.map((m) => m.id), ['1', '2', '3', '4', '5', '6']);
+  assert.deepEqual(
+    bus.replay!('#', '0', 10)!.map((m) => m.id),
+    ['1', '2', '3', '4', '5', '6'],
+  );
   assert.deepEqual(bus.replay!('#', '6', 10), []);
   await bus.close();
 });
@@ -37,7 +43,8 @@ test('memory: replay keeps the newest when more than limit match (joins up with 
 test('memory: replay answers null for a lastId the bus never gave (garbage, future, another instance)', async () => {
   const bus = createMemoryBus();
   await bus.publish('r', bytes('1'));
-  for (const lastId of ['', 'abc', '-1', '1.5', ' 1', '1e3', '99', '9'.repeat(40), '007', '00']) assert.equal(bus.replay!('r', lastId, 10), null, JSON.stringify(lastId));
+  for (const lastId of ['', 'abc', '-1', '1.5', ' 1', '1e3', '99', '9'.repeat(40), '007', '00'])
+    assert.equal(bus.replay!('r', lastId, 10), null, JSON.stringify(lastId));
   await bus.close();
 });
 
@@ -53,7 +60,10 @@ test('memory: history is bounded by historyBytes', async () => {
   for (let i = 0; i < 50; i++) await bus.publish('h', new Uint8Array(300).fill(i));
   const kept = bus.replay!('h', '0', 100)!;
   assert.equal(kept.length, 3);
-  assert.deepEqual(kept.map((m) => m.payload[0]), [47, 48, 49]);
+  assert.deepEqual(
+    kept.map((m) => m.payload[0]),
+    [47, 48, 49],
+  );
   await bus.close();
 });
 
@@ -170,6 +180,9 @@ test('memory: the replay history is bounded by its channel names too (empty payl
   for (let i = 0; i < 20; i++) await bus.publish(long(i), new Uint8Array(0));
   const kept = bus.replay!('#', '0', 1000)!;
   assert.ok(kept.length <= 3, `${kept.length} kept`);
-  assert.deepEqual(kept.map((m) => m.channel), [long(17), long(18), long(19)].slice(3 - kept.length));
+  assert.deepEqual(
+    kept.map((m) => m.channel),
+    [long(17), long(18), long(19)].slice(3 - kept.length),
+  );
   await bus.close();
 });

@@ -61,7 +61,10 @@ test('nats: rejects a channel too long for a NATS subject (ERR_BUS_REFUSED), nev
   const bus = await createNatsBus(nats.url);
   const deep = Array.from({ length: 2000 }, () => 'x').join('/');
   await assert.rejects(bus.publish(deep, new Uint8Array(0)), { code: 'ERR_BUS_REFUSED' });
-  await assert.rejects(bus.subscribe(`${deep}/#`, () => undefined), { code: 'ERR_BUS_REFUSED' });
+  await assert.rejects(
+    bus.subscribe(`${deep}/#`, () => undefined),
+    { code: 'ERR_BUS_REFUSED' },
+  );
   // A single long level is hashed into one bounded token: fine.
   const got: string[] = [];
   const long = 'y'.repeat(60_000);

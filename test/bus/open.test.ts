@@ -58,26 +58,32 @@ for (const [name, ref, env] of [
   ['a variable holding a bad URL', 'env:AGD_BUS', { AGD_BUS: `amqp://me:${SECRET}@host` }],
 ] as const) {
   test(`openBus: rejects ${name} (ERR_CONFIG_INVALID at bus, never quoting it)`, async () => {
-    await assert.rejects(openBus(ref, { env, configFile: 'asyncapi-guard.yaml' }), (err: Error & { code?: string; pointer?: string; file?: string }) => {
-      assert.equal(err.name, 'ConfigError');
-      assert.equal(err.code, 'ERR_CONFIG_INVALID');
-      assert.equal(err.pointer, 'bus');
-      assert.equal(err.file, 'asyncapi-guard.yaml');
-      assert.ok(!err.message.includes(SECRET), err.message);
-      assert.match(err.message, /^asyncapi-guard\.yaml bus: /);
-      return true;
-    });
+    await assert.rejects(
+      openBus(ref, { env, configFile: 'asyncapi-guard.yaml' }),
+      (err: Error & { code?: string; pointer?: string; file?: string }) => {
+        assert.equal(err.name, 'ConfigError');
+        assert.equal(err.code, 'ERR_CONFIG_INVALID');
+        assert.equal(err.pointer, 'bus');
+        assert.equal(err.file, 'asyncapi-guard.yaml');
+        assert.ok(!err.message.includes(SECRET), err.message);
+        assert.match(err.message, /^asyncapi-guard\.yaml bus: /);
+        return true;
+      },
+    );
   });
 }
 
 test('openBus: an unreachable broker is ERR_BUS_UNAVAILABLE without the password', async () => {
   const dead = await startRedis();
   await dead.stop();
-  await assert.rejects(openBus(dead.url.replace('redis://', `redis://:${SECRET}@`), { redis: { connectTimeoutMs: 1000 } }), (err: Error & { code?: string }) => {
-    assert.equal(err.code, 'ERR_BUS_UNAVAILABLE');
-    assert.ok(!err.message.includes(SECRET), err.message);
-    return true;
-  });
+  await assert.rejects(
+    openBus(dead.url.replace('redis://', `redis://:${SECRET}@`), { redis: { connectTimeoutMs: 1000 } }),
+    (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'ERR_BUS_UNAVAILABLE');
+      assert.ok(!err.message.includes(SECRET), err.message);
+      return true;
+    },
+  );
 });
 
 test('busKind: names the kind of a reference without opening it', () => {

@@ -73,7 +73,10 @@ test('redis: subscribers of one key that subscribe while Redis is down all fail;
     // Two at once on one key: the second shares the first's PSUBSCRIBE and must fail with it,
     // not resolve with nothing behind it.
     const results = await Promise.allSettled([bus.subscribe('race/+', () => {}), bus.subscribe('race/+', () => {})]);
-    assert.deepEqual(results.map((r) => (r.status === 'rejected' ? (r.reason as { code?: string }).code : 'resolved')), ['ERR_BUS_UNAVAILABLE', 'ERR_BUS_UNAVAILABLE']);
+    assert.deepEqual(
+      results.map((r) => (r.status === 'rejected' ? (r.reason as { code?: string }).code : 'resolved')),
+      ['ERR_BUS_UNAVAILABLE', 'ERR_BUS_UNAVAILABLE'],
+    );
     own = await startRedis(own.port);
     await waitUntil(() => bus.ready, 'ready again', 15_000);
     const got: string[] = [];
@@ -99,7 +102,11 @@ test('redis: a subscription dropped while Redis is down is not re-subscribed whe
     await waitUntil(() => bus.ready, 'ready again', 15_000);
     raw = new Redis(own.url);
     const r = raw;
-    await eventually(async () => Number(await r.call('PUBSUB', 'NUMPAT')) === 0, 5_000, 'no pattern subscription left at the server');
+    await eventually(
+      async () => Number(await r.call('PUBSUB', 'NUMPAT')) === 0,
+      5_000,
+      'no pattern subscription left at the server',
+    );
   } finally {
     raw?.disconnect();
     await bus.close();

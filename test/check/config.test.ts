@@ -30,8 +30,14 @@ async function configError(text: string): Promise<ConfigError> {
 
 describe('config: check section', () => {
   it('reads check.rules and check.failOn', async () => {
-    const c = await parseConfig('check:\n  failOn: warning\n  rules:\n    security-scheme-unused: off\n    asyncapi-schema: warning\n', opts);
-    assert.deepEqual(c.check, { failOn: 'warning', rules: { 'security-scheme-unused': 'off', 'asyncapi-schema': 'warning' } });
+    const c = await parseConfig(
+      'check:\n  failOn: warning\n  rules:\n    security-scheme-unused: off\n    asyncapi-schema: warning\n',
+      opts,
+    );
+    assert.deepEqual(c.check, {
+      failOn: 'warning',
+      rules: { 'security-scheme-unused': 'off', 'asyncapi-schema': 'warning' },
+    });
     assert.equal(c.file, 'asyncapi-guard.yaml');
     assert.equal(c.dir, '/project');
   });
@@ -69,23 +75,48 @@ describe('config: check section', () => {
     );
     assert.deepEqual(Object.keys(c), ['file', 'dir', 'check', 'settings', 'locate']);
     assert.deepEqual(c.check, { rules: {} });
-    assert.deepEqual(Object.keys(c.settings), ['store', 'perspective', 'servers', 'schemes', 'throttle', 'audit', 'bus']);
-    assert.deepEqual(c.settings.schemes?.oauth, { audience: 'streetlights' }, 'type-specific scheme keys pass the schema; the guard checks them at startup');
+    assert.deepEqual(Object.keys(c.settings), [
+      'store',
+      'perspective',
+      'servers',
+      'schemes',
+      'throttle',
+      'audit',
+      'bus',
+    ]);
+    assert.deepEqual(
+      c.settings.schemes?.oauth,
+      { audience: 'streetlights' },
+      'type-specific scheme keys pass the schema; the guard checks them at startup',
+    );
     assert.deepEqual(c.locate(['schemes', 'oauth', 'audience']), { line: 7, column: 12 });
-    assert.deepEqual(c.locate(['schemes', 'nope']), { line: 5, column: 1 }, 'a missing key: the deepest part that exists');
+    assert.deepEqual(
+      c.locate(['schemes', 'nope']),
+      { line: 5, column: 1 },
+      'a missing key: the deepest part that exists',
+    );
   });
 });
 
 describe('config: errors name file:line:column and the key path', () => {
   it('a bad severity points at the rule key', async () => {
     const err = await configError('# rules\ncheck:\n  rules:\n    asyncapi-schema: fatal\n');
-    assert.equal(err.message, 'asyncapi-guard.yaml:4:5 check.rules.asyncapi-schema: expected one of off, info, warning, error (ERR_CONFIG_INVALID)');
-    assert.deepEqual([err.file, err.line, err.column, err.pointer], ['asyncapi-guard.yaml', 4, 5, 'check.rules.asyncapi-schema']);
+    assert.equal(
+      err.message,
+      'asyncapi-guard.yaml:4:5 check.rules.asyncapi-schema: expected one of off, info, warning, error (ERR_CONFIG_INVALID)',
+    );
+    assert.deepEqual(
+      [err.file, err.line, err.column, err.pointer],
+      ['asyncapi-guard.yaml', 4, 5, 'check.rules.asyncapi-schema'],
+    );
   });
 
   it('a bad failOn', async () => {
     const err = await configError('check:\n  failOn: fatal\n');
-    assert.equal(err.message, 'asyncapi-guard.yaml:2:3 check.failOn: expected one of error, warning, info (ERR_CONFIG_INVALID)');
+    assert.equal(
+      err.message,
+      'asyncapi-guard.yaml:2:3 check.failOn: expected one of error, warning, info (ERR_CONFIG_INVALID)',
+    );
   });
 
   it('an unknown rule id names the id and the closest known id', async () => {
@@ -93,12 +124,18 @@ describe('config: errors name file:line:column and the key path', () => {
     assert.equal(err.line, 4);
     assert.equal(err.column, 5);
     assert.match(err.message, /check\.rules\.security-scheme-unsued: unknown rule id/);
-    assert.match(err.message, /: unknown rule id: expected a known rule id; did you mean 'security-scheme-unused'\? \(ERR_CONFIG_INVALID\)$/);
+    assert.match(
+      err.message,
+      /: unknown rule id: expected a known rule id; did you mean 'security-scheme-unused'\? \(ERR_CONFIG_INVALID\)$/,
+    );
   });
 
   it('an unknown top-level key lists the allowed keys', async () => {
     const err = await configError('check: {}\nchecks:\n  rules: {}\n');
-    assert.match(err.message, /^asyncapi-guard\.yaml:2:1 checks: unknown key: expected one of check, store, perspective, servers, schemes, throttle, audit, bus, limits, admin \(ERR_CONFIG_INVALID\)$/);
+    assert.match(
+      err.message,
+      /^asyncapi-guard\.yaml:2:1 checks: unknown key: expected one of check, store, perspective, servers, schemes, throttle, audit, bus, limits, admin \(ERR_CONFIG_INVALID\)$/,
+    );
   });
 
   it('an unknown key inside check', async () => {
@@ -130,12 +167,18 @@ describe('config: errors name file:line:column and the key path', () => {
 
   it('a duplicate key', async () => {
     const err = await configError('check:\n  failOn: error\n  failOn: info\n');
-    assert.match(err.message, /^asyncapi-guard\.yaml:3:3: not well-formed YAML: the key 'failOn' appears twice in this mapping/);
+    assert.match(
+      err.message,
+      /^asyncapi-guard\.yaml:3:3: not well-formed YAML: the key 'failOn' appears twice in this mapping/,
+    );
   });
 
   it('an alias bomb', async () => {
     const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 0; i < 8; i++) lines.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`);
+    for (let i = 0; i < 8; i++)
+      lines.push(
+        `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`,
+      );
     const err = await configError(lines.join('\n'));
     assert.match(err.message, /not well-formed YAML/);
   });
@@ -189,34 +232,53 @@ describe('config: finding the file', () => {
     const dir = join(root, 'bad');
     mkdirSync(dir);
     writeFileSync(join(dir, 'my.yaml'), 'check:\n  failOn: nope\n');
-    await assert.rejects(loadConfig({ cwd: dir, file: 'my.yaml', ruleIds }), /^ConfigError: my\.yaml:2:3 check\.failOn: /);
+    await assert.rejects(
+      loadConfig({ cwd: dir, file: 'my.yaml', ruleIds }),
+      /^ConfigError: my\.yaml:2:3 check\.failOn: /,
+    );
   });
 });
 
 describe('config: flags', () => {
   it('--rule ID=SEVERITY values, later ones win', () => {
-    assert.deepEqual(parseRuleOverrides(['asyncapi-schema=off', 'security-scheme-unused=error', 'asyncapi-schema=info'], ruleIds), {
-      'asyncapi-schema': 'info',
-      'security-scheme-unused': 'error',
-    });
+    assert.deepEqual(
+      parseRuleOverrides(['asyncapi-schema=off', 'security-scheme-unused=error', 'asyncapi-schema=info'], ruleIds),
+      {
+        'asyncapi-schema': 'info',
+        'security-scheme-unused': 'error',
+      },
+    );
   });
 
   it('--rule with an unknown id names it and the closest id', () => {
     assert.throws(
       () => parseRuleOverrides(['security-scope-undeclard=off'], ruleIds),
-      (err: unknown) => err instanceof UsageError && err.code === 'ERR_USAGE' && /security-scope-undeclard/.test(err.message) && /did you mean 'security-scope-undeclared'/.test(err.message),
+      (err: unknown) =>
+        err instanceof UsageError &&
+        err.code === 'ERR_USAGE' &&
+        /security-scope-undeclard/.test(err.message) &&
+        /did you mean 'security-scope-undeclared'/.test(err.message),
     );
   });
 
   it('--rule with a bad severity or no = is a usage error', () => {
-    assert.throws(() => parseRuleOverrides(['asyncapi-schema=fatal'], ruleIds), /--rule asyncapi-schema=fatal: expected one of off, info, warning, error/);
+    assert.throws(
+      () => parseRuleOverrides(['asyncapi-schema=fatal'], ruleIds),
+      /--rule asyncapi-schema=fatal: expected one of off, info, warning, error/,
+    );
     assert.throws(() => parseRuleOverrides(['asyncapi-schema'], ruleIds), UsageError);
     assert.throws(() => parseRuleOverrides(['=off'], ruleIds), UsageError);
   });
 
   it('flags override the config file, which overrides the defaults', async () => {
-    const config: GuardConfig = await parseConfig('check:\n  failOn: warning\n  rules:\n    asyncapi-schema: off\n    security-scheme-unused: info\n', opts);
-    assert.deepEqual(resolveCheckSettings(config, {}), { failOn: 'warning', rules: { 'asyncapi-schema': 'off', 'security-scheme-unused': 'info' } });
+    const config: GuardConfig = await parseConfig(
+      'check:\n  failOn: warning\n  rules:\n    asyncapi-schema: off\n    security-scheme-unused: info\n',
+      opts,
+    );
+    assert.deepEqual(resolveCheckSettings(config, {}), {
+      failOn: 'warning',
+      rules: { 'asyncapi-schema': 'off', 'security-scheme-unused': 'info' },
+    });
     assert.deepEqual(resolveCheckSettings(config, { failOn: 'error', rules: { 'asyncapi-schema': 'error' } }), {
       failOn: 'error',
       rules: { 'asyncapi-schema': 'error', 'security-scheme-unused': 'info' },
@@ -231,7 +293,9 @@ describe('config: flags', () => {
 });
 
 describe('config: the published schema', () => {
-  const schema = JSON.parse(readFileSync(new URL('../../schemas/config.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+  const schema = JSON.parse(
+    readFileSync(new URL('../../schemas/config.schema.json', import.meta.url), 'utf8'),
+  ) as Record<string, unknown>;
 
   it('is draft-07 and compiles in strict mode', () => {
     assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
@@ -258,9 +322,13 @@ describe('config: the published schema', () => {
   });
 
   it('describes the serve keys as serve settings, no longer reserved', () => {
-    const props = schema.properties as Record<string, { description: string; additionalProperties?: { properties: Record<string, { description: string }> } }>;
+    const props = schema.properties as Record<
+      string,
+      { description: string; additionalProperties?: { properties: Record<string, { description: string }> } }
+    >;
     for (const key of ['bus', 'limits', 'admin']) assert.match(props[key]!.description, /`serve`|connection/);
-    for (const key of ['listen', 'tls', 'limits', 'allowPlaintextListen']) assert.ok(props.servers!.additionalProperties!.properties[key], key);
+    for (const key of ['listen', 'tls', 'limits', 'allowPlaintextListen'])
+      assert.ok(props.servers!.additionalProperties!.properties[key], key);
     assert.doesNotMatch(JSON.stringify(schema), /Reserved|not yet implemented/);
   });
 });
@@ -280,10 +348,19 @@ describe('config: docs/config.md', () => {
         keys.push(p);
         if (path === '' || path.endsWith('<name>')) walk(sub, p);
       }
-      if (typeof node.additionalProperties === 'object' && path !== '' && node.additionalProperties.properties !== undefined) walk(node.additionalProperties, `${path}.<name>`);
+      if (
+        typeof node.additionalProperties === 'object' &&
+        path !== '' &&
+        node.additionalProperties.properties !== undefined
+      )
+        walk(node.additionalProperties, `${path}.<name>`);
     };
     walk(schema as Node, '');
-    assert.ok(keys.includes('servers.<name>.wildcardsIgnoreEmptyLevels') && keys.includes('schemes.<name>.verifier') && keys.includes('throttle.maxTracked'));
+    assert.ok(
+      keys.includes('servers.<name>.wildcardsIgnoreEmptyLevels') &&
+        keys.includes('schemes.<name>.verifier') &&
+        keys.includes('throttle.maxTracked'),
+    );
     for (const key of keys) assert.ok(docs.includes(`\`${key}\``), `docs/config.md mentions \`${key}\``);
   });
 
@@ -310,7 +387,9 @@ describe('config: serve keys', () => {
   });
 
   it('rejects a tls key given as a literal PEM instead of a reference', async () => {
-    const err = await configError('servers:\n  devices:\n    tls: { cert: "-----BEGIN CERTIFICATE-----", key: file:./k.pem }\n');
+    const err = await configError(
+      'servers:\n  devices:\n    tls: { cert: "-----BEGIN CERTIFICATE-----", key: file:./k.pem }\n',
+    );
     assert.equal(err.pointer, 'servers.devices.tls.cert');
   });
 
@@ -321,7 +400,10 @@ describe('config: serve keys', () => {
 
   it('rejects an unknown limit and an out-of-range one', async () => {
     assert.equal((await configError('limits: { maxConnection: 5 }\n')).pointer, 'limits.maxConnection');
-    assert.equal((await configError('servers:\n  a: { limits: { maxConnections: 0 } }\n')).pointer, 'servers.a.limits.maxConnections');
+    assert.equal(
+      (await configError('servers:\n  a: { limits: { maxConnections: 0 } }\n')).pointer,
+      'servers.a.limits.maxConnections',
+    );
   });
 
   it('rejects an unknown admin key', async () => {

@@ -9,7 +9,19 @@ import { UsageError } from '../../src/errors.js';
 describe('document arguments: glob expansion', () => {
   const root = mkdtempSync(join(tmpdir(), 'guard-glob-'));
   before(() => {
-    for (const f of ['a.yaml', 'b.yml', 'c.json', '.hidden.yaml', 'docs/x.yaml', 'docs/deep/y.yaml', 'docs/deep/z.txt', 'node_modules/p/n.yaml', '.git/g.yaml', 'a1.yaml', 'a22.yaml']) {
+    for (const f of [
+      'a.yaml',
+      'b.yml',
+      'c.json',
+      '.hidden.yaml',
+      'docs/x.yaml',
+      'docs/deep/y.yaml',
+      'docs/deep/z.txt',
+      'node_modules/p/n.yaml',
+      '.git/g.yaml',
+      'a1.yaml',
+      'a22.yaml',
+    ]) {
       mkdirSync(join(root, f, '..'), { recursive: true });
       writeFileSync(join(root, f), '');
     }
@@ -26,7 +38,13 @@ describe('document arguments: glob expansion', () => {
   });
 
   it('** matches zero or more directories, not through symlinks, not into node_modules or hidden folders', async () => {
-    assert.deepEqual(await expandGlob('**/*.yaml', root), ['a.yaml', 'a1.yaml', 'a22.yaml', 'docs/deep/y.yaml', 'docs/x.yaml']);
+    assert.deepEqual(await expandGlob('**/*.yaml', root), [
+      'a.yaml',
+      'a1.yaml',
+      'a22.yaml',
+      'docs/deep/y.yaml',
+      'docs/x.yaml',
+    ]);
     assert.deepEqual(await expandGlob('docs/**/*.yaml', root), ['docs/deep/y.yaml', 'docs/x.yaml']);
   });
 

@@ -41,7 +41,10 @@ export function dedent(strings: TemplateStringsArray | readonly string[], ...val
   values.forEach((v, i) => {
     text += String(v) + (strings[i + 1] ?? '');
   });
-  const lines = text.replace(/^[ \t]*\r?\n/, '').replace(/\r?\n[ \t]*$/, '').split(/\r?\n/);
+  const lines = text
+    .replace(/^[ \t]*\r?\n/, '')
+    .replace(/\r?\n[ \t]*$/, '')
+    .split(/\r?\n/);
   const indents = lines.filter((l) => l.trim() !== '').map((l) => /^ */.exec(l)![0].length);
   const cut = indents.length ? Math.min(...indents) : 0;
   return lines.map((l) => l.slice(cut)).join('\n') + '\n';
@@ -67,7 +70,12 @@ export async function runRule(rule: Rule, doc: string): Promise<DetailedDiagnost
 
 function show(diagnostics: readonly DetailedDiagnostic[]): string {
   if (diagnostics.length === 0) return '  (none)';
-  return diagnostics.map((d) => `  ${d.messageId} ${d.pointer} line ${d.range?.start.line ?? '?'} ${JSON.stringify(d.data)}\n    ${d.message}`).join('\n');
+  return diagnostics
+    .map(
+      (d) =>
+        `  ${d.messageId} ${d.pointer} line ${d.range?.start.line ?? '?'} ${JSON.stringify(d.data)}\n    ${d.message}`,
+    )
+    .join('\n');
 }
 
 export function ruleTester(rule: Rule, tests: RuleTests): void {
@@ -90,18 +98,26 @@ export function ruleTester(rule: Rule, tests: RuleTests): void {
         it(c.name, async () => {
           assert.ok(c.errors.length > 0, 'an invalid case must expect at least one diagnostic');
           for (const e of c.errors) {
-            assert.ok(Object.prototype.hasOwnProperty.call(rule.meta.messages, e.messageId), `case expects unknown messageId '${e.messageId}'`);
+            assert.ok(
+              Object.prototype.hasOwnProperty.call(rule.meta.messages, e.messageId),
+              `case expects unknown messageId '${e.messageId}'`,
+            );
           }
           const got = await runRule(rule, c.doc);
           const listing = `expected:\n${c.errors.map((e) => `  ${e.messageId} ${e.pointer}${e.line ? ` line ${e.line}` : ''}`).join('\n')}\ngot:\n${show(got)}`;
-          assert.equal(got.length, c.errors.length, `expected ${c.errors.length} diagnostics, got ${got.length}\n${listing}`);
+          assert.equal(
+            got.length,
+            c.errors.length,
+            `expected ${c.errors.length} diagnostics, got ${got.length}\n${listing}`,
+          );
           c.errors.forEach((e, i) => {
             const d = got[i]!;
             assert.equal(d.messageId, e.messageId, `diagnostic ${i}: messageId\n${listing}`);
             assert.equal(d.pointer, e.pointer, `diagnostic ${i}: pointer\n${listing}`);
             if (e.line !== undefined) assert.equal(d.range?.start.line, e.line, `diagnostic ${i}: line\n${listing}`);
             if (e.data !== undefined) {
-              for (const [k, v] of Object.entries(e.data)) assert.equal(d.data[k], v, `diagnostic ${i}: data.${k}\n${listing}`);
+              for (const [k, v] of Object.entries(e.data))
+                assert.equal(d.data[k], v, `diagnostic ${i}: data.${k}\n${listing}`);
             }
             assert.equal(d.severity, rule.meta.severity);
           });

@@ -10,7 +10,14 @@ import { checkDocument } from '../../src/check/run.js';
 import { rules } from '../../src/check/rules/index.js';
 
 const root = new URL('../../', import.meta.url).pathname;
-const headings = ['What it checks', 'Why it matters', 'Failing example', 'Passing example', 'Options', 'When to turn it off'];
+const headings = [
+  'What it checks',
+  'Why it matters',
+  'Failing example',
+  'Passing example',
+  'Options',
+  'When to turn it off',
+];
 
 /** The first fenced yaml block after `## heading`. */
 function exampleAfter(page: string, heading: string): string | undefined {
@@ -86,9 +93,16 @@ describe('every rule', () => {
         const passing = exampleAfter(page, 'Passing example');
         assert.ok(failing !== undefined && passing !== undefined, 'both examples are yaml blocks');
         const bad = await runExample(`${id}-failing.yaml`, failing);
-        assert.ok(bad.diagnostics.some((d) => d.rule === id), `failing example gives no ${id}:\n${JSON.stringify(bad.diagnostics, null, 2)}`);
+        assert.ok(
+          bad.diagnostics.some((d) => d.rule === id),
+          `failing example gives no ${id}:\n${JSON.stringify(bad.diagnostics, null, 2)}`,
+        );
         const good = await runExample(`${id}-passing.yaml`, passing);
-        assert.deepEqual(good.diagnostics.filter((d) => d.rule === id), [], 'passing example');
+        assert.deepEqual(
+          good.diagnostics.filter((d) => d.rule === id),
+          [],
+          'passing example',
+        );
         assert.equal(good.fatal, undefined);
       });
     });

@@ -42,12 +42,18 @@ function errorCode(fn: () => unknown): Promise<string | undefined> {
 describe('check engine: options', () => {
   it('an unknown rule id in options.rules is ERR_INVALID_ARG_VALUE', async () => {
     const doc = await load(busy);
-    assert.equal(await errorCode(() => checkLoaded(doc, { rules: { 'no-such-rule': 'off' } })), 'ERR_INVALID_ARG_VALUE');
+    assert.equal(
+      await errorCode(() => checkLoaded(doc, { rules: { 'no-such-rule': 'off' } })),
+      'ERR_INVALID_ARG_VALUE',
+    );
   });
 
   it('an unknown severity is ERR_INVALID_ARG_VALUE', async () => {
     const doc = await load(busy);
-    assert.equal(await errorCode(() => checkLoaded(doc, { rules: { 'security-scheme-unused': 'fatal' as never } })), 'ERR_INVALID_ARG_VALUE');
+    assert.equal(
+      await errorCode(() => checkLoaded(doc, { rules: { 'security-scheme-unused': 'fatal' as never } })),
+      'ERR_INVALID_ARG_VALUE',
+    );
   });
 
   it('bad argument types are ERR_INVALID_ARG_TYPE', async () => {
@@ -87,7 +93,8 @@ describe('check engine: results', () => {
     const sorted = [...order].sort((a, b) => a[0] - b[0] || a[1] - b[1] || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0));
     assert.deepEqual(order, sorted);
     const counted = { errors: 0, warnings: 0, infos: 0 };
-    for (const d of result.diagnostics) counted[d.severity === 'error' ? 'errors' : d.severity === 'warning' ? 'warnings' : 'infos']++;
+    for (const d of result.diagnostics)
+      counted[d.severity === 'error' ? 'errors' : d.severity === 'warning' ? 'warnings' : 'infos']++;
     assert.deepEqual(result.summary, counted);
   });
 
@@ -122,8 +129,17 @@ describe('check engine: results', () => {
     const probe: Rule = {
       meta: { id: 'probe', severity: 'info', description: 'd', docs: 'docs/rules/probe.md', messages: { m: '{n}' } },
       check({ document, report }) {
-        report({ messageId: 'm', data: { n: 1 }, at: { file: document.root.uri, pointer: '/servers/prod/nothing/deeper' } });
-        report({ messageId: 'm', data: { n: 2 }, at: { file: document.root.uri, pointer: '/servers/prod/protocol' }, atKey: true });
+        report({
+          messageId: 'm',
+          data: { n: 1 },
+          at: { file: document.root.uri, pointer: '/servers/prod/nothing/deeper' },
+        });
+        report({
+          messageId: 'm',
+          data: { n: 2 },
+          at: { file: document.root.uri, pointer: '/servers/prod/protocol' },
+          atKey: true,
+        });
         report({ messageId: 'm', data: { n: 3 }, at: { file: document.root.uri, pointer: '/servers/prod/protocol' } });
       },
     };
@@ -139,7 +155,13 @@ describe('check engine: results', () => {
   it('a rule reporting an unknown messageId or leaving a placeholder unfilled fails loudly', async () => {
     const doc = await load(busy);
     const bad = (messageId: string, data?: Record<string, string>): Rule => ({
-      meta: { id: 'bad', severity: 'info', description: 'd', docs: 'docs/rules/bad.md', messages: { m: 'value {value}' } },
+      meta: {
+        id: 'bad',
+        severity: 'info',
+        description: 'd',
+        docs: 'docs/rules/bad.md',
+        messages: { m: 'value {value}' },
+      },
       check({ document, report }) {
         report({ messageId, data, at: { file: document.root.uri, pointer: '' } });
       },
@@ -181,7 +203,10 @@ describe('check engine: files', () => {
               - $ref: 'schemes.yaml#/oauth'
       `,
     );
-    const result = await checkDocument(join(dir, 'root.yaml'), { load: { cwd: dir }, rules: { 'asyncapi-schema': 'off' } });
+    const result = await checkDocument(join(dir, 'root.yaml'), {
+      load: { cwd: dir },
+      rules: { 'asyncapi-schema': 'off' },
+    });
     const d = result.diagnostics.find((x) => x.rule === 'security-insecure-url');
     assert.ok(d, 'an insecure-url finding');
     assert.equal(d.file, 'schemes.yaml');
@@ -192,7 +217,10 @@ describe('check engine: files', () => {
   it('checkDocuments goes on after a document that cannot be loaded', async () => {
     await writeFile(join(dir, 'bad.yaml'), 'asyncapi: [\n');
     await writeFile(join(dir, 'good.yaml'), v3`channels: {}`);
-    const results = await checkDocuments([join(dir, 'bad.yaml'), join(dir, 'good.yaml')], { load: { cwd: dir }, rules: { 'asyncapi-schema': 'off' } });
+    const results = await checkDocuments([join(dir, 'bad.yaml'), join(dir, 'good.yaml')], {
+      load: { cwd: dir },
+      rules: { 'asyncapi-schema': 'off' },
+    });
     assert.equal(results.length, 2);
     assert.equal(results[0]?.fatal?.code, 'ERR_DOCUMENT_SYNTAX');
     assert.equal(results[0]?.diagnostics[0]?.rule, 'document-load');
@@ -261,7 +289,9 @@ const expectedOnOfficialExamples: Record<string, string[]> = {
     'warning security-oauth2-deprecated-flow /components/securitySchemes/supportedOauthFlows/flows/implicit',
     'warning security-oauth2-deprecated-flow /components/securitySchemes/supportedOauthFlows/flows/password',
   ],
-  '3.0.0__streetlights-operation-security-asyncapi.yml': ['info security-scheme-unused /components/securitySchemes/streetlights_auth'],
+  '3.0.0__streetlights-operation-security-asyncapi.yml': [
+    'info security-scheme-unused /components/securitySchemes/streetlights_auth',
+  ],
 };
 
 describe('official examples: no errors', async () => {
@@ -273,7 +303,11 @@ describe('official examples: no errors', async () => {
     it(file, async () => {
       const result = await checkDocument(join(corpus, file));
       assert.equal(result.fatal, undefined);
-      assert.equal(result.summary.errors, 0, result.diagnostics.map((d) => `${d.rule} ${d.pointer} ${d.message}`).join('\n'));
+      assert.equal(
+        result.summary.errors,
+        0,
+        result.diagnostics.map((d) => `${d.rule} ${d.pointer} ${d.message}`).join('\n'),
+      );
       const got = result.diagnostics.map((d) => `${d.severity} ${d.rule} ${d.pointer}`);
       assert.deepEqual(got, expectedOnOfficialExamples[file]);
     });
@@ -282,9 +316,12 @@ describe('official examples: no errors', async () => {
 
 describe('rule tester', () => {
   it('v2 / v3 prepend a two-line header and dedent the body', () => {
-    assert.equal(v3`
+    assert.equal(
+      v3`
       channels: {}
-    `, "asyncapi: 3.0.0\ninfo: {title: t, version: '1'}\nchannels: {}\n");
+    `,
+      "asyncapi: 3.0.0\ninfo: {title: t, version: '1'}\nchannels: {}\n",
+    );
     assert.ok(v2`x: 1`.startsWith('asyncapi: 2.6.0\n'));
     assert.equal(dedent(['\n    a:\n      b: 1\n  ']), 'a:\n  b: 1\n');
   });
@@ -292,13 +329,20 @@ describe('rule tester', () => {
   it('refuses two cases with the same name', () => {
     const rule = rules['security-scheme-unused'];
     assert.throws(
-      () => ruleTester(rule, { valid: [{ name: 'same', doc: v3`channels: {}` }], invalid: [{ name: 'same', doc: v3`channels: {}`, errors: [] }] }),
+      () =>
+        ruleTester(rule, {
+          valid: [{ name: 'same', doc: v3`channels: {}` }],
+          invalid: [{ name: 'same', doc: v3`channels: {}`, errors: [] }],
+        }),
       /duplicate case name 'same'/,
     );
   });
 
   it('runs only the rule under test', async () => {
     const got = await runRule(rules['security-scheme-unused'], busy);
-    assert.deepEqual(got.map((d) => [d.rule, d.messageId, d.pointer]), [['security-scheme-unused', 'unused', '/components/securitySchemes/spare']]);
+    assert.deepEqual(
+      got.map((d) => [d.rule, d.messageId, d.pointer]),
+      [['security-scheme-unused', 'unused', '/components/securitySchemes/spare']],
+    );
   });
 });

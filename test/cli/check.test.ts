@@ -1,7 +1,15 @@
 // `asyncapi-guard check`: exit codes, the JSON contract, flags, config, globs. Runs the real engine.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CLEAN_DOC, ERROR_DOC, makeProject, runCli, runCliOnTerminal, WARNING_DOC, type JsonResult } from './helpers.js';
+import {
+  CLEAN_DOC,
+  ERROR_DOC,
+  makeProject,
+  runCli,
+  runCliOnTerminal,
+  WARNING_DOC,
+  type JsonResult,
+} from './helpers.js';
 
 const project = makeProject({
   'clean.yaml': CLEAN_DOC,
@@ -34,7 +42,9 @@ describe('cli check: exit codes', () => {
   it('0 when the findings are below --fail-on (default error)', async () => {
     const r = await runCli(['check', 'warn.yaml'], { cwd: project });
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(json(r.stdout).diagnostics.some((d) => d.rule === 'security-server-unsecured' && d.severity === 'warning'));
+    assert.ok(
+      json(r.stdout).diagnostics.some((d) => d.rule === 'security-server-unsecured' && d.severity === 'warning'),
+    );
   });
 
   it('1 when a finding is an error', async () => {
@@ -70,10 +80,13 @@ describe('cli check: exit codes', () => {
     assert.equal(r.code, 2);
     assertOneLineNoStack(r.stderr);
     const out = JSON.parse(r.stdout) as JsonResult[];
-    assert.deepEqual(out.map((x) => [x.document, x.fatal?.code]), [
-      ['broken.yaml', 'ERR_DOCUMENT_SYNTAX'],
-      ['clean.yaml', undefined],
-    ]);
+    assert.deepEqual(
+      out.map((x) => [x.document, x.fatal?.code]),
+      [
+        ['broken.yaml', 'ERR_DOCUMENT_SYNTAX'],
+        ['clean.yaml', undefined],
+      ],
+    );
   });
 });
 
@@ -110,9 +123,15 @@ describe('cli check: output formats', () => {
   });
 
   it('--format pretty with FORCE_COLOR colors, --no-color wins over it', async () => {
-    const colored = await runCli(['check', 'warn.yaml', '--format', 'pretty'], { cwd: project, env: { FORCE_COLOR: '1' } });
+    const colored = await runCli(['check', 'warn.yaml', '--format', 'pretty'], {
+      cwd: project,
+      env: { FORCE_COLOR: '1' },
+    });
     assert.ok(colored.stdout.includes('\u001b['));
-    const plain = await runCli(['check', 'warn.yaml', '--format', 'pretty', '--no-color'], { cwd: project, env: { FORCE_COLOR: '1' } });
+    const plain = await runCli(['check', 'warn.yaml', '--format', 'pretty', '--no-color'], {
+      cwd: project,
+      env: { FORCE_COLOR: '1' },
+    });
     assert.equal(plain.stdout.includes('\u001b'), false);
   });
 
@@ -120,7 +139,13 @@ describe('cli check: output formats', () => {
     const r = await runCli(['check', 'specs/nested/b.yaml', '--format', 'sarif'], { cwd: project });
     const log = JSON.parse(r.stdout) as {
       version: string;
-      runs: { tool: { driver: { name: string; rules: { id: string }[] } }; results: { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId: string } } }[] }[] }[];
+      runs: {
+        tool: { driver: { name: string; rules: { id: string }[] } };
+        results: {
+          ruleId: string;
+          locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId: string } } }[];
+        }[];
+      }[];
     };
     assert.equal(log.version, '2.1.0');
     const run = log.runs[0]!;
@@ -128,7 +153,10 @@ describe('cli check: output formats', () => {
     assert.ok(run.tool.driver.rules.some((x) => x.id === 'security-server-unsecured'));
     assert.ok(run.tool.driver.rules.some((x) => x.id === 'asyncapi-schema'));
     const res = run.results.find((x) => x.ruleId === 'security-server-unsecured')!;
-    assert.deepEqual(res.locations[0]!.physicalLocation.artifactLocation, { uri: 'specs/nested/b.yaml', uriBaseId: '%SRCROOT%' });
+    assert.deepEqual(res.locations[0]!.physicalLocation.artifactLocation, {
+      uri: 'specs/nested/b.yaml',
+      uriBaseId: '%SRCROOT%',
+    });
   });
 
   it('--format with an unknown format: 2', async () => {
@@ -149,7 +177,10 @@ describe('cli check: --rule', () => {
 
   it('turns a rule off', async () => {
     const r = await runCli(['check', 'error.yaml', '--rule', 'security-insecure-url=off'], { cwd: project });
-    assert.equal(json(r.stdout).diagnostics.some((x) => x.rule === 'security-insecure-url'), false);
+    assert.equal(
+      json(r.stdout).diagnostics.some((x) => x.rule === 'security-insecure-url'),
+      false,
+    );
   });
 
   it('an unknown rule id: 2, naming the id and the closest known id', async () => {
@@ -169,7 +200,10 @@ describe('cli check: --rule', () => {
 
 describe('cli check: config file', () => {
   it('reads asyncapi-guard.yaml from the current folder', async () => {
-    const dir = makeProject({ 'warn.yaml': WARNING_DOC, 'asyncapi-guard.yaml': 'check:\n  rules:\n    security-server-unsecured: error\n' });
+    const dir = makeProject({
+      'warn.yaml': WARNING_DOC,
+      'asyncapi-guard.yaml': 'check:\n  rules:\n    security-server-unsecured: error\n',
+    });
     const r = await runCli(['check', 'warn.yaml'], { cwd: dir });
     assert.equal(r.code, 1);
     assert.equal(json(r.stdout).diagnostics.find((x) => x.rule === 'security-server-unsecured')?.severity, 'error');
@@ -177,11 +211,18 @@ describe('cli check: config file', () => {
 
   it('--config FILE sets failOn; --fail-on on the command line wins over it', async () => {
     assert.equal((await runCli(['check', 'warn.yaml', '--config', 'configs/strict.yaml'], { cwd: project })).code, 1);
-    assert.equal((await runCli(['check', 'warn.yaml', '--config', 'configs/strict.yaml', '--fail-on', 'error'], { cwd: project })).code, 0);
+    assert.equal(
+      (await runCli(['check', 'warn.yaml', '--config', 'configs/strict.yaml', '--fail-on', 'error'], { cwd: project }))
+        .code,
+      0,
+    );
   });
 
   it('--rule wins over the config file', async () => {
-    const dir = makeProject({ 'warn.yaml': WARNING_DOC, 'asyncapi-guard.yaml': 'check:\n  rules:\n    security-server-unsecured: error\n' });
+    const dir = makeProject({
+      'warn.yaml': WARNING_DOC,
+      'asyncapi-guard.yaml': 'check:\n  rules:\n    security-server-unsecured: error\n',
+    });
     const r = await runCli(['check', 'warn.yaml', '--rule', 'security-server-unsecured=info'], { cwd: dir });
     assert.equal(r.code, 0);
     assert.equal(json(r.stdout).diagnostics.find((x) => x.rule === 'security-server-unsecured')?.severity, 'info');
@@ -192,13 +233,19 @@ describe('cli check: config file', () => {
     assert.equal(r.code, 2);
     assert.equal(r.stdout, '');
     assertOneLineNoStack(r.stderr);
-    assert.equal(r.stderr, 'error: configs/bad.yaml:3:5 check.rules.security-server-unsecured: expected one of off, info, warning, error (ERR_CONFIG_INVALID)\n');
+    assert.equal(
+      r.stderr,
+      'error: configs/bad.yaml:3:5 check.rules.security-server-unsecured: expected one of off, info, warning, error (ERR_CONFIG_INVALID)\n',
+    );
   });
 
   it('an unknown rule id in the config: 2, naming the closest id', async () => {
     const r = await runCli(['check', 'warn.yaml', '--config', 'configs/unknown-rule.yaml'], { cwd: project });
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /configs\/unknown-rule\.yaml:3:5 check\.rules\.security-server-unsecure: unknown rule id: expected .*'security-server-unsecured'/);
+    assert.match(
+      r.stderr,
+      /configs\/unknown-rule\.yaml:3:5 check\.rules\.security-server-unsecure: unknown rule id: expected .*'security-server-unsecured'/,
+    );
   });
 
   it('a missing --config file: 2', async () => {

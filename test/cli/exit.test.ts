@@ -24,7 +24,14 @@ function result(severities: Severity[], fatal = false): CheckResult {
   return {
     document: 'a.yaml',
     asyncapi: '3.0.0',
-    diagnostics: severities.map((severity) => ({ rule: 'r', severity, message: 'm', pointer: '', file: 'a.yaml', range: null })),
+    diagnostics: severities.map((severity) => ({
+      rule: 'r',
+      severity,
+      message: 'm',
+      pointer: '',
+      file: 'a.yaml',
+      range: null,
+    })),
     summary: { errors: 0, warnings: 0, infos: 0 },
     ...(fatal && { fatal: { code: 'ERR_DOCUMENT_READ', message: 'a.yaml: no such file (ERR_DOCUMENT_READ)' } }),
   };
@@ -45,7 +52,10 @@ describe('cli exit codes', () => {
 
   it('a GuardError: its message on one line, exit 2', () => {
     const o = io();
-    assert.equal(reportFailure(new ConfigError('ERR_CONFIG_INVALID', 'expected x', { file: 'c.yaml', line: 1, column: 2 }), o), 2);
+    assert.equal(
+      reportFailure(new ConfigError('ERR_CONFIG_INVALID', 'expected x', { file: 'c.yaml', line: 1, column: 2 }), o),
+      2,
+    );
     assert.equal(o.errors, 'error: c.yaml:1:2: expected x (ERR_CONFIG_INVALID)\n');
   });
 

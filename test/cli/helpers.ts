@@ -18,8 +18,17 @@ export interface Run {
 }
 
 /** `stdin`: piped to the CLI when given, else /dev/null (not a terminal). */
-export function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined>; stdin?: string } = {}): Promise<Run> {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ASYNCAPI_GUARD_DEBUG: undefined, ...options.env };
+export function runCli(
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; stdin?: string } = {},
+): Promise<Run> {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NO_COLOR: undefined,
+    FORCE_COLOR: undefined,
+    ASYNCAPI_GUARD_DEBUG: undefined,
+    ...options.env,
+  };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--import', tsxLoader, mainPath, ...args], {
@@ -43,9 +52,18 @@ export function runCliOnTerminal(args: readonly string[], cwd: string): Run | nu
   if (spawnSync('script', ['--version'], { stdio: 'ignore' }).status !== 0) return null;
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const command = [process.execPath, '--import', tsxLoader, mainPath, ...args].map(quote).join(' ');
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, TERM: 'xterm' };
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NO_COLOR: undefined,
+    FORCE_COLOR: undefined,
+    TERM: 'xterm',
+  };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  const r = spawnSync('script', ['-qec', command, '/dev/null'], { cwd, env: env as NodeJS.ProcessEnv, encoding: 'utf8' });
+  const r = spawnSync('script', ['-qec', command, '/dev/null'], {
+    cwd,
+    env: env as NodeJS.ProcessEnv,
+    encoding: 'utf8',
+  });
   return { code: r.status, stdout: r.stdout.replace(/\r\n/g, '\n'), stderr: r.stderr };
 }
 

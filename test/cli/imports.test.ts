@@ -9,7 +9,8 @@ const cliDir = fileURLToPath(new URL('../../src/cli/', import.meta.url));
 
 function importSpecifiers(source: string): string[] {
   const specs: string[] = [];
-  const re = /(?:^|\n)\s*(?:import|export)\s[^;]*?\sfrom\s+['"]([^'"]+)['"]|(?:^|\n)\s*import\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+  const re =
+    /(?:^|\n)\s*(?:import|export)\s[^;]*?\sfrom\s+['"]([^'"]+)['"]|(?:^|\n)\s*import\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
   for (const m of source.matchAll(re)) specs.push((m[1] ?? m[2] ?? m[3])!);
   return specs;
 }
@@ -25,18 +26,25 @@ describe('cli imports', () => {
     it(`${file} imports only ../index.js, other cli files, node: built-ins and commander`, () => {
       const specs = importSpecifiers(readFileSync(join(cliDir, file), 'utf8'));
       for (const spec of specs) {
-        const ok = spec === '../index.js' || /^\.\/[a-z0-9-]+\.js$/.test(spec) || spec.startsWith('node:') || spec === 'commander';
+        const ok =
+          spec === '../index.js' ||
+          /^\.\/[a-z0-9-]+\.js$/.test(spec) ||
+          spec.startsWith('node:') ||
+          spec === 'commander';
         assert.ok(ok, `${file} imports '${spec}'`);
       }
     });
   }
 
   it('check.ts and model.ts reach the library through ../index.js', () => {
-    for (const file of ['check.ts', 'model.ts']) assert.ok(importSpecifiers(readFileSync(join(cliDir, file), 'utf8')).includes('../index.js'), file);
+    for (const file of ['check.ts', 'model.ts'])
+      assert.ok(importSpecifiers(readFileSync(join(cliDir, file), 'utf8')).includes('../index.js'), file);
   });
 
   it('the import scanner sees every kind of import', () => {
-    const specs = importSpecifiers("import a from 'x';\nimport type { B } from '../y.js';\nexport { c } from './z.js';\nimport 'side';\nconst m = await import('dyn');\nimport {\n  d,\n  e,\n} from '../w.js';\n");
+    const specs = importSpecifiers(
+      "import a from 'x';\nimport type { B } from '../y.js';\nexport { c } from './z.js';\nimport 'side';\nconst m = await import('dyn');\nimport {\n  d,\n  e,\n} from '../w.js';\n",
+    );
     assert.deepEqual(specs, ['x', '../y.js', './z.js', 'side', 'dyn', '../w.js']);
   });
 });

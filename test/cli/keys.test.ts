@@ -13,7 +13,12 @@ const tsxLoader = import.meta.resolve('tsx');
 
 /** The CLI in a child process; `stdin` is piped when given, else /dev/null. */
 function cli(args: readonly string[], cwd: string, stdin?: string): Promise<Run> {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ASYNCAPI_GUARD_DEBUG: undefined };
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NO_COLOR: undefined,
+    FORCE_COLOR: undefined,
+    ASYNCAPI_GUARD_DEBUG: undefined,
+  };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--import', tsxLoader, mainPath, ...args], {
@@ -41,7 +46,6 @@ async function storedKey(cwd: string, id: string): Promise<ApiKeyRecord | null> 
   }
 }
 
-
 /** Every printable form of the stored hash a listing or message could leak. */
 function hashForms(record: ApiKeyRecord): string[] {
   const b = Buffer.from(record.hash);
@@ -54,7 +58,11 @@ describe('cli keys: create, list, revoke against a file: store', () => {
   const transcript: string[] = []; // every stderr, and every stdout but create's
 
   it('setup: a principal with scopes', async () => {
-    const r = await cli(['users', 'add', 'alice', '--password-stdin', '--iterations', '4096', '--scopes', 'read,write'], cwd, 'pw-for-alice\n');
+    const r = await cli(
+      ['users', 'add', 'alice', '--password-stdin', '--iterations', '4096', '--scopes', 'read,write'],
+      cwd,
+      'pw-for-alice\n',
+    );
     assert.equal(r.code, 0, r.stderr);
   });
 
@@ -107,7 +115,8 @@ describe('cli keys: create, list, revoke against a file: store', () => {
     transcript.push(r.stdout, r.stderr);
     const list = JSON.parse(r.stdout) as Record<string, unknown>[];
     assert.equal(list.length, 2);
-    for (const item of list) assert.deepEqual(Object.keys(item).sort(), ['createdAt', 'id', 'principal', 'revokedAt', 'scopes']);
+    for (const item of list)
+      assert.deepEqual(Object.keys(item).sort(), ['createdAt', 'id', 'principal', 'revokedAt', 'scopes']);
     assert.deepEqual(list.map((k) => k.id).sort(), keys.map((k) => k.id).sort());
     const own = list.find((k) => k.id === keys[1]!.id);
     assert.deepEqual([own?.principal, own?.scopes, own?.revokedAt], ['alice', ['read'], null]);
@@ -134,7 +143,10 @@ describe('cli keys: create, list, revoke against a file: store', () => {
     transcript.push(r.stderr);
     const record = await storedKey(cwd, keys[0]!.id);
     assert.match(record?.revokedAt ?? '', /^\d{4}-\d\d-\d\dT/);
-    const list = JSON.parse((await cli(['keys', 'list', 'alice', '--format', 'json'], cwd)).stdout) as { id: string; revokedAt: string | null }[];
+    const list = JSON.parse((await cli(['keys', 'list', 'alice', '--format', 'json'], cwd)).stdout) as {
+      id: string;
+      revokedAt: string | null;
+    }[];
     assert.equal(list.find((k) => k.id === keys[0]!.id)?.revokedAt, record?.revokedAt);
     assert.equal(list.find((k) => k.id === keys[1]!.id)?.revokedAt, null);
   });

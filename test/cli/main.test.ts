@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { runCli } from './helpers.js';
 
-const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 describe('cli: the program', () => {
   it('--version prints the package version on stdout, exit 0', async () => {
@@ -22,7 +24,8 @@ describe('cli: the program', () => {
   it('check --help shows every flag, examples and the exit codes', async () => {
     const r = await runCli(['check', '--help']);
     assert.equal(r.code, 0);
-    for (const flag of ['--format', '--fail-on', '--rule', '--config', '--allow-remote-refs', '--no-color']) assert.ok(r.stdout.includes(flag), flag);
+    for (const flag of ['--format', '--fail-on', '--rule', '--config', '--allow-remote-refs', '--no-color'])
+      assert.ok(r.stdout.includes(flag), flag);
     assert.match(r.stdout, /Exit codes:/);
   });
 

@@ -10,17 +10,30 @@ describe('cli model', () => {
     const r = await runCli(['model', 'doc.yaml'], { cwd: project });
     assert.equal(r.code, 0, r.stderr);
     assert.ok(r.stdout.startsWith('{\n  "asyncapi": "3.0.0",\n'));
-    const model = JSON.parse(r.stdout) as { asyncapi: string; schemes: Record<string, { type: string }>; servers: { name: string; security: unknown }[]; operations: unknown[] };
+    const model = JSON.parse(r.stdout) as {
+      asyncapi: string;
+      schemes: Record<string, { type: string }>;
+      servers: { name: string; security: unknown }[];
+      operations: unknown[];
+    };
     assert.deepEqual(Object.keys(model), ['asyncapi', 'schemes', 'servers', 'operations']);
     assert.equal(model.schemes.oauth?.type, 'oauth2');
-    assert.deepEqual(model.servers[0], { name: 'public', host: 'broker.example.com:8883', protocol: 'secure-mqtt', security: [[{ scheme: 'oauth', scopes: [] }]] });
+    assert.deepEqual(model.servers[0], {
+      name: 'public',
+      host: 'broker.example.com:8883',
+      protocol: 'secure-mqtt',
+      security: [[{ scheme: 'oauth', scopes: [] }]],
+    });
   });
 
   it('pretty: the outline', async () => {
     const r = await runCli(['model', 'doc.yaml', '--format', 'pretty'], { cwd: project });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^AsyncAPI 3\.0\.0 security model\n/);
-    assert.match(r.stdout, /\n {2}public {2}secure-mqtt {2}broker\.example\.com:8883\n {4}security: oauth \(oauth2\)\n/);
+    assert.match(
+      r.stdout,
+      /\n {2}public {2}secure-mqtt {2}broker\.example\.com:8883\n {4}security: oauth \(oauth2\)\n/,
+    );
     assert.equal(r.stdout.includes('\u001b'), false);
   });
 

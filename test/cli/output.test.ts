@@ -15,7 +15,10 @@ const tsxLoader = import.meta.resolve('tsx');
 /** Runs the CLI with stdout on /dev/full. */
 function runToFullDisk(args: readonly string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
   const full = openSync('/dev/full', 'w');
-  const child = spawn(process.execPath, ['--import', tsxLoader, mainPath, ...args], { cwd, stdio: ['ignore', full, 'pipe'] });
+  const child = spawn(process.execPath, ['--import', tsxLoader, mainPath, ...args], {
+    cwd,
+    stdio: ['ignore', full, 'pipe'],
+  });
   closeSync(full);
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (s: string) => void (stderr += s));
@@ -25,7 +28,10 @@ function runToFullDisk(args: readonly string[], cwd: string): Promise<{ code: nu
 describe('cli: stdout that cannot be written', { skip: existsSync('/dev/full') ? false : 'no /dev/full here' }, () => {
   it('check: exit 2 with one ERR_OUTPUT line, no stack', async () => {
     const dir = makeProject({});
-    const r = await runToFullDisk(['check', join(process.cwd(), 'examples/streetlights/asyncapi.yaml'), '--format', 'json'], dir);
+    const r = await runToFullDisk(
+      ['check', join(process.cwd(), 'examples/streetlights/asyncapi.yaml'), '--format', 'json'],
+      dir,
+    );
     assert.equal(r.code, 2, r.stderr);
     assert.equal(r.stderr, 'error: the output could not be written to stdout (ENOSPC) (ERR_OUTPUT)\n');
   });
@@ -37,7 +43,10 @@ describe('cli: stdout that cannot be written', { skip: existsSync('/dev/full') ?
     await store.close();
     const r = await runToFullDisk(['keys', 'create', 'alice', '--store', 'file:./credentials.yaml'], dir);
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /error: the new key could not be written to stdout \(ENOSPC\); API key [a-z2-7]{12} was revoked \(ERR_OUTPUT\)\n$/);
+    assert.match(
+      r.stderr,
+      /error: the new key could not be written to stdout \(ENOSPC\); API key [a-z2-7]{12} was revoked \(ERR_OUTPUT\)\n$/,
+    );
     assert.doesNotMatch(r.stderr, /agk_/, 'the key itself is never on stderr');
     const check = await createFileStore(join(dir, 'credentials.yaml'), { watch: false });
     const keys = await check.listApiKeys('alice');

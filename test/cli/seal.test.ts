@@ -9,7 +9,13 @@ import { assertOneErrorLine, makeProject, runCli } from './helpers.js';
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64url');
 const octA = { kty: 'oct', kid: 'a', k: b64(randomBytes(32)) };
 const octB = { kty: 'oct', kid: 'b', k: b64(randomBytes(32)) };
-const ecPrivate: Record<string, string> = { ...(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'jwk' }) as Record<string, string>), kid: 'ec-2024' };
+const ecPrivate: Record<string, string> = {
+  ...(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'jwk' }) as Record<
+    string,
+    string
+  >),
+  kid: 'ec-2024',
+};
 const ecPublic = Object.fromEntries(Object.entries(ecPrivate).filter(([k]) => k !== 'd'));
 
 const root = makeProject({
@@ -17,7 +23,8 @@ const root = makeProject({
   'keys/a.jwk': JSON.stringify(octA),
   'keys/readings.pub.jwk': JSON.stringify(ecPublic),
 });
-const headerOf = (jwe: string) => JSON.parse(Buffer.from(jwe.split('.')[0]!, 'base64url').toString()) as Record<string, unknown>;
+const headerOf = (jwe: string) =>
+  JSON.parse(Buffer.from(jwe.split('.')[0]!, 'base64url').toString()) as Record<string, unknown>;
 
 describe('seal / open', () => {
   it('seal/open: round trip with a symmetric key in a file (stdout holds the JWE alone, then the exact plaintext)', async () => {
@@ -26,7 +33,10 @@ describe('seal / open', () => {
     assert.equal(sealed.code, 0, sealed.stderr);
     assert.equal(sealed.stderr, '');
     assert.match(sealed.stdout, /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]*){4}\n$/);
-    assert.deepEqual([headerOf(sealed.stdout)['alg'], headerOf(sealed.stdout)['enc'], headerOf(sealed.stdout)['kid']], ['A256KW', 'A256GCM', 'a']);
+    assert.deepEqual(
+      [headerOf(sealed.stdout)['alg'], headerOf(sealed.stdout)['enc'], headerOf(sealed.stdout)['kid']],
+      ['A256KW', 'A256GCM', 'a'],
+    );
     const opened = await runCli(['open', '--key', 'file:keys/shared.jwks'], { cwd: root, stdin: sealed.stdout });
     assert.equal(opened.code, 0, opened.stderr);
     assert.equal(opened.stdout, payload);
@@ -36,13 +46,21 @@ describe('seal / open', () => {
     const sealed = await runCli(['seal', '--key', 'file:keys/readings.pub.jwk'], { cwd: root, stdin: 'reading 17' });
     assert.equal(sealed.code, 0, sealed.stderr);
     assert.equal(headerOf(sealed.stdout)['alg'], 'ECDH-ES+A256KW');
-    const opened = await runCli(['open', '--key', 'env:READINGS_KEY'], { cwd: root, stdin: sealed.stdout, env: { READINGS_KEY: JSON.stringify(ecPrivate) } });
+    const opened = await runCli(['open', '--key', 'env:READINGS_KEY'], {
+      cwd: root,
+      stdin: sealed.stdout,
+      env: { READINGS_KEY: JSON.stringify(ecPrivate) },
+    });
     assert.equal(opened.code, 0, opened.stderr);
     assert.equal(opened.stdout, 'reading 17');
   });
 
   it('seal: --kid picks the key of a set and --alg dir seals with it; open picks it by kid', async () => {
-    const sealed = await runCli(['seal', '--key', 'env:SHARED', '--kid', 'b', '--alg', 'dir'], { cwd: root, stdin: 'x', env: { SHARED: JSON.stringify({ keys: [octA, octB] }) } });
+    const sealed = await runCli(['seal', '--key', 'env:SHARED', '--kid', 'b', '--alg', 'dir'], {
+      cwd: root,
+      stdin: 'x',
+      env: { SHARED: JSON.stringify({ keys: [octA, octB] }) },
+    });
     assert.equal(sealed.code, 0, sealed.stderr);
     assert.deepEqual([headerOf(sealed.stdout)['alg'], headerOf(sealed.stdout)['kid']], ['dir', 'b']);
     const opened = await runCli(['open', '--key', 'file:keys/shared.jwks'], { cwd: root, stdin: sealed.stdout });
@@ -54,7 +72,10 @@ describe('seal / open', () => {
   });
 
   it('seal: rejects a key set of several keys without --kid (ERR_USAGE)', async () => {
-    assertOneErrorLine(await runCli(['seal', '--key', 'file:keys/shared.jwks'], { cwd: root, stdin: 'x' }), 'ERR_USAGE');
+    assertOneErrorLine(
+      await runCli(['seal', '--key', 'file:keys/shared.jwks'], { cwd: root, stdin: 'x' }),
+      'ERR_USAGE',
+    );
   });
 
   it('seal: rejects a literal key without quoting it (ERR_KEY_INVALID)', async () => {
@@ -71,14 +92,19 @@ describe('seal / open', () => {
   });
 
   it('seal: rejects stdin over 1 MiB (bounded read)', async () => {
-    assertOneErrorLine(await runCli(['seal', '--key', 'file:keys/a.jwk'], { cwd: root, stdin: 'x'.repeat(1024 * 1024 + 1) }), 'ERR_USAGE');
+    assertOneErrorLine(
+      await runCli(['seal', '--key', 'file:keys/a.jwk'], { cwd: root, stdin: 'x'.repeat(1024 * 1024 + 1) }),
+      'ERR_USAGE',
+    );
   });
 
   it('open: rejects plaintext and a tampered JWE without echoing either', async () => {
     const plain = await runCli(['open', '--key', 'file:keys/a.jwk'], { cwd: root, stdin: 'PLAINTEXT-MARKER' });
     assertOneErrorLine(plain, 'ERR_JWE_REFUSED');
     assert.ok(!plain.stderr.includes('PLAINTEXT-MARKER'));
-    const sealed = (await runCli(['seal', '--key', 'file:keys/a.jwk'], { cwd: root, stdin: 'SECRET-READING' })).stdout.trim();
+    const sealed = (
+      await runCli(['seal', '--key', 'file:keys/a.jwk'], { cwd: root, stdin: 'SECRET-READING' })
+    ).stdout.trim();
     const parts = sealed.split('.');
     parts[3] = parts[3]!.startsWith('A') ? `B${parts[3]!.slice(1)}` : `A${parts[3]!.slice(1)}`;
     const tampered = await runCli(['open', '--key', 'file:keys/a.jwk'], { cwd: root, stdin: parts.join('.') });

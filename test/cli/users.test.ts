@@ -16,7 +16,12 @@ import { assertOneErrorLine, mainPath, makeProject, type Run } from './helpers.j
 
 const tsxLoader = import.meta.resolve('tsx');
 const cleanEnv = (): Record<string, string> => {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ASYNCAPI_GUARD_DEBUG: undefined };
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NO_COLOR: undefined,
+    FORCE_COLOR: undefined,
+    ASYNCAPI_GUARD_DEBUG: undefined,
+  };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   return env as Record<string, string>;
 };
@@ -57,7 +62,6 @@ async function passwordWorks(cwd: string, name: string, password: string): Promi
   return checkPassword(password, verifier);
 }
 
-
 const PASSWORD = 'c0rrect-h0rse:batt€ry';
 const NEW_PASSWORD = 'Tr0ub4dor&3 with spaces';
 
@@ -66,7 +70,11 @@ describe('cli users: the lifecycle against a file: store', () => {
   const storeFile = join(cwd, 'credentials.yaml');
 
   it('users add reads the password from stdin, grants the scopes, prints nothing on stdout', async () => {
-    const r = await cli(['users', 'add', 'alice', '--password-stdin', '--scopes', 'lights:read, lights:write'], cwd, `${PASSWORD}\n`);
+    const r = await cli(
+      ['users', 'add', 'alice', '--password-stdin', '--scopes', 'lights:read, lights:write'],
+      cwd,
+      `${PASSWORD}\n`,
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /added principal 'alice' with scopes lights:read,lights:write/);
@@ -89,8 +97,18 @@ describe('cli users: the lifecycle against a file: store', () => {
     assert.equal(r.code, 0, r.stderr);
     const list = JSON.parse(r.stdout) as Record<string, unknown>[];
     assert.equal(list.length, 1);
-    assert.deepEqual(Object.keys(list[0]!).sort(), ['createdAt', 'disabled', 'mechanisms', 'name', 'scopes', 'updatedAt']);
-    assert.deepEqual([list[0]!.name, list[0]!.scopes, list[0]!.disabled, list[0]!.mechanisms], ['alice', ['lights:read', 'lights:write'], false, ['SCRAM-SHA-256', 'SCRAM-SHA-512']]);
+    assert.deepEqual(Object.keys(list[0]!).sort(), [
+      'createdAt',
+      'disabled',
+      'mechanisms',
+      'name',
+      'scopes',
+      'updatedAt',
+    ]);
+    assert.deepEqual(
+      [list[0]!.name, list[0]!.scopes, list[0]!.disabled, list[0]!.mechanisms],
+      ['alice', ['lights:read', 'lights:write'], false, ['SCRAM-SHA-256', 'SCRAM-SHA-512']],
+    );
     const record = await principal(cwd, 'alice');
     const v = record!.verifiers['SHA-256']!;
     for (const bytes of [v.salt, v.storedKey, v.serverKey]) {
@@ -122,7 +140,9 @@ describe('cli users: the lifecycle against a file: store', () => {
     const d = await cli(['users', 'disable', 'alice'], cwd);
     assert.equal(d.code, 0, d.stderr);
     assert.equal((await principal(cwd, 'alice'))?.disabled, true);
-    const listed = JSON.parse((await cli(['users', 'list', '--format', 'json'], cwd)).stdout) as { disabled: boolean }[];
+    const listed = JSON.parse((await cli(['users', 'list', '--format', 'json'], cwd)).stdout) as {
+      disabled: boolean;
+    }[];
     assert.equal(listed[0]!.disabled, true);
     const e = await cli(['users', 'enable', 'alice'], cwd);
     assert.equal(e.code, 0, e.stderr);
@@ -151,7 +171,12 @@ describe('cli users: the lifecycle against a file: store', () => {
     assertOneErrorLine(await cli(['users', 'remove', 'alice'], cwd), 'ERR_STORE_NOT_FOUND');
   });
 
-  for (const args of [['passwd', 'nobody', '--password-stdin'], ['disable', 'nobody'], ['enable', 'nobody'], ['scopes', 'nobody', 'a']]) {
+  for (const args of [
+    ['passwd', 'nobody', '--password-stdin'],
+    ['disable', 'nobody'],
+    ['enable', 'nobody'],
+    ['scopes', 'nobody', 'a'],
+  ]) {
     it(`users ${args[0]} of an unknown principal exits 2 with ERR_STORE_NOT_FOUND`, async () => {
       assertOneErrorLine(await cli(['users', ...args], cwd, 'pw\n'), 'ERR_STORE_NOT_FOUND');
     });
@@ -236,7 +261,11 @@ describe('cli users: passwords are never a flag', () => {
   });
 
   it('--password-stdin reads only the first line: "pw\\nrest" sets "pw"', async () => {
-    const r = await cli(['users', 'add', 'carol', '--password-stdin', '--iterations', '4096'], cwd, 'first-line-pw\nsecond line\n');
+    const r = await cli(
+      ['users', 'add', 'carol', '--password-stdin', '--iterations', '4096'],
+      cwd,
+      'first-line-pw\nsecond line\n',
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.equal(await passwordWorks(cwd, 'carol', 'first-line-pw'), true);
     assert.equal((await principal(cwd, 'carol'))?.verifiers['SHA-512']?.iterations, 4096);
@@ -252,17 +281,29 @@ describe('cli users: passwords are never a flag', () => {
   });
 
   it('rejects a principal name SASLprep refuses before asking for a password', async () => {
-    assertOneErrorLine(await cli(['users', 'add', 'bad\u0001name'], cwd), /not a valid principal name.*\(ERR_STORE_INVALID\)/);
+    assertOneErrorLine(
+      await cli(['users', 'add', 'bad\u0001name'], cwd),
+      /not a valid principal name.*\(ERR_STORE_INVALID\)/,
+    );
     assertOneErrorLine(await cli(['users', 'add', ''], cwd), 'ERR_STORE_INVALID');
   });
 
   it('rejects --no-password with --password-stdin', async () => {
-    assertOneErrorLine(await cli(['users', 'add', 'dave', '--no-password', '--password-stdin'], cwd, 'pw\n'), 'ERR_USAGE');
+    assertOneErrorLine(
+      await cli(['users', 'add', 'dave', '--no-password', '--password-stdin'], cwd, 'pw\n'),
+      'ERR_USAGE',
+    );
   });
 
   it('rejects --iterations below the RFC 7677 minimum of 4096', async () => {
-    assertOneErrorLine(await cli(['users', 'add', 'dave', '--password-stdin', '--iterations', '4095'], cwd, 'pw\n'), /--iterations: expected a whole number from 4096/);
-    assertOneErrorLine(await cli(['users', 'add', 'dave', '--password-stdin', '--iterations', '1e6'], cwd, 'pw\n'), 'ERR_USAGE');
+    assertOneErrorLine(
+      await cli(['users', 'add', 'dave', '--password-stdin', '--iterations', '4095'], cwd, 'pw\n'),
+      /--iterations: expected a whole number from 4096/,
+    );
+    assertOneErrorLine(
+      await cli(['users', 'add', 'dave', '--password-stdin', '--iterations', '1e6'], cwd, 'pw\n'),
+      'ERR_USAGE',
+    );
   });
 });
 
@@ -287,7 +328,10 @@ describe('cli users: which store', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.ok(existsSync(join(cwd, 'conf', 'creds.yaml')));
     const listed = await cli(['users', 'list', '--format', 'json', '--config', 'conf/guard.yaml'], cwd);
-    assert.deepEqual((JSON.parse(listed.stdout) as { name: string }[]).map((p) => p.name), ['u1']);
+    assert.deepEqual(
+      (JSON.parse(listed.stdout) as { name: string }[]).map((p) => p.name),
+      ['u1'],
+    );
   });
 
   it('reads asyncapi-guard.yaml in the current folder when present', async () => {
@@ -298,7 +342,10 @@ describe('cli users: which store', () => {
 
   it('rejects --store together with --config', async () => {
     const cwd = makeProject({ 'guard.yaml': 'store: file:./c.yaml\n' });
-    assertOneErrorLine(await cli(['users', 'list', '--store', 'file:./c.yaml', '--config', 'guard.yaml'], cwd), /--store and --config cannot be used together.*\(ERR_USAGE\)/);
+    assertOneErrorLine(
+      await cli(['users', 'list', '--store', 'file:./c.yaml', '--config', 'guard.yaml'], cwd),
+      /--store and --config cannot be used together.*\(ERR_USAGE\)/,
+    );
   });
 
   it('--store postgres://… works on the real PostgreSQL server, and no message shows the URL password', async () => {
@@ -306,11 +353,18 @@ describe('cli users: which store', () => {
     const schema = `cli_users_${process.pid}_${Date.now()}`;
     const url = `postgres://postgres:not-a-real-Secret-6@127.0.0.1:5432/postgres?schema=${schema}`;
     try {
-      const added = await cli(['users', 'add', 'pg-user', '--password-stdin', '--iterations', '4096', '--scopes', 'a', '--store', url], cwd, 'pg-pw\n');
+      const added = await cli(
+        ['users', 'add', 'pg-user', '--password-stdin', '--iterations', '4096', '--scopes', 'a', '--store', url],
+        cwd,
+        'pg-pw\n',
+      );
       assert.equal(added.code, 0, added.stderr);
       assert.match(added.stderr, /to postgres:\/\/postgres@127\.0\.0\.1:5432\/postgres/);
       const listed = await cli(['users', 'list', '--format', 'json', '--store', url], cwd);
-      assert.deepEqual((JSON.parse(listed.stdout) as { name: string; scopes: string[] }[]).map((p) => [p.name, p.scopes]), [['pg-user', ['a']]]);
+      assert.deepEqual(
+        (JSON.parse(listed.stdout) as { name: string; scopes: string[] }[]).map((p) => [p.name, p.scopes]),
+        [['pg-user', ['a']]],
+      );
       const store = await openStore(url, { baseDir: cwd, watch: false });
       try {
         const record = await store.getPrincipal('pg-user');
@@ -330,7 +384,10 @@ describe('cli users: which store', () => {
   });
 
   it('--store postgres://… to a server that does not answer exits 2 with ERR_STORE_UNAVAILABLE, without the password', async () => {
-    const r = await cli(['users', 'list', '--store', 'postgres://u:not-a-real-Secret-7@127.0.0.1:1/db'], makeProject({}));
+    const r = await cli(
+      ['users', 'list', '--store', 'postgres://u:not-a-real-Secret-7@127.0.0.1:1/db'],
+      makeProject({}),
+    );
     assertOneErrorLine(r, 'ERR_STORE_UNAVAILABLE');
     assert.ok(!r.stderr.includes('Secret-7'));
   });
@@ -382,8 +439,17 @@ print(json.dumps({'code': code, 'stdout': out, 'tty': tty.decode('utf-8', 'repla
 
 const hasPython = spawnSync('python3', ['-c', 'import pty'], { stdio: 'ignore' }).status === 0;
 
-function onTerminal(args: readonly string[], cwd: string, answers: readonly string[]): { code: number; stdout: string; tty: string } {
-  const input = JSON.stringify({ argv: [process.execPath, '--import', tsxLoader, mainPath, ...args], cwd, env: { ...cleanEnv(), TERM: 'dumb' }, answers });
+function onTerminal(
+  args: readonly string[],
+  cwd: string,
+  answers: readonly string[],
+): { code: number; stdout: string; tty: string } {
+  const input = JSON.stringify({
+    argv: [process.execPath, '--import', tsxLoader, mainPath, ...args],
+    cwd,
+    env: { ...cleanEnv(), TERM: 'dumb' },
+    answers,
+  });
   const r = spawnSync('python3', ['-c', PTY_DRIVER], { input, encoding: 'utf8', timeout: 90_000 });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout) as { code: number; stdout: string; tty: string };
@@ -406,7 +472,10 @@ describe('cli users: the terminal prompt', { skip: hasPython ? false : 'python3 
   });
 
   it('backspace edits the hidden entry', async () => {
-    const r = onTerminal(['users', 'passwd', 'erin', '--iterations', '4096'], cwd, ['Pty-Secret-2x\u007f\r', 'Pty-Secret-2\r']);
+    const r = onTerminal(['users', 'passwd', 'erin', '--iterations', '4096'], cwd, [
+      'Pty-Secret-2x\u007f\r',
+      'Pty-Secret-2\r',
+    ]);
     assert.equal(r.code, 0, r.tty);
     assert.equal(await passwordWorks(cwd, 'erin', 'Pty-Secret-2'), true);
   });
@@ -431,12 +500,20 @@ describe('cli users: input parsing', () => {
     assert.equal(await readPasswordLine(Readable.from([Buffer.from('a b:c\r\n')])), 'a b:c');
     assert.equal(await readPasswordLine(Readable.from([Buffer.from('pw\n\n')])), 'pw');
     assert.equal(await readPasswordLine(Readable.from([Buffer.from('no-newline')])), 'no-newline');
-    assert.equal(await readPasswordLine(Readable.from([Buffer.from('split-'), Buffer.from('€'.slice(0)), Buffer.from('\nx')])), 'split-€');
+    assert.equal(
+      await readPasswordLine(Readable.from([Buffer.from('split-'), Buffer.from('€'.slice(0)), Buffer.from('\nx')])),
+      'split-€',
+    );
   });
 
   it('readPasswordLine accepts exactly 4096 bytes and rejects 4097', async () => {
-    assert.equal((await readPasswordLine(Readable.from([Buffer.alloc(MAX_PASSWORD_BYTES, 0x61), Buffer.from('\r\n')]))).length, MAX_PASSWORD_BYTES);
-    await assert.rejects(readPasswordLine(Readable.from([Buffer.alloc(MAX_PASSWORD_BYTES + 1, 0x61)])), { code: 'ERR_USAGE' });
+    assert.equal(
+      (await readPasswordLine(Readable.from([Buffer.alloc(MAX_PASSWORD_BYTES, 0x61), Buffer.from('\r\n')]))).length,
+      MAX_PASSWORD_BYTES,
+    );
+    await assert.rejects(readPasswordLine(Readable.from([Buffer.alloc(MAX_PASSWORD_BYTES + 1, 0x61)])), {
+      code: 'ERR_USAGE',
+    });
   });
 
   it('readPasswordLine stops reading an endless stream at the bound', async () => {
@@ -463,13 +540,20 @@ describe('cli users: input parsing', () => {
   it('parseIterations accepts 4096 to 1,000,000 only', () => {
     assert.equal(parseIterations('4096'), 4096);
     assert.equal(parseIterations('1000000'), 1_000_000);
-    for (const bad of ['4095', '1000001', '-5000', '5000.5', '0x2000', '', ' 5000']) assert.throws(() => parseIterations(bad), { code: 'ERR_USAGE' }, bad);
+    for (const bad of ['4095', '1000001', '-5000', '5000.5', '0x2000', '', ' 5000'])
+      assert.throws(() => parseIterations(bad), { code: 'ERR_USAGE' }, bad);
   });
 
   it('redactUnknownOption keeps only the option name', () => {
-    assert.equal(redactUnknownOption("error: unknown option '--password=hunter2'"), "error: unknown option '--password'");
+    assert.equal(
+      redactUnknownOption("error: unknown option '--password=hunter2'"),
+      "error: unknown option '--password'",
+    );
     assert.equal(redactUnknownOption("error: unknown option '-phunter2'"), "error: unknown option '-p'");
-    assert.equal(redactUnknownOption("error: unknown option '--pass=a'b' (Did you mean --no-password?)"), "error: unknown option '--pass' (Did you mean --no-password?)");
+    assert.equal(
+      redactUnknownOption("error: unknown option '--pass=a'b' (Did you mean --no-password?)"),
+      "error: unknown option '--pass' (Did you mean --no-password?)",
+    );
     assert.equal(redactUnknownOption("error: unknown option '--colour'"), "error: unknown option '--colour'");
     assert.equal(redactUnknownOption('error: missing required argument'), 'error: missing required argument');
   });

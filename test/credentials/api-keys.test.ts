@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { API_KEY_LENGTH, API_KEY_PREFIX, apiKeySecretMatches, generateApiKey, hashApiKeySecret, isApiKeyId, parseApiKey } from '../../src/credentials/api-keys.js';
+import {
+  API_KEY_LENGTH,
+  API_KEY_PREFIX,
+  apiKeySecretMatches,
+  generateApiKey,
+  hashApiKeySecret,
+  isApiKeyId,
+  parseApiKey,
+} from '../../src/credentials/api-keys.js';
 
 const KEY_RE = /^agk_[a-z2-7]{12}_[A-Za-z0-9_-]{43}$/;
 
@@ -57,7 +65,12 @@ describe('api keys', () => {
 
   it('api keys: parseApiKey never throws and accepts exactly the documented form (property)', () => {
     const near = fc
-      .tuple(fc.stringMatching(/^[a-z2-7]{12}$/), fc.stringMatching(/^[A-Za-z0-9_-]{43}$/), fc.nat({ max: 70 }), fc.string({ maxLength: 2 }))
+      .tuple(
+        fc.stringMatching(/^[a-z2-7]{12}$/),
+        fc.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+        fc.nat({ max: 70 }),
+        fc.string({ maxLength: 2 }),
+      )
       .map(([id, secret, at, junk]) => {
         const key = `${API_KEY_PREFIX}${id}_${secret}`;
         return key.slice(0, at) + junk + key.slice(at + junk.length); // a valid key, sometimes damaged

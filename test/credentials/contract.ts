@@ -42,7 +42,12 @@ export function runStoreContract(kind: string, factory: StoreFactory): void {
       });
 
     withStore('addPrincipal stores both SCRAM verifiers, never the password, with the clock time', async (store) => {
-      const record = await store.addPrincipal({ name: 'alice', password: 'correct horse', scopes: ['lights:write'], iterations: IT });
+      const record = await store.addPrincipal({
+        name: 'alice',
+        password: 'correct horse',
+        scopes: ['lights:write'],
+        iterations: IT,
+      });
       assert.equal(record.name, 'alice');
       assert.deepEqual([...record.scopes], ['lights:write']);
       assert.equal(record.disabled, false);
@@ -78,7 +83,10 @@ export function runStoreContract(kind: string, factory: StoreFactory): void {
 
     withStore('addPrincipal rejects an existing name with ERR_STORE_CONFLICT', async (store) => {
       await store.addPrincipal({ name: 'alice', password: 'pw', iterations: IT });
-      await assert.rejects(store.addPrincipal({ name: 'alice', password: 'other', iterations: IT }), isStoreError('ERR_STORE_CONFLICT'));
+      await assert.rejects(
+        store.addPrincipal({ name: 'alice', password: 'other', iterations: IT }),
+        isStoreError('ERR_STORE_CONFLICT'),
+      );
       const v = passwordVerifierOf((await store.getPrincipal('alice'))!)!;
       assert.equal(await checkPassword('pw', v), true, 'the first password stands');
     });
@@ -86,7 +94,10 @@ export function runStoreContract(kind: string, factory: StoreFactory): void {
     withStore('addPrincipal rejects a name SASLprep refuses and a bad scope with ERR_STORE_INVALID', async (store) => {
       await assert.rejects(store.addPrincipal({ name: 'bad\u0000name' }), isStoreError('ERR_STORE_INVALID'));
       await assert.rejects(store.addPrincipal({ name: '' }), isStoreError('ERR_STORE_INVALID'));
-      await assert.rejects(store.addPrincipal({ name: 'x', scopes: ['ok', 'bad\nscope'] }), isStoreError('ERR_STORE_INVALID'));
+      await assert.rejects(
+        store.addPrincipal({ name: 'x', scopes: ['ok', 'bad\nscope'] }),
+        isStoreError('ERR_STORE_INVALID'),
+      );
       assert.deepEqual(await store.listPrincipals(), []);
     });
 
@@ -103,20 +114,23 @@ export function runStoreContract(kind: string, factory: StoreFactory): void {
       await assert.rejects(store.setPassword('bob', 'x'), isStoreError('ERR_STORE_NOT_FOUND'));
     });
 
-    withStore('setScopes and setDisabled update the record; unknown names are ERR_STORE_NOT_FOUND', async (store, clock) => {
-      await store.addPrincipal({ name: 'alice', scopes: ['a'] });
-      clock.t += 1000;
-      assert.deepEqual([...(await store.setScopes('alice', ['b', 'c'])).scopes], ['b', 'c']);
-      const d = await store.setDisabled('alice', true);
-      assert.equal(d.disabled, true);
-      assert.equal(d.updatedAt, '2026-11-29T07:00:01.000Z');
-      const read = await store.getPrincipal('alice');
-      assert.equal(read?.disabled, true);
-      assert.deepEqual([...(read?.scopes ?? [])], ['b', 'c']);
-      assert.equal((await store.setDisabled('alice', false)).disabled, false);
-      await assert.rejects(store.setScopes('bob', []), isStoreError('ERR_STORE_NOT_FOUND'));
-      await assert.rejects(store.setDisabled('bob', true), isStoreError('ERR_STORE_NOT_FOUND'));
-    });
+    withStore(
+      'setScopes and setDisabled update the record; unknown names are ERR_STORE_NOT_FOUND',
+      async (store, clock) => {
+        await store.addPrincipal({ name: 'alice', scopes: ['a'] });
+        clock.t += 1000;
+        assert.deepEqual([...(await store.setScopes('alice', ['b', 'c'])).scopes], ['b', 'c']);
+        const d = await store.setDisabled('alice', true);
+        assert.equal(d.disabled, true);
+        assert.equal(d.updatedAt, '2026-11-29T07:00:01.000Z');
+        const read = await store.getPrincipal('alice');
+        assert.equal(read?.disabled, true);
+        assert.deepEqual([...(read?.scopes ?? [])], ['b', 'c']);
+        assert.equal((await store.setDisabled('alice', false)).disabled, false);
+        await assert.rejects(store.setScopes('bob', []), isStoreError('ERR_STORE_NOT_FOUND'));
+        await assert.rejects(store.setDisabled('bob', true), isStoreError('ERR_STORE_NOT_FOUND'));
+      },
+    );
 
     withStore('createApiKey returns the key once; the store keeps its id and a hash that matches it', async (store) => {
       await store.addPrincipal({ name: 'alice', scopes: ['a', 'b'] });
@@ -139,18 +153,30 @@ export function runStoreContract(kind: string, factory: StoreFactory): void {
       await assert.rejects(store.createApiKey('bob'), isStoreError('ERR_STORE_NOT_FOUND'));
     });
 
-    withStore('listPrincipals is sorted by name; listApiKeys by creation time then id, optionally per principal', async (store, clock) => {
-      for (const n of ['carol', 'alice', 'bob']) await store.addPrincipal({ name: n });
-      assert.deepEqual((await store.listPrincipals()).map((p) => p.name), ['alice', 'bob', 'carol']);
-      const k1 = await store.createApiKey('bob');
-      clock.t += 1000;
-      const k2 = await store.createApiKey('alice');
-      clock.t += 1000;
-      const k3 = await store.createApiKey('bob');
-      assert.deepEqual((await store.listApiKeys()).map((k) => k.id), [k1.record.id, k2.record.id, k3.record.id]);
-      assert.deepEqual((await store.listApiKeys('bob')).map((k) => k.id), [k1.record.id, k3.record.id]);
-      assert.deepEqual(await store.listApiKeys('nobody'), []);
-    });
+    withStore(
+      'listPrincipals is sorted by name; listApiKeys by creation time then id, optionally per principal',
+      async (store, clock) => {
+        for (const n of ['carol', 'alice', 'bob']) await store.addPrincipal({ name: n });
+        assert.deepEqual(
+          (await store.listPrincipals()).map((p) => p.name),
+          ['alice', 'bob', 'carol'],
+        );
+        const k1 = await store.createApiKey('bob');
+        clock.t += 1000;
+        const k2 = await store.createApiKey('alice');
+        clock.t += 1000;
+        const k3 = await store.createApiKey('bob');
+        assert.deepEqual(
+          (await store.listApiKeys()).map((k) => k.id),
+          [k1.record.id, k2.record.id, k3.record.id],
+        );
+        assert.deepEqual(
+          (await store.listApiKeys('bob')).map((k) => k.id),
+          [k1.record.id, k3.record.id],
+        );
+        assert.deepEqual(await store.listApiKeys('nobody'), []);
+      },
+    );
 
     withStore('revokeApiKey marks the key revoked once; unknown ids are ERR_STORE_NOT_FOUND', async (store, clock) => {
       await store.addPrincipal({ name: 'alice' });
@@ -159,25 +185,35 @@ export function runStoreContract(kind: string, factory: StoreFactory): void {
       const revoked = await store.revokeApiKey(record.id);
       assert.equal(revoked.revokedAt, '2026-11-29T07:00:05.000Z');
       clock.t += 5000;
-      assert.equal((await store.revokeApiKey(record.id)).revokedAt, '2026-11-29T07:00:05.000Z', 'revoking again changes nothing');
+      assert.equal(
+        (await store.revokeApiKey(record.id)).revokedAt,
+        '2026-11-29T07:00:05.000Z',
+        'revoking again changes nothing',
+      );
       assert.equal((await store.getApiKey(record.id))?.revokedAt, '2026-11-29T07:00:05.000Z');
       assert.equal((await store.listApiKeys()).length, 1, 'kept for listing');
       await assert.rejects(store.revokeApiKey('aaaaaaaaaaaa'), isStoreError('ERR_STORE_NOT_FOUND'));
     });
 
-    withStore('removePrincipal removes the principal and its API keys; unknown names are ERR_STORE_NOT_FOUND', async (store) => {
-      await store.addPrincipal({ name: 'alice', password: 'pw', iterations: IT });
-      await store.addPrincipal({ name: 'bob' });
-      const a = await store.createApiKey('alice');
-      const b = await store.createApiKey('bob');
-      await store.removePrincipal('alice');
-      assert.equal(await store.getPrincipal('alice'), null);
-      assert.equal(await store.getApiKey(a.record.id), null);
-      assert.ok(await store.getApiKey(b.record.id));
-      assert.deepEqual((await store.listApiKeys()).map((k) => k.id), [b.record.id]);
-      await assert.rejects(store.removePrincipal('alice'), isStoreError('ERR_STORE_NOT_FOUND'));
-      await store.addPrincipal({ name: 'alice' }); // the name is free again
-    });
+    withStore(
+      'removePrincipal removes the principal and its API keys; unknown names are ERR_STORE_NOT_FOUND',
+      async (store) => {
+        await store.addPrincipal({ name: 'alice', password: 'pw', iterations: IT });
+        await store.addPrincipal({ name: 'bob' });
+        const a = await store.createApiKey('alice');
+        const b = await store.createApiKey('bob');
+        await store.removePrincipal('alice');
+        assert.equal(await store.getPrincipal('alice'), null);
+        assert.equal(await store.getApiKey(a.record.id), null);
+        assert.ok(await store.getApiKey(b.record.id));
+        assert.deepEqual(
+          (await store.listApiKeys()).map((k) => k.id),
+          [b.record.id],
+        );
+        await assert.rejects(store.removePrincipal('alice'), isStoreError('ERR_STORE_NOT_FOUND'));
+        await store.addPrincipal({ name: 'alice' }); // the name is free again
+      },
+    );
 
     withStore('watch reports each change made through the store, until unsubscribed', async (store) => {
       const seen: StoreChange[] = [];

@@ -10,7 +10,13 @@ import { breakStaleLock, createFileStore } from '../../src/credentials/file.js';
 import { parseCredentialsFile, serializeCredentials } from '../../src/credentials/file-format.js';
 import type { MemoryStoreState } from '../../src/credentials/memory.js';
 import { checkPassword, passwordVerifierOf } from '../../src/credentials/password.js';
-import type { ApiKeyRecord, PrincipalRecord, ScramHash, ScramVerifier, StoreChange } from '../../src/credentials/types.js';
+import type {
+  ApiKeyRecord,
+  PrincipalRecord,
+  ScramHash,
+  ScramVerifier,
+  StoreChange,
+} from '../../src/credentials/types.js';
 import { StoreError } from '../../src/errors.js';
 import { saslprep } from '../../src/sasl/saslprep.js';
 import { deriveScramVerifier } from '../../src/sasl/scram.js';
@@ -79,27 +85,114 @@ describe('file format', () => {
     { name: 'an unknown top-level key', edit: (t) => t + `extra: ${MARK}\n`, pointer: 'extra', line: 14 },
     { name: 'a missing version', edit: (t) => t.replace('version: 1\n', ''), pointer: 'version' },
     { name: 'a newer version', edit: (t) => t.replace('version: 1', 'version: 2'), pointer: 'version', line: 2 },
-    { name: 'an unknown principal key', edit: (t) => t.replace('    disabled: false', `    password: ${MARK}`), pointer: 'principals.alice.password', line: 6 },
-    { name: 'an iteration count below 4096', edit: (t) => t.replace('iterations: 4096', 'iterations: 4095'), pointer: 'principals.alice.scram.SCRAM-SHA-256.iterations', line: 10 },
-    { name: 'an iteration count above a million', edit: (t) => t.replace('iterations: 4096', 'iterations: 1000001'), pointer: 'principals.alice.scram.SCRAM-SHA-256.iterations' },
-    { name: 'an iteration count that is a string', edit: (t) => t.replace('iterations: 4096', `iterations: "${MARK}"`), pointer: 'principals.alice.scram.SCRAM-SHA-256.iterations' },
-    { name: 'a StoredKey of the wrong length', edit: (t) => t.replace(b64(v256.storedKey), b64(v512.storedKey)), pointer: 'principals.alice.scram.SCRAM-SHA-256.storedKey' },
-    { name: 'a salt shorter than 8 bytes', edit: (t) => t.replace(`salt: "${b64(v256.salt)}"`, `salt: "${b64(Buffer.alloc(7))}"`), pointer: 'principals.alice.scram.SCRAM-SHA-256.salt' },
-    { name: 'a salt that is not base64', edit: (t) => t.replace(`salt: "${b64(v256.salt)}"`, `salt: "${MARK}!"`), pointer: 'principals.alice.scram.SCRAM-SHA-256.salt' },
-    { name: 'a huge salt', edit: (t) => t.replace(`salt: "${b64(v256.salt)}"`, `salt: "${'A'.repeat(100_000)}"`), pointer: 'principals.alice.scram.SCRAM-SHA-256.salt' },
-    { name: 'a verifier with a key missing', edit: (t) => t.replace(`, serverKey: "${b64(v256.serverKey)}"`, ''), pointer: 'principals.alice.scram.SCRAM-SHA-256.serverKey' },
-    { name: 'an unknown mechanism', edit: (t) => t.replace('SCRAM-SHA-512:', 'SCRAM-SHA-1:'), pointer: 'principals.alice.scram.SCRAM-SHA-1' },
-    { name: 'scopes that are not a list', edit: (t) => t.replace('scopes: [lights:write]', `scopes: ${MARK}`), pointer: 'principals.alice.scopes' },
-    { name: 'a scope with a control character', edit: (t) => t.replace('scopes: [lights:write]', 'scopes: ["a\\u0001"]'), pointer: 'principals.alice.scopes[0]' },
-    { name: 'disabled that is not a boolean', edit: (t) => t.replace('disabled: false', 'disabled: "no"'), pointer: 'principals.alice.disabled' },
-    { name: 'a timestamp that is not ISO 8601', edit: (t) => t.replace('created: 2026-11-29T07:00:00.000Z\n    updated', `created: ${MARK}\n    updated`), pointer: 'principals.alice.created' },
-    { name: 'a name not in SASLprep form', edit: (t) => t.replace('  alice:', '  "ali\\u00ADce":').replace('principal: alice', 'principal: "ali\\u00ADce"'), pointer: 'principals["ali\u00adce"]', line: 4 },
-    { name: 'an API key id of the wrong form', edit: (t) => t.replace('abcdefghijkl:', 'ABCDEFGHIJKL:'), pointer: 'apiKeys.ABCDEFGHIJKL', line: 13 },
-    { name: 'an API key of an unknown principal', edit: (t) => t.replace('principal: alice', 'principal: bob'), pointer: 'apiKeys.abcdefghijkl.principal' },
-    { name: 'an API key hash of the wrong length', edit: (t) => t.replace(b64(Buffer.alloc(32, 1)), b64(Buffer.alloc(31, 1))), pointer: 'apiKeys.abcdefghijkl.sha256' },
+    {
+      name: 'an unknown principal key',
+      edit: (t) => t.replace('    disabled: false', `    password: ${MARK}`),
+      pointer: 'principals.alice.password',
+      line: 6,
+    },
+    {
+      name: 'an iteration count below 4096',
+      edit: (t) => t.replace('iterations: 4096', 'iterations: 4095'),
+      pointer: 'principals.alice.scram.SCRAM-SHA-256.iterations',
+      line: 10,
+    },
+    {
+      name: 'an iteration count above a million',
+      edit: (t) => t.replace('iterations: 4096', 'iterations: 1000001'),
+      pointer: 'principals.alice.scram.SCRAM-SHA-256.iterations',
+    },
+    {
+      name: 'an iteration count that is a string',
+      edit: (t) => t.replace('iterations: 4096', `iterations: "${MARK}"`),
+      pointer: 'principals.alice.scram.SCRAM-SHA-256.iterations',
+    },
+    {
+      name: 'a StoredKey of the wrong length',
+      edit: (t) => t.replace(b64(v256.storedKey), b64(v512.storedKey)),
+      pointer: 'principals.alice.scram.SCRAM-SHA-256.storedKey',
+    },
+    {
+      name: 'a salt shorter than 8 bytes',
+      edit: (t) => t.replace(`salt: "${b64(v256.salt)}"`, `salt: "${b64(Buffer.alloc(7))}"`),
+      pointer: 'principals.alice.scram.SCRAM-SHA-256.salt',
+    },
+    {
+      name: 'a salt that is not base64',
+      edit: (t) => t.replace(`salt: "${b64(v256.salt)}"`, `salt: "${MARK}!"`),
+      pointer: 'principals.alice.scram.SCRAM-SHA-256.salt',
+    },
+    {
+      name: 'a huge salt',
+      edit: (t) => t.replace(`salt: "${b64(v256.salt)}"`, `salt: "${'A'.repeat(100_000)}"`),
+      pointer: 'principals.alice.scram.SCRAM-SHA-256.salt',
+    },
+    {
+      name: 'a verifier with a key missing',
+      edit: (t) => t.replace(`, serverKey: "${b64(v256.serverKey)}"`, ''),
+      pointer: 'principals.alice.scram.SCRAM-SHA-256.serverKey',
+    },
+    {
+      name: 'an unknown mechanism',
+      edit: (t) => t.replace('SCRAM-SHA-512:', 'SCRAM-SHA-1:'),
+      pointer: 'principals.alice.scram.SCRAM-SHA-1',
+    },
+    {
+      name: 'scopes that are not a list',
+      edit: (t) => t.replace('scopes: [lights:write]', `scopes: ${MARK}`),
+      pointer: 'principals.alice.scopes',
+    },
+    {
+      name: 'a scope with a control character',
+      edit: (t) => t.replace('scopes: [lights:write]', 'scopes: ["a\\u0001"]'),
+      pointer: 'principals.alice.scopes[0]',
+    },
+    {
+      name: 'disabled that is not a boolean',
+      edit: (t) => t.replace('disabled: false', 'disabled: "no"'),
+      pointer: 'principals.alice.disabled',
+    },
+    {
+      name: 'a timestamp that is not ISO 8601',
+      edit: (t) => t.replace('created: 2026-11-29T07:00:00.000Z\n    updated', `created: ${MARK}\n    updated`),
+      pointer: 'principals.alice.created',
+    },
+    {
+      name: 'a name not in SASLprep form',
+      edit: (t) => t.replace('  alice:', '  "ali\\u00ADce":').replace('principal: alice', 'principal: "ali\\u00ADce"'),
+      pointer: 'principals["ali\u00adce"]',
+      line: 4,
+    },
+    {
+      name: 'an API key id of the wrong form',
+      edit: (t) => t.replace('abcdefghijkl:', 'ABCDEFGHIJKL:'),
+      pointer: 'apiKeys.ABCDEFGHIJKL',
+      line: 13,
+    },
+    {
+      name: 'an API key of an unknown principal',
+      edit: (t) => t.replace('principal: alice', 'principal: bob'),
+      pointer: 'apiKeys.abcdefghijkl.principal',
+    },
+    {
+      name: 'an API key hash of the wrong length',
+      edit: (t) => t.replace(b64(Buffer.alloc(32, 1)), b64(Buffer.alloc(31, 1))),
+      pointer: 'apiKeys.abcdefghijkl.sha256',
+    },
     { name: 'principals that are a list', edit: () => 'version: 1\nprincipals: [alice]\n', pointer: 'principals' },
-    { name: 'a duplicate principal', edit: (t) => t.replace('apiKeys:', '  alice: {}\napiKeys:'), pointer: undefined, line: 12 },
-    { name: 'a YAML alias', edit: () => 'version: 1\nprincipals:\n  a: &x { created: 2026-11-29T07:00:00.000Z, updated: 2026-11-29T07:00:00.000Z }\n  b: *x\n', pointer: undefined, line: 4 },
+    {
+      name: 'a duplicate principal',
+      edit: (t) => t.replace('apiKeys:', '  alice: {}\napiKeys:'),
+      pointer: undefined,
+      line: 12,
+    },
+    {
+      name: 'a YAML alias',
+      edit: () =>
+        'version: 1\nprincipals:\n  a: &x { created: 2026-11-29T07:00:00.000Z, updated: 2026-11-29T07:00:00.000Z }\n  b: *x\n',
+      pointer: undefined,
+      line: 4,
+    },
     { name: 'YAML that is not well-formed', edit: () => `version: 1\nprincipals: {${MARK}\n`, pointer: undefined },
     { name: 'several YAML documents', edit: (t) => t + '---\nversion: 1\n', pointer: undefined },
   ];
@@ -130,7 +223,10 @@ describe('file format', () => {
       () => parseCredentialsFile(VALID.replace('iterations: 4096', 'iterations: 10'), 'c.yaml'),
       (err: StoreError) => {
         const column = VALID.split('\n')[9]!.indexOf('iterations') + 1; // the key, where the user edits
-        assert.equal(err.message, `c.yaml:10:${column} principals.alice.scram.SCRAM-SHA-256.iterations: expected an integer from 4096 to 1000000 (ERR_STORE_INVALID)`);
+        assert.equal(
+          err.message,
+          `c.yaml:10:${column} principals.alice.scram.SCRAM-SHA-256.iterations: expected an integer from 4096 to 1000000 (ERR_STORE_INVALID)`,
+        );
         return true;
       },
     );
@@ -139,23 +235,58 @@ describe('file format', () => {
   it('file format: arbitrary text yields a state or ERR_STORE_INVALID, nothing else (property)', () => {
     const yamlish = fc.stringMatching(/^[\s\S]{0,300}$/);
     const fragments = fc.array(
-      fc.constantFrom('version: 1\n', 'principals:\n', '  alice:\n', '    scopes: [a]\n', '{', '}', '[', ']', ': ', '- ', '&a ', '*a', '"', "'", '\\u0000', '#', '\t', 'apiKeys:\n', '  abcdefghijkl: {}\n', 'null', '~', '!!binary ', '\n', '    '),
+      fc.constantFrom(
+        'version: 1\n',
+        'principals:\n',
+        '  alice:\n',
+        '    scopes: [a]\n',
+        '{',
+        '}',
+        '[',
+        ']',
+        ': ',
+        '- ',
+        '&a ',
+        '*a',
+        '"',
+        "'",
+        '\\u0000',
+        '#',
+        '\t',
+        'apiKeys:\n',
+        '  abcdefghijkl: {}\n',
+        'null',
+        '~',
+        '!!binary ',
+        '\n',
+        '    ',
+      ),
       { maxLength: 40 },
     );
     fc.assert(
-      fc.property(fc.oneof(yamlish, fragments.map((f) => f.join(''))), (text) => {
-        try {
-          parseCredentialsFile(text, 'c.yaml');
-        } catch (err) {
-          assert.ok(err instanceof StoreError && err.code === 'ERR_STORE_INVALID', String(err));
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          yamlish,
+          fragments.map((f) => f.join('')),
+        ),
+        (text) => {
+          try {
+            parseCredentialsFile(text, 'c.yaml');
+          } catch (err) {
+            assert.ok(err instanceof StoreError && err.code === 'ERR_STORE_INVALID', String(err));
+          }
+        },
+      ),
       { numRuns: 400 },
     );
   });
 
   it('file format: random edits of a valid file yield a state or ERR_STORE_INVALID (property)', () => {
-    const edit = fc.record({ at: fc.nat({ max: VALID.length }), del: fc.nat({ max: 20 }), ins: fc.string({ maxLength: 8 }) });
+    const edit = fc.record({
+      at: fc.nat({ max: VALID.length }),
+      del: fc.nat({ max: 20 }),
+      ins: fc.string({ maxLength: 8 }),
+    });
     fc.assert(
       fc.property(fc.array(edit, { minLength: 1, maxLength: 4 }), (edits) => {
         let text = VALID;
@@ -163,7 +294,10 @@ describe('file format', () => {
         try {
           const state = parseCredentialsFile(text, 'c.yaml');
           // Whatever was accepted is fully valid: it survives a round trip.
-          assert.equal(serializeCredentials(parseCredentialsFile(serializeCredentials(state), 'c.yaml')), serializeCredentials(state));
+          assert.equal(
+            serializeCredentials(parseCredentialsFile(serializeCredentials(state), 'c.yaml')),
+            serializeCredentials(state),
+          );
         } catch (err) {
           assert.ok(err instanceof StoreError && err.code === 'ERR_STORE_INVALID', String(err));
         }
@@ -185,18 +319,34 @@ describe('file format', () => {
 });
 
 // Arbitrary valid states.
-const isoArb = fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString());
+const isoArb = fc
+  .date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true })
+  .map((d) => d.toISOString());
 const nameArb = fc
-  .oneof(fc.string({ minLength: 1, maxLength: 12 }), fc.constantFrom('alice', 'true', 'null', '1', '- x', 'a: b', '#c', 'ü', 'x@y.z', '"q"', 'O\'Neil'))
+  .oneof(
+    fc.string({ minLength: 1, maxLength: 12 }),
+    fc.constantFrom('alice', 'true', 'null', '1', '- x', 'a: b', '#c', 'ü', 'x@y.z', '"q"', "O'Neil"),
+  )
   .filter((s) => {
     const p = saslprep(s, { allowUnassigned: false });
     return p.ok && p.value === s;
   });
-const scopeArb = fc.oneof(fc.string({ minLength: 1, maxLength: 10 }), fc.constantFrom('lights:write', 'a b', 'read', 'true', '0x1', '[x]', '{y}', ',', '\u2028'));
-const scopesArb = fc.array(scopeArb, { maxLength: 4 }).filter((a) => a.every((s) => !/[\u0000-\u001f\u007f-\u009f\ufffe\uffff]/.test(s) && !/[\ud800-\udfff]/.test(s)));
+const scopeArb = fc.oneof(
+  fc.string({ minLength: 1, maxLength: 10 }),
+  fc.constantFrom('lights:write', 'a b', 'read', 'true', '0x1', '[x]', '{y}', ',', '\u2028'),
+);
+const scopesArb = fc
+  .array(scopeArb, { maxLength: 4 })
+  .filter((a) => a.every((s) => !/[\u0000-\u001f\u007f-\u009f\ufffe\uffff]/.test(s) && !/[\ud800-\udfff]/.test(s)));
 const bytesArb = (min: number, max: number) => fc.uint8Array({ minLength: min, maxLength: max });
 const verifierArb = (hash: ScramHash, len: number): fc.Arbitrary<ScramVerifier> =>
-  fc.record({ hash: fc.constant(hash), salt: bytesArb(8, 40), iterations: fc.integer({ min: 4096, max: 1_000_000 }), storedKey: bytesArb(len, len), serverKey: bytesArb(len, len) });
+  fc.record({
+    hash: fc.constant(hash),
+    salt: bytesArb(8, 40),
+    iterations: fc.integer({ min: 4096, max: 1_000_000 }),
+    storedKey: bytesArb(len, len),
+    serverKey: bytesArb(len, len),
+  });
 const principalArb = fc.record({
   name: nameArb,
   scopes: scopesArb,
@@ -208,7 +358,10 @@ const principalArb = fc.record({
 });
 const idArb = fc.stringMatching(/^[a-z2-7]{12}$/);
 const stateArb: fc.Arbitrary<MemoryStoreState> = fc
-  .tuple(fc.uniqueArray(principalArb, { selector: (p) => p.name, maxLength: 4 }), fc.uniqueArray(idArb, { maxLength: 4 }))
+  .tuple(
+    fc.uniqueArray(principalArb, { selector: (p) => p.name, maxLength: 4 }),
+    fc.uniqueArray(idArb, { maxLength: 4 }),
+  )
   .chain(([ps, ids]) =>
     fc
       .tuple(
@@ -229,7 +382,14 @@ const stateArb: fc.Arbitrary<MemoryStoreState> = fc
           const verifiers: Partial<Record<ScramHash, ScramVerifier>> = {};
           if (p.v256 !== null) verifiers['SHA-256'] = p.v256;
           if (p.v512 !== null) verifiers['SHA-512'] = p.v512;
-          principals.set(p.name, { name: p.name, scopes: p.scopes, disabled: p.disabled, verifiers, createdAt: p.createdAt, updatedAt: p.updatedAt });
+          principals.set(p.name, {
+            name: p.name,
+            scopes: p.scopes,
+            disabled: p.disabled,
+            verifiers,
+            createdAt: p.createdAt,
+            updatedAt: p.updatedAt,
+          });
         }
         const apiKeys = new Map<string, ApiKeyRecord>();
         if (ps.length > 0) for (const k of keys) apiKeys.set(k.id, k);
@@ -264,7 +424,11 @@ describe('file store', () => {
     assert.equal(s.mode & 0o777, 0o600);
     assert.deepEqual(await readdir(dir), ['credentials.yaml']);
     const text = await readFile(path, 'utf8');
-    assert.ok(text.startsWith('# asyncapi-guard credentials: salted SCRAM verifiers and API key hashes, never a password or key\nversion: 1\n'));
+    assert.ok(
+      text.startsWith(
+        '# asyncapi-guard credentials: salted SCRAM verifiers and API key hashes, never a password or key\nversion: 1\n',
+      ),
+    );
     await store.close();
     const again = await createFileStore(path, { watch: false });
     assert.equal(await checkPassword('pw', passwordVerifierOf((await again.getPrincipal('alice'))!)!), true);
@@ -288,7 +452,10 @@ describe('file store', () => {
     const dir = await freshDir();
     const path = join(dir, 'credentials.yaml');
     await writeFile(path, VALID.replace('iterations: 4096', 'iterations: 1'));
-    await assert.rejects(createFileStore(path), (err: StoreError) => err.code === 'ERR_STORE_INVALID' && err.file === path && err.line === 10);
+    await assert.rejects(
+      createFileStore(path),
+      (err: StoreError) => err.code === 'ERR_STORE_INVALID' && err.file === path && err.line === 10,
+    );
   });
 
   it('file: rejects a file that is not UTF-8 with ERR_STORE_INVALID', async () => {
@@ -301,7 +468,10 @@ describe('file store', () => {
   it('file: a path that cannot be read as a file is ERR_STORE_UNAVAILABLE', async () => {
     const dir = await freshDir();
     await assert.rejects(createFileStore(dir), isStoreError('ERR_STORE_UNAVAILABLE'));
-    await assert.rejects(createFileStore(join(dir, 'no-such-dir', 'x', 'c.yaml')).then((s) => s.addPrincipal({ name: 'a' })), isStoreError('ERR_STORE_UNAVAILABLE'));
+    await assert.rejects(
+      createFileStore(join(dir, 'no-such-dir', 'x', 'c.yaml')).then((s) => s.addPrincipal({ name: 'a' })),
+      isStoreError('ERR_STORE_UNAVAILABLE'),
+    );
   });
 
   it('file: a change written by one instance is seen by another (watch), which tells its watchers reload', async () => {
@@ -317,7 +487,12 @@ describe('file store', () => {
       assert.deepEqual(seen.at(-1), { kind: 'reload' });
       const { record } = await writer.createApiKey('alice');
       await writer.revokeApiKey(record.id);
-      await eventually(async () => (await reader.getApiKey(record.id))?.revokedAt !== null && (await reader.getApiKey(record.id)) !== null, 5000, 'the revocation');
+      await eventually(
+        async () =>
+          (await reader.getApiKey(record.id))?.revokedAt !== null && (await reader.getApiKey(record.id)) !== null,
+        5000,
+        'the revocation',
+      );
     } finally {
       await writer.close();
       await reader.close();
@@ -381,7 +556,10 @@ describe('file store', () => {
     await a.addPrincipal({ name: 'carol' });
     await assert.rejects(b.addPrincipal({ name: 'carol' }), isStoreError('ERR_STORE_CONFLICT'));
     const check = await createFileStore(path, { watch: false });
-    assert.deepEqual((await check.listPrincipals()).map((p) => p.name), ['alice', 'bob', 'carol']);
+    assert.deepEqual(
+      (await check.listPrincipals()).map((p) => p.name),
+      ['alice', 'bob', 'carol'],
+    );
     await Promise.all([a.close(), b.close(), check.close()]);
   });
 
@@ -393,7 +571,10 @@ describe('file store', () => {
 const s = await createFileStore(${JSON.stringify(path)}, { watch: false });
 for (let i = 0; i < 10; i++) await s.addPrincipal({ name: 'child' + i });
 await s.close();`;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: process.cwd(),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     let done = false;
@@ -463,7 +644,10 @@ await s.close();`;
       const secret = parseApiKey(k.key)!.secret;
       assert.ok(!text.includes(k.key), 'whole key');
       assert.ok(!text.includes(secret), 'key secret');
-      assert.ok(!text.includes(Buffer.from(secret, 'base64url').toString('base64').slice(0, 40)), 'key secret bytes as base64');
+      assert.ok(
+        !text.includes(Buffer.from(secret, 'base64url').toString('base64').slice(0, 40)),
+        'key secret bytes as base64',
+      );
       assert.ok(text.includes(k.record.id), 'the public id is there');
     }
     assert.deepEqual(await readdir(dir), ['credentials.yaml']);

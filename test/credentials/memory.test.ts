@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createMemoryStore, DEFAULT_PASSWORD_ITERATIONS, normalizePrincipalName } from '../../src/credentials/memory.js';
+import {
+  createMemoryStore,
+  DEFAULT_PASSWORD_ITERATIONS,
+  normalizePrincipalName,
+} from '../../src/credentials/memory.js';
 import type { StoreChange } from '../../src/credentials/types.js';
 import { isStoreError, runStoreContract } from './contract.js';
 

@@ -33,11 +33,18 @@ describe('openStore', () => {
   });
 
   it('open: rejects file: without a path', async () => {
-    await assert.rejects(openStore('file:', { baseDir: dir }), (err: StoreError) => err.code === 'ERR_STORE_INVALID' && err.pointer === 'store');
+    await assert.rejects(
+      openStore('file:', { baseDir: dir }),
+      (err: StoreError) => err.code === 'ERR_STORE_INVALID' && err.pointer === 'store',
+    );
   });
 
   it('open: env:NAME opens the reference the variable holds', async () => {
-    const store = await openStore('env:AGK_STORE', { baseDir: dir, env: { AGK_STORE: 'file:./from-env.yaml' }, watch: false });
+    const store = await openStore('env:AGK_STORE', {
+      baseDir: dir,
+      env: { AGK_STORE: 'file:./from-env.yaml' },
+      watch: false,
+    });
     assert.equal(store.description, `file:${join(dir, 'from-env.yaml')}`);
     await store.close();
   });
@@ -48,18 +55,27 @@ describe('openStore', () => {
       assert.match(err.message, /AGK_MISSING/);
       return true;
     });
-    await assert.rejects(openStore('env:AGK_EMPTY', { baseDir: dir, env: { AGK_EMPTY: '' } }), isStoreError('ERR_STORE_INVALID'));
+    await assert.rejects(
+      openStore('env:AGK_EMPTY', { baseDir: dir, env: { AGK_EMPTY: '' } }),
+      isStoreError('ERR_STORE_INVALID'),
+    );
     await assert.rejects(openStore('env:not a name', { baseDir: dir, env: {} }), isStoreError('ERR_STORE_INVALID'));
   });
 
   it('open: rejects a variable holding an unknown reference without quoting its value', async () => {
-    await assert.rejects(openStore('env:AGK_BAD', { baseDir: dir, env: { AGK_BAD: 'mysql://u:hunter2@h/db' } }), (err: StoreError) => {
-      assert.equal(err.code, 'ERR_STORE_INVALID');
-      assert.ok(!err.message.includes('hunter2'));
-      assert.match(err.message, /AGK_BAD/);
-      return true;
-    });
-    await assert.rejects(openStore('env:AGK_LOOP', { baseDir: dir, env: { AGK_LOOP: 'env:AGK_LOOP' } }), isStoreError('ERR_STORE_INVALID'));
+    await assert.rejects(
+      openStore('env:AGK_BAD', { baseDir: dir, env: { AGK_BAD: 'mysql://u:hunter2@h/db' } }),
+      (err: StoreError) => {
+        assert.equal(err.code, 'ERR_STORE_INVALID');
+        assert.ok(!err.message.includes('hunter2'));
+        assert.match(err.message, /AGK_BAD/);
+        return true;
+      },
+    );
+    await assert.rejects(
+      openStore('env:AGK_LOOP', { baseDir: dir, env: { AGK_LOOP: 'env:AGK_LOOP' } }),
+      isStoreError('ERR_STORE_INVALID'),
+    );
   });
 
   it('open: rejects anything else, listing the accepted forms and never quoting the reference', async () => {
@@ -75,7 +91,10 @@ describe('openStore', () => {
 
   it('open: a bad store file fails with the file’s own ERR_STORE_INVALID and key path', async () => {
     await writeFile(join(dir, 'bad.yaml'), 'version: 9\n');
-    await assert.rejects(openStore('file:bad.yaml', { baseDir: dir }), (err: StoreError) => err.code === 'ERR_STORE_INVALID' && err.pointer === 'version');
+    await assert.rejects(
+      openStore('file:bad.yaml', { baseDir: dir }),
+      (err: StoreError) => err.code === 'ERR_STORE_INVALID' && err.pointer === 'version',
+    );
   });
 
   it('open: postgres:// and postgresql:// open the postgres store (real server)', async () => {
@@ -84,7 +103,11 @@ describe('openStore', () => {
     await admin.connect();
     try {
       for (const scheme of ['postgres', 'postgresql']) {
-        const store = await openStore('env:AGK_PG', { baseDir: dir, env: { AGK_PG: `${scheme}://postgres@127.0.0.1:5432/postgres?schema=${schema}` }, watch: false });
+        const store = await openStore('env:AGK_PG', {
+          baseDir: dir,
+          env: { AGK_PG: `${scheme}://postgres@127.0.0.1:5432/postgres?schema=${schema}` },
+          watch: false,
+        });
         assert.equal(store.description, 'postgres://postgres@127.0.0.1:5432/postgres');
         await store.listPrincipals();
         await store.close();
@@ -108,7 +131,8 @@ describe('secret references', () => {
   it('secret-ref: parses env:NAME and file:PATH, nothing else', () => {
     assert.deepEqual(parseSecretRef('env:DB_URL'), { kind: 'env', name: 'DB_URL' });
     assert.deepEqual(parseSecretRef('file:./key.pem'), { kind: 'file', path: './key.pem' });
-    for (const v of ['env:', 'env:1X', 'env:A-B', 'file:', 'literal', 42, null]) assert.equal(parseSecretRef(v), null, String(v));
+    for (const v of ['env:', 'env:1X', 'env:A-B', 'file:', 'literal', 42, null])
+      assert.equal(parseSecretRef(v), null, String(v));
   });
 
   it('secret-ref: resolves a file relative to baseDir, without its trailing newline', async () => {
@@ -118,12 +142,18 @@ describe('secret references', () => {
   });
 
   it('secret-ref: rejects a missing or oversized file with ERR_STORE_INVALID, never the content', async () => {
-    await assert.rejects(resolveSecretRef({ kind: 'file', path: 'nope.txt' }, { baseDir: dir }), isStoreError('ERR_STORE_INVALID'));
+    await assert.rejects(
+      resolveSecretRef({ kind: 'file', path: 'nope.txt' }, { baseDir: dir }),
+      isStoreError('ERR_STORE_INVALID'),
+    );
     await writeFile(join(dir, 'big.txt'), 'MARKERx'.repeat(100));
-    await assert.rejects(resolveSecretRef({ kind: 'file', path: 'big.txt' }, { baseDir: dir, maxBytes: 10 }), (err: StoreError) => {
-      assert.equal(err.code, 'ERR_STORE_INVALID');
-      assert.ok(!err.message.includes('MARKER'));
-      return true;
-    });
+    await assert.rejects(
+      resolveSecretRef({ kind: 'file', path: 'big.txt' }, { baseDir: dir, maxBytes: 10 }),
+      (err: StoreError) => {
+        assert.equal(err.code, 'ERR_STORE_INVALID');
+        assert.ok(!err.message.includes('MARKER'));
+        return true;
+      },
+    );
   });
 });

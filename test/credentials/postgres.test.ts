@@ -59,9 +59,15 @@ describe('postgres store', () => {
     const [a, b, c] = await Promise.all([make(), make(), make()]);
     assert.ok(a && b && c);
     const rows = await admin.query(`SELECT version FROM "${schema}".schema_version ORDER BY version`);
-    assert.deepEqual(rows.rows.map((r) => r.version), Array.from({ length: LATEST_SCHEMA_VERSION }, (_, i) => i + 1));
+    assert.deepEqual(
+      rows.rows.map((r) => r.version),
+      Array.from({ length: LATEST_SCHEMA_VERSION }, (_, i) => i + 1),
+    );
     await make(); // and once more, later: nothing to do
-    assert.equal((await admin.query(`SELECT count(*)::int AS n FROM "${schema}".schema_version`)).rows[0].n, LATEST_SCHEMA_VERSION);
+    assert.equal(
+      (await admin.query(`SELECT count(*)::int AS n FROM "${schema}".schema_version`)).rows[0].n,
+      LATEST_SCHEMA_VERSION,
+    );
   });
 
   it('postgres: two stores on the same schema see each other’s changes at once', async () => {
@@ -103,7 +109,9 @@ describe('postgres store', () => {
     const s = newSchema();
     const first = await createPostgresStore(BASE, { schema: s, listen: false });
     await first.close();
-    await admin.query(`INSERT INTO "${s}".schema_version (version, description) VALUES ($1, 'from the future')`, [LATEST_SCHEMA_VERSION + 1]);
+    await admin.query(`INSERT INTO "${s}".schema_version (version, description) VALUES ($1, 'from the future')`, [
+      LATEST_SCHEMA_VERSION + 1,
+    ]);
     await assert.rejects(createPostgresStore(BASE, { schema: s }), (err: StoreError) => {
       assert.equal(err.code, 'ERR_STORE_INVALID');
       assert.match(err.message, new RegExp(`version ${LATEST_SCHEMA_VERSION + 1}`));
@@ -131,7 +139,7 @@ describe('postgres store', () => {
 
   it('postgres: names and scopes travel as parameters (quotes and SQL in them are just text)', async () => {
     const a = await make();
-    const name = "o'neil\"; DROP TABLE principals; --";
+    const name = 'o\'neil"; DROP TABLE principals; --';
     await a.addPrincipal({ name, scopes: ["it's", '{a,b}', 'NULL'] });
     const r = await a.getPrincipal(name);
     assert.deepEqual([...(r?.scopes ?? [])], ["it's", '{a,b}', 'NULL']);
@@ -171,13 +179,16 @@ describe('postgres store', () => {
     });
     const password = `S3cret${randomBytes(6).toString('hex')}`;
     const started = Date.now();
-    await assert.rejects(createPostgresStore(`postgres://guard:${password}@127.0.0.1:${port}/creds`, { queryTimeoutMs: 2000 }), (err: StoreError) => {
-      assert.equal(err.code, 'ERR_STORE_UNAVAILABLE');
-      assert.ok(!err.message.includes(password), err.message);
-      assert.ok(!JSON.stringify(err).includes(password));
-      assert.ok(err.message.includes(`postgres://guard@127.0.0.1:${port}/creds`), err.message);
-      return true;
-    });
+    await assert.rejects(
+      createPostgresStore(`postgres://guard:${password}@127.0.0.1:${port}/creds`, { queryTimeoutMs: 2000 }),
+      (err: StoreError) => {
+        assert.equal(err.code, 'ERR_STORE_UNAVAILABLE');
+        assert.ok(!err.message.includes(password), err.message);
+        assert.ok(!JSON.stringify(err).includes(password));
+        assert.ok(err.message.includes(`postgres://guard@127.0.0.1:${port}/creds`), err.message);
+        return true;
+      },
+    );
     assert.ok(Date.now() - started < 3000, 'quickly');
   });
 
@@ -188,11 +199,14 @@ describe('postgres store', () => {
     const port = (silent.address() as { port: number }).port;
     const started = Date.now();
     try {
-      await assert.rejects(createPostgresStore(`postgres://guard:pw@127.0.0.1:${port}/creds`, { queryTimeoutMs: 300 }), (err: StoreError) => {
-        assert.equal(err.code, 'ERR_STORE_UNAVAILABLE');
-        assert.match(err.message, /timeout/);
-        return true;
-      });
+      await assert.rejects(
+        createPostgresStore(`postgres://guard:pw@127.0.0.1:${port}/creds`, { queryTimeoutMs: 300 }),
+        (err: StoreError) => {
+          assert.equal(err.code, 'ERR_STORE_UNAVAILABLE');
+          assert.match(err.message, /timeout/);
+          return true;
+        },
+      );
       assert.ok(Date.now() - started < 2000);
     } finally {
       for (const s of sockets) s.destroy();
@@ -224,7 +238,15 @@ describe('postgres store', () => {
       principal: 'a',
     });
     assert.equal(parseNotification('{"kind":"principal","name":"a","origin":"me"}', 'me'), null);
-    for (const junk of ['', 'not json', 'null', '[]', '{"kind":"principal"}', '{"kind":"other"}', '{"kind":"apiKey","id":1}']) {
+    for (const junk of [
+      '',
+      'not json',
+      'null',
+      '[]',
+      '{"kind":"principal"}',
+      '{"kind":"other"}',
+      '{"kind":"apiKey","id":1}',
+    ]) {
       assert.equal(parseNotification(junk, 'me'), null, junk);
     }
   });

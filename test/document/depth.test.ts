@@ -29,7 +29,9 @@ const { deepValue } = fc.letrec((tie) => ({
 }));
 const chain = fc
   .tuple(fc.array(fc.boolean(), { minLength: 1, maxLength: 60 }), fc.jsonValue({ maxDepth: 2 }), fc.string())
-  .map(([links, inner, key]) => links.reduce<unknown>((acc, isArray) => (isArray ? [inner, acc] : { [key]: acc, [key + '\u0000']: inner }), inner));
+  .map(([links, inner, key]) =>
+    links.reduce<unknown>((acc, isArray) => (isArray ? [inner, acc] : { [key]: acc, [key + '\u0000']: inner }), inner),
+  );
 const nestedJson = fc.oneof(deepValue, chain);
 const indent = fc.constantFrom<number | string | undefined>(undefined, 0, 1, 2, '\t');
 

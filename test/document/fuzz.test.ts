@@ -22,16 +22,81 @@ const file = join(dir, 'fuzz.yaml');
 const samples = [
   readFileSync(resolve(projectRoot, 'test/fixtures/documents/load/account.yaml'), 'utf8'),
   readFileSync(resolve(projectRoot, 'test/fixtures/documents/load/account.json'), 'utf8').slice(0, 1500),
-  readFileSync(resolve(projectRoot, '../shared/asyncapi-security-corpus/spec-examples/2.6.0__streetlights-mqtt-asyncapi.yml'), 'utf8').slice(0, 3000),
+  readFileSync(
+    resolve(projectRoot, '../shared/asyncapi-security-corpus/spec-examples/2.6.0__streetlights-mqtt-asyncapi.yml'),
+    'utf8',
+  ).slice(0, 3000),
 ];
 
 // Pieces of YAML that matter to a parser, a depth scan, an alias counter or a ref resolver.
 const pieces = [
-  '[', ']', '{', '}', ':', ': ', '- ', '-', ',', '?', '? ', '#', ' #', '&a ', '*a', '&b ', '*b', '!!str ', '!!binary ', '!t ',
-  '|', '|-', '>', '>2', "'", "''", '"', '\\', '\\u', '\n', '\r\n', '  ', '    ', '\t', '%YAML 1.1\n', '%TAG ! !foo\n', '---\n', '...\n',
-  'asyncapi: 3.0.0\n', 'asyncapi: 2.6.0\n', '$ref: ', "'#/a'", "'#'", "'./x.yaml#/a'", "'http://127.0.0.1:9/x'", "'file:///nonexistent'",
-  "'%zz'", "'#/%zz'", "'ftp:x'", "'#a'", "'http://a b'", 'x', 'a', '1', '0x1f', '.inf', 'null', '~', 'true', '<<', '__proto__', 'constructor',
-  '\ufeff', '\u2028', '\u0000', '😀', 'é',
+  '[',
+  ']',
+  '{',
+  '}',
+  ':',
+  ': ',
+  '- ',
+  '-',
+  ',',
+  '?',
+  '? ',
+  '#',
+  ' #',
+  '&a ',
+  '*a',
+  '&b ',
+  '*b',
+  '!!str ',
+  '!!binary ',
+  '!t ',
+  '|',
+  '|-',
+  '>',
+  '>2',
+  "'",
+  "''",
+  '"',
+  '\\',
+  '\\u',
+  '\n',
+  '\r\n',
+  '  ',
+  '    ',
+  '\t',
+  '%YAML 1.1\n',
+  '%TAG ! !foo\n',
+  '---\n',
+  '...\n',
+  'asyncapi: 3.0.0\n',
+  'asyncapi: 2.6.0\n',
+  '$ref: ',
+  "'#/a'",
+  "'#'",
+  "'./x.yaml#/a'",
+  "'http://127.0.0.1:9/x'",
+  "'file:///nonexistent'",
+  "'%zz'",
+  "'#/%zz'",
+  "'ftp:x'",
+  "'#a'",
+  "'http://a b'",
+  'x',
+  'a',
+  '1',
+  '0x1f',
+  '.inf',
+  'null',
+  '~',
+  'true',
+  '<<',
+  '__proto__',
+  'constructor',
+  '\ufeff',
+  '\u2028',
+  '\u0000',
+  '😀',
+  'é',
 ];
 const yamlish = fc.array(fc.constantFrom(...pieces), { maxLength: 60 }).map((p) => p.join(''));
 
@@ -39,7 +104,15 @@ const yamlish = fc.array(fc.constantFrom(...pieces), { maxLength: 60 }).map((p) 
 const mutated = fc
   .tuple(
     fc.constantFrom(...samples),
-    fc.array(fc.tuple(fc.nat(), fc.constantFrom('insert', 'delete', 'cut'), fc.constantFrom(...pieces), fc.integer({ min: 1, max: 20 })), { minLength: 1, maxLength: 6 }),
+    fc.array(
+      fc.tuple(
+        fc.nat(),
+        fc.constantFrom('insert', 'delete', 'cut'),
+        fc.constantFrom(...pieces),
+        fc.integer({ min: 1, max: 20 }),
+      ),
+      { minLength: 1, maxLength: 6 },
+    ),
   )
   .map(([text, edits]) => {
     let out = text;
@@ -54,14 +127,24 @@ const mutated = fc
 
 /** An AsyncAPI header, so the text gets past version detection into refs. */
 const withRefs = fc
-  .tuple(fc.constantFrom('asyncapi: 3.0.0\n', 'asyncapi: 2.6.0\n', '{"asyncapi": "3.1.0", '), fc.array(fc.oneof(fc.constantFrom(...pieces), fc.string()), { maxLength: 12 }))
+  .tuple(
+    fc.constantFrom('asyncapi: 3.0.0\n', 'asyncapi: 2.6.0\n', '{"asyncapi": "3.1.0", '),
+    fc.array(fc.oneof(fc.constantFrom(...pieces), fc.string()), { maxLength: 12 }),
+  )
   .map(([head, refs]) =>
     head.startsWith('{')
       ? head + refs.map((r, i) => `"r${i}": {"$ref": ${JSON.stringify(r)}}`).join(', ') + '}'
       : head + 'x:\n' + refs.map((r, i) => `  r${i}:\n    $ref: ${JSON.stringify(r)}\n`).join(''),
   );
 
-const anyText = fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ maxLength: 300 }), fc.json(), yamlish, mutated, withRefs);
+const anyText = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 300 }),
+  fc.string({ maxLength: 300 }),
+  fc.json(),
+  yamlish,
+  mutated,
+  withRefs,
+);
 
 test('fuzz: loadDocumentFromText on any text returns or throws a DocumentError, nothing else', async () => {
   let loaded = 0;

@@ -80,7 +80,8 @@ function checkError(got: { code?: string; message?: string; line?: number; colum
   assert.ok(got.message?.endsWith(`(${expect.code})`), `the message ends with the code: ${got.message}`);
   if (expect.line !== undefined) {
     assert.equal(got.line, expect.line, got.message);
-    const place = expect.column !== undefined ? `${expect.file}:${expect.line}:${expect.column}` : `${expect.file}:${expect.line}:`;
+    const place =
+      expect.column !== undefined ? `${expect.file}:${expect.line}:${expect.column}` : `${expect.file}:${expect.line}:`;
     assert.ok(got.message?.includes(place), `the message shows ${place}: ${got.message}`);
   }
   if (expect.column !== undefined) assert.equal(got.column, expect.column, got.message);
@@ -134,7 +135,12 @@ function loadInChild(jobs: Job[], killAfterMs = 30_000): Promise<ChildResult[]> 
     execFile(
       process.execPath,
       ['--import', 'tsx', '--max-old-space-size=1024', '--input-type=module', '-e', childCode],
-      { cwd: projectRoot, env: { ...process.env, AAG_JOBS: JSON.stringify(jobs) }, timeout: killAfterMs, maxBuffer: 1 << 20 },
+      {
+        cwd: projectRoot,
+        env: { ...process.env, AAG_JOBS: JSON.stringify(jobs) },
+        timeout: killAfterMs,
+        maxBuffer: 1 << 20,
+      },
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`the child failed (${err.signal ?? err.code}): ${stderr.slice(0, 2000)}`));
         resolve(JSON.parse(stdout) as ChildResult[]);
@@ -183,10 +189,18 @@ describe('hostile documents', () => {
     const escape = write('bad-escape.yaml', `${header}servers:\n  prod:\n    host: "a\\qb"\n`);
     await rejectsWith(() => loadDocument(escape), { code: 'ERR_DOCUMENT_SYNTAX', file: escape, line: 5, column: 13 });
     const reserved = write('reserved.yaml', `${header}servers:\n  prod: @broker\n`);
-    await rejectsWith(() => loadDocument(reserved), { code: 'ERR_DOCUMENT_SYNTAX', file: reserved, line: 4, column: 9 });
+    await rejectsWith(() => loadDocument(reserved), {
+      code: 'ERR_DOCUMENT_SYNTAX',
+      file: reserved,
+      line: 4,
+      column: 9,
+    });
     const indent = write('bad-indent.yaml', `${header}servers:\n  prod:\n    host: x\n   protocol: mqtt\n`);
     await rejectsWith(() => loadDocument(indent), { code: 'ERR_DOCUMENT_SYNTAX', file: indent, line: 6 });
-    const quote = write('unterminated.yaml', `${header}servers:\n  prod:\n    host: "unterminated\n    protocol: mqtt\n`);
+    const quote = write(
+      'unterminated.yaml',
+      `${header}servers:\n  prod:\n    host: "unterminated\n    protocol: mqtt\n`,
+    );
     await rejectsWith(() => loadDocument(quote), { code: 'ERR_DOCUMENT_SYNTAX', file: quote });
   });
 
@@ -196,7 +210,10 @@ describe('hostile documents', () => {
   });
 
   it('rejects an unclosed flow collection', async () => {
-    const file = write('unclosed.json', '{ "asyncapi": "3.0.0",\n  "info": { "title": "t", "version": "1" },\n  "servers": {\n');
+    const file = write(
+      'unclosed.json',
+      '{ "asyncapi": "3.0.0",\n  "info": { "title": "t", "version": "1" },\n  "servers": {\n',
+    );
     await rejectsWith(() => loadDocument(file), { code: 'ERR_DOCUMENT_SYNTAX', file });
     const seq = write('unclosed.yaml', `${header}tags: [a, b\nother: 1\n`);
     await rejectsWith(() => loadDocument(seq), { code: 'ERR_DOCUMENT_SYNTAX', file: seq });
@@ -212,10 +229,18 @@ describe('hostile documents', () => {
     const file = write('dup.yaml', text);
     await rejectsWith(() => loadDocument(file), { code: 'ERR_DOCUMENT_DUPLICATE_KEY', file, line: 7, column: 5 });
     // JSON too, and keys that only collide once they are strings.
-    const json = write('dup.json', '{"asyncapi": "3.0.0",\n "info": {"title": "t", "version": "1"},\n "x": {"1": 1,\n  "1": 2}}');
+    const json = write(
+      'dup.json',
+      '{"asyncapi": "3.0.0",\n "info": {"title": "t", "version": "1"},\n "x": {"1": 1,\n  "1": 2}}',
+    );
     await rejectsWith(() => loadDocument(json), { code: 'ERR_DOCUMENT_DUPLICATE_KEY', file: json, line: 4, column: 3 });
     const mixed = write('dup-mixed.yaml', `${header}x:\n  1: a\n  '1': b\n`);
-    await rejectsWith(() => loadDocument(mixed), { code: 'ERR_DOCUMENT_DUPLICATE_KEY', file: mixed, line: 5, column: 3 });
+    await rejectsWith(() => loadDocument(mixed), {
+      code: 'ERR_DOCUMENT_DUPLICATE_KEY',
+      file: mixed,
+      line: 5,
+      column: 3,
+    });
   });
 
   it('rejects several YAML documents in one file', async () => {
@@ -236,9 +261,15 @@ describe('hostile documents', () => {
   // --- encoding -------------------------------------------------------------------------------
 
   it('rejects bytes that are not UTF-8, at their line and column', async () => {
-    const file = write('latin1.yaml', Buffer.concat([Buffer.from(`${header}servers:\n  caf`), Buffer.from([0xe9]), Buffer.from(':\n    host: x\n')]));
+    const file = write(
+      'latin1.yaml',
+      Buffer.concat([Buffer.from(`${header}servers:\n  caf`), Buffer.from([0xe9]), Buffer.from(':\n    host: x\n')]),
+    );
     await rejectsWith(() => loadDocument(file), { code: 'ERR_DOCUMENT_SYNTAX', file, line: 4, column: 6 });
-    const lone = write('lone-surrogate.yaml', Buffer.concat([Buffer.from(`${header}x: `), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('\n')]));
+    const lone = write(
+      'lone-surrogate.yaml',
+      Buffer.concat([Buffer.from(`${header}x: `), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('\n')]),
+    );
     await rejectsWith(() => loadDocument(lone), { code: 'ERR_DOCUMENT_SYNTAX', file: lone, line: 3, column: 4 });
   });
 
@@ -259,7 +290,12 @@ describe('hostile documents', () => {
 
   it('rejects an OpenAPI document, saying so', async () => {
     const file = write('openapi.yaml', 'openapi: 3.1.0\ninfo: { title: t, version: "1" }\npaths: {}\n');
-    const err = await rejectsWith(() => loadDocument(file), { code: 'ERR_DOCUMENT_NOT_ASYNCAPI', file, line: 1, column: 1 });
+    const err = await rejectsWith(() => loadDocument(file), {
+      code: 'ERR_DOCUMENT_NOT_ASYNCAPI',
+      file,
+      line: 1,
+      column: 1,
+    });
     assert.match(err.message, /OpenAPI/);
   });
 
@@ -280,7 +316,12 @@ describe('hostile documents', () => {
   it('rejects an unsupported version (1.2.0, 2.7.0, 4.0.0, the number 3.0, 3.0.0-rc)', async () => {
     for (const v of ['1.2.0', '2.7.0', '4.0.0', '3.0', "'3.0'", '3.0.0-rc1', 'true', '[3.0.0]']) {
       const file = write('version.yaml', `# version ${v}\ninfo: { title: t, version: "1" }\nasyncapi:   ${v}\n`);
-      const err = await rejectsWith(() => loadDocument(file), { code: 'ERR_DOCUMENT_VERSION_UNSUPPORTED', file, line: 3, column: 13 });
+      const err = await rejectsWith(() => loadDocument(file), {
+        code: 'ERR_DOCUMENT_VERSION_UNSUPPORTED',
+        file,
+        line: 3,
+        column: 13,
+      });
       assert.equal(err.pointer, '/asyncapi');
       assert.match(err.message, /3\.1\.0/, 'the message lists what is supported');
     }
@@ -298,7 +339,10 @@ describe('hostile documents', () => {
     const missing = join(dir, 'missing.yaml');
     await rejectsWith(() => loadDocument(missing), { code: 'ERR_DOCUMENT_READ', file: missing });
     // The name is shown as the user gave it.
-    await rejectsWith(() => loadDocument('missing.yaml', { cwd: dir }), { code: 'ERR_DOCUMENT_READ', file: 'missing.yaml' });
+    await rejectsWith(() => loadDocument('missing.yaml', { cwd: dir }), {
+      code: 'ERR_DOCUMENT_READ',
+      file: 'missing.yaml',
+    });
   });
 
   it('rejects a FIFO without waiting for a writer', { skip: process.platform === 'win32' }, async () => {
@@ -310,7 +354,10 @@ describe('hostile documents', () => {
   it('rejects a 50 MB file from its size, without reading it', async () => {
     const big = join(dir, 'big.yaml');
     writeFileSync(big, header + '#'.repeat(50 * 1024 * 1024) + '\n');
-    const [got] = await childRejects([{ file: big, expect: { code: 'ERR_DOCUMENT_TOO_LARGE', file: big } }], { ms: 500, rssMb: 150 });
+    const [got] = await childRejects([{ file: big, expect: { code: 'ERR_DOCUMENT_TOO_LARGE', file: big } }], {
+      ms: 500,
+      rssMb: 150,
+    });
     assert.ok((got as ChildResult).heapGrowthMb < 10, `heap grew ${(got as ChildResult).heapGrowthMb} MB`);
     // A smaller limit applies too.
     const small = write('small.yaml', header + 'x: ' + 'y'.repeat(2000) + '\n');
@@ -319,7 +366,11 @@ describe('hostile documents', () => {
 
   it('rejects a 50 MB string given as text', async () => {
     const text = header + '#'.repeat(50 * 1024 * 1024);
-    await rejectsWith(() => loadDocumentFromText(text, { file: 'big.yaml' }), { code: 'ERR_DOCUMENT_TOO_LARGE', file: 'big.yaml' }, 1000);
+    await rejectsWith(
+      () => loadDocumentFromText(text, { file: 'big.yaml' }),
+      { code: 'ERR_DOCUMENT_TOO_LARGE', file: 'big.yaml' },
+      1000,
+    );
   });
 
   // --- aliases --------------------------------------------------------------------------------
@@ -329,12 +380,19 @@ describe('hostile documents', () => {
     for (let i = 1; i < 9; i++) {
       const prev = String.fromCharCode(96 + i);
       const name = String.fromCharCode(97 + i);
-      levels.push(`${name}: &${name} [${Array(9).fill('*' + prev).join(',')}]`);
+      levels.push(
+        `${name}: &${name} [${Array(9)
+          .fill('*' + prev)
+          .join(',')}]`,
+      );
     }
     const file = write('billion-laughs.yaml', `${header}${levels.join('\n')}\n`);
     // Aliases met, expansions included: 9 (b), 90 (c), then d's first alias passes 100. It is
     // reported at that alias: line 6, column 8.
-    await childRejects([{ file, expect: { code: 'ERR_DOCUMENT_ALIAS_LIMIT', file, line: 6, column: 8 } }], { ms: 1000, rssMb: 200 });
+    await childRejects([{ file, expect: { code: 'ERR_DOCUMENT_ALIAS_LIMIT', file, line: 6, column: 8 } }], {
+      ms: 1000,
+      rssMb: 200,
+    });
   });
 
   it('rejects few aliases that expand hugely (the alias node bound)', async () => {
@@ -344,11 +402,19 @@ describe('hostile documents', () => {
     const text = `${header}big: &big [${items}]\ncopies:\n${refs}\n`;
     const file = write('wide-aliases.yaml', text);
     // Each alias adds 2,001 nodes: the 50th passes 100,000; it is reported where it is written.
-    const [got] = await childRejects([{ file, expect: { code: 'ERR_DOCUMENT_ALIAS_LIMIT', file, line: lineOf(text, 'copies:') + 50, column: 5 } }], { ms: 2000, rssMb: 250 });
+    const [got] = await childRejects(
+      [{ file, expect: { code: 'ERR_DOCUMENT_ALIAS_LIMIT', file, line: lineOf(text, 'copies:') + 50, column: 5 } }],
+      { ms: 2000, rssMb: 250 },
+    );
     assert.match(got?.message ?? '', /100000 nodes/);
     // …and a lower bound through the options is honoured too.
     const few = write('few-aliases.yaml', `${header}base: &b [1, 2, 3]\nx: [*b, *b]\n`);
-    await rejectsWith(() => loadDocument(few, { maxAliases: 1 }), { code: 'ERR_DOCUMENT_ALIAS_LIMIT', file: few, line: 4, column: 9 });
+    await rejectsWith(() => loadDocument(few, { maxAliases: 1 }), {
+      code: 'ERR_DOCUMENT_ALIAS_LIMIT',
+      file: few,
+      line: 4,
+      column: 9,
+    });
   });
 
   it('rejects an alias bomb hidden in a large document, in linear time', async () => {
@@ -358,7 +424,10 @@ describe('hostile documents', () => {
     const refs = Array.from({ length: 101 }, () => '  - *b').join('\n');
     const text = `${header}base: &b [1]\nbig:\n${rows}\nrefs:\n${refs}\n`;
     const file = write('big-with-aliases.yaml', text);
-    await childRejects([{ file, expect: { code: 'ERR_DOCUMENT_ALIAS_LIMIT', file, line: lineOf(text, 'refs:') + 101, column: 5 } }], { ms: 6000, rssMb: 600 });
+    await childRejects(
+      [{ file, expect: { code: 'ERR_DOCUMENT_ALIAS_LIMIT', file, line: lineOf(text, 'refs:') + 101, column: 5 } }],
+      { ms: 6000, rssMb: 600 },
+    );
   });
 
   // --- nesting (the yaml parser recurses per level) ------------------------------------------
@@ -376,7 +445,10 @@ describe('hostile documents', () => {
     const text = `{"asyncapi": "3.0.0", "x": ${'{"a":'.repeat(deep)}1${'}'.repeat(deep)}}`;
     const file = write('deep-objects.json', text);
     // The root object is level 1: the 200th `{"a":` is level 201.
-    const pretty = write('deep-objects-lines.json', `{"asyncapi": "3.0.0",\n"x":\n${'{"a":\n'.repeat(deep)}1${'}\n'.repeat(deep)}}`);
+    const pretty = write(
+      'deep-objects-lines.json',
+      `{"asyncapi": "3.0.0",\n"x":\n${'{"a":\n'.repeat(deep)}1${'}\n'.repeat(deep)}}`,
+    );
     await childRejects([
       { file, expect: { ...expectDeep(file), line: 1, column: nthIndex(text, '{"a":', 200) + 1 } },
       { file: pretty, expect: { ...expectDeep(pretty), line: 202, column: 1 } },
@@ -436,7 +508,12 @@ describe('hostile documents', () => {
     const at = (n: number): string => `${header}x: ${'['.repeat(n)}${']'.repeat(n)}\n`;
     // The root mapping is one level: `x: [[…]]` with n brackets nests n + 1 deep.
     await loadDocumentFromText(at(9), { maxDepth: 10 });
-    await rejectsWith(() => loadDocumentFromText(at(10), { maxDepth: 10, file: 'limit.yaml' }), { code: 'ERR_DOCUMENT_TOO_DEEP', file: 'limit.yaml', line: 3, column: 13 });
+    await rejectsWith(() => loadDocumentFromText(at(10), { maxDepth: 10, file: 'limit.yaml' }), {
+      code: 'ERR_DOCUMENT_TOO_DEEP',
+      file: 'limit.yaml',
+      line: 3,
+      column: 13,
+    });
   });
 
   // --- floods ---------------------------------------------------------------------------------
@@ -446,17 +523,27 @@ describe('hostile documents', () => {
     const keys = Array.from({ length: 100_000 }, (_, i) => `  k${i}: 1`).join('\n');
     const text = `${header}x:\n${keys}\n  k7: 2\n`;
     const file = write('key-flood.yaml', text);
-    await childRejects([{ file, expect: { code: 'ERR_DOCUMENT_DUPLICATE_KEY', file, line: 4 + 100_000, column: 3 } }], { ms: 10_000, rssMb: 600 });
+    await childRejects([{ file, expect: { code: 'ERR_DOCUMENT_DUPLICATE_KEY', file, line: 4 + 100_000, column: 3 } }], {
+      ms: 10_000,
+      rssMb: 600,
+    });
   });
 
   it('rejects a flood of tokens (a few MB of `a,`) before the parser drowns in it', async () => {
     // 6 MB, 6M tokens: without a token bound, 4 MB took 31 s and 2.7 GB.
     const text = `${header}x: [${'a,'.repeat(3_000_000)}]\n`;
     const file = write('token-flood.yaml', text);
-    const [got] = await childRejects([{ file, expect: { code: 'ERR_DOCUMENT_TOO_LARGE', file, line: 3 } }], { ms: 10_000, rssMb: 900 });
+    const [got] = await childRejects([{ file, expect: { code: 'ERR_DOCUMENT_TOO_LARGE', file, line: 3 } }], {
+      ms: 10_000,
+      rssMb: 900,
+    });
     assert.match(got?.message ?? '', /tokens/);
     // …and a lower bound through the options.
-    await rejectsWith(() => loadDocumentFromText(`${header}x: [a, b, c]\n`, { maxTokens: 10, file: 'few.yaml' }), { code: 'ERR_DOCUMENT_TOO_LARGE', file: 'few.yaml', line: 2 });
+    await rejectsWith(() => loadDocumentFromText(`${header}x: [a, b, c]\n`, { maxTokens: 10, file: 'few.yaml' }), {
+      code: 'ERR_DOCUMENT_TOO_LARGE',
+      file: 'few.yaml',
+      line: 2,
+    });
   });
 
   it('rejects 50k broken refs one by one, in linear time', async () => {

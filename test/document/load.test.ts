@@ -32,7 +32,8 @@ function locate(text: string, needle: string, nth = 1): SourcePosition {
 function pointersOf(value: unknown, pointer = '', isEntry = false, out: [string, boolean][] = []): [string, boolean][] {
   out.push([pointer, isEntry]);
   if (Array.isArray(value)) value.forEach((v, i) => pointersOf(v, joinPointer(pointer, i), false, out));
-  else if (isPlainObject(value)) for (const [k, v] of Object.entries(value)) pointersOf(v, joinPointer(pointer, k), true, out);
+  else if (isPlainObject(value))
+    for (const [k, v] of Object.entries(value)) pointersOf(v, joinPointer(pointer, k), true, out);
   return out;
 }
 
@@ -74,7 +75,10 @@ for (const [name, path] of [
         assert.ok(Number.isInteger(p.column) && p.column >= 1, `${pointer} column ${p.column}`);
       }
       const { start, end } = r.value;
-      assert.ok(end.line > start.line || (end.line === start.line && end.column >= start.column), `${pointer} ends after it starts`);
+      assert.ok(
+        end.line > start.line || (end.line === start.line && end.column >= start.column),
+        `${pointer} ends after it starts`,
+      );
       if (isEntry) assert.ok(r.key, `${pointer} has a key range`);
       else assert.equal(r.key, undefined, `${pointer} (not a mapping entry) has no key range`);
     }
@@ -85,20 +89,38 @@ for (const [name, path] of [
 test('load: positions of YAML keys and values are exact', async () => {
   const doc = await loadDocument(yamlPath);
   // A server's security item: the mapping starts at `$ref`, after the dash.
-  assert.deepEqual(rangeAt(doc, '/servers/production/security/1').value.start, locate(yamlText, "$ref: '#/components/securitySchemes/certs'"));
+  assert.deepEqual(
+    rangeAt(doc, '/servers/production/security/1').value.start,
+    locate(yamlText, "$ref: '#/components/securitySchemes/certs'"),
+  );
   // …and its `$ref` value is the quoted string.
-  assert.deepEqual(rangeAt(doc, '/servers/production/security/1/$ref').value.start, locate(yamlText, "'#/components/securitySchemes/certs'"));
-  assert.deepEqual(rangeAt(doc, '/servers/production/security/1/$ref').key?.start, locate(yamlText, "$ref: '#/components/securitySchemes/certs'"));
+  assert.deepEqual(
+    rangeAt(doc, '/servers/production/security/1/$ref').value.start,
+    locate(yamlText, "'#/components/securitySchemes/certs'"),
+  );
+  assert.deepEqual(
+    rangeAt(doc, '/servers/production/security/1/$ref').key?.start,
+    locate(yamlText, "$ref: '#/components/securitySchemes/certs'"),
+  );
   // A map key via `.key`, including one whose pointer needs escaping.
   assert.deepEqual(rangeAt(doc, '/servers/production').key?.start, locate(yamlText, 'production:'));
   assert.deepEqual(rangeAt(doc, '/channels/user~1signedup').key?.start, locate(yamlText, 'user/signedup:'));
   assert.deepEqual(rangeAt(doc, '/channels/user~1signedup/address').value.start, locate(yamlText, "'user/{userId}"));
   // Flow collections inside block ones.
-  assert.deepEqual(rangeAt(doc, '/channels/user~1signedup/messages/signedUp/payload/properties/tags/1').value.start, locate(yamlText, "'c[d'"));
-  assert.deepEqual(rangeAt(doc, '/channels/user~1signedup/messages/signedUp/payload/properties/userId/format').key?.start, locate(yamlText, 'format: uuid'));
+  assert.deepEqual(
+    rangeAt(doc, '/channels/user~1signedup/messages/signedUp/payload/properties/tags/1').value.start,
+    locate(yamlText, "'c[d'"),
+  );
+  assert.deepEqual(
+    rangeAt(doc, '/channels/user~1signedup/messages/signedUp/payload/properties/userId/format').key?.start,
+    locate(yamlText, 'format: uuid'),
+  );
   // An inline 3.x security scheme and its scopes.
   assert.deepEqual(rangeAt(doc, '/operations/onUserSignedUp/security/0').value.start, locate(yamlText, 'type: oauth2'));
-  assert.deepEqual(rangeAt(doc, '/operations/onUserSignedUp/security/0/scopes/0').value.start, locate(yamlText, "'user:read']"));
+  assert.deepEqual(
+    rangeAt(doc, '/operations/onUserSignedUp/security/0/scopes/0').value.start,
+    locate(yamlText, "'user:read']"),
+  );
   // A block scalar value starts at its header.
   assert.deepEqual(rangeAt(doc, '/info/description').value.start, locate(yamlText, '|'));
   // The root spans from the first character.
@@ -119,7 +141,10 @@ test('load: positions of JSON keys and values are exact', async () => {
 
 for (const version of supportedAsyncApiVersions) {
   test(`load: detects AsyncAPI ${version}`, async () => {
-    for (const text of [`asyncapi: ${version}\ninfo: { title: t, version: '1' }\n`, `{ "asyncapi": "${version}", "info": { "title": "t", "version": "1" } }`]) {
+    for (const text of [
+      `asyncapi: ${version}\ninfo: { title: t, version: '1' }\n`,
+      `{ "asyncapi": "${version}", "info": { "title": "t", "version": "1" } }`,
+    ]) {
       const doc = await loadDocumentFromText(text);
       assert.equal(doc.asyncapi, version);
       assert.equal(doc.major, version.startsWith('2.') ? 2 : 3);
@@ -128,7 +153,10 @@ for (const version of supportedAsyncApiVersions) {
 }
 
 test('load: every version from 2.0.0 to 2.6.0, 3.0.0 and 3.1.0 is supported', () => {
-  assert.deepEqual([...supportedAsyncApiVersions], ['2.0.0', '2.1.0', '2.2.0', '2.3.0', '2.4.0', '2.5.0', '2.6.0', '3.0.0', '3.1.0']);
+  assert.deepEqual(
+    [...supportedAsyncApiVersions],
+    ['2.0.0', '2.1.0', '2.2.0', '2.3.0', '2.4.0', '2.5.0', '2.6.0', '3.0.0', '3.1.0'],
+  );
 });
 
 test('load: a UTF-8 BOM is accepted and does not shift any position', async () => {
@@ -162,10 +190,20 @@ test('load: a BOM does not shift the line and column of an error', async () => {
     'asyncapi: 4.0.0\n', // version on line 1
   ];
   for (const text of cases) {
-    const plain = await loadDocumentFromText(text).then(() => undefined, (e: unknown) => e as { code: string; line: number; column: number });
-    const bom = await loadDocumentFromText('\ufeff' + text).then(() => undefined, (e: unknown) => e as { code: string; line: number; column: number });
+    const plain = await loadDocumentFromText(text).then(
+      () => undefined,
+      (e: unknown) => e as { code: string; line: number; column: number },
+    );
+    const bom = await loadDocumentFromText('\ufeff' + text).then(
+      () => undefined,
+      (e: unknown) => e as { code: string; line: number; column: number },
+    );
     assert.ok(plain && bom, `both fail: ${JSON.stringify(text.slice(0, 30))}`);
-    assert.deepEqual([bom.code, bom.line, bom.column], [plain.code, plain.line, plain.column], JSON.stringify(text.slice(0, 30)));
+    assert.deepEqual(
+      [bom.code, bom.line, bom.column],
+      [plain.code, plain.line, plain.column],
+      JSON.stringify(text.slice(0, 30)),
+    );
     assert.ok(plain.line >= 1 && plain.column >= 1);
   }
 });
@@ -185,7 +223,12 @@ test('load: loadDocumentFromText and loadDocument agree', async () => {
   // …on errors too.
   const dir = mkdtempSync(join(tmpdir(), 'aag-agree-'));
   try {
-    for (const text of ['asyncapi: 3.0.0\nx:\n  a: 1\n  a: 2\n', `x: ${'{'.repeat(300)}`, 'asyncapi: 2.7.0\n', 'nope: 1\n']) {
+    for (const text of [
+      'asyncapi: 3.0.0\nx:\n  a: 1\n  a: 2\n',
+      `x: ${'{'.repeat(300)}`,
+      'asyncapi: 2.7.0\n',
+      'nope: 1\n',
+    ]) {
       const path = join(dir, 'doc.yaml');
       writeFileSync(path, text);
       const a = await loadDocument(path).catch((e: unknown) => e as Error);
@@ -207,7 +250,10 @@ test('load: a relative path is resolved against options.cwd and shown as given',
 test('load: misuse of the API is a TypeError with a Node-style code', async () => {
   await assert.rejects(loadDocument('' as string), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
   await assert.rejects(loadDocument(42 as unknown as string), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
-  await assert.rejects(loadDocumentFromText(Buffer.from('x') as unknown as string), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+  await assert.rejects(loadDocumentFromText(Buffer.from('x') as unknown as string), {
+    name: 'TypeError',
+    code: 'ERR_INVALID_ARG_TYPE',
+  });
 });
 
 const examples = readdirSync(corpusDir)
@@ -229,6 +275,7 @@ for (const name of examples) {
       assert.equal(p.at.file, doc.root.uri);
     }
     assert.equal(doc.files.size, 1);
-    for (const [pointer] of pointersOf(doc.root.value)) assert.ok(doc.root.ranges.has(pointer), `${name}: ${pointer} has a position`);
+    for (const [pointer] of pointersOf(doc.root.value))
+      assert.ok(doc.root.ranges.has(pointer), `${name}: ${pointer} has a position`);
   });
 }

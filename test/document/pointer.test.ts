@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { escapeToken, getAtPointer, joinPointer, parsePointer, pointerToPath, unescapeToken } from '../../src/document/pointer.js';
+import {
+  escapeToken,
+  getAtPointer,
+  joinPointer,
+  parsePointer,
+  pointerToPath,
+  unescapeToken,
+} from '../../src/document/pointer.js';
 
 test('pointer: any list of keys survives joinPointer then parsePointer (RFC 6901)', () => {
   fc.assert(
@@ -28,7 +35,18 @@ test('pointer: getAtPointer follows own keys and array indexes only', () => {
   assert.equal(getAtPointer(value, '/x~1y/'), 'empty');
   assert.equal(getAtPointer(value, '/n'), null);
   assert.equal(getAtPointer(value, ''), value);
-  for (const p of ['/a/01', '/a/-', '/a/2', '/a/length', '/__proto__', '/constructor', '/a/0/b/c', '/n/x', 'a', '/toString']) {
+  for (const p of [
+    '/a/01',
+    '/a/-',
+    '/a/2',
+    '/a/length',
+    '/__proto__',
+    '/constructor',
+    '/a/0/b/c',
+    '/n/x',
+    'a',
+    '/toString',
+  ]) {
     assert.equal(getAtPointer(value, p), undefined, p);
   }
   // An own __proto__ key (as the loader makes it) is data.

@@ -20,7 +20,11 @@ function resolved(doc: LoadedDocument, ref: string, from: SourceFile = doc.root)
 
 function problemAt(doc: LoadedDocument, file: string, pointer: string): LoadProblem {
   const found = doc.problems.filter((p) => p.at.file === file && p.at.pointer === pointer);
-  assert.equal(found.length, 1, `one problem at ${file}#${pointer}; problems: ${JSON.stringify(doc.problems, null, 1)}`);
+  assert.equal(
+    found.length,
+    1,
+    `one problem at ${file}#${pointer}; problems: ${JSON.stringify(doc.problems, null, 1)}`,
+  );
   return found[0] as LoadProblem;
 }
 
@@ -34,8 +38,14 @@ test('refs: local pointers with ~0, ~1 and percent-encoding resolve', async () =
   assert.deepEqual(doc.problems, []);
   const props = '#/components/schemas/pointers/properties/';
   assert.equal(resolved(doc, props + 'slash').pointer, '/components/schemas/a~1b');
-  assert.deepEqual(resolved(doc, '#/components/schemas/a~1b').value, { type: 'string', description: 'slash in the key' });
-  assert.deepEqual(resolved(doc, '#/components/schemas/c~0d').value, { type: 'integer', description: 'tilde in the key' });
+  assert.deepEqual(resolved(doc, '#/components/schemas/a~1b').value, {
+    type: 'string',
+    description: 'slash in the key',
+  });
+  assert.deepEqual(resolved(doc, '#/components/schemas/c~0d').value, {
+    type: 'integer',
+    description: 'tilde in the key',
+  });
   assert.deepEqual(resolved(doc, '#/components/schemas/with%20space').value, { type: 'boolean' });
   // %7E is "~": percent-decoding comes first, then ~1 → "/" (RFC 6901 §6).
   assert.equal(resolved(doc, props + 'percentSlash').pointer, '/components/schemas/a~1b');
@@ -61,7 +71,8 @@ test('refs: relative YAML and JSON files resolve, with the file they come from',
 
 test('refs: nested files (a → b → c) are loaded and followed to the end', async () => {
   const doc = await loadDocument(at('root.yaml'));
-  for (const f of ['nested/a.yaml', 'nested/b.yaml', 'nested/deeper/c.json']) assert.ok(doc.files.has(at(f)), `${f} loaded`);
+  for (const f of ['nested/a.yaml', 'nested/b.yaml', 'nested/deeper/c.json'])
+    assert.ok(doc.files.has(at(f)), `${f} loaded`);
   const r = resolved(doc, './nested/a.yaml#/scheme');
   assert.deepEqual(r.value, { type: 'plain', description: 'end of a -> b -> c' });
   assert.equal(r.file.uri, at('nested/deeper/c.json'));
@@ -86,7 +97,8 @@ test('refs: a ref whose target is itself a ref is followed (chain)', async () =>
     ['/components/securitySchemes/chain1', '/components/securitySchemes/chain2', '/chained'],
   );
   // The server's security item is the start of the same chain.
-  const item = (doc.root.value as { servers: { production: { security: { $ref: string }[] } } }).servers.production.security[4];
+  const item = (doc.root.value as { servers: { production: { security: { $ref: string }[] } } }).servers.production
+    .security[4];
   assert.deepEqual(resolved(doc, item?.$ref ?? '').value, r.value);
 });
 
@@ -101,8 +113,14 @@ test('refs: a pointer that passes through a ref continues in its target', async 
     ['/components/securitySchemes/chain1', '/components/securitySchemes/chain2', '/chained/type'],
   );
   // Across files, twice: p.yaml#/scheme/flows is a ref to q.yaml, whose scopes are a ref back to p.yaml.
-  assert.equal(resolved(doc, './mutual/p.yaml#/scheme/flows/clientCredentials/tokenUrl').value, 'https://idp.example.com/token');
-  assert.equal(resolved(doc, './mutual/p.yaml#/scheme/flows/clientCredentials/availableScopes/read').value, 'read things');
+  assert.equal(
+    resolved(doc, './mutual/p.yaml#/scheme/flows/clientCredentials/tokenUrl').value,
+    'https://idp.example.com/token',
+  );
+  assert.equal(
+    resolved(doc, './mutual/p.yaml#/scheme/flows/clientCredentials/availableScopes/read').value,
+    'read things',
+  );
   // A key the Reference Object has itself is its own (JSON Schema allows siblings of $ref).
   assert.equal(resolved(doc, '#/components/schemas/withSibling/description').value, 'its own description');
   assert.equal(resolved(doc, '#/components/schemas/withSibling/type').value, 'string');
@@ -135,7 +153,11 @@ test('refs: two files that reference each other are each loaded once', async () 
 test('refs: a cycle inside one file is reported at each ref of the cycle, and loading ends', async () => {
   const file = at('cycle-one-file.yaml');
   const doc = await loadDocument(file);
-  for (const pointer of ['/components/schemas/loopA/$ref', '/components/schemas/loopB/$ref', '/components/schemas/self/$ref']) {
+  for (const pointer of [
+    '/components/schemas/loopA/$ref',
+    '/components/schemas/loopB/$ref',
+    '/components/schemas/self/$ref',
+  ]) {
     assert.equal(problemAt(doc, file, pointer).code, 'ERR_DOCUMENT_REF_CYCLE');
   }
   assert.equal(doc.problems.length, 3);
@@ -163,7 +185,9 @@ test('refs: a missing file is an ERR_DOCUMENT_READ problem and the rest of the d
   assert.match(p.message, /does-not-exist\.yaml/);
   assert.ok(doc.files.has(at('common/schemes.yaml')), 'the other ref file is loaded');
   assert.deepEqual(resolved(doc, '#/components/schemas/alsoFine').value, { type: 'apiKey', in: 'user' });
-  assert.deepEqual((doc.root.value as { components: { schemas: { fine: unknown } } }).components.schemas.fine, { type: 'string' });
+  assert.deepEqual((doc.root.value as { components: { schemas: { fine: unknown } } }).components.schemas.fine, {
+    type: 'string',
+  });
   const r = doc.resolve('./does-not-exist.yaml#/x', doc.root);
   assert.equal(!r.ok && r.code, 'ERR_DOCUMENT_REF_UNRESOLVED');
 });
@@ -172,7 +196,13 @@ test('refs: a pointer to nothing is ERR_DOCUMENT_REF_UNRESOLVED', async () => {
   const file = at('broken.yaml');
   const doc = await loadDocument(file);
   assert.equal(problemAt(doc, file, '/components/schemas/missingPointer/$ref').code, 'ERR_DOCUMENT_REF_UNRESOLVED');
-  for (const ref of ['#/components/schemas/nope', '#/components/schemas/fine/type/x', '#/servers/0', 'common/schemes.yaml#/nope', '#nope/']) {
+  for (const ref of [
+    '#/components/schemas/nope',
+    '#/components/schemas/fine/type/x',
+    '#/servers/0',
+    'common/schemes.yaml#/nope',
+    '#nope/',
+  ]) {
     const r = doc.resolve(ref, doc.root);
     assert.equal(!r.ok && r.code, 'ERR_DOCUMENT_REF_UNRESOLVED', ref);
   }
@@ -201,15 +231,29 @@ test('refs: an unsupported scheme (ftp:) is ERR_DOCUMENT_REF_UNRESOLVED and noth
 
 test('refs: a file: URL resolves like a path', async () => {
   const target = pathToFileURL(at('common/schemes.yaml')).href;
-  const doc = await loadDocumentFromText(`${header}components:\n  schemas:\n    viaUrl:\n      $ref: '${target}#/chained'\n`, { file: at('inline.yaml') });
+  const doc = await loadDocumentFromText(
+    `${header}components:\n  schemas:\n    viaUrl:\n      $ref: '${target}#/chained'\n`,
+    { file: at('inline.yaml') },
+  );
   assert.deepEqual(doc.problems, []);
   assert.ok(doc.files.has(at('common/schemes.yaml')));
-  assert.deepEqual(resolved(doc, '#/components/schemas/viaUrl').value, { type: 'X509', description: 'reached through two refs' });
-  assert.deepEqual(classifyRef(target + '#/x', at('root.yaml')), { kind: 'file', uri: at('common/schemes.yaml'), fragment: '/x' });
+  assert.deepEqual(resolved(doc, '#/components/schemas/viaUrl').value, {
+    type: 'X509',
+    description: 'reached through two refs',
+  });
+  assert.deepEqual(classifyRef(target + '#/x', at('root.yaml')), {
+    kind: 'file',
+    uri: at('common/schemes.yaml'),
+    fragment: '/x',
+  });
 });
 
 test('refs: a relative path with percent-encoding names the decoded file', () => {
-  assert.deepEqual(classifyRef('with%20space.yaml#/a', at('root.yaml')), { kind: 'file', uri: at('with space.yaml'), fragment: '/a' });
+  assert.deepEqual(classifyRef('with%20space.yaml#/a', at('root.yaml')), {
+    kind: 'file',
+    uri: at('with space.yaml'),
+    fragment: '/a',
+  });
 });
 
 test('refs: more files than maxFiles is an ERR_DOCUMENT_REF_LIMIT problem, the rest loads', async () => {
@@ -242,7 +286,10 @@ test('refs: the size limits hold for a document and its referenced files togethe
   for (let maxTokens = 20; maxTokens < 2000 && !found; maxTokens += 5) {
     const doc = await loadDocument(file, { maxTokens }).catch(() => undefined);
     if (doc === undefined) continue;
-    assert.ok(doc.problems.some((q) => q.code === 'ERR_DOCUMENT_REF_LIMIT'), `with ${maxTokens} tokens, the referenced files do not all fit`);
+    assert.ok(
+      doc.problems.some((q) => q.code === 'ERR_DOCUMENT_REF_LIMIT'),
+      `with ${maxTokens} tokens, the referenced files do not all fit`,
+    );
     found = true;
   }
   assert.ok(found);
@@ -250,7 +297,10 @@ test('refs: the size limits hold for a document and its referenced files togethe
 
 test('refs: a referenced file that does not parse is a problem naming that file, line and column', async () => {
   const file = at('inline.yaml');
-  const doc = await loadDocumentFromText(`${header}components:\n  schemas:\n    dup:\n      $ref: './invalid/dup.yaml#/b'\n    syntax:\n      $ref: './invalid/syntax.yaml#/a'\n    fine:\n      $ref: './common/schemes.yaml#/apiKey'\n`, { file });
+  const doc = await loadDocumentFromText(
+    `${header}components:\n  schemas:\n    dup:\n      $ref: './invalid/dup.yaml#/b'\n    syntax:\n      $ref: './invalid/syntax.yaml#/a'\n    fine:\n      $ref: './common/schemes.yaml#/apiKey'\n`,
+    { file },
+  );
   const dup = problemAt(doc, file, '/components/schemas/dup/$ref');
   assert.equal(dup.code, 'ERR_DOCUMENT_READ');
   assert.match(dup.message, /invalid\/dup\.yaml:4:3\b/);
@@ -269,7 +319,12 @@ test('refs: a data: URL is an unsupported scheme', async () => {
 });
 
 test('refs: findRefs finds every $ref in document order, with the pointer of the object holding it', () => {
-  const value = { a: { $ref: '#/x' }, b: [{ $ref: 'f.yaml' }, { c: { $ref: '#/y', d: { $ref: '#/z' } } }], 'e/f': { $ref: '#/w' }, g: { $ref: 42 } };
+  const value = {
+    a: { $ref: '#/x' },
+    b: [{ $ref: 'f.yaml' }, { c: { $ref: '#/y', d: { $ref: '#/z' } } }],
+    'e/f': { $ref: '#/w' },
+    g: { $ref: 42 },
+  };
   assert.deepEqual(findRefs(value), [
     { ref: '#/x', pointer: '/a' },
     { ref: 'f.yaml', pointer: '/b/0' },
@@ -280,13 +335,18 @@ test('refs: findRefs finds every $ref in document order, with the pointer of the
 });
 
 test('refs: a URL that does not parse is a problem, not an exception', async () => {
-  const doc = await loadDocumentFromText(`${header}x:\n  $ref: 'http://exa mple.com/x.yaml'\n`, { allowRemoteRefs: true });
+  const doc = await loadDocumentFromText(`${header}x:\n  $ref: 'http://exa mple.com/x.yaml'\n`, {
+    allowRemoteRefs: true,
+  });
   assert.equal(doc.problems.length, 1);
   assert.equal(doc.problems[0]?.code, 'ERR_DOCUMENT_REF_UNRESOLVED');
 });
 
 test('refs: credentials and queries in a remote ref never reach a message', () => {
-  assert.equal(redactRef('https://user:s3cret@host.example/a.yaml?token=SECRET#/x'), 'https://***@host.example/a.yaml?…#/x');
+  assert.equal(
+    redactRef('https://user:s3cret@host.example/a.yaml?token=SECRET#/x'),
+    'https://***@host.example/a.yaml?…#/x',
+  );
   assert.equal(redactRef('./a.yaml#/x'), './a.yaml#/x');
 });
 
@@ -297,7 +357,8 @@ let server: Server;
 let base: string;
 const requests: string[] = [];
 const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
-  '/schemes.yaml': (_q, res) => res.end('apiKey:\n  $ref: "./more/key.yaml#/key"\nlocal:\n  $ref: "file:///etc/hostname"\n'),
+  '/schemes.yaml': (_q, res) =>
+    res.end('apiKey:\n  $ref: "./more/key.yaml#/key"\nlocal:\n  $ref: "file:///etc/hostname"\n'),
   '/more/key.yaml': (_q, res) => res.end('key:\n  type: apiKey\n  in: password\n'),
   '/hang': () => {
     // Never answers.
@@ -356,7 +417,8 @@ after(async () => {
   await new Promise((ok) => server.close(ok));
 });
 
-const remoteDoc = (path: string): string => `${header}components:\n  securitySchemes:\n    remote:\n      $ref: '${base}${path}'\n    local:\n      type: X509\n`;
+const remoteDoc = (path: string): string =>
+  `${header}components:\n  securitySchemes:\n    remote:\n      $ref: '${base}${path}'\n    local:\n      type: X509\n`;
 const remotePointer = '/components/securitySchemes/remote/$ref';
 
 async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
@@ -378,7 +440,10 @@ test('refs: a remote ref is refused by default, and no request is made', async (
 
 test('refs: with allowRemoteRefs a remote file is fetched, and its relative refs resolve against its URL', async () => {
   requests.length = 0;
-  const doc = await loadDocumentFromText(remoteDoc('/schemes.yaml#/apiKey'), { allowRemoteRefs: true, remoteTimeoutMs: 2000 });
+  const doc = await loadDocumentFromText(remoteDoc('/schemes.yaml#/apiKey'), {
+    allowRemoteRefs: true,
+    remoteTimeoutMs: 2000,
+  });
   assert.ok(doc.files.has(`${base}/schemes.yaml`));
   assert.ok(doc.files.has(`${base}/more/key.yaml`));
   const r = resolved(doc, '#/components/securitySchemes/remote');
@@ -393,7 +458,9 @@ test('refs: with allowRemoteRefs a remote file is fetched, and its relative refs
 });
 
 test('refs: a server that never answers fails the remote ref within remoteTimeoutMs', async () => {
-  const { value: doc, ms } = await timed(() => loadDocumentFromText(remoteDoc('/hang#/a'), { allowRemoteRefs: true, remoteTimeoutMs: 200 }));
+  const { value: doc, ms } = await timed(() =>
+    loadDocumentFromText(remoteDoc('/hang#/a'), { allowRemoteRefs: true, remoteTimeoutMs: 200 }),
+  );
   assert.equal(problemAt(doc, doc.root.uri, remotePointer).code, 'ERR_DOCUMENT_REF_REMOTE_FAILED');
   assert.ok(ms < 2000, `took ${ms} ms`);
   assert.ok(ms >= 150, `took ${ms} ms (the timeout applies)`);
@@ -401,13 +468,21 @@ test('refs: a server that never answers fails the remote ref within remoteTimeou
 });
 
 test('refs: a body that never ends fails the remote ref within remoteTimeoutMs', async () => {
-  const { value: doc, ms } = await timed(() => loadDocumentFromText(remoteDoc('/slow-body#/a'), { allowRemoteRefs: true, remoteTimeoutMs: 200 }));
+  const { value: doc, ms } = await timed(() =>
+    loadDocumentFromText(remoteDoc('/slow-body#/a'), { allowRemoteRefs: true, remoteTimeoutMs: 200 }),
+  );
   assert.equal(problemAt(doc, doc.root.uri, remotePointer).code, 'ERR_DOCUMENT_REF_REMOTE_FAILED');
   assert.ok(ms < 2000, `took ${ms} ms`);
 });
 
 test('refs: a response declared larger than remoteMaxBytes is refused', async () => {
-  const { value: doc, ms } = await timed(() => loadDocumentFromText(remoteDoc('/big-declared#/a'), { allowRemoteRefs: true, remoteTimeoutMs: 2000, remoteMaxBytes: 1000 }));
+  const { value: doc, ms } = await timed(() =>
+    loadDocumentFromText(remoteDoc('/big-declared#/a'), {
+      allowRemoteRefs: true,
+      remoteTimeoutMs: 2000,
+      remoteMaxBytes: 1000,
+    }),
+  );
   const p = problemAt(doc, doc.root.uri, remotePointer);
   assert.equal(p.code, 'ERR_DOCUMENT_REF_REMOTE_FAILED');
   assert.match(p.message, /larger than/);
@@ -417,13 +492,22 @@ test('refs: a response declared larger than remoteMaxBytes is refused', async ()
 test('refs: a streamed response (no content-length) larger than remoteMaxBytes is refused without reading it all', async () => {
   bigStreamedBytes = 0;
   const before = process.memoryUsage().rss;
-  const { value: doc, ms } = await timed(() => loadDocumentFromText(remoteDoc('/big-streamed#/a'), { allowRemoteRefs: true, remoteTimeoutMs: 5000, remoteMaxBytes: 100 * 1024 }));
+  const { value: doc, ms } = await timed(() =>
+    loadDocumentFromText(remoteDoc('/big-streamed#/a'), {
+      allowRemoteRefs: true,
+      remoteTimeoutMs: 5000,
+      remoteMaxBytes: 100 * 1024,
+    }),
+  );
   const p = problemAt(doc, doc.root.uri, remotePointer);
   assert.equal(p.code, 'ERR_DOCUMENT_REF_REMOTE_FAILED');
   assert.match(p.message, /larger than/);
   assert.ok(ms < 3000, `took ${ms} ms`);
   await new Promise((ok) => setTimeout(ok, 50));
-  assert.ok(bigStreamedBytes < 16 * 1024 * 1024, `the server wrote ${bigStreamedBytes} bytes before the client hung up`);
+  assert.ok(
+    bigStreamedBytes < 16 * 1024 * 1024,
+    `the server wrote ${bigStreamedBytes} bytes before the client hung up`,
+  );
   assert.ok(process.memoryUsage().rss - before < 64 * 1024 * 1024, 'memory stays bounded');
 });
 
@@ -440,7 +524,10 @@ test('refs: a remote ref with credentials or a query does not leak them into any
   for (const allowRemoteRefs of [false, true]) {
     const doc = await loadDocumentFromText(text, { allowRemoteRefs, remoteTimeoutMs: 2000 });
     assert.equal(doc.problems.length, 1);
-    assert.equal(doc.problems[0]?.code, allowRemoteRefs ? 'ERR_DOCUMENT_REF_REMOTE_FAILED' : 'ERR_DOCUMENT_REF_REMOTE_REFUSED');
+    assert.equal(
+      doc.problems[0]?.code,
+      allowRemoteRefs ? 'ERR_DOCUMENT_REF_REMOTE_FAILED' : 'ERR_DOCUMENT_REF_REMOTE_REFUSED',
+    );
     for (const p of doc.problems) {
       assert.doesNotMatch(p.message, /s3cret-pass|T0KEN-SECRET/);
       assert.match(p.message, /127\.0\.0\.1/, 'the message still says which ref');

@@ -18,12 +18,15 @@ const fixtures = join(corpus, 'schema-fixtures');
 const FILE = '/abs/doc.yaml';
 
 if (!existsSync(join(root, 'validators/index.json'))) {
-  throw new Error('validators/ is missing: run `node scripts/build-validators.mjs` (or `npm run build`) before these tests');
+  throw new Error(
+    'validators/ is missing: run `node scripts/build-validators.mjs` (or `npm run build`) before these tests',
+  );
 }
 
 const info = { title: 't', version: '1.0.0' };
 const v3 = (extra: Record<string, unknown>, asyncapi = '3.0.0') => ({ asyncapi, info, ...extra });
-const withScheme = (scheme: unknown, asyncapi = '3.0.0') => v3({ components: { securitySchemes: { s: scheme } } }, asyncapi);
+const withScheme = (scheme: unknown, asyncapi = '3.0.0') =>
+  v3({ components: { securitySchemes: { s: scheme } } }, asyncapi);
 const withItem = (item: unknown, asyncapi = '3.0.0') =>
   v3({ servers: { x: { host: 'broker.example:1883', protocol: 'mqtt', security: [item] } } }, asyncapi);
 
@@ -53,7 +56,8 @@ describe('schema: validators', () => {
   it('a bundled validator is self-contained: it runs from a folder with no node_modules', () => {
     const dir = mkdtempSync(join(tmpdir(), 'asyncapi-guard-validators-'));
     try {
-      for (const v of supportedVersions) cpSync(join(root, `validators/asyncapi-${v}.js`), join(dir, `asyncapi-${v}.mjs`));
+      for (const v of supportedVersions)
+        cpSync(join(root, `validators/asyncapi-${v}.js`), join(dir, `asyncapi-${v}.mjs`));
       const script = `for (const v of ${JSON.stringify(supportedVersions)}) {
         const m = await import('./asyncapi-' + v + '.mjs');
         const ok = m.validate({ asyncapi: v, info: { title: 't', version: '1' }, channels: {}, id: 'urn:x' });
@@ -62,7 +66,10 @@ describe('schema: validators', () => {
       }`;
       const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
-      assert.deepEqual(r.stdout.trim().split('\n'), supportedVersions.map((v) => `${v} true false`));
+      assert.deepEqual(
+        r.stdout.trim().split('\n'),
+        supportedVersions.map((v) => `${v} true false`),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -135,11 +142,23 @@ function casesFor(e: IndexEntry): Case[] | string {
   const doc = /^probe__(\d+\.\d+\.\d+)__document__/.exec(base);
   if (doc) return [{ name: base, asyncapi: doc[1]!, doc: value, expect: e.expect }];
   if (/^probe__3\.0\.0__security-item__/.test(base)) {
-    return ['3.0.0', '3.1.0'].map((v) => ({ name: `${base} (${v})`, asyncapi: v, doc: withItem(value, v), expect: e.expect, within: '/servers/x/security/0' }));
+    return ['3.0.0', '3.1.0'].map((v) => ({
+      name: `${base} (${v})`,
+      asyncapi: v,
+      doc: withItem(value, v),
+      expect: e.expect,
+      within: '/servers/x/security/0',
+    }));
   }
   const whole = e.alsoAsWholeSecuritySchemeObject;
   if (whole === 'valid' || whole === 'invalid') {
-    return ['3.0.0', '3.1.0'].map((v) => ({ name: `${base} (${v})`, asyncapi: v, doc: withScheme(value, v), expect: whole, within: '/components/securitySchemes/s' }));
+    return ['3.0.0', '3.1.0'].map((v) => ({
+      name: `${base} (${v})`,
+      asyncapi: v,
+      doc: withScheme(value, v),
+      expect: whole,
+      within: '/components/securitySchemes/s',
+    }));
   }
   return `targets ${e.target}, which is not a whole Security Scheme, and the index gives no verdict for it as one`;
 }
@@ -183,7 +202,10 @@ describe('schema: corpus fixtures (schema-fixtures/fixtures-index.json)', () => 
       if (c.within) {
         assert.ok(fs.length <= 2, `expected at most two findings, got:\n${show(fs)}`);
         for (const f of fs) {
-          assert.ok(f.at.pointer === c.within || f.at.pointer.startsWith(`${c.within}/`), `finding outside the fixture:\n${show(fs)}`);
+          assert.ok(
+            f.at.pointer === c.within || f.at.pointer.startsWith(`${c.within}/`),
+            `finding outside the fixture:\n${show(fs)}`,
+          );
           assert.notEqual(f.keyword, 'oneOf');
         }
       }
@@ -215,9 +237,16 @@ describe('schema: official examples (spec-examples/*.yml)', () => {
   }
 
   it('the spec-json-schemas IDE fixture: exactly the deliberate info.dupa', async () => {
-    const doc = parse(readFileSync(join(dir, '3.0.0__spec-json-schemas__test-fixtures-asyncapi.schema-invalid-info-dupa.yml'), 'utf8'));
+    const doc = parse(
+      readFileSync(join(dir, '3.0.0__spec-json-schemas__test-fixtures-asyncapi.schema-invalid-info-dupa.yml'), 'utf8'),
+    );
     const f = await only('3.0.0', doc);
-    assert.deepEqual(f, { at: { file: FILE, pointer: '/info/dupa' }, keyword: 'additionalProperties', atKey: true, message: "info has unknown field 'dupa'" });
+    assert.deepEqual(f, {
+      at: { file: FILE, pointer: '/info/dupa' },
+      keyword: 'additionalProperties',
+      atKey: true,
+      message: "info has unknown field 'dupa'",
+    });
   });
 
   it('the anypointmq README example: 2.x flow scopes in a 3.0 document, one finding per problem', async () => {
@@ -237,7 +266,10 @@ describe('schema: official examples (spec-examples/*.yml)', () => {
 
 describe('schema: messages', () => {
   it('httpApiKey without name: exactly the sentence of the issue', async () => {
-    const f = await only('3.0.0', v3({ components: { securitySchemes: { apiKey: { type: 'httpApiKey', in: 'header' } } } }));
+    const f = await only(
+      '3.0.0',
+      v3({ components: { securitySchemes: { apiKey: { type: 'httpApiKey', in: 'header' } } } }),
+    );
     assert.deepEqual(f, {
       at: { file: FILE, pointer: '/components/securitySchemes/apiKey' },
       keyword: 'required',
@@ -249,14 +281,20 @@ describe('schema: messages', () => {
     const f = await only('3.0.0', v3({ components: { securitySchemes: { certs: { type: 'x509' } } } }));
     assert.equal(f.keyword, 'enum');
     assert.equal(f.at.pointer, '/components/securitySchemes/certs/type');
-    assert.match(f.message, /^security scheme 'certs': unknown security scheme type 'x509'; expected one of userPassword, apiKey, X509, /);
+    assert.match(
+      f.message,
+      /^security scheme 'certs': unknown security scheme type 'x509'; expected one of userPassword, apiKey, X509, /,
+    );
     assert.match(f.message, /gssapi \(did you mean 'X509'\?\)$/);
   });
 
   it('unknown type in an inline scheme names its place', async () => {
     const f = await only('3.0.0', withItem({ type: 'mutualTLS' }));
     assert.equal(f.at.pointer, '/servers/x/security/0/type');
-    assert.match(f.message, /^security scheme at servers\.x\.security\[0\]: unknown security scheme type 'mutualTLS'; expected one of /);
+    assert.match(
+      f.message,
+      /^security scheme at servers\.x\.security\[0\]: unknown security scheme type 'mutualTLS'; expected one of /,
+    );
   });
 
   it('scopes on userPassword: unknown field at the key, with the hint', async () => {
@@ -274,12 +312,18 @@ describe('schema: messages', () => {
     const f = await only('3.0.0', withScheme({ type: 'http', scheme: 'basic', bearerFormat: 'JWT' }));
     assert.equal(f.at.pointer, '/components/securitySchemes/s/bearerFormat');
     assert.equal(f.atKey, true);
-    assert.equal(f.message, "security scheme 's' (type http) has unknown field 'bearerFormat'; 'bearerFormat' is only allowed when scheme is 'bearer'");
+    assert.equal(
+      f.message,
+      "security scheme 's' (type http) has unknown field 'bearerFormat'; 'bearerFormat' is only allowed when scheme is 'bearer'",
+    );
   });
 
   it("bearerFormat with scheme 'Bearer': says the comparison is case-sensitive", async () => {
     const f = await only('3.0.0', withScheme({ type: 'http', scheme: 'Bearer', bearerFormat: 'JWT' }));
-    assert.match(f.message, /only allowed when scheme is 'bearer' \(the schema compares case-sensitively: 'Bearer' is not 'bearer'\)$/);
+    assert.match(
+      f.message,
+      /only allowed when scheme is 'bearer' \(the schema compares case-sensitively: 'Bearer' is not 'bearer'\)$/,
+    );
   });
 
   it('http bearer with bearerFormat is valid; http without scheme misses scheme (no `not` noise)', async () => {
@@ -289,7 +333,10 @@ describe('schema: messages', () => {
   });
 
   it('implicit flow with tokenUrl: must not have it, at the key', async () => {
-    const scheme = { type: 'oauth2', flows: { implicit: { authorizationUrl: 'https://idp.example/auth', tokenUrl: 'relative', availableScopes: {} } } };
+    const scheme = {
+      type: 'oauth2',
+      flows: { implicit: { authorizationUrl: 'https://idp.example/auth', tokenUrl: 'relative', availableScopes: {} } },
+    };
     const f = await only('3.0.0', withScheme(scheme));
     assert.equal(f.keyword, 'not');
     assert.equal(f.at.pointer, '/components/securitySchemes/s/flows/implicit/tokenUrl');
@@ -299,14 +346,22 @@ describe('schema: messages', () => {
 
   it('password / clientCredentials flows must not have authorizationUrl', async () => {
     for (const flow of ['password', 'clientCredentials']) {
-      const scheme = { type: 'oauth2', flows: { [flow]: { authorizationUrl: 'https://a.example', tokenUrl: 'https://t.example', availableScopes: {} } } };
+      const scheme = {
+        type: 'oauth2',
+        flows: {
+          [flow]: { authorizationUrl: 'https://a.example', tokenUrl: 'https://t.example', availableScopes: {} },
+        },
+      };
       const f = await only('3.0.0', withScheme(scheme));
       assert.equal(f.message, `security scheme 's' (type oauth2): ${flow} flow must not have 'authorizationUrl'`);
     }
   });
 
   it('relative tokenUrl: must be an absolute URI', async () => {
-    const scheme = { type: 'oauth2', flows: { clientCredentials: { tokenUrl: '/token', availableScopes: { read: 'read' } } } };
+    const scheme = {
+      type: 'oauth2',
+      flows: { clientCredentials: { tokenUrl: '/token', availableScopes: { read: 'read' } } },
+    };
     const f = await only('3.0.0', withItem(scheme));
     assert.equal(f.keyword, 'format');
     assert.equal(f.at.pointer, '/servers/x/security/0/flows/clientCredentials/tokenUrl');
@@ -320,7 +375,10 @@ describe('schema: messages', () => {
     const f = await only('3.0.0', withScheme({ type: 'apiKey', in: 'header' }));
     assert.equal(f.keyword, 'enum');
     assert.equal(f.at.pointer, '/components/securitySchemes/s/in');
-    assert.match(f.message, /^field 'in' of security scheme 's' \(type apiKey\) must be one of "user", "password" \(got "header"\)/);
+    assert.match(
+      f.message,
+      /^field 'in' of security scheme 's' \(type apiKey\) must be one of "user", "password" \(got "header"\)/,
+    );
   });
 
   it('type: must be a string (got number)', async () => {
@@ -331,19 +389,35 @@ describe('schema: messages', () => {
 
   it('const: the asyncapi field', async () => {
     const f = await only('3.0.0', { asyncapi: '3.0.1', info });
-    assert.deepEqual(f, { at: { file: FILE, pointer: '/asyncapi' }, keyword: 'const', message: 'field \'asyncapi\' of the document must be "3.0.0" (got "3.0.1")' });
+    assert.deepEqual(f, {
+      at: { file: FILE, pointer: '/asyncapi' },
+      keyword: 'const',
+      message: 'field \'asyncapi\' of the document must be "3.0.0" (got "3.0.1")',
+    });
   });
 
   it('generic places: info is missing required field title', async () => {
     const f = await only('3.0.0', { asyncapi: '3.0.0', info: { version: '1' } });
-    assert.deepEqual(f, { at: { file: FILE, pointer: '/info' }, keyword: 'required', message: "info is missing required field 'title'" });
+    assert.deepEqual(f, {
+      at: { file: FILE, pointer: '/info' },
+      keyword: 'required',
+      message: "info is missing required field 'title'",
+    });
   });
 
   it('operation security item in the 2.x shape: missing type, with a hint', async () => {
-    const doc = v3({ channels: { c: { address: 'c' } }, operations: { o: { action: 'send', channel: { $ref: '#/channels/c' }, security: [{ petstore_auth: ['write:pets'] }] } } });
+    const doc = v3({
+      channels: { c: { address: 'c' } },
+      operations: {
+        o: { action: 'send', channel: { $ref: '#/channels/c' }, security: [{ petstore_auth: ['write:pets'] }] },
+      },
+    });
     const f = await only('3.0.0', doc);
     assert.equal(f.at.pointer, '/operations/o/security/0');
-    assert.match(f.message, /^security scheme at operations\.o\.security\[0\] is missing required field 'type'; this looks like an AsyncAPI 2\.x security requirement/);
+    assert.match(
+      f.message,
+      /^security scheme at operations\.o\.security\[0\] is missing required field 'type'; this looks like an AsyncAPI 2\.x security requirement/,
+    );
   });
 
   it('$ref beside a complete inline oauth2 scheme: one finding, not a oneOf dump', async () => {
@@ -368,11 +442,17 @@ describe('schema: messages', () => {
       asyncapi: '2.6.0',
       info,
       channels: {},
-      servers: { s: { url: 'broker.example', protocol: 'mqtt', security: [{ type: 'X509' }, { a: ['read', 'read'] }] } },
+      servers: {
+        s: { url: 'broker.example', protocol: 'mqtt', security: [{ type: 'X509' }, { a: ['read', 'read'] }] },
+      },
       components: {
         securitySchemes: {
           a: { type: 'oauth2', flows: { clientCredentials: { tokenUrl: 'https://t.example', availableScopes: {} } } },
-          oidc: { type: 'openIdConnect', openIdConnectUrl: 'https://idp.example/.well-known/openid-configuration', scopes: ['x'] },
+          oidc: {
+            type: 'openIdConnect',
+            openIdConnectUrl: 'https://idp.example/.well-known/openid-configuration',
+            scopes: ['x'],
+          },
         },
       },
     };
@@ -388,31 +468,69 @@ describe('schema: messages', () => {
       ],
       show(fs),
     );
-    assert.equal(fs[0]!.message, "security scheme 'a' (type oauth2): clientCredentials flow is missing required field 'scopes'");
-    assert.match(fs[3]!.message, /^scope list of 'type' in security requirement servers\.s\.security\[0\] must be an array \(got string\); in AsyncAPI 2\.x/);
+    assert.equal(
+      fs[0]!.message,
+      "security scheme 'a' (type oauth2): clientCredentials flow is missing required field 'scopes'",
+    );
+    assert.match(
+      fs[3]!.message,
+      /^scope list of 'type' in security requirement servers\.s\.security\[0\] must be an array \(got string\); in AsyncAPI 2\.x/,
+    );
     assert.match(fs[4]!.message, /must not list the same item twice \(items 0 and 1 are both "read"\)$/);
   });
 
   it('2.0.0 document with errors: no SASL types yet, and the 2.0.0 schema is the one used', async () => {
-    const doc = { asyncapi: '2.0.0', info, channels: {}, components: { securitySchemes: { sasl: { type: 'scramSha256' }, k: { type: 'httpApiKey', in: 'query' } } } };
+    const doc = {
+      asyncapi: '2.0.0',
+      info,
+      channels: {},
+      components: { securitySchemes: { sasl: { type: 'scramSha256' }, k: { type: 'httpApiKey', in: 'query' } } },
+    };
     const fs = await findings('2.0.0', doc);
     assert.equal(fs.length, 2, show(fs));
     assert.equal(fs[0]!.message, "security scheme 'k' (type httpApiKey) is missing required field 'name'");
-    assert.match(fs[1]!.message, /^security scheme 'sasl': unknown security scheme type 'scramSha256'; expected one of userPassword, .*openIdConnect \('scramSha256' exists from AsyncAPI 2\.1\.0 on\)$/);
+    assert.match(
+      fs[1]!.message,
+      /^security scheme 'sasl': unknown security scheme type 'scramSha256'; expected one of userPassword, .*openIdConnect \('scramSha256' exists from AsyncAPI 2\.1\.0 on\)$/,
+    );
     // The same scheme is fine from 2.1.0 on.
-    assert.deepEqual(await findings('2.1.0', { ...doc, asyncapi: '2.1.0', components: { securitySchemes: { sasl: { type: 'scramSha256' } } } }), []);
+    assert.deepEqual(
+      await findings('2.1.0', {
+        ...doc,
+        asyncapi: '2.1.0',
+        components: { securitySchemes: { sasl: { type: 'scramSha256' } } },
+      }),
+      [],
+    );
   });
 
   it('asyncapi 3.1.0 document is valid', async () => {
     const doc = v3(
       {
-        servers: { prod: { host: 'broker.example:8883', protocol: 'secure-mqtt', security: [{ $ref: '#/components/securitySchemes/up' }, { type: 'X509' }] } },
+        servers: {
+          prod: {
+            host: 'broker.example:8883',
+            protocol: 'secure-mqtt',
+            security: [{ $ref: '#/components/securitySchemes/up' }, { type: 'X509' }],
+          },
+        },
         channels: { lights: { address: 'lights/{id}', parameters: { id: {} } } },
         operations: {
           turnOn: {
             action: 'send',
             channel: { $ref: '#/channels/lights' },
-            security: [{ type: 'oauth2', flows: { clientCredentials: { tokenUrl: 'https://idp.example/token', availableScopes: { 'lights:write': 'w' } } }, scopes: ['lights:write'] }],
+            security: [
+              {
+                type: 'oauth2',
+                flows: {
+                  clientCredentials: {
+                    tokenUrl: 'https://idp.example/token',
+                    availableScopes: { 'lights:write': 'w' },
+                  },
+                },
+                scopes: ['lights:write'],
+              },
+            ],
           },
         },
         components: { securitySchemes: { up: { type: 'userPassword' } } },
@@ -438,7 +556,11 @@ describe('schema: messages', () => {
   });
 
   it('a branch that fails only on type is dropped; type-only alternatives merge into one', async () => {
-    const doc = v3({ servers: { s: { host: 'h', protocol: 'mqtt', bindings: { mqtt: { sessionExpiryInterval: -1, maximumPacketSize: 'big' } } } } });
+    const doc = v3({
+      servers: {
+        s: { host: 'h', protocol: 'mqtt', bindings: { mqtt: { sessionExpiryInterval: -1, maximumPacketSize: 'big' } } },
+      },
+    });
     const fs = await findings('3.0.0', doc);
     assert.deepEqual(
       fs.map((f) => [f.keyword, f.at.pointer]),
@@ -451,7 +573,11 @@ describe('schema: messages', () => {
   });
 
   it('2.x message oneOf: the branch that got furthest wins', async () => {
-    const doc = { asyncapi: '2.6.0', info, channels: { c: { publish: { message: { oneOf: [{ payload: {}, colour: 1 }] } } } } };
+    const doc = {
+      asyncapi: '2.6.0',
+      info,
+      channels: { c: { publish: { message: { oneOf: [{ payload: {}, colour: 1 }] } } } },
+    };
     const f = await only('2.6.0', doc);
     assert.equal(f.at.pointer, '/channels/c/publish/message/oneOf/0/colour');
   });
@@ -461,20 +587,32 @@ describe('schema: messages', () => {
     const fs = await findings('3.0.0', v3({ info: {}, servers: { s: { host: 'h', protocol: 'mqtt', security } } }));
     const pointers = fs.map((f) => f.at.pointer);
     assert.equal(pointers[0], '/info');
-    assert.deepEqual(pointers.slice(-3), ['/servers/s/security/9/f9', '/servers/s/security/10/f10', '/servers/s/security/11/f11']);
+    assert.deepEqual(pointers.slice(-3), [
+      '/servers/s/security/9/f9',
+      '/servers/s/security/10/f10',
+      '/servers/s/security/11/f11',
+    ]);
   });
 
   it(`caps findings at ${maxSchemaFindings}, then counts the rest`, async () => {
-    const servers = Object.fromEntries(Array.from({ length: 260 }, (_, i) => [`s${i}`, { host: 'h', protocol: 'mqtt', colour: i }]));
+    const servers = Object.fromEntries(
+      Array.from({ length: 260 }, (_, i) => [`s${i}`, { host: 'h', protocol: 'mqtt', colour: i }]),
+    );
     const fs = await findings('3.0.0', v3({ servers }));
     assert.equal(fs.length, maxSchemaFindings + 1);
     const last = fs[fs.length - 1]!;
-    assert.deepEqual(last, { at: { file: FILE, pointer: '' }, keyword: 'limit', message: '… and 60 more schema problems' });
+    assert.deepEqual(last, {
+      at: { file: FILE, pointer: '' },
+      keyword: 'limit',
+      message: '… and 60 more schema problems',
+    });
   });
 });
 
 describe('schema: robustness', () => {
-  const base = parse(readFileSync(join(corpus, 'spec-examples/3.0.0__streetlights-mqtt-asyncapi.yml'), 'utf8')) as Record<string, unknown>;
+  const base = parse(
+    readFileSync(join(corpus, 'spec-examples/3.0.0__streetlights-mqtt-asyncapi.yml'), 'utf8'),
+  ) as Record<string, unknown>;
   const places = [
     ['servers', 'production'],
     ['servers', 'production', 'security', '0'],

@@ -13,7 +13,10 @@ const users = { alice: { password: 'alice-pw', scopes: ['read', 'write'] }, bob:
 const keys = { 'key-good': { id: 'k1', scopes: ['admin'] }, 'key-plain': { id: 'k2' } };
 const login = { verifier: './static-verifier.mjs', options: { read: 'login', users } };
 const keyInPassword = { verifier: './static-verifier.mjs', options: { read: 'password', keys } };
-const keyInHeader = { verifier: './static-verifier.mjs', options: { read: 'header', header: 'x-api-key', keys, challenge: 'ApiKey realm="x"' } };
+const keyInHeader = {
+  verifier: './static-verifier.mjs',
+  options: { read: 'header', header: 'x-api-key', keys, challenge: 'ApiKey realm="x"' },
+};
 
 function options(schemes: GuardOptions['schemes'], extra: Partial<GuardOptions> = {}): GuardOptions {
   return { store: createMemoryStore(), schemes, baseDir: fixturesDir, ...extra };
@@ -68,7 +71,10 @@ components:
 
 test('authenticate (3.x): the first alternative that verifies wins; its principal is the session principal', async () => {
   const guard = await createGuard(await modelFromYaml(v3), options({ userPass: login, apiKey: keyInPassword }));
-  const r = await guard.authenticate('broker', { remote: '10.0.0.1', login: { username: 'alice', password: 'alice-pw' } });
+  const r = await guard.authenticate('broker', {
+    remote: '10.0.0.1',
+    login: { username: 'alice', password: 'alice-pw' },
+  });
   assert.ok(r.ok);
   assert.equal(r.session.server, 'broker');
   assert.equal(r.session.remote, '10.0.0.1');
@@ -91,7 +97,14 @@ test('authenticate: every alternative absent is no_credentials, and tried lists 
   const guard = await createGuard(await modelFromYaml(v3), options({ userPass: login, apiKey: keyInPassword }));
   const r = await guard.authenticate('broker', { remote: '::1' });
   assert.equal(r.ok, false);
-  assert.deepEqual(!r.ok && r.refusal, { reason: 'no_credentials', tried: [{ scheme: 'userPass', outcome: 'absent' }, { scheme: 'apiKey', outcome: 'absent' }], challenges: [] });
+  assert.deepEqual(!r.ok && r.refusal, {
+    reason: 'no_credentials',
+    tried: [
+      { scheme: 'userPass', outcome: 'absent' },
+      { scheme: 'apiKey', outcome: 'absent' },
+    ],
+    challenges: [],
+  });
 });
 
 test('authenticate: a wrong password is invalid_credentials, naming the scheme and the reason', async () => {
@@ -106,14 +119,20 @@ test('authenticate: a wrong password is invalid_credentials, naming the scheme a
 });
 
 test('authenticate (2.x): an AND alternative needs every scheme; a missing one falls through to the next alternative', async () => {
-  const guard = await createGuard(await modelFromYaml(v2and), options({ userPass: login, apiKey: keyInPassword, headerKey: keyInHeader }));
+  const guard = await createGuard(
+    await modelFromYaml(v2and),
+    options({ userPass: login, apiKey: keyInPassword, headerKey: keyInHeader }),
+  );
   // Password login alone: alternative 0 lacks the header key (absent) → alternative 1: the password is no API key.
   const alone = await guard.authenticate('both', { login: { username: 'alice', password: 'alice-pw' } });
   assert.equal(alone.ok, false);
   assert.equal(!alone.ok && alone.refusal.reason, 'invalid_credentials');
   assert.deepEqual(!alone.ok && alone.refusal.challenges, ['ApiKey realm="x"']);
   // Both parts of alternative 0.
-  const both = await guard.authenticate('both', { login: { username: 'alice', password: 'alice-pw' }, headers: { 'x-api-key': 'key-plain' } });
+  const both = await guard.authenticate('both', {
+    login: { username: 'alice', password: 'alice-pw' },
+    headers: { 'x-api-key': 'key-plain' },
+  });
   assert.ok(both.ok);
   assert.equal(both.session.alternative, 0);
   assert.equal(both.session.principal.id, 'alice');
@@ -124,7 +143,14 @@ test('authenticate: each scheme is verified at most once per call', async () => 
   const { calls } = (await import('./fixtures/static-verifier.mjs')) as { calls: { verify: number } };
   const m = model({
     schemes: { a: { type: 'userPassword' } },
-    servers: [{ name: 's', host: 'h', protocol: 'mqtt', security: [[{ scheme: 'a', scopes: ['admin'] }], [{ scheme: 'a', scopes: [] }]] }],
+    servers: [
+      {
+        name: 's',
+        host: 'h',
+        protocol: 'mqtt',
+        security: [[{ scheme: 'a', scopes: ['admin'] }], [{ scheme: 'a', scopes: [] }]],
+      },
+    ],
   });
   const guard = await createGuard(m, options({ a: login }));
   const before = calls.verify;
@@ -143,14 +169,27 @@ test('authenticate: scopes are a subset check (required ⊆ granted); short scop
   assert.ok((await guard.authenticate('s', { login: { username: 'alice', password: 'alice-pw' } })).ok);
   const bob = await guard.authenticate('s', { login: { username: 'bob', password: 'bob-pw' } });
   assert.equal(bob.ok, false);
-  assert.deepEqual(!bob.ok && bob.refusal, { reason: 'scope_missing', tried: [{ scheme: 'a', outcome: 'scope_missing' }], challenges: [] });
+  assert.deepEqual(!bob.ok && bob.refusal, {
+    reason: 'scope_missing',
+    tried: [{ scheme: 'a', outcome: 'scope_missing' }],
+    challenges: [],
+  });
 });
 
 test('authenticate: a server without security gives an anonymous session, and still records operation schemes', async () => {
   const m = model({
     schemes: { key: { type: 'apiKey', in: 'password' } },
     servers: [{ name: 'open', host: 'h', protocol: 'mqtt', security: [] }],
-    operations: [{ id: 'op', action: 'send', channel: 'c', address: 'c', servers: ['open'], security: [[{ scheme: 'key', scopes: [] }]] }],
+    operations: [
+      {
+        id: 'op',
+        action: 'send',
+        channel: 'c',
+        address: 'c',
+        servers: ['open'],
+        security: [[{ scheme: 'key', scopes: [] }]],
+      },
+    ],
   });
   const guard = await createGuard(m, options({ key: keyInPassword }));
   const anon = await guard.authenticate('open', {});
@@ -183,23 +222,45 @@ test('authenticate: a store that does not answer is store_unavailable (fail clos
   store.getPrincipal = async () => {
     throw new StoreError('ERR_STORE_UNAVAILABLE', 'connection refused');
   };
-  const m = model({ schemes: { a: { type: 'userPassword' } }, servers: [{ name: 's', host: 'h', protocol: 'mqtt', security: [[{ scheme: 'a', scopes: [] }]] }] });
+  const m = model({
+    schemes: { a: { type: 'userPassword' } },
+    servers: [{ name: 's', host: 'h', protocol: 'mqtt', security: [[{ scheme: 'a', scopes: [] }]] }],
+  });
   const { captureAudit } = await import('./helpers.js');
   const audit = captureAudit();
   // A plug-in that asks the store, as built-in verifiers do.
-  const guard = await createGuard(m, { store, schemes: { a: { verifier: './store-verifier.mjs' } }, baseDir: fixturesDir, audit: { logger: audit.logger } });
+  const guard = await createGuard(m, {
+    store,
+    schemes: { a: { verifier: './store-verifier.mjs' } },
+    baseDir: fixturesDir,
+    audit: { logger: audit.logger },
+  });
   const r = await guard.authenticate('s', { login: { username: 'alice', password: 'x' } });
   assert.equal(!r.ok && r.refusal.reason, 'store_unavailable');
   const ev = audit.events().find((e) => e.msg === 'store.unavailable');
-  assert.deepEqual(ev && { server: ev.server, scheme: ev.scheme, store: ev.store }, { server: 's', scheme: 'a', store: 'memory:' });
+  assert.deepEqual(ev && { server: ev.server, scheme: ev.scheme, store: ev.store }, {
+    server: 's',
+    scheme: 'a',
+    store: 'memory:',
+  });
 });
 
 test('saslMechanisms lists the mechanisms of the server alternatives', async () => {
   const m = model({
     schemes: { p: { type: 'plain' }, u: { type: 'userPassword' } },
-    servers: [{ name: 's', host: 'h', protocol: 'kafka', security: [[{ scheme: 'u', scopes: [] }], [{ scheme: 'p', scopes: [] }]] }],
+    servers: [
+      {
+        name: 's',
+        host: 'h',
+        protocol: 'kafka',
+        security: [[{ scheme: 'u', scopes: [] }], [{ scheme: 'p', scopes: [] }]],
+      },
+    ],
   });
-  const guard = await createGuard(m, options({ u: login, p: { verifier: './static-verifier.mjs', options: { read: 'login', users, sasl: 'PLAIN' } } }));
+  const guard = await createGuard(
+    m,
+    options({ u: login, p: { verifier: './static-verifier.mjs', options: { read: 'login', users, sasl: 'PLAIN' } } }),
+  );
   assert.deepEqual(guard.saslMechanisms('s'), ['PLAIN']);
   assert.deepEqual(guard.saslMechanisms('nope'), []);
   // A one-step mechanism through startSasl: the initial response is the whole exchange.

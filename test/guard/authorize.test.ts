@@ -17,7 +17,13 @@ const keys = { 'key-ops': { id: 'ops', scopes: ['ops'] } };
 const login = { verifier: './static-verifier.mjs', options: { read: 'login', users } };
 const header = { verifier: './static-verifier.mjs', options: { read: 'header', header: 'x-api-key', keys } };
 
-const op = (id: string, action: 'send' | 'receive', address: string | null, security: ModelOperation['security'] = [], servers = ['s']): ModelOperation => ({
+const op = (
+  id: string,
+  action: 'send' | 'receive',
+  address: string | null,
+  security: ModelOperation['security'] = [],
+  servers = ['s'],
+): ModelOperation => ({
   id,
   action,
   channel: id,
@@ -26,12 +32,24 @@ const op = (id: string, action: 'send' | 'receive', address: string | null, secu
   security,
 });
 
-function baseModel(operations: ModelOperation[], servers = [{ name: 's', host: 'h', protocol: 'mqtt', security: [[{ scheme: 'login', scopes: [] }]] }]): SecurityModel {
-  return model({ schemes: { login: { type: 'userPassword' }, key: { type: 'httpApiKey', in: 'header', name: 'x-api-key' } }, servers, operations });
+function baseModel(
+  operations: ModelOperation[],
+  servers = [{ name: 's', host: 'h', protocol: 'mqtt', security: [[{ scheme: 'login', scopes: [] }]] }],
+): SecurityModel {
+  return model({
+    schemes: { login: { type: 'userPassword' }, key: { type: 'httpApiKey', in: 'header', name: 'x-api-key' } },
+    servers,
+    operations,
+  });
 }
 
 async function guardFor(m: SecurityModel, extra: Partial<GuardOptions> = {}): Promise<Guard> {
-  return createGuard(m, { store: createMemoryStore(), schemes: { login, key: header }, baseDir: fixturesDir, ...extra });
+  return createGuard(m, {
+    store: createMemoryStore(),
+    schemes: { login, key: header },
+    baseDir: fixturesDir,
+    ...extra,
+  });
 }
 
 async function sessionOf(guard: Guard, user: keyof typeof users, server = 's', more: object = {}): Promise<Session> {
@@ -40,31 +58,67 @@ async function sessionOf(guard: Guard, user: keyof typeof users, server = 's', m
   return r.session;
 }
 
-const reasons = (guard: Guard, s: Session, pairs: [action: 'publish' | 'subscribe', channel: string][]) => pairs.map(([action, channel]) => guard.authorize(s, { action, channel }).reason);
+const reasons = (guard: Guard, s: Session, pairs: [action: 'publish' | 'subscribe', channel: string][]) =>
+  pairs.map(([action, channel]) => guard.authorize(s, { action, channel }).reason);
 
 test('authorize: application perspective: send covers publish, receive covers subscribe', async () => {
-  const guard = await guardFor(baseModel([op('pub', 'send', 'devices/{id}/status'), op('sub', 'receive', 'devices/{id}/commands')]));
+  const guard = await guardFor(
+    baseModel([op('pub', 'send', 'devices/{id}/status'), op('sub', 'receive', 'devices/{id}/commands')]),
+  );
   const s = await sessionOf(guard, 'reader');
-  assert.deepEqual(guard.authorize(s, { action: 'publish', channel: 'devices/7/status' }), { allowed: true, reason: 'allowed', operation: 'pub' });
-  assert.deepEqual(reasons(guard, s, [['subscribe', 'devices/7/commands'], ['subscribe', 'devices/7/status'], ['publish', 'devices/7/commands']]), [
-    'allowed',
-    'uncovered_channel',
-    'uncovered_channel',
-  ]);
+  assert.deepEqual(guard.authorize(s, { action: 'publish', channel: 'devices/7/status' }), {
+    allowed: true,
+    reason: 'allowed',
+    operation: 'pub',
+  });
+  assert.deepEqual(
+    reasons(guard, s, [
+      ['subscribe', 'devices/7/commands'],
+      ['subscribe', 'devices/7/status'],
+      ['publish', 'devices/7/commands'],
+    ]),
+    ['allowed', 'uncovered_channel', 'uncovered_channel'],
+  );
 });
 
 test('authorize: perspective server flips send/receive, for the document or per server', async () => {
   const ops = [op('pub', 'send', 'a', [], ['s', 't']), op('sub', 'receive', 'b', [], ['s', 't'])];
-  const servers = ['s', 't'].map((name) => ({ name, host: 'h', protocol: 'mqtt', security: [[{ scheme: 'login', scopes: [] }]] }));
+  const servers = ['s', 't'].map((name) => ({
+    name,
+    host: 'h',
+    protocol: 'mqtt',
+    security: [[{ scheme: 'login', scopes: [] }]],
+  }));
   const flipped = await guardFor(baseModel(ops, servers), { perspective: 'server' });
   const fs = await sessionOf(flipped, 'reader');
-  assert.deepEqual(reasons(flipped, fs, [['subscribe', 'a'], ['publish', 'b'], ['publish', 'a'], ['subscribe', 'b']]), ['allowed', 'allowed', 'uncovered_channel', 'uncovered_channel']);
+  assert.deepEqual(
+    reasons(flipped, fs, [
+      ['subscribe', 'a'],
+      ['publish', 'b'],
+      ['publish', 'a'],
+      ['subscribe', 'b'],
+    ]),
+    ['allowed', 'allowed', 'uncovered_channel', 'uncovered_channel'],
+  );
 
   const perServer = await guardFor(baseModel(ops, servers), { servers: { t: { perspective: 'server' } } });
   const ss = await sessionOf(perServer, 'reader', 's');
   const ts = await sessionOf(perServer, 'reader', 't');
-  assert.deepEqual(reasons(perServer, ss, [['publish', 'a'], ['subscribe', 'b']]), ['allowed', 'allowed']);
-  assert.deepEqual(reasons(perServer, ts, [['subscribe', 'a'], ['publish', 'b'], ['publish', 'a']]), ['allowed', 'allowed', 'uncovered_channel']);
+  assert.deepEqual(
+    reasons(perServer, ss, [
+      ['publish', 'a'],
+      ['subscribe', 'b'],
+    ]),
+    ['allowed', 'allowed'],
+  );
+  assert.deepEqual(
+    reasons(perServer, ts, [
+      ['subscribe', 'a'],
+      ['publish', 'b'],
+      ['publish', 'a'],
+    ]),
+    ['allowed', 'allowed', 'uncovered_channel'],
+  );
 });
 
 test('authorize: the operation requirement is ANDed with the server one; scopes are a subset check', async () => {
@@ -78,9 +132,21 @@ test('authorize: the operation requirement is ANDed with the server one; scopes 
   const alice = await sessionOf(guard, 'alice');
   const reader = await sessionOf(guard, 'reader');
   const readerWithKey = await sessionOf(guard, 'reader', 's', { headers: { 'x-api-key': 'key-ops' } });
-  assert.deepEqual(guard.authorize(alice, { action: 'publish', channel: 'admin/reboot' }), { allowed: true, reason: 'allowed', operation: 'admin' });
-  assert.deepEqual(guard.authorize(reader, { action: 'publish', channel: 'admin/reboot' }), { allowed: false, reason: 'scope_missing', operation: 'admin' });
-  assert.deepEqual(guard.authorize(reader, { action: 'publish', channel: 'ops' }), { allowed: false, reason: 'credentials_missing', operation: 'ops' });
+  assert.deepEqual(guard.authorize(alice, { action: 'publish', channel: 'admin/reboot' }), {
+    allowed: true,
+    reason: 'allowed',
+    operation: 'admin',
+  });
+  assert.deepEqual(guard.authorize(reader, { action: 'publish', channel: 'admin/reboot' }), {
+    allowed: false,
+    reason: 'scope_missing',
+    operation: 'admin',
+  });
+  assert.deepEqual(guard.authorize(reader, { action: 'publish', channel: 'ops' }), {
+    allowed: false,
+    reason: 'credentials_missing',
+    operation: 'ops',
+  });
   // The operation's scheme (an API key header) is verified at connect time, so authorize needs no I/O.
   assert.equal(readerWithKey.principals.key?.id, 'key:ops');
   assert.equal(guard.authorize(readerWithKey, { action: 'publish', channel: 'ops' }).reason, 'allowed');
@@ -89,9 +155,18 @@ test('authorize: the operation requirement is ANDed with the server one; scopes 
 });
 
 test('authorize: any covering operation that allows it is enough', async () => {
-  const guard = await guardFor(baseModel([op('strict', 'send', 'devices/{id}', [[{ scheme: 'login', scopes: ['admin'] }]]), op('loose', 'send', 'devices/{x}')]));
+  const guard = await guardFor(
+    baseModel([
+      op('strict', 'send', 'devices/{id}', [[{ scheme: 'login', scopes: ['admin'] }]]),
+      op('loose', 'send', 'devices/{x}'),
+    ]),
+  );
   const reader = await sessionOf(guard, 'reader');
-  assert.deepEqual(guard.authorize(reader, { action: 'publish', channel: 'devices/1' }), { allowed: true, reason: 'allowed', operation: 'loose' });
+  assert.deepEqual(guard.authorize(reader, { action: 'publish', channel: 'devices/1' }), {
+    allowed: true,
+    reason: 'allowed',
+    operation: 'loose',
+  });
 });
 
 test('authorize: decisions are frozen objects shared between calls (no allocation per decision)', async () => {
@@ -108,19 +183,33 @@ test('authorize: uncovered channels are denied by default; allowUncoveredChannel
   const strict = await guardFor(m);
   assert.deepEqual(strict.warnings, []);
   const s1 = await sessionOf(strict, 'reader');
-  assert.deepEqual(strict.authorize(s1, { action: 'publish', channel: 'elsewhere' }), { allowed: false, reason: 'uncovered_channel', operation: null });
+  assert.deepEqual(strict.authorize(s1, { action: 'publish', channel: 'elsewhere' }), {
+    allowed: false,
+    reason: 'uncovered_channel',
+    operation: null,
+  });
 
   const audit = captureAudit();
-  const loose = await guardFor(m, { servers: { s: { allowUncoveredChannels: true } }, audit: { logger: audit.logger } });
+  const loose = await guardFor(m, {
+    servers: { s: { allowUncoveredChannels: true } },
+    audit: { logger: audit.logger },
+  });
   assert.deepEqual(
     loose.warnings.map((w) => [w.code, w.server]),
     [['W_ALLOW_UNCOVERED_CHANNELS', 's']],
   );
   const startup = audit.events().find((e) => e.msg === 'guard.startup');
   assert.equal(startup?.level, 'warn');
-  assert.deepEqual((startup?.warnings as { code: string }[]).map((w) => w.code), ['W_ALLOW_UNCOVERED_CHANNELS']);
+  assert.deepEqual(
+    (startup?.warnings as { code: string }[]).map((w) => w.code),
+    ['W_ALLOW_UNCOVERED_CHANNELS'],
+  );
   const s2 = await sessionOf(loose, 'reader');
-  assert.deepEqual(loose.authorize(s2, { action: 'publish', channel: 'elsewhere' }), { allowed: true, reason: 'allowed_uncovered', operation: null });
+  assert.deepEqual(loose.authorize(s2, { action: 'publish', channel: 'elsewhere' }), {
+    allowed: true,
+    reason: 'allowed_uncovered',
+    operation: null,
+  });
   // A covered channel still needs its operation's requirement.
   assert.equal(loose.authorize(s2, { action: 'publish', channel: 'covered' }).reason, 'scope_missing');
 });
@@ -143,7 +232,8 @@ components:
     { schemes: { login } },
   );
   const s = await sessionOf(guard, 'reader');
-  for (const channel of ['unknown', 'null', '', '{address}']) assert.equal(guard.authorize(s, { action: 'publish', channel }).allowed, false, channel);
+  for (const channel of ['unknown', 'null', '', '{address}'])
+    assert.equal(guard.authorize(s, { action: 'publish', channel }).allowed, false, channel);
   assert.equal(guard.authorize(s, { action: 'publish', channel: 'unknown' }).reason, 'uncovered_channel');
 });
 
@@ -152,7 +242,11 @@ test('authorize: a session from another guard is wrong_server', async () => {
   const one = await guardFor(m);
   const two = await guardFor(m);
   const s = await sessionOf(one, 'reader');
-  assert.deepEqual(two.authorize(s, { action: 'publish', channel: 'a' }), { allowed: false, reason: 'wrong_server', operation: null });
+  assert.deepEqual(two.authorize(s, { action: 'publish', channel: 'a' }), {
+    allowed: false,
+    reason: 'wrong_server',
+    operation: null,
+  });
   const forged = { ...s } as Session;
   assert.equal(one.authorize(forged, { action: 'publish', channel: 'a' }).reason, 'wrong_server');
 });
@@ -160,13 +254,22 @@ test('authorize: a session from another guard is wrong_server', async () => {
 test('authorize: wildcards are no part of a channel name to publish to; an empty channel is invalid', async () => {
   const guard = await guardFor(baseModel([op('pub', 'send', 'devices/{id}/status')]));
   const s = await sessionOf(guard, 'reader');
-  assert.deepEqual(reasons(guard, s, [['publish', 'devices/+/status'], ['publish', 'devices/#'], ['publish', '']]), ['invalid_channel', 'invalid_channel', 'invalid_channel']);
+  assert.deepEqual(
+    reasons(guard, s, [
+      ['publish', 'devices/+/status'],
+      ['publish', 'devices/#'],
+      ['publish', ''],
+    ]),
+    ['invalid_channel', 'invalid_channel', 'invalid_channel'],
+  );
 });
 
 test('authorize: an action other than publish/subscribe is library misuse (TypeError)', async () => {
   const guard = await guardFor(baseModel([op('pub', 'send', 'a')]));
   const s = await sessionOf(guard, 'reader');
-  assert.throws(() => guard.authorize(s, { action: 'send' as 'publish', channel: 'a' }), { code: 'ERR_INVALID_ARG_VALUE' });
+  assert.throws(() => guard.authorize(s, { action: 'send' as 'publish', channel: 'a' }), {
+    code: 'ERR_INVALID_ARG_VALUE',
+  });
 });
 
 // ---------------------------------------------------------------- MQTT wildcard subscriptions
@@ -190,23 +293,39 @@ test('authorizeSubscription: allowed only when every topic the filter matches ma
   assert.equal(guard.authorizeSubscription(reader, 'sport+').reason, 'invalid_channel');
   assert.equal(guard.authorizeSubscription(reader, 'a/#/b').reason, 'invalid_channel');
   // authorize with a filter on subscribe is the same question.
-  assert.equal(guard.authorize(reader, { action: 'subscribe', channel: 'devices/+/status' }).reason, 'wildcard_not_covered');
+  assert.equal(
+    guard.authorize(reader, { action: 'subscribe', channel: 'devices/+/status' }).reason,
+    'wildcard_not_covered',
+  );
 });
 
 test('authorizeSubscription: wildcardsIgnoreEmptyLevels covers + with {param} levels, and warns; publishing to the empty level stays denied', async () => {
   const audit = captureAudit();
-  const guard = await guardFor(baseModel(wildcardOps), { servers: { s: { wildcardsIgnoreEmptyLevels: true } }, audit: { logger: audit.logger } });
-  assert.deepEqual(guard.warnings.map((w) => w.code), ['W_WILDCARDS_IGNORE_EMPTY_LEVELS']);
+  const guard = await guardFor(baseModel(wildcardOps), {
+    servers: { s: { wildcardsIgnoreEmptyLevels: true } },
+    audit: { logger: audit.logger },
+  });
+  assert.deepEqual(
+    guard.warnings.map((w) => w.code),
+    ['W_WILDCARDS_IGNORE_EMPTY_LEVELS'],
+  );
   const reader = await sessionOf(guard, 'reader');
   const alice = await sessionOf(guard, 'alice');
-  assert.deepEqual(guard.authorizeSubscription(reader, 'devices/+/status'), { allowed: true, reason: 'allowed', operation: null });
+  assert.deepEqual(guard.authorizeSubscription(reader, 'devices/+/status'), {
+    allowed: true,
+    reason: 'allowed',
+    operation: null,
+  });
   assert.equal(guard.authorizeSubscription(reader, 'fleet/+/+').reason, 'allowed');
   // Still refused: a channel whose operation the session does not satisfy.
   assert.equal(guard.authorizeSubscription(reader, 'devices/+/temp').reason, 'wildcard_not_covered');
   assert.equal(guard.authorizeSubscription(alice, 'devices/+/temp').reason, 'allowed');
   assert.equal(guard.authorizeSubscription(reader, 'devices/#').reason, 'wildcard_not_covered');
   // Subscribing to or publishing on the empty level itself is no covered channel.
-  assert.equal(guard.authorize(reader, { action: 'subscribe', channel: 'devices//status' }).reason, 'uncovered_channel');
+  assert.equal(
+    guard.authorize(reader, { action: 'subscribe', channel: 'devices//status' }).reason,
+    'uncovered_channel',
+  );
   assert.equal(guard.authorize(reader, { action: 'publish', channel: 'devices//status' }).reason, 'uncovered_channel');
 });
 

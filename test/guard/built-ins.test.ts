@@ -50,20 +50,24 @@ components:
     adminKey: { type: httpApiKey, in: header, name: x-admin-key }
 `;
 
-
 async function setup() {
   const store = createMemoryStore();
   await store.addPrincipal({ name: 'alice', password: 'correct horse', scopes: ['read'], iterations: 4096 });
   await store.addPrincipal({ name: 'device-7', scopes: [] });
   const deviceKey = await store.createApiKey('device-7');
   const adminKey = await store.createApiKey('alice');
-  const guard = await createGuard(await modelFromYaml(doc), { store, schemes: { userPass: {}, deviceKey: {}, scram: {}, adminKey: {} } });
+  const guard = await createGuard(await modelFromYaml(doc), {
+    store,
+    schemes: { userPass: {}, deviceKey: {}, scram: {}, adminKey: {} },
+  });
   return { store, guard, deviceKey: deviceKey.key, adminKey: adminKey.key };
 }
 
 test('built-ins: userPassword OR apiKey(in: password) on one CONNECT password; the wrong one is invalid, the right one wins', async () => {
   const { guard, deviceKey } = await setup();
-  const user = await guard.authenticate('mqtt', { login: { username: 'alice', password: new TextEncoder().encode('correct horse') } });
+  const user = await guard.authenticate('mqtt', {
+    login: { username: 'alice', password: new TextEncoder().encode('correct horse') },
+  });
   assert.ok(user.ok, JSON.stringify(user));
   assert.equal(user.session.principal.id, 'alice');
   const device = await guard.authenticate('mqtt', { login: { username: 'device-7', password: deviceKey } });
@@ -81,9 +85,15 @@ test('built-ins: userPassword OR apiKey(in: password) on one CONNECT password; t
 test('built-ins: an operation scheme (httpApiKey header) is verified at connect and gates the operation', async () => {
   const { guard, adminKey } = await setup();
   const plain = await guard.authenticate('mqtt', { login: { username: 'alice', password: 'correct horse' } });
-  const keyed = await guard.authenticate('mqtt', { login: { username: 'alice', password: 'correct horse' }, headers: { 'x-admin-key': adminKey } });
+  const keyed = await guard.authenticate('mqtt', {
+    login: { username: 'alice', password: 'correct horse' },
+    headers: { 'x-admin-key': adminKey },
+  });
   assert.ok(plain.ok && keyed.ok);
-  assert.equal(guard.authorize(plain.session, { action: 'publish', channel: 'admin/reboot' }).reason, 'credentials_missing');
+  assert.equal(
+    guard.authorize(plain.session, { action: 'publish', channel: 'admin/reboot' }).reason,
+    'credentials_missing',
+  );
   assert.equal(guard.authorize(keyed.session, { action: 'publish', channel: 'admin/reboot' }).reason, 'allowed');
   assert.equal(guard.authorize(plain.session, { action: 'publish', channel: 'devices/7/status' }).reason, 'allowed');
 });
@@ -124,10 +134,21 @@ test('built-ins: SCRAM-SHA-256 through guard.startSasl ends in a session; a wron
 
 test('built-ins: the error messages docs/config.md shows are the ones the guard produces', async () => {
   const docs = readFileSync(new URL('../../docs/config.md', import.meta.url), 'utf8');
-  const m = await modelFromYaml(doc.replace(/  mqtt:[\s\S]*?  kafka:/, '  production:\n    host: h\n    protocol: mqtt\n    security: [{ $ref: "#/components/securitySchemes/userPass" }]\n  kafka:'));
-  for (const yaml of ['schemes:\n  scram: {}\n  adminKey: {}\n  userPass:\n    audience: x\n', 'schemes:\n  scram: {}\n  adminKey: {}\n']) {
+  const m = await modelFromYaml(
+    doc.replace(
+      /  mqtt:[\s\S]*?  kafka:/,
+      '  production:\n    host: h\n    protocol: mqtt\n    security: [{ $ref: "#/components/securitySchemes/userPass" }]\n  kafka:',
+    ),
+  );
+  for (const yaml of [
+    'schemes:\n  scram: {}\n  adminKey: {}\n  userPass:\n    audience: x\n',
+    'schemes:\n  scram: {}\n  adminKey: {}\n',
+  ]) {
     const config = await parseConfig(yaml, { file: 'asyncapi-guard.yaml', dir: '/tmp', ruleIds: [] });
-    const err = await createGuard(m, guardOptionsFromConfig(config, { store: createMemoryStore(), logger: pino({ level: 'silent' }) })).then(
+    const err = await createGuard(
+      m,
+      guardOptionsFromConfig(config, { store: createMemoryStore(), logger: pino({ level: 'silent' }) }),
+    ).then(
       () => assert.fail('expected a startup error'),
       (e: unknown) => e as GuardError,
     );

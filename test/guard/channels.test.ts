@@ -71,7 +71,8 @@ test('address: literal addresses match by exact, case-sensitive equality', () =>
   const m = compile('user/signedup');
   assert.equal(m.literal, true);
   assert.deepEqual(plain(m.match('user/signedup')), {});
-  for (const miss of ['User/signedup', 'user/signedup/', '/user/signedup', 'user/signedu', 'user//signedup', '']) assert.equal(m.match(miss), null, miss);
+  for (const miss of ['User/signedup', 'user/signedup/', '/user/signedup', 'user/signedu', 'user//signedup', ''])
+    assert.equal(m.match(miss), null, miss);
 });
 
 test('address: a parameter takes one non-empty level and its value is returned', () => {
@@ -88,9 +89,13 @@ test('address: a parameter takes one non-empty level and its value is returned',
 
 test('address: parameters inside a level (mixed) and dotted addresses', () => {
   const dotted = 'smartylighting.streetlights.1.0.event.{streetlightId}.lighting.measured';
-  assert.deepEqual(match(dotted, 'smartylighting.streetlights.1.0.event.42.lighting.measured'), { streetlightId: '42' });
+  assert.deepEqual(match(dotted, 'smartylighting.streetlights.1.0.event.42.lighting.measured'), {
+    streetlightId: '42',
+  });
   // One level: a value may contain `.`, never `/`.
-  assert.deepEqual(match(dotted, 'smartylighting.streetlights.1.0.event.a.b.lighting.measured'), { streetlightId: 'a.b' });
+  assert.deepEqual(match(dotted, 'smartylighting.streetlights.1.0.event.a.b.lighting.measured'), {
+    streetlightId: 'a.b',
+  });
   assert.equal(match(dotted, 'smartylighting.streetlights.1.0.event.a/b.lighting.measured'), null);
   assert.deepEqual(match('devices/dev-{id}.json', 'devices/dev-7.json'), { id: '7' });
   assert.equal(match('devices/dev-{id}.json', 'devices/dev-.json'), null);
@@ -144,7 +149,11 @@ test('table: literal and templated entries, several matches, keys kept', () => {
     { key: 'other', address: 'devices/{id}/config' },
     { key: 'bad', address: 'devices/{id' },
   ]);
-  const keys = (t: string) => table.lookup(t).map((h) => h.key).sort();
+  const keys = (t: string) =>
+    table
+      .lookup(t)
+      .map((h) => h.key)
+      .sort();
   assert.deepEqual(keys('devices/all/status'), ['again', 'all', 'any', 'one']);
   assert.deepEqual(keys('devices/7/status'), ['any', 'one']);
   assert.deepEqual(keys('lights/7/status'), ['any']);
@@ -163,20 +172,44 @@ test('table: literal and templated entries, several matches, keys kept', () => {
 });
 
 test('table: lookupTopic refuses what is not an MQTT topic name', () => {
-  const table = createChannelTable([{ key: 'k', address: 'a/{x}' }, { key: 'w', address: 'a/+' }]);
-  assert.deepEqual(table.lookupTopic('a/1').map((h) => h.key), ['k']);
-  for (const bad of ['a/+', 'a/#', 'a/\0', '', 'a/\ud800']) assert.deepEqual(table.lookupTopic(bad), [], JSON.stringify(bad));
+  const table = createChannelTable([
+    { key: 'k', address: 'a/{x}' },
+    { key: 'w', address: 'a/+' },
+  ]);
+  assert.deepEqual(
+    table.lookupTopic('a/1').map((h) => h.key),
+    ['k'],
+  );
+  for (const bad of ['a/+', 'a/#', 'a/\0', '', 'a/\ud800'])
+    assert.deepEqual(table.lookupTopic(bad), [], JSON.stringify(bad));
 });
 
 test('table: many similar templated entries are indexed, and still all found', () => {
   const entries = Array.from({ length: 300 }, (_, i) => ({ key: `op${i}`, address: `s.l.event.{id}.lighting.m${i}` }));
   entries.push({ key: 'head', address: 'org{id}.x.m7' }, { key: 'end', address: 's.l.event.{id}' });
   const table = createChannelTable(entries);
-  assert.deepEqual(table.lookup('s.l.event.42.lighting.m7').map((h) => h.key).sort(), ['end', 'op7']);
-  assert.deepEqual(table.lookup('s.l.event.42.lighting.m300').map((h) => h.key), ['end']);
-  const heads = createChannelTable(Array.from({ length: 50 }, (_, i) => ({ key: `h${i}`, address: `org${i}.{id}.telemetry` })));
-  assert.deepEqual(heads.lookup('org12.7.telemetry').map((h) => h.key), ['h12']);
-  assert.deepEqual(heads.lookup('org1.7.telemetry').map((h) => h.key), ['h1']);
+  assert.deepEqual(
+    table
+      .lookup('s.l.event.42.lighting.m7')
+      .map((h) => h.key)
+      .sort(),
+    ['end', 'op7'],
+  );
+  assert.deepEqual(
+    table.lookup('s.l.event.42.lighting.m300').map((h) => h.key),
+    ['end'],
+  );
+  const heads = createChannelTable(
+    Array.from({ length: 50 }, (_, i) => ({ key: `h${i}`, address: `org${i}.{id}.telemetry` })),
+  );
+  assert.deepEqual(
+    heads.lookup('org12.7.telemetry').map((h) => h.key),
+    ['h12'],
+  );
+  assert.deepEqual(
+    heads.lookup('org1.7.telemetry').map((h) => h.key),
+    ['h1'],
+  );
 });
 
 // ---------------------------------------------------------------- paths
@@ -238,13 +271,30 @@ test('path: a path table matches addresses with or without their leading slash',
   assert.deepEqual(keys('/ws/rooms/a%2Fb'), []);
   assert.deepEqual(keys('/ws/rooms/..'), []);
   assert.deepEqual(keys('/echo'), []);
-  assert.deepEqual(table.invalid.map((e) => [e.key, e.error.reason, e.error.offset]), [['bad', 'unbalanced_brace', 3]]);
+  assert.deepEqual(
+    table.invalid.map((e) => [e.key, e.error.reason, e.error.offset]),
+    [['bad', 'unbalanced_brace', 3]],
+  );
 });
 
 // ---------------------------------------------------------------- MQTT topic names and filters
 
 test('mqtt: topic filter validation follows §4.7.1 and §4.7.3', () => {
-  const valid = ['sport/tennis/player1/#', 'sport/#', '#', '+', '+/tennis/#', 'sport/+/player1', '/+', '+/+', '$SYS/#', '$SYS/monitor/+', '/', 'a//b', 'é/😀'];
+  const valid = [
+    'sport/tennis/player1/#',
+    'sport/#',
+    '#',
+    '+',
+    '+/tennis/#',
+    'sport/+/player1',
+    '/+',
+    '+/+',
+    '$SYS/#',
+    '$SYS/monitor/+',
+    '/',
+    'a//b',
+    'é/😀',
+  ];
   for (const f of valid) assert.equal(parseTopicFilter(f).ok, true, f);
   const invalid: [string, string][] = [
     ['sport/tennis#', 'multi_level_not_alone'],
@@ -350,13 +400,20 @@ test('mqtt: filterCanMatch answers per address', () => {
 
 test('coverage: `+` needs a parameter for non-empty values and an empty literal level for the empty one', () => {
   const one = [compile('devices/{id}/status')];
-  assert.deepEqual(explainFilterCoverage('devices/+/status', one), { covered: false, reason: 'uncovered', example: 'devices//status' });
+  assert.deepEqual(explainFilterCoverage('devices/+/status', one), {
+    covered: false,
+    reason: 'uncovered',
+    example: 'devices//status',
+  });
   assert.equal(filterCoveredBy('devices/+/status', [...one, compile('devices//status')]), true);
   assert.equal(filterCoveredBy('devices/7/status', one), true);
   assert.equal(filterCoveredBy('devices/7/status', [compile('devices/7/status')]), true);
   assert.equal(filterCoveredBy('devices/7/config', one), false);
   // A literal level covers only itself, never `+`.
-  const literal = explainFilterCoverage('devices/+/status', [compile('devices/all/status'), compile('devices//status')]);
+  const literal = explainFilterCoverage('devices/+/status', [
+    compile('devices/all/status'),
+    compile('devices//status'),
+  ]);
   assert.deepEqual(literal, { covered: false, reason: 'uncovered', example: 'devices/x/status' });
   // A mixed level misses values without its literal text.
   const mixed = explainFilterCoverage('devices/+', [compile('devices/x{id}'), compile('devices/')]);
@@ -369,7 +426,10 @@ test('coverage: unions of addresses count, level by level', () => {
   const four = ['{a}/{b}', '{a}/', '/{b}', '/'].map(compile);
   assert.equal(filterCoveredBy('+/+', four), true);
   for (let drop = 0; drop < 4; drop++) {
-    const r = explainFilterCoverage('+/+', four.filter((_, i) => i !== drop));
+    const r = explainFilterCoverage(
+      '+/+',
+      four.filter((_, i) => i !== drop),
+    );
     assert.equal(r.covered, false, `without ${four[drop]!.address}`);
     assert.ok(!r.covered && r.example !== null && topicMatchesFilter('+/+', r.example));
   }
@@ -389,12 +449,19 @@ test('coverage: a `#` filter is never covered, with an example deeper than every
     assert.equal(r.covered, false, f);
     assert.ok(!r.covered && r.reason === 'multi_level' && r.example !== null, f);
     assert.ok(topicMatchesFilter(f, r.example!), `${f} matches ${r.example}`);
-    assert.ok(allowed.every((m) => m.match(r.example!) === null), `${r.example} uncovered`);
+    assert.ok(
+      allowed.every((m) => m.match(r.example!) === null),
+      `${r.example} uncovered`,
+    );
   }
 });
 
 test('coverage: refuses invalid filters, ignores null and non-topic addresses', () => {
-  assert.deepEqual(explainFilterCoverage('sport+', [compile('{a}')]), { covered: false, reason: 'invalid_filter', example: null });
+  assert.deepEqual(explainFilterCoverage('sport+', [compile('{a}')]), {
+    covered: false,
+    reason: 'invalid_filter',
+    example: null,
+  });
   assert.equal(filterCoveredBy('a/b', [null, compile('a/b')]), true);
   assert.equal(filterCoveredBy('a/b', [null]), false);
   assert.equal(filterCoveredBy('a/b', []), false);
@@ -438,7 +505,9 @@ const levelSpec: fc.Arbitrary<LevelSpec> = fc.oneof(
 
 function addressOf(levels: readonly LevelSpec[]): string {
   let n = 0;
-  return levels.map((l) => (l.kind === 'lit' ? l.text : l.kind === 'param' ? `{p${n++}}` : `${l.before}{p${n++}}${l.after}`)).join('/');
+  return levels
+    .map((l) => (l.kind === 'lit' ? l.text : l.kind === 'param' ? `{p${n++}}` : `${l.before}{p${n++}}${l.after}`))
+    .join('/');
 }
 
 /** Level values: pieces, values that fit the mixed levels, `$` values, long and odd ones. */
@@ -451,13 +520,26 @@ const value = fc.oneof(
 /** A concrete channel of an address: each parameter replaced by a value (maybe invalid: empty). */
 function instantiate(levels: readonly LevelSpec[], values: readonly string[]): string {
   let j = 0;
-  return levels.map((l) => (l.kind === 'lit' ? l.text : l.kind === 'param' ? (values[j++ % values.length] as string) : l.before + (values[j++ % values.length] as string) + l.after)).join('/');
+  return levels
+    .map((l) =>
+      l.kind === 'lit'
+        ? l.text
+        : l.kind === 'param'
+          ? (values[j++ % values.length] as string)
+          : l.before + (values[j++ % values.length] as string) + l.after,
+    )
+    .join('/');
 }
 
-const filterSpec = fc.record({
-  levels: fc.array(fc.oneof({ weight: 2, arbitrary: fc.constant('+') }, { weight: 3, arbitrary: fc.constantFrom(...PIECES) }), { minLength: 1, maxLength: 4 }),
-  multi: fc.boolean(),
-}).filter((f) => filterText(f).length > 0); // `` is no filter (§4.7.3)
+const filterSpec = fc
+  .record({
+    levels: fc.array(
+      fc.oneof({ weight: 2, arbitrary: fc.constant('+') }, { weight: 3, arbitrary: fc.constantFrom(...PIECES) }),
+      { minLength: 1, maxLength: 4 },
+    ),
+    multi: fc.boolean(),
+  })
+  .filter((f) => filterText(f).length > 0); // `` is no filter (§4.7.3)
 function filterText(f: { levels: string[]; multi: boolean }): string {
   return f.multi ? [...f.levels, '#'].join('/') : f.levels.join('/');
 }
@@ -478,7 +560,8 @@ function allowedFor(f: { levels: string[] }, extra: readonly LevelSpec[][], empt
   const own: LevelSpec[] = f.levels.map((l) => (l === '+' ? { kind: 'param' } : { kind: 'lit', text: l }));
   const variants: string[] = [addressOf(own)];
   f.levels.forEach((l, i) => {
-    if (l === '+' && emptyMask & (1 << i)) variants.push(addressOf(own.map((s, j) => (j === i ? { kind: 'lit', text: '' } : s))));
+    if (l === '+' && emptyMask & (1 << i))
+      variants.push(addressOf(own.map((s, j) => (j === i ? { kind: 'lit', text: '' } : s))));
   });
   if (emptyMask & 16) variants.push(f.levels.map((l) => (l === '+' ? '' : l)).join('/'));
   return [...variants, ...extra.map(addressOf)];
@@ -487,21 +570,32 @@ function allowedFor(f: { levels: string[] }, extra: readonly LevelSpec[][], empt
 test('property: match agrees with a RegExp oracle and its values rebuild the channel', (t) => {
   t.diagnostic(`fast-check seed ${seed}`);
   fc.assert(
-    fc.property(fc.array(levelSpec, { minLength: 1, maxLength: 4 }), fc.array(value, { minLength: 1, maxLength: 4 }), fc.boolean(), (levels, values, mutate) => {
-      const address = addressOf(levels);
-      const m = compile(address);
-      let channel = instantiate(levels, values);
-      if (mutate) channel = channel.slice(1);
-      const parts = address.split(/\{[A-Za-z0-9_.-]+\}/);
-      const oracle = new RegExp(`^${parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('([^/\\u0000]+)')}$`, 'u');
-      const got = m.match(channel);
-      assert.equal(got !== null, oracle.test(channel), `${address} vs ${JSON.stringify(channel)}`);
-      if (got !== null) {
-        for (const name of m.parameters) assert.ok(got[name]!.length > 0 && !got[name]!.includes('/'));
-        let i = 0;
-        assert.equal(address.replace(/\{[A-Za-z0-9_.-]+\}/g, () => got[m.parameters[i++]!]!), channel);
-      }
-    }),
+    fc.property(
+      fc.array(levelSpec, { minLength: 1, maxLength: 4 }),
+      fc.array(value, { minLength: 1, maxLength: 4 }),
+      fc.boolean(),
+      (levels, values, mutate) => {
+        const address = addressOf(levels);
+        const m = compile(address);
+        let channel = instantiate(levels, values);
+        if (mutate) channel = channel.slice(1);
+        const parts = address.split(/\{[A-Za-z0-9_.-]+\}/);
+        const oracle = new RegExp(
+          `^${parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('([^/\\u0000]+)')}$`,
+          'u',
+        );
+        const got = m.match(channel);
+        assert.equal(got !== null, oracle.test(channel), `${address} vs ${JSON.stringify(channel)}`);
+        if (got !== null) {
+          for (const name of m.parameters) assert.ok(got[name]!.length > 0 && !got[name]!.includes('/'));
+          let i = 0;
+          assert.equal(
+            address.replace(/\{[A-Za-z0-9_.-]+\}/g, () => got[m.parameters[i++]!]!),
+            channel,
+          );
+        }
+      },
+    ),
     { seed, numRuns: 400 },
   );
 });
@@ -519,7 +613,14 @@ test('property: the table finds exactly the entries a brute-force scan finds', (
         for (const [pick, values] of probes) {
           const channel = instantiate(specs[pick % specs.length]!, values);
           const expected = matchers.flatMap((m, i) => (m.match(channel) === null ? [] : [`k${i}`]));
-          assert.deepEqual(table.lookup(channel).map((h) => h.key).sort(), expected.sort(), channel);
+          assert.deepEqual(
+            table
+              .lookup(channel)
+              .map((h) => h.key)
+              .sort(),
+            expected.sort(),
+            channel,
+          );
         }
       },
     ),
@@ -535,7 +636,10 @@ test('property: coverage is sound against sampled topics, and its examples are r
       filterSpec,
       fc.array(fc.array(levelSpec, { minLength: 1, maxLength: 4 }), { maxLength: 4 }),
       fc.nat({ max: 31 }),
-      fc.array(fc.array(fc.oneof(value, fc.constant('')), { minLength: 8, maxLength: 8 }), { minLength: 12, maxLength: 12 }),
+      fc.array(fc.array(fc.oneof(value, fc.constant('')), { minLength: 8, maxLength: 8 }), {
+        minLength: 12,
+        maxLength: 12,
+      }),
       (f, extra, emptyMask, fills) => {
         const filter = filterText(f);
         const allowed = allowedFor(f, extra, emptyMask).map(compile);
@@ -581,7 +685,13 @@ test('property: filterCanMatch is true whenever a concrete channel of the addres
         const m = compile(addressOf(levels));
         const can = filterCanMatch(filter, m);
         // Channels from the address, plus the filter's own sampled topics tried against the address.
-        const topics = [...fills.map((v) => instantiate(levels, v)), ...sampleTopics(f, fills.map((v) => [...v, ...v, ...v, ...v].slice(0, 8)))];
+        const topics = [
+          ...fills.map((v) => instantiate(levels, v)),
+          ...sampleTopics(
+            f,
+            fills.map((v) => [...v, ...v, ...v, ...v].slice(0, 8)),
+          ),
+        ];
         for (const topic of topics) {
           if (m.match(topic) !== null && topicMatchesFilter(filter, topic)) {
             positives++;
@@ -629,7 +739,10 @@ test('property: filterCanMatch is exact: true exactly when a witness topic exist
 
 test('property: pathToChannel never yields a dot segment or a smuggled separator, and round-trips encoded segments', (t) => {
   t.diagnostic(`fast-check seed ${seed}`);
-  const segment = fc.string({ unit: fc.constantFrom('a', '.', '%', '2', 'F', 'e', '/', '+', '#', '?', ' ', 'é', '\0', '\\'), maxLength: 5 });
+  const segment = fc.string({
+    unit: fc.constantFrom('a', '.', '%', '2', 'F', 'e', '/', '+', '#', '?', ' ', 'é', '\0', '\\'),
+    maxLength: 5,
+  });
   fc.assert(
     fc.property(fc.array(segment, { maxLength: 4 }), fc.array(segment, { maxLength: 4 }), (raw, clean) => {
       const got = pathToChannel('/ws/' + raw.join('/'), '/ws');
@@ -642,7 +755,8 @@ test('property: pathToChannel never yields a dot segment or a smuggled separator
         assert.equal(got.split('/').length, path.split('/').length - 2, 'one level per segment');
       }
       const levels = clean.filter((s) => s !== '.' && s !== '..' && !/[/\0+#]/.test(s));
-      if (levels.length > 0) assert.equal(pathToChannel('/ws/' + levels.map(encodeURIComponent).join('/'), '/ws'), levels.join('/'));
+      if (levels.length > 0)
+        assert.equal(pathToChannel('/ws/' + levels.map(encodeURIComponent).join('/'), '/ws'), levels.join('/'));
     }),
     { seed, numRuns: 400 },
   );
@@ -655,7 +769,10 @@ test('coverage: ignoreEmptyLevels lets {param} levels alone cover `+` (the empty
   assert.deepEqual(explainFilterCoverage('devices/+/status', one, { ignoreEmptyLevels: true }), { covered: true });
   assert.equal(filterCoveredBy('devices/+/status', one), false, 'off by default');
   // Still refused: a literal or mixed level never covers `+`, and `#` is never covered.
-  assert.equal(filterCoveredBy('devices/+/status', [compile('devices/all/status')], { ignoreEmptyLevels: true }), false);
+  assert.equal(
+    filterCoveredBy('devices/+/status', [compile('devices/all/status')], { ignoreEmptyLevels: true }),
+    false,
+  );
   assert.equal(filterCoveredBy('devices/+', [compile('devices/x{id}')], { ignoreEmptyLevels: true }), false);
   assert.equal(filterCoveredBy('devices/#', one, { ignoreEmptyLevels: true }), false);
   // The empty-level channel itself is still no channel of the address.
@@ -670,7 +787,10 @@ test('property: with ignoreEmptyLevels, coverage is a superset of the strict ans
       filterSpec,
       fc.array(fc.array(levelSpec, { minLength: 1, maxLength: 4 }), { maxLength: 4 }),
       fc.nat({ max: 31 }),
-      fc.array(fc.array(fc.oneof(value, fc.constant('')), { minLength: 8, maxLength: 8 }), { minLength: 12, maxLength: 12 }),
+      fc.array(fc.array(fc.oneof(value, fc.constant('')), { minLength: 8, maxLength: 8 }), {
+        minLength: 12,
+        maxLength: 12,
+      }),
       (f, extra, emptyMask, fills) => {
         const filter = filterText(f);
         const allowed = allowedFor(f, extra, emptyMask).map(compile);
@@ -684,7 +804,10 @@ test('property: with ignoreEmptyLevels, coverage is a superset of the strict ans
           const levels = topic.split('/');
           if (plus.some((i) => levels[i] === '')) continue; // the reading leaves the empty level out on purpose
           checked++;
-          assert.ok(allowed.some((m) => m.match(topic) !== null), `${filter} claimed covered, ${JSON.stringify(topic)} is not`);
+          assert.ok(
+            allowed.some((m) => m.match(topic) !== null),
+            `${filter} claimed covered, ${JSON.stringify(topic)} is not`,
+          );
         }
       },
     ),

@@ -11,8 +11,25 @@ import { captureAudit, fakeClock, fixturesDir, model } from './helpers.js';
 
 const T0 = 1_700_000_000_000;
 const m = model({
-  schemes: { a: { type: 'httpApiKey', in: 'header', name: 'x-a' }, b: { type: 'httpApiKey', in: 'header', name: 'x-b' }, plain: { type: 'httpApiKey', in: 'header', name: 'x-plain' } },
-  servers: [{ name: 's', host: 'h', protocol: 'http', security: [[{ scheme: 'a', scopes: [] }, { scheme: 'b', scopes: [] }], [{ scheme: 'plain', scopes: [] }]] }],
+  schemes: {
+    a: { type: 'httpApiKey', in: 'header', name: 'x-a' },
+    b: { type: 'httpApiKey', in: 'header', name: 'x-b' },
+    plain: { type: 'httpApiKey', in: 'header', name: 'x-plain' },
+  },
+  servers: [
+    {
+      name: 's',
+      host: 'h',
+      protocol: 'http',
+      security: [
+        [
+          { scheme: 'a', scopes: [] },
+          { scheme: 'b', scopes: [] },
+        ],
+        [{ scheme: 'plain', scopes: [] }],
+      ],
+    },
+  ],
   operations: [
     { id: 'pub', action: 'send', channel: 'c', address: 'lights/{id}', servers: ['s'], security: [] },
     { id: 'sub', action: 'receive', channel: 'c', address: 'lights/{id}', servers: ['s'], security: [] },
@@ -22,7 +39,10 @@ const m = model({
 async function guardWith(expiresA: unknown, expiresB: unknown) {
   const clock = fakeClock(T0);
   const audit = captureAudit({ level: 'info' });
-  const binding = (header: string, expiresAt: unknown) => ({ verifier: './expiring-verifier.mjs', options: { header, ...(expiresAt !== undefined ? { expiresAt } : {}) } });
+  const binding = (header: string, expiresAt: unknown) => ({
+    verifier: './expiring-verifier.mjs',
+    options: { header, ...(expiresAt !== undefined ? { expiresAt } : {}) },
+  });
   const guard = await createGuard(m, {
     store: createMemoryStore(),
     schemes: { a: binding('x-a', expiresA), b: binding('x-b', expiresB), plain: binding('x-plain', undefined) },
@@ -42,13 +62,27 @@ test('expiry: the session expires with the earliest of its credentials, and is r
   assert.equal(guard.authorize(r.session, { action: 'publish', channel: 'lights/1' }).reason, 'allowed');
 
   clock.advance(30_000 - 1);
-  assert.equal(guard.authorize(r.session, { action: 'subscribe', channel: 'lights/1' }).reason, 'allowed', 'one ms before: still valid');
+  assert.equal(
+    guard.authorize(r.session, { action: 'subscribe', channel: 'lights/1' }).reason,
+    'allowed',
+    'one ms before: still valid',
+  );
   clock.advance(1);
-  assert.deepEqual(guard.authorize(r.session, { action: 'publish', channel: 'lights/1' }), { allowed: false, reason: 'credentials_expired', operation: null });
+  assert.deepEqual(guard.authorize(r.session, { action: 'publish', channel: 'lights/1' }), {
+    allowed: false,
+    reason: 'credentials_expired',
+    operation: null,
+  });
   assert.equal(guard.authorize(r.session, { action: 'subscribe', channel: 'lights/1' }).reason, 'credentials_expired');
   assert.equal(guard.authorizeSubscription(r.session, 'lights/+').reason, 'credentials_expired');
-  assert.equal(guard.checkPayload(r.session, { channel: 'lights/1', payload: new Uint8Array([1]) }).reason, 'credentials_expired');
-  assert.match(guard.metrics(), /asyncapi_guard_decisions_total\{[^}]*action="publish"[^}]*reason="credentials_expired"[^}]*\} 2/);
+  assert.equal(
+    guard.checkPayload(r.session, { channel: 'lights/1', payload: new Uint8Array([1]) }).reason,
+    'credentials_expired',
+  );
+  assert.match(
+    guard.metrics(),
+    /asyncapi_guard_decisions_total\{[^}]*action="publish"[^}]*reason="credentials_expired"[^}]*\} 2/,
+  );
   const denied = audit.events().filter((e) => e['reason'] === 'credentials_expired');
   assert.equal(denied.length, 4);
   assert.ok(denied.every((e) => e['result'] === 'denied' && e['principal'] === 'dev-1'));
@@ -70,7 +104,10 @@ test('expiry: a principal whose expiresAt is not a finite number is refused as v
     const { guard } = await guardWith(bad, T0 + 1000);
     const r = await guard.authenticate('s', { headers: { 'x-a': 'dev-1', 'x-b': 'dev-1' } });
     assert.ok(!r.ok, String(bad));
-    assert.ok(r.refusal.tried.some((t) => t.scheme === 'a' && t.reason === 'verifier_error'), JSON.stringify(r.refusal.tried));
+    assert.ok(
+      r.refusal.tried.some((t) => t.scheme === 'a' && t.reason === 'verifier_error'),
+      JSON.stringify(r.refusal.tried),
+    );
     await guard.close();
   }
 });
@@ -81,7 +118,10 @@ test('expiry: a credential already past its expiresAt when the session would sta
     const r = await guard.authenticate('s', { remote: '10.0.0.1', headers: { 'x-a': 'dev-1', 'x-b': 'dev-1' } });
     assert.ok(!r.ok);
     assert.equal(r.refusal.reason, 'invalid_credentials', `attempt ${i}: never throttled`);
-    assert.deepEqual(r.refusal.tried.find((t) => t.scheme === 'a'), { scheme: 'a', outcome: 'invalid', reason: 'expired' });
+    assert.deepEqual(
+      r.refusal.tried.find((t) => t.scheme === 'a'),
+      { scheme: 'a', outcome: 'invalid', reason: 'expired' },
+    );
   }
   const e = audit.events().find((x) => x['action'] === 'connect')!;
   assert.deepEqual([e['result'], e['reason'], e['scheme'], e['principal']], ['denied', 'expired', 'a', 'dev-1']);

@@ -30,7 +30,8 @@ export function captureAudit(settings: AuditSettings = { level: 'info' }, now: (
   return {
     logger,
     lines,
-    events: () => lines.flatMap((l) => l.split('\n').filter((x) => x !== '')).map((l) => JSON.parse(l) as Record<string, unknown>),
+    events: () =>
+      lines.flatMap((l) => l.split('\n').filter((x) => x !== '')).map((l) => JSON.parse(l) as Record<string, unknown>),
   };
 }
 

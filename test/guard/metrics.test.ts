@@ -16,7 +16,9 @@ test('metrics: text format with HELP and TYPE per family and one line per non-ze
   });
   const guard = await createGuard(m, {
     store: createMemoryStore(),
-    schemes: { login: { verifier: './static-verifier.mjs', options: { read: 'login', users: { alice: { password: 'p' } } } } },
+    schemes: {
+      login: { verifier: './static-verifier.mjs', options: { read: 'login', users: { alice: { password: 'p' } } } },
+    },
     baseDir: fixturesDir,
   });
   const ok = await guard.authenticate('s', { remote: '10.0.0.1', login: { username: 'alice', password: 'p' } });
@@ -53,5 +55,8 @@ test('metrics: label values escape backslash, double quote and line feed', () =>
   assert.equal(escapeLabelValue('a\\b"c\nd'), 'a\\\\b\\"c\\nd');
   const metrics = createGuardMetrics(['we"ird\\name\n'], ['s']);
   metrics.decisions[metrics.decisionBase(0, 0)]!++;
-  assert.match(metrics.render(), /^asyncapi_guard_decisions_total\{server="we\\"ird\\\\name\\n",action="publish",result="allowed",reason="allowed"\} 1$/m);
+  assert.match(
+    metrics.render(),
+    /^asyncapi_guard_decisions_total\{server="we\\"ird\\\\name\\n",action="publish",result="allowed",reason="allowed"\} 1$/m,
+  );
 });

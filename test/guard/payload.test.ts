@@ -57,12 +57,19 @@ const bindings = { userPass: {}, e2eSym: {}, e2eAsym: { algorithms: ['RSA-OAEP-2
 async function setup(audit = captureAudit()) {
   const store = createMemoryStore();
   await store.addPrincipal({ name: 'alice', password: 'pw-alice', scopes: [], iterations: 4096 });
-  const guard = await createGuard(await modelFromYaml(DOC), { store, schemes: bindings, audit: { logger: audit.logger } });
+  const guard = await createGuard(await modelFromYaml(DOC), {
+    store,
+    schemes: bindings,
+    audit: { logger: audit.logger },
+  });
   return { guard, audit };
 }
 
 async function login(guard: Guard, server: string): Promise<Session> {
-  const r = await guard.authenticate(server, { remote: '127.0.0.1', login: { username: 'alice', password: 'pw-alice' } });
+  const r = await guard.authenticate(server, {
+    remote: '127.0.0.1',
+    login: { username: 'alice', password: 'pw-alice' },
+  });
   assert.ok(r.ok, JSON.stringify(r));
   return r.session;
 }
@@ -85,17 +92,43 @@ test('payload: an encryption-only alternative lets anyone connect (anonymous, th
 test('payload: server-level encryption: an encrypted publish is allowed, plaintext is refused', async () => {
   const { guard } = await setup();
   const s = await login(guard, 'secure');
-  assert.deepEqual(guard.authorize(s, { action: 'publish', channel: 'status' }), { allowed: true, reason: 'allowed', operation: 'sendStatus' });
-  assert.deepEqual(guard.checkPayload(s, { channel: 'status', payload: await sealPayload('on', { key: sym }) }), { allowed: true, reason: 'allowed', operation: 'sendStatus' });
-  assert.deepEqual(guard.checkPayload(s, { channel: 'status', payload: new TextEncoder().encode(await sealPayload('on', { key: sym, alg: 'dir' })) }).allowed, true);
-  assert.deepEqual(guard.checkPayload(s, { channel: 'status', payload: '{"on":true}' }), { allowed: false, reason: 'payload_not_encrypted', operation: 'sendStatus' });
+  assert.deepEqual(guard.authorize(s, { action: 'publish', channel: 'status' }), {
+    allowed: true,
+    reason: 'allowed',
+    operation: 'sendStatus',
+  });
+  assert.deepEqual(guard.checkPayload(s, { channel: 'status', payload: await sealPayload('on', { key: sym }) }), {
+    allowed: true,
+    reason: 'allowed',
+    operation: 'sendStatus',
+  });
+  assert.deepEqual(
+    guard.checkPayload(s, {
+      channel: 'status',
+      payload: new TextEncoder().encode(await sealPayload('on', { key: sym, alg: 'dir' })),
+    }).allowed,
+    true,
+  );
+  assert.deepEqual(guard.checkPayload(s, { channel: 'status', payload: '{"on":true}' }), {
+    allowed: false,
+    reason: 'payload_not_encrypted',
+    operation: 'sendStatus',
+  });
 });
 
 test('payload: the server’s scheme applies to a channel no operation covers too', async () => {
   const { guard } = await setup();
   const s = await login(guard, 'secure');
-  assert.deepEqual(guard.checkPayload(s, { channel: 'elsewhere', payload: 'plain' }), { allowed: false, reason: 'payload_not_encrypted', operation: null });
-  assert.deepEqual(guard.checkPayload(s, { channel: 'elsewhere', payload: await sealPayload('x', { key: sym }) }), { allowed: true, reason: 'allowed', operation: null });
+  assert.deepEqual(guard.checkPayload(s, { channel: 'elsewhere', payload: 'plain' }), {
+    allowed: false,
+    reason: 'payload_not_encrypted',
+    operation: null,
+  });
+  assert.deepEqual(guard.checkPayload(s, { channel: 'elsewhere', payload: await sealPayload('x', { key: sym }) }), {
+    allowed: true,
+    reason: 'allowed',
+    operation: null,
+  });
 });
 
 test('payload: a JWE with an algorithm no applicable scheme allows is payload_alg_not_allowed', async () => {
@@ -103,15 +136,33 @@ test('payload: a JWE with an algorithm no applicable scheme allows is payload_al
   const s = await login(guard, 'secure');
   // status: only the server's symmetric scheme applies; an RSA-sealed payload is a JWE of the wrong kind.
   const rsaJwe = await sealPayload('x', { key: publicJwkOf(rsa) });
-  assert.deepEqual(guard.checkPayload(s, { channel: 'status', payload: rsaJwe }), { allowed: false, reason: 'payload_alg_not_allowed', operation: 'sendStatus' });
-  assert.equal(guard.checkPayload(s, { channel: 'status', payload: handMadeCompact({ header: { alg: 'RSA1_5', enc: 'A256GCM' } }) }).reason, 'payload_alg_not_allowed');
+  assert.deepEqual(guard.checkPayload(s, { channel: 'status', payload: rsaJwe }), {
+    allowed: false,
+    reason: 'payload_alg_not_allowed',
+    operation: 'sendStatus',
+  });
+  assert.equal(
+    guard.checkPayload(s, {
+      channel: 'status',
+      payload: handMadeCompact({ header: { alg: 'RSA1_5', enc: 'A256GCM' } }),
+    }).reason,
+    'payload_alg_not_allowed',
+  );
 });
 
 test('payload: server and operation schemes together: either may accept the payload', async () => {
   const { guard } = await setup();
   const s = await login(guard, 'secure');
-  for (const payload of [await sealPayload('x', { key: sym }), await sealPayload('x', { key: publicJwkOf(rsa) }), await sealPayload('x', { key: publicJwkOf(ec) })]) {
-    assert.deepEqual(guard.checkPayload(s, { channel: 'readings/7', payload }), { allowed: true, reason: 'allowed', operation: 'sendReading' });
+  for (const payload of [
+    await sealPayload('x', { key: sym }),
+    await sealPayload('x', { key: publicJwkOf(rsa) }),
+    await sealPayload('x', { key: publicJwkOf(ec) }),
+  ]) {
+    assert.deepEqual(guard.checkPayload(s, { channel: 'readings/7', payload }), {
+      allowed: true,
+      reason: 'allowed',
+      operation: 'sendReading',
+    });
   }
   assert.equal(guard.checkPayload(s, { channel: 'readings/7', payload: 'plaintext' }).reason, 'payload_not_encrypted');
 });
@@ -120,27 +171,61 @@ test('payload: operation-level encryption: applies to its channels only', async 
   const { guard } = await setup();
   const s = await login(guard, 'mixed');
   assert.equal(guard.authorize(s, { action: 'publish', channel: 'readings/7' }).allowed, true);
-  assert.deepEqual(guard.checkPayload(s, { channel: 'readings/7', payload: '{"lux":3}' }), { allowed: false, reason: 'payload_not_encrypted', operation: 'sendReading' });
-  assert.equal(guard.checkPayload(s, { channel: 'readings/7', payload: await sealPayload('x', { key: publicJwkOf(rsa) }) }).allowed, true);
+  assert.deepEqual(guard.checkPayload(s, { channel: 'readings/7', payload: '{"lux":3}' }), {
+    allowed: false,
+    reason: 'payload_not_encrypted',
+    operation: 'sendReading',
+  });
+  assert.equal(
+    guard.checkPayload(s, { channel: 'readings/7', payload: await sealPayload('x', { key: publicJwkOf(rsa) }) })
+      .allowed,
+    true,
+  );
   // A symmetric JWE is not what this operation's asymmetric scheme allows.
-  assert.equal(guard.checkPayload(s, { channel: 'readings/7', payload: await sealPayload('x', { key: sym }) }).reason, 'payload_alg_not_allowed');
+  assert.equal(
+    guard.checkPayload(s, { channel: 'readings/7', payload: await sealPayload('x', { key: sym }) }).reason,
+    'payload_alg_not_allowed',
+  );
   // status has no encryption on this server: plaintext is fine.
-  assert.deepEqual(guard.checkPayload(s, { channel: 'status', payload: '{"on":true}' }), { allowed: true, reason: 'allowed', operation: 'sendStatus' });
+  assert.deepEqual(guard.checkPayload(s, { channel: 'status', payload: '{"on":true}' }), {
+    allowed: true,
+    reason: 'allowed',
+    operation: 'sendStatus',
+  });
 });
 
 test('payload: two operations cover a channel: a payload either one’s scheme accepts passes', async () => {
   const { guard } = await setup();
   const s = await login(guard, 'plain');
-  assert.deepEqual(guard.checkPayload(s, { channel: 'dual', payload: await sealPayload('x', { key: sym }) }), { allowed: true, reason: 'allowed', operation: 'sendDualSym' });
-  assert.equal(guard.checkPayload(s, { channel: 'dual', payload: await sealPayload('x', { key: publicJwkOf(rsa) }) }).allowed, true);
-  assert.deepEqual(guard.checkPayload(s, { channel: 'dual', payload: 'plain' }), { allowed: false, reason: 'payload_not_encrypted', operation: 'sendDualSym' });
+  assert.deepEqual(guard.checkPayload(s, { channel: 'dual', payload: await sealPayload('x', { key: sym }) }), {
+    allowed: true,
+    reason: 'allowed',
+    operation: 'sendDualSym',
+  });
+  assert.equal(
+    guard.checkPayload(s, { channel: 'dual', payload: await sealPayload('x', { key: publicJwkOf(rsa) }) }).allowed,
+    true,
+  );
+  assert.deepEqual(guard.checkPayload(s, { channel: 'dual', payload: 'plain' }), {
+    allowed: false,
+    reason: 'payload_not_encrypted',
+    operation: 'sendDualSym',
+  });
 });
 
 test('payload: a server without encryption is unaffected', async () => {
   const { guard } = await setup();
   const s = await login(guard, 'plain');
-  assert.deepEqual(guard.checkPayload(s, { channel: 'status', payload: 'plain text' }), { allowed: true, reason: 'allowed', operation: 'sendStatus' });
-  assert.deepEqual(guard.checkPayload(s, { channel: 'readings/7', payload: 'plain text' }), { allowed: true, reason: 'allowed', operation: null });
+  assert.deepEqual(guard.checkPayload(s, { channel: 'status', payload: 'plain text' }), {
+    allowed: true,
+    reason: 'allowed',
+    operation: 'sendStatus',
+  });
+  assert.deepEqual(guard.checkPayload(s, { channel: 'readings/7', payload: 'plain text' }), {
+    allowed: true,
+    reason: 'allowed',
+    operation: null,
+  });
 });
 
 test('payload: a session of another guard is wrong_server; a wildcard or empty channel is invalid_channel', async () => {
@@ -159,7 +244,10 @@ test('payload: refusals are counted under the publish action and audited as acti
   guard.checkPayload(s, { channel: 'status', payload: 'PLAINTEXT-MARKER' });
   guard.checkPayload(s, { channel: 'status', payload: await sealPayload('x', { key: sym }) });
   const metrics = guard.metrics();
-  assert.match(metrics, /asyncapi_guard_decisions_total\{server="secure",action="publish",result="denied",reason="payload_not_encrypted"\} 1/);
+  assert.match(
+    metrics,
+    /asyncapi_guard_decisions_total\{server="secure",action="publish",result="denied",reason="payload_not_encrypted"\} 1/,
+  );
   const events = audit.events().filter((e) => e['action'] === 'payload');
   assert.deepEqual(
     events.map((e) => [e['level'], e['result'], e['reason'], e['scheme'], e['channel'], e['operation']]),
@@ -181,7 +269,12 @@ test('payload: no event when no encryption scheme applies (authorize already aud
 test('payload: checkPayload never throws on hostile requests', async () => {
   const { guard } = await setup();
   const s = await login(guard, 'secure');
-  for (const request of [{ channel: 'status', payload: null }, { channel: 'status', payload: 42 }, { channel: 7, payload: 'x' }, null]) {
+  for (const request of [
+    { channel: 'status', payload: null },
+    { channel: 'status', payload: 42 },
+    { channel: 7, payload: 'x' },
+    null,
+  ]) {
     const d = guard.checkPayload(s, request as never);
     assert.equal(d.allowed, false);
   }
@@ -191,7 +284,10 @@ test('payload: a binding with RSA1_5 stops the guard with ERR_CONFIG_INVALID at 
   const store = createMemoryStore();
   await assert.rejects(
     createGuard(await modelFromYaml(DOC), { store, schemes: { ...bindings, e2eAsym: { algorithms: ['RSA1_5'] } } }),
-    (err: unknown) => err instanceof StartupError && err.code === 'ERR_CONFIG_INVALID' && err.pointer === 'schemes.e2eAsym.algorithms.0',
+    (err: unknown) =>
+      err instanceof StartupError &&
+      err.code === 'ERR_CONFIG_INVALID' &&
+      err.pointer === 'schemes.e2eAsym.algorithms.0',
   );
 });
 
@@ -199,7 +295,8 @@ test('payload: an unknown key in an encryption binding is ERR_CONFIG_INVALID (co
   const store = createMemoryStore();
   await assert.rejects(
     createGuard(await modelFromYaml(DOC), { store, schemes: { ...bindings, e2eSym: { key: 'file:./k.jwk' } } }),
-    (err: unknown) => err instanceof ConfigError && err.code === 'ERR_CONFIG_INVALID' && err.pointer === 'schemes.e2eSym.key',
+    (err: unknown) =>
+      err instanceof ConfigError && err.code === 'ERR_CONFIG_INVALID' && err.pointer === 'schemes.e2eSym.key',
   );
 });
 
@@ -214,7 +311,14 @@ test('payload: a plug-in verifier for an encryption scheme cannot inspect payloa
   );
   const store = createMemoryStore();
   await store.addPrincipal({ name: 'alice', password: 'pw-alice', scopes: [], iterations: 4096 });
-  const guard = await createGuard(await modelFromYaml(DOC), { store, baseDir: dir, schemes: { ...bindings, e2eSym: { verifier: './e2e.mjs' } } });
+  const guard = await createGuard(await modelFromYaml(DOC), {
+    store,
+    baseDir: dir,
+    schemes: { ...bindings, e2eSym: { verifier: './e2e.mjs' } },
+  });
   const s = await login(guard, 'secure');
-  assert.equal(guard.checkPayload(s, { channel: 'status', payload: await sealPayload('x', { key: sym }) }).reason, 'payload_not_encrypted');
+  assert.equal(
+    guard.checkPayload(s, { channel: 'status', payload: await sealPayload('x', { key: sym }) }).reason,
+    'payload_not_encrypted',
+  );
 });

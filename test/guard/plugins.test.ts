@@ -7,16 +7,38 @@ import { createGuard } from '../../src/guard/index.js';
 import { createMemoryStore } from '../../src/credentials/memory.js';
 import { fixturesDir, model } from './helpers.js';
 
-const m = model({ schemes: { custom: { type: 'gssapi' } }, servers: [{ name: 's', host: 'h', protocol: 'kafka', security: [[{ scheme: 'custom', scopes: [] }]] }] });
+const m = model({
+  schemes: { custom: { type: 'gssapi' } },
+  servers: [{ name: 's', host: 'h', protocol: 'kafka', security: [[{ scheme: 'custom', scopes: [] }]] }],
+});
 const guardWith = (mode: string, extra = {}) =>
-  createGuard(m, { store: createMemoryStore(), schemes: { custom: { verifier: './faulty-verifier.mjs', options: { mode } } }, baseDir: fixturesDir, verifierTimeoutMs: 30, ...extra });
+  createGuard(m, {
+    store: createMemoryStore(),
+    schemes: { custom: { verifier: './faulty-verifier.mjs', options: { mode } } },
+    baseDir: fixturesDir,
+    verifierTimeoutMs: 30,
+    ...extra,
+  });
 
-for (const mode of ['throw', 'reject', 'hang', 'not-outcome', 'ok-without-principal', 'ok-bad-scopes', 'unknown-reason', 'null']) {
+for (const mode of [
+  'throw',
+  'reject',
+  'hang',
+  'not-outcome',
+  'ok-without-principal',
+  'ok-bad-scopes',
+  'unknown-reason',
+  'null',
+]) {
   test(`plug-in: a verifier that does "${mode}" is refused as verifier_error, never allowed`, async () => {
     const guard = await guardWith(mode);
     const r = await guard.authenticate('s', { login: { username: 'u', password: 'p' } });
     assert.equal(r.ok, false);
-    assert.deepEqual(!r.ok && r.refusal, { reason: 'invalid_credentials', tried: [{ scheme: 'custom', outcome: 'invalid', reason: 'verifier_error' }], challenges: [] });
+    assert.deepEqual(!r.ok && r.refusal, {
+      reason: 'invalid_credentials',
+      tried: [{ scheme: 'custom', outcome: 'invalid', reason: 'verifier_error' }],
+      challenges: [],
+    });
     assert.doesNotMatch(JSON.stringify(r), /SECRET-IN-ERROR/);
   });
 }
@@ -40,7 +62,12 @@ test('plug-in: verifier errors do not count towards throttling (an honest user i
 test('plug-in: gssapi is verified by a plug-in (the only way)', async () => {
   const guard = await createGuard(m, {
     store: createMemoryStore(),
-    schemes: { custom: { verifier: './static-verifier.mjs', options: { read: 'login', users: { k: { password: 'ticket', scopes: ['x'] } } } } },
+    schemes: {
+      custom: {
+        verifier: './static-verifier.mjs',
+        options: { read: 'login', users: { k: { password: 'ticket', scopes: ['x'] } } },
+      },
+    },
     baseDir: fixturesDir,
   });
   const r = await guard.authenticate('s', { login: { username: 'k', password: 'ticket' } });
@@ -51,7 +78,12 @@ test('plug-in: gssapi is verified by a plug-in (the only way)', async () => {
 test('plug-in: the principal it returns is copied and frozen (a plug-in cannot change a session later)', async () => {
   const guard = await createGuard(m, {
     store: createMemoryStore(),
-    schemes: { custom: { verifier: './static-verifier.mjs', options: { read: 'login', users: { k: { password: 'p', scopes: ['x'] } } } } },
+    schemes: {
+      custom: {
+        verifier: './static-verifier.mjs',
+        options: { read: 'login', users: { k: { password: 'p', scopes: ['x'] } } },
+      },
+    },
     baseDir: fixturesDir,
   });
   const r = await guard.authenticate('s', { login: { username: 'k', password: 'p' } });
@@ -72,7 +104,11 @@ test('plug-in: the complete example module in docs/guard.md works as documented'
   process.env.GUARD_DOC_TOKEN = 'doc-token-value';
   const store = createMemoryStore();
   await store.addPrincipal({ name: 'blue', scopes: ['deploy'] });
-  const guard = await createGuard(m, { store, schemes: { custom: { verifier: './team-token.mjs', options: { tokenEnv: 'GUARD_DOC_TOKEN' } } }, baseDir: dir });
+  const guard = await createGuard(m, {
+    store,
+    schemes: { custom: { verifier: './team-token.mjs', options: { tokenEnv: 'GUARD_DOC_TOKEN' } } },
+    baseDir: dir,
+  });
   const ok = await guard.authenticate('s', { headers: { 'x-team-token': 'doc-token-value', 'x-team': 'blue' } });
   assert.ok(ok.ok);
   assert.deepEqual(ok.session.principal, { id: 'blue', scheme: 'custom', scopes: ['deploy'], claims: {} });
@@ -84,9 +120,26 @@ test('plug-in: the complete example module in docs/guard.md works as documented'
 test('plug-in: guard.close() closes each plug-in verifier once per (server, scheme), waits for it, and survives one that throws, rejects or hangs', async () => {
   const log: string[] = ((globalThis as { __closingVerifierLog?: string[] }).__closingVerifierLog = []);
   const two = model({
-    schemes: { a: { type: 'gssapi' }, b: { type: 'gssapi' }, c: { type: 'gssapi' }, d: { type: 'gssapi' }, e: { type: 'gssapi' } },
+    schemes: {
+      a: { type: 'gssapi' },
+      b: { type: 'gssapi' },
+      c: { type: 'gssapi' },
+      d: { type: 'gssapi' },
+      e: { type: 'gssapi' },
+    },
     servers: [
-      { name: 's1', host: 'h1', protocol: 'kafka', security: [[{ scheme: 'a', scopes: [] }], [{ scheme: 'b', scopes: [] }], [{ scheme: 'c', scopes: [] }], [{ scheme: 'd', scopes: [] }], [{ scheme: 'e', scopes: [] }]] },
+      {
+        name: 's1',
+        host: 'h1',
+        protocol: 'kafka',
+        security: [
+          [{ scheme: 'a', scopes: [] }],
+          [{ scheme: 'b', scopes: [] }],
+          [{ scheme: 'c', scopes: [] }],
+          [{ scheme: 'd', scopes: [] }],
+          [{ scheme: 'e', scopes: [] }],
+        ],
+      },
       { name: 's2', host: 'h2', protocol: 'kafka', security: [[{ scheme: 'a', scopes: [] }]] },
     ],
   });
@@ -100,23 +153,51 @@ test('plug-in: guard.close() closes each plug-in verifier once per (server, sche
   const t0 = Date.now();
   await guard.close();
   const took = Date.now() - t0;
-  assert.deepEqual(log.filter((l) => !l.endsWith(':closed')).sort(), ['a@s1:async', 'a@s2:async', 'b@s1:throw', 'c@s1:reject', 'd@s1:hang', 'e@s1:ok']);
-  assert.deepEqual(log.filter((l) => l.endsWith(':closed')).sort(), ['a@s1:closed', 'a@s2:closed'], 'async closes are waited for');
-  assert.ok(took >= 150 && took < 2_000, `a hanging close holds guard.close() for the verifier timeout only (took ${took} ms)`);
+  assert.deepEqual(log.filter((l) => !l.endsWith(':closed')).sort(), [
+    'a@s1:async',
+    'a@s2:async',
+    'b@s1:throw',
+    'c@s1:reject',
+    'd@s1:hang',
+    'e@s1:ok',
+  ]);
+  assert.deepEqual(
+    log.filter((l) => l.endsWith(':closed')).sort(),
+    ['a@s1:closed', 'a@s2:closed'],
+    'async closes are waited for',
+  );
+  assert.ok(
+    took >= 150 && took < 2_000,
+    `a hanging close holds guard.close() for the verifier timeout only (took ${took} ms)`,
+  );
   await guard.close(); // a second close does nothing
   assert.equal(log.filter((l) => !l.endsWith(':closed')).length, 6);
 });
 
 test('plug-in: nested claims are copied and frozen all the way down; claims that cannot be copied make no principal', async () => {
-  const mh = model({ schemes: { c: { type: 'httpApiKey', in: 'header', name: 'x-id' } }, servers: [{ name: 's', host: 'h', protocol: 'http', security: [[{ scheme: 'c', scopes: [] }]] }] });
-  const make = (withFunction: boolean) => createGuard(mh, { store: createMemoryStore(), schemes: { c: { verifier: './claims-verifier.mjs', options: { withFunction } } }, baseDir: fixturesDir });
-  const { kept } = (await import('./fixtures/claims-verifier.mjs')) as { kept: { claims: { team: { name: string; roles: string[] } } } };
+  const mh = model({
+    schemes: { c: { type: 'httpApiKey', in: 'header', name: 'x-id' } },
+    servers: [{ name: 's', host: 'h', protocol: 'http', security: [[{ scheme: 'c', scopes: [] }]] }],
+  });
+  const make = (withFunction: boolean) =>
+    createGuard(mh, {
+      store: createMemoryStore(),
+      schemes: { c: { verifier: './claims-verifier.mjs', options: { withFunction } } },
+      baseDir: fixturesDir,
+    });
+  const { kept } = (await import('./fixtures/claims-verifier.mjs')) as {
+    kept: { claims: { team: { name: string; roles: string[] } } };
+  };
   const guard = await make(false);
   const r = await guard.authenticate('s', { headers: { 'x-id': '1' } });
   assert.ok(r.ok);
   kept.claims.team.name = 'red';
   kept.claims.team.roles.push('admin');
-  assert.deepEqual(r.session.principal.claims, { team: { name: 'blue', roles: ['a'] } }, 'the verifier’s later changes do not reach the session');
+  assert.deepEqual(
+    r.session.principal.claims,
+    { team: { name: 'blue', roles: ['a'] } },
+    'the verifier’s later changes do not reach the session',
+  );
   assert.ok(Object.isFrozen((r.session.principal.claims as { team: object }).team));
   const bad = await (await make(true)).authenticate('s', { headers: { 'x-id': '1' } });
   assert.ok(!bad.ok);

@@ -12,11 +12,33 @@ const MARKER = 'S3CR3T-MARKER-q7Zx';
 
 test('secrets: a marker in every credential kind reaches no audit line, refusal, error or metric', async () => {
   const m = model({
-    schemes: { login: { type: 'userPassword' }, key: { type: 'httpApiKey', in: 'header', name: 'x-api-key' }, broken: { type: 'gssapi' } },
+    schemes: {
+      login: { type: 'userPassword' },
+      key: { type: 'httpApiKey', in: 'header', name: 'x-api-key' },
+      broken: { type: 'gssapi' },
+    },
     servers: [
-      { name: 's', host: 'h', protocol: 'mqtt', security: [[{ scheme: 'login', scopes: [] }], [{ scheme: 'key', scopes: [] }], [{ scheme: 'broken', scopes: [] }]] },
+      {
+        name: 's',
+        host: 'h',
+        protocol: 'mqtt',
+        security: [
+          [{ scheme: 'login', scopes: [] }],
+          [{ scheme: 'key', scopes: [] }],
+          [{ scheme: 'broken', scopes: [] }],
+        ],
+      },
     ],
-    operations: [{ id: 'op', action: 'send', channel: 'c', address: 'devices/{id}', servers: ['s'], security: [[{ scheme: 'key', scopes: [] }]] }],
+    operations: [
+      {
+        id: 'op',
+        action: 'send',
+        channel: 'c',
+        address: 'devices/{id}',
+        servers: ['s'],
+        security: [[{ scheme: 'key', scopes: [] }]],
+      },
+    ],
   });
   const audit = captureAudit({ level: 'debug' });
   const users = { alice: { password: `pw-${MARKER}` } };
@@ -24,7 +46,10 @@ test('secrets: a marker in every credential kind reaches no audit line, refusal,
     store: createMemoryStore(),
     schemes: {
       login: { verifier: './static-verifier.mjs', options: { read: 'login', users } },
-      key: { verifier: './static-verifier.mjs', options: { read: 'header', header: 'x-api-key', keys: { [`key-${MARKER}`]: { id: 'k1' } } } },
+      key: {
+        verifier: './static-verifier.mjs',
+        options: { read: 'header', header: 'x-api-key', keys: { [`key-${MARKER}`]: { id: 'k1' } } },
+      },
       broken: { verifier: './faulty-verifier.mjs', options: { mode: 'throw' } },
     },
     baseDir: fixturesDir,
@@ -34,7 +59,11 @@ test('secrets: a marker in every credential kind reaches no audit line, refusal,
   });
   const everything = {
     login: { username: 'alice', password: `wrong-${MARKER}` },
-    headers: { authorization: `Basic ${Buffer.from(`alice:${MARKER}`).toString('base64')} ${MARKER}`, cookie: `session=${MARKER}`, 'x-api-key': `key-wrong-${MARKER}` },
+    headers: {
+      authorization: `Basic ${Buffer.from(`alice:${MARKER}`).toString('base64')} ${MARKER}`,
+      cookie: `session=${MARKER}`,
+      'x-api-key': `key-wrong-${MARKER}`,
+    },
     query: `api_key=${MARKER}`,
     sasl: { mechanism: 'PLAIN', response: new TextEncoder().encode(`\0alice\0${MARKER}`) },
   };
@@ -42,18 +71,30 @@ test('secrets: a marker in every credential kind reaches no audit line, refusal,
   const record = (x: unknown) => outputs.push(JSON.stringify(x));
   for (const remote of ['10.0.0.1', '10.0.0.2']) {
     record(await guard.authenticate('s', { remote, ...everything }));
-    record(await guard.authenticate('s', { remote, login: { username: 'alice', password: `pw-${MARKER}` }, headers: { 'x-api-key': `key-${MARKER}` } }));
+    record(
+      await guard.authenticate('s', {
+        remote,
+        login: { username: 'alice', password: `pw-${MARKER}` },
+        headers: { 'x-api-key': `key-${MARKER}` },
+      }),
+    );
     record(await guard.authenticate('s', { remote, login: { username: 'alice', password: `pw-${MARKER}` } })); // throttled by now
   }
   const ok = await guard.authenticate('s', { remote: '10.0.0.3', headers: { 'x-api-key': `key-${MARKER}` } });
   record(ok);
   assert.ok(ok.ok);
   record(guard.authorize(ok.session, { action: 'publish', channel: 'devices/1' }));
-  record(await guard.startSasl('s', 'PLAIN', { remote: '10.0.0.4' }).step(new TextEncoder().encode(`\0alice\0${MARKER}`)));
+  record(
+    await guard.startSasl('s', 'PLAIN', { remote: '10.0.0.4' }).step(new TextEncoder().encode(`\0alice\0${MARKER}`)),
+  );
   outputs.push(guard.metrics());
 
   // Config errors never repeat a value from the file.
-  for (const yaml of [`schemes:\n  login:\n    audience: ${MARKER}\n`, `schemes:\n  login: { verifier: ./missing-${MARKER}.mjs }\n`, `servers:\n  s: { tls: { key: ${MARKER} } }\n`]) {
+  for (const yaml of [
+    `schemes:\n  login:\n    audience: ${MARKER}\n`,
+    `schemes:\n  login: { verifier: ./missing-${MARKER}.mjs }\n`,
+    `servers:\n  s: { tls: { key: ${MARKER} } }\n`,
+  ]) {
     try {
       const config = await parseConfig(yaml, { file: 'asyncapi-guard.yaml', dir: fixturesDir, ruleIds: [] });
       await createGuard(m, guardOptionsFromConfig(config, { store: createMemoryStore(), logger: audit.logger }));

@@ -22,11 +22,34 @@ describe('guard: one built-in verifier per scheme, shared by the servers', () =>
     idp = await startIdp();
     guard = await createGuard(
       model({
-        schemes: { oauth: { type: 'oauth2', flows: { clientCredentials: { tokenUrl: 'https://idp.example/token', availableScopes: { read: 'read' } } } } },
-        servers: SERVERS.map((name, i) => ({ name, host: `localhost:${8080 + i}`, protocol: 'http', security: [[{ scheme: 'oauth', scopes: [] }]] })),
-        operations: [{ id: 'readLight', action: 'receive', channel: 'status', address: 'lights/{id}/status', servers: [...SERVERS], security: [] }],
+        schemes: {
+          oauth: {
+            type: 'oauth2',
+            flows: { clientCredentials: { tokenUrl: 'https://idp.example/token', availableScopes: { read: 'read' } } },
+          },
+        },
+        servers: SERVERS.map((name, i) => ({
+          name,
+          host: `localhost:${8080 + i}`,
+          protocol: 'http',
+          security: [[{ scheme: 'oauth', scopes: [] }]],
+        })),
+        operations: [
+          {
+            id: 'readLight',
+            action: 'receive',
+            channel: 'status',
+            address: 'lights/{id}/status',
+            servers: [...SERVERS],
+            security: [],
+          },
+        ],
       }),
-      { store: createMemoryStore(), schemes: { oauth: { issuer: idp.issuer, audience: 'api', jwks: idp.jwksUrl, algorithms: ['RS256'] } }, sleep: async () => {} },
+      {
+        store: createMemoryStore(),
+        schemes: { oauth: { issuer: idp.issuer, audience: 'api', jwks: idp.jwksUrl, algorithms: ['RS256'] } },
+        sleep: async () => {},
+      },
     );
   });
   after(async () => {
@@ -77,10 +100,20 @@ export function createVerifier(context) {
     const guard = await createGuard(
       model({
         schemes: { custom: { type: 'httpApiKey', name: 'X-Key', in: 'header' } },
-        servers: SERVERS.map((name, i) => ({ name, host: `localhost:${8080 + i}`, protocol: 'http', security: [[{ scheme: 'custom', scopes: [] }]] })),
+        servers: SERVERS.map((name, i) => ({
+          name,
+          host: `localhost:${8080 + i}`,
+          protocol: 'http',
+          security: [[{ scheme: 'custom', scopes: [] }]],
+        })),
         operations: [],
       }),
-      { store: createMemoryStore(), schemes: { custom: { verifier: './realm-plugin.mjs' } }, baseDir: dir, sleep: async () => {} },
+      {
+        store: createMemoryStore(),
+        schemes: { custom: { verifier: './realm-plugin.mjs' } },
+        baseDir: dir,
+        sleep: async () => {},
+      },
     );
     try {
       const plugin = (await import(join(dir, 'realm-plugin.mjs'))) as { made: string[] };

@@ -19,7 +19,16 @@ const doc: SecurityModel = model({
     { name: 'production', host: 'h', protocol: 'kafka', security: [[{ scheme: 'userPass', scopes: [] }]] },
     { name: 'staging', host: 'h', protocol: 'kafka', security: [] },
   ],
-  operations: [{ id: 'op', action: 'send', channel: 'c', address: 'devices/{id}', servers: ['production'], security: [[{ scheme: 'kerberos', scopes: [] }]] }],
+  operations: [
+    {
+      id: 'op',
+      action: 'send',
+      channel: 'c',
+      address: 'devices/{id}',
+      servers: ['production'],
+      security: [[{ scheme: 'kerberos', scopes: [] }]],
+    },
+  ],
 });
 
 async function start(configYaml: string, m: SecurityModel = doc) {
@@ -46,7 +55,10 @@ test('startup: a complete config starts', async () => {
 });
 
 test('startup: ERR_SCHEME_UNDEFINED when a server uses a scheme the document does not define', async () => {
-  const m = model({ schemes: {}, servers: [{ name: 's', host: 'h', protocol: 'mqtt', security: [[{ scheme: 'ghost', scopes: [] }]] }] });
+  const m = model({
+    schemes: {},
+    servers: [{ name: 's', host: 'h', protocol: 'mqtt', security: [[{ scheme: 'ghost', scopes: [] }]] }],
+  });
   const err = await startupError('schemes: {}\n', m);
   assert.ok(err instanceof StartupError);
   assert.equal(err.code, 'ERR_SCHEME_UNDEFINED');
@@ -57,7 +69,10 @@ test('startup: ERR_SCHEME_UNBOUND names the scheme, who uses it, and the config 
   const err = await startupError(`perspective: application\nschemes:\n  kerberos: ${plugin('static-verifier.mjs')}\n`);
   assert.equal(err.code, 'ERR_SCHEME_UNBOUND');
   assert.deepEqual([err.file, err.line, err.column, err.pointer], ['asyncapi-guard.yaml', 2, 1, 'schemes.userPass']);
-  assert.match(err.message, /^asyncapi-guard\.yaml:2:1 schemes\.userPass: the security scheme 'userPass' \(used by server 'production'\) has no binding/);
+  assert.match(
+    err.message,
+    /^asyncapi-guard\.yaml:2:1 schemes\.userPass: the security scheme 'userPass' \(used by server 'production'\) has no binding/,
+  );
 });
 
 test('startup: ERR_SCHEME_UNBOUND without any schemes section, even for a scheme only an operation uses', async () => {
@@ -67,7 +82,9 @@ test('startup: ERR_SCHEME_UNBOUND without any schemes section, even for a scheme
 });
 
 test('startup: ERR_CONFIG_INVALID for a key the scheme type does not take, at its line and column', async () => {
-  const err = await startupError(`schemes:\n  kerberos: ${plugin('static-verifier.mjs')}\n  userPass:\n    audience: streetlights\n`);
+  const err = await startupError(
+    `schemes:\n  kerberos: ${plugin('static-verifier.mjs')}\n  userPass:\n    audience: streetlights\n`,
+  );
   assert.ok(err instanceof ConfigError);
   assert.equal(err.code, 'ERR_CONFIG_INVALID');
   assert.deepEqual([err.line, err.column, err.pointer], [4, 5, 'schemes.userPass.audience']);
@@ -75,10 +92,14 @@ test('startup: ERR_CONFIG_INVALID for a key the scheme type does not take, at it
 });
 
 test('startup: ERR_CONFIG_INVALID for type-specific keys next to a plug-in, and for options without a plug-in', async () => {
-  const beside = await startupError(`schemes:\n  kerberos: ${plugin('static-verifier.mjs')}\n  userPass:\n    verifier: ./static-verifier.mjs\n    realm: x\n`);
+  const beside = await startupError(
+    `schemes:\n  kerberos: ${plugin('static-verifier.mjs')}\n  userPass:\n    verifier: ./static-verifier.mjs\n    realm: x\n`,
+  );
   assert.deepEqual([beside.code, beside.pointer, beside.line], ['ERR_CONFIG_INVALID', 'schemes.userPass.realm', 5]);
   assert.match(beside.message, /only verifier and options next to a plug-in verifier/);
-  const options = await startupError(`schemes:\n  kerberos: ${plugin('static-verifier.mjs')}\n  userPass:\n    options: { a: 1 }\n`);
+  const options = await startupError(
+    `schemes:\n  kerberos: ${plugin('static-verifier.mjs')}\n  userPass:\n    options: { a: 1 }\n`,
+  );
   assert.deepEqual([options.code, options.pointer], ['ERR_CONFIG_INVALID', 'schemes.userPass.options']);
   assert.match(options.message, /options goes with a plug-in verifier/);
 });
@@ -88,15 +109,23 @@ test('startup: ERR_SCHEME_UNSUPPORTED for gssapi without a plug-in (plug-in only
   assert.ok(err instanceof StartupError);
   assert.equal(err.code, 'ERR_SCHEME_UNSUPPORTED');
   assert.deepEqual([err.line, err.column, err.pointer], [3, 3, 'schemes.kerberos']);
-  assert.match(err.message, /'kerberos' \(type "gssapi", used by operation 'op'\) has no built-in verifier: expected a plug-in verifier/);
+  assert.match(
+    err.message,
+    /'kerberos' \(type "gssapi", used by operation 'op'\) has no built-in verifier: expected a plug-in verifier/,
+  );
 });
 
 test('startup: ERR_VERIFIER_PLUGIN for a module that cannot be imported, with the verifier key place', async () => {
   for (const file of ['missing.mjs', 'syntax-error.mjs']) {
-    const err = await startupError(`schemes:\n  userPass: ${plugin('static-verifier.mjs')}\n  kerberos:\n    verifier: ./${file}\n`);
+    const err = await startupError(
+      `schemes:\n  userPass: ${plugin('static-verifier.mjs')}\n  kerberos:\n    verifier: ./${file}\n`,
+    );
     assert.equal(err.code, 'ERR_VERIFIER_PLUGIN', file);
     assert.deepEqual([err.line, err.column, err.pointer], [4, 5, 'schemes.kerberos.verifier']);
-    assert.match(err.message, /^asyncapi-guard\.yaml:4:5 schemes\.kerberos\.verifier: the plug-in verifier module could not be imported( \(ERR_MODULE_NOT_FOUND\))?: expected a path/);
+    assert.match(
+      err.message,
+      /^asyncapi-guard\.yaml:4:5 schemes\.kerberos\.verifier: the plug-in verifier module could not be imported( \(ERR_MODULE_NOT_FOUND\))?: expected a path/,
+    );
   }
 });
 
@@ -106,7 +135,9 @@ test('startup: ERR_VERIFIER_PLUGIN for no createVerifier, a non-verifier, or a f
     ['bad-factory.mjs', /is not a verifier/],
     ['throwing-factory.mjs', /failed in createVerifier/],
   ] as const) {
-    const err = await startupError(`schemes:\n  userPass: ${plugin('static-verifier.mjs')}\n  kerberos: { verifier: ./${file} }\n`);
+    const err = await startupError(
+      `schemes:\n  userPass: ${plugin('static-verifier.mjs')}\n  kerberos: { verifier: ./${file} }\n`,
+    );
     assert.equal(err.code, 'ERR_VERIFIER_PLUGIN', file);
     assert.match(err.message, pattern);
     assert.doesNotMatch(err.message, /cannot start/); // the factory's own text is not repeated
@@ -114,10 +145,15 @@ test('startup: ERR_VERIFIER_PLUGIN for no createVerifier, a non-verifier, or a f
 });
 
 test('startup: a GuardError thrown by createVerifier is passed on, with the config place added', async () => {
-  const err = await startupError(`schemes:\n  userPass: ${plugin('static-verifier.mjs')}\n  kerberos: { verifier: ./guard-error-factory.mjs }\n`);
+  const err = await startupError(
+    `schemes:\n  userPass: ${plugin('static-verifier.mjs')}\n  kerberos: { verifier: ./guard-error-factory.mjs }\n`,
+  );
   assert.ok(err instanceof ConfigError);
   assert.equal(err.code, 'ERR_CONFIG_INVALID');
-  assert.match(err.message, /^asyncapi-guard\.yaml:3:3 schemes\.kerberos\.options\.realm: the option is not valid: expected a realm string/);
+  assert.match(
+    err.message,
+    /^asyncapi-guard\.yaml:3:3 schemes\.kerberos\.options\.realm: the option is not valid: expected a realm string/,
+  );
 });
 
 test('startup: ERR_CONFIG_INVALID for a binding of a scheme the document does not have, with a suggestion', async () => {
@@ -145,7 +181,10 @@ test('startup: ERR_CHANNEL_ADDRESS_INVALID for a malformed address an operation 
 test('startup: every problem is reported in one error (first on the first line, the others as `also:`)', async () => {
   const err = await startupError(`servers:\n  nope: {}\nschemes:\n  kerberos: {}\n`);
   const problems = (err as GuardError & { problems: GuardError[] }).problems;
-  assert.deepEqual(problems.map((p) => p.code), ['ERR_SERVER_UNKNOWN', 'ERR_SCHEME_UNSUPPORTED', 'ERR_SCHEME_UNBOUND']);
+  assert.deepEqual(
+    problems.map((p) => p.code),
+    ['ERR_SERVER_UNKNOWN', 'ERR_SCHEME_UNSUPPORTED', 'ERR_SCHEME_UNBOUND'],
+  );
   const lines = err.message.split('\n');
   assert.equal(lines.length, 3);
   assert.match(lines[1]!, /^ {2}also: asyncapi-guard\.yaml:4:3 schemes\.kerberos: .*\(ERR_SCHEME_UNSUPPORTED\)$/);
@@ -154,12 +193,17 @@ test('startup: every problem is reported in one error (first on the first line, 
 test('startup: library misuse is a TypeError with a code', async () => {
   await assert.rejects(createGuard(doc, {} as never), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
   await assert.rejects(createGuard(null as never, { store: createMemoryStore() }), { code: 'ERR_INVALID_ARG_TYPE' });
-  await assert.rejects(createGuard(doc, { store: createMemoryStore(), perspective: 'client' as never }), { code: 'ERR_INVALID_ARG_VALUE' });
+  await assert.rejects(createGuard(doc, { store: createMemoryStore(), perspective: 'client' as never }), {
+    code: 'ERR_INVALID_ARG_VALUE',
+  });
 });
 
 test('startup: binding problems and malformed addresses are reported together', async () => {
   const m = { ...doc, operations: [{ ...doc.operations[0]!, address: 'devices/{}' }] };
   const err = await startupError(`schemes:\n  userPass: ${plugin('static-verifier.mjs')}\n`, m);
   const problems = (err as GuardError & { problems: GuardError[] }).problems;
-  assert.deepEqual(problems.map((p) => p.code), ['ERR_SCHEME_UNBOUND', 'ERR_CHANNEL_ADDRESS_INVALID']);
+  assert.deepEqual(
+    problems.map((p) => p.code),
+    ['ERR_SCHEME_UNBOUND', 'ERR_CHANNEL_ADDRESS_INVALID'],
+  );
 });

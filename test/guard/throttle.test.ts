@@ -8,7 +8,10 @@ import { createThrottle, remoteKeyOf, THROTTLE_DEFAULTS } from '../../src/guard/
 import { createMemoryStore } from '../../src/credentials/memory.js';
 import { fakeClock, fixturesDir, model, recordingSleep } from './helpers.js';
 
-const m = model({ schemes: { login: { type: 'userPassword' } }, servers: [{ name: 's', host: 'h', protocol: 'mqtt', security: [[{ scheme: 'login', scopes: [] }]] }] });
+const m = model({
+  schemes: { login: { type: 'userPassword' } },
+  servers: [{ name: 's', host: 'h', protocol: 'mqtt', security: [[{ scheme: 'login', scopes: [] }]] }],
+});
 const users = { alice: { password: 'right', scopes: [] }, bob: { password: 'bobs', scopes: [] } };
 
 async function setup(throttle: object) {
@@ -23,7 +26,8 @@ async function setup(throttle: object) {
     now: clock.now,
     sleep: sleep.sleep,
   });
-  const attempt = (username: string, password: string, remote = '10.0.0.1') => guard.authenticate('s', { remote, login: { username, password } });
+  const attempt = (username: string, password: string, remote = '10.0.0.1') =>
+    guard.authenticate('s', { remote, login: { username, password } });
   return { guard, clock, delays: sleep.delays, calls, attempt };
 }
 
@@ -43,7 +47,12 @@ test('throttle: an absent credential or a scope shortfall is no failure', async 
 });
 
 test('throttle: a locked-out subject is refused even with the right password, without calling the verifier', async () => {
-  const { attempt, calls, clock } = await setup({ freeFailures: 0, baseDelayMs: 1, lockoutAfter: 3, lockoutMs: 60_000 });
+  const { attempt, calls, clock } = await setup({
+    freeFailures: 0,
+    baseDelayMs: 1,
+    lockoutAfter: 3,
+    lockoutMs: 60_000,
+  });
   // Failures from three different addresses: per-subject counting catches distributed guessing.
   for (const remote of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) await attempt('alice', 'wrong', remote);
   const before = calls.verify;

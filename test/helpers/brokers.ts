@@ -69,7 +69,11 @@ async function launchOnce(launch: Launch, port: number, dir: string): Promise<St
   });
   let output = '';
   await new Promise<void>((resolveReady, reject) => {
-    const timer = setTimeout(() => fail(new Error(`${launch.name} did not become ready within ${READY_TIMEOUT_MS} ms:\n${output.slice(-2000)}`)), READY_TIMEOUT_MS);
+    const timer = setTimeout(
+      () =>
+        fail(new Error(`${launch.name} did not become ready within ${READY_TIMEOUT_MS} ms:\n${output.slice(-2000)}`)),
+      READY_TIMEOUT_MS,
+    );
     const onData = (chunk: Buffer): void => {
       output += chunk.toString('utf8');
       if (output.length > 64 * 1024) output = output.slice(-32 * 1024);
@@ -78,11 +82,14 @@ async function launchOnce(launch: Launch, port: number, dir: string): Promise<St
     const onError = (err: NodeJS.ErrnoException): void => {
       fail(
         err.code === 'ENOENT'
-          ? new Error(`${launch.command} is not installed; the bus tests need it (apt-get install ${launch.scheme === 'nats' ? 'nats-server' : 'redis-server'})`)
+          ? new Error(
+              `${launch.command} is not installed; the bus tests need it (apt-get install ${launch.scheme === 'nats' ? 'nats-server' : 'redis-server'})`,
+            )
           : err,
       );
     };
-    const onExit = (code: number | null): void => fail(new Error(`${launch.name} exited (${code}) before it was ready:\n${output.slice(-2000)}`));
+    const onExit = (code: number | null): void =>
+      fail(new Error(`${launch.name} exited (${code}) before it was ready:\n${output.slice(-2000)}`));
     function cleanup(): void {
       clearTimeout(timer);
       child.stdout?.off('data', onData);
@@ -159,11 +166,29 @@ export function startNats(): Promise<StartedBroker> {
  * on stop). `port`: that port (to restart one that was stopped), else a free one.
  */
 export function startRedis(port?: number): Promise<StartedBroker> {
-  return launch({
-    name: 'redis-server',
-    scheme: 'redis',
-    command: 'redis-server',
-    args: (p, dir) => ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes', '--loglevel', 'notice'],
-    ready: /Ready to accept connections/,
-  }, port);
+  return launch(
+    {
+      name: 'redis-server',
+      scheme: 'redis',
+      command: 'redis-server',
+      args: (p, dir) => [
+        '--port',
+        String(p),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        '--protected-mode',
+        'yes',
+        '--loglevel',
+        'notice',
+      ],
+      ready: /Ready to accept connections/,
+    },
+    port,
+  );
 }

@@ -3,7 +3,12 @@
 import assert from 'node:assert/strict';
 
 /** Polls `check` every `intervalMs` until it returns true; fails after `ms`. */
-export async function eventually(check: () => Promise<boolean> | boolean, ms = 5000, what = 'condition', intervalMs = 20): Promise<void> {
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  ms = 5000,
+  what = 'condition',
+  intervalMs = 20,
+): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     if (await check()) return;

@@ -8,7 +8,18 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { buildModel, checkPassword, createAuditLogger, createGuard, guardOptionsFromConfig, loadConfig, loadDocument, openStore, parseApiKey, rules } from '../../src/index.js';
+import {
+  buildModel,
+  checkPassword,
+  createAuditLogger,
+  createGuard,
+  guardOptionsFromConfig,
+  loadConfig,
+  loadDocument,
+  openStore,
+  parseApiKey,
+  rules,
+} from '../../src/index.js';
 import type { CredentialStore, Guard, Presented, StoreChange } from '../../src/index.js';
 import { eventually } from '../credentials/contract.js';
 import { makeProject, runCli } from '../cli/helpers.js';
@@ -64,7 +75,10 @@ async function guardFor(dir: string, store: CredentialStore, stream: Writable): 
   return createGuard(model, guardOptionsFromConfig(config, { store, logger }));
 }
 
-const login = (username: string, password: string): Presented => ({ remote: '127.0.0.1', login: { username, password } });
+const login = (username: string, password: string): Presented => ({
+  remote: '127.0.0.1',
+  login: { username, password },
+});
 const MEASURED = 'smartylighting/streetlights/1/0/event/42/lighting/measured';
 const TURN_ON = 'smartylighting/streetlights/1/0/action/42/turn/on';
 
@@ -97,7 +111,11 @@ describe('integration: file store written by the CLI, read by a running guard', 
   });
 
   it('a user added with `users add` connects; the operation scheme gates subscribe; a device key publishes only', async () => {
-    await cliOk(dir, ['users', 'add', 'alice', '--password-stdin', '--scopes', 'lights:write', '--iterations', '4096'], `${PASSWORD}\n`);
+    await cliOk(
+      dir,
+      ['users', 'add', 'alice', '--password-stdin', '--scopes', 'lights:write', '--iterations', '4096'],
+      `${PASSWORD}\n`,
+    );
     await cliOk(dir, ['users', 'add', 'device-7', '--no-password']);
     const out = await cliOk(dir, ['keys', 'create', 'device-7']);
     const key = out.trim().split('\n').at(-1)!;
@@ -115,15 +133,27 @@ describe('integration: file store written by the CLI, read by a running guard', 
     assert.equal(guard.authorize(alice.session, { action: 'subscribe', channel: TURN_ON }).reason, 'allowed');
     // Strict by default: `+` also matches the empty level, which `{streetlightId}` does not
     // (docs/guard.md "MQTT wildcard subscriptions"; `wildcardsIgnoreEmptyLevels` relaxes it).
-    assert.equal(guard.authorize(alice.session, { action: 'subscribe', channel: 'smartylighting/streetlights/1/0/action/+/turn/on' }).reason, 'wildcard_not_covered');
-    assert.equal(guard.authorize(alice.session, { action: 'subscribe', channel: 'smartylighting/#' }).reason, 'wildcard_not_covered');
+    assert.equal(
+      guard.authorize(alice.session, {
+        action: 'subscribe',
+        channel: 'smartylighting/streetlights/1/0/action/+/turn/on',
+      }).reason,
+      'wildcard_not_covered',
+    );
+    assert.equal(
+      guard.authorize(alice.session, { action: 'subscribe', channel: 'smartylighting/#' }).reason,
+      'wildcard_not_covered',
+    );
     assert.equal(guard.authorize(alice.session, { action: 'publish', channel: TURN_ON }).reason, 'uncovered_channel');
 
     const device = await guard.authenticate('production', login('device-7', key));
     assert.ok(device.ok, JSON.stringify(device));
     assert.equal(device.session.principal.id, 'device-7');
     assert.equal(guard.authorize(device.session, { action: 'publish', channel: MEASURED }).reason, 'allowed');
-    assert.equal(guard.authorize(device.session, { action: 'subscribe', channel: TURN_ON }).reason, 'credentials_missing');
+    assert.equal(
+      guard.authorize(device.session, { action: 'subscribe', channel: TURN_ON }).reason,
+      'credentials_missing',
+    );
 
     const wrong = await guard.authenticate('production', login('alice', 'not the password'));
     assert.ok(!wrong.ok);
@@ -138,14 +168,21 @@ describe('integration: file store written by the CLI, read by a running guard', 
     const stop = store.watch((c) => (change = c));
     await cliOk(dir, ['keys', 'revoke', id]);
     await cliOk(dir, ['users', 'disable', 'alice']);
-    await eventually(async () => (await store.getPrincipal('alice'))?.disabled === true, 10_000, 'the file store reloads');
+    await eventually(
+      async () => (await store.getPrincipal('alice'))?.disabled === true,
+      10_000,
+      'the file store reloads',
+    );
     stop();
     assert.ok(change !== null, 'watchers heard the reload');
 
     const alice = await guard.authenticate('production', login('alice', PASSWORD));
     assert.ok(!alice.ok);
     assert.equal(alice.refusal.reason, 'invalid_credentials');
-    assert.ok(alice.refusal.tried.some((t) => t.scheme === 'userPass' && t.reason === 'disabled'), JSON.stringify(alice.refusal));
+    assert.ok(
+      alice.refusal.tried.some((t) => t.scheme === 'userPass' && t.reason === 'disabled'),
+      JSON.stringify(alice.refusal),
+    );
     const revoked = (await store.getApiKey(id))!;
     assert.notEqual(revoked.revokedAt, null);
   });
@@ -155,7 +192,15 @@ describe('integration: file store written by the CLI, read by a running guard', 
     assert.ok(audit.lines.length >= 8, `audit lines: ${audit.lines.length}`);
     assert.ok(!everything.includes(PASSWORD) && !everything.includes('MARKER'), 'no password');
     const events = audit.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.ok(events.some((e) => e['msg'] === 'guard.decision' && e['action'] === 'connect' && e['result'] === 'denied' && e['reason'] === 'disabled'));
+    assert.ok(
+      events.some(
+        (e) =>
+          e['msg'] === 'guard.decision' &&
+          e['action'] === 'connect' &&
+          e['result'] === 'denied' &&
+          e['reason'] === 'disabled',
+      ),
+    );
     const { readFileSync } = await import('node:fs');
     const file = readFileSync(join(dir, 'state/credentials.yaml'), 'utf8');
     assert.ok(!file.includes('MARKER'));
@@ -171,7 +216,9 @@ describe('integration: two guards sharing one PostgreSQL store', async () => {
   const url = `${base}?schema=${schema}`;
   const dir = makeProject({
     'asyncapi.yaml': DOC,
-    'asyncapi-guard.yaml': ['store: env:AGK_TEST_STORE', 'schemes:', '  userPass: {}', '  deviceKey: {}', ''].join('\n'),
+    'asyncapi-guard.yaml': ['store: env:AGK_TEST_STORE', 'schemes:', '  userPass: {}', '  deviceKey: {}', ''].join(
+      '\n',
+    ),
   });
   const stores: CredentialStore[] = [];
   const guards: Guard[] = [];
@@ -192,7 +239,10 @@ describe('integration: two guards sharing one PostgreSQL store', async () => {
     const heard: StoreChange[] = [];
     stores[1]!.watch((c) => heard.push(c));
 
-    const r = await runCli(['users', 'add', 'bob', '--password-stdin', '--iterations', '4096', '--store', url], { cwd: dir, stdin: `${PASSWORD}\n` });
+    const r = await runCli(['users', 'add', 'bob', '--password-stdin', '--iterations', '4096', '--store', url], {
+      cwd: dir,
+      stdin: `${PASSWORD}\n`,
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.ok((await a.authenticate('production', login('bob', PASSWORD))).ok, 'guard A sees the CLI user');
     assert.ok((await b.authenticate('production', login('bob', PASSWORD))).ok, 'guard B sees the CLI user');
@@ -205,6 +255,10 @@ describe('integration: two guards sharing one PostgreSQL store', async () => {
     const afterRevoke = await b.authenticate('production', login('bob', created.key));
     assert.ok(!afterRevoke.ok, 'revoked through A, refused by B on the next check');
     assert.ok(afterRevoke.refusal.tried.some((t) => t.reason === 'revoked'));
-    await eventually(() => heard.some((c) => c.kind === 'apiKey' && c.id === created.record.id), 5000, 'NOTIFY reaches store B');
+    await eventually(
+      () => heard.some((c) => c.kind === 'apiKey' && c.id === created.record.id),
+      5000,
+      'NOTIFY reaches store B',
+    );
   });
 });

@@ -11,8 +11,14 @@ const tsxLoader = import.meta.resolve('tsx');
 const ALL_ON_ZERO = ['--listen', 'broker=127.0.0.1:0', '--listen', 'web=127.0.0.1:0', '--listen', 'api=127.0.0.1:0'];
 
 /** Starts `serve` and resolves once it printed `serving`, with everything it printed so far. */
-function startCli(args: readonly string[], cwd: string): Promise<{ child: ChildProcess; stderr: () => string; exit: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', tsxLoader, mainPath, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+function startCli(
+  args: readonly string[],
+  cwd: string,
+): Promise<{ child: ChildProcess; stderr: () => string; exit: Promise<number | null> }> {
+  const child = spawn(process.execPath, ['--import', tsxLoader, mainPath, ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
@@ -26,7 +32,9 @@ function startCli(args: readonly string[], cwd: string): Promise<{ child: ChildP
 
 describe('serve CLI: startup errors exit 2 with one line', () => {
   it('a scheme without a binding (guard startup, fail closed)', async () => {
-    const p = await makeServeProject({ 'asyncapi-guard.yaml': 'schemes: { userPass: {}, deviceKey: {}, headerKey: {} }\n' });
+    const p = await makeServeProject({
+      'asyncapi-guard.yaml': 'schemes: { userPass: {}, deviceKey: {}, headerKey: {} }\n',
+    });
     assertOneErrorLine(await runCli(['serve', 'asyncapi.yaml', ...ALL_ON_ZERO], { cwd: p.dir }), 'ERR_SCHEME_UNBOUND');
   });
 
@@ -60,34 +68,54 @@ describe('serve CLI: startup errors exit 2 with one line', () => {
     const p = await makeServeProject({ 'asyncapi-guard.yaml': SERVE_CONFIG.replace('level: info', 'level: silent') });
     const first = await startCli(['serve', 'asyncapi.yaml', ...ALL_ON_ZERO], p.dir);
     const port = /broker\s+mqtt\s+127\.0\.0\.1:(\d+)/.exec(first.stderr())![1];
-    const r = await runCli(['serve', 'asyncapi.yaml', '--listen', `broker=127.0.0.1:${port}`, '--listen', 'web=127.0.0.1:0', '--listen', 'api=127.0.0.1:0'], { cwd: p.dir });
+    const r = await runCli(
+      [
+        'serve',
+        'asyncapi.yaml',
+        '--listen',
+        `broker=127.0.0.1:${port}`,
+        '--listen',
+        'web=127.0.0.1:0',
+        '--listen',
+        'api=127.0.0.1:0',
+      ],
+      { cwd: p.dir },
+    );
     assertOneErrorLine(r, 'ERR_CONFIG_INVALID');
     assert.match(r.stderr, /the address is in use/);
     first.child.kill('SIGTERM');
     assert.equal(await first.exit, 0);
   });
 
-  it('a NATS bus that accepts TCP but never answers: one ERR_BUS_UNAVAILABLE line, and the process exits', { timeout: 30_000 }, async () => {
-    // A listener that takes connections and stays silent (not a NATS server).
-    const silent = createServer((s) => void s.on('error', () => {}));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
-    try {
-      const port = (silent.address() as AddressInfo).port;
-      const p = await makeServeProject({ 'asyncapi-guard.yaml': `${SERVE_CONFIG.replace('level: info', 'level: silent')}bus: nats://127.0.0.1:${port}\n` });
-      const t0 = Date.now();
-      const r = await runCli(['serve', 'asyncapi.yaml', ...ALL_ON_ZERO], { cwd: p.dir });
-      assertOneErrorLine(r, 'ERR_BUS_UNAVAILABLE');
-      assert.doesNotMatch(r.stderr, /ERR_CONFIG_INVALID/, 'one code: the bus error is not wrapped again');
-      assert.ok(Date.now() - t0 < 15_000, 'exited (the connect timeout is 5 s)');
-    } finally {
-      silent.close();
-    }
-  });
+  it(
+    'a NATS bus that accepts TCP but never answers: one ERR_BUS_UNAVAILABLE line, and the process exits',
+    { timeout: 30_000 },
+    async () => {
+      // A listener that takes connections and stays silent (not a NATS server).
+      const silent = createServer((s) => void s.on('error', () => {}));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+      try {
+        const port = (silent.address() as AddressInfo).port;
+        const p = await makeServeProject({
+          'asyncapi-guard.yaml': `${SERVE_CONFIG.replace('level: info', 'level: silent')}bus: nats://127.0.0.1:${port}\n`,
+        });
+        const t0 = Date.now();
+        const r = await runCli(['serve', 'asyncapi.yaml', ...ALL_ON_ZERO], { cwd: p.dir });
+        assertOneErrorLine(r, 'ERR_BUS_UNAVAILABLE');
+        assert.doesNotMatch(r.stderr, /ERR_CONFIG_INVALID/, 'one code: the bus error is not wrapped again');
+        assert.ok(Date.now() - t0 < 15_000, 'exited (the connect timeout is 5 s)');
+      } finally {
+        silent.close();
+      }
+    },
+  );
 });
 
 describe('serve CLI: lifecycle', () => {
   it('prints each server, the ones it does not serve and why, how to connect; stops on SIGTERM with exit 0', async () => {
-    const p = await makeServeProject({ 'asyncapi-guard.yaml': `${SERVE_CONFIG.replace('level: info', 'level: silent')}` });
+    const p = await makeServeProject({
+      'asyncapi-guard.yaml': `${SERVE_CONFIG.replace('level: info', 'level: silent')}`,
+    });
     const s = await startCli(['serve', 'asyncapi.yaml', ...ALL_ON_ZERO, '--admin', '127.0.0.1:0'], p.dir);
     const out = s.stderr();
     assert.match(out, /^broker\s+mqtt\s+127\.0\.0\.1:\d+\s+schemes: userPass, deviceKey$/m);
@@ -110,12 +138,16 @@ describe('serve CLI: a second signal', () => {
   return { source: 'header', verify: async () => ({ kind: 'absent' }), close: () => new Promise(() => {}) };
 }
 `;
-    const config = SERVE_CONFIG.replace('level: info', 'level: silent').replace('headerKey: {}', 'headerKey: { verifier: ./hang-close.mjs }');
+    const config = SERVE_CONFIG.replace('level: info', 'level: silent').replace(
+      'headerKey: {}',
+      'headerKey: { verifier: ./hang-close.mjs }',
+    );
     const p = await makeServeProject({ 'asyncapi-guard.yaml': config, 'hang-close.mjs': plugin });
     const s = await startCli(['serve', 'asyncapi.yaml', ...ALL_ON_ZERO], p.dir);
     s.child.kill('SIGTERM');
     const t0 = Date.now();
-    while (!/SIGTERM: stopping/.test(s.stderr()) && Date.now() - t0 < 5_000) await new Promise((r) => setTimeout(r, 20));
+    while (!/SIGTERM: stopping/.test(s.stderr()) && Date.now() - t0 < 5_000)
+      await new Promise((r) => setTimeout(r, 20));
     assert.match(s.stderr(), /SIGTERM: stopping/);
     // The guard waits up to 5 s for the plug-in's close: the process is still draining now.
     assert.equal(s.child.exitCode, null);

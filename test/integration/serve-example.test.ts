@@ -49,17 +49,30 @@ describe('examples/streetlights: setup.mjs then serve', () => {
   const apiKey = () => /api key\s+(agk_\S+)/.exec(setupOut)![1]!;
 
   it('serves every server of the example, TLS where the protocol says so', () => {
-    assert.deepEqual(serve.servers.map((s) => [s.name, s.protocol, s.tls]), [
-      ['mqtt', 'mqtt', false],
-      ['devices', 'secure-mqtt', true],
-      ['dashboard', 'ws', false],
-      ['api', 'http', false],
-    ]);
+    assert.deepEqual(
+      serve.servers.map((s) => [s.name, s.protocol, s.tls]),
+      [
+        ['mqtt', 'mqtt', false],
+        ['devices', 'secure-mqtt', true],
+        ['dashboard', 'ws', false],
+        ['api', 'http', false],
+      ],
+    );
   });
 
   it('accepts the demo user over MQTT and the demo API key as MQTT password', async () => {
-    for (const [username, password] of [['operator', 'streetlights-demo'], ['sensor-1', apiKey()]] as const) {
-      const c = await mqtt.connectAsync({ host: '127.0.0.1', port: port('mqtt'), protocolVersion: 4, username, password, reconnectPeriod: 0 });
+    for (const [username, password] of [
+      ['operator', 'streetlights-demo'],
+      ['sensor-1', apiKey()],
+    ] as const) {
+      const c = await mqtt.connectAsync({
+        host: '127.0.0.1',
+        port: port('mqtt'),
+        protocolVersion: 4,
+        username,
+        password,
+        reconnectPeriod: 0,
+      });
       await c.endAsync();
     }
   });
@@ -86,12 +99,18 @@ describe('examples/streetlights: setup.mjs then serve', () => {
     const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     ws.close();
-    const status = await new Promise<number>((resolve) => new WebSocket(url).once('unexpected-response', (_q, res) => resolve(res.statusCode!)).once('error', () => {}));
+    const status = await new Promise<number>((resolve) =>
+      new WebSocket(url).once('unexpected-response', (_q, res) => resolve(res.statusCode!)).once('error', () => {}),
+    );
     assert.equal(status, 401);
   });
 
   it('accepts the demo API key over HTTP', async () => {
-    const res = await fetch(`http://127.0.0.1:${port('api')}/streetlights/7/lighting/measured`, { method: 'POST', headers: { 'x-api-key': apiKey() }, body: '{"lumens":1}' });
+    const res = await fetch(`http://127.0.0.1:${port('api')}/streetlights/7/lighting/measured`, {
+      method: 'POST',
+      headers: { 'x-api-key': apiKey() },
+      body: '{"lumens":1}',
+    });
     assert.ok(res.status >= 200 && res.status < 300, String(res.status));
   });
 });

@@ -45,7 +45,8 @@ components:
     headerKey: { type: httpApiKey, in: header, name: x-api-key }
     basic: { type: http, scheme: basic }
 `;
-const CONFIG = 'store: file:./credentials.yaml\naudit: { level: silent }\nschemes: { userPass: {}, deviceKey: {}, headerKey: {}, basic: {} }\n';
+const CONFIG =
+  'store: file:./credentials.yaml\naudit: { level: silent }\nschemes: { userPass: {}, deviceKey: {}, headerKey: {}, basic: {} }\n';
 
 let project: Project;
 let serve: RunningServe;
@@ -60,7 +61,15 @@ after(async () => serve.close(500));
 
 function mqttConnect(username: string, password: string): Promise<mqtt.MqttClient> {
   return new Promise((resolve, reject) => {
-    const c = mqtt.connect({ host: '127.0.0.1', port: port('broker'), protocolVersion: 4, username, password, reconnectPeriod: 0, connectTimeout: 5000 });
+    const c = mqtt.connect({
+      host: '127.0.0.1',
+      port: port('broker'),
+      protocolVersion: 4,
+      username,
+      password,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+    });
     c.once('connect', () => resolve(c));
     c.once('error', (err) => {
       c.end(true);
@@ -73,7 +82,9 @@ function wsOpen(path: string, apiKey: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port('web')}${path}`, { headers: { 'x-api-key': apiKey } });
     ws.once('open', () => resolve(ws));
-    ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
+    ws.once('unexpected-response', (_req, res) =>
+      reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })),
+    );
     ws.once('error', reject);
   });
 }
@@ -81,7 +92,10 @@ function wsOpen(path: string, apiKey: string): Promise<WebSocket> {
 /** Opens an SSE stream; `next()` resolves with the text received so far once it contains `needle`. */
 async function sseOpen(path: string, authorization: string) {
   const controller = new AbortController();
-  const res = await fetch(`http://127.0.0.1:${port('api')}${path}`, { headers: { accept: 'text/event-stream', authorization }, signal: controller.signal });
+  const res = await fetch(`http://127.0.0.1:${port('api')}${path}`, {
+    headers: { accept: 'text/event-stream', authorization },
+    signal: controller.signal,
+  });
   assert.equal(res.status, 200);
   const reader = res.body!.getReader();
   let text = '';
@@ -99,10 +113,16 @@ async function sseOpen(path: string, authorization: string) {
   };
 }
 
-const messageOf = (ws: WebSocket): Promise<string> => new Promise((resolve) => ws.once('message', (m) => resolve(String(m))));
+const messageOf = (ws: WebSocket): Promise<string> =>
+  new Promise((resolve) => ws.once('message', (m) => resolve(String(m))));
 
 /** Publishes until `received` settles: a subscription made on another front may land a moment after the client saw its handshake. */
-async function publishUntil<T>(client: mqtt.MqttClient, topic: string, payload: string, received: Promise<T>): Promise<T> {
+async function publishUntil<T>(
+  client: mqtt.MqttClient,
+  topic: string,
+  payload: string,
+  received: Promise<T>,
+): Promise<T> {
   let done = false;
   void received.then(() => (done = true));
   for (let i = 0; i < 50 && !done; i++) {

@@ -40,7 +40,15 @@ describe('serve with a postgres:// store: credential changes end live connection
   const connect = (username: string, password: string): Promise<mqtt.MqttClient> =>
     new Promise((resolve, reject) => {
       const port = serve.servers.find((s) => s.name === 'broker')!.port;
-      const c = mqtt.connect({ host: '127.0.0.1', port, protocolVersion: 4, username, password, reconnectPeriod: 0, connectTimeout: 5000 });
+      const c = mqtt.connect({
+        host: '127.0.0.1',
+        port,
+        protocolVersion: 4,
+        username,
+        password,
+        reconnectPeriod: 0,
+        connectTimeout: 5000,
+      });
       c.once('connect', () => resolve(c));
       c.once('error', (err) => {
         c.end(true);
@@ -49,7 +57,10 @@ describe('serve with a postgres:// store: credential changes end live connection
     });
   const closed = (c: mqtt.MqttClient): Promise<void> => new Promise((resolve) => c.once('close', () => resolve()));
   const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
-    Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms))]);
+    Promise.race([
+      p,
+      new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms)),
+    ]);
 
   it('a revoked API key: its live MQTT client is disconnected, the password client of the same user stays, and the key is refused after', async () => {
     const keyClient = await connect('carol', apiKey);

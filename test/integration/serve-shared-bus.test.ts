@@ -18,10 +18,26 @@ interface Instance {
 }
 
 function startInstance(cwd: string): Promise<Instance> {
-  const child = spawn(process.execPath, ['--import', tsxLoader, mainPath, 'serve', 'asyncapi.yaml', '--listen', 'broker=127.0.0.1:0', '--listen', 'web=127.0.0.1:0', '--listen', 'api=127.0.0.1:0'], {
-    cwd,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      tsxLoader,
+      mainPath,
+      'serve',
+      'asyncapi.yaml',
+      '--listen',
+      'broker=127.0.0.1:0',
+      '--listen',
+      'web=127.0.0.1:0',
+      '--listen',
+      'api=127.0.0.1:0',
+    ],
+    {
+      cwd,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
@@ -36,20 +52,32 @@ function startInstance(cwd: string): Promise<Instance> {
 
 function connect(port: number): Promise<mqtt.MqttClient> {
   return new Promise((resolve, reject) => {
-    const c = mqtt.connect({ host: '127.0.0.1', port, protocolVersion: 4, username: 'alice', password: PASSWORD, reconnectPeriod: 0 });
+    const c = mqtt.connect({
+      host: '127.0.0.1',
+      port,
+      protocolVersion: 4,
+      username: 'alice',
+      password: PASSWORD,
+      reconnectPeriod: 0,
+    });
     c.once('connect', () => resolve(c));
     c.once('error', reject);
   });
 }
 
-for (const [kind, startBus] of [['NATS', startNats], ['Redis', startRedis]] as const) {
+for (const [kind, startBus] of [
+  ['NATS', startNats],
+  ['Redis', startRedis],
+] as const) {
   describe(`serve: two instances on one ${kind}`, () => {
     let bus: StartedBroker;
     const instances: Instance[] = [];
 
     before(async () => {
       bus = await startBus();
-      const p = await makeServeProject({ 'asyncapi-guard.yaml': `${SERVE_CONFIG.replace('level: info', 'level: silent')}bus: ${bus.url}\n` });
+      const p = await makeServeProject({
+        'asyncapi-guard.yaml': `${SERVE_CONFIG.replace('level: info', 'level: silent')}bus: ${bus.url}\n`,
+      });
       instances.push(await startInstance(p.dir), await startInstance(p.dir));
     });
     after(async () => {

@@ -28,8 +28,14 @@ describe('serve: graceful shutdown', () => {
     assert.equal(await readyz(), 200);
     // In flight on two fronts: a POST whose body never completes (api), and a WebSocket client
     // that never answers the closing handshake (web).
-    const post = await raw(port('api'), `POST /lights/1/status HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic}\r\nContent-Length: 100\r\n\r\nab`);
-    const ws = await raw(port('web'), `GET /lights/1/status HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nx-api-key: ${p.apiKey}\r\n\r\n`);
+    const post = await raw(
+      port('api'),
+      `POST /lights/1/status HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic}\r\nContent-Length: 100\r\n\r\nab`,
+    );
+    const ws = await raw(
+      port('web'),
+      `GET /lights/1/status HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nx-api-key: ${p.apiKey}\r\n\r\n`,
+    );
     await new Promise((r) => setTimeout(r, 200));
     const graceMs = 1_500;
     const t0 = Date.now();

@@ -48,8 +48,8 @@ function allLocations(a: Analysis): Location[] {
     }
   };
   for (const s of a.schemes.values()) out.push(s.at);
-  for (const s of a.servers) out.push(s.at), req(s.security);
-  for (const o of a.operations) out.push(o.at), req(o.security);
+  for (const s of a.servers) (out.push(s.at), req(s.security));
+  for (const o of a.operations) (out.push(o.at), req(o.security));
   for (const i of a.issues) out.push(i.at);
   return out;
 }
@@ -73,7 +73,8 @@ for (const path of documents) {
     }
     // Every entry of the model names a scheme of the model, unless the analysis says it is unresolved.
     for (const r of [...analysis.servers, ...analysis.operations].map((x) => x.security)) {
-      for (const e of r.alternatives.flatMap((alt) => alt.entries)) assert.equal(e.resolved, e.scheme in model.schemes, e.scheme);
+      for (const e of r.alternatives.flatMap((alt) => alt.entries))
+        assert.equal(e.resolved, e.scheme in model.schemes, e.scheme);
     }
   });
 }
@@ -107,9 +108,21 @@ test('snapshot: 3.0.0 streetlights-operation-security', async () => {
   });
   const expected: Omit<SecurityModel, 'schemes'> & { schemes: string[] } = {
     asyncapi: '3.0.0',
-    schemes: ['/operations/dimLight/security/0', '/operations/turnOff/security/0', '/operations/turnOn/security/0', '/servers/test_oauth/security/0', 'saslScram', 'streetlights_auth'],
+    schemes: [
+      '/operations/dimLight/security/0',
+      '/operations/turnOff/security/0',
+      '/operations/turnOn/security/0',
+      '/servers/test_oauth/security/0',
+      'saslScram',
+      'streetlights_auth',
+    ],
     servers: [
-      { name: 'test', host: 'test.mykafkacluster.org:8092', protocol: 'kafka-secure', security: [[{ scheme: 'saslScram', scopes: [] }]] },
+      {
+        name: 'test',
+        host: 'test.mykafkacluster.org:8092',
+        protocol: 'kafka-secure',
+        security: [[{ scheme: 'saslScram', scopes: [] }]],
+      },
       {
         name: 'test_oauth',
         host: 'test.mykafkacluster.org:8093',
@@ -132,7 +145,10 @@ test('snapshot: 3.0.0 streetlights-operation-security', async () => {
     ] as SecurityModel['operations'],
   };
   assert.deepEqual({ ...model, schemes: Object.keys(model.schemes) }, expected);
-  assert.deepEqual(model.schemes.saslScram, { type: 'scramSha256', description: 'Provide your username and password for SASL/SCRAM authentication' });
+  assert.deepEqual(model.schemes.saslScram, {
+    type: 'scramSha256',
+    description: 'Provide your username and password for SASL/SCRAM authentication',
+  });
   assert.deepEqual(model.schemes['/operations/turnOn/security/0']?.scopes, ['streetlights:read']);
 });
 
@@ -159,7 +175,11 @@ test('snapshot: 2.6.0 correlation-id', async () => {
     ],
   );
   assert.deepEqual(Object.keys(model.schemes), ['apiKey', 'openIdConnectWellKnown', 'supportedOauthFlows']);
-  assert.deepEqual(model.schemes.apiKey, { type: 'apiKey', in: 'user', description: 'Provide your API key as the user and leave the password empty.' });
+  assert.deepEqual(model.schemes.apiKey, {
+    type: 'apiKey',
+    in: 'user',
+    description: 'Provide your API key as the user and leave the password empty.',
+  });
   assert.deepEqual(analysis.issues, []);
 });
 
@@ -170,12 +190,23 @@ test('snapshot: 3.0.0 correlation-id names its inline oauth2 scheme by pointer',
     [{ scheme: '/servers/production/security/1', scopes: ['streetlights:on', 'streetlights:off', 'streetlights:dim'] }],
     [{ scheme: 'openIdConnectWellKnown', scopes: [] }],
   ]);
-  assert.deepEqual(Object.keys(model.schemes), ['/servers/production/security/1', 'apiKey', 'openIdConnectWellKnown', 'supportedOauthFlows']);
+  assert.deepEqual(Object.keys(model.schemes), [
+    '/servers/production/security/1',
+    'apiKey',
+    'openIdConnectWellKnown',
+    'supportedOauthFlows',
+  ]);
 });
 
 test('buildAnalysis and toSecurityModel reject what is not theirs with ERR_INVALID_ARG_TYPE', () => {
   for (const bad of [null, undefined, {}, 'doc.yaml']) {
-    assert.throws(() => buildAnalysis(bad as unknown as LoadedDocument), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
-    assert.throws(() => toSecurityModel(bad as unknown as Analysis), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+    assert.throws(() => buildAnalysis(bad as unknown as LoadedDocument), {
+      name: 'TypeError',
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
+    assert.throws(() => toSecurityModel(bad as unknown as Analysis), {
+      name: 'TypeError',
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
   }
 });

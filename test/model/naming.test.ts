@@ -11,11 +11,21 @@ const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/mod
 test('naming: another file’s component keeps its key when free; a second one of that key gets its ref form', async () => {
   const a = buildAnalysis(await loadDocument(fixture('v3-external-collisions.yml')));
   const m = toSecurityModel(a);
-  assert.deepEqual(Object.keys(m.schemes), ['oauth', 'team-b/schemes.yml#/components/securitySchemes/oauth', 'viaTeamA']);
-  assert.deepEqual(m.servers.map((s) => s.security), [
-    [[{ scheme: 'oauth', scopes: ['a:read'] }]],
-    [[{ scheme: 'team-b/schemes.yml#/components/securitySchemes/oauth', scopes: ['b:write'] }], [{ scheme: 'oauth', scopes: ['a:read'] }]],
+  assert.deepEqual(Object.keys(m.schemes), [
+    'oauth',
+    'team-b/schemes.yml#/components/securitySchemes/oauth',
+    'viaTeamA',
   ]);
+  assert.deepEqual(
+    m.servers.map((s) => s.security),
+    [
+      [[{ scheme: 'oauth', scopes: ['a:read'] }]],
+      [
+        [{ scheme: 'team-b/schemes.yml#/components/securitySchemes/oauth', scopes: ['b:write'] }],
+        [{ scheme: 'oauth', scopes: ['a:read'] }],
+      ],
+    ],
+  );
   // A components entry of another file that is a $ref keeps its own key, like a root alias.
   assert.deepEqual(m.operations[0]?.security, [[{ scheme: 'viaTeamA', scopes: ['a:read'] }]]);
   assert.deepEqual(a.schemes.get('viaTeamA')?.at, a.schemes.get('oauth')?.at);
@@ -32,12 +42,21 @@ test('naming: the root file’s components always win the plain name', async () 
 test('naming: a pathological component key equal to an inline pointer never makes two schemes share a name', async () => {
   const doc = {
     asyncapi: '3.0.0',
-    servers: { s: { host: 'h', protocol: 'mqtt', security: [{ type: 'X509' }, { $ref: '#/components/securitySchemes/~1servers~1s~1security~10' }] } },
+    servers: {
+      s: {
+        host: 'h',
+        protocol: 'mqtt',
+        security: [{ type: 'X509' }, { $ref: '#/components/securitySchemes/~1servers~1s~1security~10' }],
+      },
+    },
     components: { securitySchemes: { '/servers/s/security/0': { type: 'userPassword' } } },
   };
   const a = buildAnalysis(await loadDocumentFromText(JSON.stringify(doc), { file: 'naming-unit.json' }));
   const m = toSecurityModel(a);
-  assert.deepEqual(m.servers[0]?.security, [[{ scheme: '/servers/s/security/0 (2)', scopes: [] }], [{ scheme: '/servers/s/security/0', scopes: [] }]]);
+  assert.deepEqual(m.servers[0]?.security, [
+    [{ scheme: '/servers/s/security/0 (2)', scopes: [] }],
+    [{ scheme: '/servers/s/security/0', scopes: [] }],
+  ]);
   assert.deepEqual(m.schemes['/servers/s/security/0'], { type: 'userPassword' });
   assert.deepEqual(m.schemes['/servers/s/security/0 (2)'], { type: 'X509' });
 });
@@ -52,17 +71,25 @@ test('naming: an inline scheme reached by several operations through one trait i
     },
     components: { operationTraits: { t: { security: [{ type: 'http', scheme: 'bearer' }] } } },
   };
-  const m = toSecurityModel(buildAnalysis(await loadDocumentFromText(JSON.stringify(doc), { file: 'naming-unit.json' })));
+  const m = toSecurityModel(
+    buildAnalysis(await loadDocumentFromText(JSON.stringify(doc), { file: 'naming-unit.json' })),
+  );
   assert.deepEqual(Object.keys(m.schemes), ['/components/operationTraits/t/security/0']);
-  assert.deepEqual(m.operations.map((o) => o.security), [
-    [[{ scheme: '/components/operationTraits/t/security/0', scopes: [] }]],
-    [[{ scheme: '/components/operationTraits/t/security/0', scopes: [] }]],
-  ]);
+  assert.deepEqual(
+    m.operations.map((o) => o.security),
+    [
+      [[{ scheme: '/components/operationTraits/t/security/0', scopes: [] }]],
+      [[{ scheme: '/components/operationTraits/t/security/0', scopes: [] }]],
+    ],
+  );
 });
 
 test('fileLabel: relative to the root file’s folder with forward slashes; remote files keep their URL', () => {
   const file = (uri: string): SourceFile => ({ uri, displayName: uri, text: '', value: null, ranges: new Map() });
   assert.equal(fileLabel(file('/p/docs/api.yml'), file('/p/docs/common/schemes.yml')), 'common/schemes.yml');
   assert.equal(fileLabel(file('/p/docs/api.yml'), file('/p/shared/schemes.yml')), '../shared/schemes.yml');
-  assert.equal(fileLabel(file('/p/docs/api.yml'), file('https://example.com/schemes.yml')), 'https://example.com/schemes.yml');
+  assert.equal(
+    fileLabel(file('/p/docs/api.yml'), file('https://example.com/schemes.yml')),
+    'https://example.com/schemes.yml',
+  );
 });

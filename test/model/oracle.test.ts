@@ -41,7 +41,16 @@ const fixturesDir = resolve(projectRoot, 'test/fixtures/model');
 const helperFiles = new Set(['shared-schemes.yml']);
 
 const offlineStub = { order: 1, read: async () => JSON.stringify({ type: 'record', name: 'OfflineStub', fields: [] }) };
-const parser = new Parser({ __unstable: { resolver: { resolvers: [{ schema: 'https', ...offlineStub }, { schema: 'http', ...offlineStub }] } } });
+const parser = new Parser({
+  __unstable: {
+    resolver: {
+      resolvers: [
+        { schema: 'https', ...offlineStub },
+        { schema: 'http', ...offlineStub },
+      ],
+    },
+  },
+});
 
 type Shape = { type: string; scopes: string[] }[][];
 
@@ -53,7 +62,11 @@ function parserSchemes(reqs: SecurityRequirementsInterface[]): unknown[][] {
 function withoutParserKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutParserKeys);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).filter(([k]) => !k.startsWith('x-parser-')).map(([k, v]) => [k, withoutParserKeys(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k]) => !k.startsWith('x-parser-'))
+      .map(([k, v]) => [k, withoutParserKeys(v)]),
+  );
 }
 
 function ourSchemes(model: SecurityModel, req: Requirement): unknown[][] {
@@ -61,7 +74,9 @@ function ourSchemes(model: SecurityModel, req: Requirement): unknown[][] {
 }
 
 function ourShape(model: SecurityModel, req: Requirement): Shape {
-  return req.map((alt) => alt.map((e) => ({ type: model.schemes[e.scheme]?.type ?? `<unresolved ${e.scheme}>`, scopes: e.scopes })));
+  return req.map((alt) =>
+    alt.map((e) => ({ type: model.schemes[e.scheme]?.type ?? `<unresolved ${e.scheme}>`, scopes: e.scopes })),
+  );
 }
 
 function parserShape(reqs: SecurityRequirementsInterface[]): Shape {
@@ -85,18 +100,38 @@ function expectedAction(op: OperationInterface, major: 2 | 3): string {
   return mapped;
 }
 
-function compare(model: SecurityModel, document: AsyncAPIDocumentInterface, label: string): { servers: number; operations: number } {
+function compare(
+  model: SecurityModel,
+  document: AsyncAPIDocumentInterface,
+  label: string,
+): { servers: number; operations: number } {
   const major = model.asyncapi.startsWith('2.') ? 2 : 3;
   const theirServers = document.servers().all();
-  assert.deepEqual(model.servers.map((s) => s.name), theirServers.map((s) => s.id()), `${label}: server names`);
+  assert.deepEqual(
+    model.servers.map((s) => s.name),
+    theirServers.map((s) => s.id()),
+    `${label}: server names`,
+  );
   for (const server of theirServers) {
     const ours = model.servers.find((s) => s.name === server.id());
     assert.ok(ours);
-    assert.deepEqual(ourShape(model, ours.security), parserShape(server.security()), `${label}: server ${server.id()} security`);
-    assert.deepEqual(ourSchemes(model, ours.security), parserSchemes(server.security()), `${label}: server ${server.id()} scheme objects`);
+    assert.deepEqual(
+      ourShape(model, ours.security),
+      parserShape(server.security()),
+      `${label}: server ${server.id()} security`,
+    );
+    assert.deepEqual(
+      ourSchemes(model, ours.security),
+      parserSchemes(server.security()),
+      `${label}: server ${server.id()} scheme objects`,
+    );
   }
   const theirOps = document.operations().all();
-  assert.deepEqual(model.operations.map((o) => o.id).sort(), theirOps.map((o) => expectedId(o, major)).sort(), `${label}: operation ids`);
+  assert.deepEqual(
+    model.operations.map((o) => o.id).sort(),
+    theirOps.map((o) => expectedId(o, major)).sort(),
+    `${label}: operation ids`,
+  );
   for (const op of theirOps) {
     const id = expectedId(op, major);
     const ours = model.operations.find((o) => o.id === id);
@@ -107,7 +142,15 @@ function compare(model: SecurityModel, document: AsyncAPIDocumentInterface, labe
     const channel = channels[0]!;
     assert.equal(ours.channel, channel.id(), `${label}: ${id} channel`);
     assert.equal(ours.address, channel.address() ?? null, `${label}: ${id} address`);
-    assert.deepEqual([...ours.servers].sort(), channel.servers().all().map((s) => s.id()).sort(), `${label}: ${id} servers`);
+    assert.deepEqual(
+      [...ours.servers].sort(),
+      channel
+        .servers()
+        .all()
+        .map((s) => s.id())
+        .sort(),
+      `${label}: ${id} servers`,
+    );
     assert.deepEqual(ourShape(model, ours.security), parserShape(op.security()), `${label}: ${id} security`);
     assert.deepEqual(ourSchemes(model, ours.security), parserSchemes(op.security()), `${label}: ${id} scheme objects`);
   }
@@ -136,8 +179,12 @@ for (const path of documents) {
     let document = strict.document;
     if (name.includes('.schema-invalid')) {
       assert.equal(document, undefined, 'the parser refuses a schema-invalid document');
-      assert.ok(strict.diagnostics.some((d) => d.severity === 0), 'with an error diagnostic');
-      document = (await parser.parse(text, { source: path, validateOptions: { allowedSeverity: { error: true } } })).document;
+      assert.ok(
+        strict.diagnostics.some((d) => d.severity === 0),
+        'with an error diagnostic',
+      );
+      document = (await parser.parse(text, { source: path, validateOptions: { allowedSeverity: { error: true } } }))
+        .document;
     } else {
       const errors = strict.diagnostics.filter((d) => d.severity === 0).map((d) => `${d.path.join('/')}: ${d.message}`);
       assert.deepEqual(errors, [], 'the parser accepts the document');

@@ -16,9 +16,21 @@ const model: SecurityModel = {
       name: 'production',
       host: 'broker.example.com:8883',
       protocol: 'secure-mqtt',
-      security: [[{ scheme: 'userPass', scopes: [] }], [{ scheme: 'oauth', scopes: ['read', 'write'] }, { scheme: 'certs', scopes: [] }]],
+      security: [
+        [{ scheme: 'userPass', scopes: [] }],
+        [
+          { scheme: 'oauth', scopes: ['read', 'write'] },
+          { scheme: 'certs', scopes: [] },
+        ],
+      ],
     },
-    { name: 'ws', host: 'localhost:8080', pathname: '/ws', protocol: 'ws', security: [[{ scheme: '/servers/ws/security/0', scopes: [] }]] },
+    {
+      name: 'ws',
+      host: 'localhost:8080',
+      pathname: '/ws',
+      protocol: 'ws',
+      security: [[{ scheme: '/servers/ws/security/0', scopes: [] }]],
+    },
     { name: 'dev', host: 'dev.example.com', protocol: 'mqtt', protocolVersion: '3.1.1', security: [] },
   ],
   operations: [
@@ -31,7 +43,14 @@ const model: SecurityModel = {
       security: [[{ scheme: 'oauth', scopes: ['write'] }]],
     },
     { id: 'receiveAny', action: 'receive', channel: 'any', address: null, servers: [], security: [] },
-    { id: 'ghost', action: 'send', channel: 'g', address: 'g', servers: ['dev'], security: [[{ scheme: 'missing', scopes: [] }]] },
+    {
+      id: 'ghost',
+      action: 'send',
+      channel: 'g',
+      address: 'g',
+      servers: ['dev'],
+      security: [[{ scheme: 'missing', scopes: [] }]],
+    },
   ],
 };
 
@@ -92,6 +111,9 @@ describe('model pretty printer', () => {
 
   it('prints an empty model', () => {
     const out = formatModelPretty({ asyncapi: '2.6.0', schemes: {}, servers: [], operations: [] }, { color: false });
-    assert.equal(out, 'AsyncAPI 2.6.0 security model\n\nServers (0)\n  none\n\nOperations (0)\n  none\n\nSchemes (0)\n  none\n');
+    assert.equal(
+      out,
+      'AsyncAPI 2.6.0 security model\n\nServers (0)\n  none\n\nOperations (0)\n  none\n\nSchemes (0)\n  none\n',
+    );
   });
 });

@@ -14,14 +14,23 @@ const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/mod
 function summary(a: Analysis): Record<string, [AnalyzedOperation['securitySource'], string[][]]> {
   const m = toSecurityModel(a);
   return Object.fromEntries(
-    a.operations.map((o, i) => [o.id, [o.securitySource, (m.operations[i]?.security ?? []).map((alt) => alt.map((e) => `${e.scheme}[${e.scopes.join(',')}]`))]]),
+    a.operations.map((o, i) => [
+      o.id,
+      [
+        o.securitySource,
+        (m.operations[i]?.security ?? []).map((alt) => alt.map((e) => `${e.scheme}[${e.scopes.join(',')}]`)),
+      ],
+    ]),
   );
 }
 
 const schemes2 = {
   securitySchemes: {
     scram: { type: 'scramSha512' },
-    oauth: { type: 'oauth2', flows: { clientCredentials: { tokenUrl: 'https://a.example/t', scopes: { r: '', w: '' } } } },
+    oauth: {
+      type: 'oauth2',
+      flows: { clientCredentials: { tokenUrl: 'https://a.example/t', scopes: { r: '', w: '' } } },
+    },
   },
 };
 
@@ -34,14 +43,24 @@ test('3.x traits: the operation beats its traits; otherwise the last trait with 
   });
   const last = a.operations[1];
   assert.equal(last?.security.at?.pointer, '/components/operationTraits/inlineRead/security');
-  assert.equal(last?.security.alternatives[0]?.entries[0]?.schemeAt?.pointer, '/components/operationTraits/inlineRead/security/0');
+  assert.equal(
+    last?.security.alternatives[0]?.entries[0]?.schemeAt?.pointer,
+    '/components/operationTraits/inlineRead/security/0',
+  );
 });
 
 test('3.x traits: an empty own security list still beats the traits (no requirement)', async () => {
   const a = await analyze({
     asyncapi: '3.0.0',
     channels: { c: { address: 'c' } },
-    operations: { op: { action: 'send', channel: { $ref: '#/channels/c' }, security: [], traits: [{ security: [{ type: 'X509' }] }] } },
+    operations: {
+      op: {
+        action: 'send',
+        channel: { $ref: '#/channels/c' },
+        security: [],
+        traits: [{ security: [{ type: 'X509' }] }],
+      },
+    },
   });
   assert.deepEqual(summary(a), { op: ['operation', []] });
 });
@@ -59,7 +78,15 @@ test('2.x traits: a trait beats the operation (JSON Merge Patch, arrays replaced
 test('2.x traits: an inline trait overrides the operation, and can set operationId', async () => {
   const a = await analyze({
     asyncapi: '2.6.0',
-    channels: { c: { publish: { operationId: 'mine', security: [{ scram: [] }], traits: [{ operationId: 'theirs', security: [{ oauth: ['w'] }] }] } } },
+    channels: {
+      c: {
+        publish: {
+          operationId: 'mine',
+          security: [{ scram: [] }],
+          traits: [{ operationId: 'theirs', security: [{ oauth: ['w'] }] }],
+        },
+      },
+    },
     components: schemes2,
   });
   assert.deepEqual(summary(a), { theirs: ['trait', [['oauth[w]']]] });
@@ -69,15 +96,32 @@ test('an unresolved trait that could decide the security fails closed (both vers
   const v3 = await analyze({
     asyncapi: '3.0.0',
     channels: { c: { address: 'c' } },
-    operations: { op: { action: 'send', channel: { $ref: '#/channels/c' }, traits: [{ security: [{ type: 'X509' }] }, { $ref: '#/components/operationTraits/gone' }] } },
+    operations: {
+      op: {
+        action: 'send',
+        channel: { $ref: '#/channels/c' },
+        traits: [{ security: [{ type: 'X509' }] }, { $ref: '#/components/operationTraits/gone' }],
+      },
+    },
   });
   assert.deepEqual(summary(v3), { op: ['trait', [['#/components/operationTraits/gone[]']]] });
   assert.equal(v3.operations[0]?.security.alternatives[0]?.entries[0]?.resolved, false);
-  assert.deepEqual(v3.issues.map((i) => [i.kind, i.at.pointer]), [['structure', '/operations/op/traits/1']]);
+  assert.deepEqual(
+    v3.issues.map((i) => [i.kind, i.at.pointer]),
+    [['structure', '/operations/op/traits/1']],
+  );
 
   const v2 = await analyze({
     asyncapi: '2.6.0',
-    channels: { c: { publish: { operationId: 'op', security: [{ scram: [] }], traits: [{ $ref: '#/components/operationTraits/gone' }] } } },
+    channels: {
+      c: {
+        publish: {
+          operationId: 'op',
+          security: [{ scram: [] }],
+          traits: [{ $ref: '#/components/operationTraits/gone' }],
+        },
+      },
+    },
     components: schemes2,
   });
   assert.deepEqual(summary(v2), { op: ['trait', [['#/components/operationTraits/gone[]']]] });
@@ -88,7 +132,14 @@ test('an unresolved trait that cannot decide the security changes nothing', asyn
   const v3 = await analyze({
     asyncapi: '3.0.0',
     channels: { c: { address: 'c' } },
-    operations: { op: { action: 'send', channel: { $ref: '#/channels/c' }, security: [{ type: 'X509' }], traits: [{ $ref: '#/nowhere' }] } },
+    operations: {
+      op: {
+        action: 'send',
+        channel: { $ref: '#/channels/c' },
+        security: [{ type: 'X509' }],
+        traits: [{ $ref: '#/nowhere' }],
+      },
+    },
   });
   assert.deepEqual(summary(v3), { op: ['operation', [['/operations/op/security/0[]']]] });
   // 2.x: a later trait with security overrides whatever the unreadable one held.

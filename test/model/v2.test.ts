@@ -12,12 +12,18 @@ const components = {
   securitySchemes: {
     userPass: { type: 'userPassword' },
     certs: { type: 'X509' },
-    oauth: { type: 'oauth2', flows: { clientCredentials: { tokenUrl: 'https://a.example/token', scopes: { read: 'r', write: 'w' } } } },
+    oauth: {
+      type: 'oauth2',
+      flows: { clientCredentials: { tokenUrl: 'https://a.example/token', scopes: { read: 'r', write: 'w' } } },
+    },
   },
 };
 
 test('2.x url: scheme prefix dropped, path kept out of host', () => {
-  assert.deepEqual(splitServerUrl('mqtt://broker.example.com:1883/base'), { host: 'broker.example.com:1883', pathname: '/base' });
+  assert.deepEqual(splitServerUrl('mqtt://broker.example.com:1883/base'), {
+    host: 'broker.example.com:1883',
+    pathname: '/base',
+  });
   assert.deepEqual(splitServerUrl('api.example.com:5672'), { host: 'api.example.com:5672' });
   assert.deepEqual(splitServerUrl('wss://ws.example.com'), { host: 'ws.example.com' });
   assert.deepEqual(splitServerUrl('api.example.com/v1/rtm'), { host: 'api.example.com', pathname: '/v1/rtm' });
@@ -35,7 +41,14 @@ test('2.x server: host, pathname, protocol and protocolVersion in the model', as
   });
   const m = toSecurityModel(a);
   assert.deepEqual(m.servers, [
-    { name: 'broker', host: 'broker.example.com:1883', protocol: 'mqtt', protocolVersion: '3.1.1', pathname: '/base', security: [] },
+    {
+      name: 'broker',
+      host: 'broker.example.com:1883',
+      protocol: 'mqtt',
+      protocolVersion: '3.1.1',
+      pathname: '/base',
+      security: [],
+    },
     { name: 'plain', host: 'api.example.com:5672', protocol: 'amqp', security: [] },
   ]);
   assert.deepEqual(a.issues, []);
@@ -44,7 +57,9 @@ test('2.x server: host, pathname, protocol and protocolVersion in the model', as
 test('2.x: one Security Requirement Object is one AND alternative, keys in order', async () => {
   const a = await analyze({
     asyncapi: '2.6.0',
-    servers: { s: { url: 'x', protocol: 'mqtt', security: [{ userPass: [], certs: [] }, { oauth: ['read', 'write'] }] } },
+    servers: {
+      s: { url: 'x', protocol: 'mqtt', security: [{ userPass: [], certs: [] }, { oauth: ['read', 'write'] }] },
+    },
     components,
   });
   const m = toSecurityModel(a);
@@ -57,15 +72,24 @@ test('2.x: one Security Requirement Object is one AND alternative, keys in order
   ]);
   const alt = a.servers[0]?.security.alternatives[0];
   assert.deepEqual(alt?.at.pointer, '/servers/s/security/0');
-  assert.deepEqual(alt?.entries.map((e) => [e.at.pointer, e.schemeAt?.pointer, e.resolved]), [
-    ['/servers/s/security/0/userPass', '/components/securitySchemes/userPass', true],
-    ['/servers/s/security/0/certs', '/components/securitySchemes/certs', true],
-  ]);
+  assert.deepEqual(
+    alt?.entries.map((e) => [e.at.pointer, e.schemeAt?.pointer, e.resolved]),
+    [
+      ['/servers/s/security/0/userPass', '/components/securitySchemes/userPass', true],
+      ['/servers/s/security/0/certs', '/components/securitySchemes/certs', true],
+    ],
+  );
   assert.equal(a.servers[0]?.security.at?.pointer, '/servers/s/security');
 });
 
 test('2.x: an empty requirement object stays an (empty) alternative', async () => {
-  const m = toSecurityModel(await analyze({ asyncapi: '2.6.0', servers: { s: { url: 'x', protocol: 'mqtt', security: [{ certs: [] }, {}] } }, components }));
+  const m = toSecurityModel(
+    await analyze({
+      asyncapi: '2.6.0',
+      servers: { s: { url: 'x', protocol: 'mqtt', security: [{ certs: [] }, {}] } },
+      components,
+    }),
+  );
   assert.deepEqual(m.servers[0]?.security, [[{ scheme: 'certs', scopes: [] }], []]);
 });
 
@@ -76,7 +100,10 @@ test('2.x: a scheme missing from components is kept unresolved and reported sche
     components,
   });
   const entry = a.servers[0]?.security.alternatives[0]?.entries[0];
-  assert.deepEqual({ ...entry, at: entry?.at.pointer }, { scheme: 'ghost', scopes: ['a'], at: '/servers/s/security/0/ghost', resolved: false, ignoredSiblings: [] });
+  assert.deepEqual(
+    { ...entry, at: entry?.at.pointer },
+    { scheme: 'ghost', scopes: ['a'], at: '/servers/s/security/0/ghost', resolved: false, ignoredSiblings: [] },
+  );
   assert.deepEqual(
     a.issues.map((i) => [i.kind, i.subject, i.at.pointer]),
     [['scheme-undefined', 'ghost', '/servers/s/security/0/ghost']],
@@ -92,7 +119,10 @@ test('2.x: a components entry whose $ref does not resolve is reported, and requi
     servers: { s: { url: 'x', protocol: 'mqtt', security: [{ broken: [] }] } },
     components: { securitySchemes: { broken: { $ref: '#/components/securitySchemes/nowhere' } } },
   });
-  assert.deepEqual(a.issues.map((i) => [i.kind, i.subject, i.at.pointer]), [['scheme-ref-unresolved', '#/components/securitySchemes/nowhere', '/components/securitySchemes/broken']]);
+  assert.deepEqual(
+    a.issues.map((i) => [i.kind, i.subject, i.at.pointer]),
+    [['scheme-ref-unresolved', '#/components/securitySchemes/nowhere', '/components/securitySchemes/broken']],
+  );
   assert.equal(a.servers[0]?.security.alternatives[0]?.entries[0]?.resolved, false);
   assert.equal(a.schemes.has('broken'), false);
 });
@@ -108,8 +138,22 @@ test('2.x operations: publish → receive, subscribe → send; channel key is ch
     }),
   );
   assert.deepEqual(m.operations, [
-    { id: '/channels/user~1signedup/publish', action: 'receive', channel: 'user/signedup', address: 'user/signedup', servers: ['a', 'b'], security: [] },
-    { id: 'onSignup', action: 'send', channel: 'user/signedup', address: 'user/signedup', servers: ['a', 'b'], security: [] },
+    {
+      id: '/channels/user~1signedup/publish',
+      action: 'receive',
+      channel: 'user/signedup',
+      address: 'user/signedup',
+      servers: ['a', 'b'],
+      security: [],
+    },
+    {
+      id: 'onSignup',
+      action: 'send',
+      channel: 'user/signedup',
+      address: 'user/signedup',
+      servers: ['a', 'b'],
+      security: [],
+    },
   ]);
 });
 
@@ -117,7 +161,11 @@ test('2.x channel servers: the listed names; absent or empty = every server', as
   const m = toSecurityModel(
     await analyze({
       asyncapi: '2.6.0',
-      servers: { a: { url: 'a', protocol: 'mqtt' }, b: { url: 'b', protocol: 'mqtt' }, c: { url: 'c', protocol: 'mqtt' } },
+      servers: {
+        a: { url: 'a', protocol: 'mqtt' },
+        b: { url: 'b', protocol: 'mqtt' },
+        c: { url: 'c', protocol: 'mqtt' },
+      },
       channels: {
         listed: { servers: ['c', 'a'], publish: {} },
         empty: { servers: [], publish: {} },
@@ -156,8 +204,14 @@ test('2.x: a channel item that is a $ref is followed', async () => {
     await analyze({
       asyncapi: '2.6.0',
       channels: { orders: { $ref: '#/components/channels/orders' } },
-      components: { ...components, channels: { orders: { subscribe: { operationId: 'pushOrders', security: [{ certs: [] }] } } } },
+      components: {
+        ...components,
+        channels: { orders: { subscribe: { operationId: 'pushOrders', security: [{ certs: [] }] } } },
+      },
     }),
   );
-  assert.deepEqual(m.operations.map((o) => [o.id, o.action, o.channel, o.security]), [['pushOrders', 'send', 'orders', [[{ scheme: 'certs', scopes: [] }]]]]);
+  assert.deepEqual(
+    m.operations.map((o) => [o.id, o.action, o.channel, o.security]),
+    [['pushOrders', 'send', 'orders', [[{ scheme: 'certs', scopes: [] }]]]],
+  );
 });

@@ -36,7 +36,13 @@ test('3.x $ref item: named by its components key, scopes from the referenced sch
 test('3.x: keys beside $ref are ignored and recorded as ignoredSiblings', async () => {
   const a = await analyze({
     asyncapi: '3.0.0',
-    servers: { s: { host: 'h', protocol: 'mqtt', security: [{ $ref: '#/components/securitySchemes/oauth', scopes: ['write'], description: 'x' }] } },
+    servers: {
+      s: {
+        host: 'h',
+        protocol: 'mqtt',
+        security: [{ $ref: '#/components/securitySchemes/oauth', scopes: ['write'], description: 'x' }],
+      },
+    },
     components: { securitySchemes: { oauth } },
   });
   const entry = a.servers[0]?.security.alternatives[0]?.entries[0];
@@ -53,10 +59,19 @@ test('3.x: keys beside $ref are ignored and recorded as ignoredSiblings', async 
 test('3.x: a components entry that is itself a $ref keeps its own name', async () => {
   const a = await analyze({
     asyncapi: '3.0.0',
-    servers: { s: { host: 'h', protocol: 'mqtt', security: [{ $ref: '#/components/securitySchemes/alias' }, { $ref: '#/components/securitySchemes/oauth' }] } },
+    servers: {
+      s: {
+        host: 'h',
+        protocol: 'mqtt',
+        security: [{ $ref: '#/components/securitySchemes/alias' }, { $ref: '#/components/securitySchemes/oauth' }],
+      },
+    },
     components: { securitySchemes: { alias: { $ref: '#/components/securitySchemes/oauth' }, oauth } },
   });
-  assert.deepEqual(toSecurityModel(a).servers[0]?.security, [[{ scheme: 'alias', scopes: ['read'] }], [{ scheme: 'oauth', scopes: ['read'] }]]);
+  assert.deepEqual(toSecurityModel(a).servers[0]?.security, [
+    [{ scheme: 'alias', scopes: ['read'] }],
+    [{ scheme: 'oauth', scopes: ['read'] }],
+  ]);
   assert.equal(a.schemes.get('alias')?.at.pointer, '/components/securitySchemes/oauth');
 });
 
@@ -69,8 +84,15 @@ test('3.x inline schemes are named by their JSON pointer', async () => {
   });
   const m = toSecurityModel(a);
   assert.deepEqual(m.servers[0]?.security, [[{ scheme: '/servers/ws/security/0', scopes: [] }]]);
-  assert.deepEqual(m.operations[0]?.security, [[{ scheme: '/operations/pub/security/0', scopes: [] }], [{ scheme: '/operations/pub/security/1', scopes: ['read'] }]]);
-  assert.deepEqual(Object.keys(m.schemes), ['/operations/pub/security/0', '/operations/pub/security/1', '/servers/ws/security/0']);
+  assert.deepEqual(m.operations[0]?.security, [
+    [{ scheme: '/operations/pub/security/0', scopes: [] }],
+    [{ scheme: '/operations/pub/security/1', scopes: ['read'] }],
+  ]);
+  assert.deepEqual(Object.keys(m.schemes), [
+    '/operations/pub/security/0',
+    '/operations/pub/security/1',
+    '/servers/ws/security/0',
+  ]);
   assert.equal(a.schemes.get('/servers/ws/security/0')?.component, false);
 });
 
@@ -78,10 +100,27 @@ test('3.x: a server from components.servers; its inline scheme is named where it
   const a = await analyze({
     asyncapi: '3.0.0',
     servers: { prod: { $ref: '#/components/servers/prod' } },
-    components: { servers: { prod: { host: 'h:1', protocol: 'mqtt', pathname: '/p', protocolVersion: '5', security: [{ type: 'userPassword' }] } } },
+    components: {
+      servers: {
+        prod: {
+          host: 'h:1',
+          protocol: 'mqtt',
+          pathname: '/p',
+          protocolVersion: '5',
+          security: [{ type: 'userPassword' }],
+        },
+      },
+    },
   });
   assert.deepEqual(toSecurityModel(a).servers, [
-    { name: 'prod', host: 'h:1', protocol: 'mqtt', protocolVersion: '5', pathname: '/p', security: [[{ scheme: '/components/servers/prod/security/0', scopes: [] }]] },
+    {
+      name: 'prod',
+      host: 'h:1',
+      protocol: 'mqtt',
+      protocolVersion: '5',
+      pathname: '/p',
+      security: [[{ scheme: '/components/servers/prod/security/0', scopes: [] }]],
+    },
   ]);
   assert.equal(a.servers[0]?.at.pointer, '/components/servers/prod');
 });
@@ -100,7 +139,13 @@ test('3.x: a $ref to something outside components.securitySchemes is named by th
 test('3.x: an unresolved $ref item is kept (resolved: false, named by its ref) and reported', async () => {
   const a = await analyze({
     asyncapi: '3.0.0',
-    servers: { s: { host: 'h', protocol: 'mqtt', security: [{ $ref: '#/components/securitySchemes/missing' }, { type: 'X509' }] } },
+    servers: {
+      s: {
+        host: 'h',
+        protocol: 'mqtt',
+        security: [{ $ref: '#/components/securitySchemes/missing' }, { type: 'X509' }],
+      },
+    },
   });
   const entries = a.servers[0]?.security.alternatives.map((alt) => alt.entries[0]);
   assert.deepEqual(
@@ -111,7 +156,10 @@ test('3.x: an unresolved $ref item is kept (resolved: false, named by its ref) a
     ],
   );
   assert.equal(entries?.[0]?.schemeAt, undefined);
-  assert.deepEqual(a.issues.map((i) => [i.kind, i.subject, i.at.pointer]), [['scheme-ref-unresolved', '#/components/securitySchemes/missing', '/servers/s/security/0']]);
+  assert.deepEqual(
+    a.issues.map((i) => [i.kind, i.subject, i.at.pointer]),
+    [['scheme-ref-unresolved', '#/components/securitySchemes/missing', '/servers/s/security/0']],
+  );
   assert.equal(toSecurityModel(a).servers[0]?.security.length, 2);
 });
 
@@ -121,7 +169,10 @@ test('3.x: a $ref to something that is not a scheme is kept unresolved and repor
     info: { title: 't' },
     servers: { s: { host: 'h', protocol: 'mqtt', security: [{ $ref: '#/info' }] } },
   });
-  assert.deepEqual(a.issues.map((i) => [i.kind, i.subject]), [['scheme-ref-not-scheme', '#/info']]);
+  assert.deepEqual(
+    a.issues.map((i) => [i.kind, i.subject]),
+    [['scheme-ref-not-scheme', '#/info']],
+  );
   assert.deepEqual(toSecurityModel(a).servers[0]?.security, [[{ scheme: '#/info', scopes: [] }]]);
 });
 
@@ -129,7 +180,11 @@ test('3.x operation: action, channel key, address and servers from the channel',
   const m = toSecurityModel(
     await analyze({
       asyncapi: '3.0.0',
-      servers: { a: { host: 'a', protocol: 'mqtt' }, b: { host: 'b', protocol: 'mqtt' }, c: { host: 'c', protocol: 'mqtt' } },
+      servers: {
+        a: { host: 'a', protocol: 'mqtt' },
+        b: { host: 'b', protocol: 'mqtt' },
+        c: { host: 'c', protocol: 'mqtt' },
+      },
       channels: {
         listed: { address: 'x/{id}', servers: [{ $ref: '#/servers/c' }, { $ref: '#/servers/a' }] },
         nullAddress: { address: null, servers: [] },
@@ -176,10 +231,19 @@ test('3.x: an operation whose action is neither send nor receive is left out wit
   const a = await analyze({
     asyncapi: '3.0.0',
     channels: { c: { address: 'c' } },
-    operations: { bad: { action: 'publish', channel: { $ref: '#/channels/c' } }, good: { action: 'send', channel: { $ref: '#/channels/c' } } },
+    operations: {
+      bad: { action: 'publish', channel: { $ref: '#/channels/c' } },
+      good: { action: 'send', channel: { $ref: '#/channels/c' } },
+    },
   });
-  assert.deepEqual(a.operations.map((o) => o.id), ['good']);
-  assert.deepEqual(a.issues.map((i) => [i.kind, i.subject, i.at.pointer]), [['structure', 'bad', '/operations/bad/action']]);
+  assert.deepEqual(
+    a.operations.map((o) => o.id),
+    ['good'],
+  );
+  assert.deepEqual(
+    a.issues.map((i) => [i.kind, i.subject, i.at.pointer]),
+    [['structure', 'bad', '/operations/bad/action']],
+  );
 });
 
 test('3.x external file: components of another file keep their key unless taken; other places use file#pointer', async () => {
@@ -192,14 +256,28 @@ test('3.x external file: components of another file keep their key unless taken;
     [{ scheme: 'shared-schemes.yml#/oauthReadOnly', scopes: ['events:read'] }],
     [{ scheme: 'gss', scopes: [] }],
   ]);
-  assert.deepEqual(Object.keys(m.schemes), ['certs', 'gss', 'scram', 'shared-schemes.yml#/components/securitySchemes/certs', 'shared-schemes.yml#/oauthReadOnly']);
+  assert.deepEqual(Object.keys(m.schemes), [
+    'certs',
+    'gss',
+    'scram',
+    'shared-schemes.yml#/components/securitySchemes/certs',
+    'shared-schemes.yml#/oauthReadOnly',
+  ]);
   assert.equal(m.schemes.certs?.description, "The root file's own certs scheme (different from the shared one).");
-  assert.equal(m.schemes['shared-schemes.yml#/components/securitySchemes/certs']?.description, 'The shared certs scheme.');
+  assert.equal(
+    m.schemes['shared-schemes.yml#/components/securitySchemes/certs']?.description,
+    'The shared certs scheme.',
+  );
   const shared = fixture('shared-schemes.yml');
   const scram = a.servers[0]?.security.alternatives[0]?.entries[0];
   assert.deepEqual(scram?.at, { file: doc.root.uri, pointer: '/servers/prod/security/0' });
   assert.deepEqual(scram?.schemeAt, { file: shared, pointer: '/components/securitySchemes/scram' });
-  assert.deepEqual(a.schemes.get('gss'), { name: 'gss', scheme: { type: 'gssapi' }, at: { file: shared, pointer: '/components/securitySchemes/kerberos' }, component: true });
+  assert.deepEqual(a.schemes.get('gss'), {
+    name: 'gss',
+    scheme: { type: 'gssapi' },
+    at: { file: shared, pointer: '/components/securitySchemes/kerberos' },
+    component: true,
+  });
   assert.deepEqual(a.issues, []);
 });
 
@@ -212,5 +290,8 @@ test('3.x: nested $refs inside a scheme (e.g. flows) are resolved in the model c
       'x-flows': { implicit: { authorizationUrl: 'https://a.example', availableScopes: {} } },
     }),
   );
-  assert.deepEqual(m.schemes.o, { type: 'oauth2', flows: { implicit: { authorizationUrl: 'https://a.example', availableScopes: {} } } });
+  assert.deepEqual(m.schemes.o, {
+    type: 'oauth2',
+    flows: { implicit: { authorizationUrl: 'https://a.example', availableScopes: {} } },
+  });
 });

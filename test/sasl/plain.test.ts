@@ -6,16 +6,31 @@ import { createPlainServer, encodePlainMessage, parsePlainMessage } from '../../
 
 const vectorsDir = new URL('../../../shared/test-vectors/scram/', import.meta.url);
 const vectors = JSON.parse(readFileSync(new URL('saslprep-rfc4013-vectors.json', vectorsDir), 'utf8')) as {
-  sasl_plain_rfc4616_section4: { id: string; authzid: string; authcid: string; passwd: string; message_utf8_with_nul: string; message_length: number }[];
+  sasl_plain_rfc4616_section4: {
+    id: string;
+    authzid: string;
+    authcid: string;
+    passwd: string;
+    message_utf8_with_nul: string;
+    message_length: number;
+  }[];
 };
 
-const users = new Map([['tim', 'tanstaaftanstaaf'], ['Kurt', 'xipj3plmq']]);
+const users = new Map([
+  ['tim', 'tanstaaftanstaaf'],
+  ['Kurt', 'xipj3plmq'],
+]);
 const verify = async (authcid: string, passwd: string): Promise<boolean> => users.get(authcid) === passwd;
 
 describe('plain', () => {
   it('plain: parses and encodes the RFC 4616 §4 examples', () => {
     for (const v of vectors.sasl_plain_rfc4616_section4) {
-      assert.deepEqual(parsePlainMessage(v.message_utf8_with_nul), { ok: true, authzid: v.authzid, authcid: v.authcid, passwd: v.passwd });
+      assert.deepEqual(parsePlainMessage(v.message_utf8_with_nul), {
+        ok: true,
+        authzid: v.authzid,
+        authcid: v.authcid,
+        passwd: v.passwd,
+      });
       const bytes = encodePlainMessage({ authzid: v.authzid, authcid: v.authcid, passwd: v.passwd });
       assert.equal(bytes.length, v.message_length);
       assert.equal(Buffer.from(bytes).toString('utf8'), v.message_utf8_with_nul);
@@ -25,35 +40,80 @@ describe('plain', () => {
   it('plain: RFC 4616 example 1 authenticates tim', async () => {
     const server = createPlainServer({ verify });
     const v = vectors.sasl_plain_rfc4616_section4[0]!;
-    assert.deepEqual(await server.authenticate(v.message_utf8_with_nul), { kind: 'success', authcid: 'tim', authzid: 'tim' });
+    assert.deepEqual(await server.authenticate(v.message_utf8_with_nul), {
+      kind: 'success',
+      authcid: 'tim',
+      authzid: 'tim',
+    });
   });
 
   it('plain: RFC 4616 example 2 authenticates Kurt but refuses to act as Ursel', async () => {
     const v = vectors.sasl_plain_rfc4616_section4[1]!;
-    assert.deepEqual(await createPlainServer({ verify }).authenticate(v.message_utf8_with_nul), { kind: 'failure', reason: 'authzid_not_allowed', authcid: 'Kurt' });
-    const allowed = createPlainServer({ verify, authorize: (authzid, authcid) => authzid === 'Ursel' && authcid === 'Kurt' });
-    assert.deepEqual(await allowed.authenticate(v.message_utf8_with_nul), { kind: 'success', authcid: 'Kurt', authzid: 'Ursel' });
+    assert.deepEqual(await createPlainServer({ verify }).authenticate(v.message_utf8_with_nul), {
+      kind: 'failure',
+      reason: 'authzid_not_allowed',
+      authcid: 'Kurt',
+    });
+    const allowed = createPlainServer({
+      verify,
+      authorize: (authzid, authcid) => authzid === 'Ursel' && authcid === 'Kurt',
+    });
+    assert.deepEqual(await allowed.authenticate(v.message_utf8_with_nul), {
+      kind: 'success',
+      authcid: 'Kurt',
+      authzid: 'Ursel',
+    });
   });
 
   it('plain: a wrong password and an unknown user look the same', async () => {
     const server = createPlainServer({ verify });
-    assert.deepEqual(await server.authenticate('\u0000tim\u0000wrong'), { kind: 'failure', reason: 'bad_password', authcid: 'tim' });
-    assert.deepEqual(await server.authenticate('\u0000nobody\u0000wrong'), { kind: 'failure', reason: 'bad_password', authcid: 'nobody' });
+    assert.deepEqual(await server.authenticate('\u0000tim\u0000wrong'), {
+      kind: 'failure',
+      reason: 'bad_password',
+      authcid: 'tim',
+    });
+    assert.deepEqual(await server.authenticate('\u0000nobody\u0000wrong'), {
+      kind: 'failure',
+      reason: 'bad_password',
+      authcid: 'nobody',
+    });
   });
 
   it('plain: authzid equal to authcid is accepted without asking authorize', async () => {
-    const server = createPlainServer({ verify, authorize: () => { throw new Error('not asked'); } });
-    assert.deepEqual(await server.authenticate('tim\u0000tim\u0000tanstaaftanstaaf'), { kind: 'success', authcid: 'tim', authzid: 'tim' });
+    const server = createPlainServer({
+      verify,
+      authorize: () => {
+        throw new Error('not asked');
+      },
+    });
+    assert.deepEqual(await server.authenticate('tim\u0000tim\u0000tanstaaftanstaaf'), {
+      kind: 'success',
+      authcid: 'tim',
+      authzid: 'tim',
+    });
   });
 
   it('plain: a throwing authorize refuses (fail closed)', async () => {
-    const server = createPlainServer({ verify, authorize: () => { throw new Error('x'); } });
+    const server = createPlainServer({
+      verify,
+      authorize: () => {
+        throw new Error('x');
+      },
+    });
     assert.equal((await server.authenticate('Ursel\u0000Kurt\u0000xipj3plmq')).kind, 'failure');
   });
 
   it('plain: a failing verify gives store_unavailable', async () => {
-    const server = createPlainServer({ verify: async () => { throw new Error('db'); } });
-    assert.deepEqual(await server.authenticate('\u0000tim\u0000x'), { kind: 'failure', reason: 'store_unavailable', authcid: 'tim' });
+    const server = createPlainServer({
+      verify: async () => {
+        throw new Error('db');
+      },
+    });
+    assert.deepEqual(await server.authenticate('\u0000tim\u0000x'), {
+      kind: 'failure',
+      reason: 'store_unavailable',
+      authcid: 'tim',
+    });
   });
 
   it('plain: prepares authcid and password with SASLprep before verify', async () => {
@@ -61,7 +121,11 @@ describe('plain', () => {
     const server = createPlainServer({ verify: async (a, p) => (seen.push([a, p]), true) });
     await server.authenticate('\u0000\u2168\u0000p\u00a0w\u00ad');
     assert.deepEqual(seen, [['IX', 'p w']]);
-    assert.deepEqual(await server.authenticate('\u0000us\u0007er\u0000pw'), { kind: 'failure', reason: 'malformed', detail: 'invalid_identity' });
+    assert.deepEqual(await server.authenticate('\u0000us\u0007er\u0000pw'), {
+      kind: 'failure',
+      reason: 'malformed',
+      detail: 'invalid_identity',
+    });
   });
 
   const bad: [string, string | Uint8Array, string][] = [
@@ -92,12 +156,20 @@ describe('plain', () => {
   });
 
   it('plain: encodePlainMessage refuses what RFC 4616 cannot carry, without quoting it', () => {
-    for (const creds of [{ authcid: '', passwd: 'SECRETMARK' }, { authcid: 'u', passwd: '' }, { authcid: 'u', passwd: 'SECRET\u0000MARK' }, { authcid: 'u', passwd: 'SECRETMARK'.repeat(30) }]) {
-      assert.throws(() => encodePlainMessage(creds), (error: Error & { code?: string }) => {
-        assert.equal(error.code, 'ERR_INVALID_ARG_VALUE');
-        assert.ok(!error.message.includes('SECRET'));
-        return true;
-      });
+    for (const creds of [
+      { authcid: '', passwd: 'SECRETMARK' },
+      { authcid: 'u', passwd: '' },
+      { authcid: 'u', passwd: 'SECRET\u0000MARK' },
+      { authcid: 'u', passwd: 'SECRETMARK'.repeat(30) },
+    ]) {
+      assert.throws(
+        () => encodePlainMessage(creds),
+        (error: Error & { code?: string }) => {
+          assert.equal(error.code, 'ERR_INVALID_ARG_VALUE');
+          assert.ok(!error.message.includes('SECRET'));
+          return true;
+        },
+      );
     }
   });
 
@@ -105,16 +177,25 @@ describe('plain', () => {
     const seed = Date.now();
     console.log(`plain property seed: ${seed}`);
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 80 }), fc.uint8Array({ maxLength: 900 })), (input) => {
-        const out = parsePlainMessage(input);
-        assert.equal(typeof out.ok, 'boolean');
-      }),
+      fc.property(
+        fc.oneof(fc.string({ unit: 'binary', maxLength: 80 }), fc.uint8Array({ maxLength: 900 })),
+        (input) => {
+          const out = parsePlainMessage(input);
+          assert.equal(typeof out.ok, 'boolean');
+        },
+      ),
       { seed, numRuns: 3000 },
     );
-    const field = (min: number) => fc.string({ unit: 'grapheme', minLength: min, maxLength: 20 }).filter((s) => !s.includes('\u0000'));
+    const field = (min: number) =>
+      fc.string({ unit: 'grapheme', minLength: min, maxLength: 20 }).filter((s) => !s.includes('\u0000'));
     fc.assert(
       fc.property(field(0), field(1), field(1), (authzid, authcid, passwd) => {
-        assert.deepEqual(parsePlainMessage(encodePlainMessage({ authzid, authcid, passwd })), { ok: true, authzid, authcid, passwd });
+        assert.deepEqual(parsePlainMessage(encodePlainMessage({ authzid, authcid, passwd })), {
+          ok: true,
+          authzid,
+          authcid,
+          passwd,
+        });
       }),
       { seed, numRuns: 1000 },
     );

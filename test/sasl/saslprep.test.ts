@@ -42,12 +42,32 @@ describe('saslprep', () => {
 
   it('saslprep: rejects characters of every prohibited table', () => {
     const samples: [string, number][] = [
-      ['C.2.1', 0x0000], ['C.2.1', 0x001f], ['C.2.1', 0x007f], ['C.2.2', 0x0085], ['C.2.2', 0x06dd], ['C.2.2', 0x2028],
-      ['C.2.2', 0x1d173], ['C.3', 0xe000], ['C.3', 0xf0000], ['C.3', 0x10fffd], ['C.4', 0xfdd0], ['C.4', 0xfffe],
-      ['C.4', 0x10ffff], ['C.6', 0xfffd], ['C.7', 0x2ff0], ['C.8', 0x200e], ['C.8', 0x202e], ['C.9', 0xe0001], ['C.9', 0xe0041],
+      ['C.2.1', 0x0000],
+      ['C.2.1', 0x001f],
+      ['C.2.1', 0x007f],
+      ['C.2.2', 0x0085],
+      ['C.2.2', 0x06dd],
+      ['C.2.2', 0x2028],
+      ['C.2.2', 0x1d173],
+      ['C.3', 0xe000],
+      ['C.3', 0xf0000],
+      ['C.3', 0x10fffd],
+      ['C.4', 0xfdd0],
+      ['C.4', 0xfffe],
+      ['C.4', 0x10ffff],
+      ['C.6', 0xfffd],
+      ['C.7', 0x2ff0],
+      ['C.8', 0x200e],
+      ['C.8', 0x202e],
+      ['C.9', 0xe0001],
+      ['C.9', 0xe0041],
     ];
     for (const [table, cp] of samples) {
-      assert.deepEqual(saslprep(`a${String.fromCodePoint(cp)}b`, query), { ok: false, reason: 'prohibited' }, `${table} U+${cp.toString(16)}`);
+      assert.deepEqual(
+        saslprep(`a${String.fromCodePoint(cp)}b`, query),
+        { ok: false, reason: 'prohibited' },
+        `${table} U+${cp.toString(16)}`,
+      );
     }
     // C.5: a lone surrogate in a JS string
     assert.deepEqual(saslprep('a\ud800b', query), { ok: false, reason: 'prohibited' });
@@ -56,7 +76,11 @@ describe('saslprep', () => {
 
   it('saslprep: applies the RFC 3454 §6 bidi rules', () => {
     assert.deepEqual(saslprep('\u0627\u0628', query), { ok: true, value: '\u0627\u0628' });
-    assert.deepEqual(saslprep('\u0627 1 \u0628', query), { ok: true, value: '\u0627 1 \u0628' }, 'neutral inside RandAL is fine');
+    assert.deepEqual(
+      saslprep('\u0627 1 \u0628', query),
+      { ok: true, value: '\u0627 1 \u0628' },
+      'neutral inside RandAL is fine',
+    );
     assert.deepEqual(saslprep('1\u0627', query), { ok: false, reason: 'bidi' }, 'must start with RandAL');
     assert.deepEqual(saslprep('\u0627a\u0628', query), { ok: false, reason: 'bidi' }, 'RandAL and L never mix');
     assert.deepEqual(saslprep('\u05d0x', query), { ok: false, reason: 'bidi' });
@@ -93,7 +117,12 @@ describe('saslprep', () => {
   });
 
   it('saslprep: agrees with the PRECIS OpaqueString golden file where the two profiles agree (secondary evidence)', () => {
-    const golden = readJson('precis-golden/golden.subset.json') as { profile: string; input: string; output: string | null; error: string | null }[];
+    const golden = readJson('precis-golden/golden.subset.json') as {
+      profile: string;
+      input: string;
+      output: string | null;
+      error: string | null;
+    }[];
     let checked = 0;
     for (const g of golden) {
       if (g.profile !== 'OpaqueString') continue;

@@ -5,7 +5,13 @@ import { createScramClient, type ScramClientOptions } from '../../src/sasl/scram
 const SERVER_FIRST = 'r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096';
 
 function client(extra: Partial<ScramClientOptions> = {}) {
-  const c = createScramClient({ hash: 'SHA-256', username: 'user', password: 'pencil', nonce: () => 'rOprNGfwEbeRWgbNEkqO', ...extra });
+  const c = createScramClient({
+    hash: 'SHA-256',
+    username: 'user',
+    password: 'pencil',
+    nonce: () => 'rOprNGfwEbeRWgbNEkqO',
+    ...extra,
+  });
   return c;
 }
 
@@ -16,11 +22,27 @@ describe('scram client', () => {
   });
 
   const badServerFirst: [string, string, string][] = [
-    ['rejects a server nonce that does not start with ours', 'r=OTHERrOprNGfwEbeRWgbNEkqOxyz,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096', 'nonce_mismatch'],
-    ['rejects a server nonce equal to ours (no server part)', 'r=rOprNGfwEbeRWgbNEkqO,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096', 'nonce_mismatch'],
-    ['rejects an iteration count below 4096 (downgrade)', SERVER_FIRST.replace('i=4096', 'i=4095'), 'iterations_too_low'],
+    [
+      'rejects a server nonce that does not start with ours',
+      'r=OTHERrOprNGfwEbeRWgbNEkqOxyz,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096',
+      'nonce_mismatch',
+    ],
+    [
+      'rejects a server nonce equal to ours (no server part)',
+      'r=rOprNGfwEbeRWgbNEkqO,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096',
+      'nonce_mismatch',
+    ],
+    [
+      'rejects an iteration count below 4096 (downgrade)',
+      SERVER_FIRST.replace('i=4096', 'i=4095'),
+      'iterations_too_low',
+    ],
     ['rejects an iteration count of 1 (downgrade)', SERVER_FIRST.replace('i=4096', 'i=1'), 'iterations_too_low'],
-    ['rejects an iteration count above the maximum', SERVER_FIRST.replace('i=4096', 'i=1000001'), 'iterations_too_high'],
+    [
+      'rejects an iteration count above the maximum',
+      SERVER_FIRST.replace('i=4096', 'i=1000001'),
+      'iterations_too_high',
+    ],
     ['rejects a huge iteration count', SERVER_FIRST.replace('i=4096', 'i=99999999999999999999'), 'malformed'],
     ['rejects a zero-led iteration count', SERVER_FIRST.replace('i=4096', 'i=04096'), 'malformed'],
     ['rejects a missing salt', 'r=rOprNGfwEbeRWgbNEkqOxyz,i=4096', 'malformed'],
@@ -41,13 +63,20 @@ describe('scram client', () => {
   it('scram client: lowers maxIterations on request', async () => {
     const c = client({ maxIterations: 4096 });
     c.first();
-    assert.deepEqual(await c.final(SERVER_FIRST.replace('i=4096', 'i=4097')), { ok: false, reason: 'iterations_too_high' });
+    assert.deepEqual(await c.final(SERVER_FIRST.replace('i=4096', 'i=4097')), {
+      ok: false,
+      reason: 'iterations_too_high',
+    });
   });
 
   it('scram client: reports e= server errors at either step', async () => {
     const a = client();
     a.first();
-    assert.deepEqual(await a.final('e=unknown-user'), { ok: false, reason: 'server_error', serverError: 'unknown-user' });
+    assert.deepEqual(await a.final('e=unknown-user'), {
+      ok: false,
+      reason: 'server_error',
+      serverError: 'unknown-user',
+    });
     const b = client();
     b.first();
     assert.ok((await b.final(SERVER_FIRST)).ok);
@@ -67,7 +96,8 @@ describe('scram client', () => {
       assert.ok((await c.final(SERVER_FIRST)).ok);
       const out = c.verify(final);
       assert.equal(out.ok, false, final);
-      if (!out.ok) assert.ok(out.reason === 'malformed' || out.reason === 'bad_server_signature', `${final}: ${out.reason}`);
+      if (!out.ok)
+        assert.ok(out.reason === 'malformed' || out.reason === 'bad_server_signature', `${final}: ${out.reason}`);
     }
   });
 
@@ -89,9 +119,15 @@ describe('scram client', () => {
   });
 
   it('scram client: rejects SHA-1 and bad options', () => {
-    assert.throws(() => createScramClient({ hash: 'SHA-1' as never, username: 'u', password: 'p' }), { code: 'ERR_INVALID_ARG_VALUE' });
-    assert.throws(() => createScramClient({ hash: 'SHA-256', username: 1 as never, password: 'p' }), { code: 'ERR_INVALID_ARG_TYPE' });
-    assert.throws(() => createScramClient({ hash: 'SHA-256', username: 'u', password: 'p', maxIterations: 100 }), { code: 'ERR_INVALID_ARG_VALUE' });
+    assert.throws(() => createScramClient({ hash: 'SHA-1' as never, username: 'u', password: 'p' }), {
+      code: 'ERR_INVALID_ARG_VALUE',
+    });
+    assert.throws(() => createScramClient({ hash: 'SHA-256', username: 1 as never, password: 'p' }), {
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
+    assert.throws(() => createScramClient({ hash: 'SHA-256', username: 'u', password: 'p', maxIterations: 100 }), {
+      code: 'ERR_INVALID_ARG_VALUE',
+    });
     assert.throws(() => client({ nonce: () => 'a,b' }).first(), { code: 'ERR_INVALID_ARG_VALUE' });
   });
 });

@@ -5,12 +5,27 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { createScramClient } from '../../src/sasl/scram-client.js';
 import { createScramServer } from '../../src/sasl/scram-server.js';
-import { deriveScramVerifier, parseClientFinal, parseClientFirst, parseServerFinal, parseServerFirst } from '../../src/sasl/scram.js';
+import {
+  deriveScramVerifier,
+  parseClientFinal,
+  parseClientFirst,
+  parseServerFinal,
+  parseServerFirst,
+} from '../../src/sasl/scram.js';
 import type { ScramHash, ScramVerifier } from '../../src/sasl/types.js';
 
 const SERVER_ERRORS = new Set([
-  'invalid-encoding', 'extensions-not-supported', 'invalid-proof', 'channel-bindings-dont-match', 'server-does-support-channel-binding',
-  'channel-binding-not-supported', 'unsupported-channel-binding-type', 'unknown-user', 'invalid-username-encoding', 'no-resources', 'other-error',
+  'invalid-encoding',
+  'extensions-not-supported',
+  'invalid-proof',
+  'channel-bindings-dont-match',
+  'server-does-support-channel-binding',
+  'channel-binding-not-supported',
+  'unsupported-channel-binding-type',
+  'unknown-user',
+  'invalid-username-encoding',
+  'no-resources',
+  'other-error',
 ]);
 
 /** Strings biased towards SCRAM syntax so the parsers get past their first checks. */
@@ -19,7 +34,26 @@ const scramish = fc.oneof(
   fc
     .array(
       fc.oneof(
-        fc.constantFrom('n', 'y', 'p=tls-unique', 'a=x', 'n=user', 'r=abc', 's=QSXCR+Q6sek8bf92', 'i=4096', 'c=biws', 'p=AAAA', 'v=AAAA', 'e=invalid-proof', 'm=x', '=2C', '=3D', '=', '', 'x=1'),
+        fc.constantFrom(
+          'n',
+          'y',
+          'p=tls-unique',
+          'a=x',
+          'n=user',
+          'r=abc',
+          's=QSXCR+Q6sek8bf92',
+          'i=4096',
+          'c=biws',
+          'p=AAAA',
+          'v=AAAA',
+          'e=invalid-proof',
+          'm=x',
+          '=2C',
+          '=3D',
+          '=',
+          '',
+          'x=1',
+        ),
         fc.string({ maxLength: 8 }),
       ),
       { maxLength: 10 },
@@ -58,15 +92,22 @@ describe('scram properties', () => {
     console.log(`scram server property seed: ${seed}`);
     const v = await deriveScramVerifier('pencil', { hash: 'SHA-256', iterations: 4096 });
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(scramish, fc.uint8Array({ maxLength: 64 })), { minLength: 1, maxLength: 3 }), async (messages) => {
-        const server = createScramServer({ hash: 'SHA-256', lookup: async (u) => (u === 'user' ? v : null), unknownUserSecret: Buffer.alloc(32, 1) });
-        for (const m of messages) {
-          const out = await server.step(m);
-          assert.ok(['challenge', 'failure', 'success'].includes(out.kind));
-          assert.notEqual(out.kind, 'success', 'random input never authenticates');
-          if (out.kind === 'failure') assert.ok(SERVER_ERRORS.has(out.message.slice(2)), out.message);
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(fc.oneof(scramish, fc.uint8Array({ maxLength: 64 })), { minLength: 1, maxLength: 3 }),
+        async (messages) => {
+          const server = createScramServer({
+            hash: 'SHA-256',
+            lookup: async (u) => (u === 'user' ? v : null),
+            unknownUserSecret: Buffer.alloc(32, 1),
+          });
+          for (const m of messages) {
+            const out = await server.step(m);
+            assert.ok(['challenge', 'failure', 'success'].includes(out.kind));
+            assert.notEqual(out.kind, 'success', 'random input never authenticates');
+            if (out.kind === 'failure') assert.ok(SERVER_ERRORS.has(out.message.slice(2)), out.message);
+          }
+        },
+      ),
       { seed, numRuns: 400 },
     );
   });
@@ -76,7 +117,13 @@ describe('scram properties', () => {
     console.log(`scram client property seed: ${seed}`);
     await fc.assert(
       fc.asyncProperty(scramish, scramish, async (serverFirst, serverFinal) => {
-        const client = createScramClient({ hash: 'SHA-256', username: 'user', password: 'pencil', nonce: () => 'abc', maxIterations: 4096 });
+        const client = createScramClient({
+          hash: 'SHA-256',
+          username: 'user',
+          password: 'pencil',
+          nonce: () => 'abc',
+          maxIterations: 4096,
+        });
         assert.ok(client.first().ok);
         const final = await client.final(serverFirst);
         const verified = client.verify(serverFinal);
@@ -87,10 +134,20 @@ describe('scram properties', () => {
     );
   });
 
-  const identity = fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 12 }).filter((s) => /^[\x21-\x7e]+$/.test(s));
-  const password = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 16 }).filter((s) => /^[\x21-\x7e\u00c0-\u00ff]+$/.test(s));
+  const identity = fc
+    .string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 12 })
+    .filter((s) => /^[\x21-\x7e]+$/.test(s));
+  const password = fc
+    .string({ unit: 'grapheme', minLength: 1, maxLength: 16 })
+    .filter((s) => /^[\x21-\x7e\u00c0-\u00ff]+$/.test(s));
 
-  async function roundTrip(hash: ScramHash, username: string, pw: string, salt: Uint8Array, flip: number | null): Promise<void> {
+  async function roundTrip(
+    hash: ScramHash,
+    username: string,
+    pw: string,
+    salt: Uint8Array,
+    flip: number | null,
+  ): Promise<void> {
     const verifier: ScramVerifier = await deriveScramVerifier(pw, { hash, iterations: 4096, salt });
     const server = createScramServer({ hash, lookup: async (u) => (u === username ? verifier : null) });
     const client = createScramClient({ hash, username, password: pw });

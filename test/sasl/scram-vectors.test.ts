@@ -40,7 +40,13 @@ function loadXdg(kind: 'good' | 'bad-client' | 'bad-server'): XdgVector[] {
 }
 
 /** The verifier a server would store for this vector (prepared like the vector's client prepared it). */
-async function verifierFor(digest: ScramDigest, pass: string, skipSaslprep: boolean, salt: Buffer, iterations: number): Promise<ScramVerifier> {
+async function verifierFor(
+  digest: ScramDigest,
+  pass: string,
+  skipSaslprep: boolean,
+  salt: Buffer,
+  iterations: number,
+): Promise<ScramVerifier> {
   const prepared = skipSaslprep ? pass : (saslprep(pass, { allowUnassigned: true }) as { value: string }).value;
   const keys = computeScramKeys(digest, await computeSaltedPassword(digest, prepared, salt, iterations));
   return { hash: digest.name as 'SHA-256', salt, iterations, storedKey: keys.storedKey, serverKey: keys.serverKey };
@@ -97,25 +103,45 @@ describe('scram vectors: xdg-go/scram bad-client', () => {
     const expectedError = v.steps[v.steps.length - 1] as string;
     if (expectedError === 'e=unknown-user') {
       it(`scram vectors: "${v.label}" with allowUserEnumeration fails at client-first with ${expectedError}`, async () => {
-        const server = serverFor(v, await verifierFor(digestOf(v.digest), v.pass, false, saltOf(v), v.iters), { allowUserEnumeration: true });
+        const server = serverFor(v, await verifierFor(digestOf(v.digest), v.pass, false, saltOf(v), v.iters), {
+          allowUserEnumeration: true,
+        });
         const out = await server.step(v.steps[0] as string);
-        assert.deepEqual(out, { kind: 'failure', message: expectedError, reason: 'unknown_principal', username: 'doesntexist' });
+        assert.deepEqual(out, {
+          kind: 'failure',
+          message: expectedError,
+          reason: 'unknown_principal',
+          username: 'doesntexist',
+        });
       });
       it(`scram vectors: "${v.label}" by default gets a fake challenge and fails the proof with e=invalid-proof (reason unknown_principal)`, async () => {
         const server = serverFor(v, await verifierFor(digestOf(v.digest), v.pass, false, saltOf(v), v.iters));
         const challenge = await server.step(v.steps[0] as string);
         assert.equal(challenge.kind, 'challenge');
         assert.match(challenge.message, /^r=fyko\+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=[A-Za-z0-9+/]{22}==,i=4096$/);
-        const client = createScramClientWithDigest(SHA1, { username: 'doesntexist', password: v.pass, nonce: () => v.clientNonce });
+        const client = createScramClientWithDigest(SHA1, {
+          username: 'doesntexist',
+          password: v.pass,
+          nonce: () => v.clientNonce,
+        });
         assert.equal(client.first().ok, true);
         const final = await client.final(challenge.message);
         assert.ok(final.ok);
         const out = await server.step(final.message);
-        assert.deepEqual(out, { kind: 'failure', message: 'e=invalid-proof', reason: 'unknown_principal', username: 'doesntexist' });
+        assert.deepEqual(out, {
+          kind: 'failure',
+          message: 'e=invalid-proof',
+          reason: 'unknown_principal',
+          username: 'doesntexist',
+        });
         // The client, fed the vector's server answer, reports the server error.
         const replay = clientFor(v);
         replay.first();
-        assert.deepEqual(await replay.final(expectedError), { ok: false, reason: 'server_error', serverError: 'unknown-user' });
+        assert.deepEqual(await replay.final(expectedError), {
+          ok: false,
+          reason: 'server_error',
+          serverError: 'unknown-user',
+        });
       });
     } else {
       it(`scram vectors: server fails "${v.label}" with ${expectedError}`, async () => {
@@ -172,10 +198,18 @@ describe('scram vectors: scram-rfc-vectors.json', () => {
     const serverNonce = (v.server_first.slice(2).split(',')[0] as string).slice(v.client_nonce.length);
     const digest = digestOf(v.hash);
     const verifier = await verifierFor(digest, v.password, false, salt, iterations);
-    return createScramServerWithDigest(digest, { lookup: async (u) => (u === v.username ? verifier : null), nonce: () => serverNonce });
+    return createScramServerWithDigest(digest, {
+      lookup: async (u) => (u === v.username ? verifier : null),
+      nonce: () => serverNonce,
+    });
   }
 
-  for (const id of ['rfc5802-section5-scram-sha-1', 'rfc7677-section3-scram-sha-256', 'mgo-scram-sha-1-root', 'scramp-scram-sha-1-client-y-flag']) {
+  for (const id of [
+    'rfc5802-section5-scram-sha-1',
+    'rfc7677-section3-scram-sha-256',
+    'mgo-scram-sha-1-root',
+    'scramp-scram-sha-1-client-y-flag',
+  ]) {
     it(`scram vectors: server replays ${id}`, async () => {
       const v = byId(id);
       const server = await replayServer(v);
@@ -189,7 +223,11 @@ describe('scram vectors: scram-rfc-vectors.json', () => {
   for (const id of ['rfc5802-section5-scram-sha-1', 'rfc7677-section3-scram-sha-256', 'mgo-scram-sha-1-root']) {
     it(`scram vectors: client replays ${id}`, async () => {
       const v = byId(id);
-      const client = createScramClientWithDigest(digestOf(v.hash), { username: v.username, password: v.password, nonce: () => v.client_nonce });
+      const client = createScramClientWithDigest(digestOf(v.hash), {
+        username: v.username,
+        password: v.password,
+        nonce: () => v.client_nonce,
+      });
       assert.deepEqual(client.first(), { ok: true, message: v.client_first });
       assert.deepEqual(await client.final(v.server_first), { ok: true, message: v.client_final });
       assert.deepEqual(client.verify(v.server_final), { ok: true });
@@ -209,12 +247,24 @@ describe('scram vectors: scram-rfc-vectors.json', () => {
     for (const id of ['rfc5802-section5-scram-sha-1', 'rfc7677-section3-scram-sha-256']) {
       const v = byId(id);
       const digest = digestOf(v.hash);
-      const keys = computeScramKeys(digest, await computeSaltedPassword(digest, v.password, Buffer.from(v.salt_b64 as string, 'base64'), v.iterations as number));
+      const keys = computeScramKeys(
+        digest,
+        await computeSaltedPassword(
+          digest,
+          v.password,
+          Buffer.from(v.salt_b64 as string, 'base64'),
+          v.iterations as number,
+        ),
+      );
       assert.equal(keys.storedKey.toString('base64'), v.published_intermediates?.stored_key_b64, id);
       assert.equal(keys.serverKey.toString('base64'), v.published_intermediates?.server_key_b64, id);
     }
     const v = byId('rfc7677-section3-scram-sha-256');
-    const verifier = await deriveScramVerifier(v.password, { hash: 'SHA-256', iterations: 4096, salt: Buffer.from(v.salt_b64 as string, 'base64') });
+    const verifier = await deriveScramVerifier(v.password, {
+      hash: 'SHA-256',
+      iterations: 4096,
+      salt: Buffer.from(v.salt_b64 as string, 'base64'),
+    });
     assert.equal(Buffer.from(verifier.storedKey).toString('base64'), v.published_intermediates?.stored_key_b64);
     assert.equal(Buffer.from(verifier.serverKey).toString('base64'), v.published_intermediates?.server_key_b64);
     assert.deepEqual(Object.keys(verifier).sort(), ['hash', 'iterations', 'salt', 'serverKey', 'storedKey']);
@@ -223,13 +273,25 @@ describe('scram vectors: scram-rfc-vectors.json', () => {
   it('scram vectors: rejects the SCRAM-SHA-256-PLUS exchange with e=channel-binding-not-supported', async () => {
     const v = byId('scramp-scram-sha-256-plus-tls-unique');
     const server = await replayServer(v);
-    assert.deepEqual(await server.step(v.client_first), { kind: 'failure', message: 'e=channel-binding-not-supported', reason: 'channel_binding_not_supported' });
+    assert.deepEqual(await server.step(v.client_first), {
+      kind: 'failure',
+      message: 'e=channel-binding-not-supported',
+      reason: 'channel_binding_not_supported',
+    });
   });
 
   it('scram vectors: every e= value the server can send is an RFC 5802 §7 server-error-value', async () => {
     const allowed = new Set(file.server_error_values_rfc5802_section7);
     const v = byId('rfc7677-section3-scram-sha-256');
-    const hostile = ['', 'x', 'p=tls-unique,,n=user,r=a', 'n,,m=ext,n=user,r=a', 'n,,n=us=2Xer,r=a', 'n,,n=\u0007,r=abc', v.client_first];
+    const hostile = [
+      '',
+      'x',
+      'p=tls-unique,,n=user,r=a',
+      'n,,m=ext,n=user,r=a',
+      'n,,n=us=2Xer,r=a',
+      'n,,n=\u0007,r=abc',
+      v.client_first,
+    ];
     for (const msg of hostile) {
       const server = await replayServer(v);
       const out = await server.step(msg);

@@ -27,7 +27,9 @@ describe('sasl secrets', () => {
       const proof = final.message.slice(final.message.lastIndexOf(',p=') + 3);
       const out = await server.step(final.message);
       outcomes.push(first, challenge, out, client.verify(out.message));
-      const text = JSON.stringify(outcomes, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v));
+      const text = JSON.stringify(outcomes, (_k, v) =>
+        v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v,
+      );
       assert.ok(!text.includes(MARKER), 'password');
       assert.ok(!text.includes(proof), 'proof');
       assert.ok(!text.includes(salted), 'SaltedPassword');
@@ -40,7 +42,11 @@ describe('sasl secrets', () => {
       await server.authenticate(encodePlainMessage({ authcid: 'u', passwd: MARKER })),
       await server.authenticate(`\u0000u\u0000${MARKER}\u0000`),
       await server.authenticate(`\u0000u\u0000${MARKER}\u0007`),
-      await createPlainServer({ verify: async () => { throw new Error(MARKER); } }).authenticate(`\u0000u\u0000${MARKER}`),
+      await createPlainServer({
+        verify: async () => {
+          throw new Error(MARKER);
+        },
+      }).authenticate(`\u0000u\u0000${MARKER}`),
     ];
     assert.ok(!JSON.stringify(outcomes).includes(MARKER));
   });

@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { apiKey } from '../../src/schemes/api-key.js';
 import type { Verifier } from '../../src/schemes/types.js';
-import { context, failingStore, invalidReason, okPrincipal, seed, verify, wrongSecret, type Fixture } from './helpers.js';
+import {
+  context,
+  failingStore,
+  invalidReason,
+  okPrincipal,
+  seed,
+  verify,
+  wrongSecret,
+  type Fixture,
+} from './helpers.js';
 
 const make = (store: Fixture['store'] | ReturnType<typeof failingStore>, where: 'user' | 'password'): Verifier =>
   apiKey.createVerifier(context({ type: 'apiKey', in: where }, store, {}, 'key'));
@@ -34,13 +43,25 @@ describe('apiKey verifier', () => {
   });
 
   it('apiKey: a wrong secret is unknown_key naming the key id, like an unknown id', async () => {
-    assert.deepEqual(await verify(asUser, { login: { username: wrongSecret(fx.aliceKey) } }), { kind: 'invalid', reason: 'unknown_key', subject: fx.aliceKeyId });
+    assert.deepEqual(await verify(asUser, { login: { username: wrongSecret(fx.aliceKey) } }), {
+      kind: 'invalid',
+      reason: 'unknown_key',
+      subject: fx.aliceKeyId,
+    });
     const unknown = `agk_${'a'.repeat(12)}_${'B'.repeat(43)}`;
-    assert.deepEqual(await verify(asUser, { login: { username: unknown } }), { kind: 'invalid', reason: 'unknown_key', subject: 'a'.repeat(12) });
+    assert.deepEqual(await verify(asUser, { login: { username: unknown } }), {
+      kind: 'invalid',
+      reason: 'unknown_key',
+      subject: 'a'.repeat(12),
+    });
   });
 
   it('apiKey: a revoked key is revoked', async () => {
-    assert.deepEqual(await verify(asUser, { login: { username: fx.revokedKey } }), { kind: 'invalid', reason: 'revoked', subject: fx.revokedKeyId });
+    assert.deepEqual(await verify(asUser, { login: { username: fx.revokedKey } }), {
+      kind: 'invalid',
+      reason: 'revoked',
+      subject: fx.revokedKeyId,
+    });
   });
 
   it('apiKey: a disabled principal is disabled', async () => {
@@ -72,13 +93,20 @@ describe('apiKey verifier', () => {
 
   it('apiKey: a store that rejects is store_unavailable, never ok', async () => {
     for (const mode of ['reject', 'throw'] as const) {
-      assert.deepEqual(await verify(make(failingStore(mode), 'user'), { login: { username: fx.aliceKey } }), { kind: 'invalid', reason: 'store_unavailable', subject: fx.aliceKeyId });
+      assert.deepEqual(await verify(make(failingStore(mode), 'user'), { login: { username: fx.aliceKey } }), {
+        kind: 'invalid',
+        reason: 'store_unavailable',
+        subject: fx.aliceKeyId,
+      });
     }
   });
 
   it('apiKey: a scheme without a usable `in` fails startup with ERR_SCHEME_UNSUPPORTED', () => {
     for (const where of [undefined, 'header', 'User']) {
-      assert.throws(() => apiKey.createVerifier(context({ type: 'apiKey', in: where }, fx.store)), { name: 'StartupError', code: 'ERR_SCHEME_UNSUPPORTED' });
+      assert.throws(() => apiKey.createVerifier(context({ type: 'apiKey', in: where }, fx.store)), {
+        name: 'StartupError',
+        code: 'ERR_SCHEME_UNSUPPORTED',
+      });
     }
   });
 });
@@ -92,11 +120,18 @@ describe('apiKey verifier: hostile keys', () => {
   });
   const pw = (password: unknown) => ({ login: { username: 'u', password } });
 
-  it('rejects a value that is not an API key', async () => assert.deepEqual(await verify(v, pw('hunter2')), { kind: 'invalid', reason: 'malformed' }));
-  it('rejects a key with a bad id alphabet', async () => assert.equal(invalidReason(await verify(v, pw(`agk_${'A'.repeat(12)}_${'B'.repeat(43)}`))), 'malformed'));
-  it('rejects a key one character short', async () => assert.equal(invalidReason(await verify(v, pw(fx.aliceKey.slice(0, -1)))), 'malformed'));
-  it('rejects a key with trailing whitespace', async () => assert.equal(invalidReason(await verify(v, pw(`${fx.aliceKey} `))), 'malformed'));
-  it('rejects a key with NUL inside', async () => assert.equal(invalidReason(await verify(v, pw(`${fx.aliceKey.slice(0, -1)}\u0000`))), 'malformed'));
-  it('rejects a byte key that is not UTF-8', async () => assert.equal(invalidReason(await verify(v, pw(Uint8Array.of(0x61, 0xff)))), 'malformed'));
-  it('rejects a huge key without looking it up', async () => assert.equal(invalidReason(await verify(v, pw('agk_'.repeat(100_000)))), 'malformed'));
+  it('rejects a value that is not an API key', async () =>
+    assert.deepEqual(await verify(v, pw('hunter2')), { kind: 'invalid', reason: 'malformed' }));
+  it('rejects a key with a bad id alphabet', async () =>
+    assert.equal(invalidReason(await verify(v, pw(`agk_${'A'.repeat(12)}_${'B'.repeat(43)}`))), 'malformed'));
+  it('rejects a key one character short', async () =>
+    assert.equal(invalidReason(await verify(v, pw(fx.aliceKey.slice(0, -1)))), 'malformed'));
+  it('rejects a key with trailing whitespace', async () =>
+    assert.equal(invalidReason(await verify(v, pw(`${fx.aliceKey} `))), 'malformed'));
+  it('rejects a key with NUL inside', async () =>
+    assert.equal(invalidReason(await verify(v, pw(`${fx.aliceKey.slice(0, -1)}\u0000`))), 'malformed'));
+  it('rejects a byte key that is not UTF-8', async () =>
+    assert.equal(invalidReason(await verify(v, pw(Uint8Array.of(0x61, 0xff)))), 'malformed'));
+  it('rejects a huge key without looking it up', async () =>
+    assert.equal(invalidReason(await verify(v, pw('agk_'.repeat(100_000)))), 'malformed'));
 });

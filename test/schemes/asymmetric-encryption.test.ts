@@ -38,8 +38,12 @@ describe('asymmetricEncryption round trips', () => {
 
   it('asymmetricEncryption: accepts the general JSON serialization with two allowed recipients', async () => {
     const enc = new GeneralEncrypt(new TextEncoder().encode('x')).setProtectedHeader({ enc: 'A256GCM' });
-    enc.addRecipient(await importJWK(publicJwkOf(ecKey()), 'ECDH-ES+A256KW')).setUnprotectedHeader({ alg: 'ECDH-ES+A256KW', kid: 'ec-1' });
-    enc.addRecipient(await importJWK(publicJwkOf(rsaKey()), 'RSA-OAEP-256')).setUnprotectedHeader({ alg: 'RSA-OAEP-256', kid: 'rsa-1' });
+    enc
+      .addRecipient(await importJWK(publicJwkOf(ecKey()), 'ECDH-ES+A256KW'))
+      .setUnprotectedHeader({ alg: 'ECDH-ES+A256KW', kid: 'ec-1' });
+    enc
+      .addRecipient(await importJWK(publicJwkOf(rsaKey()), 'RSA-OAEP-256'))
+      .setUnprotectedHeader({ alg: 'RSA-OAEP-256', kid: 'rsa-1' });
     assert.deepEqual(inspect(JSON.stringify(await enc.encrypt())), { ok: true });
   });
 
@@ -81,7 +85,10 @@ describe('asymmetricEncryption: inspectPayload hostile payloads', () => {
   });
 
   it('rejects enc A128CBC-HS256 when it is not allowed', () => {
-    assert.deepEqual(inspect(handMadeCompact({ header: { alg: 'RSA-OAEP-256', enc: 'A128CBC-HS256' }, iv: b64(randomBytes(16)) })), NOT_ALLOWED);
+    assert.deepEqual(
+      inspect(handMadeCompact({ header: { alg: 'RSA-OAEP-256', enc: 'A128CBC-HS256' }, iv: b64(randomBytes(16)) })),
+      NOT_ALLOWED,
+    );
   });
 
   it('rejects a symmetric JWE (dir) on an asymmetric scheme', async () => {
@@ -89,21 +96,35 @@ describe('asymmetricEncryption: inspectPayload hostile payloads', () => {
   });
 
   it('rejects a compressed JWE (zip: DEF)', () => {
-    assert.deepEqual(inspect(handMadeCompact({ header: { alg: 'RSA-OAEP-256', enc: 'A256GCM', zip: 'DEF' } })), NOT_ALLOWED);
+    assert.deepEqual(
+      inspect(handMadeCompact({ header: { alg: 'RSA-OAEP-256', enc: 'A256GCM', zip: 'DEF' } })),
+      NOT_ALLOWED,
+    );
   });
 
   it('rejects a JWE with a crit header', () => {
-    assert.deepEqual(inspect(handMadeCompact({ header: { alg: 'RSA-OAEP-256', enc: 'A256GCM', crit: ['exp'], exp: 1 } })), MALFORMED);
+    assert.deepEqual(
+      inspect(handMadeCompact({ header: { alg: 'RSA-OAEP-256', enc: 'A256GCM', crit: ['exp'], exp: 1 } })),
+      MALFORMED,
+    );
   });
 
   it('rejects ECDH-ES+A256KW without an epk', () => {
     assert.deepEqual(inspect(handMadeCompact({ header: { alg: 'ECDH-ES+A256KW', enc: 'A256GCM' } })), MALFORMED);
-    assert.deepEqual(inspect(handMadeCompact({ header: { alg: 'ECDH-ES+A256KW', enc: 'A256GCM', epk: EPK } })), { ok: true });
+    assert.deepEqual(inspect(handMadeCompact({ header: { alg: 'ECDH-ES+A256KW', enc: 'A256GCM', epk: EPK } })), {
+      ok: true,
+    });
   });
 
   it('rejects a header that is not base64url JSON', () => {
-    assert.deepEqual(inspect(`${b64('not json')}.AAAA.${b64(randomBytes(12))}.AAAA.${b64(randomBytes(16))}`), NOT_ENCRYPTED);
-    assert.deepEqual(inspect(`${b64('[1,2]')}.AAAA.${b64(randomBytes(12))}.AAAA.${b64(randomBytes(16))}`), NOT_ENCRYPTED);
+    assert.deepEqual(
+      inspect(`${b64('not json')}.AAAA.${b64(randomBytes(12))}.AAAA.${b64(randomBytes(16))}`),
+      NOT_ENCRYPTED,
+    );
+    assert.deepEqual(
+      inspect(`${b64('[1,2]')}.AAAA.${b64(randomBytes(12))}.AAAA.${b64(randomBytes(16))}`),
+      NOT_ENCRYPTED,
+    );
   });
 
   it('rejects a part with characters outside base64url', () => {
@@ -114,15 +135,24 @@ describe('asymmetricEncryption: inspectPayload hostile payloads', () => {
   });
 
   it('rejects six parts', () => {
-    assert.deepEqual(inspect(`${handMadeCompact({ header: { alg: 'RSA-OAEP-256', enc: 'A256GCM' } })}.AAAA`), NOT_ENCRYPTED);
+    assert.deepEqual(
+      inspect(`${handMadeCompact({ header: { alg: 'RSA-OAEP-256', enc: 'A256GCM' } })}.AAAA`),
+      NOT_ENCRYPTED,
+    );
   });
 
   it('rejects a protected header over 8 KiB', () => {
-    assert.deepEqual(inspect(handMadeCompact({ header: { alg: 'RSA-OAEP-256', enc: 'A256GCM', pad: 'x'.repeat(9000) } })), MALFORMED);
+    assert.deepEqual(
+      inspect(handMadeCompact({ header: { alg: 'RSA-OAEP-256', enc: 'A256GCM', pad: 'x'.repeat(9000) } })),
+      MALFORMED,
+    );
   });
 
   it('rejects an oversized payload (over 1 MiB) without parsing it', () => {
-    const big = handMadeCompact({ header: { alg: 'RSA-OAEP-256', enc: 'A256GCM' }, ciphertext: 'A'.repeat(1024 * 1024) });
+    const big = handMadeCompact({
+      header: { alg: 'RSA-OAEP-256', enc: 'A256GCM' },
+      ciphertext: 'A'.repeat(1024 * 1024),
+    });
     assert.deepEqual(inspect(big), MALFORMED);
     assert.deepEqual(inspect(new Uint8Array(1024 * 1024 + 1)), MALFORMED);
   });
@@ -141,7 +171,9 @@ describe('asymmetricEncryption: inspectPayload hostile payloads', () => {
   });
 
   it('rejects a JSON serialization whose headers are not disjoint (RFC 7516 §7.2.1)', () => {
-    const doc = handMadeGeneral({ enc: 'A256GCM', alg: 'RSA-OAEP-256' }, [{ header: { alg: 'RSA-OAEP-256' }, encrypted_key: b64(randomBytes(256)) }]);
+    const doc = handMadeGeneral({ enc: 'A256GCM', alg: 'RSA-OAEP-256' }, [
+      { header: { alg: 'RSA-OAEP-256' }, encrypted_key: b64(randomBytes(256)) },
+    ]);
     assert.deepEqual(inspect(doc), MALFORMED);
   });
 
@@ -154,7 +186,9 @@ describe('asymmetricEncryption: inspectPayload hostile payloads', () => {
   });
 
   it('rejects a JSON serialization with both recipients and a flattened encrypted_key', () => {
-    const doc = JSON.parse(handMadeGeneral({ enc: 'A256GCM' }, [{ header: { alg: 'RSA-OAEP-256' }, encrypted_key: 'AAAA' }])) as Record<string, unknown>;
+    const doc = JSON.parse(
+      handMadeGeneral({ enc: 'A256GCM' }, [{ header: { alg: 'RSA-OAEP-256' }, encrypted_key: 'AAAA' }]),
+    ) as Record<string, unknown>;
     doc['encrypted_key'] = 'AAAA';
     assert.deepEqual(inspect(JSON.stringify(doc)), MALFORMED);
   });
@@ -165,13 +199,27 @@ describe('asymmetricEncryption: inspectPayload hostile payloads', () => {
   });
 
   it('rejects a JSON object with a ciphertext that is not base64url', () => {
-    assert.deepEqual(inspect(JSON.stringify({ protected: b64('{"alg":"RSA-OAEP-256","enc":"A256GCM"}'), ciphertext: 'hello world', iv: 'AAAA', tag: 'AAAA' })), MALFORMED);
+    assert.deepEqual(
+      inspect(
+        JSON.stringify({
+          protected: b64('{"alg":"RSA-OAEP-256","enc":"A256GCM"}'),
+          ciphertext: 'hello world',
+          iv: 'AAAA',
+          tag: 'AAAA',
+        }),
+      ),
+      MALFORMED,
+    );
   });
 });
 
 describe('asymmetricEncryption config', () => {
   it('asymmetricEncryption: rejects RSA1_5 in the binding with ERR_CONFIG_INVALID at its key path', () => {
-    assert.throws(() => make({ algorithms: ['RSA-OAEP-256', 'RSA1_5'] }), (err: unknown) => err instanceof StartupError && err.code === 'ERR_CONFIG_INVALID' && err.pointer === 'schemes.e2e.algorithms.1');
+    assert.throws(
+      () => make({ algorithms: ['RSA-OAEP-256', 'RSA1_5'] }),
+      (err: unknown) =>
+        err instanceof StartupError && err.code === 'ERR_CONFIG_INVALID' && err.pointer === 'schemes.e2e.algorithms.1',
+    );
   });
 
   it('asymmetricEncryption: rejects a symmetric algorithm (dir) in the binding', () => {
@@ -186,7 +234,10 @@ describe('asymmetricEncryption config', () => {
 });
 
 describe('asymmetricEncryption: properties', () => {
-  const both = [v, make({ algorithms: ['ECDH-ES', 'ECDH-ES+A128KW', 'RSA-OAEP'], encryptions: ['A128GCM', 'A256CBC-HS512'] })];
+  const both = [
+    v,
+    make({ algorithms: ['ECDH-ES', 'ECDH-ES+A128KW', 'RSA-OAEP'], encryptions: ['A128GCM', 'A256CBC-HS512'] }),
+  ];
 
   it('inspectPayload never throws and never accepts arbitrary bytes', () => {
     fc.assert(
@@ -220,11 +271,21 @@ describe('asymmetricEncryption: properties', () => {
     const jwe = await sealPayload('x', { key: publicJwkOf(rsaKey()) });
     const [, ...rest] = jwe.split('.');
     fc.assert(
-      fc.property(fc.dictionary(fc.constantFrom('alg', 'enc', 'zip', 'crit', 'kid', 'epk'), fc.oneof(fc.string({ maxLength: 20 }), fc.constant('RSA-OAEP-256'), fc.constant('A256GCM'), fc.integer())), (header) => {
-        const r = v.inspectPayload!([b64(JSON.stringify(header)), ...rest].join('.'));
-        const fine = header['alg'] === 'RSA-OAEP-256' && header['enc'] === 'A256GCM' && !('zip' in header) && !('crit' in header);
-        assert.equal(r.ok, fine, JSON.stringify(header));
-      }),
+      fc.property(
+        fc.dictionary(
+          fc.constantFrom('alg', 'enc', 'zip', 'crit', 'kid', 'epk'),
+          fc.oneof(fc.string({ maxLength: 20 }), fc.constant('RSA-OAEP-256'), fc.constant('A256GCM'), fc.integer()),
+        ),
+        (header) => {
+          const r = v.inspectPayload!([b64(JSON.stringify(header)), ...rest].join('.'));
+          const fine =
+            header['alg'] === 'RSA-OAEP-256' &&
+            header['enc'] === 'A256GCM' &&
+            !('zip' in header) &&
+            !('crit' in header);
+          assert.equal(r.ok, fine, JSON.stringify(header));
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -24,18 +24,38 @@ const AUDIENCE = 'streetlights';
 const store = createMemoryStore();
 const dir = mkdtempSync(join(tmpdir(), 'bearer-test-'));
 
-function ctx(scheme: Scheme, options: Record<string, unknown> = {}, name = 'bearerAuth', now = () => NOW): VerifierContext {
-  return Object.freeze({ name, scheme, options: Object.freeze(options), store, now, realm: 'production', baseDir: dir });
+function ctx(
+  scheme: Scheme,
+  options: Record<string, unknown> = {},
+  name = 'bearerAuth',
+  now = () => NOW,
+): VerifierContext {
+  return Object.freeze({
+    name,
+    scheme,
+    options: Object.freeze(options),
+    store,
+    now,
+    realm: 'production',
+    baseDir: dir,
+  });
 }
 const bearerScheme: Scheme = { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' };
 const jwtOptions = { issuer: ISSUER, audience: AUDIENCE, jwks: 'file:jwks.json' };
 
-async function make(options: Record<string, unknown> = jwtOptions, scheme: Scheme = bearerScheme, now?: () => number): Promise<Verifier> {
+async function make(
+  options: Record<string, unknown> = jwtOptions,
+  scheme: Scheme = bearerScheme,
+  now?: () => number,
+): Promise<Verifier> {
   return await http.createVerifier(ctx(scheme, options, 'bearerAuth', now));
 }
 
 /** Startup error of a binding: its code and pointer. */
-async function startupError(options: Record<string, unknown>, scheme: Scheme = bearerScheme): Promise<{ code: string; pointer: string; message: string }> {
+async function startupError(
+  options: Record<string, unknown>,
+  scheme: Scheme = bearerScheme,
+): Promise<{ code: string; pointer: string; message: string }> {
   try {
     await http.createVerifier(ctx(scheme, options));
   } catch (e) {
@@ -50,7 +70,11 @@ describe('wire/bearer: where the token is read', () => {
   const read = (p: unknown, max?: number) => readBearerToken(p as never, max);
 
   it('reads Authorization: Bearer in any case, with spaces after the scheme', () => {
-    for (const h of ['Bearer abc.def-ghi_jkl~m+n/o==', 'bearer abc.def-ghi_jkl~m+n/o==', 'BEARER   abc.def-ghi_jkl~m+n/o==  ']) {
+    for (const h of [
+      'Bearer abc.def-ghi_jkl~m+n/o==',
+      'bearer abc.def-ghi_jkl~m+n/o==',
+      'BEARER   abc.def-ghi_jkl~m+n/o==  ',
+    ]) {
       assert.deepEqual(read(auth(h)), { kind: 'ok', value: 'abc.def-ghi_jkl~m+n/o==' }, h);
     }
   });
@@ -71,15 +95,24 @@ describe('wire/bearer: where the token is read', () => {
   it('reads presented.token and the login password (string or UTF-8 bytes)', () => {
     assert.deepEqual(read({ token: 'tok.en' }), { kind: 'ok', value: 'tok.en' });
     assert.deepEqual(read({ login: { username: 'x', password: 'tok.en' } }), { kind: 'ok', value: 'tok.en' });
-    assert.deepEqual(read({ login: { password: new TextEncoder().encode('tok.en') } }), { kind: 'ok', value: 'tok.en' });
+    assert.deepEqual(read({ login: { password: new TextEncoder().encode('tok.en') } }), {
+      kind: 'ok',
+      value: 'tok.en',
+    });
   });
 
   it('takes the same token from several places once', () => {
-    assert.deepEqual(read({ headers: { authorization: 'Bearer a.b.c' }, token: 'a.b.c', login: { password: 'a.b.c' } }), { kind: 'ok', value: 'a.b.c' });
+    assert.deepEqual(
+      read({ headers: { authorization: 'Bearer a.b.c' }, token: 'a.b.c', login: { password: 'a.b.c' } }),
+      { kind: 'ok', value: 'a.b.c' },
+    );
   });
 
   it('rejects different tokens in different places', () => {
-    assert.deepEqual(read({ headers: { authorization: 'Bearer a.b.c' }, login: { password: 'x.y.z' } }), { kind: 'malformed', detail: 'repeated' });
+    assert.deepEqual(read({ headers: { authorization: 'Bearer a.b.c' }, login: { password: 'x.y.z' } }), {
+      kind: 'malformed',
+      detail: 'repeated',
+    });
     assert.deepEqual(read({ token: 'a.b.c', login: { password: 'x.y.z' } }), { kind: 'malformed', detail: 'repeated' });
   });
 
@@ -114,13 +147,19 @@ describe('wire/bearer: where the token is read', () => {
 
   it('rejects a token over the size bound from any place', () => {
     assert.deepEqual(read({ token: 'a'.repeat(301) }, 300), { kind: 'malformed', detail: 'too_large' });
-    assert.deepEqual(read({ login: { password: new Uint8Array(301).fill(0x61) } }, 300), { kind: 'malformed', detail: 'too_large' });
+    assert.deepEqual(read({ login: { password: new Uint8Array(301).fill(0x61) } }, 300), {
+      kind: 'malformed',
+      detail: 'too_large',
+    });
     assert.deepEqual(read(auth(`Bearer ${'a'.repeat(301)}`), 300), { kind: 'malformed', detail: 'too_large' });
     assert.equal(read({ token: 'a'.repeat(300) }, 300).kind, 'ok');
   });
 
   it('rejects a login password that is not UTF-8', () => {
-    assert.deepEqual(read({ login: { password: new Uint8Array([0x61, 0xff, 0x62]) } }), { kind: 'malformed', detail: 'invalid_utf8' });
+    assert.deepEqual(read({ login: { password: new Uint8Array([0x61, 0xff, 0x62]) } }), {
+      kind: 'malformed',
+      detail: 'invalid_utf8',
+    });
   });
 
   it('rejects a token that is not text', () => {
@@ -130,7 +169,9 @@ describe('wire/bearer: where the token is read', () => {
 
   it('every b64token round-trips through bearerAuthorization (property)', () => {
     const b64char = fc.constantFrom(...'ABCXYZabcxyz0189-._~+/'.split(''));
-    const token = fc.tuple(fc.array(b64char, { minLength: 1, maxLength: 64 }), fc.nat({ max: 3 })).map(([cs, pad]) => cs.join('') + '='.repeat(pad));
+    const token = fc
+      .tuple(fc.array(b64char, { minLength: 1, maxLength: 64 }), fc.nat({ max: 3 }))
+      .map(([cs, pad]) => cs.join('') + '='.repeat(pad));
     fc.assert(
       fc.property(token, (t) => {
         assert.equal(isB64Token(t), true);
@@ -165,13 +206,19 @@ describe('http bearer: startup (fail closed)', () => {
   });
 
   it('http bearer: bearerFormat JWT with introspection leaves introspection unused: refused', async () => {
-    const e = await startupError({ ...jwtOptions, introspection: { url: 'https://idp.example/introspect', clientId: 'rs', clientSecret: 'env:RS_SECRET' } });
+    const e = await startupError({
+      ...jwtOptions,
+      introspection: { url: 'https://idp.example/introspect', clientId: 'rs', clientSecret: 'env:RS_SECRET' },
+    });
     assert.deepEqual([e.code, e.pointer], ['ERR_CONFIG_INVALID', 'schemes.bearerAuth.introspection']);
   });
 
   it('http bearer: a JWT-only key next to introspection chooses JWT, so introspection would be unused: refused', async () => {
     const e = await startupError(
-      { algorithms: ['ES256'], introspection: { url: 'https://idp.example/introspect', clientId: 'rs', clientSecret: 'env:RS_SECRET' } },
+      {
+        algorithms: ['ES256'],
+        introspection: { url: 'https://idp.example/introspect', clientId: 'rs', clientSecret: 'env:RS_SECRET' },
+      },
       { type: 'http', scheme: 'bearer' },
     );
     assert.deepEqual([e.code, e.pointer], ['ERR_CONFIG_INVALID', 'schemes.bearerAuth.issuer']);
@@ -180,17 +227,35 @@ describe('http bearer: startup (fail closed)', () => {
   it("http bearer: algorithms with 'none' (any case) or empty are refused", async () => {
     for (const algorithms of [['none'], ['ES256', 'NONE'], [], 'ES256', ['ES256', 'ES256'], ['XX256']]) {
       const e = await startupError({ ...jwtOptions, algorithms });
-      assert.deepEqual([e.code, e.pointer], ['ERR_CONFIG_INVALID', 'schemes.bearerAuth.algorithms'], JSON.stringify(algorithms));
+      assert.deepEqual(
+        [e.code, e.pointer],
+        ['ERR_CONFIG_INVALID', 'schemes.bearerAuth.algorithms'],
+        JSON.stringify(algorithms),
+      );
     }
   });
 
   it('http bearer: jwks must be a readable file or https / loopback http', async () => {
-    for (const jwks of ['http://idp.example/jwks', 'ftp://x/y', 'https://user:pw@idp.example/jwks', 'file:', 'file:missing.json', 'jwks.json', 7]) {
+    for (const jwks of [
+      'http://idp.example/jwks',
+      'ftp://x/y',
+      'https://user:pw@idp.example/jwks',
+      'file:',
+      'file:missing.json',
+      'jwks.json',
+      7,
+    ]) {
       const e = await startupError({ ...jwtOptions, jwks });
       assert.deepEqual([e.code, e.pointer], ['ERR_CONFIG_INVALID', 'schemes.bearerAuth.jwks'], String(jwks));
       assert.ok(!e.message.includes('user:pw'));
     }
-    for (const jwks of ['https://idp.example/jwks', 'http://127.0.0.1:9/jwks', 'http://[::1]:9/jwks', 'http://localhost:9/jwks']) await make({ ...jwtOptions, jwks });
+    for (const jwks of [
+      'https://idp.example/jwks',
+      'http://127.0.0.1:9/jwks',
+      'http://[::1]:9/jwks',
+      'http://localhost:9/jwks',
+    ])
+      await make({ ...jwtOptions, jwks });
   });
 
   it('http bearer: each key refuses a bad value at its own pointer, never quoting it', async () => {
@@ -213,28 +278,46 @@ describe('http bearer: startup (fail closed)', () => {
     ];
     for (const [key, value] of cases) {
       const e = await startupError({ ...jwtOptions, [key]: value });
-      assert.deepEqual([e.code, e.pointer], ['ERR_CONFIG_INVALID', `schemes.bearerAuth.${key}`], `${key}=${JSON.stringify(value)}`);
+      assert.deepEqual(
+        [e.code, e.pointer],
+        ['ERR_CONFIG_INVALID', `schemes.bearerAuth.${key}`],
+        `${key}=${JSON.stringify(value)}`,
+      );
     }
   });
 
   it('http bearer: a literal client secret is refused at startup and never quoted', async () => {
-    const e = await startupError({ introspection: { url: 'https://idp.example/introspect', clientId: 'rs', clientSecret: 's3cr3t-MARKER' } }, { type: 'http', scheme: 'bearer' });
+    const e = await startupError(
+      { introspection: { url: 'https://idp.example/introspect', clientId: 'rs', clientSecret: 's3cr3t-MARKER' } },
+      { type: 'http', scheme: 'bearer' },
+    );
     assert.deepEqual([e.code, e.pointer], ['ERR_CONFIG_INVALID', 'schemes.bearerAuth.introspection.clientSecret']);
     assert.ok(!e.message.includes('s3cr3t-MARKER'));
   });
 
   it('http bearer: an unset env: client secret fails startup naming the variable', async () => {
     delete process.env['BEARER_TEST_UNSET'];
-    const e = await startupError({ introspection: { url: 'https://idp.example/introspect', clientId: 'rs', clientSecret: 'env:BEARER_TEST_UNSET' } }, { type: 'http', scheme: 'bearer' });
+    const e = await startupError(
+      {
+        introspection: { url: 'https://idp.example/introspect', clientId: 'rs', clientSecret: 'env:BEARER_TEST_UNSET' },
+      },
+      { type: 'http', scheme: 'bearer' },
+    );
     assert.deepEqual([e.code, e.pointer], ['ERR_CONFIG_INVALID', 'schemes.bearerAuth.introspection.clientSecret']);
     assert.match(e.message, /BEARER_TEST_UNSET/);
   });
 
   it('http bearer: an introspection URL that is not https / loopback http, or an unknown introspection key, is refused', async () => {
     const scheme: Scheme = { type: 'http', scheme: 'bearer' };
-    let e = await startupError({ introspection: { url: 'http://idp.example/introspect', clientId: 'rs', clientSecret: 'env:X' } }, scheme);
+    let e = await startupError(
+      { introspection: { url: 'http://idp.example/introspect', clientId: 'rs', clientSecret: 'env:X' } },
+      scheme,
+    );
     assert.equal(e.pointer, 'schemes.bearerAuth.introspection.url');
-    e = await startupError({ introspection: { url: 'https://idp.example/introspect', clientId: 'rs', clientSecret: 'env:X', extra: 1 } }, scheme);
+    e = await startupError(
+      { introspection: { url: 'https://idp.example/introspect', clientId: 'rs', clientSecret: 'env:X', extra: 1 } },
+      scheme,
+    );
     assert.equal(e.pointer, 'schemes.bearerAuth.introspection.extra');
     e = await startupError({ introspection: { url: 'https://idp.example/introspect', clientSecret: 'env:X' } }, scheme);
     assert.equal(e.pointer, 'schemes.bearerAuth.introspection');
@@ -242,24 +325,45 @@ describe('http bearer: startup (fail closed)', () => {
 
   it('http bearer: a file: client secret is read relative to the base folder', async () => {
     writeFileSync(join(dir, 'client-secret'), 'from-a-file\n');
-    const v = await make({ introspection: { url: 'https://idp.example/introspect', clientId: 'rs', clientSecret: 'file:client-secret' } }, { type: 'http', scheme: 'bearer' });
+    const v = await make(
+      { introspection: { url: 'https://idp.example/introspect', clientId: 'rs', clientSecret: 'file:client-secret' } },
+      { type: 'http', scheme: 'bearer' },
+    );
     assert.equal(v.source, 'bearer');
-    const e = await startupError({ introspection: { url: 'https://idp.example/introspect', clientId: 'rs', clientSecret: 'file:no-such-secret' } }, { type: 'http', scheme: 'bearer' });
+    const e = await startupError(
+      { introspection: { url: 'https://idp.example/introspect', clientId: 'rs', clientSecret: 'file:no-such-secret' } },
+      { type: 'http', scheme: 'bearer' },
+    );
     assert.deepEqual([e.code, e.pointer], ['ERR_CONFIG_INVALID', 'schemes.bearerAuth.introspection.clientSecret']);
   });
 
   it('http basic: a token key next to scheme basic does nothing, so it fails startup', () => {
-    assert.throws(() => http.createVerifier(ctx({ type: 'http', scheme: 'basic' }, { issuer: ISSUER })), { code: 'ERR_CONFIG_INVALID', pointer: 'schemes.bearerAuth.issuer' });
+    assert.throws(() => http.createVerifier(ctx({ type: 'http', scheme: 'basic' }, { issuer: ISSUER })), {
+      code: 'ERR_CONFIG_INVALID',
+      pointer: 'schemes.bearerAuth.issuer',
+    });
   });
 
   it('http: digest and other schemes still fail startup with ERR_SCHEME_UNSUPPORTED', () => {
     for (const scheme of ['digest', 'negotiate', undefined]) {
-      assert.throws(() => http.createVerifier(ctx({ type: 'http', scheme }, {})), { code: 'ERR_SCHEME_UNSUPPORTED', pointer: 'schemes.bearerAuth' });
+      assert.throws(() => http.createVerifier(ctx({ type: 'http', scheme }, {})), {
+        code: 'ERR_SCHEME_UNSUPPORTED',
+        pointer: 'schemes.bearerAuth',
+      });
     }
   });
 
   it('http bearer: cacheSize, scopeClaim, subjectClaim and maxTokenBytes reach the token layer', () => {
-    const binding = readTokenBinding(ctx(bearerScheme, { ...jwtOptions, cacheSize: 5, scopeClaim: 'realm_access.roles', subjectClaim: 'client_id', maxTokenBytes: 4096 }), 'http');
+    const binding = readTokenBinding(
+      ctx(bearerScheme, {
+        ...jwtOptions,
+        cacheSize: 5,
+        scopeClaim: 'realm_access.roles',
+        subjectClaim: 'client_id',
+        maxTokenBytes: 4096,
+      }),
+      'http',
+    );
     const plan = planTokenVerification(ctx(bearerScheme), binding, true);
     assert.equal(plan.kind, 'jwt');
     assert.equal(plan.options.cacheSize, 5);
@@ -271,7 +375,13 @@ describe('http bearer: startup (fail closed)', () => {
   });
 
   it('http bearer: without JWT keys and with introspection, tokens are introspected', () => {
-    const binding = readTokenBinding(ctx({ type: 'http', scheme: 'bearer' }, { audience: AUDIENCE, introspection: { url: 'https://idp.example/i', clientId: 'rs', clientSecret: 'env:X' } }), 'http');
+    const binding = readTokenBinding(
+      ctx(
+        { type: 'http', scheme: 'bearer' },
+        { audience: AUDIENCE, introspection: { url: 'https://idp.example/i', clientId: 'rs', clientSecret: 'env:X' } },
+      ),
+      'http',
+    );
     const plan = planTokenVerification(ctx({ type: 'http', scheme: 'bearer' }), binding, false);
     assert.equal(plan.kind, 'introspection');
     assert.equal(plan.kind === 'introspection' && plan.options.url, 'https://idp.example/i');
@@ -286,8 +396,20 @@ describe('http bearer: JWT verification with a local JWKS', () => {
   let rsJwk: JWK;
   let v: Verifier;
 
-  const sign = (claims: Record<string, unknown> = {}, opts: { kid?: string; key?: CryptoKey | Uint8Array; alg?: string; header?: Record<string, unknown> } = {}) =>
-    new SignJWT({ iss: ISSUER, aud: AUDIENCE, sub: 'device-7', iat: SEC, exp: SEC + 600, scope: 'lights:read lights:write', client_id: 'c1', ...claims })
+  const sign = (
+    claims: Record<string, unknown> = {},
+    opts: { kid?: string; key?: CryptoKey | Uint8Array; alg?: string; header?: Record<string, unknown> } = {},
+  ) =>
+    new SignJWT({
+      iss: ISSUER,
+      aud: AUDIENCE,
+      sub: 'device-7',
+      iat: SEC,
+      exp: SEC + 600,
+      scope: 'lights:read lights:write',
+      client_id: 'c1',
+      ...claims,
+    })
       .setProtectedHeader({ alg: opts.alg ?? 'ES256', kid: opts.kid ?? 'es1', ...opts.header })
       .sign(opts.key ?? es.privateKey);
   const bearer = (t: string) => ({ headers: { authorization: `Bearer ${t}` } });
@@ -308,7 +430,15 @@ describe('http bearer: JWT verification with a local JWKS', () => {
       id: 'device-7',
       scheme: 'bearerAuth',
       scopes: ['lights:read', 'lights:write'],
-      claims: { iss: ISSUER, sub: 'device-7', aud: AUDIENCE, exp: SEC + 600, iat: SEC, client_id: 'c1', scope: 'lights:read lights:write' },
+      claims: {
+        iss: ISSUER,
+        sub: 'device-7',
+        aud: AUDIENCE,
+        exp: SEC + 600,
+        iat: SEC,
+        client_id: 'c1',
+        scope: 'lights:read lights:write',
+      },
       expiresAt: (SEC + 600) * 1000,
     });
     assert.ok(!JSON.stringify(p).includes(token));
@@ -316,7 +446,10 @@ describe('http bearer: JWT verification with a local JWKS', () => {
 
   it('http bearer: the same token is ok from the MQTT password and from presented.token', async () => {
     const token = await sign();
-    assert.equal(okPrincipal(await verify(v, { login: { username: 'ignored', password: new TextEncoder().encode(token) } })).id, 'device-7');
+    assert.equal(
+      okPrincipal(await verify(v, { login: { username: 'ignored', password: new TextEncoder().encode(token) } })).id,
+      'device-7',
+    );
     assert.equal(okPrincipal(await verify(v, { token })).id, 'device-7');
   });
 
@@ -326,14 +459,19 @@ describe('http bearer: JWT verification with a local JWKS', () => {
 
   it('http bearer: absent without a token; the challenge is Bearer with the realm; the source is bearer', async () => {
     assert.deepEqual(await verify(v, {}), { kind: 'absent' });
-    assert.deepEqual(await verify(v, { headers: { authorization: basicAuthorization('alice', 'pw') } }), { kind: 'absent' });
+    assert.deepEqual(await verify(v, { headers: { authorization: basicAuthorization('alice', 'pw') } }), {
+      kind: 'absent',
+    });
     assert.equal(v.challenge, 'Bearer realm="production"');
     assert.equal(v.source, 'bearer');
     assert.equal(v.type, 'http');
   });
 
   it('http bearer: the realm key changes the challenge', async () => {
-    assert.equal((await make({ ...jwtOptions, jwks: 'file:keys.json', realm: 'street lights' })).challenge, 'Bearer realm="street lights"');
+    assert.equal(
+      (await make({ ...jwtOptions, jwks: 'file:keys.json', realm: 'street lights' })).challenge,
+      'Bearer realm="street lights"',
+    );
   });
 
   it('http bearer: claimedSubject is null: an unverified sub is attacker-controlled', async () => {
@@ -341,11 +479,17 @@ describe('http bearer: JWT verification with a local JWKS', () => {
   });
 
   it('rejects a token for another audience, without a subject', async () => {
-    assert.deepEqual(await verify(v, bearer(await sign({ aud: 'other' }))), { kind: 'invalid', reason: 'wrong_audience' });
+    assert.deepEqual(await verify(v, bearer(await sign({ aud: 'other' }))), {
+      kind: 'invalid',
+      reason: 'wrong_audience',
+    });
   });
 
   it('rejects a token from another issuer', async () => {
-    assert.deepEqual(await verify(v, bearer(await sign({ iss: 'https://evil.example/' }))), { kind: 'invalid', reason: 'wrong_issuer' });
+    assert.deepEqual(await verify(v, bearer(await sign({ iss: 'https://evil.example/' }))), {
+      kind: 'invalid',
+      reason: 'wrong_issuer',
+    });
   });
 
   it('rejects an expired token (injected clock, beyond the tolerance)', async () => {
@@ -354,7 +498,10 @@ describe('http bearer: JWT verification with a local JWKS', () => {
   });
 
   it('rejects a token not yet valid', async () => {
-    assert.deepEqual(await verify(v, bearer(await sign({ nbf: SEC + 120 }))), { kind: 'invalid', reason: 'not_yet_valid' });
+    assert.deepEqual(await verify(v, bearer(await sign({ nbf: SEC + 120 }))), {
+      kind: 'invalid',
+      reason: 'not_yet_valid',
+    });
   });
 
   it('rejects alg none', async () => {
@@ -371,7 +518,10 @@ describe('http bearer: JWT verification with a local JWKS', () => {
 
   it('rejects an algorithm outside the configured allow-list', async () => {
     const esOnly = await make({ ...jwtOptions, jwks: 'file:keys.json', algorithms: ['ES256'] });
-    assert.equal(invalidReason(await verify(esOnly, bearer(await sign({}, { alg: 'RS256', kid: 'rs1', key: rs.privateKey })))), 'alg_not_allowed');
+    assert.equal(
+      invalidReason(await verify(esOnly, bearer(await sign({}, { alg: 'RS256', kid: 'rs1', key: rs.privateKey })))),
+      'alg_not_allowed',
+    );
   });
 
   it('rejects a bad signature', async () => {
@@ -383,13 +533,19 @@ describe('http bearer: JWT verification with a local JWKS', () => {
 
   it('rejects a token signed by a key that is not in the JWKS (unknown kid)', async () => {
     const stranger = await generateKeyPair('ES256');
-    assert.equal(invalidReason(await verify(v, bearer(await sign({}, { kid: 'nope', key: stranger.privateKey })))), 'unknown_key');
+    assert.equal(
+      invalidReason(await verify(v, bearer(await sign({}, { kid: 'nope', key: stranger.privateKey })))),
+      'unknown_key',
+    );
   });
 
   it('rejects a token carrying its own key (embedded jwk)', async () => {
     const stranger = await generateKeyPair('ES256', { extractable: true });
     const jwk = await exportJWK(stranger.publicKey);
-    assert.equal(invalidReason(await verify(v, bearer(await sign({}, { key: stranger.privateKey, header: { jwk } })))), 'malformed');
+    assert.equal(
+      invalidReason(await verify(v, bearer(await sign({}, { key: stranger.privateKey, header: { jwk } })))),
+      'malformed',
+    );
   });
 
   it('rejects an oversized token without parsing it (maxTokenBytes)', async () => {
@@ -417,14 +573,24 @@ describe('http bearer: JWT verification with a local JWKS', () => {
   });
 
   it('scopeClaim and subjectClaim pick where scopes and the principal id come from', async () => {
-    const custom = await make({ ...jwtOptions, jwks: 'file:keys.json', scopeClaim: 'realm_access.roles', subjectClaim: 'client_id' });
+    const custom = await make({
+      ...jwtOptions,
+      jwks: 'file:keys.json',
+      scopeClaim: 'realm_access.roles',
+      subjectClaim: 'client_id',
+    });
     const p = okPrincipal(await verify(custom, bearer(await sign({ realm_access: { roles: ['admin'] } }))));
     assert.equal(p.id, 'c1');
     assert.deepEqual(p.scopes, ['admin']);
   });
 
   it('issuer and audience may be lists', async () => {
-    const multi = await make({ ...jwtOptions, jwks: 'file:keys.json', issuer: ['https://a.example/', ISSUER], audience: ['x', AUDIENCE] });
+    const multi = await make({
+      ...jwtOptions,
+      jwks: 'file:keys.json',
+      issuer: ['https://a.example/', ISSUER],
+      audience: ['x', AUDIENCE],
+    });
     assert.equal((await verify(multi, bearer(await sign()))).kind, 'ok');
   });
 

@@ -21,8 +21,18 @@ describe('scheme config schemas', () => {
   });
 
   it('the types whose built-in verifier reads options declare them; the others take none', () => {
-    const withKeys = Object.values(schemes).filter((d) => Object.keys((d.configSchema['properties'] ?? {}) as object).length > 0).map((d) => d.type);
-    assert.deepEqual(withKeys.sort(), ['X509', 'asymmetricEncryption', 'http', 'oauth2', 'openIdConnect', 'symmetricEncryption', 'userPassword']);
+    const withKeys = Object.values(schemes)
+      .filter((d) => Object.keys((d.configSchema['properties'] ?? {}) as object).length > 0)
+      .map((d) => d.type);
+    assert.deepEqual(withKeys.sort(), [
+      'X509',
+      'asymmetricEncryption',
+      'http',
+      'oauth2',
+      'openIdConnect',
+      'symmetricEncryption',
+      'userPassword',
+    ]);
   });
 
   it('userPassword and http take realm: printable ASCII', () => {
@@ -39,17 +49,31 @@ describe('scheme config schemas', () => {
     const store = createMemoryStore();
     const v = await schemes.http.createVerifier(context({ type: 'http', scheme: 'basic' }, store, { realm: 'east' }));
     assert.equal(v.challenge, 'Basic realm="east", charset="UTF-8"');
-    assert.equal((await schemes.http.createVerifier(context({ type: 'http', scheme: 'basic' }, store))).challenge, 'Basic realm="production", charset="UTF-8"');
+    assert.equal(
+      (await schemes.http.createVerifier(context({ type: 'http', scheme: 'basic' }, store))).challenge,
+      'Basic realm="production", charset="UTF-8"',
+    );
   });
 
   it('every type has a built-in verifier but gssapi, which needs a plug-in', () => {
-    const built = Object.values(schemes).filter((d) => 'createVerifier' in d && typeof d.createVerifier === 'function').map((d) => d.type);
+    const built = Object.values(schemes)
+      .filter((d) => 'createVerifier' in d && typeof d.createVerifier === 'function')
+      .map((d) => d.type);
     const all = Object.keys(schemes).sort();
-    assert.deepEqual(built.sort(), all.filter((t) => t !== 'gssapi'));
+    assert.deepEqual(
+      built.sort(),
+      all.filter((t) => t !== 'gssapi'),
+    );
   });
 
   it('rejects a context that is not one (library misuse: TypeError)', () => {
-    assert.throws(() => schemes.userPassword.createVerifier(null as never), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
-    assert.throws(() => schemes.plain.createVerifier({ ...context({ type: 'plain' }, createMemoryStore()), store: {} as never }), { code: 'ERR_INVALID_ARG_TYPE' });
+    assert.throws(() => schemes.userPassword.createVerifier(null as never), {
+      name: 'TypeError',
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
+    assert.throws(
+      () => schemes.plain.createVerifier({ ...context({ type: 'plain' }, createMemoryStore()), store: {} as never }),
+      { code: 'ERR_INVALID_ARG_TYPE' },
+    );
   });
 });

@@ -61,8 +61,21 @@ export function failingStore(mode: 'reject' | 'throw' = 'reject'): CredentialSto
   };
 }
 
-export function context(scheme: Scheme, store: CredentialStore, options: Record<string, unknown> = {}, name = 'scheme1'): VerifierContext {
-  return Object.freeze({ name, scheme, options: Object.freeze(options), store, now: () => 0, realm: 'production', baseDir: process.cwd() });
+export function context(
+  scheme: Scheme,
+  store: CredentialStore,
+  options: Record<string, unknown> = {},
+  name = 'scheme1',
+): VerifierContext {
+  return Object.freeze({
+    name,
+    scheme,
+    options: Object.freeze(options),
+    store,
+    now: () => 0,
+    realm: 'production',
+    baseDir: process.cwd(),
+  });
 }
 
 /** A key with the same id as `key` and a different secret. */
@@ -83,10 +96,10 @@ export function okPrincipal(outcome: VerifyOutcome) {
 /** verify() that also checks the never-throws contract and that an ok principal is frozen. */
 export async function verify(verifier: Verifier, presented: unknown): Promise<VerifyOutcome> {
   const outcome = await verifier.verify(presented as never);
-  if (outcome.kind === 'ok' && (!Object.isFrozen(outcome.principal) || !Object.isFrozen(outcome.principal.scopes))) throw new Error('principal is not frozen');
+  if (outcome.kind === 'ok' && (!Object.isFrozen(outcome.principal) || !Object.isFrozen(outcome.principal.scopes)))
+    throw new Error('principal is not frozen');
   return outcome;
 }
-
 
 /** One verifier of every one-step credential kind (login, Basic, API key in each place) on `store`. */
 export function oneStepVerifiers(store: CredentialStore): Verifier[] {

@@ -7,17 +7,44 @@ import { schemes } from '../../src/schemes/index.js';
 import type { Verifier } from '../../src/schemes/types.js';
 import { context, oneStepVerifiers, seed } from './helpers.js';
 
-const REASONS = new Set(['malformed', 'bad_password', 'unknown_principal', 'unknown_key', 'revoked', 'disabled', 'authzid_not_allowed', 'throttled', 'store_unavailable', 'verifier_error']);
+const REASONS = new Set([
+  'malformed',
+  'bad_password',
+  'unknown_principal',
+  'unknown_key',
+  'revoked',
+  'disabled',
+  'authzid_not_allowed',
+  'throttled',
+  'store_unavailable',
+  'verifier_error',
+]);
 
-const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('alice', 'Basic YWxpY2U6eA==', 'agk_aaaaaaaaaaaa_' + 'A'.repeat(43), '', 'PLAIN'));
-const value = fc.oneof(text, fc.uint8Array({ maxLength: 40 }), fc.array(text, { maxLength: 3 }), fc.constantFrom(undefined, null, 0, {}, []));
+const text = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.constantFrom('alice', 'Basic YWxpY2U6eA==', 'agk_aaaaaaaaaaaa_' + 'A'.repeat(43), '', 'PLAIN'),
+);
+const value = fc.oneof(
+  text,
+  fc.uint8Array({ maxLength: 40 }),
+  fc.array(text, { maxLength: 3 }),
+  fc.constantFrom(undefined, null, 0, {}, []),
+);
 const presented = fc.oneof(
   fc.record(
     {
       login: fc.oneof(fc.record({ username: value, password: value }, { requiredKeys: [] }), value),
-      headers: fc.oneof(fc.dictionary(fc.constantFrom('authorization', 'cookie', 'x-key', 'constructor', '__proto__'), value, { maxKeys: 3 }), value),
+      headers: fc.oneof(
+        fc.dictionary(fc.constantFrom('authorization', 'cookie', 'x-key', 'constructor', '__proto__'), value, {
+          maxKeys: 3,
+        }),
+        value,
+      ),
       query: value,
-      sasl: fc.oneof(fc.record({ mechanism: fc.oneof(fc.constantFrom('PLAIN', 'SCRAM-SHA-256', 'plain'), value), response: value }), value),
+      sasl: fc.oneof(
+        fc.record({ mechanism: fc.oneof(fc.constantFrom('PLAIN', 'SCRAM-SHA-256', 'plain'), value), response: value }),
+        value,
+      ),
     },
     { requiredKeys: [] },
   ),
@@ -28,7 +55,10 @@ describe('verifiers on hostile input', () => {
   let verifiers: Verifier[];
   before(async () => {
     const { store } = await seed();
-    verifiers = [...oneStepVerifiers(store), schemes.scramSha256.createVerifier(context({ type: 'scramSha256' }, store))];
+    verifiers = [
+      ...oneStepVerifiers(store),
+      schemes.scramSha256.createVerifier(context({ type: 'scramSha256' }, store)),
+    ];
   });
 
   it('rejects anything that is not a real credential, never throwing, with a closed reason', async () => {
@@ -48,14 +78,23 @@ describe('verifiers on hostile input', () => {
 
   it('rejects arbitrary SCRAM message sequences, never throwing', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(fc.uint8Array({ maxLength: 80 }), fc.string({ maxLength: 60 }).map((s) => new Uint8Array(Buffer.from(`n,,n=alice,r=${s}`)))), { minLength: 1, maxLength: 3 }), async (messages) => {
-        const ex = verifiers[verifiers.length - 1]!.startSasl!({});
-        for (const m of messages) {
-          const step = await ex.step(m);
-          assert.notEqual(step.kind, 'success');
-          if (step.kind === 'failure') assert.ok(REASONS.has(step.reason));
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 80 }),
+            fc.string({ maxLength: 60 }).map((s) => new Uint8Array(Buffer.from(`n,,n=alice,r=${s}`))),
+          ),
+          { minLength: 1, maxLength: 3 },
+        ),
+        async (messages) => {
+          const ex = verifiers[verifiers.length - 1]!.startSasl!({});
+          for (const m of messages) {
+            const step = await ex.step(m);
+            assert.notEqual(step.kind, 'success');
+            if (step.kind === 'failure') assert.ok(REASONS.has(step.reason));
+          }
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -7,7 +7,22 @@ import { PASSWORD, context, failingStore, invalidReason, okPrincipal, seed, veri
 
 describe('http scheme', () => {
   it('knows the IANA HTTP Authentication Scheme registry, case-insensitively', () => {
-    const registry = ['Basic', 'Bearer', 'Concealed', 'Digest', 'DPoP', 'GNAP', 'HOBA', 'Mutual', 'Negotiate', 'OAuth', 'PrivateToken', 'SCRAM-SHA-1', 'SCRAM-SHA-256', 'vapid'];
+    const registry = [
+      'Basic',
+      'Bearer',
+      'Concealed',
+      'Digest',
+      'DPoP',
+      'GNAP',
+      'HOBA',
+      'Mutual',
+      'Negotiate',
+      'OAuth',
+      'PrivateToken',
+      'SCRAM-SHA-1',
+      'SCRAM-SHA-256',
+      'vapid',
+    ];
     assert.deepEqual([...ianaHttpAuthSchemes].sort(), registry.map((s) => s.toLowerCase()).sort());
     for (const name of registry) {
       assert.equal(isRegisteredHttpAuthScheme(name), true, name);
@@ -20,7 +35,19 @@ describe('http scheme', () => {
   it('carries a reusable secret for basic, bearer (any case) and vapid only', () => {
     const secret = (scheme: unknown): boolean => http.carriesSecret({ type: 'http', scheme });
     for (const s of ['basic', 'Basic', 'bearer', 'BEARER', 'vapid']) assert.equal(secret(s), true, s);
-    for (const s of ['digest', 'Negotiate', 'SCRAM-SHA-256', 'HOBA', 'Mutual', 'DPoP', 'GNAP', 'OAuth', 'Concealed', 'PrivateToken', 'AWS4-HMAC-SHA256']) {
+    for (const s of [
+      'digest',
+      'Negotiate',
+      'SCRAM-SHA-256',
+      'HOBA',
+      'Mutual',
+      'DPoP',
+      'GNAP',
+      'OAuth',
+      'Concealed',
+      'PrivateToken',
+      'AWS4-HMAC-SHA256',
+    ]) {
       assert.equal(secret(s), false, s);
     }
     assert.equal(secret(undefined), false, 'no scheme field');
@@ -43,7 +70,12 @@ describe('http verifier (scheme: basic)', () => {
   });
 
   it('http basic: right credentials are ok with the principal and its scopes', async () => {
-    assert.deepEqual(okPrincipal(await verify(v, auth(basicAuthorization('alice', PASSWORD)))), { id: 'alice', scheme: 'basicAuth', scopes: ['read', 'write'], claims: {} });
+    assert.deepEqual(okPrincipal(await verify(v, auth(basicAuthorization('alice', PASSWORD)))), {
+      id: 'alice',
+      scheme: 'basicAuth',
+      scopes: ['read', 'write'],
+      claims: {},
+    });
   });
 
   it('http basic: a password may contain colons', async () => {
@@ -53,15 +85,31 @@ describe('http verifier (scheme: basic)', () => {
   });
 
   it('http basic: wrong password, unknown user and disabled principal are told apart for audit', async () => {
-    assert.deepEqual(await verify(v, auth(basicAuthorization('alice', 'nope'))), { kind: 'invalid', reason: 'bad_password', subject: 'alice' });
-    assert.deepEqual(await verify(v, auth(basicAuthorization('mallory', 'nope'))), { kind: 'invalid', reason: 'unknown_principal', subject: 'mallory' });
-    assert.deepEqual(await verify(v, auth(basicAuthorization('bob', PASSWORD))), { kind: 'invalid', reason: 'disabled', subject: 'bob' });
+    assert.deepEqual(await verify(v, auth(basicAuthorization('alice', 'nope'))), {
+      kind: 'invalid',
+      reason: 'bad_password',
+      subject: 'alice',
+    });
+    assert.deepEqual(await verify(v, auth(basicAuthorization('mallory', 'nope'))), {
+      kind: 'invalid',
+      reason: 'unknown_principal',
+      subject: 'mallory',
+    });
+    assert.deepEqual(await verify(v, auth(basicAuthorization('bob', PASSWORD))), {
+      kind: 'invalid',
+      reason: 'disabled',
+      subject: 'bob',
+    });
   });
 
   it('http basic: absent without an Authorization header or with another scheme', async () => {
     assert.deepEqual(await verify(v, {}), { kind: 'absent' });
     assert.deepEqual(await verify(v, auth('Bearer abc')), { kind: 'absent' });
-    assert.deepEqual(await verify(v, { login: { username: 'alice', password: PASSWORD } }), { kind: 'absent' }, 'a login is not an HTTP credential');
+    assert.deepEqual(
+      await verify(v, { login: { username: 'alice', password: PASSWORD } }),
+      { kind: 'absent' },
+      'a login is not an HTTP credential',
+    );
   });
 
   it('http basic: the challenge is Basic with the realm and UTF-8; the source is the Authorization header', () => {
@@ -78,12 +126,21 @@ describe('http verifier (scheme: basic)', () => {
 
   it('http: a scheme with no verifier (digest, Negotiate, none given) fails startup with ERR_SCHEME_UNSUPPORTED: fail closed', () => {
     for (const scheme of ['digest', 'Negotiate', undefined]) {
-      assert.throws(() => http.createVerifier(context({ type: 'http', scheme }, fx.store)), { name: 'StartupError', code: 'ERR_SCHEME_UNSUPPORTED' });
+      assert.throws(() => http.createVerifier(context({ type: 'http', scheme }, fx.store)), {
+        name: 'StartupError',
+        code: 'ERR_SCHEME_UNSUPPORTED',
+      });
     }
   });
 
   it('rejects a malformed Basic header as malformed (no subject)', async () => {
-    for (const value of ['Basic', 'Basic !!!', `Basic ${'A'.repeat(9000)}`, [basicAuthorization('a', 'b'), basicAuthorization('a', 'b')], `Basic ${Buffer.from('alice:').toString('base64')}`]) {
+    for (const value of [
+      'Basic',
+      'Basic !!!',
+      `Basic ${'A'.repeat(9000)}`,
+      [basicAuthorization('a', 'b'), basicAuthorization('a', 'b')],
+      `Basic ${Buffer.from('alice:').toString('base64')}`,
+    ]) {
       assert.deepEqual(await verify(v, auth(value)), { kind: 'invalid', reason: 'malformed' });
     }
   });

@@ -12,12 +12,27 @@ import { okPrincipal, verify } from './helpers.js';
 const AUDIENCE = 'streetlights';
 const store = createMemoryStore();
 
-function ctx(openIdConnectUrl: unknown, options: Record<string, unknown> = { audience: AUDIENCE }, now: () => number = Date.now): VerifierContext {
+function ctx(
+  openIdConnectUrl: unknown,
+  options: Record<string, unknown> = { audience: AUDIENCE },
+  now: () => number = Date.now,
+): VerifierContext {
   const scheme: Scheme = { type: 'openIdConnect', openIdConnectUrl };
-  return Object.freeze({ name: 'oidc', scheme, options: Object.freeze(options), store, now, realm: 'production', baseDir: process.cwd() });
+  return Object.freeze({
+    name: 'oidc',
+    scheme,
+    options: Object.freeze(options),
+    store,
+    now,
+    realm: 'production',
+    baseDir: process.cwd(),
+  });
 }
 
-function startupError(url: unknown, options?: Record<string, unknown>): { code: string; pointer: string; message: string } {
+function startupError(
+  url: unknown,
+  options?: Record<string, unknown>,
+): { code: string; pointer: string; message: string } {
   try {
     openIdConnect.createVerifier(ctx(url, options));
   } catch (e) {
@@ -27,7 +42,10 @@ function startupError(url: unknown, options?: Record<string, unknown>): { code: 
 }
 
 const token = (server: OAuth2Server, claims: Record<string, unknown> = {}) =>
-  server.issuer.buildToken({ scopesOrTransform: (_h, payload) => Object.assign(payload, { sub: 'user-1', aud: AUDIENCE, scope: 'openid lights:read', ...claims }) });
+  server.issuer.buildToken({
+    scopesOrTransform: (_h, payload) =>
+      Object.assign(payload, { sub: 'user-1', aud: AUDIENCE, scope: 'openid lights:read', ...claims }),
+  });
 
 describe('openIdConnect: startup (fail closed)', () => {
   it('openIdConnect: audience is required', () => {
@@ -59,16 +77,24 @@ describe('openIdConnect: startup (fail closed)', () => {
 
   it("openIdConnect: takes neither jwks nor introspection (the provider's discovery document names the keys)", () => {
     for (const key of ['jwks', 'introspection']) {
-      const e = startupError('https://idp.example/.well-known/openid-configuration', { audience: AUDIENCE, [key]: 'x' });
+      const e = startupError('https://idp.example/.well-known/openid-configuration', {
+        audience: AUDIENCE,
+        [key]: 'x',
+      });
       assert.deepEqual([e.code, e.pointer], ['ERR_CONFIG_INVALID', `schemes.oidc.${key}`]);
     }
     assert.equal((openIdConnect.configSchema['properties'] as Record<string, unknown>)['jwks'], undefined);
   });
 
   it("openIdConnect: algorithms without 'none'; the challenge is Bearer", () => {
-    const e = startupError('https://idp.example/.well-known/openid-configuration', { audience: AUDIENCE, algorithms: ['none'] });
+    const e = startupError('https://idp.example/.well-known/openid-configuration', {
+      audience: AUDIENCE,
+      algorithms: ['none'],
+    });
     assert.deepEqual([e.code, e.pointer], ['ERR_CONFIG_INVALID', 'schemes.oidc.algorithms']);
-    const v = openIdConnect.createVerifier(ctx('https://idp.example/.well-known/openid-configuration', { audience: AUDIENCE, realm: 'east' }));
+    const v = openIdConnect.createVerifier(
+      ctx('https://idp.example/.well-known/openid-configuration', { audience: AUDIENCE, realm: 'east' }),
+    );
     assert.equal(v.challenge, 'Bearer realm="east"');
     assert.equal(v.source, 'bearer');
     assert.equal(v.claimedSubject({ token: 'a.b.c' }), null);
@@ -113,7 +139,10 @@ describe('openIdConnect: against a real OpenID provider on loopback', () => {
 
   it('rejects a real token whose iss is not the discovered issuer', async () => {
     const v = openIdConnect.createVerifier(ctx(discovery));
-    assert.deepEqual(await verify(v, { token: await token(server, { iss: 'https://evil.example' }) }), { kind: 'invalid', reason: 'wrong_issuer' });
+    assert.deepEqual(await verify(v, { token: await token(server, { iss: 'https://evil.example' }) }), {
+      kind: 'invalid',
+      reason: 'wrong_issuer',
+    });
   });
 
   it('rejects an expired real token (injected clock)', async () => {
@@ -124,8 +153,13 @@ describe('openIdConnect: against a real OpenID provider on loopback', () => {
   it('openIdConnect: the issuer key must match the discovered issuer, else nothing is trusted (keys_unavailable)', async () => {
     const right = openIdConnect.createVerifier(ctx(discovery, { audience: AUDIENCE, issuer }));
     okPrincipal(await verify(right, { token: await token(server) }));
-    const wrong = openIdConnect.createVerifier(ctx(discovery, { audience: AUDIENCE, issuer: 'https://elsewhere.example' }));
-    assert.deepEqual(await verify(wrong, { token: await token(server) }), { kind: 'invalid', reason: 'keys_unavailable' });
+    const wrong = openIdConnect.createVerifier(
+      ctx(discovery, { audience: AUDIENCE, issuer: 'https://elsewhere.example' }),
+    );
+    assert.deepEqual(await verify(wrong, { token: await token(server) }), {
+      kind: 'invalid',
+      reason: 'keys_unavailable',
+    });
   });
 
   it('openIdConnect: algorithms narrows what is accepted', async () => {

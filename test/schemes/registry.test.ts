@@ -8,11 +8,23 @@ const srcDir = new URL('../../src/schemes/', import.meta.url);
 
 /** Reference §1.1: exactly 13 types, case-sensitive. */
 const specTypes = [
-  'userPassword', 'apiKey', 'X509', 'symmetricEncryption', 'asymmetricEncryption', 'httpApiKey', 'http',
-  'oauth2', 'openIdConnect', 'plain', 'scramSha256', 'scramSha512', 'gssapi',
+  'userPassword',
+  'apiKey',
+  'X509',
+  'symmetricEncryption',
+  'asymmetricEncryption',
+  'httpApiKey',
+  'http',
+  'oauth2',
+  'openIdConnect',
+  'plain',
+  'scramSha256',
+  'scramSha512',
+  'gssapi',
 ];
 
-const kebab = (type: string): string => (type === 'X509' ? 'x509' : type.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/(\d+)/g, '$1'));
+const kebab = (type: string): string =>
+  type === 'X509' ? 'x509' : type.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/(\d+)/g, '$1');
 
 describe('scheme registry', () => {
   it('has exactly the 13 spec types, keyed by the exact type, sorted', () => {
@@ -23,14 +35,17 @@ describe('scheme registry', () => {
   });
 
   it('has one module per type, named after the type in kebab-case', () => {
-    const files = readdirSync(srcDir).filter((f) => f.endsWith('.ts') && !['index.ts', 'types.ts', 'protocols.ts'].includes(f));
+    const files = readdirSync(srcDir).filter(
+      (f) => f.endsWith('.ts') && !['index.ts', 'types.ts', 'protocols.ts'].includes(f),
+    );
     assert.deepEqual(files.sort(), specTypes.map((t) => `${kebab(t)}.ts`).sort());
   });
 
   it('fit lists name only known protocols, lowercase, without repeats', () => {
     for (const d of Object.values(schemes)) {
       if (d.protocols === 'any') continue;
-      for (const p of d.protocols) assert.ok(Object.hasOwn(knownProtocols, p), `${d.type}: '${p}' is not a known protocol`);
+      for (const p of d.protocols)
+        assert.ok(Object.hasOwn(knownProtocols, p), `${d.type}: '${p}' is not a known protocol`);
       assert.equal(new Set(d.protocols).size, d.protocols.length, `${d.type}: repeats`);
     }
   });
@@ -54,12 +69,16 @@ describe('scheme fit (reference §4.3)', () => {
 
   it('every pairing shown in an official example or binding fits (S in §4.3)', () => {
     const shown: [string, string][] = [
-      ['apiKey', 'mqtt'], ['oauth2', 'mqtt'], ['openIdConnect', 'mqtt'], // streetlights-mqtt, correlation-id
+      ['apiKey', 'mqtt'],
+      ['oauth2', 'mqtt'],
+      ['openIdConnect', 'mqtt'], // streetlights-mqtt, correlation-id
       ['http', 'https'], // gitter
       ['httpApiKey', 'https'], // slack-rtm
-      ['scramSha256', 'kafka-secure'], ['X509', 'kafka-secure'], // streetlights-kafka
+      ['scramSha256', 'kafka-secure'],
+      ['X509', 'kafka-secure'], // streetlights-kafka
       ['oauth2', 'kafka-secure'], // streetlights-operation-security
-      ['plain', 'kafka'], ['plain', 'kafka-secure'], // adeo
+      ['plain', 'kafka'],
+      ['plain', 'kafka-secure'], // adeo
       ['oauth2', 'anypointmq'], // anypointmq binding
       ['userPassword', 'amqp'], // asyncapi.com security tutorial
     ];
@@ -68,7 +87,8 @@ describe('scheme fit (reference §4.3)', () => {
 
   it('SASL mechanisms need a protocol with SASL', () => {
     for (const type of ['plain', 'scramSha256', 'scramSha512', 'gssapi']) {
-      for (const p of ['ws', 'wss', 'http', 'https', 'mqtt', 'stomp']) assert.equal(fits(type, p), false, `${type} on ${p}`);
+      for (const p of ['ws', 'wss', 'http', 'https', 'mqtt', 'stomp'])
+        assert.equal(fits(type, p), false, `${type} on ${p}`);
       assert.equal(fits(type, 'kafka'), true);
     }
   });
@@ -87,7 +107,8 @@ describe('scheme fit (reference §4.3)', () => {
 });
 
 describe('secret-bearing schemes', () => {
-  const secret = (scheme: Record<string, unknown> & { type: string }): boolean => getSchemeDescriptor(scheme.type)!.carriesSecret(scheme);
+  const secret = (scheme: Record<string, unknown> & { type: string }): boolean =>
+    getSchemeDescriptor(scheme.type)!.carriesSecret(scheme);
 
   it('passwords, API keys and bearer tokens are secrets on the wire', () => {
     for (const type of ['userPassword', 'plain', 'oauth2', 'openIdConnect']) assert.equal(secret({ type }), true, type);
@@ -96,7 +117,14 @@ describe('secret-bearing schemes', () => {
   });
 
   it('challenge-response, certificates and encryption keys are not', () => {
-    for (const type of ['scramSha256', 'scramSha512', 'gssapi', 'X509', 'symmetricEncryption', 'asymmetricEncryption']) {
+    for (const type of [
+      'scramSha256',
+      'scramSha512',
+      'gssapi',
+      'X509',
+      'symmetricEncryption',
+      'asymmetricEncryption',
+    ]) {
       assert.equal(secret({ type }), false, type);
     }
   });

@@ -11,8 +11,16 @@ const text = (m: Uint8Array): string => Buffer.from(m).toString('utf8');
 const bytes = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'utf8'));
 
 /** Runs a whole exchange with the real client; returns the last server step and the client's view. */
-export async function exchange(v: Verifier, hash: ScramHash, username: string, password: string, authzid?: string): Promise<{ last: SaslStep; clientOk: boolean; serverFirst: string }> {
-  const client = createScramClient(authzid === undefined ? { hash, username, password } : { hash, username, password, authzid });
+export async function exchange(
+  v: Verifier,
+  hash: ScramHash,
+  username: string,
+  password: string,
+  authzid?: string,
+): Promise<{ last: SaslStep; clientOk: boolean; serverFirst: string }> {
+  const client = createScramClient(
+    authzid === undefined ? { hash, username, password } : { hash, username, password, authzid },
+  );
   const ex = v.startSasl!({ remote: '127.0.0.1' });
   const first = client.first();
   assert.ok(first.ok);
@@ -47,7 +55,9 @@ export function scramVerifierTests(descriptor: SchemeDescriptor, hash: ScramHash
       assert.equal(v.saslMechanism, mechanism);
       assert.equal(v.source, 'sasl');
       assert.equal(v.challenge, null);
-      assert.deepEqual(await v.verify({ sasl: { mechanism, response: bytes('n,,n=alice,r=abc') } }), { kind: 'absent' });
+      assert.deepEqual(await v.verify({ sasl: { mechanism, response: bytes('n,,n=alice,r=abc') } }), {
+        kind: 'absent',
+      });
     });
 
     it(`${descriptor.type}: a wrong password fails with e=invalid-proof, reason bad_password`, async () => {
@@ -154,7 +164,9 @@ export function scramVerifierTests(descriptor: SchemeDescriptor, hash: ScramHash
       const ex = v.startSasl!({});
       const c = await ex.step(bytes('n,,n=alice,r=clientnonce'));
       assert.equal(c.kind, 'challenge');
-      const s = await ex.step(bytes(`c=biws,r=othernonce,p=${Buffer.alloc(hash === 'SHA-256' ? 32 : 64).toString('base64')}`));
+      const s = await ex.step(
+        bytes(`c=biws,r=othernonce,p=${Buffer.alloc(hash === 'SHA-256' ? 32 : 64).toString('base64')}`),
+      );
       assert.ok(s.kind === 'failure');
       assert.equal(s.reason, 'malformed');
     });

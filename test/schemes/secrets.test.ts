@@ -39,9 +39,17 @@ describe('scheme secrets', () => {
       { headers: { authorization: [basicAuthorization('alice', MARKER), basicAuthorization('alice', MARKER)] } },
       { headers: { 'x-key': forged, cookie: `key=${forged}` }, query: `key=${forged}` },
       { headers: { 'x-key': MARKER, cookie: `key=${MARKER}` }, query: `key=${MARKER}` },
-      { headers: { 'x-key': [forged, forged], cookie: `key=${forged}; key=${MARKER}` }, query: `key=${forged}&key=${MARKER}` },
+      {
+        headers: { 'x-key': [forged, forged], cookie: `key=${forged}; key=${MARKER}` },
+        query: `key=${forged}&key=${MARKER}`,
+      },
       { sasl: { mechanism: 'PLAIN', response: encodePlainMessage({ authcid: 'alice', passwd: MARKER }) } },
-      { sasl: { mechanism: 'PLAIN', response: encodePlainMessage({ authcid: 'alice', passwd: PASSWORD, authzid: 'root' }) } },
+      {
+        sasl: {
+          mechanism: 'PLAIN',
+          response: encodePlainMessage({ authcid: 'alice', passwd: PASSWORD, authzid: 'root' }),
+        },
+      },
       { sasl: { mechanism: 'PLAIN', response: new Uint8Array(Buffer.from(`\u0000alice\u0000${MARKER}\u0000`)) } },
     ];
     const seen: unknown[] = [];
@@ -53,15 +61,30 @@ describe('scheme secrets', () => {
       }
     }
     const text = serialize(seen);
-    assert.ok(text.includes('unknown_key') && text.includes('bad_password') && text.includes('malformed') && text.includes('store_unavailable'), 'the scenarios reached the refusals');
-    assert.ok(!text.includes(MARKER), `a planted secret reached an outcome: ${seen.map((x) => serialize(x)).filter((x) => x.includes(MARKER)).join(" ")}`);
+    assert.ok(
+      text.includes('unknown_key') &&
+        text.includes('bad_password') &&
+        text.includes('malformed') &&
+        text.includes('store_unavailable'),
+      'the scenarios reached the refusals',
+    );
+    assert.ok(
+      !text.includes(MARKER),
+      `a planted secret reached an outcome: ${seen
+        .map((x) => serialize(x))
+        .filter((x) => x.includes(MARKER))
+        .join(' ')}`,
+    );
     assert.ok(!text.includes(forged.slice(17)), 'a key secret reached an outcome');
   });
 
   it('no SCRAM step carries the password', async () => {
     const fx = await seed();
     const outcomes: unknown[] = [];
-    for (const [type, hash] of [['scramSha256', 'SHA-256'], ['scramSha512', 'SHA-512']] as const) {
+    for (const [type, hash] of [
+      ['scramSha256', 'SHA-256'],
+      ['scramSha512', 'SHA-512'],
+    ] as const) {
       for (const store of [fx.store, failingStore()]) {
         const v = schemes[type].createVerifier(context({ type }, store));
         for (const username of ['alice', 'ghost']) {
@@ -85,14 +108,23 @@ describe('scheme secrets', () => {
     const store = failingStore();
     for (const build of [
       () => schemes.apiKey.createVerifier(context({ type: 'apiKey', in: 'query' }, store, {}, 'k')),
-      () => schemes.httpApiKey.createVerifier(context({ type: 'httpApiKey', in: 'header', name: 'a b' }, store, {}, 'hk')),
+      () =>
+        schemes.httpApiKey.createVerifier(context({ type: 'httpApiKey', in: 'header', name: 'a b' }, store, {}, 'hk')),
     ]) {
-      assert.throws(build, (e: Error & { code?: string; pointer?: string }) => e.code === 'ERR_SCHEME_UNSUPPORTED' && /^schemes\.(k|hk)$/.test(e.pointer ?? '') && !e.message.includes(MARKER));
+      assert.throws(
+        build,
+        (e: Error & { code?: string; pointer?: string }) =>
+          e.code === 'ERR_SCHEME_UNSUPPORTED' &&
+          /^schemes\.(k|hk)$/.test(e.pointer ?? '') &&
+          !e.message.includes(MARKER),
+      );
     }
     // A bearer scheme with no way to verify its tokens names the missing keys, never a value.
     await assert.rejects(
-      async () => schemes.http.createVerifier(context({ type: 'http', scheme: 'bearer' }, store, { realm: MARKER }, 'jwt')),
-      (e: Error & { code?: string; pointer?: string }) => e.code === 'ERR_CONFIG_INVALID' && e.pointer === 'schemes.jwt.issuer' && !e.message.includes(MARKER),
+      async () =>
+        schemes.http.createVerifier(context({ type: 'http', scheme: 'bearer' }, store, { realm: MARKER }, 'jwt')),
+      (e: Error & { code?: string; pointer?: string }) =>
+        e.code === 'ERR_CONFIG_INVALID' && e.pointer === 'schemes.jwt.issuer' && !e.message.includes(MARKER),
     );
   });
 });

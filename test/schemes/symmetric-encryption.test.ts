@@ -39,7 +39,11 @@ describe('symmetricEncryption verifier', () => {
       const key = octKey('s-1');
       const jwe = await sealPayload('{"lux":42}', { key, alg });
       assert.deepEqual(make().inspectPayload!(jwe), { ok: true });
-      assert.deepEqual(make().inspectPayload!(new TextEncoder().encode(jwe)), { ok: true }, 'bytes as well as a string');
+      assert.deepEqual(
+        make().inspectPayload!(new TextEncoder().encode(jwe)),
+        { ok: true },
+        'bytes as well as a string',
+      );
       assert.equal(Buffer.from(await openPayload(jwe, { keys: [key] })).toString(), '{"lux":42}');
     });
   }
@@ -52,7 +56,10 @@ describe('symmetricEncryption verifier', () => {
   it('symmetricEncryption: algorithms narrows the allow-list (dir refused when only A256KW is listed)', async () => {
     const key = octKey();
     const v = make({ algorithms: ['A256KW'] });
-    assert.deepEqual(v.inspectPayload!(await sealPayload('x', { key, alg: 'dir' })), { ok: false, reason: 'alg_not_allowed' });
+    assert.deepEqual(v.inspectPayload!(await sealPayload('x', { key, alg: 'dir' })), {
+      ok: false,
+      reason: 'alg_not_allowed',
+    });
     assert.deepEqual(v.inspectPayload!(await sealPayload('x', { key, alg: 'A256KW' })), { ok: true });
   });
 
@@ -75,29 +82,59 @@ describe('symmetricEncryption verifier', () => {
 
   it('symmetricEncryption: maxPayloadBytes counts a string payload in UTF-8 bytes (a JSON JWE may hold non-ASCII members)', async () => {
     const [protectedHeader, , iv, ciphertext, tag] = (await sealPayload('x', { key: octKey(), alg: 'dir' })).split('.');
-    const json = JSON.stringify({ protected: protectedHeader, iv, ciphertext, tag, unprotected: { note: '€'.repeat(80) } });
+    const json = JSON.stringify({
+      protected: protectedHeader,
+      iv,
+      ciphertext,
+      tag,
+      unprotected: { note: '€'.repeat(80) },
+    });
     const bytes = Buffer.byteLength(json, 'utf8');
     assert.ok(json.length < bytes - 100);
-    assert.deepEqual(make({ maxPayloadBytes: bytes }).inspectPayload!(json), { ok: true }, 'accepted at its byte length');
-    assert.deepEqual(make({ maxPayloadBytes: bytes - 1 }).inspectPayload!(json), { ok: false, reason: 'malformed' }, 'one byte over, although far fewer UTF-16 units');
+    assert.deepEqual(
+      make({ maxPayloadBytes: bytes }).inspectPayload!(json),
+      { ok: true },
+      'accepted at its byte length',
+    );
+    assert.deepEqual(
+      make({ maxPayloadBytes: bytes - 1 }).inspectPayload!(json),
+      { ok: false, reason: 'malformed' },
+      'one byte over, although far fewer UTF-16 units',
+    );
   });
 
   it('symmetricEncryption: rejects a dir JWE that carries an encrypted key, and a key-wrap JWE without one', () => {
     const v = make();
-    assert.deepEqual(v.inspectPayload!(handMadeCompact({ header: { alg: 'dir', enc: 'A256GCM' }, encryptedKey: 'AAAA' })), { ok: false, reason: 'malformed' });
-    assert.deepEqual(v.inspectPayload!(handMadeCompact({ header: { alg: 'A256KW', enc: 'A256GCM' }, encryptedKey: '' })), { ok: false, reason: 'malformed' });
+    assert.deepEqual(
+      v.inspectPayload!(handMadeCompact({ header: { alg: 'dir', enc: 'A256GCM' }, encryptedKey: 'AAAA' })),
+      { ok: false, reason: 'malformed' },
+    );
+    assert.deepEqual(
+      v.inspectPayload!(handMadeCompact({ header: { alg: 'A256KW', enc: 'A256GCM' }, encryptedKey: '' })),
+      { ok: false, reason: 'malformed' },
+    );
   });
 
   it('symmetricEncryption: rejects an IV or tag of the wrong length for A256GCM', () => {
     const v = make();
-    assert.deepEqual(v.inspectPayload!(handMadeCompact({ header: { alg: 'dir', enc: 'A256GCM' }, iv: 'AAAA' })), { ok: false, reason: 'malformed' });
-    assert.deepEqual(v.inspectPayload!(handMadeCompact({ header: { alg: 'dir', enc: 'A256GCM' }, tag: 'AAAAAAAA' })), { ok: false, reason: 'malformed' });
+    assert.deepEqual(v.inspectPayload!(handMadeCompact({ header: { alg: 'dir', enc: 'A256GCM' }, iv: 'AAAA' })), {
+      ok: false,
+      reason: 'malformed',
+    });
+    assert.deepEqual(v.inspectPayload!(handMadeCompact({ header: { alg: 'dir', enc: 'A256GCM' }, tag: 'AAAAAAAA' })), {
+      ok: false,
+      reason: 'malformed',
+    });
   });
 });
 
 describe('symmetricEncryption config', () => {
   it('symmetricEncryption: the config schema takes algorithms, encryptions and maxPayloadBytes only', () => {
-    assert.deepEqual(Object.keys((symmetricEncryption.configSchema as { properties: object }).properties).sort(), ['algorithms', 'encryptions', 'maxPayloadBytes']);
+    assert.deepEqual(Object.keys((symmetricEncryption.configSchema as { properties: object }).properties).sort(), [
+      'algorithms',
+      'encryptions',
+      'maxPayloadBytes',
+    ]);
     assert.equal((symmetricEncryption.configSchema as { additionalProperties: boolean }).additionalProperties, false);
   });
 
@@ -119,6 +156,9 @@ describe('symmetricEncryption config', () => {
   }
 
   it('symmetricEncryption: a key-agreement JWE header with epk is still refused by alg', () => {
-    assert.deepEqual(make().inspectPayload!(handMadeCompact({ header: { alg: 'ECDH-ES', enc: 'A256GCM', epk: EPK } })), { ok: false, reason: 'alg_not_allowed' });
+    assert.deepEqual(
+      make().inspectPayload!(handMadeCompact({ header: { alg: 'ECDH-ES', enc: 'A256GCM', epk: EPK } })),
+      { ok: false, reason: 'alg_not_allowed' },
+    );
   });
 });

@@ -9,8 +9,10 @@ import type { Verifier } from '../../src/schemes/types.js';
 import { PASSWORD, context, failingStore, invalidReason, okPrincipal, seed, verify, type Fixture } from './helpers.js';
 
 const scheme = { type: 'userPassword' };
-const make = (store: Fixture['store'] | ReturnType<typeof failingStore>, options: Record<string, unknown> = {}): Verifier =>
-  userPassword.createVerifier(context(scheme, store, options, 'userPass'));
+const make = (
+  store: Fixture['store'] | ReturnType<typeof failingStore>,
+  options: Record<string, unknown> = {},
+): Verifier => userPassword.createVerifier(context(scheme, store, options, 'userPass'));
 const login = (username: unknown, password?: unknown) => ({ login: { username, password } });
 const basic = (u: string, p: string) => ({ headers: { authorization: basicAuthorization(u, p) } });
 
@@ -32,11 +34,19 @@ describe('userPassword verifier', () => {
   });
 
   it('userPassword: a wrong password is invalid bad_password, naming the user', async () => {
-    assert.deepEqual(await verify(v, login('alice', 'wrong')), { kind: 'invalid', reason: 'bad_password', subject: 'alice' });
+    assert.deepEqual(await verify(v, login('alice', 'wrong')), {
+      kind: 'invalid',
+      reason: 'bad_password',
+      subject: 'alice',
+    });
   });
 
   it('userPassword: an unknown user is invalid unknown_principal', async () => {
-    assert.deepEqual(await verify(v, login('mallory', PASSWORD)), { kind: 'invalid', reason: 'unknown_principal', subject: 'mallory' });
+    assert.deepEqual(await verify(v, login('mallory', PASSWORD)), {
+      kind: 'invalid',
+      reason: 'unknown_principal',
+      subject: 'mallory',
+    });
   });
 
   it('userPassword: a disabled principal is invalid disabled, even with the right password', async () => {
@@ -48,7 +58,15 @@ describe('userPassword verifier', () => {
   });
 
   it('userPassword: absent when CONNECT has no username', async () => {
-    for (const p of [{}, { login: {} }, login(undefined, PASSWORD), login('', PASSWORD), { login: null }, null, 'junk']) {
+    for (const p of [
+      {},
+      { login: {} },
+      login(undefined, PASSWORD),
+      login('', PASSWORD),
+      { login: null },
+      null,
+      'junk',
+    ]) {
       assert.deepEqual(await verify(v, p), { kind: 'absent' }, JSON.stringify(p));
     }
   });
@@ -62,11 +80,17 @@ describe('userPassword verifier', () => {
   });
 
   it('userPassword: the login wins over a Basic header', async () => {
-    assert.equal(invalidReason(await verify(v, { ...login('alice', 'wrong'), ...basic('alice', PASSWORD) })), 'bad_password');
+    assert.equal(
+      invalidReason(await verify(v, { ...login('alice', 'wrong'), ...basic('alice', PASSWORD) })),
+      'bad_password',
+    );
   });
 
   it('userPassword: the realm config key replaces the server name in the challenge', () => {
-    assert.equal(make(fx.store, { realm: 'Lights "east"' }).challenge, 'Basic realm="Lights \\"east\\"", charset="UTF-8"');
+    assert.equal(
+      make(fx.store, { realm: 'Lights "east"' }).challenge,
+      'Basic realm="Lights \\"east\\"", charset="UTF-8"',
+    );
   });
 
   it('userPassword: claimedSubject names the login user or the Basic user id, without checking', () => {
@@ -77,14 +101,22 @@ describe('userPassword verifier', () => {
   });
 
   it('userPassword: an API key sent as the user name is named by its key id, never whole', async () => {
-    assert.deepEqual(await verify(v, login(fx.aliceKey, 'x')), { kind: 'invalid', reason: 'unknown_principal', subject: fx.aliceKeyId });
+    assert.deepEqual(await verify(v, login(fx.aliceKey, 'x')), {
+      kind: 'invalid',
+      reason: 'unknown_principal',
+      subject: fx.aliceKeyId,
+    });
     assert.equal(v.claimedSubject(login(fx.aliceKey, 'x') as never), fx.aliceKeyId);
   });
 
   it('userPassword: a store that rejects is store_unavailable, never ok', async () => {
     for (const mode of ['reject', 'throw'] as const) {
       const broken = make(failingStore(mode));
-      assert.deepEqual(await verify(broken, login('alice', PASSWORD)), { kind: 'invalid', reason: 'store_unavailable', subject: 'alice' });
+      assert.deepEqual(await verify(broken, login('alice', PASSWORD)), {
+        kind: 'invalid',
+        reason: 'store_unavailable',
+        subject: 'alice',
+      });
       assert.equal(invalidReason(await verify(broken, basic('alice', PASSWORD))), 'store_unavailable');
     }
   });
@@ -128,21 +160,39 @@ describe('userPassword verifier: hostile logins', () => {
     v = make((await seed()).store);
   });
 
-  it('rejects a username without a password', async () => assert.deepEqual(await verify(v, login('alice')), { kind: 'invalid', reason: 'malformed', subject: 'alice' }));
-  it('rejects an empty password', async () => assert.equal(invalidReason(await verify(v, login('alice', ''))), 'malformed'));
-  it('rejects an empty byte password', async () => assert.equal(invalidReason(await verify(v, login('alice', new Uint8Array(0)))), 'malformed'));
-  it('rejects a byte password that is not UTF-8', async () => assert.equal(invalidReason(await verify(v, login('alice', Uint8Array.of(0xc3, 0x28)))), 'malformed'));
-  it('rejects NUL in the password', async () => assert.equal(invalidReason(await verify(v, login('alice', `${PASSWORD}\u0000`))), 'malformed'));
-  it('rejects control characters in the username', async () => assert.deepEqual(await verify(v, login('ali\nce', PASSWORD)), { kind: 'invalid', reason: 'malformed' }));
-  it('rejects a password over 1 KiB', async () => assert.equal(invalidReason(await verify(v, login('alice', 'x'.repeat(5000)))), 'malformed'));
-  it('rejects a username over 1 KiB', async () => assert.equal(invalidReason(await verify(v, login('a'.repeat(5000), PASSWORD))), 'malformed'));
-  it('rejects a username that is not a string', async () => assert.equal(invalidReason(await verify(v, login(42, PASSWORD))), 'malformed'));
-  it('rejects a malformed Basic header', async () => assert.deepEqual(await verify(v, { headers: { authorization: 'Basic !!!' } }), { kind: 'invalid', reason: 'malformed' }));
+  it('rejects a username without a password', async () =>
+    assert.deepEqual(await verify(v, login('alice')), { kind: 'invalid', reason: 'malformed', subject: 'alice' }));
+  it('rejects an empty password', async () =>
+    assert.equal(invalidReason(await verify(v, login('alice', ''))), 'malformed'));
+  it('rejects an empty byte password', async () =>
+    assert.equal(invalidReason(await verify(v, login('alice', new Uint8Array(0)))), 'malformed'));
+  it('rejects a byte password that is not UTF-8', async () =>
+    assert.equal(invalidReason(await verify(v, login('alice', Uint8Array.of(0xc3, 0x28)))), 'malformed'));
+  it('rejects NUL in the password', async () =>
+    assert.equal(invalidReason(await verify(v, login('alice', `${PASSWORD}\u0000`))), 'malformed'));
+  it('rejects control characters in the username', async () =>
+    assert.deepEqual(await verify(v, login('ali\nce', PASSWORD)), { kind: 'invalid', reason: 'malformed' }));
+  it('rejects a password over 1 KiB', async () =>
+    assert.equal(invalidReason(await verify(v, login('alice', 'x'.repeat(5000)))), 'malformed'));
+  it('rejects a username over 1 KiB', async () =>
+    assert.equal(invalidReason(await verify(v, login('a'.repeat(5000), PASSWORD))), 'malformed'));
+  it('rejects a username that is not a string', async () =>
+    assert.equal(invalidReason(await verify(v, login(42, PASSWORD))), 'malformed'));
+  it('rejects a malformed Basic header', async () =>
+    assert.deepEqual(await verify(v, { headers: { authorization: 'Basic !!!' } }), {
+      kind: 'invalid',
+      reason: 'malformed',
+    }));
   it('rejects several Authorization headers', async () => {
     const h = basicAuthorization('alice', PASSWORD);
     assert.equal(invalidReason(await verify(v, { headers: { authorization: [h, h] } })), 'malformed');
   });
   it('rejects a Basic header with an empty password', async () => {
-    assert.equal(invalidReason(await verify(v, { headers: { authorization: `Basic ${Buffer.from('alice:').toString('base64')}` } })), 'malformed');
+    assert.equal(
+      invalidReason(
+        await verify(v, { headers: { authorization: `Basic ${Buffer.from('alice:').toString('base64')}` } }),
+      ),
+      'malformed',
+    );
   });
 });

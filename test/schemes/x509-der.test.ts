@@ -59,7 +59,10 @@ describe('x509 DER reader', () => {
 
   it('reads OIDs and rejects non-minimal arcs', () => {
     // 1.3.6.1.5.5.7.3.2 (clientAuth)
-    assert.equal(readOid(...at(bytes(0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02))), '1.3.6.1.5.5.7.3.2');
+    assert.equal(
+      readOid(...at(bytes(0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02))),
+      '1.3.6.1.5.5.7.3.2',
+    );
     assert.equal(readOid(...at(bytes(0x06, 0x03, 0x55, 0x1d, 0x11))), '2.5.29.17');
     assert.throws(() => readOid(...at(bytes(0x06, 0x02, 0x80, 0x01))), DerError);
     assert.throws(() => readOid(...at(bytes(0x06, 0x01, 0x81))), DerError);

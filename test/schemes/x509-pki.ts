@@ -76,11 +76,23 @@ export interface Pki {
   readonly intermediate: Issued;
   readonly otherRoot: Issued;
   /** Issues a certificate from `issuer`, with the body of its extension section (more sections may follow). */
-  issue(issuer: CaName, name: string, subject: string, extensions: string, dates?: { from?: number; to?: number }): Promise<Issued>;
+  issue(
+    issuer: CaName,
+    name: string,
+    subject: string,
+    extensions: string,
+    dates?: { from?: number; to?: number },
+  ): Promise<Issued>;
   /** A self-signed certificate (not from any CA). */
   selfSigned(name: string, subject: string, extensions: string): Promise<Issued>;
   /** A new intermediate CA under `issuer`, usable as an issuer by its name afterwards. */
-  issueCa(issuer: CaName, name: string, cn: string, basicConstraints?: string, moreExtensions?: string): Promise<Issued>;
+  issueCa(
+    issuer: CaName,
+    name: string,
+    cn: string,
+    basicConstraints?: string,
+    moreExtensions?: string,
+  ): Promise<Issued>;
   revoke(issuer: CaName, cert: Issued): Promise<void>;
   /** Generates the issuer's CRL (PEM) into `file` and returns the path; `extensions`: the body of a CRL extension section. */
   crl(issuer: CaName, file: string, extensions?: string): Promise<string>;
@@ -92,7 +104,8 @@ export interface Pki {
 /** 'root', 'intermediate', 'otherRoot', or a CA made with issueCa. */
 export type CaName = string;
 
-export const CLIENT_EXT = 'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = clientAuth\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid';
+export const CLIENT_EXT =
+  'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = clientAuth\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid';
 
 const der = (pem: string): Uint8Array => {
   const body = pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
@@ -130,19 +143,66 @@ export async function createPki(): Promise<Pki> {
   const newKeyAndCsr = async (name: string, subject: string, cnf: string) => {
     const key = join(dir, `${name}.key`);
     const csr = join(dir, `${name}.csr`);
-    await openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', csr, '-subj', subject, '-config', cnf], dir);
+    await openssl(
+      [
+        'req',
+        '-new',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        csr,
+        '-subj',
+        subject,
+        '-config',
+        cnf,
+      ],
+      dir,
+    );
     return { key, csr };
   };
 
-  const issueWith = async (issuer: CaName, name: string, subject: string, extensions: string, dates: { from?: number; to?: number } = {}) => {
+  const issueWith = async (
+    issuer: CaName,
+    name: string,
+    subject: string,
+    extensions: string,
+    dates: { from?: number; to?: number } = {},
+  ) => {
     const ca = caOf(issuer);
     const { key, csr } = await newKeyAndCsr(name, subject, ca.cnf);
     const ext = join(dir, `${name}.ext`);
     await writeFile(ext, `[ext]\n${extensions}\n`);
     const cert = join(dir, `${name}.pem`);
     await openssl(
-      ['ca', '-batch', '-notext', '-preserveDN', '-config', ca.cnf, '-cert', ca.cert, '-keyfile', ca.key, '-in', csr, '-out', cert, '-extfile', ext, '-extensions', 'ext',
-        '-startdate', asn1Time(dates.from ?? now - DAY), '-enddate', asn1Time(dates.to ?? now + 365 * DAY)],
+      [
+        'ca',
+        '-batch',
+        '-notext',
+        '-preserveDN',
+        '-config',
+        ca.cnf,
+        '-cert',
+        ca.cert,
+        '-keyfile',
+        ca.key,
+        '-in',
+        csr,
+        '-out',
+        cert,
+        '-extfile',
+        ext,
+        '-extensions',
+        'ext',
+        '-startdate',
+        asn1Time(dates.from ?? now - DAY),
+        '-enddate',
+        asn1Time(dates.to ?? now + 365 * DAY),
+      ],
       dir,
     );
     return readIssued(cert, key);
@@ -150,16 +210,52 @@ export async function createPki(): Promise<Pki> {
 
   const makeRoot = async (name: CaName, cn: string) => {
     const ca = await makeCaDir(name);
-    await openssl(['req', '-x509', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', ca.key, '-out', ca.cert, '-subj', `/CN=${cn}`, '-days', '3650', '-config', ca.cnf, '-extensions', 'ca_ext'], dir);
+    await openssl(
+      [
+        'req',
+        '-x509',
+        '-new',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        ca.key,
+        '-out',
+        ca.cert,
+        '-subj',
+        `/CN=${cn}`,
+        '-days',
+        '3650',
+        '-config',
+        ca.cnf,
+        '-extensions',
+        'ca_ext',
+      ],
+      dir,
+    );
     cas.set(name, ca);
     return readIssued(ca.cert, ca.key);
   };
 
   const root = await makeRoot('root', 'Test Root CA');
   const otherRoot = await makeRoot('otherRoot', 'Other Root CA');
-  const issueCa = async (issuer: CaName, name: CaName, cn: string, basicConstraints = 'critical, CA:TRUE', moreExtensions = '') => {
+  const issueCa = async (
+    issuer: CaName,
+    name: CaName,
+    cn: string,
+    basicConstraints = 'critical, CA:TRUE',
+    moreExtensions = '',
+  ) => {
     const ca = await makeCaDir(name);
-    const issued = await issueWith(issuer, `${name}-ca`, `/CN=${cn}`, `basicConstraints = ${basicConstraints}\nkeyUsage = critical, keyCertSign, cRLSign\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid:always${moreExtensions}`, { to: now + 3000 * DAY });
+    const issued = await issueWith(
+      issuer,
+      `${name}-ca`,
+      `/CN=${cn}`,
+      `basicConstraints = ${basicConstraints}\nkeyUsage = critical, keyCertSign, cRLSign\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid:always${moreExtensions}`,
+      { to: now + 3000 * DAY },
+    );
     await writeFile(ca.cert, issued.pem);
     await writeFile(ca.key, issued.keyPem);
     cas.set(name, ca);
@@ -180,7 +276,31 @@ export async function createPki(): Promise<Pki> {
       const cert = join(dir, `${name}.pem`);
       const ext = join(dir, `${name}.cnf`);
       await writeFile(ext, `[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = unused\n[ext]\n${extensions}\n`);
-      await openssl(['req', '-x509', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-subj', subject, '-days', '30', '-config', ext, '-extensions', 'ext'], dir);
+      await openssl(
+        [
+          'req',
+          '-x509',
+          '-new',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+          '-subj',
+          subject,
+          '-days',
+          '30',
+          '-config',
+          ext,
+          '-extensions',
+          'ext',
+        ],
+        dir,
+      );
       return readIssued(cert, key);
     },
     async revoke(issuer, cert) {
@@ -196,7 +316,10 @@ export async function createPki(): Promise<Pki> {
         await appendFile(ca.cnf, `\n[${section}]\n${extensions}\n`);
         more.push('-crlexts', section);
       }
-      await openssl(['ca', '-gencrl', '-config', ca.cnf, '-cert', ca.cert, '-keyfile', ca.key, '-out', out, ...more], dir);
+      await openssl(
+        ['ca', '-gencrl', '-config', ca.cnf, '-cert', ca.cert, '-keyfile', ca.key, '-out', out, ...more],
+        dir,
+      );
       return out;
     },
     async write(file, content) {

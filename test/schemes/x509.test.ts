@@ -28,7 +28,10 @@ const files: Record<string, string> = {};
 
 type Report = NonNullable<Parameters<typeof createX509Verifier>[0]['report']>;
 
-function make(options: Record<string, unknown>, overrides: { store?: CredentialStore; now?: () => number; name?: string; report?: Report } = {}): Promise<Verifier> {
+function make(
+  options: Record<string, unknown>,
+  overrides: { store?: CredentialStore; now?: () => number; name?: string; report?: Report } = {},
+): Promise<Verifier> {
   return createX509Verifier(
     Object.freeze({
       name: overrides.name ?? 'mtls',
@@ -51,30 +54,84 @@ before(async () => {
   store = fixture.store;
   const { now } = pki;
   const i = 'intermediate';
-  certs['alice'] = await pki.issue(i, 'alice', '/CN=alice/O=Acme, Inc', CLIENT_EXT + SAN('email.1 = a,b@example.com\nURI.1 = urn:example:alice\nDNS.1 = alice.example.com\nemail.2 = second@example.com'));
+  certs['alice'] = await pki.issue(
+    i,
+    'alice',
+    '/CN=alice/O=Acme, Inc',
+    CLIENT_EXT +
+      SAN(
+        'email.1 = a,b@example.com\nURI.1 = urn:example:alice\nDNS.1 = alice.example.com\nemail.2 = second@example.com',
+      ),
+  );
   certs['bob'] = await pki.issue(i, 'bob', '/CN=bob', CLIENT_EXT);
   certs['carol'] = await pki.issue(i, 'carol', '/CN=carol', CLIENT_EXT);
   certs['dave'] = await pki.issue('root', 'dave', '/CN=dave', CLIENT_EXT);
   certs['expired'] = await pki.issue(i, 'expired', '/CN=alice', CLIENT_EXT, { from: now - 10 * DAY, to: now - DAY });
   certs['notYet'] = await pki.issue(i, 'not-yet', '/CN=alice', CLIENT_EXT, { from: now + DAY, to: now + 10 * DAY });
-  certs['serverOnly'] = await pki.issue(i, 'server-only', '/CN=alice', 'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = serverAuth');
-  certs['noEku'] = await pki.issue(i, 'no-eku', '/CN=alice', 'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature');
-  certs['anyEku'] = await pki.issue(i, 'any-eku', '/CN=alice', 'basicConstraints = CA:FALSE\nextendedKeyUsage = anyExtendedKeyUsage');
-  certs['noDigitalSignature'] = await pki.issue(i, 'no-ds', '/CN=alice', 'basicConstraints = CA:FALSE\nkeyUsage = critical, keyEncipherment\nextendedKeyUsage = clientAuth');
-  certs['unknownCritical'] = await pki.issue(i, 'unknown-critical', '/CN=alice', CLIENT_EXT + '\n1.3.6.1.4.1.99999.1 = critical, ASN1:NULL');
+  certs['serverOnly'] = await pki.issue(
+    i,
+    'server-only',
+    '/CN=alice',
+    'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = serverAuth',
+  );
+  certs['noEku'] = await pki.issue(
+    i,
+    'no-eku',
+    '/CN=alice',
+    'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature',
+  );
+  certs['anyEku'] = await pki.issue(
+    i,
+    'any-eku',
+    '/CN=alice',
+    'basicConstraints = CA:FALSE\nextendedKeyUsage = anyExtendedKeyUsage',
+  );
+  certs['noDigitalSignature'] = await pki.issue(
+    i,
+    'no-ds',
+    '/CN=alice',
+    'basicConstraints = CA:FALSE\nkeyUsage = critical, keyEncipherment\nextendedKeyUsage = clientAuth',
+  );
+  certs['unknownCritical'] = await pki.issue(
+    i,
+    'unknown-critical',
+    '/CN=alice',
+    CLIENT_EXT + '\n1.3.6.1.4.1.99999.1 = critical, ASN1:NULL',
+  );
   certs['twoCns'] = await pki.issue(i, 'two-cns', '/CN=alice/CN=admin', CLIENT_EXT);
   certs['revoked'] = await pki.issue(i, 'revoked', '/CN=mallory', CLIENT_EXT);
   certs['stranger'] = await pki.issue('otherRoot', 'stranger', '/CN=alice', CLIENT_EXT);
-  certs['selfSigned'] = await pki.selfSigned('self-signed', '/CN=alice', CLIENT_EXT.replace('\nauthorityKeyIdentifier = keyid', ''));
+  certs['selfSigned'] = await pki.selfSigned(
+    'self-signed',
+    '/CN=alice',
+    CLIENT_EXT.replace('\nauthorityKeyIdentifier = keyid', ''),
+  );
   certs['sub'] = await pki.issueCa(i, 'sub', 'Sub CA beyond pathlen 0');
   certs['deep'] = await pki.issue('sub', 'deep', '/CN=alice', CLIENT_EXT);
-  certs['server'] = await pki.issue('root', 'server', '/CN=localhost', 'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = serverAuth' + SAN('IP.1 = 127.0.0.1'));
+  certs['server'] = await pki.issue(
+    'root',
+    'server',
+    '/CN=localhost',
+    'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = serverAuth' +
+      SAN('IP.1 = 127.0.0.1'),
+  );
   certs['unlisted'] = await pki.issue(i, 'unlisted', '/CN=erin', CLIENT_EXT);
-  certs['caLeaf'] = await pki.issue(i, 'ca-leaf', '/CN=alice', 'basicConstraints = critical, CA:TRUE\nkeyUsage = critical, digitalSignature, keyCertSign\nextendedKeyUsage = clientAuth');
+  certs['caLeaf'] = await pki.issue(
+    i,
+    'ca-leaf',
+    '/CN=alice',
+    'basicConstraints = critical, CA:TRUE\nkeyUsage = critical, digitalSignature, keyCertSign\nextendedKeyUsage = clientAuth',
+  );
   // An end entity (CA:FALSE) whose key nonetheless signs a certificate (keyUsage keyCertSign).
   certs['notCa'] = await pki.issueCa('root', 'not-ca', 'Not a CA', 'critical, CA:FALSE');
   certs['underNotCa'] = await pki.issue('not-ca', 'under-not-ca', '/CN=alice', CLIENT_EXT);
-  certs['serverCa'] = await pki.issueCa('root', 'server-ca', 'Server-only CA', 'critical, CA:TRUE', '\nextendedKeyUsage = serverAuth');
+  certs['serverCa'] = await pki.issueCa(
+    'root',
+    'server-ca',
+    'Server-only CA',
+    'critical, CA:TRUE',
+    '\nextendedKeyUsage = serverAuth',
+  );
   certs['underServerCa'] = await pki.issue('server-ca', 'under-server-ca', '/CN=alice', CLIENT_EXT);
 
   await pki.revoke(i, certs['revoked']);
@@ -85,13 +142,20 @@ before(async () => {
   files['crlBoth'] = 'file:' + (await pki.write('both.crl.pem', (await readFile(rootCrl, 'utf8')) + interCrlPem));
   files['crlDer'] = 'file:' + (await pki.write('intermediate.crl.der', pemToDer(interCrlPem, 'X509 CRL')));
   files['crlOther'] = 'file:' + (await pki.crl('otherRoot', 'other.crl.pem'));
-  files['crlPartitioned'] = 'file:' + (await pki.crl('root', 'idp.crl.pem', 'issuingDistributionPoint = critical, @idp\n[idp]\nfullname = URI:http://crl.example.com/root.crl\nonlyuser = TRUE'));
+  files['crlPartitioned'] =
+    'file:' +
+    (await pki.crl(
+      'root',
+      'idp.crl.pem',
+      'issuingDistributionPoint = critical, @idp\n[idp]\nfullname = URI:http://crl.example.com/root.crl\nonlyuser = TRUE',
+    ));
   files['caRoot'] = 'file:' + (await pki.write('ca-root.pem', pki.root.pem));
   files['caBoth'] = 'file:' + (await pki.write('ca-both.pem', pki.root.pem + pki.intermediate.pem));
   files['caInter'] = 'file:' + (await pki.write('ca-inter.pem', pki.intermediate.pem));
   files['caLeaf'] = 'file:' + (await pki.write('ca-leaf.pem', pki.root.pem + certs['alice'].pem));
   files['empty'] = 'file:' + (await pki.write('empty.pem', 'no certificates here\n'));
-  files['garbage'] = 'file:' + (await pki.write('garbage.pem', '-----BEGIN CERTIFICATE-----\nTUlJQg==\n-----END CERTIFICATE-----\n'));
+  files['garbage'] =
+    'file:' + (await pki.write('garbage.pem', '-----BEGIN CERTIFICATE-----\nTUlJQg==\n-----END CERTIFICATE-----\n'));
 });
 
 after(async () => {
@@ -99,7 +163,9 @@ after(async () => {
 });
 
 function pemToDer(pem: string, label: string): Uint8Array {
-  return new Uint8Array(Buffer.from(pem.replace(new RegExp(`-----(BEGIN|END) ${label}-----`, 'g'), '').replace(/\s+/g, ''), 'base64'));
+  return new Uint8Array(
+    Buffer.from(pem.replace(new RegExp(`-----(BEGIN|END) ${label}-----`, 'g'), '').replace(/\s+/g, ''), 'base64'),
+  );
 }
 
 const c = (name: string): Issued => certs[name] as Issued;
@@ -153,7 +219,7 @@ describe('X509: chain validation', () => {
     assert.equal(await reasonOf(v, { peerCertificates: [der] }), 'untrusted_certificate');
   });
 
-  it('rejects a chain through a CA beyond the intermediate\'s pathlen:0', async () => {
+  it("rejects a chain through a CA beyond the intermediate's pathlen:0", async () => {
     const v = await make({ ca: files['caRoot'] });
     assert.equal(await reasonOf(v, chain(c('deep'), c('sub'), pki.intermediate)), 'untrusted_certificate');
   });
@@ -188,7 +254,7 @@ describe('X509: validity period (injected clock)', () => {
     assert.equal((await verify(soon, chain(c('notYet')))).kind, 'ok');
   });
 
-  it('sets expiresAt to the leaf\'s notAfter when it is the first thing of the chain to expire', async () => {
+  it("sets expiresAt to the leaf's notAfter when it is the first thing of the chain to expire", async () => {
     const v = await make({ ca: files['caBoth'] });
     const p = okPrincipal(await verify(v, chain(c('alice'))));
     assert.equal(p.expiresAt, Date.parse(new X509Certificate(c('alice').der).validTo));
@@ -196,14 +262,23 @@ describe('X509: validity period (injected clock)', () => {
 
   it('sets expiresAt to the earliest of the path: an intermediate that expires before the leaf, a CRL due before both', async () => {
     const interEnd = Date.parse(new X509Certificate(pki.intermediate.der).validTo);
-    const outlives = await pki.issue('intermediate', 'outlives', '/CN=outlives', CLIENT_EXT, { to: interEnd + 100 * DAY });
+    const outlives = await pki.issue('intermediate', 'outlives', '/CN=outlives', CLIENT_EXT, {
+      to: interEnd + 100 * DAY,
+    });
     const noCrl = await make({ ca: files['caRoot'] });
-    assert.equal(okPrincipal(await verify(noCrl, chain(outlives, pki.intermediate))).expiresAt, interEnd, 'the intermediate’s notAfter');
+    assert.equal(
+      okPrincipal(await verify(noCrl, chain(outlives, pki.intermediate))).expiresAt,
+      interEnd,
+      'the intermediate’s notAfter',
+    );
     // The intermediate's CRL is due in 30 days (nextUpdate; alice's certificate runs 365): after
     // it, the intermediate's certificates are refused.
     const withCrl = await make({ ca: files['caBoth'], crl: files['crlInter'] });
     const p = okPrincipal(await verify(withCrl, chain(c('alice'))));
-    assert.ok(p.expiresAt! <= pki.now + 31 * DAY && p.expiresAt! >= pki.now + 29 * DAY, `the CRL's nextUpdate (${new Date(p.expiresAt!).toISOString()})`);
+    assert.ok(
+      p.expiresAt! <= pki.now + 31 * DAY && p.expiresAt! >= pki.now + 29 * DAY,
+      `the CRL's nextUpdate (${new Date(p.expiresAt!).toISOString()})`,
+    );
   });
 });
 
@@ -268,7 +343,10 @@ describe('X509: revocation (CRL)', () => {
 describe('X509: the CA bundle and CRL are reloaded when their files change', () => {
   // A CRL file replaced the way an operator's cron job would: written beside, renamed over.
   const replaceCrl = async (text: string | null, target: string): Promise<void> => {
-    const fresh = text === null ? await pki.crl('intermediate', 'reload-next.crl.pem') : await pki.write('reload-next.crl.pem', text);
+    const fresh =
+      text === null
+        ? await pki.crl('intermediate', 'reload-next.crl.pem')
+        : await pki.write('reload-next.crl.pem', text);
     await rename(fresh, target);
   };
 
@@ -276,17 +354,26 @@ describe('X509: the CA bundle and CRL are reloaded when their files change', () 
     const late = await pki.issue('intermediate', 'late', '/CN=late', CLIENT_EXT);
     const crlPath = await pki.crl('intermediate', 'reload.crl.pem');
     const events: { level: string; event: string; fields: Record<string, unknown> }[] = [];
-    const v = await make({ ca: files['caBoth'], crl: `file:${crlPath}`, reloadIntervalSec: 1 }, { report: (level, event, fields = {}) => void events.push({ level, event, fields }) });
+    const v = await make(
+      { ca: files['caBoth'], crl: `file:${crlPath}`, reloadIntervalSec: 1 },
+      { report: (level, event, fields = {}) => void events.push({ level, event, fields }) },
+    );
     try {
       assert.equal((await verify(v, chain(late))).kind, 'ok');
       await pki.revoke('intermediate', late);
       await replaceCrl(null, crlPath);
       await eventually(async () => (await verify(v, chain(late))).kind === 'invalid', 5_000, 'the new CRL to apply');
       assert.equal(await reasonOf(v, chain(late)), 'certificate_revoked');
-      assert.ok(events.some((e) => e.level === 'info' && e.event === 'x509.trust.reloaded' && e.fields['scheme'] === 'mtls'));
+      assert.ok(
+        events.some((e) => e.level === 'info' && e.event === 'x509.trust.reloaded' && e.fields['scheme'] === 'mtls'),
+      );
 
       await replaceCrl('not a CRL at all\n', crlPath);
-      await eventually(() => events.some((e) => e.event === 'x509.trust.reload_failed'), 5_000, 'the failed reload to be reported');
+      await eventually(
+        () => events.some((e) => e.event === 'x509.trust.reload_failed'),
+        5_000,
+        'the failed reload to be reported',
+      );
       const failed = events.find((e) => e.event === 'x509.trust.reload_failed')!;
       assert.equal(failed.level, 'warn');
       assert.equal(failed.fields['key'], 'schemes.mtls.crl');
@@ -315,21 +402,29 @@ describe('X509: the CA bundle and CRL are reloaded when their files change', () 
 
   it('refuses a reloadIntervalSec that is not a whole number of seconds from 0 to 86400', async () => {
     for (const bad of [-1, 1.5, 86_401, '60']) {
-      await assert.rejects(make({ ca: files['caBoth'], reloadIntervalSec: bad }), (err: Error) => (err as { pointer?: string }).pointer === 'schemes.mtls.reloadIntervalSec');
+      await assert.rejects(
+        make({ ca: files['caBoth'], reloadIntervalSec: bad }),
+        (err: Error) => (err as { pointer?: string }).pointer === 'schemes.mtls.reloadIntervalSec',
+      );
     }
   });
 });
 
 describe('X509: identity mapping', () => {
   it('maps subject.CN (the default), san.email, san.uri and san.dns', async () => {
-    const expected = { 'subject.CN': 'alice', 'san.email': 'a,b@example.com', 'san.uri': 'urn:example:alice', 'san.dns': 'alice.example.com' };
+    const expected = {
+      'subject.CN': 'alice',
+      'san.email': 'a,b@example.com',
+      'san.uri': 'urn:example:alice',
+      'san.dns': 'alice.example.com',
+    };
     for (const [identity, id] of Object.entries(expected)) {
       const v = await make({ ca: files['caBoth'], identity });
       assert.equal(okPrincipal(await verify(v, chain(c('alice')))).id, id, identity);
     }
   });
 
-  it('reads a SAN email with a comma as one entry, as Node\'s own matcher does', async () => {
+  it("reads a SAN email with a comma as one entry, as Node's own matcher does", async () => {
     const v = await make({ ca: files['caBoth'], identity: 'san.email' });
     const id = okPrincipal(await verify(v, chain(c('alice')))).id;
     assert.equal(id, 'a,b@example.com');
@@ -430,7 +525,10 @@ describe('X509: hostile and absent input', () => {
   });
 
   it('rejects a certificate with trailing bytes as malformed', async () => {
-    assert.equal(await reasonOf(v, { peerCertificates: [Buffer.concat([c('alice').der, Buffer.from([0])])] }), 'malformed');
+    assert.equal(
+      await reasonOf(v, { peerCertificates: [Buffer.concat([c('alice').der, Buffer.from([0])])] }),
+      'malformed',
+    );
   });
 
   it('rejects a PEM text where DER is expected as malformed', async () => {
@@ -438,7 +536,10 @@ describe('X509: hostile and absent input', () => {
   });
 
   it('rejects a garbage intermediate after a good leaf as malformed', async () => {
-    assert.equal(await reasonOf(v, { peerCertificates: [c('alice').der, new Uint8Array([0x30, 0x80, 0, 0])] }), 'malformed');
+    assert.equal(
+      await reasonOf(v, { peerCertificates: [c('alice').der, new Uint8Array([0x30, 0x80, 0, 0])] }),
+      'malformed',
+    );
   });
 
   it('rejects peerCertificates that is not an array of bytes as malformed', async () => {
@@ -472,7 +573,11 @@ describe('X509: hostile and absent input', () => {
 });
 
 describe('X509: startup errors', () => {
-  const startupError = (key: string) => ({ name: 'StartupError', code: 'ERR_CONFIG_INVALID', pointer: `schemes.mtls.${key}` });
+  const startupError = (key: string) => ({
+    name: 'StartupError',
+    code: 'ERR_CONFIG_INVALID',
+    pointer: `schemes.mtls.${key}`,
+  });
 
   it('refuses a missing ca', async () => {
     await assert.rejects(make({}), startupError('ca'));
@@ -552,17 +657,31 @@ describe('X509: a real TLS handshake', () => {
     it(`verifies the chain a ${version} client presented, as a front hands it over`, async () => {
       const v = await make({ ca: files['caRoot'] });
       const outcomes: VerifyOutcome[] = [];
-      const server = createServer({ key: c('server').keyPem, cert: c('server').pem, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, (socket: TLSSocket) => {
-        void v.verify({ peerCertificates: peerCertificatesOf(socket), remote: socket.remoteAddress ?? '' }).then((o) => {
-          outcomes.push(o);
-          socket.end();
-        });
-      });
+      const server = createServer(
+        {
+          key: c('server').keyPem,
+          cert: c('server').pem,
+          requestCert: true,
+          rejectUnauthorized: false,
+          minVersion: 'TLSv1.2',
+        },
+        (socket: TLSSocket) => {
+          void v
+            .verify({ peerCertificates: peerCertificatesOf(socket), remote: socket.remoteAddress ?? '' })
+            .then((o) => {
+              outcomes.push(o);
+              socket.end();
+            });
+        },
+      );
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const port = (server.address() as AddressInfo).port;
       const handshake = (options: { key?: string; cert?: string }) =>
         new Promise<void>((resolve, reject) => {
-          const socket = connect({ host: '127.0.0.1', port, ca: pki.root.pem, maxVersion: version, minVersion: version, ...options }, () => socket.resume());
+          const socket = connect(
+            { host: '127.0.0.1', port, ca: pki.root.pem, maxVersion: version, minVersion: version, ...options },
+            () => socket.resume(),
+          );
           socket.on('end', () => resolve());
           socket.on('error', reject);
         });
@@ -604,11 +723,19 @@ components:
 
   it('binds the scheme with a file: path relative to baseDir and authenticates a client chain', async () => {
     const model = await modelFromYaml(doc);
-    const guard = await createGuard(model, { store, schemes: { mtls: { ca: 'file:./ca-root.pem', identity: 'san.email' } }, baseDir: pki.dir, now: () => pki.now });
+    const guard = await createGuard(model, {
+      store,
+      schemes: { mtls: { ca: 'file:./ca-root.pem', identity: 'san.email' } },
+      baseDir: pki.dir,
+      now: () => pki.now,
+    });
     try {
       const auth = await guard.authenticate('broker', { remote: '127.0.0.1', ...chain(c('alice'), pki.intermediate) });
       assert.equal(auth.ok && auth.session.principal.id, 'a,b@example.com');
-      const refused = await guard.authenticate('broker', { remote: '127.0.0.1', ...chain(c('stranger'), pki.otherRoot) });
+      const refused = await guard.authenticate('broker', {
+        remote: '127.0.0.1',
+        ...chain(c('stranger'), pki.otherRoot),
+      });
       assert.equal(refused.ok, false);
     } finally {
       await guard.close();
@@ -617,10 +744,13 @@ components:
 
   it('stops startup with ERR_CONFIG_INVALID at the key when ca is a bare path', async () => {
     const model = await modelFromYaml(doc);
-    await assert.rejects(createGuard(model, { store, schemes: { mtls: { ca: './ca-root.pem' } }, baseDir: pki.dir }), (err: Error) => {
-      assert.equal((err as { code?: string }).code, 'ERR_CONFIG_INVALID');
-      assert.match(err.message, /schemes\.mtls\.ca/);
-      return true;
-    });
+    await assert.rejects(
+      createGuard(model, { store, schemes: { mtls: { ca: './ca-root.pem' } }, baseDir: pki.dir }),
+      (err: Error) => {
+        assert.equal((err as { code?: string }).code, 'ERR_CONFIG_INVALID');
+        assert.match(err.message, /schemes\.mtls\.ca/);
+        return true;
+      },
+    );
   });
 });

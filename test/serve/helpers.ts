@@ -71,7 +71,8 @@ export async function makeServeProject(files: Record<string, string> = {}): Prom
   const dir = mkdtempSync(join(tmpdir(), 'guard-serve-'));
   writeFileSync(join(dir, 'asyncapi.yaml'), files['asyncapi.yaml'] ?? SERVE_DOC);
   writeFileSync(join(dir, 'asyncapi-guard.yaml'), files['asyncapi-guard.yaml'] ?? SERVE_CONFIG);
-  for (const [name, text] of Object.entries(files)) if (name !== 'asyncapi.yaml' && name !== 'asyncapi-guard.yaml') writeFileSync(join(dir, name), text);
+  for (const [name, text] of Object.entries(files))
+    if (name !== 'asyncapi.yaml' && name !== 'asyncapi-guard.yaml') writeFileSync(join(dir, name), text);
   const store = await createFileStore(join(dir, 'credentials.yaml'), { watch: false });
   await store.addPrincipal({ name: 'alice', password: PASSWORD, scopes: ['lights'], iterations: 4096 });
   await store.addPrincipal({ name: 'bob', password: PASSWORD, scopes: [], iterations: 4096 });

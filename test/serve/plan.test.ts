@@ -23,7 +23,15 @@ components:
 const TLS = { cert: 'file:./c.pem', key: 'file:./k.pem' };
 
 async function plan(settings: ServeSettings, extra: Partial<PlanInput> = {}) {
-  return planServe({ model: await modelFromYaml(DOC), settings, listen: {}, admin: undefined, configFile: 'asyncapi-guard.yaml', locate: () => ({ line: 3, column: 5 }), ...extra });
+  return planServe({
+    model: await modelFromYaml(DOC),
+    settings,
+    listen: {},
+    admin: undefined,
+    configFile: 'asyncapi-guard.yaml',
+    locate: () => ({ line: 3, column: 5 }),
+    ...extra,
+  });
 }
 const withTls: ServeSettings = { servers: { devices: { tls: TLS }, web: { tls: TLS } } };
 
@@ -48,7 +56,17 @@ describe('serve plan: addresses', () => {
   });
 
   it('rejects an address without port, with a port above 65535, or with a bad host', () => {
-    for (const bad of ['127.0.0.1', '127.0.0.1:65536', ':80', 'a b:80', '::1:80', '[::1]80', '127.0.0.1:-1', `${'a'.repeat(400)}:1`]) assert.equal(parseListenAddress(bad), null, bad);
+    for (const bad of [
+      '127.0.0.1',
+      '127.0.0.1:65536',
+      ':80',
+      'a b:80',
+      '::1:80',
+      '[::1]80',
+      '127.0.0.1:-1',
+      `${'a'.repeat(400)}:1`,
+    ])
+      assert.equal(parseListenAddress(bad), null, bad);
   });
 
   it('knows loopback hosts', () => {
@@ -72,22 +90,46 @@ describe('serve plan: addresses', () => {
 describe('serve plan: servers', () => {
   it('lists a server whose protocol serve does not front, with the reason', async () => {
     const p = await plan(withTls);
-    assert.deepEqual(p.skipped, [{ name: 'events', protocol: 'kafka', reason: 'protocol kafka is not fronted by serve' }]);
-    assert.deepEqual(p.servers.map((s) => [s.server.name, s.kind]), [['broker', 'mqtt'], ['devices', 'mqtt'], ['web', 'ws']]);
+    assert.deepEqual(p.skipped, [
+      { name: 'events', protocol: 'kafka', reason: 'protocol kafka is not fronted by serve' },
+    ]);
+    assert.deepEqual(
+      p.servers.map((s) => [s.server.name, s.kind]),
+      [
+        ['broker', 'mqtt'],
+        ['devices', 'mqtt'],
+        ['web', 'ws'],
+      ],
+    );
   });
 
   it("defaults to 127.0.0.1 and the document's port, else the protocol's default port", async () => {
     const p = await plan(withTls);
-    assert.deepEqual(p.servers.map((s) => formatAddress(s.address)), ['127.0.0.1:1884', '127.0.0.1:8883', '127.0.0.1:443']);
+    assert.deepEqual(
+      p.servers.map((s) => formatAddress(s.address)),
+      ['127.0.0.1:1884', '127.0.0.1:8883', '127.0.0.1:443'],
+    );
   });
 
   it('--listen beats servers.<name>.listen, which beats the default', async () => {
-    const p = await plan({ servers: { broker: { listen: '127.0.0.1:2000' }, devices: { tls: TLS, listen: '127.0.0.1:2001' }, web: { tls: TLS } } }, { listen: { devices: '127.0.0.1:0' } });
-    assert.deepEqual(p.servers.map((s) => [formatAddress(s.address), s.addressSource]), [
-      ['127.0.0.1:2000', 'servers.broker.listen'],
-      ['127.0.0.1:0', '--listen devices'],
-      ['127.0.0.1:443', 'servers.web.listen'],
-    ]);
+    const p = await plan(
+      {
+        servers: {
+          broker: { listen: '127.0.0.1:2000' },
+          devices: { tls: TLS, listen: '127.0.0.1:2001' },
+          web: { tls: TLS },
+        },
+      },
+      { listen: { devices: '127.0.0.1:0' } },
+    );
+    assert.deepEqual(
+      p.servers.map((s) => [formatAddress(s.address), s.addressSource]),
+      [
+        ['127.0.0.1:2000', 'servers.broker.listen'],
+        ['127.0.0.1:0', '--listen devices'],
+        ['127.0.0.1:443', 'servers.web.listen'],
+      ],
+    );
   });
 
   it('rejects a secure protocol without tls, naming the key (fail closed)', async () => {
@@ -109,15 +151,24 @@ describe('serve plan: servers', () => {
   });
 
   it('rejects a malformed servers.<name>.listen with its place', async () => {
-    const err = await expectThrow(() => plan({ servers: { ...withTls.servers, broker: { listen: 'nope' } } }), ConfigError);
+    const err = await expectThrow(
+      () => plan({ servers: { ...withTls.servers, broker: { listen: 'nope' } } }),
+      ConfigError,
+    );
     assert.equal(err.pointer, 'servers.broker.listen');
   });
 
   it('rejects a cleartext protocol beyond loopback unless allowPlaintextListen, which warns', async () => {
     const err = await expectThrow(() => plan(withTls, { listen: { broker: '0.0.0.0:1883' } }), ConfigError);
     assert.equal(err.pointer, 'servers.broker');
-    const p = await plan({ servers: { ...withTls.servers, broker: { allowPlaintextListen: true } } }, { listen: { broker: '0.0.0.0:1883' } });
-    assert.deepEqual(p.warnings.map((w) => w.code), ['W_PLAINTEXT_LISTEN']);
+    const p = await plan(
+      { servers: { ...withTls.servers, broker: { allowPlaintextListen: true } } },
+      { listen: { broker: '0.0.0.0:1883' } },
+    );
+    assert.deepEqual(
+      p.warnings.map((w) => w.code),
+      ['W_PLAINTEXT_LISTEN'],
+    );
   });
 
   it('lets a secure protocol listen beyond loopback without a switch', async () => {
@@ -127,11 +178,17 @@ describe('serve plan: servers', () => {
 
   it('asks for a client certificate only where the security lists X509', async () => {
     const p = await plan(withTls);
-    assert.deepEqual(p.servers.map((s) => s.requestCert), [false, true, false]);
+    assert.deepEqual(
+      p.servers.map((s) => s.requestCert),
+      [false, true, false],
+    );
   });
 
   it('merges limits: defaults, then top-level, then per server', async () => {
-    const p = await plan({ limits: { maxConnections: 50, idleTimeoutMs: 5000 }, servers: { ...withTls.servers, broker: { limits: { maxConnections: 2 } } } });
+    const p = await plan({
+      limits: { maxConnections: 50, idleTimeoutMs: 5000 },
+      servers: { ...withTls.servers, broker: { limits: { maxConnections: 2 } } },
+    });
     assert.equal(p.servers[0]!.limits.maxConnections, 2);
     assert.equal(p.servers[0]!.limits.idleTimeoutMs, 5000);
     assert.equal(p.servers[1]!.limits.maxConnections, 50);
@@ -142,7 +199,10 @@ describe('serve plan: servers', () => {
 describe('serve plan: admin', () => {
   it('is off by default; --admin beats admin.listen', async () => {
     assert.equal((await plan(withTls)).admin, null);
-    assert.deepEqual((await plan({ ...withTls, admin: { listen: '127.0.0.1:9000' } }, { admin: '127.0.0.1:9001' })).admin, { host: '127.0.0.1', port: 9001 });
+    assert.deepEqual(
+      (await plan({ ...withTls, admin: { listen: '127.0.0.1:9000' } }, { admin: '127.0.0.1:9001' })).admin,
+      { host: '127.0.0.1', port: 9001 },
+    );
   });
 
   it('rejects a non-loopback admin listener unless allowNonLoopbackListen, which warns', async () => {
@@ -150,6 +210,9 @@ describe('serve plan: admin', () => {
     const err = await expectThrow(() => plan({ ...withTls, admin: { listen: '0.0.0.0:9000' } }), ConfigError);
     assert.equal(err.pointer, 'admin.listen');
     const p = await plan({ ...withTls, admin: { listen: '0.0.0.0:9000', allowNonLoopbackListen: true } });
-    assert.deepEqual(p.warnings.map((w) => w.code), ['W_ADMIN_NON_LOOPBACK']);
+    assert.deepEqual(
+      p.warnings.map((w) => w.code),
+      ['W_ADMIN_NON_LOOPBACK'],
+    );
   });
 });

@@ -15,11 +15,24 @@ import { model } from '../guard/helpers.js';
 test('reload: a session that became live just after a change is ended by the re-check', async () => {
   const store = createMemoryStore();
   await store.addPrincipal({ name: 'alice', password: 'alice-pw', scopes: [], iterations: 4096 });
-  const m = model({ schemes: { userPass: { type: 'userPassword' } }, servers: [{ name: 's', host: 'h', protocol: 'mqtt', security: [[{ scheme: 'userPass', scopes: [] }]] }] });
+  const m = model({
+    schemes: { userPass: { type: 'userPassword' } },
+    servers: [{ name: 's', host: 'h', protocol: 'mqtt', security: [[{ scheme: 'userPass', scopes: [] }]] }],
+  });
   const guard = await createGuard(m, { store, schemes: { userPass: {} } });
   let live: Session[] = [];
-  const front = { endSessions: (should: (s: Session) => boolean) => live.length - (live = live.filter((s) => !should(s))).length } as unknown as Front;
-  const reloader = createReloader({ model: m, store, fronts: () => [front], concurrency: 2, onEnded: () => {}, onError: (e) => assert.fail(String(e)), recheckAfterMs: 200 });
+  const front = {
+    endSessions: (should: (s: Session) => boolean) => live.length - (live = live.filter((s) => !should(s))).length,
+  } as unknown as Front;
+  const reloader = createReloader({
+    model: m,
+    store,
+    fronts: () => [front],
+    concurrency: 2,
+    onEnded: () => {},
+    onError: (e) => assert.fail(String(e)),
+    recheckAfterMs: 200,
+  });
   const unwatch = store.watch((change) => void reloader.apply(change));
   try {
     // Authenticated before the change, registered after it (the race).
@@ -40,7 +53,10 @@ test('reload: a session that became live just after a change is ended by the re-
 test('reload: close() cancels the re-checks not yet due', async () => {
   const store = createMemoryStore();
   await store.addPrincipal({ name: 'bob', password: 'bob-pw', scopes: [], iterations: 4096 });
-  const m = model({ schemes: { userPass: { type: 'userPassword' } }, servers: [{ name: 's', host: 'h', protocol: 'mqtt', security: [[{ scheme: 'userPass', scopes: [] }]] }] });
+  const m = model({
+    schemes: { userPass: { type: 'userPassword' } },
+    servers: [{ name: 's', host: 'h', protocol: 'mqtt', security: [[{ scheme: 'userPass', scopes: [] }]] }],
+  });
   let checks = 0;
   const front = {
     endSessions: () => {
@@ -48,7 +64,15 @@ test('reload: close() cancels the re-checks not yet due', async () => {
       return 0;
     },
   } as unknown as Front;
-  const reloader = createReloader({ model: m, store, fronts: () => [front], concurrency: 1, onEnded: () => {}, onError: () => {}, recheckAfterMs: 100 });
+  const reloader = createReloader({
+    model: m,
+    store,
+    fronts: () => [front],
+    concurrency: 1,
+    onEnded: () => {},
+    onError: () => {},
+    recheckAfterMs: 100,
+  });
   await reloader.apply({ kind: 'principal', name: 'bob' });
   const afterFirst = checks;
   reloader.close();

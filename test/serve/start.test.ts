@@ -6,7 +6,15 @@ import { GuardError } from '../../src/errors.js';
 import type { Bus } from '../../src/bus/types.js';
 import { startServe } from '../../src/serve/start.js';
 import type { RunningServe } from '../../src/serve/types.js';
-import { auditCapture, fakeFronts, makeServeProject, PASSWORD, quietLogger, SERVE_CONFIG, type FakeFront } from './helpers.js';
+import {
+  auditCapture,
+  fakeFronts,
+  makeServeProject,
+  PASSWORD,
+  quietLogger,
+  SERVE_CONFIG,
+  type FakeFront,
+} from './helpers.js';
 import { eventually } from '../helpers/eventually.js';
 
 const running: RunningServe[] = [];
@@ -17,7 +25,14 @@ after(async () => {
 async function start(dir: string, extra: Partial<Parameters<typeof startServe>[0]> = {}) {
   const f = fakeFronts();
   const audit = auditCapture();
-  const r = await startServe({ document: 'asyncapi.yaml', cwd: dir, logger: quietLogger(), auditStream: audit.stream, fronts: f.fronts, ...extra });
+  const r = await startServe({
+    document: 'asyncapi.yaml',
+    cwd: dir,
+    logger: quietLogger(),
+    auditStream: audit.stream,
+    fronts: f.fronts,
+    ...extra,
+  });
   running.push(r);
   return { r, made: f.made, audit };
 }
@@ -36,29 +51,51 @@ describe('serve: lifecycle', () => {
   it('starts one front per fronted server, lists the others, and closes them with the grace period', async () => {
     const p = await makeServeProject();
     const { r, made } = await start(p.dir, { listen: { broker: '127.0.0.1:0' } });
-    assert.deepEqual(r.servers.map((s) => [s.name, s.protocol, s.kind, s.host]), [
-      ['broker', 'mqtt', 'mqtt', '127.0.0.1'],
-      ['web', 'ws', 'ws', '127.0.0.1'],
-      ['api', 'http', 'http', '127.0.0.1'],
+    assert.deepEqual(
+      r.servers.map((s) => [s.name, s.protocol, s.kind, s.host]),
+      [
+        ['broker', 'mqtt', 'mqtt', '127.0.0.1'],
+        ['web', 'ws', 'ws', '127.0.0.1'],
+        ['api', 'http', 'http', '127.0.0.1'],
+      ],
+    );
+    assert.deepEqual(
+      r.servers.map((s) => s.schemes),
+      [['userPass', 'deviceKey'], ['headerKey'], ['basic']],
+    );
+    assert.deepEqual(r.skipped, [
+      { name: 'events', protocol: 'kafka', reason: 'protocol kafka is not fronted by serve' },
     ]);
-    assert.deepEqual(r.servers.map((s) => s.schemes), [['userPass', 'deviceKey'], ['headerKey'], ['basic']]);
-    assert.deepEqual(r.skipped, [{ name: 'events', protocol: 'kafka', reason: 'protocol kafka is not fronted by serve' }]);
     assert.equal(r.servers[1]!.port, 8080); // the document's port
-    assert.deepEqual(made.map((f) => f.options.limits.maxConnections), [10_000, 10_000, 10_000]);
+    assert.deepEqual(
+      made.map((f) => f.options.limits.maxConnections),
+      [10_000, 10_000, 10_000],
+    );
     assert.equal(r.bus, 'memory');
     assert.ok(r.ready());
     await r.close(1234);
-    assert.deepEqual(made.map((f) => f.closedWith), [1234, 1234, 1234]);
+    assert.deepEqual(
+      made.map((f) => f.closedWith),
+      [1234, 1234, 1234],
+    );
     assert.ok(!r.ready());
     await r.close(); // idempotent
   });
 
   it('passes the bus and the guard to every front, and the limits per server', async () => {
-    const p = await makeServeProject({ 'asyncapi-guard.yaml': `${SERVE_CONFIG}limits: { maxConnections: 7 }\nservers:\n  api: { limits: { maxConnections: 3 } }\n` });
+    const p = await makeServeProject({
+      'asyncapi-guard.yaml': `${SERVE_CONFIG}limits: { maxConnections: 7 }\nservers:\n  api: { limits: { maxConnections: 3 } }\n`,
+    });
     const { r, made } = await start(p.dir);
-    assert.deepEqual(made.map((f) => f.options.limits.maxConnections), [7, 7, 3]);
+    assert.deepEqual(
+      made.map((f) => f.options.limits.maxConnections),
+      [7, 7, 3],
+    );
     assert.equal(made[0]!.options.bus, made[1]!.options.bus);
-    const auth = await made[0]!.options.guard.authenticate('broker', { remote: '127.0.0.1', login: { username: 'alice', password: PASSWORD } });
+    const auth = await made[0]!.options.guard.authenticate('broker', {
+      remote: '127.0.0.1',
+      login: { username: 'alice', password: PASSWORD },
+    });
     assert.ok(auth.ok);
     await r.close(0);
   });
@@ -66,9 +103,19 @@ describe('serve: lifecycle', () => {
 
 describe('serve: startup errors (fail closed)', () => {
   it('rejects with the guard startup error (a scheme without a binding) and opens no front', async () => {
-    const p = await makeServeProject({ 'asyncapi-guard.yaml': 'schemes: { userPass: {}, deviceKey: {}, headerKey: {} }\n' });
+    const p = await makeServeProject({
+      'asyncapi-guard.yaml': 'schemes: { userPass: {}, deviceKey: {}, headerKey: {} }\n',
+    });
     const f = fakeFronts();
-    const err = await rejects(startServe({ document: 'asyncapi.yaml', cwd: p.dir, logger: quietLogger(), auditStream: auditCapture().stream, fronts: f.fronts }));
+    const err = await rejects(
+      startServe({
+        document: 'asyncapi.yaml',
+        cwd: p.dir,
+        logger: quietLogger(),
+        auditStream: auditCapture().stream,
+        fronts: f.fronts,
+      }),
+    );
     assert.equal(err.code, 'ERR_SCHEME_UNBOUND');
     assert.equal(f.made.length, 0);
   });
@@ -90,21 +137,31 @@ describe('serve: startup errors (fail closed)', () => {
       }),
     );
     assert.equal(err.code, 'ERR_CONFIG_INVALID');
-    assert.match(err.message, /^--listen broker: server 'broker' could not listen on 127\.0\.0\.1:1: the address is in use/);
+    assert.match(
+      err.message,
+      /^--listen broker: server 'broker' could not listen on 127\.0\.0\.1:1: the address is in use/,
+    );
     assert.ok(closedBus);
     assert.equal(f.made[0]!.closedWith, 0);
   });
 
   it('rejects a bus that cannot be opened, naming `bus`', async () => {
     const p = await makeServeProject();
-    const err = await rejects(start(p.dir, { openBus: async () => Promise.reject(Object.assign(new Error('no'), { code: 'ERR_BUS_UNAVAILABLE' })) }));
+    const err = await rejects(
+      start(p.dir, {
+        openBus: async () => Promise.reject(Object.assign(new Error('no'), { code: 'ERR_BUS_UNAVAILABLE' })),
+      }),
+    );
     assert.equal(err.pointer, 'bus');
     assert.match(err.message, /ERR_BUS_UNAVAILABLE/);
   });
 
   it('rejects an unreadable TLS file, naming the key and never its content', async () => {
     const doc = `asyncapi: 3.0.0\ninfo: { title: t, version: '1' }\nservers:\n  s: { host: 'x:8883', protocol: mqtts }\n`;
-    const p = await makeServeProject({ 'asyncapi.yaml': doc, 'asyncapi-guard.yaml': 'servers:\n  s: { tls: { cert: file:./missing.pem, key: file:./missing-key.pem } }\n' });
+    const p = await makeServeProject({
+      'asyncapi.yaml': doc,
+      'asyncapi-guard.yaml': 'servers:\n  s: { tls: { cert: file:./missing.pem, key: file:./missing-key.pem } }\n',
+    });
     const err = await rejects(start(p.dir));
     assert.equal(err.pointer, 'servers.s.tls.cert');
     assert.match(err.message, /^asyncapi-guard\.yaml:2:\d+ servers\.s\.tls\.cert: the file cannot be read/);
@@ -162,12 +219,18 @@ describe('serve: admin listener', () => {
     const p = await makeServeProject();
     const { r, made, audit } = await start(p.dir, { admin: '127.0.0.1:0' });
     const secret = 'wrong-PASSWORD-marker-7f3a';
-    const auth = await made[0]!.options.guard.authenticate('broker', { remote: '127.0.0.1', login: { username: 'alice', password: secret } });
+    const auth = await made[0]!.options.guard.authenticate('broker', {
+      remote: '127.0.0.1',
+      login: { username: 'alice', password: secret },
+    });
     assert.ok(!auth.ok);
     const html = await (await fetch(`http://127.0.0.1:${r.admin!.port}/`)).text();
     assert.match(html, /<td>broker<\/td><td>connect<\/td><td>userPass<\/td><td>bad_password<\/td><td>alice<\/td>/);
     assert.ok(!html.includes(secret));
-    assert.ok(audit.lines.some((l) => l.includes('"reason":"bad_password"')), 'the audit line still reaches its destination');
+    assert.ok(
+      audit.lines.some((l) => l.includes('"reason":"bad_password"')),
+      'the audit line still reaches its destination',
+    );
     await r.close(0);
   });
 });
@@ -190,7 +253,11 @@ describe('serve: credential hot reload', () => {
     await other.close();
     await eventually(() => broker.sessions.length === 1, 8000, 'one live session');
     assert.equal(broker.sessions[0]!.principal.scheme, 'userPass');
-    await eventually(() => /asyncapi_guard_serve_sessions_ended_total 1/.test(r.metrics()), 8000, 'the ended-sessions counter');
+    await eventually(
+      () => /asyncapi_guard_serve_sessions_ended_total 1/.test(r.metrics()),
+      8000,
+      'the ended-sessions counter',
+    );
     await r.close(0);
   });
 

@@ -56,7 +56,14 @@ describe('cache: through the JWT verifier', () => {
     idp = await startIdp(['ES256']);
   });
   after(() => idp.stop());
-  const options = (now: () => number, over = {}) => ({ keys: { kind: 'url' as const, url: idp.jwksUrl }, issuer: idp.issuer, audience: 'api', algorithms: ['ES256'], now, ...over });
+  const options = (now: () => number, over = {}) => ({
+    keys: { kind: 'url' as const, url: idp.jwksUrl },
+    issuer: idp.issuer,
+    audience: 'api',
+    algorithms: ['ES256'],
+    now,
+    ...over,
+  });
 
   test('cache: a hit does not call jose and returns the same frozen outcome', async () => {
     const c = clock();

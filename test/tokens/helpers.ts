@@ -56,7 +56,13 @@ export async function startIdp(algs: readonly string[] = ['RS256']): Promise<Idp
       const res = await fetch(`${issuer}/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'password', username: 'alice', password: 'x', scope, client_id: 'test-client' }).toString(),
+        body: new URLSearchParams({
+          grant_type: 'password',
+          username: 'alice',
+          password: 'x',
+          scope,
+          client_id: 'test-client',
+        }).toString(),
       });
       if (res.status !== 200) throw new Error(`token endpoint answered ${res.status}`);
       const body = (await res.json()) as { access_token: string };
@@ -80,7 +86,11 @@ export async function startIdp(algs: readonly string[] = ['RS256']): Promise<Idp
 }
 
 /** Signs `payload` with `header` using a JWK (private asymmetric, or oct) — for hand-made hostile tokens. */
-export async function sign(payload: JWTPayload, header: Record<string, unknown> & { alg: string }, key: JWK | Uint8Array): Promise<string> {
+export async function sign(
+  payload: JWTPayload,
+  header: Record<string, unknown> & { alg: string },
+  key: JWK | Uint8Array,
+): Promise<string> {
   const k = key instanceof Uint8Array ? key : await importJWK(key, header.alg);
   return new SignJWT(payload).setProtectedHeader(header as never).sign(k);
 }
@@ -93,7 +103,12 @@ export function rawToken(header: unknown, payload: unknown, signature = ''): str
 }
 
 /** A settable clock, ms since the epoch. */
-export function clock(start = Date.now()): { now: () => number; set(t: number): void; advance(ms: number): void; readonly t: number } {
+export function clock(start = Date.now()): {
+  now: () => number;
+  set(t: number): void;
+  advance(ms: number): void;
+  readonly t: number;
+} {
   let t = start;
   return {
     now: () => t,

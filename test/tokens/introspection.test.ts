@@ -21,26 +21,36 @@ interface Seen {
 describe('introspection: against a real RFC 7662 endpoint', () => {
   let idp: Idp;
   const seen: Seen[] = [];
-  let answer: (req: IncomingMessage) => { body: Record<string, unknown>; statusCode?: number } = () => ({ body: { active: true, sub: 'alice', scope: 'read write', exp: nowSec() + 600 } });
+  let answer: (req: IncomingMessage) => { body: Record<string, unknown>; statusCode?: number } = () => ({
+    body: { active: true, sub: 'alice', scope: 'read write', exp: nowSec() + 600 },
+  });
   before(async () => {
     idp = await startIdp(['RS256']);
-    idp.server.service.on('beforeIntrospect', (response: { body: unknown; statusCode: number }, req: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      seen.push({
-        authorization: req.headers.authorization,
-        contentType: req.headers['content-type'],
-        body: new Promise((resolve) => {
-          req.on('data', (c: Buffer) => chunks.push(c));
-          req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-        }),
-      });
-      const a = answer(req);
-      response.body = a.body;
-      response.statusCode = a.statusCode ?? 200;
-    });
+    idp.server.service.on(
+      'beforeIntrospect',
+      (response: { body: unknown; statusCode: number }, req: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        seen.push({
+          authorization: req.headers.authorization,
+          contentType: req.headers['content-type'],
+          body: new Promise((resolve) => {
+            req.on('data', (c: Buffer) => chunks.push(c));
+            req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+          }),
+        });
+        const a = answer(req);
+        response.body = a.body;
+        response.statusCode = a.statusCode ?? 200;
+      },
+    );
   });
   after(() => idp.stop());
-  const options = (over: Partial<IntrospectionOptions> = {}): IntrospectionOptions => ({ url: idp.introspectUrl, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, ...over });
+  const options = (over: Partial<IntrospectionOptions> = {}): IntrospectionOptions => ({
+    url: idp.introspectUrl,
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    ...over,
+  });
 
   test('introspection: an active token is ok, with subject and scopes; the client authenticates with HTTP Basic', async () => {
     const v = createIntrospectionVerifier(options());
@@ -152,7 +162,8 @@ describe('introspection: against a real RFC 7662 endpoint', () => {
   test('rejects tokens that cannot be tokens without asking the endpoint', async () => {
     const v = createIntrospectionVerifier(options());
     seen.length = 0;
-    for (const t of ['', 'has space', 'ünïcode', 'x'.repeat(9000), 'line\nbreak']) assert.equal(reasonOf(await v.verify(t)), 'malformed', JSON.stringify(t.slice(0, 20)));
+    for (const t of ['', 'has space', 'ünïcode', 'x'.repeat(9000), 'line\nbreak'])
+      assert.equal(reasonOf(await v.verify(t)), 'malformed', JSON.stringify(t.slice(0, 20)));
     assert.equal(seen.length, 0);
     v.close();
   });
@@ -171,7 +182,12 @@ describe('introspection: endpoint down or hostile', () => {
   test('rejects an endpoint that never answers, within timeoutMs', async () => {
     const server = createServer(() => {});
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const v = createIntrospectionVerifier({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/introspect`, clientId: 'a', clientSecret: 'b', timeoutMs: 200 });
+    const v = createIntrospectionVerifier({
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/introspect`,
+      clientId: 'a',
+      clientSecret: 'b',
+      timeoutMs: 200,
+    });
     const t0 = Date.now();
     assert.equal(reasonOf(await v.verify('tok')), 'keys_unavailable');
     assert.ok(Date.now() - t0 < 3000);
@@ -186,7 +202,11 @@ describe('introspection: endpoint down or hostile', () => {
       res.end(JSON.stringify({ active: true, sub: 'a', pad: 'x'.repeat(200_000) }));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const v = createIntrospectionVerifier({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/introspect`, clientId: 'a', clientSecret: 'b' });
+    const v = createIntrospectionVerifier({
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/introspect`,
+      clientId: 'a',
+      clientSecret: 'b',
+    });
     assert.equal(reasonOf(await v.verify('tok')), 'keys_unavailable');
     v.close();
     server.close();
@@ -204,7 +224,11 @@ describe('introspection: endpoint down or hostile', () => {
     for (const o of bad) {
       assert.throws(
         () => createIntrospectionVerifier(o),
-        (e: Error & { code?: string }) => e instanceof TypeError && typeof e.code === 'string' && !e.message.includes('S3CRET') && !String(e.stack).includes('S3CRET'),
+        (e: Error & { code?: string }) =>
+          e instanceof TypeError &&
+          typeof e.code === 'string' &&
+          !e.message.includes('S3CRET') &&
+          !String(e.stack).includes('S3CRET'),
       );
     }
   });

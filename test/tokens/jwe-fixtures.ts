@@ -7,7 +7,12 @@ const b64 = (b: Uint8Array | string): string => Buffer.from(b).toString('base64u
 
 /** A symmetric JWK (`oct`) of `bytes` bytes, checked and frozen like loadJwks makes them. */
 export function octKey(kid?: string, bytes = 32, alg?: string): JWK {
-  return checkJwk({ kty: 'oct', k: b64(randomBytes(bytes)), ...(kid !== undefined ? { kid } : {}), ...(alg !== undefined ? { alg } : {}) });
+  return checkJwk({
+    kty: 'oct',
+    k: b64(randomBytes(bytes)),
+    ...(kid !== undefined ? { kid } : {}),
+    ...(alg !== undefined ? { alg } : {}),
+  });
 }
 
 let ecCache: JWK | undefined;
@@ -44,13 +49,22 @@ export interface HandMade {
 /** A compact JWE with any header (nothing is encrypted): for the shape checks, which never decrypt. */
 export function handMadeCompact(h: HandMade): string {
   const ek = h.encryptedKey ?? (h.header['alg'] === 'dir' || h.header['alg'] === 'ECDH-ES' ? '' : b64(randomBytes(40)));
-  return [b64(JSON.stringify(h.header)), ek, h.iv ?? b64(randomBytes(12)), h.ciphertext ?? b64(randomBytes(32)), h.tag ?? b64(randomBytes(16))].join('.');
+  return [
+    b64(JSON.stringify(h.header)),
+    ek,
+    h.iv ?? b64(randomBytes(12)),
+    h.ciphertext ?? b64(randomBytes(32)),
+    h.tag ?? b64(randomBytes(16)),
+  ].join('.');
 }
 
 export const EPK = Object.freeze({ kty: 'EC', crv: 'P-256', x: b64(randomBytes(32)), y: b64(randomBytes(32)) });
 
 /** A general JSON serialization (RFC 7516 §7.2.1) with the given per-recipient headers. */
-export function handMadeGeneral(protectedHeader: Record<string, unknown>, recipients: { header?: Record<string, unknown>; encrypted_key?: string }[]): string {
+export function handMadeGeneral(
+  protectedHeader: Record<string, unknown>,
+  recipients: { header?: Record<string, unknown>; encrypted_key?: string }[],
+): string {
   return JSON.stringify({
     protected: b64(JSON.stringify(protectedHeader)),
     recipients,

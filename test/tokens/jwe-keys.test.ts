@@ -30,12 +30,18 @@ describe('loadJwks', () => {
   it('keys: reads a JWK Set from file: (relative to baseDir) as a frozen list', async () => {
     const ref = write('set.json', { keys: [oct(32, { kid: 'a' }), publicJwkOf(rsaKey()), ecKey()] });
     const keys = await loadJwks(ref, { baseDir: dir });
-    assert.deepEqual(keys.map((k) => k.kty), ['oct', 'RSA', 'EC']);
+    assert.deepEqual(
+      keys.map((k) => k.kty),
+      ['oct', 'RSA', 'EC'],
+    );
     assert.ok(Object.isFrozen(keys) && Object.isFrozen(keys[0]));
   });
 
   it('keys: reads a single JWK from env:', async () => {
-    const keys = await loadJwks('env:E2E_KEY', { baseDir: dir, env: { E2E_KEY: JSON.stringify(oct(16, { kid: 'k', alg: 'A128KW' })) } });
+    const keys = await loadJwks('env:E2E_KEY', {
+      baseDir: dir,
+      env: { E2E_KEY: JSON.stringify(oct(16, { kid: 'k', alg: 'A128KW' })) },
+    });
     assert.equal(keys.length, 1);
     assert.equal(keys[0]!.kid, 'k');
   });
@@ -48,20 +54,27 @@ describe('loadJwks', () => {
 
   it('keys: rejects an unset variable, an unreadable file and text that is not JSON (naming the source, not the content)', async () => {
     await keyError(loadJwks('env:NOPE_NOT_SET', { baseDir: dir, env: {} }));
-    assert.match((await keyError(loadJwks('file:missing.json', { baseDir: dir }))).message, /^missing\.json: the file cannot be read \(ENOENT\)/);
+    assert.match(
+      (await keyError(loadJwks('file:missing.json', { baseDir: dir }))).message,
+      /^missing\.json: the file cannot be read \(ENOENT\)/,
+    );
     const err = await keyError(loadJwks(write('bad.json', '{"kty":"oct","k":"SECRETSECRET'), { baseDir: dir }));
     assert.ok(!err.message.includes('SECRETSECRET'), err.message);
   });
 
   it('keys: names the key by index and kid in a set', async () => {
-    const err = await keyError(loadJwks(write('wrong.json', { keys: [oct(32), oct(16, { kid: 'short', alg: 'A256KW' })] }), { baseDir: dir }));
+    const err = await keyError(
+      loadJwks(write('wrong.json', { keys: [oct(32), oct(16, { kid: 'short', alg: 'A256KW' })] }), { baseDir: dir }),
+    );
     assert.equal(err.file, 'wrong.json');
     assert.equal(err.pointer, 'keys[1] (kid "short")');
     assert.match(err.message, /must be 32 bytes/);
   });
 
   it('keys: rejects two keys with the same kid', async () => {
-    await keyError(loadJwks(write('dup.json', { keys: [oct(32, { kid: 'x' }), oct(32, { kid: 'x' })] }), { baseDir: dir }));
+    await keyError(
+      loadJwks(write('dup.json', { keys: [oct(32, { kid: 'x' }), oct(32, { kid: 'x' })] }), { baseDir: dir }),
+    );
   });
 
   it('keys: rejects an empty set and more than 100 keys', async () => {
@@ -82,7 +95,10 @@ describe('loadJwks', () => {
 describe('checkJwk', () => {
   const rejects = (what: string, jwk: unknown) =>
     it(`keys: rejects ${what}`, () => {
-      assert.throws(() => checkJwk(jwk), (err: unknown) => err instanceof KeyError && err.code === 'ERR_KEY_INVALID');
+      assert.throws(
+        () => checkJwk(jwk),
+        (err: unknown) => err instanceof KeyError && err.code === 'ERR_KEY_INVALID',
+      );
     });
 
   rejects('a JWK without kty', { k: b64(randomBytes(32)) });

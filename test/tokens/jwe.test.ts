@@ -7,7 +7,8 @@ import { publicJwkOf } from '../../src/tokens/keys.js';
 import { b64, ecKey, handMadeCompact, octKey, rsaKey } from './jwe-fixtures.js';
 
 const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
-const headerOf = (jwe: string): Record<string, unknown> => JSON.parse(Buffer.from(jwe.split('.')[0]!, 'base64url').toString()) as Record<string, unknown>;
+const headerOf = (jwe: string): Record<string, unknown> =>
+  JSON.parse(Buffer.from(jwe.split('.')[0]!, 'base64url').toString()) as Record<string, unknown>;
 
 async function refusal(p: Promise<unknown>): Promise<PayloadError> {
   try {
@@ -47,20 +48,34 @@ describe('sealPayload', () => {
 
   it('seal: a key restricted to one alg (RFC 7517 §4.4) refuses another', async () => {
     const key = octKey('k', 32, 'A256KW');
-    await assert.rejects(sealPayload('x', { key, alg: 'dir' }), (err: unknown) => err instanceof KeyError && err.code === 'ERR_KEY_INVALID');
+    await assert.rejects(
+      sealPayload('x', { key, alg: 'dir' }),
+      (err: unknown) => err instanceof KeyError && err.code === 'ERR_KEY_INVALID',
+    );
   });
 
   it('seal: a key that does not fit the alg is refused (oct for RSA-OAEP-256; 16-byte oct for A256KW; dir with the wrong size)', async () => {
     await assert.rejects(sealPayload('x', { key: octKey(), alg: 'RSA-OAEP-256' }), { code: 'ERR_KEY_INVALID' });
     await assert.rejects(sealPayload('x', { key: octKey(undefined, 16), alg: 'A256KW' }), { code: 'ERR_KEY_INVALID' });
-    await assert.rejects(sealPayload('x', { key: octKey(undefined, 16), alg: 'dir', enc: 'A256GCM' }), { code: 'ERR_KEY_INVALID' });
+    await assert.rejects(sealPayload('x', { key: octKey(undefined, 16), alg: 'dir', enc: 'A256GCM' }), {
+      code: 'ERR_KEY_INVALID',
+    });
     assert.ok((await sealPayload('x', { key: octKey(undefined, 16), alg: 'dir', enc: 'A128GCM' })).length > 0);
   });
 
   it('seal: an alg or enc outside the safe sets is library misuse (TypeError ERR_INVALID_ARG_VALUE)', async () => {
-    await assert.rejects(sealPayload('x', { key: publicJwkOf(rsaKey()), alg: 'RSA1_5' }), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
-    await assert.rejects(sealPayload('x', { key: octKey(), enc: 'A256CTR' }), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
-    await assert.rejects(sealPayload(42 as never, { key: octKey() }), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+    await assert.rejects(sealPayload('x', { key: publicJwkOf(rsaKey()), alg: 'RSA1_5' }), {
+      name: 'TypeError',
+      code: 'ERR_INVALID_ARG_VALUE',
+    });
+    await assert.rejects(sealPayload('x', { key: octKey(), enc: 'A256CTR' }), {
+      name: 'TypeError',
+      code: 'ERR_INVALID_ARG_VALUE',
+    });
+    await assert.rejects(sealPayload(42 as never, { key: octKey() }), {
+      name: 'TypeError',
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
   });
 });
 
@@ -137,7 +152,8 @@ describe('openPayload', () => {
 
   it('open: rejects plaintext, a JWS and the JSON serialization as malformed', async () => {
     const keys = [octKey()];
-    for (const input of ['hello', 'a.b.c', '{"ciphertext":"AAAA"}']) assert.equal((await refusal(openPayload(input, { keys }))).refusal, 'malformed');
+    for (const input of ['hello', 'a.b.c', '{"ciphertext":"AAAA"}'])
+      assert.equal((await refusal(openPayload(input, { keys }))).refusal, 'malformed');
   });
 
   it('open: rejects a JWE over maxBytes as too_large', async () => {
@@ -163,7 +179,8 @@ describe('openPayload', () => {
     }
     assert.equal(errors.length, 3);
     for (const e of errors) {
-      for (const secret of ['PLAINTEXT-MARKER', k.k!, jwe, jwe.split('.')[3]!]) assert.ok(!e.message.includes(secret), e.message);
+      for (const secret of ['PLAINTEXT-MARKER', k.k!, jwe, jwe.split('.')[3]!])
+        assert.ok(!e.message.includes(secret), e.message);
     }
   });
 
@@ -171,6 +188,9 @@ describe('openPayload', () => {
     await assert.rejects(openPayload('x', { keys: [] }), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
     await assert.rejects(openPayload('x', { keys: 'k' as never }), { name: 'TypeError' });
     await assert.rejects(openPayload(new Uint8Array(3) as never, { keys: [octKey()] }), { name: 'TypeError' });
-    await assert.rejects(openPayload('x', { keys: [octKey()], algorithms: ['RSA1_5'] }), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
+    await assert.rejects(openPayload('x', { keys: [octKey()], algorithms: ['RSA1_5'] }), {
+      name: 'TypeError',
+      code: 'ERR_INVALID_ARG_VALUE',
+    });
   });
 });

@@ -14,7 +14,14 @@ import type { Idp } from './helpers.js';
 const reasonOf = (o: TokenOutcome) => (o.ok ? 'ok' : o.reason);
 
 function options(idp: Idp, over: Partial<JwtVerifierOptions> = {}): JwtVerifierOptions {
-  return { keys: { kind: 'url', url: idp.jwksUrl }, issuer: idp.issuer, audience: 'api', algorithms: ['RS256', 'ES256'], cacheSize: 0, ...over };
+  return {
+    keys: { kind: 'url', url: idp.jwksUrl },
+    issuer: idp.issuer,
+    audience: 'api',
+    algorithms: ['RS256', 'ES256'],
+    cacheSize: 0,
+    ...over,
+  };
 }
 
 async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
@@ -54,7 +61,10 @@ describe('jwks: key rotation and cooldown', () => {
     const attacker = await exportJWK((await generateKeyPair('ES256', { extractable: true })).privateKey);
     const claims = { iss: idp.issuer, aud: 'api', sub: 'x', exp: nowSec() + 60 };
     for (let i = 0; i < 50; i++) {
-      assert.equal(reasonOf(await v.verify(await sign(claims, { alg: 'ES256', kid: `made-up-${i}` }, attacker))), 'unknown_key');
+      assert.equal(
+        reasonOf(await v.verify(await sign(claims, { alg: 'ES256', kid: `made-up-${i}` }, attacker))),
+        'unknown_key',
+      );
     }
     assert.equal(idp.jwksFetches() - start, 0, 'made-up kids inside the cooldown cost no fetch');
     c.advance(30_000);
@@ -96,7 +106,9 @@ describe('jwks: the key source goes down', () => {
   test('jwks: cached keys keep verifying until jwksMaxStaleMs after the last fetch, then keys_unavailable', async () => {
     const idp = await startIdp(['ES256']);
     const c = clock();
-    const v = createJwtVerifier(options(idp, { now: c.now, jwksMaxStaleMs: 60_000, jwksRefreshMs: 10_000, jwksCooldownMs: 1000 }));
+    const v = createJwtVerifier(
+      options(idp, { now: c.now, jwksMaxStaleMs: 60_000, jwksRefreshMs: 10_000, jwksCooldownMs: 1000 }),
+    );
     const t1 = await idp.buildToken();
     const t2 = await idp.buildToken({ sub: 'bob' });
     const t3 = await idp.buildToken({ sub: 'carol' });
@@ -172,7 +184,9 @@ describe('jwks: hostile key sources', () => {
       const timer = setInterval(() => res.write(' '.repeat(4096)), 1);
       res.on('close', () => clearInterval(timer));
     });
-    const v = createJwtVerifier(options(idp, { keys: { kind: 'url', url }, jwksMaxBytes: 50_000, jwksTimeoutMs: 10_000 }));
+    const v = createJwtVerifier(
+      options(idp, { keys: { kind: 'url', url }, jwksMaxBytes: 50_000, jwksTimeoutMs: 10_000 }),
+    );
     const t0 = Date.now();
     assert.equal(reasonOf(await v.verify(await idp.buildToken())), 'keys_unavailable');
     assert.ok(Date.now() - t0 < 5000, 'stopped reading, did not wait for the timeout');

@@ -29,7 +29,15 @@ const options = (over: Partial<JwtVerifierOptions> = {}): JwtVerifierOptions => 
   algorithms: ['RS256', 'ES256'],
   ...over,
 });
-const claims = (over: Record<string, unknown> = {}) => ({ iss: idp.issuer, aud: 'api', sub: 'alice', scope: 'read', iat: nowSec(), exp: nowSec() + 600, ...over });
+const claims = (over: Record<string, unknown> = {}) => ({
+  iss: idp.issuer,
+  aud: 'api',
+  sub: 'alice',
+  scope: 'read',
+  iat: nowSec(),
+  exp: nowSec() + 600,
+  ...over,
+});
 const reasonOf = (o: TokenOutcome) => (o.ok ? 'ok' : o.reason);
 
 describe('jwt: real tokens from a real IdP', () => {
@@ -106,7 +114,11 @@ describe('jwt: real tokens from a real IdP', () => {
   });
 
   test('jwt: clock tolerance accepts a token expired 10 s ago and refuses it with tolerance 0', async () => {
-    const token = await sign(claims({ exp: nowSec() - 10, iat: nowSec() - 100 }), { alg: 'RS256', kid: rsaKey.kid as string }, rsaKey);
+    const token = await sign(
+      claims({ exp: nowSec() - 10, iat: nowSec() - 100 }),
+      { alg: 'RS256', kid: rsaKey.kid as string },
+      rsaKey,
+    );
     const lenient = createJwtVerifier(options());
     const strict = createJwtVerifier(options({ clockToleranceSec: 0 }));
     assert.equal(reasonOf(await lenient.verify(token)), 'ok');
@@ -138,7 +150,10 @@ describe('jwt: hostile tokens', () => {
     // Even with HS256 in the allow-list of a file verifier that holds the RSA public key, no way in:
     const file = join(dir, 'rsa-pub.json');
     writeFileSync(file, JSON.stringify(pub));
-    assert.throws(() => createJwtVerifier(options({ keys: { kind: 'file', path: file }, algorithms: ['RS256', 'HS256'] })), { code: 'ERR_INVALID_ARG_VALUE' });
+    assert.throws(
+      () => createJwtVerifier(options({ keys: { kind: 'file', path: file }, algorithms: ['RS256', 'HS256'] })),
+      { code: 'ERR_INVALID_ARG_VALUE' },
+    );
   });
 
   test('rejects an expired token', async () => {
@@ -171,29 +186,54 @@ describe('jwt: hostile tokens', () => {
     const flipped = `${h}.${p}.${s.slice(0, mid)}${s[mid] === 'A' ? 'B' : 'A'}${s.slice(mid + 1)}`;
     assert.equal(reasonOf(await v.verify(flipped)), 'bad_signature');
     const foreign = (await generateKeyPair('RS256', { extractable: true })).privateKey;
-    assert.equal(reasonOf(await v.verify(await sign(claims(), { alg: 'RS256', kid: kid() }, await exportJWK(foreign)))), 'bad_signature');
+    assert.equal(
+      reasonOf(await v.verify(await sign(claims(), { alg: 'RS256', kid: kid() }, await exportJWK(foreign)))),
+      'bad_signature',
+    );
   });
 
   test('rejects an unknown kid', async () => {
     const foreign = await exportJWK((await generateKeyPair('ES256', { extractable: true })).privateKey);
-    assert.equal(reasonOf(await v.verify(await sign(claims(), { alg: 'ES256', kid: 'no-such-kid' }, foreign))), 'unknown_key');
+    assert.equal(
+      reasonOf(await v.verify(await sign(claims(), { alg: 'ES256', kid: 'no-such-kid' }, foreign))),
+      'unknown_key',
+    );
   });
 
   test('rejects a token carrying its own key in an embedded jwk header', async () => {
     const pair = await generateKeyPair('ES256', { extractable: true });
     const jwk = await exportJWK(pair.publicKey);
-    assert.equal(reasonOf(await v.verify(await sign(claims(), { alg: 'ES256', jwk }, await exportJWK(pair.privateKey)))), 'malformed');
+    assert.equal(
+      reasonOf(await v.verify(await sign(claims(), { alg: 'ES256', jwk }, await exportJWK(pair.privateKey)))),
+      'malformed',
+    );
     // …even when the kid names a trusted key
-    assert.equal(reasonOf(await v.verify(await sign(claims(), { alg: 'ES256', kid: ecKey.kid as string, jwk }, ecKey))), 'malformed');
+    assert.equal(
+      reasonOf(await v.verify(await sign(claims(), { alg: 'ES256', kid: ecKey.kid as string, jwk }, ecKey))),
+      'malformed',
+    );
   });
 
   test('rejects a token pointing at its own key set with a jku header', async () => {
-    assert.equal(reasonOf(await v.verify(await sign(claims(), { alg: 'RS256', kid: kid(), jku: 'https://evil.example/jwks' }, rsaKey))), 'malformed');
+    assert.equal(
+      reasonOf(
+        await v.verify(await sign(claims(), { alg: 'RS256', kid: kid(), jku: 'https://evil.example/jwks' }, rsaKey)),
+      ),
+      'malformed',
+    );
   });
 
   test('rejects a token naming a certificate with x5u or x5c headers', async () => {
-    assert.equal(reasonOf(await v.verify(await sign(claims(), { alg: 'RS256', kid: kid(), x5u: 'https://evil.example/cert' }, rsaKey))), 'malformed');
-    assert.equal(reasonOf(await v.verify(await sign(claims(), { alg: 'RS256', kid: kid(), x5c: ['MIIB'] }, rsaKey))), 'malformed');
+    assert.equal(
+      reasonOf(
+        await v.verify(await sign(claims(), { alg: 'RS256', kid: kid(), x5u: 'https://evil.example/cert' }, rsaKey)),
+      ),
+      'malformed',
+    );
+    assert.equal(
+      reasonOf(await v.verify(await sign(claims(), { alg: 'RS256', kid: kid(), x5c: ['MIIB'] }, rsaKey))),
+      'malformed',
+    );
   });
 
   test('rejects an oversized token before parsing it', async () => {
@@ -210,7 +250,11 @@ describe('jwt: hostile tokens', () => {
   test('rejects a token with an unknown crit header', async () => {
     // jose will not even sign this, so sign it by hand with node:crypto.
     const input = `${b64url(JSON.stringify({ alg: 'RS256', kid: kid(), crit: ['urn:x-never-heard'], 'urn:x-never-heard': true }))}.${b64url(JSON.stringify(claims()))}`;
-    const signature = cryptoSign('sha256', Buffer.from(input), createPrivateKey({ key: rsaKey as never, format: 'jwk' }));
+    const signature = cryptoSign(
+      'sha256',
+      Buffer.from(input),
+      createPrivateKey({ key: rsaKey as never, format: 'jwk' }),
+    );
     const t = `${input}.${b64url(signature)}`;
     assert.equal(reasonOf(await v.verify(t)), 'malformed');
     // Control: the same hand signing without crit verifies, so the refusal is the crit's doing.
@@ -220,7 +264,10 @@ describe('jwt: hostile tokens', () => {
   });
 
   test('rejects a token without exp (a bearer token must expire)', async () => {
-    assert.equal(reasonOf(await v.verify(await sign(claims({ exp: undefined }), { alg: 'RS256', kid: kid() }, rsaKey))), 'missing_claim');
+    assert.equal(
+      reasonOf(await v.verify(await sign(claims({ exp: undefined }), { alg: 'RS256', kid: kid() }, rsaKey))),
+      'missing_claim',
+    );
   });
 
   test('rejects a token without a subject, or without a configured required claim', async () => {
@@ -233,7 +280,10 @@ describe('jwt: hostile tokens', () => {
   });
 
   test('rejects a claim of the wrong type (exp as a string)', async () => {
-    assert.equal(reasonOf(await v.verify(await sign(claims({ exp: 'tomorrow' }), { alg: 'RS256', kid: kid() }, rsaKey))), 'malformed');
+    assert.equal(
+      reasonOf(await v.verify(await sign(claims({ exp: 'tomorrow' }), { alg: 'RS256', kid: kid() }, rsaKey))),
+      'malformed',
+    );
   });
 
   test('rejects an algorithm outside the allow-list, though signed with a trusted key', async () => {
@@ -243,19 +293,41 @@ describe('jwt: hostile tokens', () => {
   });
 
   test('rejects garbage and strings that are not a JWS', async () => {
-    for (const s of ['', 'abc', 'a.b', 'a.b.c.d', 'a.b.c.d.e', '...', 'eyJ.eyJ.', '💥.💥.💥', 'Bearer x.y.z', ' x.y.z', `${b64url('{"alg":"RS256"')}.${b64url('{}')}.c2ln`, `${b64url('[]')}.${b64url('{}')}.c2ln`, `${b64url('{"alg":"RS256"}')}.${b64url('"str"')}.c2ln`]) {
+    for (const s of [
+      '',
+      'abc',
+      'a.b',
+      'a.b.c.d',
+      'a.b.c.d.e',
+      '...',
+      'eyJ.eyJ.',
+      '💥.💥.💥',
+      'Bearer x.y.z',
+      ' x.y.z',
+      `${b64url('{"alg":"RS256"')}.${b64url('{}')}.c2ln`,
+      `${b64url('[]')}.${b64url('{}')}.c2ln`,
+      `${b64url('{"alg":"RS256"}')}.${b64url('"str"')}.c2ln`,
+    ]) {
       const o = await v.verify(s);
       assert.equal(o.ok, false, JSON.stringify(s));
-      assert.ok(['malformed', 'unknown_key', 'bad_signature'].includes(reasonOf(o)), `${JSON.stringify(s)} → ${reasonOf(o)}`);
+      assert.ok(
+        ['malformed', 'unknown_key', 'bad_signature'].includes(reasonOf(o)),
+        `${JSON.stringify(s)} → ${reasonOf(o)}`,
+      );
     }
-    for (const notAString of [undefined, null, 42, {}, ['a.b.c']]) assert.equal(reasonOf(await v.verify(notAString as unknown as string)), 'malformed');
+    for (const notAString of [undefined, null, 42, {}, ['a.b.c']])
+      assert.equal(reasonOf(await v.verify(notAString as unknown as string)), 'malformed');
   });
 });
 
 describe('jwt: options are checked at construction', () => {
   test('jwt: refuses "none" in the allow-list, and an empty or unknown allow-list', () => {
     for (const algorithms of [['none'], ['RS256', 'none'], ['None'], [], ['RS257']]) {
-      assert.throws(() => createJwtVerifier(options({ algorithms })), (e: Error & { code?: string }) => e instanceof TypeError && e.code === 'ERR_INVALID_ARG_VALUE', JSON.stringify(algorithms));
+      assert.throws(
+        () => createJwtVerifier(options({ algorithms })),
+        (e: Error & { code?: string }) => e instanceof TypeError && e.code === 'ERR_INVALID_ARG_VALUE',
+        JSON.stringify(algorithms),
+      );
     }
   });
 
@@ -264,10 +336,26 @@ describe('jwt: options are checked at construction', () => {
   });
 
   test('jwt: refuses a JWKS URL over plain http to a non-loopback host, and one with credentials', () => {
-    for (const url of ['http://idp.example/jwks', 'http://10.0.0.1/jwks', 'ftp://idp.example/jwks', 'not a url', 'https://user:pw@idp.example/jwks']) {
-      assert.throws(() => createJwtVerifier(options({ keys: { kind: 'url', url } })), (e: Error & { code?: string }) => e instanceof TypeError && !e.message.includes('pw@'), url);
+    for (const url of [
+      'http://idp.example/jwks',
+      'http://10.0.0.1/jwks',
+      'ftp://idp.example/jwks',
+      'not a url',
+      'https://user:pw@idp.example/jwks',
+    ]) {
+      assert.throws(
+        () => createJwtVerifier(options({ keys: { kind: 'url', url } })),
+        (e: Error & { code?: string }) => e instanceof TypeError && !e.message.includes('pw@'),
+        url,
+      );
     }
-    for (const url of ['http://127.0.0.1:1/jwks', 'http://[::1]:1/jwks', 'http://localhost:1/jwks', 'https://idp.example/jwks']) createJwtVerifier(options({ keys: { kind: 'url', url } })).close();
+    for (const url of [
+      'http://127.0.0.1:1/jwks',
+      'http://[::1]:1/jwks',
+      'http://localhost:1/jwks',
+      'https://idp.example/jwks',
+    ])
+      createJwtVerifier(options({ keys: { kind: 'url', url } })).close();
   });
 
   test('jwt: an unusable JWKS file fails with ERR_CONFIG_INVALID naming the file', () => {
@@ -280,10 +368,19 @@ describe('jwt: options are checked at construction', () => {
     for (const [name, text] of Object.entries(cases)) {
       const path = join(dir, name);
       writeFileSync(path, text);
-      assert.throws(() => createJwtVerifier(options({ keys: { kind: 'file', path } })), (e: Error & { code?: string; file?: string }) => e.code === 'ERR_CONFIG_INVALID' && e.file === path && !e.message.includes(String(rsaKey.d)), name);
+      assert.throws(
+        () => createJwtVerifier(options({ keys: { kind: 'file', path } })),
+        (e: Error & { code?: string; file?: string }) =>
+          e.code === 'ERR_CONFIG_INVALID' && e.file === path && !e.message.includes(String(rsaKey.d)),
+        name,
+      );
     }
-    assert.throws(() => createJwtVerifier(options({ keys: { kind: 'file', path: join(dir, 'missing.json') } })), { code: 'ERR_CONFIG_INVALID' });
-    assert.throws(() => createJwtVerifier(options({ keys: { kind: 'file', path: 'relative.json' } })), { code: 'ERR_INVALID_ARG_VALUE' });
+    assert.throws(() => createJwtVerifier(options({ keys: { kind: 'file', path: join(dir, 'missing.json') } })), {
+      code: 'ERR_CONFIG_INVALID',
+    });
+    assert.throws(() => createJwtVerifier(options({ keys: { kind: 'file', path: 'relative.json' } })), {
+      code: 'ERR_INVALID_ARG_VALUE',
+    });
   });
 
   test('jwt: bad option types are TypeErrors naming the option', () => {
@@ -296,15 +393,29 @@ describe('jwt: options are checked at construction', () => {
 });
 
 describe('jwt: HMAC with a symmetric key file', () => {
-  const secret = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(0, 32);
+  const secret = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    .privateKey.export({ format: 'der', type: 'pkcs8' })
+    .subarray(0, 32);
   const octFile = join(dir, 'oct.json');
-  writeFileSync(octFile, JSON.stringify({ keys: [{ kty: 'oct', kid: 'shared', k: Buffer.from(secret).toString('base64url') }] }));
+  writeFileSync(
+    octFile,
+    JSON.stringify({ keys: [{ kty: 'oct', kid: 'shared', k: Buffer.from(secret).toString('base64url') }] }),
+  );
 
   test('jwt: verifies an HS256 token signed with the shared secret', async () => {
     const v = createJwtVerifier(options({ keys: { kind: 'file', path: octFile }, algorithms: ['HS256'] }));
-    assert.equal(reasonOf(await v.verify(await sign(claims(), { alg: 'HS256', kid: 'shared' }, new Uint8Array(secret)))), 'ok');
-    assert.equal(reasonOf(await v.verify(await sign(claims(), { alg: 'HS256', kid: 'shared' }, new Uint8Array(32)))), 'bad_signature');
-    assert.equal(reasonOf(await v.verify(await sign(claims(), { alg: 'HS256', kid: 'other' }, new Uint8Array(secret)))), 'unknown_key');
+    assert.equal(
+      reasonOf(await v.verify(await sign(claims(), { alg: 'HS256', kid: 'shared' }, new Uint8Array(secret)))),
+      'ok',
+    );
+    assert.equal(
+      reasonOf(await v.verify(await sign(claims(), { alg: 'HS256', kid: 'shared' }, new Uint8Array(32)))),
+      'bad_signature',
+    );
+    assert.equal(
+      reasonOf(await v.verify(await sign(claims(), { alg: 'HS256', kid: 'other' }, new Uint8Array(secret)))),
+      'unknown_key',
+    );
     v.close();
   });
 });

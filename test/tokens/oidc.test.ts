@@ -30,7 +30,10 @@ describe('oidc: discovery against a real provider', () => {
 
   test('oidc: a token over maxTokenBytes is refused malformed before any discovery', async () => {
     // Port 9 on loopback: nothing answers, so discovery could only fail.
-    const v = createOpenIdVerifier('http://127.0.0.1:9/.well-known/openid-configuration', { ...base, maxTokenBytes: 256 });
+    const v = createOpenIdVerifier('http://127.0.0.1:9/.well-known/openid-configuration', {
+      ...base,
+      maxTokenBytes: 256,
+    });
     assert.equal(reasonOf(await v.verify('a'.repeat(5000))), 'malformed');
     assert.equal(v.stats?.().fetches, 0, 'no discovery attempted');
     v.close();
@@ -114,12 +117,31 @@ describe('oidc: discovery against a real provider', () => {
   });
 
   test('oidc: the discovery URL and the JWT options are checked at construction', () => {
-    for (const url of ['http://idp.example/.well-known/openid-configuration', 'https://idp.example/', 'https://idp.example/.well-known/openid-configuration?x=1', 'nope']) {
+    for (const url of [
+      'http://idp.example/.well-known/openid-configuration',
+      'https://idp.example/',
+      'https://idp.example/.well-known/openid-configuration?x=1',
+      'nope',
+    ]) {
       assert.throws(() => createOpenIdVerifier(url, base), TypeError, url);
     }
-    assert.throws(() => createOpenIdVerifier('https://idp.example/.well-known/openid-configuration', { ...base, algorithms: ['none'] }), { code: 'ERR_INVALID_ARG_VALUE' });
-    assert.throws(() => createOpenIdVerifier('https://idp.example/.well-known/openid-configuration', { ...base, algorithms: ['HS256'] }), { code: 'ERR_INVALID_ARG_VALUE' });
-    assert.throws(() => createOpenIdVerifier('https://idp.example/.well-known/openid-configuration', { ...base, issuer: [] }), { code: 'ERR_INVALID_ARG_VALUE' });
+    assert.throws(
+      () =>
+        createOpenIdVerifier('https://idp.example/.well-known/openid-configuration', { ...base, algorithms: ['none'] }),
+      { code: 'ERR_INVALID_ARG_VALUE' },
+    );
+    assert.throws(
+      () =>
+        createOpenIdVerifier('https://idp.example/.well-known/openid-configuration', {
+          ...base,
+          algorithms: ['HS256'],
+        }),
+      { code: 'ERR_INVALID_ARG_VALUE' },
+    );
+    assert.throws(
+      () => createOpenIdVerifier('https://idp.example/.well-known/openid-configuration', { ...base, issuer: [] }),
+      { code: 'ERR_INVALID_ARG_VALUE' },
+    );
     createOpenIdVerifier('https://idp.example/tenant/.well-known/openid-configuration', base).close();
   });
 });

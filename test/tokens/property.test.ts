@@ -28,11 +28,26 @@ after(async () => {
   await idp.stop();
 });
 
-const segment = fc.oneof(fc.string(), fc.base64String().map((s) => s.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')), fc.json().map((j) => b64url(j)));
+const segment = fc.oneof(
+  fc.string(),
+  fc.base64String().map((s) => s.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')),
+  fc.json().map((j) => b64url(j)),
+);
 const jwsLike = fc.tuple(segment, segment, segment).map(([a, b, c]) => `${a}.${b}.${c}`);
 const headerish = fc
-  .record({ alg: fc.oneof(fc.constantFrom('RS256', 'ES256', 'none', 'HS256', 'PS256'), fc.string()), kid: fc.option(fc.string()), crit: fc.option(fc.array(fc.string())) }, { requiredKeys: ['alg'] })
-  .chain((h) => fc.tuple(fc.constant(b64url(JSON.stringify(h))), fc.json().map(b64url), segment).map(([x, y, z]) => `${x}.${y}.${z}`));
+  .record(
+    {
+      alg: fc.oneof(fc.constantFrom('RS256', 'ES256', 'none', 'HS256', 'PS256'), fc.string()),
+      kid: fc.option(fc.string()),
+      crit: fc.option(fc.array(fc.string())),
+    },
+    { requiredKeys: ['alg'] },
+  )
+  .chain((h) =>
+    fc
+      .tuple(fc.constant(b64url(JSON.stringify(h))), fc.json().map(b64url), segment)
+      .map(([x, y, z]) => `${x}.${y}.${z}`),
+  );
 
 test('property: verify on arbitrary strings never throws and never returns ok', async () => {
   await fc.assert(

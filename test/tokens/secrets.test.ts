@@ -8,7 +8,12 @@ const MARKER = 'Zm9vTUFSS0VSc2VjcmV0';
 
 test('secrets: no token, claim text or client secret in any outcome or error', async () => {
   const idp = await startIdp(['RS256']);
-  const jwt = createJwtVerifier({ keys: { kind: 'url', url: idp.jwksUrl }, issuer: idp.issuer, audience: 'api', algorithms: ['RS256'] });
+  const jwt = createJwtVerifier({
+    keys: { kind: 'url', url: idp.jwksUrl },
+    issuer: idp.issuer,
+    audience: 'api',
+    algorithms: ['RS256'],
+  });
   const oidc = createOpenIdVerifier(idp.discoveryUrl, { audience: 'api', algorithms: ['RS256'] });
   const intro = createIntrospectionVerifier({ url: idp.introspectUrl, clientId: 'c', clientSecret: MARKER });
   const tokens = [

@@ -12,7 +12,17 @@ import { BEARER_PROTOCOL_MARKER } from '../../src/transports/web/presented.js';
 import type { BusMessage } from '../../src/bus/types.js';
 import type { Front } from '../../src/transports/types.js';
 import { createPki, type Pki } from '../schemes/x509-pki.js';
-import { basic, challengesOf, createWorld, curl, eventually, limits, PASSWORD, rawExchange, type World } from './web-helpers.js';
+import {
+  basic,
+  challengesOf,
+  createWorld,
+  curl,
+  eventually,
+  limits,
+  PASSWORD,
+  rawExchange,
+  type World,
+} from './web-helpers.js';
 
 describe('HTTP front (http) with real clients', () => {
   let world: World;
@@ -23,7 +33,14 @@ describe('HTTP front (http) with real clients', () => {
   async function start(extra: Partial<HttpFrontOptions> = {}): Promise<{ front: Front; base: string }> {
     const server = world.model.servers.find((s) => s.name === 'http');
     assert.ok(server);
-    const front = createHttpFront({ server, guard: world.guard, bus: world.bus, limits: limits(), logger: world.logger, ...extra });
+    const front = createHttpFront({
+      server,
+      guard: world.guard,
+      bus: world.bus,
+      limits: limits(),
+      logger: world.logger,
+      ...extra,
+    });
     fronts.push(front);
     return { front, base: `http://127.0.0.1:${(await front.listen('127.0.0.1', 0)).port}/api` };
   }
@@ -38,14 +55,17 @@ describe('HTTP front (http) with real clients', () => {
     await world.close();
   });
 
-  const post = (path: string, headers: Record<string, string>, body: string | Uint8Array = 'on') => fetch(`${base}${path}`, { method: 'POST', headers, body });
+  const post = (path: string, headers: Record<string, string>, body: string | Uint8Array = 'on') =>
+    fetch(`${base}${path}`, { method: 'POST', headers, body });
   const alice = { authorization: basic('alice', PASSWORD) };
 
   it('http: POST with Basic credentials publishes the body and answers 202 with an empty body', async () => {
     const res = await post('/lights/1/status', alice, '{"level":3}');
     assert.equal(res.status, 202);
     assert.equal(await res.text(), '');
-    await eventually(() => seen.some((m) => m.channel === 'lights/1/status' && Buffer.from(m.payload).toString() === '{"level":3}'));
+    await eventually(() =>
+      seen.some((m) => m.channel === 'lights/1/status' && Buffer.from(m.payload).toString() === '{"level":3}'),
+    );
   });
 
   it('http: httpApiKey in a header, in the query and in a cookie each publish', async () => {
@@ -95,7 +115,16 @@ describe('HTTP front (http) with real clients', () => {
   });
 
   it('http: rejects a path outside the server pathname, or with a wildcard, with 404', async () => {
-    assert.equal((await fetch(`${base.replace('/api', '/elsewhere')}/lights/1/status`, { method: 'POST', headers: alice, body: 'x' })).status, 404);
+    assert.equal(
+      (
+        await fetch(`${base.replace('/api', '/elsewhere')}/lights/1/status`, {
+          method: 'POST',
+          headers: alice,
+          body: 'x',
+        })
+      ).status,
+      404,
+    );
     assert.equal((await post('/lights/%2B/status', alice)).status, 404);
   });
 
@@ -103,7 +132,9 @@ describe('HTTP front (http) with real clients', () => {
     const res = await post('/secret/1', alice, 'plain text');
     assert.equal(res.status, 403);
     assert.deepEqual(await res.json(), { error: 'payload_not_encrypted' });
-    const jwe = await new CompactEncrypt(new TextEncoder().encode('sealed')).setProtectedHeader({ alg: 'dir', enc: 'A256GCM' }).encrypt(new Uint8Array(32));
+    const jwe = await new CompactEncrypt(new TextEncoder().encode('sealed'))
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+      .encrypt(new Uint8Array(32));
     assert.equal((await post('/secret/1', alice, jwe)).status, 202);
   });
 
@@ -117,7 +148,11 @@ describe('HTTP front (http) with real clients', () => {
 
   it('http: rejects a body over maxMessageBytes with 413 (declared length and chunked)', async () => {
     const { base: small } = await start({ limits: limits({ maxMessageBytes: 1024 }) });
-    const declared = await fetch(`${small}/lights/1/status`, { method: 'POST', headers: alice, body: 'x'.repeat(2048) });
+    const declared = await fetch(`${small}/lights/1/status`, {
+      method: 'POST',
+      headers: alice,
+      body: 'x'.repeat(2048),
+    });
     assert.equal(declared.status, 413);
     const chunked = await fetch(`${small}/lights/1/status`, {
       method: 'POST',
@@ -135,7 +170,16 @@ describe('HTTP front (http) with real clients', () => {
 
   it('http: rejects headers over maxHeaderBytes with 431 (curl)', async () => {
     const { base: small } = await start({ limits: limits({ maxHeaderBytes: 2048 }) });
-    const r = await curl(['-i', '-X', 'POST', '-H', `X-Pad: ${'a'.repeat(4096)}`, '--data', 'x', `${small}/lights/1/status`]);
+    const r = await curl([
+      '-i',
+      '-X',
+      'POST',
+      '-H',
+      `X-Pad: ${'a'.repeat(4096)}`,
+      '--data',
+      'x',
+      `${small}/lights/1/status`,
+    ]);
     assert.match(r.stdout, /^HTTP\/1\.1 431 /);
   });
 
@@ -149,9 +193,16 @@ describe('HTTP front (http) with real clients', () => {
     const { base: one, front } = await start({ limits: limits({ maxConnections: 1 }) });
     const port = Number(new URL(one).port);
     // Hold one connection open (keep-alive), then a second one is over the limit.
-    const held = rawExchange(port, `POST /api/lights/1/status HTTP/1.1\r\nHost: x\r\nAuthorization: ${alice.authorization}\r\nContent-Length: 1\r\n\r\nx`, 500);
+    const held = rawExchange(
+      port,
+      `POST /api/lights/1/status HTTP/1.1\r\nHost: x\r\nAuthorization: ${alice.authorization}\r\nContent-Length: 1\r\n\r\nx`,
+      500,
+    );
     await eventually(() => front.stats().connections === 1);
-    const second = await rawExchange(port, 'POST /api/lights/1/status HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx');
+    const second = await rawExchange(
+      port,
+      'POST /api/lights/1/status HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx',
+    );
     assert.match(second, /^HTTP\/1\.1 503 /);
     assert.match(second, /too_many_connections/);
     await held;
@@ -161,10 +212,19 @@ describe('HTTP front (http) with real clients', () => {
     const locked = await createWorld({ throttle: { lockoutAfter: 1, freeFailures: 0 } });
     const server = locked.model.servers.find((s) => s.name === 'http');
     assert.ok(server);
-    const front = createHttpFront({ server, guard: locked.guard, bus: locked.bus, limits: limits(), logger: locked.logger });
+    const front = createHttpFront({
+      server,
+      guard: locked.guard,
+      bus: locked.bus,
+      limits: limits(),
+      logger: locked.logger,
+    });
     const url = `http://127.0.0.1:${(await front.listen('127.0.0.1', 0)).port}/api/lights/1/status`;
     try {
-      assert.equal((await fetch(url, { method: 'POST', headers: { authorization: basic('alice', 'wrong') }, body: 'x' })).status, 401);
+      assert.equal(
+        (await fetch(url, { method: 'POST', headers: { authorization: basic('alice', 'wrong') }, body: 'x' })).status,
+        401,
+      );
       const throttled = await fetch(url, { method: 'POST', headers: alice, body: 'x' });
       assert.equal(throttled.status, 429);
       assert.equal(throttled.headers.get('retry-after'), null);
@@ -197,11 +257,23 @@ describe('HTTP front over TLS (https)', () => {
 
   before(async () => {
     pki = await createPki();
-    const server = await pki.issue('root', 'server', '/CN=localhost', 'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = serverAuth\nsubjectAltName = @alt\n[alt]\nIP.1 = 127.0.0.1');
+    const server = await pki.issue(
+      'root',
+      'server',
+      '/CN=localhost',
+      'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = serverAuth\nsubjectAltName = @alt\n[alt]\nIP.1 = 127.0.0.1',
+    );
     world = await createWorld();
     const model = world.model.servers.find((s) => s.name === 'https');
     assert.ok(model);
-    front = createHttpFront({ server: model, guard: world.guard, bus: world.bus, limits: limits(), logger: world.logger, tls: { cert: server.pem, key: server.keyPem } });
+    front = createHttpFront({
+      server: model,
+      guard: world.guard,
+      bus: world.bus,
+      limits: limits(),
+      logger: world.logger,
+      tls: { cert: server.pem, key: server.keyPem },
+    });
     url = `https://127.0.0.1:${(await front.listen('127.0.0.1', 0)).port}`;
   });
   after(async () => {
@@ -211,7 +283,16 @@ describe('HTTP front over TLS (https)', () => {
   });
 
   it('https: curl with Basic over TLS publishes (202); without credentials 401 with challenges', async () => {
-    const ok = await curl(['-i', '--cacert', pki.root.certPath, '-u', `alice:${PASSWORD}`, '--data', 'x', `${url}/lights/1/status`]);
+    const ok = await curl([
+      '-i',
+      '--cacert',
+      pki.root.certPath,
+      '-u',
+      `alice:${PASSWORD}`,
+      '--data',
+      'x',
+      `${url}/lights/1/status`,
+    ]);
     assert.match(ok.stdout, /^HTTP\/1\.1 202 /);
     const no = await curl(['-i', '--cacert', pki.root.certPath, '--data', 'x', `${url}/lights/1/status`]);
     assert.match(no.stdout, /^HTTP\/1\.1 401 /);
@@ -261,7 +342,9 @@ describe('web fronts: no credential ever reaches a response', () => {
       const q = v.query === undefined ? '' : `?${v.query}`;
       const res = await fetch(`${httpUrl}/lights/1/switch${q}`, { method: 'POST', headers: v.headers, body: 'x' });
       seen.push(`${res.status} ${[...res.headers].map(([k, val]) => `${k}: ${val}`).join('\n')}\n${await res.text()}`);
-      const sse = await fetch(`${httpUrl}/lights/1/switch${q}`, { headers: { ...v.headers, accept: 'text/event-stream' } });
+      const sse = await fetch(`${httpUrl}/lights/1/switch${q}`, {
+        headers: { ...v.headers, accept: 'text/event-stream' },
+      });
       seen.push(`${sse.status} ${[...sse.headers].map(([k, val]) => `${k}: ${val}`).join('\n')}\n${await sse.text()}`);
       const refusal = await new Promise<string>((resolve) => {
         const c = new WebSocket(`${wsUrl}/lights/1/switch${q}`, v.protocols ?? [], { headers: v.headers });

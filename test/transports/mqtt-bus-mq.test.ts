@@ -29,7 +29,9 @@ function recordingWriter(): FrameWriter & { frames: Buffer[]; topics(): string[]
 }
 
 /** An aedes-like notify that records the packets it was handed. */
-function recordingNotify(): Notify & { packets: { topic: string; brokerCounter: number; qos: number; payload: Buffer }[] } {
+function recordingNotify(): Notify & {
+  packets: { topic: string; brokerCounter: number; qos: number; payload: Buffer }[];
+} {
   const packets: { topic: string; brokerCounter: number; qos: number; payload: Buffer }[] = [];
   const notify = ((packet: object, done: () => void) => {
     packets.push(packet as (typeof packets)[number]);
@@ -118,7 +120,10 @@ describe('bus-mq: delivery', () => {
     assert.deepEqual(both.topics(), ['lights/7/status', 'lights/8/status']);
     assert.deepEqual(onlyLiteral.topics(), ['lights/7/status']);
     assert.equal(aedesWild.packets[0], aedesLit.packets[0], 'one packet (one counter): aedes dedupes per client');
-    assert.deepEqual(aedesWild.packets.map((p) => p.topic), ['lights/7/status', 'lights/8/status']);
+    assert.deepEqual(
+      aedesWild.packets.map((p) => p.topic),
+      ['lights/7/status', 'lights/8/status'],
+    );
     await bus.close();
   });
 

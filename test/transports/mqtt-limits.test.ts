@@ -35,7 +35,13 @@ function connectPacket(username: string, password: string): Buffer {
     const b = Buffer.from(s, 'utf8');
     return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
   };
-  const body = Buffer.concat([str('MQTT'), Buffer.from([4, 0xc2, 0, 60]), str('raw-client'), str(username), str(password)]);
+  const body = Buffer.concat([
+    str('MQTT'),
+    Buffer.from([4, 0xc2, 0, 60]),
+    str('raw-client'),
+    str(username),
+    str(password),
+  ]);
   return Buffer.concat([Buffer.from([0x10, body.length]), body]);
 }
 
@@ -44,7 +50,12 @@ describe('mqtt front: hostile connections', () => {
   before(async () => {
     const store = createMemoryStore();
     await store.addPrincipal({ name: 'alice', password: 'alice-pw', iterations: 4096 });
-    h = await startFront(await lightsModel(['broker']), { server: 'broker', schemes: BINDINGS, store, limits: { handshakeTimeoutMs: 300, maxMessageBytes: 1024 } });
+    h = await startFront(await lightsModel(['broker']), {
+      server: 'broker',
+      schemes: BINDINGS,
+      store,
+      limits: { handshakeTimeoutMs: 300, maxMessageBytes: 1024 },
+    });
   });
   after(() => h.close());
 
@@ -85,12 +96,23 @@ describe('mqtt front: options', () => {
     const model = await lightsModel(['broker']);
     const server = model.servers[0];
     assert.ok(server);
-    const base = { guard: { authenticate: async () => ({}) } as never, bus: { publish: async () => {}, subscribe: async () => ({}) } as never, limits: DEFAULT_FRONT_LIMITS, logger: silent };
-    assert.throws(() => createMqttFront({ ...base, server: { ...server, protocol: 'mqtts' } }), { code: 'ERR_INVALID_ARG_VALUE' });
+    const base = {
+      guard: { authenticate: async () => ({}) } as never,
+      bus: { publish: async () => {}, subscribe: async () => ({}) } as never,
+      limits: DEFAULT_FRONT_LIMITS,
+      logger: silent,
+    };
+    assert.throws(() => createMqttFront({ ...base, server: { ...server, protocol: 'mqtts' } }), {
+      code: 'ERR_INVALID_ARG_VALUE',
+    });
     assert.throws(() => createMqttFront({ ...base, server, tls: { cert: 'x' } }), { code: 'ERR_INVALID_ARG_VALUE' });
-    assert.throws(() => createMqttFront({ ...base, server: { ...server, protocol: 'ws' } }), { code: 'ERR_INVALID_ARG_VALUE' });
+    assert.throws(() => createMqttFront({ ...base, server: { ...server, protocol: 'ws' } }), {
+      code: 'ERR_INVALID_ARG_VALUE',
+    });
     assert.throws(() => createMqttFront(null as never), { code: 'ERR_INVALID_ARG_TYPE' });
-    assert.throws(() => createMqttFront({ ...base, server, limits: { ...DEFAULT_FRONT_LIMITS, maxConnections: 0 } }), { code: 'ERR_INVALID_ARG_VALUE' });
+    assert.throws(() => createMqttFront({ ...base, server, limits: { ...DEFAULT_FRONT_LIMITS, maxConnections: 0 } }), {
+      code: 'ERR_INVALID_ARG_VALUE',
+    });
   });
 });
 
@@ -117,21 +139,25 @@ describe('frame limiter', () => {
 
   it('gives the same answer however the stream is chunked (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 1, maxLength: 8 }), fc.array(fc.integer({ min: 1, max: 50 }), { maxLength: 20 }), (lengths, cuts) => {
-        const bytes = Uint8Array.from(lengths.flatMap((l) => [...packet(l)]));
-        const expected = lengths.every((l) => l <= 200);
-        const limiter = createFrameLimiter(200);
-        let ok = true;
-        let at = 0;
-        for (const cut of [...cuts, bytes.length]) {
-          const next = Math.min(bytes.length, at + cut);
-          ok = limiter.feed(bytes.subarray(at, next)) && ok;
-          at = next;
-          if (at >= bytes.length) break;
-        }
-        if (at < bytes.length) ok = limiter.feed(bytes.subarray(at)) && ok;
-        return ok === expected;
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 50 }), { maxLength: 20 }),
+        (lengths, cuts) => {
+          const bytes = Uint8Array.from(lengths.flatMap((l) => [...packet(l)]));
+          const expected = lengths.every((l) => l <= 200);
+          const limiter = createFrameLimiter(200);
+          let ok = true;
+          let at = 0;
+          for (const cut of [...cuts, bytes.length]) {
+            const next = Math.min(bytes.length, at + cut);
+            ok = limiter.feed(bytes.subarray(at, next)) && ok;
+            at = next;
+            if (at >= bytes.length) break;
+          }
+          if (at < bytes.length) ok = limiter.feed(bytes.subarray(at)) && ok;
+          return ok === expected;
+        },
+      ),
     );
   });
 });
@@ -140,7 +166,12 @@ describe('mqtt front: idle connections', () => {
   it('closes an authenticated connection idle for idleTimeoutMs (keep-alive 0)', async () => {
     const store = createMemoryStore();
     await store.addPrincipal({ name: 'alice', password: 'alice-pw', iterations: 4096 });
-    const h = await startFront(await lightsModel(['broker']), { server: 'broker', schemes: BINDINGS, store, limits: { idleTimeoutMs: 300 } });
+    const h = await startFront(await lightsModel(['broker']), {
+      server: 'broker',
+      schemes: BINDINGS,
+      store,
+      limits: { idleTimeoutMs: 300 },
+    });
     try {
       const c = await connected(h.url, { username: 'alice', password: 'alice-pw', keepalive: 0 });
       const started = Date.now();

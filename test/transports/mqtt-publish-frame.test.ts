@@ -42,7 +42,14 @@ describe('encodePublishFrame', () => {
   it('encodes what mqtt-packet encodes for the same QoS 0 PUBLISH, byte for byte', () => {
     const payload = Buffer.from('{"lumens":42}');
     const ours = encodePublishFrame('smartylighting/streetlights/1/0/event/7/lighting/measured', payload);
-    const theirs = mqttPacket.generate({ cmd: 'publish', topic: 'smartylighting/streetlights/1/0/event/7/lighting/measured', payload, qos: 0, dup: false, retain: false });
+    const theirs = mqttPacket.generate({
+      cmd: 'publish',
+      topic: 'smartylighting/streetlights/1/0/event/7/lighting/measured',
+      payload,
+      qos: 0,
+      dup: false,
+      retain: false,
+    });
     assert.deepEqual(ours, theirs);
   });
 
@@ -59,9 +66,13 @@ describe('encodePublishFrame', () => {
 
   it('reads back any topic (multi-byte UTF-8 too) and payload (property)', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }), fc.uint8Array({ maxLength: 600 }), (topic, payload) => {
-        assertPublish(encodePublishFrame(topic, payload), topic, payload);
-      }),
+      fc.property(
+        fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }),
+        fc.uint8Array({ maxLength: 600 }),
+        (topic, payload) => {
+          assertPublish(encodePublishFrame(topic, payload), topic, payload);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -76,7 +87,11 @@ describe('encodePublishFrame', () => {
     assert.equal(encodePublishFrame('a'.repeat(MAX_TOPIC_BYTES + 1), new Uint8Array(0)), null);
     // 21,846 three-byte characters: 65,538 bytes although only 21,846 UTF-16 units.
     assert.equal(encodePublishFrame('€'.repeat(21_846), new Uint8Array(0)), null);
-    assertPublish(encodePublishFrame('a'.repeat(MAX_TOPIC_BYTES), new Uint8Array(1)), 'a'.repeat(MAX_TOPIC_BYTES), new Uint8Array(1));
+    assertPublish(
+      encodePublishFrame('a'.repeat(MAX_TOPIC_BYTES), new Uint8Array(1)),
+      'a'.repeat(MAX_TOPIC_BYTES),
+      new Uint8Array(1),
+    );
   });
 
   it('rejects a packet whose Remaining Length would exceed 268,435,455 (null), before allocating', () => {

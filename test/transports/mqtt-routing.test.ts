@@ -12,7 +12,17 @@ import { createMemoryBus } from '../../src/bus/memory.js';
 import type { Bus, BusHandler } from '../../src/bus/types.js';
 import type { Session } from '../../src/guard/types.js';
 import { BINDINGS, lightsModel } from './fixtures-mqtt/documents.js';
-import { captureLog, closed, connected, end, inbox, startFront, subscribe, until, type Harness } from './fixtures-mqtt/helpers.js';
+import {
+  captureLog,
+  closed,
+  connected,
+  end,
+  inbox,
+  startFront,
+  subscribe,
+  until,
+  type Harness,
+} from './fixtures-mqtt/helpers.js';
 
 const ITER = 4096;
 const enc = new TextEncoder();
@@ -65,7 +75,13 @@ describe('mqtt front: routing through the bus', () => {
   let bus: ReturnType<typeof spyBus>;
   before(async () => {
     bus = spyBus();
-    h = await startFront(await lightsModel(['broker']), { server: 'broker', schemes: BINDINGS, store, bus, servers: { broker: { wildcardsIgnoreEmptyLevels: true } } });
+    h = await startFront(await lightsModel(['broker']), {
+      server: 'broker',
+      schemes: BINDINGS,
+      store,
+      bus,
+      servers: { broker: { wildcardsIgnoreEmptyLevels: true } },
+    });
   });
   after(async () => {
     await h.close();
@@ -79,10 +95,23 @@ describe('mqtt front: routing through the bus', () => {
     assert.deepEqual([...bus.live], [], 'no subscription before a SUBSCRIBE');
     await subscribe(a, ['lights/+/status']);
     await subscribe(b, ['lights/+/status', 'lights/3/status']);
-    assert.deepEqual(new Map(bus.live), new Map([['lights/+/status', 1], ['lights/3/status', 1]]));
+    assert.deepEqual(
+      new Map(bus.live),
+      new Map([
+        ['lights/+/status', 1],
+        ['lights/3/status', 1],
+      ]),
+    );
     await b.unsubscribeAsync('lights/+/status');
     await new Promise((r) => setImmediate(r));
-    assert.deepEqual(new Map(bus.live), new Map([['lights/+/status', 1], ['lights/3/status', 1]]), 'alice still holds lights/+/status');
+    assert.deepEqual(
+      new Map(bus.live),
+      new Map([
+        ['lights/+/status', 1],
+        ['lights/3/status', 1],
+      ]),
+      'alice still holds lights/+/status',
+    );
     await end(a);
     await until(() => !bus.live.has('lights/+/status'), 3_000, 'the last lights/+/status listener to go');
     await end(b);
@@ -103,8 +132,14 @@ describe('mqtt front: routing through the bus', () => {
     // A duplicate would arrive before this later message.
     await bus.publish('lights/1/status', enc.encode('end'));
     await Promise.all([inA.waitFor(4), inB.waitFor(3)]);
-    assert.deepEqual(inA.messages.map((m) => m.payload), ['one', 'two', 'three', 'end']);
-    assert.deepEqual(inB.messages.map((m) => m.payload), ['one', 'three', 'end']);
+    assert.deepEqual(
+      inA.messages.map((m) => m.payload),
+      ['one', 'two', 'three', 'end'],
+    );
+    assert.deepEqual(
+      inB.messages.map((m) => m.payload),
+      ['one', 'three', 'end'],
+    );
     await Promise.all([end(a), end(b)]);
   });
 
@@ -158,7 +193,15 @@ describe('mqtt front: deliveries written by the front', () => {
   before(async () => {
     bus = createMemoryBus();
     // idleTimeoutMs also bounds how long a subscriber's socket may stay full (the drain time).
-    h = await startFront(await lightsModel(['broker']), { server: 'broker', schemes: BINDINGS, store, bus, limits: { idleTimeoutMs: 1_500 }, logger: log.logger, servers: { broker: { wildcardsIgnoreEmptyLevels: true } } });
+    h = await startFront(await lightsModel(['broker']), {
+      server: 'broker',
+      schemes: BINDINGS,
+      store,
+      bus,
+      limits: { idleTimeoutMs: 1_500 },
+      logger: log.logger,
+      servers: { broker: { wildcardsIgnoreEmptyLevels: true } },
+    });
   });
   after(async () => {
     await h.close();
@@ -166,7 +209,12 @@ describe('mqtt front: deliveries written by the front', () => {
   });
 
   it('an MQTT 3.1 client (MQIsdp, protocol level 3) gets the deliveries a 3.1.1 client gets', async () => {
-    const v31 = await connected(h.url, { username: 'bob', password: 'bob-pw', protocolId: 'MQIsdp', protocolVersion: 3 });
+    const v31 = await connected(h.url, {
+      username: 'bob',
+      password: 'bob-pw',
+      protocolId: 'MQIsdp',
+      protocolVersion: 3,
+    });
     const v311 = await connected(h.url, { username: 'bob', password: 'bob-pw' });
     const in31 = inbox(v31);
     const in311 = inbox(v311);
@@ -176,7 +224,10 @@ describe('mqtt front: deliveries written by the front', () => {
     await in31.waitFor(3);
     await in311.waitFor(3);
     assert.deepEqual(in31.messages, in311.messages);
-    assert.deepEqual(in31.messages.map((m) => m.payload), ['m0', 'm1', 'm2']);
+    assert.deepEqual(
+      in31.messages.map((m) => m.payload),
+      ['m0', 'm1', 'm2'],
+    );
     await Promise.all([end(v31), end(v311)]);
   });
 
@@ -203,7 +254,10 @@ describe('mqtt front: deliveries written by the front', () => {
       clearInterval(pinger);
     }
     assert.ok(slowClosed, 'the slow subscriber was disconnected');
-    assert.ok(log.lines.some((l) => JSON.parse(l).event === 'mqtt.subscriber.slow'), 'mqtt.subscriber.slow logged');
+    assert.ok(
+      log.lines.some((l) => JSON.parse(l).event === 'mqtt.subscriber.slow'),
+      'mqtt.subscriber.slow logged',
+    );
     await inFast.waitFor(sent, 15_000);
     assert.equal(fast.connected, true, 'the subscriber that reads stays');
     await end(fast);
@@ -217,7 +271,13 @@ async function rawSubscriber(port: number, username: string, password: string, f
     return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
   };
   const packet = (type: number, body: Buffer) => Buffer.concat([Buffer.from([type, body.length]), body]); // bodies < 128 bytes
-  const connectBody = Buffer.concat([str('MQTT'), Buffer.from([4, 0xc2, 0, 0]), str('slow-reader'), str(username), str(password)]);
+  const connectBody = Buffer.concat([
+    str('MQTT'),
+    Buffer.from([4, 0xc2, 0, 0]),
+    str('slow-reader'),
+    str(username),
+    str(password),
+  ]);
   const subscribeBody = Buffer.concat([Buffer.from([0, 1]), str(filter), Buffer.from([0])]);
   const socket = createConnection({ host: '127.0.0.1', port });
   socket.on('error', () => {});

@@ -10,7 +10,18 @@ import { X509Certificate } from 'node:crypto';
 import { createMemoryStore, type MemoryStore } from '../../src/credentials/memory.js';
 import { CLIENT_EXT, createPki, type Issued, type Pki } from '../schemes/x509-pki.js';
 import { lightsModel } from './fixtures-mqtt/documents.js';
-import { captureLog, closed, connected, end, inbox, mosquittoPub, refusedWith, startFront, subscribe, type Harness } from './fixtures-mqtt/helpers.js';
+import {
+  captureLog,
+  closed,
+  connected,
+  end,
+  inbox,
+  mosquittoPub,
+  refusedWith,
+  startFront,
+  subscribe,
+  type Harness,
+} from './fixtures-mqtt/helpers.js';
 
 let pki: Pki;
 let store: MemoryStore;
@@ -21,7 +32,12 @@ let caFile = '';
 
 before(async () => {
   pki = await createPki();
-  server = await pki.issue('root', 'mqtt-server', '/CN=127.0.0.1', 'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = serverAuth\nsubjectAltName = IP:127.0.0.1');
+  server = await pki.issue(
+    'root',
+    'mqtt-server',
+    '/CN=127.0.0.1',
+    'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = serverAuth\nsubjectAltName = IP:127.0.0.1',
+  );
   alice = await pki.issue('intermediate', 'alice', '/CN=alice', CLIENT_EXT);
   stranger = await pki.issue('otherRoot', 'stranger', '/CN=alice', CLIENT_EXT);
   caFile = await pki.write('ca-root.pem', pki.root.pem);
@@ -53,7 +69,12 @@ describe('mqtt front: secure-mqtt with X509 client certificates', () => {
   after(() => h.close());
 
   it('X509: a client certificate from the CA connects (mqtt.js), and publishes', async () => {
-    const c = await connected(h.url, { key: alice.keyPem, cert: alice.pem + pki.intermediate.pem, ca: pki.root.pem, rejectUnauthorized: true });
+    const c = await connected(h.url, {
+      key: alice.keyPem,
+      cert: alice.pem + pki.intermediate.pem,
+      ca: pki.root.pem,
+      rejectUnauthorized: true,
+    });
     const got = inbox(c);
     assert.deepEqual(await subscribe(c, ['lights/1/status']), [0]);
     await c.publishAsync('lights/1/status', 'tls', { qos: 1 });
@@ -71,7 +92,22 @@ describe('mqtt front: secure-mqtt with X509 client certificates', () => {
   });
 
   it('X509: mosquitto_pub --cert/--key publishes; without them it is refused', async () => {
-    const ok = await mosquittoPub(['-p', String(h.port), '--cafile', caFile, '--cert', `${pki.dir}/alice-chain.pem`, '--key', `${pki.dir}/alice.key`, '-t', 'lights/2/status', '-m', 'm', '-q', '1']);
+    const ok = await mosquittoPub([
+      '-p',
+      String(h.port),
+      '--cafile',
+      caFile,
+      '--cert',
+      `${pki.dir}/alice-chain.pem`,
+      '--key',
+      `${pki.dir}/alice.key`,
+      '-t',
+      'lights/2/status',
+      '-m',
+      'm',
+      '-q',
+      '1',
+    ]);
     assert.equal(ok.code, 0, ok.stderr);
     const refused = await mosquittoPub(['-p', String(h.port), '--cafile', caFile, '-t', 'lights/2/status', '-m', 'm']);
     assert.notEqual(refused.code, 0);
@@ -82,19 +118,29 @@ describe('mqtt front: secure-mqtt with X509 client certificates', () => {
     const short = await startCerts({ limits: { handshakeTimeoutMs: 300, maxConnections: 2 } });
     // Raw TCP: no ClientHello at all, and one cut short.
     const silent = netConnect({ host: '127.0.0.1', port: short.port });
-    const partial = netConnect({ host: '127.0.0.1', port: short.port }, () => partial.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00])));
+    const partial = netConnect({ host: '127.0.0.1', port: short.port }, () =>
+      partial.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00])),
+    );
     try {
-      const closedWithin = (s: Socket) => new Promise<void>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error('still open after 3 s')), 3_000);
-        s.on('error', () => {});
-        s.once('close', () => {
-          clearTimeout(t);
-          resolve();
+      const closedWithin = (s: Socket) =>
+        new Promise<void>((resolve, reject) => {
+          const t = setTimeout(() => reject(new Error('still open after 3 s')), 3_000);
+          s.on('error', () => {});
+          s.once('close', () => {
+            clearTimeout(t);
+            resolve();
+          });
         });
-      });
       await Promise.all([closedWithin(silent), closedWithin(partial)]);
       // The slots are free again: a real client connects.
-      await end(await connected(short.url, { key: alice.keyPem, cert: alice.pem + pki.intermediate.pem, ca: pki.root.pem, rejectUnauthorized: true }));
+      await end(
+        await connected(short.url, {
+          key: alice.keyPem,
+          cert: alice.pem + pki.intermediate.pem,
+          ca: pki.root.pem,
+          rejectUnauthorized: true,
+        }),
+      );
     } finally {
       silent.destroy();
       partial.destroy();
@@ -104,10 +150,13 @@ describe('mqtt front: secure-mqtt with X509 client certificates', () => {
 
   it('rejects a TLS 1.1 client (minimum TLS 1.2)', async () => {
     const err = await new Promise<Error | null>((resolve) => {
-      const socket = tlsConnect({ host: '127.0.0.1', port: h.port, ca: pki.root.pem, minVersion: 'TLSv1', maxVersion: 'TLSv1.1' }, () => {
-        socket.destroy();
-        resolve(null);
-      });
+      const socket = tlsConnect(
+        { host: '127.0.0.1', port: h.port, ca: pki.root.pem, minVersion: 'TLSv1', maxVersion: 'TLSv1.1' },
+        () => {
+          socket.destroy();
+          resolve(null);
+        },
+      );
       socket.on('error', resolve);
     });
     assert.ok(err instanceof Error);
@@ -125,13 +174,20 @@ describe('mqtt front: a session lasts no longer than its credential', () => {
   after(() => h.close());
 
   it('X509: once the client certificate is past its notAfter, the connection is closed (logged mqtt.session.expired)', async () => {
-    const c = await connected(h.url, { key: alice.keyPem, cert: alice.pem + pki.intermediate.pem, ca: pki.root.pem, rejectUnauthorized: true });
+    const c = await connected(h.url, {
+      key: alice.keyPem,
+      cert: alice.pem + pki.intermediate.pem,
+      ca: pki.root.pem,
+      rejectUnauthorized: true,
+    });
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(c.connected, true, 'still valid: stays');
     const gone = closed(c);
     clock = new Date(new X509Certificate(alice.pem).validTo).getTime() + 1;
     await gone;
-    const expired = log.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['event'] === 'mqtt.session.expired');
+    const expired = log.lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l['event'] === 'mqtt.session.expired');
     assert.ok(expired !== undefined, 'mqtt.session.expired logged');
     assert.equal(expired['principal'], 'alice');
     await end(c);
@@ -141,14 +197,34 @@ describe('mqtt front: a session lasts no longer than its credential', () => {
 describe('mqtt front: mqtts with userPassword', () => {
   let h: Harness;
   before(async () => {
-    h = await startFront(await lightsModel(['tlsLogin']), { server: 'tlsLogin', schemes: { userPass: {}, apiKey: {} }, store, tls: { cert: server.pem, key: server.keyPem } });
+    h = await startFront(await lightsModel(['tlsLogin']), {
+      server: 'tlsLogin',
+      schemes: { userPass: {}, apiKey: {} },
+      store,
+      tls: { cert: server.pem, key: server.keyPem },
+    });
   });
   after(() => h.close());
 
   it('userPassword inside TLS: right password connects, wrong one is CONNACK 4 (mosquitto_pub too)', async () => {
-    await end(await connected(h.url, { username: 'alice', password: 'alice-pw', ca: pki.root.pem, rejectUnauthorized: true }));
+    await end(
+      await connected(h.url, { username: 'alice', password: 'alice-pw', ca: pki.root.pem, rejectUnauthorized: true }),
+    );
     assert.equal(await refusedWith(h.url, { username: 'alice', password: 'nope', ca: pki.root.pem }), 4);
-    const ok = await mosquittoPub(['-p', String(h.port), '--cafile', caFile, '-u', 'alice', '-P', 'alice-pw', '-t', 'lights/3/status', '-m', 'x']);
+    const ok = await mosquittoPub([
+      '-p',
+      String(h.port),
+      '--cafile',
+      caFile,
+      '-u',
+      'alice',
+      '-P',
+      'alice-pw',
+      '-t',
+      'lights/3/status',
+      '-m',
+      'x',
+    ]);
     assert.equal(ok.code, 0, ok.stderr);
   });
 });

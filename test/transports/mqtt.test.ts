@@ -10,7 +10,20 @@ import { createMemoryStore, type MemoryStore } from '../../src/credentials/memor
 import { createMemoryBus } from '../../src/bus/memory.js';
 import { octKey } from '../tokens/jwe-fixtures.js';
 import { BINDINGS, lightsModel } from './fixtures-mqtt/documents.js';
-import { captureLog, closed, connected, end, inbox, mosquittoPub, mosquittoSub, refusedWith, startFront, subscribe, until, type Harness } from './fixtures-mqtt/helpers.js';
+import {
+  captureLog,
+  closed,
+  connected,
+  end,
+  inbox,
+  mosquittoPub,
+  mosquittoSub,
+  refusedWith,
+  startFront,
+  subscribe,
+  until,
+  type Harness,
+} from './fixtures-mqtt/helpers.js';
 
 const ITER = 4096;
 let store: MemoryStore;
@@ -31,7 +44,12 @@ before(async () => {
 describe('mqtt front: CONNECT (mqtt.js)', () => {
   let h: Harness;
   before(async () => {
-    h = await startFront(await lightsModel(['broker']), { server: 'broker', schemes: BINDINGS, store, servers: { broker: { wildcardsIgnoreEmptyLevels: true } } });
+    h = await startFront(await lightsModel(['broker']), {
+      server: 'broker',
+      schemes: BINDINGS,
+      store,
+      servers: { broker: { wildcardsIgnoreEmptyLevels: true } },
+    });
   });
   after(() => h.close());
 
@@ -74,13 +92,21 @@ describe('mqtt front: CONNECT (mqtt.js)', () => {
 describe('mqtt front: PUBLISH and SUBSCRIBE (mqtt.js)', () => {
   let h: Harness;
   before(async () => {
-    h = await startFront(await lightsModel(['broker']), { server: 'broker', schemes: BINDINGS, store, servers: { broker: { wildcardsIgnoreEmptyLevels: true } } });
+    h = await startFront(await lightsModel(['broker']), {
+      server: 'broker',
+      schemes: BINDINGS,
+      store,
+      servers: { broker: { wildcardsIgnoreEmptyLevels: true } },
+    });
   });
   after(() => h.close());
 
   it('a covered + filter is granted; # , an uncovered channel and $SYS are refused with 0x80', async () => {
     const c = await connected(h.url, { username: 'alice', password: 'alice-pw' });
-    assert.deepEqual(await subscribe(c, ['lights/+/status', '#', 'lights/1/command', '$SYS/#', 'lights/7/status'], 1), [1, 128, 128, 128, 1]);
+    assert.deepEqual(
+      await subscribe(c, ['lights/+/status', '#', 'lights/1/command', '$SYS/#', 'lights/7/status'], 1),
+      [1, 128, 128, 128, 1],
+    );
     await end(c);
   });
 
@@ -97,14 +123,23 @@ describe('mqtt front: PUBLISH and SUBSCRIBE (mqtt.js)', () => {
     // Anything duplicated through the bus would arrive before this later bus message.
     await h.bus.publish('lights/1/status', new TextEncoder().encode('end'));
     await Promise.all([inA.waitFor(3), inB.waitFor(3)]);
-    assert.deepEqual(inA.messages.map((m) => m.payload), ['one', 'two', 'end']);
-    assert.deepEqual(inB.messages.map((m) => m.payload), ['one', 'two', 'end']);
+    assert.deepEqual(
+      inA.messages.map((m) => m.payload),
+      ['one', 'two', 'end'],
+    );
+    assert.deepEqual(
+      inB.messages.map((m) => m.payload),
+      ['one', 'two', 'end'],
+    );
     await Promise.all([end(a), end(b)]);
   });
 
   it('an allowed publish reaches the bus (other fronts) and bus messages reach MQTT subscribers', async () => {
     const seen: string[] = [];
-    const sub = await h.bus.subscribe('lights/#', (m) => void seen.push(`${m.channel}=${new TextDecoder().decode(m.payload)}`));
+    const sub = await h.bus.subscribe(
+      'lights/#',
+      (m) => void seen.push(`${m.channel}=${new TextDecoder().decode(m.payload)}`),
+    );
     const c = await connected(h.url, { username: 'alice', password: 'alice-pw' });
     await c.publishAsync('lights/9/status', 'on', { qos: 1 });
     await until(() => seen.length === 1, 3_000, 'the bus message');
@@ -169,7 +204,10 @@ describe('mqtt front: PUBLISH and SUBSCRIBE (mqtt.js)', () => {
     await subscribe(b, ['lights/5/status']);
     await h.bus.publish('lights/5/status', new TextEncoder().encode('live'));
     await inB.waitFor(1);
-    assert.deepEqual(inB.messages.map((m) => m.payload), ['live']);
+    assert.deepEqual(
+      inB.messages.map((m) => m.payload),
+      ['live'],
+    );
     await Promise.all([end(a), end(b)]);
   });
 
@@ -198,15 +236,34 @@ describe('mqtt front: PUBLISH and SUBSCRIBE (mqtt.js)', () => {
       c.stream.destroy();
       await gone;
     };
-    await lose(await connected(h.url, { username: 'alice', password: 'alice-pw', will: { topic: 'lights/4/status', payload: Buffer.from('offline'), qos: 1, retain: false } }));
+    await lose(
+      await connected(h.url, {
+        username: 'alice',
+        password: 'alice-pw',
+        will: { topic: 'lights/4/status', payload: Buffer.from('offline'), qos: 1, retain: false },
+      }),
+    );
     await seen.waitFor(1);
     assert.deepEqual(seen.messages, [{ topic: 'lights/4/status', payload: 'offline' }]);
     // alice may not publish commands (admin scope): her will there is refused like a PUBLISH.
-    await lose(await connected(h.url, { username: 'alice', password: 'alice-pw', will: { topic: 'lights/4/command', payload: Buffer.from('reboot'), qos: 0, retain: false } }));
+    await lose(
+      await connected(h.url, {
+        username: 'alice',
+        password: 'alice-pw',
+        will: { topic: 'lights/4/command', payload: Buffer.from('reboot'), qos: 0, retain: false },
+      }),
+    );
     // A session ended by the server (revoked, expired) leaves no will either.
-    const ended = await connected(h.url, { username: 'alice', password: 'alice-pw', will: { topic: 'lights/5/status', payload: Buffer.from('ended'), qos: 0, retain: false } });
+    const ended = await connected(h.url, {
+      username: 'alice',
+      password: 'alice-pw',
+      will: { topic: 'lights/5/status', payload: Buffer.from('ended'), qos: 0, retain: false },
+    });
     const endedGone = closed(ended);
-    assert.equal(h.front.endSessions((s) => s.principal.id === 'alice'), 1);
+    assert.equal(
+      h.front.endSessions((s) => s.principal.id === 'alice'),
+      1,
+    );
     await endedGone;
     // The broker publishes a will a turn after it sees the connection go: let it.
     await until(() => h.front.stats().connections === 1, 3_000, 'only the watcher left');
@@ -214,7 +271,10 @@ describe('mqtt front: PUBLISH and SUBSCRIBE (mqtt.js)', () => {
     // A later message arrives after anything the two refused wills could have produced.
     await h.bus.publish('lights/1/status', new TextEncoder().encode('end'));
     await seen.waitFor(2);
-    assert.deepEqual(seen.messages.map((m) => m.payload), ['offline', 'end']);
+    assert.deepEqual(
+      seen.messages.map((m) => m.payload),
+      ['offline', 'end'],
+    );
     assert.deepEqual(seenOnBus, []);
     await sub.unsubscribe();
     await end(watcher);
@@ -225,10 +285,16 @@ describe('mqtt front: PUBLISH and SUBSCRIBE (mqtt.js)', () => {
     const a = await connected(h.url, { username: 'alice', password: 'alice-pw' });
     const b = await connected(h.url, { username: 'bob', password: 'bob-pw' });
     const gone = closed(a);
-    assert.equal(h.front.endSessions((s) => s.principal.id === 'alice'), 1);
+    assert.equal(
+      h.front.endSessions((s) => s.principal.id === 'alice'),
+      1,
+    );
     await gone;
     assert.deepEqual(await subscribe(b, ['lights/1/status']), [0]);
-    assert.equal(h.front.endSessions(() => false), 0);
+    assert.equal(
+      h.front.endSessions(() => false),
+      0,
+    );
     await end(b);
   });
 });
@@ -249,7 +315,10 @@ describe('mqtt front: end-to-end encryption on publish', () => {
     const jwe = await sealPayload('{"pin":1234}', { key: octKey('k1') });
     await pub.publishAsync('vault', jwe);
     await got.waitFor(1);
-    assert.deepEqual(got.messages.map((m) => m.payload), [jwe]);
+    assert.deepEqual(
+      got.messages.map((m) => m.payload),
+      [jwe],
+    );
     // QoS 1 plaintext: no negative PUBACK in 3.1.1, so the client is disconnected.
     const gone = closed(pub);
     pub.publish('vault', 'plain', { qos: 1 });
@@ -261,7 +330,12 @@ describe('mqtt front: end-to-end encryption on publish', () => {
 describe('mqtt front: mosquitto_pub / mosquitto_sub', () => {
   let h: Harness;
   before(async () => {
-    h = await startFront(await lightsModel(['broker']), { server: 'broker', schemes: BINDINGS, store, servers: { broker: { wildcardsIgnoreEmptyLevels: true } } });
+    h = await startFront(await lightsModel(['broker']), {
+      server: 'broker',
+      schemes: BINDINGS,
+      store,
+      servers: { broker: { wildcardsIgnoreEmptyLevels: true } },
+    });
   });
   after(() => h.close());
 
@@ -269,7 +343,20 @@ describe('mqtt front: mosquitto_pub / mosquitto_sub', () => {
     const sub = await connected(h.url, { username: 'bob', password: 'bob-pw' });
     const got = inbox(sub);
     await subscribe(sub, ['lights/+/status']);
-    const r = await mosquittoPub(['-p', String(h.port), '-u', 'alice', '-P', 'alice-pw', '-t', 'lights/3/status', '-m', 'from-mosquitto', '-q', '1']);
+    const r = await mosquittoPub([
+      '-p',
+      String(h.port),
+      '-u',
+      'alice',
+      '-P',
+      'alice-pw',
+      '-t',
+      'lights/3/status',
+      '-m',
+      'from-mosquitto',
+      '-q',
+      '1',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     await got.waitFor(1);
     assert.deepEqual(got.messages, [{ topic: 'lights/3/status', payload: 'from-mosquitto' }]);
@@ -277,18 +364,54 @@ describe('mqtt front: mosquitto_pub / mosquitto_sub', () => {
   });
 
   it('mosquitto_pub with a wrong password fails with "bad user name or password" (CONNACK 4)', async () => {
-    const r = await mosquittoPub(['-p', String(h.port), '-u', 'alice', '-P', 'nope', '-t', 'lights/3/status', '-m', 'x']);
+    const r = await mosquittoPub([
+      '-p',
+      String(h.port),
+      '-u',
+      'alice',
+      '-P',
+      'nope',
+      '-t',
+      'lights/3/status',
+      '-m',
+      'x',
+    ]);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /bad user name or password/i);
   });
 
   it('mosquitto_pub with an API key in the password publishes', async () => {
-    const r = await mosquittoPub(['-p', String(h.port), '-u', 'k', '-P', apiKey, '-t', 'lights/4/status', '-m', 'k', '-q', '1']);
+    const r = await mosquittoPub([
+      '-p',
+      String(h.port),
+      '-u',
+      'k',
+      '-P',
+      apiKey,
+      '-t',
+      'lights/4/status',
+      '-m',
+      'k',
+      '-q',
+      '1',
+    ]);
     assert.equal(r.code, 0, r.stderr);
   });
 
   it('mosquitto_sub receives what mqtt.js publishes, and is refused 0x80 on #', async () => {
-    const sub = mosquittoSub(['-p', String(h.port), '-u', 'bob', '-P', 'bob-pw', '-t', 'lights/+/status', '-v', '-q', '1']);
+    const sub = mosquittoSub([
+      '-p',
+      String(h.port),
+      '-u',
+      'bob',
+      '-P',
+      'bob-pw',
+      '-t',
+      'lights/+/status',
+      '-v',
+      '-q',
+      '1',
+    ]);
     try {
       const pub = await connected(h.url, { username: 'alice', password: 'alice-pw' });
       // mosquitto_sub prints nothing when subscribed: publish until one arrives.
@@ -327,7 +450,12 @@ describe('mqtt front: limits and failures', () => {
   });
 
   it('maxConnections: the connection over the limit is refused with CONNACK 3', async () => {
-    const h = await startFront(await lightsModel(['broker']), { server: 'broker', schemes: BINDINGS, store, limits: { maxConnections: 1 } });
+    const h = await startFront(await lightsModel(['broker']), {
+      server: 'broker',
+      schemes: BINDINGS,
+      store,
+      limits: { maxConnections: 1 },
+    });
     try {
       const first = await connected(h.url, { username: 'alice', password: 'alice-pw' });
       assert.equal(await refusedWith(h.url, { username: 'bob', password: 'bob-pw' }), 3);
@@ -344,7 +472,13 @@ describe('mqtt front: limits and failures', () => {
     const seen: number[] = [];
     const bus = createMemoryBus();
     await bus.subscribe('#', (m) => void seen.push(m.payload.byteLength));
-    const h = await startFront(await lightsModel(['broker']), { server: 'broker', schemes: BINDINGS, store, bus, limits: { maxMessageBytes: 1024 } });
+    const h = await startFront(await lightsModel(['broker']), {
+      server: 'broker',
+      schemes: BINDINGS,
+      store,
+      bus,
+      limits: { maxMessageBytes: 1024 },
+    });
     try {
       const c = await connected(h.url, { username: 'alice', password: 'alice-pw' });
       await c.publishAsync('lights/1/status', Buffer.alloc(1025));
@@ -371,7 +505,12 @@ describe('mqtt front: limits and failures', () => {
   it('logs refusals without the password or the user name', async () => {
     const log = captureLog();
     const marker = 'S3cr3t-M4rker-pw';
-    const h = await startFront(await lightsModel(['broker']), { server: 'broker', schemes: BINDINGS, store, logger: log.logger });
+    const h = await startFront(await lightsModel(['broker']), {
+      server: 'broker',
+      schemes: BINDINGS,
+      store,
+      logger: log.logger,
+    });
     try {
       assert.equal(await refusedWith(h.url, { username: 'user-M4rker', password: marker }), 4);
       const c = await connected(h.url, { username: 'alice', password: 'alice-pw' });

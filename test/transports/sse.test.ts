@@ -17,7 +17,14 @@ describe('SSE through the HTTP front', () => {
   async function start(extra: Partial<HttpFrontOptions> = {}): Promise<{ front: Front; base: string }> {
     const server = world.model.servers.find((s) => s.name === 'http');
     assert.ok(server);
-    const front = createHttpFront({ server, guard: world.guard, bus: world.bus, limits: limits(), logger: world.logger, ...extra });
+    const front = createHttpFront({
+      server,
+      guard: world.guard,
+      bus: world.bus,
+      limits: limits(),
+      logger: world.logger,
+      ...extra,
+    });
     fronts.push(front);
     return { front, base: `http://127.0.0.1:${(await front.listen('127.0.0.1', 0)).port}/api` };
   }
@@ -64,7 +71,7 @@ describe('SSE through the HTTP front', () => {
     await sse.cancel();
   });
 
-  it('sse: Last-Event-ID replays the channel\'s later messages from the memory bus, then continues live', async () => {
+  it("sse: Last-Event-ID replays the channel's later messages from the memory bus, then continues live", async () => {
     const { base } = await start();
     await world.bus.publish('lights/4/status', enc('before'));
     const first = sseReader(await fetch(`${base}/lights/4/status`, { headers: alice }));
@@ -101,10 +108,14 @@ describe('SSE through the HTTP front', () => {
   it('sse: rejects a subscription without the read scope with 403 insufficient_scope', async () => {
     const { base } = await start();
     const token = await world.token('lights:write');
-    const res = await fetch(`${base}/lights/1/switch`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } });
+    const res = await fetch(`${base}/lights/1/switch`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+    });
     assert.equal(res.status, 403);
     assert.equal(res.headers.get('www-authenticate'), 'Bearer error="insufficient_scope"');
-    const ok = await fetch(`${base}/lights/1/switch`, { headers: { authorization: `Bearer ${await world.token('lights:read')}`, accept: 'text/event-stream' } });
+    const ok = await fetch(`${base}/lights/1/switch`, {
+      headers: { authorization: `Bearer ${await world.token('lights:read')}`, accept: 'text/event-stream' },
+    });
     assert.equal(ok.status, 200);
     await ok.body?.cancel();
   });
@@ -137,8 +148,11 @@ describe('SSE through the HTTP front', () => {
     let t = Date.now();
     const { base } = await start({ now: () => t });
     const token = await world.token('lights:read');
-    const exp = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { exp: number }).exp * 1000;
-    const res = await fetch(`${base}/lights/9/switch`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } });
+    const exp =
+      (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { exp: number }).exp * 1000;
+    const res = await fetch(`${base}/lights/9/switch`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+    });
     assert.equal(res.status, 200);
     const byToken = sseReader(res);
     const byPassword = sseReader(await fetch(`${base}/lights/1/status`, { headers: alice }));
@@ -158,7 +172,9 @@ describe('SSE through the HTTP front', () => {
     const socket = createConnection({ host: '127.0.0.1', port: Number(url.port) });
     socket.on('error', () => {});
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-    socket.write(`GET ${url.pathname} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nAuthorization: ${alice.authorization}\r\n\r\n`);
+    socket.write(
+      `GET ${url.pathname} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nAuthorization: ${alice.authorization}\r\n\r\n`,
+    );
     await new Promise<void>((resolve) => socket.once('data', () => resolve()));
     socket.pause(); // never reads again
     assert.equal(front.stats().connections, 1);
@@ -175,10 +191,15 @@ describe('SSE through the HTTP front', () => {
 
   it('sse: endSessions ends the matching streams and counts them', async () => {
     const { base, front } = await start();
-    const byKey = sseReader(await fetch(`${base}/lights/1/status`, { headers: { 'x-api-key': world.apiKey, accept: 'text/event-stream' } }));
+    const byKey = sseReader(
+      await fetch(`${base}/lights/1/status`, { headers: { 'x-api-key': world.apiKey, accept: 'text/event-stream' } }),
+    );
     const byPassword = sseReader(await fetch(`${base}/lights/1/status`, { headers: alice }));
     await tick(20);
-    assert.equal(front.endSessions((s) => s.principal.scheme === 'headerKey'), 1);
+    assert.equal(
+      front.endSessions((s) => s.principal.scheme === 'headerKey'),
+      1,
+    );
     await byKey.until(() => false, 2000).catch(() => {});
     assert.equal(byKey.done, true);
     assert.equal(byPassword.done, false);

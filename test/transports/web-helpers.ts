@@ -145,7 +145,8 @@ export function limits(overrides: Partial<FrontLimits> = {}): FrontLimits {
   return { ...DEFAULT_FRONT_LIMITS, ...overrides };
 }
 
-export const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
+export const basic = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
 
 /** RFC 7235 §4.1: each WWW-Authenticate header line of a fetch Response (undici joins repeats with ", "). */
 export function challengesOf(raw: string | null): string[] {
@@ -237,4 +238,5 @@ export function curl(args: string[]): Promise<{ stdout: string; code: number }> 
 export const tick = (ms = 10) => new Promise((r) => setTimeout(r, ms));
 
 /** The shared poller with this file's defaults: 3 s, polling every 10 ms. */
-export const eventually = (pred: () => boolean, timeoutMs = 3000, what = 'condition'): Promise<void> => waitFor(pred, timeoutMs, what, 10);
+export const eventually = (pred: () => boolean, timeoutMs = 3000, what = 'condition'): Promise<void> =>
+  waitFor(pred, timeoutMs, what, 10);

@@ -12,7 +12,17 @@ import { createWsFront, type WsFrontOptions } from '../../src/transports/ws/inde
 import { createHttpFront } from '../../src/transports/http/index.js';
 import { BEARER_PROTOCOL_MARKER } from '../../src/transports/web/presented.js';
 import type { Front } from '../../src/transports/types.js';
-import { basic, createWorld, eventually, limits, PASSWORD, rawExchange, sseReader, tick, type World } from './web-helpers.js';
+import {
+  basic,
+  createWorld,
+  eventually,
+  limits,
+  PASSWORD,
+  rawExchange,
+  sseReader,
+  tick,
+  type World,
+} from './web-helpers.js';
 
 interface Opened {
   ws: WebSocket;
@@ -20,9 +30,15 @@ interface Opened {
 }
 
 /** Opens a client; resolves with it once open, or rejects with the HTTP status of a refused handshake and its headers/body. */
-function open(url: string, options: { headers?: Record<string, string>; protocols?: string[]; autoPong?: boolean } = {}): Promise<Opened> {
+function open(
+  url: string,
+  options: { headers?: Record<string, string>; protocols?: string[]; autoPong?: boolean } = {},
+): Promise<Opened> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, options.protocols ?? [], { headers: options.headers ?? {}, autoPong: options.autoPong ?? true });
+    const ws = new WebSocket(url, options.protocols ?? [], {
+      headers: options.headers ?? {},
+      autoPong: options.autoPong ?? true,
+    });
     const messages: Opened['messages'] = [];
     ws.on('message', (data, binary) => messages.push({ data: String(data), binary }));
     ws.once('open', () => resolve({ ws, messages }));
@@ -30,7 +46,12 @@ function open(url: string, options: { headers?: Record<string, string>; protocol
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
-        const err = Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks).toString() });
+        const err = Object.assign(new Error(`HTTP ${res.statusCode}`), {
+          status: res.statusCode,
+          headers: res.headers,
+          rawHeaders: res.rawHeaders,
+          body: Buffer.concat(chunks).toString(),
+        });
         ws.terminate();
         reject(err);
       });
@@ -57,11 +78,15 @@ async function refused(p: Promise<Opened>): Promise<Refused> {
   throw new Error('the handshake was accepted');
 }
 
-const closed = (ws: WebSocket) => new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
+const closed = (ws: WebSocket) =>
+  new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })),
+  );
 /** The WWW-Authenticate header lines of a refused handshake, each as sent. */
 function challenges(r: Refused): string[] {
   const out: string[] = [];
-  for (let i = 0; i < r.rawHeaders.length; i += 2) if (r.rawHeaders[i]?.toLowerCase() === 'www-authenticate') out.push(r.rawHeaders[i + 1] as string);
+  for (let i = 0; i < r.rawHeaders.length; i += 2)
+    if (r.rawHeaders[i]?.toLowerCase() === 'www-authenticate') out.push(r.rawHeaders[i + 1] as string);
   return out;
 }
 
@@ -75,7 +100,14 @@ describe('WebSocket front (ws) with real clients', () => {
   async function start(extra: Partial<WsFrontOptions> = {}): Promise<{ front: Front; url: string }> {
     const server = world.model.servers.find((s) => s.name === 'ws');
     assert.ok(server);
-    const f = createWsFront({ server, guard: world.guard, bus: world.bus, limits: limits(), logger: world.logger, ...extra });
+    const f = createWsFront({
+      server,
+      guard: world.guard,
+      bus: world.bus,
+      limits: limits(),
+      logger: world.logger,
+      ...extra,
+    });
     fronts.push(f);
     const { port } = await f.listen('127.0.0.1', 0);
     return { front: f, url: `ws://127.0.0.1:${port}/ws` };
@@ -100,7 +132,9 @@ describe('WebSocket front (ws) with real clients', () => {
   it('ws: Basic credentials open the connection; a frame published reaches another WebSocket client and an SSE client of the same channel', async () => {
     const a = await open(`${base}/lights/1/status`, { headers: alice });
     const b = await open(`${base}/lights/1/status`, { headers: alice });
-    const res = await fetch(`${httpBase}/lights/1/status`, { headers: { accept: 'text/event-stream', authorization: alice.authorization } });
+    const res = await fetch(`${httpBase}/lights/1/status`, {
+      headers: { accept: 'text/event-stream', authorization: alice.authorization },
+    });
     assert.equal(res.status, 200);
     const sse = sseReader(res);
     a.ws.send('{"on":true}');
@@ -135,7 +169,8 @@ describe('WebSocket front (ws) with real clients', () => {
       sent.push({ data: String(payload), binary });
       publisher.ws.send(payload, { binary });
     }
-    for (const s of [...subs, publisher]) await eventually(() => s.messages.length === sent.length, 3000, 'all deliveries');
+    for (const s of [...subs, publisher])
+      await eventually(() => s.messages.length === sent.length, 3000, 'all deliveries');
     for (const s of [...subs, publisher]) assert.deepEqual(s.messages, sent);
     for (const s of [...subs, publisher]) s.ws.close();
   });
@@ -143,7 +178,9 @@ describe('WebSocket front (ws) with real clients', () => {
   it('ws: httpApiKey in a header, in the query and in a cookie each open the connection', async () => {
     const viaHeader = await open(`${base}/lights/1/status`, { headers: { 'x-api-key': world.apiKey } });
     const viaQuery = await open(`${base}/lights/1/status?api_key=${encodeURIComponent(world.apiKey)}`);
-    const viaCookie = await open(`${base}/lights/1/status`, { headers: { cookie: `theme=dark; session=${world.apiKey}` } });
+    const viaCookie = await open(`${base}/lights/1/status`, {
+      headers: { cookie: `theme=dark; session=${world.apiKey}` },
+    });
     for (const c of [viaHeader, viaQuery, viaCookie]) c.ws.close();
   });
 
@@ -196,7 +233,7 @@ describe('WebSocket front (ws) with real clients', () => {
     assert.ok(!r.rawHeaders.join('\n').includes(token));
   });
 
-  it('ws: rejects a token without the channel\'s scope with 403 insufficient_scope', async () => {
+  it("ws: rejects a token without the channel's scope with 403 insufficient_scope", async () => {
     const token = await world.token('other');
     const r = await refused(open(`${base}/lights/1/switch`, { headers: { authorization: `Bearer ${token}` } }));
     assert.equal(r.status, 403);
@@ -241,13 +278,19 @@ describe('WebSocket front (ws) with real clients', () => {
   it('ws: rejects a handshake whose headers exceed maxHeaderBytes with 431', async () => {
     const { url } = await start({ limits: limits({ maxHeaderBytes: 2048 }) });
     const port = Number(new URL(url).port);
-    const text = await rawExchange(port, `GET /ws/lights/1/status HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nX-Pad: ${'a'.repeat(4096)}\r\n\r\n`);
+    const text = await rawExchange(
+      port,
+      `GET /ws/lights/1/status HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nX-Pad: ${'a'.repeat(4096)}\r\n\r\n`,
+    );
     assert.match(text, /^HTTP\/1\.1 431 /);
   });
 
   it('ws: rejects an upgrade without Sec-WebSocket-Key with 400 before any credential check', async () => {
     const port = Number(new URL(base).port);
-    const text = await rawExchange(port, `GET /ws/lights/1/status HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    const text = await rawExchange(
+      port,
+      `GET /ws/lights/1/status HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
     assert.match(text, /^HTTP\/1\.1 400 /);
     assert.match(text, /"bad_handshake"/);
   });
@@ -258,13 +301,19 @@ describe('WebSocket front (ws) with real clients', () => {
       assert.equal(r.status, 404, path);
     }
     // A client normalizes `..` away (WHATWG URL): send it raw.
-    const text = await rawExchange(Number(new URL(base).port), `GET /ws/lights/../status HTTP/1.1\r\nHost: x\r\nAuthorization: ${alice.authorization}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    const text = await rawExchange(
+      Number(new URL(base).port),
+      `GET /ws/lights/../status HTTP/1.1\r\nHost: x\r\nAuthorization: ${alice.authorization}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
     assert.match(text, /^HTTP\/1\.1 404 /);
   });
 
   it('rejects an absolute-form request target with 404', async () => {
     const port = Number(new URL(base).port);
-    const text = await rawExchange(port, `GET http://evil/ws/lights/1/status HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    const text = await rawExchange(
+      port,
+      `GET http://evil/ws/lights/1/status HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
     assert.match(text, /^HTTP\/1\.1 404 /);
   });
 
@@ -327,7 +376,8 @@ describe('WebSocket front (ws) with real clients', () => {
     let t = Date.now();
     const { url } = await start({ now: () => t });
     const token = await world.token('lights:read');
-    const exp = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { exp: number }).exp * 1000;
+    const exp =
+      (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { exp: number }).exp * 1000;
     const c = await open(`${url}/lights/9/switch`, { headers: { authorization: `Bearer ${token}` } });
     const done = closed(c.ws);
     await tick(60);
@@ -375,8 +425,21 @@ describe('WebSocket front (ws) with real clients', () => {
   it('ws: rejects a wss front without TLS options and an unknown protocol (TypeError with a code)', () => {
     const server = world.model.servers.find((s) => s.name === 'wss');
     assert.ok(server);
-    assert.throws(() => createWsFront({ server, guard: world.guard, bus: world.bus, limits: limits(), logger: world.logger }), { code: 'ERR_INVALID_ARG_VALUE' });
-    assert.throws(() => createWsFront({ server: { ...server, protocol: 'mqtt' }, guard: world.guard, bus: world.bus, limits: limits(), logger: world.logger }), { code: 'ERR_INVALID_ARG_VALUE' });
+    assert.throws(
+      () => createWsFront({ server, guard: world.guard, bus: world.bus, limits: limits(), logger: world.logger }),
+      { code: 'ERR_INVALID_ARG_VALUE' },
+    );
+    assert.throws(
+      () =>
+        createWsFront({
+          server: { ...server, protocol: 'mqtt' },
+          guard: world.guard,
+          bus: world.bus,
+          limits: limits(),
+          logger: world.logger,
+        }),
+      { code: 'ERR_INVALID_ARG_VALUE' },
+    );
   });
 });
 
@@ -391,14 +454,26 @@ describe('WebSocket front over TLS (wss) with real clients', () => {
 
   before(async () => {
     pki = await createPki();
-    const server = await pki.issue('root', 'server', '/CN=localhost', 'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = serverAuth\nsubjectAltName = @alt\n[alt]\nIP.1 = 127.0.0.1');
+    const server = await pki.issue(
+      'root',
+      'server',
+      '/CN=localhost',
+      'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = serverAuth\nsubjectAltName = @alt\n[alt]\nIP.1 = 127.0.0.1',
+    );
     client = await pki.issue('root', 'alice', '/CN=alice', CLIENT_EXT);
     stranger = await pki.issue('otherRoot', 'stranger', '/CN=alice', CLIENT_EXT);
     ca = await readFile(pki.root.certPath, 'utf8');
     world = await createWorld({ x509CaPath: pki.root.certPath });
     const model = world.model.servers.find((s) => s.name === 'wss');
     assert.ok(model);
-    front = createWsFront({ server: model, guard: world.guard, bus: world.bus, limits: limits(), logger: world.logger, tls: { cert: server.pem, key: server.keyPem, requestCert: true } });
+    front = createWsFront({
+      server: model,
+      guard: world.guard,
+      bus: world.bus,
+      limits: limits(),
+      logger: world.logger,
+      tls: { cert: server.pem, key: server.keyPem, requestCert: true },
+    });
     url = `wss://127.0.0.1:${(await front.listen('127.0.0.1', 0)).port}/ws`;
   });
   after(async () => {
@@ -407,7 +482,10 @@ describe('WebSocket front over TLS (wss) with real clients', () => {
     await pki?.cleanup();
   });
 
-  const tlsOpen = (path: string, opts: { headers?: Record<string, string>; cert?: Issued; protocols?: string[] } = {}) =>
+  const tlsOpen = (
+    path: string,
+    opts: { headers?: Record<string, string>; cert?: Issued; protocols?: string[] } = {},
+  ) =>
     new Promise<Opened>((resolve, reject) => {
       const ws = new WebSocket(`${url}${path}`, opts.protocols ?? [], {
         ca,
@@ -419,7 +497,14 @@ describe('WebSocket front over TLS (wss) with real clients', () => {
       ws.once('open', () => resolve({ ws, messages }));
       ws.once('unexpected-response', (_req, res) => {
         ws.terminate();
-        reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode, rawHeaders: res.rawHeaders, headers: res.headers, body: '' }));
+        reject(
+          Object.assign(new Error(`HTTP ${res.statusCode}`), {
+            status: res.statusCode,
+            rawHeaders: res.rawHeaders,
+            headers: res.headers,
+            body: '',
+          }),
+        );
       });
       ws.once('error', reject);
     });

@@ -6,7 +6,8 @@ export const documentLoad: Rule = {
   meta: {
     id: 'document-load',
     severity: 'error',
-    description: 'The document must be readable, well-formed YAML or JSON, and an AsyncAPI document of a supported version.',
+    description:
+      'The document must be readable, well-formed YAML or JSON, and an AsyncAPI document of a supported version.',
     docs: 'docs/rules/document-load.md',
     messages: {
       loadFailed: '{reason} ({code})',

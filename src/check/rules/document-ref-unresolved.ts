@@ -30,7 +30,9 @@ export const documentRefUnresolved: Rule = {
     },
   },
   check({ document, analysis, report }) {
-    const schemeRefIssues = analysis.issues.filter((i) => i.kind === 'scheme-ref-unresolved' || i.kind === 'scheme-ref-not-scheme');
+    const schemeRefIssues = analysis.issues.filter(
+      (i) => i.kind === 'scheme-ref-unresolved' || i.kind === 'scheme-ref-not-scheme',
+    );
     for (const p of document.problems) {
       if (p.code === 'ERR_DOCUMENT_REF_REMOTE_REFUSED') continue;
       // Refs in security lists and components.securitySchemes belong to

@@ -45,4 +45,6 @@ export const rules = {
 export type RuleId = keyof typeof rules;
 
 /** Metadata of every rule, by id (reporters: SARIF lists them all). */
-export const ruleMetas: Readonly<Record<string, Rule['meta']>> = Object.fromEntries(Object.entries(rules).map(([id, r]) => [id, r.meta]));
+export const ruleMetas: Readonly<Record<string, Rule['meta']>> = Object.fromEntries(
+  Object.entries(rules).map(([id, r]) => [id, r.meta]),
+);

@@ -17,7 +17,8 @@ export const securityCleartextCredentials: Rule = {
   meta: {
     id: 'security-cleartext-credentials',
     severity: 'warning',
-    description: 'A scheme that sends a reusable secret (password, API key, bearer token) should not be used over a non-TLS protocol to a non-loopback host.',
+    description:
+      'A scheme that sends a reusable secret (password, API key, bearer token) should not be used over a non-TLS protocol to a non-loopback host.',
     docs: 'docs/rules/security-cleartext-credentials.md',
     messages: {
       server:
@@ -35,7 +36,13 @@ export const securityCleartextCredentials: Rule = {
     for (const { entry, scheme, server, operation } of presentedEntries(analysis)) {
       const label = secretOf(scheme);
       if (label === null || !isExposed(server)) continue;
-      const data = { scheme: schemeLabel(scheme.name), label, server: server.name, protocol: server.protocol, host: server.host };
+      const data = {
+        scheme: schemeLabel(scheme.name),
+        label,
+        server: server.name,
+        protocol: server.protocol,
+        host: server.host,
+      };
       report(
         operation === undefined
           ? { messageId: 'server', data, at: entry.at, atKey: true }

@@ -37,11 +37,15 @@ export const securityDuplicateAlternative: Rule = {
     description: 'A security list should not list the same alternative (same schemes, same scopes) twice.',
     docs: 'docs/rules/security-duplicate-alternative.md',
     messages: {
-      duplicate: 'alternative {index} repeats alternative {first} ({summary}); one of them is redundant, or a different one was meant',
+      duplicate:
+        'alternative {index} repeats alternative {first} ({summary}); one of them is redundant, or a different one was meant',
     },
   },
   check({ analysis, report }) {
-    const requirements: LocatedRequirement[] = [...analysis.servers.map((s) => s.security), ...analysis.operations.map((o) => o.security)];
+    const requirements: LocatedRequirement[] = [
+      ...analysis.servers.map((s) => s.security),
+      ...analysis.operations.map((o) => o.security),
+    ];
     for (const requirement of requirements) {
       const first = new Map<string, number>();
       requirement.alternatives.forEach((alternative, index) => {

@@ -26,11 +26,14 @@ export const securityInsecureUrl: Rule = {
   meta: {
     id: 'security-insecure-url',
     severity: 'error',
-    description: 'OAuth2 authorization, token and refresh URLs and openIdConnectUrl must use https (loopback hosts excepted).',
+    description:
+      'OAuth2 authorization, token and refresh URLs and openIdConnectUrl must use https (loopback hosts excepted).',
     docs: 'docs/rules/security-insecure-url.md',
     messages: {
-      flowUrl: "{field} of the {flow} flow of {scheme} uses '{protocol}' (host '{host}'), not https: credentials and tokens would travel in cleartext",
-      openIdConnectUrl: "openIdConnectUrl of {scheme} uses '{protocol}' (host '{host}'), not https: the discovery document (and so the token issuer and keys) could be forged",
+      flowUrl:
+        "{field} of the {flow} flow of {scheme} uses '{protocol}' (host '{host}'), not https: credentials and tokens would travel in cleartext",
+      openIdConnectUrl:
+        "openIdConnectUrl of {scheme} uses '{protocol}' (host '{host}'), not https: the discovery document (and so the token issuer and keys) could be forged",
     },
   },
   check({ analysis, report }) {
@@ -47,12 +50,21 @@ export const securityInsecureUrl: Rule = {
             if (typeof url !== 'string') continue;
             const bad = insecure(url);
             if (bad === null) continue;
-            report({ messageId: 'flowUrl', data: { field, flow, scheme: schemeLabel(s.name), ...bad }, at: childOf(at, 'flows', flow, field) });
+            report({
+              messageId: 'flowUrl',
+              data: { field, flow, scheme: schemeLabel(s.name), ...bad },
+              at: childOf(at, 'flows', flow, field),
+            });
           }
         }
       } else if (s.scheme.type === 'openIdConnect' && typeof s.scheme['openIdConnectUrl'] === 'string') {
         const bad = insecure(s.scheme['openIdConnectUrl']);
-        if (bad !== null) report({ messageId: 'openIdConnectUrl', data: { scheme: schemeLabel(s.name), ...bad }, at: childOf(at, 'openIdConnectUrl') });
+        if (bad !== null)
+          report({
+            messageId: 'openIdConnectUrl',
+            data: { scheme: schemeLabel(s.name), ...bad },
+            at: childOf(at, 'openIdConnectUrl'),
+          });
       }
     }
   },

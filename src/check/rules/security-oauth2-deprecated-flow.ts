@@ -7,7 +7,8 @@ export const securityOauth2DeprecatedFlow: Rule = {
   meta: {
     id: 'security-oauth2-deprecated-flow',
     severity: 'warning',
-    description: 'OAuth 2.0 implicit and resource owner password flows are deprecated by the OAuth 2.0 Security BCP (RFC 9700).',
+    description:
+      'OAuth 2.0 implicit and resource owner password flows are deprecated by the OAuth 2.0 Security BCP (RFC 9700).',
     docs: 'docs/rules/security-oauth2-deprecated-flow.md',
     messages: {
       implicit:
@@ -21,7 +22,12 @@ export const securityOauth2DeprecatedFlow: Rule = {
       if (s.scheme.type !== 'oauth2' || !isPlainObject(s.scheme['flows'])) continue;
       for (const flow of ['implicit', 'password'] as const) {
         if (!Object.prototype.hasOwnProperty.call(s.scheme['flows'], flow)) continue;
-        report({ messageId: flow, data: { scheme: schemeLabel(s.name) }, at: childOf(s.at, 'flows', flow), atKey: true });
+        report({
+          messageId: flow,
+          data: { scheme: schemeLabel(s.name) },
+          at: childOf(s.at, 'flows', flow),
+          atKey: true,
+        });
       }
     }
   },

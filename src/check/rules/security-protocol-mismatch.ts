@@ -8,11 +8,13 @@ export const securityProtocolMismatch: Rule = {
   meta: {
     id: 'security-protocol-mismatch',
     severity: 'error',
-    description: "A security scheme must be one the server's protocol can carry (e.g. no scramSha256 on ws, no httpApiKey on mqtt).",
+    description:
+      "A security scheme must be one the server's protocol can carry (e.g. no scramSha256 on ws, no httpApiKey on mqtt).",
     docs: 'docs/rules/security-protocol-mismatch.md',
     messages: {
       server: "{scheme} ({label}) cannot be presented over protocol '{protocol}' of server '{server}'",
-      operation: "{scheme} ({label}) required by operation '{operation}' cannot be presented over protocol '{protocol}' of server '{server}', where the operation's channel is available",
+      operation:
+        "{scheme} ({label}) required by operation '{operation}' cannot be presented over protocol '{protocol}' of server '{server}', where the operation's channel is available",
     },
   },
   check({ analysis, report }) {
@@ -29,7 +31,12 @@ export const securityProtocolMismatch: Rule = {
     for (const { entry, scheme, server, operation } of presentedEntries(analysis)) {
       const fit = fits(scheme, server.protocol);
       if (fit.ok) continue;
-      const data = { scheme: schemeLabel(scheme.name), label: fit.label, protocol: server.protocol, server: server.name };
+      const data = {
+        scheme: schemeLabel(scheme.name),
+        label: fit.label,
+        protocol: server.protocol,
+        server: server.name,
+      };
       report(
         operation === undefined
           ? { messageId: 'server', data, at: entry.at, atKey: true }

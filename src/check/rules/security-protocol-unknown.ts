@@ -22,7 +22,11 @@ export const securityProtocolUnknown: Rule = {
     for (const server of analysis.servers) {
       // An empty protocol is a missing required field: asyncapi-schema reports it.
       if (server.protocol === '' || isKnownProtocol(server.protocol)) continue;
-      report({ messageId: 'unknown', data: { server: server.name, protocol: server.protocol }, at: childOf(server.at, 'protocol') });
+      report({
+        messageId: 'unknown',
+        data: { server: server.name, protocol: server.protocol },
+        at: childOf(server.at, 'protocol'),
+      });
     }
   },
 };

@@ -21,7 +21,12 @@ export const securityRefSiblingsIgnored: Rule = {
     for (const { entry } of entryUses(analysis)) {
       for (const sibling of entry.ignoredSiblings) {
         if (sibling.key === 'scopes') {
-          report({ messageId: 'scopesIgnored', data: { effective: entry.resolved ? listOrNone(entry.scopes) : 'unknown: the $ref does not resolve' }, at: sibling.at, atKey: true });
+          report({
+            messageId: 'scopesIgnored',
+            data: { effective: entry.resolved ? listOrNone(entry.scopes) : 'unknown: the $ref does not resolve' },
+            at: sibling.at,
+            atKey: true,
+          });
         } else {
           report({ messageId: 'siblingIgnored', data: { key: sibling.key }, at: sibling.at, atKey: true });
         }

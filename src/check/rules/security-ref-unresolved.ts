@@ -26,7 +26,9 @@ export const securityRefUnresolved: Rule = {
     // A ref problem the loader found inside a security part of the root file that the model
     // did not meet (for instance a $ref nested in a scheme's flows): still reported here, so
     // document-ref-unresolved (which leaves security parts to this rule) never drops it.
-    const issues = analysis.issues.filter((i) => i.kind === 'scheme-ref-unresolved' || i.kind === 'scheme-ref-not-scheme');
+    const issues = analysis.issues.filter(
+      (i) => i.kind === 'scheme-ref-unresolved' || i.kind === 'scheme-ref-not-scheme',
+    );
     for (const p of document.problems) {
       if (p.at.file !== document.root.uri || !isSecurityPointer(p.at.pointer)) continue;
       if (issues.some((i) => overlaps(i.at, p.at))) continue;

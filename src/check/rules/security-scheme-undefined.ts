@@ -9,7 +9,8 @@ export const securitySchemeUndefined: Rule = {
     description: 'AsyncAPI 2.x: every name in a Security Requirement must be a key of components.securitySchemes.',
     docs: 'docs/rules/security-scheme-undefined.md',
     messages: {
-      undefined: "security requirement names '{name}', which is not defined in components.securitySchemes; it can never be satisfied",
+      undefined:
+        "security requirement names '{name}', which is not defined in components.securitySchemes; it can never be satisfied",
     },
   },
   check({ analysis, report }) {

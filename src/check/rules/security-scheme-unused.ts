@@ -10,7 +10,8 @@ export const securitySchemeUnused: Rule = {
     description: 'A scheme in components.securitySchemes that no server or operation uses has no effect.',
     docs: 'docs/rules/security-scheme-unused.md',
     messages: {
-      unused: "security scheme '{name}' is declared in components.securitySchemes but no server or operation uses it; it has no effect",
+      unused:
+        "security scheme '{name}' is declared in components.securitySchemes but no server or operation uses it; it has no effect",
     },
   },
   check({ analysis, document, report }) {
@@ -30,7 +31,10 @@ export const securitySchemeUnused: Rule = {
       report({
         messageId: 'unused',
         data: { name: s.name },
-        at: { file: document.root.uri, pointer: `/components/securitySchemes/${s.name.replace(/~/g, '~0').replace(/\//g, '~1')}` },
+        at: {
+          file: document.root.uri,
+          pointer: `/components/securitySchemes/${s.name.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+        },
         atKey: true,
       });
     }

@@ -28,7 +28,8 @@ export const securityScopeUndeclared: Rule = {
     description: 'Every oauth2 scope a server or operation requires must be offered by some flow of the scheme.',
     docs: 'docs/rules/security-scope-undeclared.md',
     messages: {
-      undeclared: "scope '{scope}' is required, but no flow of oauth2 {scheme} offers it (offered: {offered}); no client can obtain it",
+      undeclared:
+        "scope '{scope}' is required, but no flow of oauth2 {scheme} offers it (offered: {offered}); no client can obtain it",
     },
   },
   check({ analysis, document, report }) {

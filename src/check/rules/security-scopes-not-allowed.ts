@@ -7,10 +7,12 @@ export const securityScopesNotAllowed: Rule = {
   meta: {
     id: 'security-scopes-not-allowed',
     severity: 'error',
-    description: 'AsyncAPI 2.x: the scope list of a Security Requirement must be empty unless the scheme is oauth2 or openIdConnect.',
+    description:
+      'AsyncAPI 2.x: the scope list of a Security Requirement must be empty unless the scheme is oauth2 or openIdConnect.',
     docs: 'docs/rules/security-scopes-not-allowed.md',
     messages: {
-      scopesNotAllowed: '{scheme} is of type {type}, which has no scopes, but the requirement lists {scopes}; the list MUST be empty',
+      scopesNotAllowed:
+        '{scheme} is of type {type}, which has no scopes, but the requirement lists {scopes}; the list MUST be empty',
     },
   },
   check({ analysis, report }) {

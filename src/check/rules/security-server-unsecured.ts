@@ -9,8 +9,10 @@ export const securityServerUnsecured: Rule = {
     description: 'A server on a non-loopback host should declare security (or every operation on it should).',
     docs: 'docs/rules/security-server-unsecured.md',
     messages: {
-      unsecured: "server '{server}' (host '{host}') declares no security, and no operation on it does either: anyone who can reach it can use it",
-      operationsOpen: "server '{server}' (host '{host}') declares no security, so operations {operations} on it, which declare none either, are open to anyone who can reach it",
+      unsecured:
+        "server '{server}' (host '{host}') declares no security, and no operation on it does either: anyone who can reach it can use it",
+      operationsOpen:
+        "server '{server}' (host '{host}') declares no security, so operations {operations} on it, which declare none either, are open to anyone who can reach it",
     },
   },
   check({ analysis, report }) {
@@ -28,7 +30,12 @@ export const securityServerUnsecured: Rule = {
         report({ messageId: 'unsecured', data: { server: server.name, host: server.host }, at, atKey });
       } else {
         const names = open.map((o) => `'${o.id}'`).join(', ');
-        report({ messageId: 'operationsOpen', data: { server: server.name, host: server.host, operations: names }, at, atKey });
+        report({
+          messageId: 'operationsOpen',
+          data: { server: server.name, host: server.host, operations: names },
+          at,
+          atKey,
+        });
       }
     }
   },

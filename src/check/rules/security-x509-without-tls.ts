@@ -8,7 +8,8 @@ export const securityX509WithoutTls: Rule = {
   meta: {
     id: 'security-x509-without-tls',
     severity: 'warning',
-    description: 'An X509 (client certificate) scheme needs TLS; the server protocol should be a TLS one (secure-mqtt, kafka-secure, wss, https, …).',
+    description:
+      'An X509 (client certificate) scheme needs TLS; the server protocol should be a TLS one (secure-mqtt, kafka-secure, wss, https, …).',
     docs: 'docs/rules/security-x509-without-tls.md',
     messages: {
       server:

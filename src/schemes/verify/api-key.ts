@@ -45,6 +45,9 @@ export async function verifyApiKey(store: CredentialStore, scheme: string, value
   }
   if (principal === null || principal === undefined) return invalid('unknown_principal', id);
   if (principal.disabled) return invalid('disabled', id);
-  const scopes = record.scopes === null || record.scopes === undefined ? principal.scopes : intersectScopes(record.scopes, principal.scopes);
+  const scopes =
+    record.scopes === null || record.scopes === undefined
+      ? principal.scopes
+      : intersectScopes(record.scopes, principal.scopes);
   return ok(makePrincipal(principal.name, scheme, scopes, { keyId: id }));
 }

@@ -17,6 +17,7 @@ export const realmConfigSchema = Object.freeze({
 /** The Basic challenge for `realm` (default: the context's), unless the scheme's config names its own. */
 export function basicChallengeFor(context: VerifierContext, realm: string = context.realm): string {
   const configured = context.options?.['realm'];
-  if (configured !== undefined && typeof configured !== 'string') throw invalidArgType(`context.options.realm`, 'a string');
+  if (configured !== undefined && typeof configured !== 'string')
+    throw invalidArgType(`context.options.realm`, 'a string');
   return basicChallenge(configured ?? realm);
 }

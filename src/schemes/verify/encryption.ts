@@ -21,7 +21,13 @@ import {
 
 export type EncryptionKind = 'symmetricEncryption' | 'asymmetricEncryption';
 
-const LIST_SCHEMA = { type: 'array', minItems: 1, maxItems: 16, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 64 } } as const;
+const LIST_SCHEMA = {
+  type: 'array',
+  minItems: 1,
+  maxItems: 16,
+  uniqueItems: true,
+  items: { type: 'string', minLength: 1, maxLength: 64 },
+} as const;
 
 /** The binding of both encryption types (`schemes.<name>`). */
 export const encryptionConfigSchema = Object.freeze({
@@ -41,28 +47,46 @@ function safeSetOf(kind: EncryptionKind): readonly string[] {
 }
 
 /** The allow-lists and size limit a binding asks for, checked against the safe sets (StartupError ERR_CONFIG_INVALID with the key path). */
-export function policyFromOptions(kind: EncryptionKind, name: string, options: Readonly<Record<string, unknown>>): JwePolicy {
+export function policyFromOptions(
+  kind: EncryptionKind,
+  name: string,
+  options: Readonly<Record<string, unknown>>,
+): JwePolicy {
   const defaults = kind === 'symmetricEncryption' ? SYMMETRIC_DEFAULTS : ASYMMETRIC_DEFAULTS;
-  const list = (key: 'algorithms' | 'encryptions', safe: readonly string[], fallback: readonly string[]): ReadonlySet<string> => {
+  const list = (
+    key: 'algorithms' | 'encryptions',
+    safe: readonly string[],
+    fallback: readonly string[],
+  ): ReadonlySet<string> => {
     const value = options[key];
     if (value === undefined) return new Set(fallback);
     if (!Array.isArray(value) || value.length === 0) {
-      throw new StartupError('ERR_CONFIG_INVALID', '', { pointer: `schemes.${name}.${key}`, expected: `a non-empty list of ${safe.join(', ')}` });
+      throw new StartupError('ERR_CONFIG_INVALID', '', {
+        pointer: `schemes.${name}.${key}`,
+        expected: `a non-empty list of ${safe.join(', ')}`,
+      });
     }
     value.forEach((v: unknown, i) => {
       // The message names the place, not the value (docs/guard.md "Startup").
       if (typeof v !== 'string' || !safe.includes(v)) {
-        throw new StartupError('ERR_CONFIG_INVALID', `not a ${key === 'algorithms' ? 'key management algorithm' : 'content encryption algorithm'} ${kind} allows`, {
-          pointer: `schemes.${name}.${key}.${i}`,
-          expected: `one of ${safe.join(', ')}${key === 'algorithms' ? ` (${NEVER})` : ''}`,
-        });
+        throw new StartupError(
+          'ERR_CONFIG_INVALID',
+          `not a ${key === 'algorithms' ? 'key management algorithm' : 'content encryption algorithm'} ${kind} allows`,
+          {
+            pointer: `schemes.${name}.${key}.${i}`,
+            expected: `one of ${safe.join(', ')}${key === 'algorithms' ? ` (${NEVER})` : ''}`,
+          },
+        );
       }
     });
     return new Set(value as string[]);
   };
   const max = options['maxPayloadBytes'];
   if (max !== undefined && !(Number.isSafeInteger(max) && (max as number) >= 256)) {
-    throw new StartupError('ERR_CONFIG_INVALID', '', { pointer: `schemes.${name}.maxPayloadBytes`, expected: 'an integer of at least 256' });
+    throw new StartupError('ERR_CONFIG_INVALID', '', {
+      pointer: `schemes.${name}.maxPayloadBytes`,
+      expected: 'an integer of at least 256',
+    });
   }
   return Object.freeze({
     algorithms: list('algorithms', safeSetOf(kind), defaults.algorithms),
@@ -77,7 +101,12 @@ export function createEncryptionVerifier(kind: EncryptionKind, context: Verifier
   const options = context.options ?? {};
   const policy = policyFromOptions(kind, name, options);
   // Nobody is authenticated by an encryption scheme: one frozen anonymous outcome for everyone.
-  const principal: Principal = Object.freeze({ id: 'anonymous', scheme: name, scopes: Object.freeze([]), claims: Object.freeze({}) });
+  const principal: Principal = Object.freeze({
+    id: 'anonymous',
+    scheme: name,
+    scopes: Object.freeze([]),
+    claims: Object.freeze({}),
+  });
   const outcome: VerifyOutcome = Object.freeze({ kind: 'ok', principal });
   return Object.freeze({
     scheme: name,

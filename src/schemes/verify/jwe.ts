@@ -30,7 +30,14 @@ export const ASYMMETRIC_ALGORITHMS = Object.freeze([
   'RSA-OAEP-512',
 ] as const);
 /** Content encryption algorithms (RFC 7518 §5.1): the AEAD ones, all of them. */
-export const CONTENT_ENCRYPTIONS = Object.freeze(['A128GCM', 'A192GCM', 'A256GCM', 'A128CBC-HS256', 'A192CBC-HS384', 'A256CBC-HS512'] as const);
+export const CONTENT_ENCRYPTIONS = Object.freeze([
+  'A128GCM',
+  'A192GCM',
+  'A256GCM',
+  'A128CBC-HS256',
+  'A192CBC-HS384',
+  'A256CBC-HS512',
+] as const);
 
 export type SymmetricAlgorithm = (typeof SYMMETRIC_ALGORITHMS)[number];
 export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
@@ -38,8 +45,14 @@ export type KeyAlgorithm = SymmetricAlgorithm | AsymmetricAlgorithm;
 export type ContentEncryption = (typeof CONTENT_ENCRYPTIONS)[number];
 
 /** The issue's defaults: `dir` or `A256KW` with `A256GCM` (symmetric); ECDH-ES+A256KW or RSA-OAEP-256 with `A256GCM`. */
-export const SYMMETRIC_DEFAULTS = Object.freeze({ algorithms: Object.freeze(['dir', 'A256KW']), encryptions: Object.freeze(['A256GCM']) });
-export const ASYMMETRIC_DEFAULTS = Object.freeze({ algorithms: Object.freeze(['ECDH-ES+A256KW', 'RSA-OAEP-256']), encryptions: Object.freeze(['A256GCM']) });
+export const SYMMETRIC_DEFAULTS = Object.freeze({
+  algorithms: Object.freeze(['dir', 'A256KW']),
+  encryptions: Object.freeze(['A256GCM']),
+});
+export const ASYMMETRIC_DEFAULTS = Object.freeze({
+  algorithms: Object.freeze(['ECDH-ES+A256KW', 'RSA-OAEP-256']),
+  encryptions: Object.freeze(['A256GCM']),
+});
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 /** Largest decoded JOSE header (protected, unprotected, or one recipient's). */
@@ -48,7 +61,9 @@ export const MAX_HEADER_BYTES = 8 * 1024;
 export const MAX_RECIPIENTS = 64;
 
 /** Content encryption facts: CEK, IV and tag sizes in bytes (RFC 7518 §5.2.3–5.2.5, §5.3). */
-export const ENC_FACTS: Readonly<Record<ContentEncryption, { readonly cekBytes: number; readonly ivBytes: number; readonly tagBytes: number }>> = Object.freeze({
+export const ENC_FACTS: Readonly<
+  Record<ContentEncryption, { readonly cekBytes: number; readonly ivBytes: number; readonly tagBytes: number }>
+> = Object.freeze({
   A128GCM: { cekBytes: 16, ivBytes: 12, tagBytes: 16 },
   A192GCM: { cekBytes: 24, ivBytes: 12, tagBytes: 16 },
   A256GCM: { cekBytes: 32, ivBytes: 12, tagBytes: 16 },
@@ -92,7 +107,8 @@ export function inspectJwe(payload: unknown, policy: JwePolicy): PayloadVerdict 
     if (typeof payload === 'string') {
       // Bytes, as a transport would count them: a JSON JWE may hold non-ASCII members, whose UTF-8
       // is longer than their UTF-16 length (which bounds it from below: the cheap check first).
-      if (payload.length > policy.maxPayloadBytes || Buffer.byteLength(payload, 'utf8') > policy.maxPayloadBytes) return MALFORMED;
+      if (payload.length > policy.maxPayloadBytes || Buffer.byteLength(payload, 'utf8') > policy.maxPayloadBytes)
+        return MALFORMED;
       text = payload;
     } else if (payload instanceof Uint8Array) {
       if (payload.byteLength > policy.maxPayloadBytes) return MALFORMED;
@@ -121,11 +137,19 @@ function firstNonSpace(text: string): number {
  * A compact JWE's verdict and, when it passed, its protected header (so `openPayload` parses it
  * once). Never throws.
  */
-export function inspectCompactJwe(text: string, policy: JwePolicy): { readonly verdict: PayloadVerdict; readonly header: Readonly<Record<string, unknown>> | null } {
+export function inspectCompactJwe(
+  text: string,
+  policy: JwePolicy,
+): { readonly verdict: PayloadVerdict; readonly header: Readonly<Record<string, unknown>> | null } {
   const out: { header?: Record<string, unknown> } = {};
   let verdict: PayloadVerdict;
   try {
-    verdict = typeof text !== 'string' ? MALFORMED : text.length > policy.maxPayloadBytes ? MALFORMED : inspectCompact(text, policy, out);
+    verdict =
+      typeof text !== 'string'
+        ? MALFORMED
+        : text.length > policy.maxPayloadBytes
+          ? MALFORMED
+          : inspectCompact(text, policy, out);
   } catch {
     verdict = MALFORMED;
   }
@@ -169,7 +193,9 @@ function decodeHeader(part: string): Record<string, unknown> | null {
   } catch {
     return null;
   }
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
 }
 
 /** The rules every complete JOSE header (of one recipient) must pass; OK, NOT_ALLOWED or MALFORMED. */
@@ -183,7 +209,13 @@ function checkHeader(h: Record<string, unknown>, policy: JwePolicy): PayloadVerd
   if (!policy.algorithms.has(alg) || !policy.encryptions.has(enc) || !hasOwn(ENC_FACTS, enc)) return NOT_ALLOWED;
   if (isEcdh(alg)) {
     const epk = h['epk'];
-    if (epk === null || typeof epk !== 'object' || Array.isArray(epk) || typeof (epk as Record<string, unknown>)['kty'] !== 'string') return MALFORMED;
+    if (
+      epk === null ||
+      typeof epk !== 'object' ||
+      Array.isArray(epk) ||
+      typeof (epk as Record<string, unknown>)['kty'] !== 'string'
+    )
+      return MALFORMED;
   }
   return OK;
 }
@@ -235,7 +267,12 @@ function inspectJson(text: string, policy: JwePolicy): PayloadVerdict {
     if (!recipients.every(isObject)) return MALFORMED;
     list = recipients as { header?: unknown; encrypted_key?: unknown }[];
   } else {
-    list = [{ header: (doc as Record<string, unknown>)['header'], encrypted_key: (doc as Record<string, unknown>)['encrypted_key'] }];
+    list = [
+      {
+        header: (doc as Record<string, unknown>)['header'],
+        encrypted_key: (doc as Record<string, unknown>)['encrypted_key'],
+      },
+    ];
   }
 
   let enc: string | null = null;

@@ -16,14 +16,23 @@ export function safeSubject(name: string): string {
 }
 
 export function invalid(reason: InvalidReason, subject?: string | null): VerifyOutcome {
-  return Object.freeze(subject === undefined || subject === null ? { kind: 'invalid', reason } : { kind: 'invalid', reason, subject: safeSubject(subject) });
+  return Object.freeze(
+    subject === undefined || subject === null
+      ? { kind: 'invalid', reason }
+      : { kind: 'invalid', reason, subject: safeSubject(subject) },
+  );
 }
 
 export function ok(principal: Principal): VerifyOutcome {
   return Object.freeze({ kind: 'ok', principal });
 }
 
-export function makePrincipal(id: string, scheme: string, scopes: readonly string[], claims: Readonly<Record<string, unknown>> = {}): Principal {
+export function makePrincipal(
+  id: string,
+  scheme: string,
+  scopes: readonly string[],
+  claims: Readonly<Record<string, unknown>> = {},
+): Principal {
   return Object.freeze({ id, scheme, scopes: Object.freeze([...scopes]), claims: Object.freeze({ ...claims }) });
 }
 
@@ -45,7 +54,9 @@ export function presentedOf(presented: unknown): Presented {
  * `verifier_error` (fail closed), never a throw or a rejection. Store failures are mapped
  * closer to where they happen (`store_unavailable`).
  */
-export function guarded(fn: (presented: Presented) => Promise<VerifyOutcome>): (presented: Presented) => Promise<VerifyOutcome> {
+export function guarded(
+  fn: (presented: Presented) => Promise<VerifyOutcome>,
+): (presented: Presented) => Promise<VerifyOutcome> {
   return async (presented) => {
     try {
       return await fn(presentedOf(presented));

@@ -64,7 +64,12 @@ async function burn(password: string): Promise<void> {
  * Verifies `username` / `password` against the store. `username` is the presented name (the
  * store applies SASLprep); `password` is non-empty text. Never throws.
  */
-export async function verifyPassword(store: CredentialStore, scheme: string, username: string, password: string): Promise<VerifyOutcome> {
+export async function verifyPassword(
+  store: CredentialStore,
+  scheme: string,
+  username: string,
+  password: string,
+): Promise<VerifyOutcome> {
   let record: PrincipalRecord | null;
   try {
     record = await store.getPrincipal(username);
@@ -99,7 +104,11 @@ export async function verifyPassword(store: CredentialStore, scheme: string, use
  * holds a control character (SASLprep prohibits those, RFC 4013 §2.3, so no stored password can
  * match: refused before any PBKDF2). Never throws.
  */
-export async function verifyLoginPassword(store: CredentialStore, scheme: string, login: unknown): Promise<VerifyOutcome> {
+export async function verifyLoginPassword(
+  store: CredentialStore,
+  scheme: string,
+  login: unknown,
+): Promise<VerifyOutcome> {
   if (login === null || typeof login !== 'object') return ABSENT_OUTCOME;
   const { username, password } = login as { username?: unknown; password?: unknown };
   const user = readLoginField(username);

@@ -87,13 +87,23 @@ export function createScramVerifier(context: VerifierContext, spec: ScramVerifie
           const s = await server.step(message);
           if (s.kind === 'challenge') return Object.freeze({ kind: 'challenge', message: utf8(s.message) });
           if (s.kind === 'success') {
-            if (record === undefined) return Object.freeze({ kind: 'failure', message: utf8('e=other-error'), reason: 'verifier_error' });
-            return Object.freeze({ kind: 'success', message: utf8(s.message), principal: makePrincipal(record.name, name, record.scopes) });
+            if (record === undefined)
+              return Object.freeze({ kind: 'failure', message: utf8('e=other-error'), reason: 'verifier_error' });
+            return Object.freeze({
+              kind: 'success',
+              message: utf8(s.message),
+              principal: makePrincipal(record.name, name, record.scopes),
+            });
           }
           let reason = REASONS[s.reason] ?? 'verifier_error';
-          if (s.reason === 'unknown_principal') reason = found === 'disabled' ? 'disabled' : found === 'no_verifier' ? 'bad_password' : 'unknown_principal';
+          if (s.reason === 'unknown_principal')
+            reason = found === 'disabled' ? 'disabled' : found === 'no_verifier' ? 'bad_password' : 'unknown_principal';
           const subject = record?.name ?? (s.username === undefined ? undefined : safeSubject(s.username));
-          return Object.freeze(subject === undefined ? { kind: 'failure', message: utf8(s.message), reason } : { kind: 'failure', message: utf8(s.message), reason, subject });
+          return Object.freeze(
+            subject === undefined
+              ? { kind: 'failure', message: utf8(s.message), reason }
+              : { kind: 'failure', message: utf8(s.message), reason, subject },
+          );
         } catch {
           return Object.freeze({ kind: 'failure', message: utf8('e=other-error'), reason: 'verifier_error' });
         }
@@ -111,7 +121,13 @@ export function createScramVerifier(context: VerifierContext, spec: ScramVerifie
     /** The `n=` user name of a client-first message carried as `presented.sasl` (not prepared). */
     claimedSubject: guardedSubject((p: Presented) => {
       const sasl = p.sasl;
-      if (sasl === undefined || sasl === null || typeof sasl.mechanism !== 'string' || sasl.mechanism.toUpperCase() !== mechanism) return null;
+      if (
+        sasl === undefined ||
+        sasl === null ||
+        typeof sasl.mechanism !== 'string' ||
+        sasl.mechanism.toUpperCase() !== mechanism
+      )
+        return null;
       const read = readMessage(sasl.response, DEFAULT_MAX_SCRAM_MESSAGE_BYTES);
       if (!read.ok) return null;
       const first = parseClientFirst(read.text);

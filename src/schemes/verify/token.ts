@@ -20,7 +20,13 @@ import { resolve } from 'node:path';
 import { GuardError, StartupError } from '../../errors.js';
 import { parseSecretRef, resolveSecretRef } from '../../credentials/secret-ref.js';
 import { createIntrospectionVerifier, createJwtVerifier } from '../../tokens/index.js';
-import type { IntrospectionOptions, JwtVerifierOptions, KeySource, TokenOutcome, TokenVerifier } from '../../tokens/types.js';
+import type {
+  IntrospectionOptions,
+  JwtVerifierOptions,
+  KeySource,
+  TokenOutcome,
+  TokenVerifier,
+} from '../../tokens/types.js';
 import type { InvalidReason, Principal, Verifier, VerifierContext, VerifyOutcome } from '../types.js';
 import { bearerChallenge, readBearerToken } from '../wire/bearer.js';
 import { realmConfigSchema } from './challenge.js';
@@ -29,8 +35,20 @@ import { checkEndpointUrl } from '../../tokens/fetch.js';
 
 /** JWS algorithms a binding may list (RFC 7518 §3.1, RFC 8037 §3.1); `none` is not one of them. */
 export const jwsAlgorithms = [
-  'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'HS256', 'HS384', 'HS512',
-  'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+  'HS256',
+  'HS384',
+  'HS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'RS256',
+  'RS384',
+  'RS512',
 ] as const;
 
 export const DEFAULT_ALGORITHMS: readonly string[] = Object.freeze(['RS256', 'ES256']);
@@ -51,15 +69,18 @@ const textOrList = (description: string) =>
       { type: 'array', minItems: 1, maxItems: MAX_LIST, items: { type: 'string', minLength: 1, maxLength: MAX_TEXT } },
     ],
   });
-const claimPath = (description: string) => Object.freeze({ description, type: 'string', minLength: 1, maxLength: MAX_NAME, pattern: '^[^.]+(\\.[^.]+)*$' });
-const endpoint = (description: string) => Object.freeze({ description, type: 'string', minLength: 1, maxLength: MAX_TEXT, pattern: '^https?://' });
+const claimPath = (description: string) =>
+  Object.freeze({ description, type: 'string', minLength: 1, maxLength: MAX_NAME, pattern: '^[^.]+(\\.[^.]+)*$' });
+const endpoint = (description: string) =>
+  Object.freeze({ description, type: 'string', minLength: 1, maxLength: MAX_TEXT, pattern: '^https?://' });
 
 /** Every token key and its JSON Schema (draft-07). Each type's configSchema picks its keys. */
 export const tokenKeySchemas = Object.freeze({
   issuer: textOrList('Accepted `iss` values, exact match. Required for JWT verification.'),
   audience: textOrList('Accepted `aud` values; the token must name one.'),
   jwks: Object.freeze({
-    description: 'The JWT keys: `file:PATH` (a JWKS or one JWK, relative to the config file) or an https URL (http only to a loopback address).',
+    description:
+      'The JWT keys: `file:PATH` (a JWKS or one JWK, relative to the config file) or an https URL (http only to a loopback address).',
     type: 'string',
     minLength: 1,
     maxLength: MAX_TEXT,
@@ -73,7 +94,12 @@ export const tokenKeySchemas = Object.freeze({
     uniqueItems: true,
     items: { type: 'string', enum: [...jwsAlgorithms] },
   }),
-  clockToleranceSec: Object.freeze({ description: 'Seconds of tolerance on exp / nbf / iat. Default 30.', type: 'integer', minimum: 0, maximum: 300 }),
+  clockToleranceSec: Object.freeze({
+    description: 'Seconds of tolerance on exp / nbf / iat. Default 30.',
+    type: 'integer',
+    minimum: 0,
+    maximum: 300,
+  }),
   requiredClaims: Object.freeze({
     description: 'Claims that must be present (besides iss, aud, exp, sub).',
     type: 'array',
@@ -83,8 +109,18 @@ export const tokenKeySchemas = Object.freeze({
   }),
   scopeClaim: claimPath('Dotted claim path holding the scopes, when not `scope` / `scp`.'),
   subjectClaim: claimPath('Claim holding the principal id. Default `sub`.'),
-  maxTokenBytes: Object.freeze({ description: 'Longer tokens are refused unparsed (malformed). Default 8192.', type: 'integer', minimum: 256, maximum: 65536 }),
-  cacheSize: Object.freeze({ description: 'Verified tokens remembered (by hash), each until its exp. Default 10000; 0 turns the cache off.', type: 'integer', minimum: 0, maximum: 1_000_000 }),
+  maxTokenBytes: Object.freeze({
+    description: 'Longer tokens are refused unparsed (malformed). Default 8192.',
+    type: 'integer',
+    minimum: 256,
+    maximum: 65536,
+  }),
+  cacheSize: Object.freeze({
+    description: 'Verified tokens remembered (by hash), each until its exp. Default 10000; 0 turns the cache off.',
+    type: 'integer',
+    minimum: 0,
+    maximum: 1_000_000,
+  }),
   introspection: Object.freeze({
     description: 'Opaque tokens: an RFC 7662 introspection endpoint and the client credentials to call it.',
     type: 'object',
@@ -93,7 +129,11 @@ export const tokenKeySchemas = Object.freeze({
     properties: {
       url: endpoint('The introspection endpoint: https (http only to a loopback address).'),
       clientId: Object.freeze({ type: 'string', minLength: 1, maxLength: MAX_NAME }),
-      clientSecret: Object.freeze({ description: 'A secret reference: env:NAME or file:PATH, never the secret itself.', type: 'string', pattern: '^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$' }),
+      clientSecret: Object.freeze({
+        description: 'A secret reference: env:NAME or file:PATH, never the secret itself.',
+        type: 'string',
+        pattern: '^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$',
+      }),
     },
   }),
   realm: realmConfigSchema,
@@ -104,16 +144,61 @@ export type TokenSchemeType = 'http' | 'oauth2' | 'openIdConnect';
 
 /** The keys each type takes (`http` also has `realm` for basic). */
 export const tokenKeysOf: Readonly<Record<TokenSchemeType, readonly TokenKey[]>> = Object.freeze({
-  http: Object.freeze(['issuer', 'audience', 'jwks', 'algorithms', 'clockToleranceSec', 'requiredClaims', 'scopeClaim', 'subjectClaim', 'maxTokenBytes', 'cacheSize', 'introspection', 'realm'] as TokenKey[]),
-  oauth2: Object.freeze(['issuer', 'audience', 'jwks', 'algorithms', 'clockToleranceSec', 'requiredClaims', 'scopeClaim', 'subjectClaim', 'maxTokenBytes', 'cacheSize', 'introspection', 'realm'] as TokenKey[]),
-  openIdConnect: Object.freeze(['issuer', 'audience', 'algorithms', 'clockToleranceSec', 'requiredClaims', 'scopeClaim', 'subjectClaim', 'maxTokenBytes', 'cacheSize', 'realm'] as TokenKey[]),
+  http: Object.freeze([
+    'issuer',
+    'audience',
+    'jwks',
+    'algorithms',
+    'clockToleranceSec',
+    'requiredClaims',
+    'scopeClaim',
+    'subjectClaim',
+    'maxTokenBytes',
+    'cacheSize',
+    'introspection',
+    'realm',
+  ] as TokenKey[]),
+  oauth2: Object.freeze([
+    'issuer',
+    'audience',
+    'jwks',
+    'algorithms',
+    'clockToleranceSec',
+    'requiredClaims',
+    'scopeClaim',
+    'subjectClaim',
+    'maxTokenBytes',
+    'cacheSize',
+    'introspection',
+    'realm',
+  ] as TokenKey[]),
+  openIdConnect: Object.freeze([
+    'issuer',
+    'audience',
+    'algorithms',
+    'clockToleranceSec',
+    'requiredClaims',
+    'scopeClaim',
+    'subjectClaim',
+    'maxTokenBytes',
+    'cacheSize',
+    'realm',
+  ] as TokenKey[]),
 });
 
 /** A closed config schema with `keys`, and `required` ones. */
-export function tokenConfigSchema(keys: readonly TokenKey[], required: readonly TokenKey[] = []): Readonly<Record<string, unknown>> {
+export function tokenConfigSchema(
+  keys: readonly TokenKey[],
+  required: readonly TokenKey[] = [],
+): Readonly<Record<string, unknown>> {
   const properties: Record<string, unknown> = {};
   for (const k of keys) properties[k] = tokenKeySchemas[k];
-  return Object.freeze({ type: 'object', additionalProperties: false, properties, ...(required.length > 0 ? { required: [...required] } : {}) });
+  return Object.freeze({
+    type: 'object',
+    additionalProperties: false,
+    properties,
+    ...(required.length > 0 ? { required: [...required] } : {}),
+  });
 }
 
 // ---------------------------------------------------------------- reading a binding (startup)
@@ -160,10 +245,12 @@ const ENDPOINT_EXPECTED = 'an https URL (plain http only to 127.0.0.1, ::1 or lo
 export function readTokenBinding(context: VerifierContext, type: TokenSchemeType): TokenBinding {
   const { name } = context;
   const options = (context.options ?? {}) as Record<string, unknown>;
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw configError(name, [], '', 'a mapping');
+  if (options === null || typeof options !== 'object' || Array.isArray(options))
+    throw configError(name, [], '', 'a mapping');
   const allowed = tokenKeysOf[type];
   for (const key of Object.keys(options)) {
-    if (!(allowed as readonly string[]).includes(key)) throw configError(name, [key], 'unknown key', `one of ${allowed.join(', ')}`);
+    if (!(allowed as readonly string[]).includes(key))
+      throw configError(name, [key], 'unknown key', `one of ${allowed.join(', ')}`);
   }
   const get = (key: TokenKey): unknown => (hasOwn(options, key) ? options[key] : undefined);
 
@@ -171,20 +258,30 @@ export function readTokenBinding(context: VerifierContext, type: TokenSchemeType
     const v = get(key);
     if (v === undefined) return undefined;
     const list = typeof v === 'string' ? [v] : v;
-    const ok = Array.isArray(list) && list.length >= 1 && list.length <= MAX_LIST && list.every((s) => typeof s === 'string' && s.length >= 1 && s.length <= MAX_TEXT);
+    const ok =
+      Array.isArray(list) &&
+      list.length >= 1 &&
+      list.length <= MAX_LIST &&
+      list.every((s) => typeof s === 'string' && s.length >= 1 && s.length <= MAX_TEXT);
     if (!ok) throw configError(name, [key], '', `a non-empty string, or a list of 1 to ${MAX_LIST} of them`);
     return Object.freeze([...(list as string[])]);
   };
-  const integer = (key: 'clockToleranceSec' | 'maxTokenBytes' | 'cacheSize', min: number, max: number): number | undefined => {
+  const integer = (
+    key: 'clockToleranceSec' | 'maxTokenBytes' | 'cacheSize',
+    min: number,
+    max: number,
+  ): number | undefined => {
     const v = get(key);
     if (v === undefined) return undefined;
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) throw configError(name, [key], '', `an integer from ${min} to ${max}`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max)
+      throw configError(name, [key], '', `an integer from ${min} to ${max}`);
     return v;
   };
   const path = (key: 'scopeClaim' | 'subjectClaim'): string | undefined => {
     const v = get(key);
     if (v === undefined) return undefined;
-    if (typeof v !== 'string' || v.length === 0 || v.length > MAX_NAME || !/^[^.]+(\.[^.]+)*$/.test(v)) throw configError(name, [key], '', 'a claim name, or a dotted path such as realm_access.roles');
+    if (typeof v !== 'string' || v.length === 0 || v.length > MAX_NAME || !/^[^.]+(\.[^.]+)*$/.test(v))
+      throw configError(name, [key], '', 'a claim name, or a dotted path such as realm_access.roles');
     return v;
   };
 
@@ -194,7 +291,8 @@ export function readTokenBinding(context: VerifierContext, type: TokenSchemeType
   let jwks: KeySource | undefined;
   const rawJwks = get('jwks');
   if (rawJwks !== undefined) {
-    if (typeof rawJwks !== 'string' || rawJwks.length > MAX_TEXT) throw configError(name, ['jwks'], '', 'file:PATH or an https URL');
+    if (typeof rawJwks !== 'string' || rawJwks.length > MAX_TEXT)
+      throw configError(name, ['jwks'], '', 'file:PATH or an https URL');
     if (rawJwks.startsWith('file:')) {
       const p = rawJwks.slice(5);
       if (p.length === 0) throw configError(name, ['jwks'], '', 'file:PATH with a path after file:');
@@ -204,11 +302,17 @@ export function readTokenBinding(context: VerifierContext, type: TokenSchemeType
         accessSync(path, fsConstants.R_OK);
         if (!statSync(path).isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
       } catch (err) {
-        throw configError(name, ['jwks'], `the key file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}): ${p}`, 'a readable JWKS (or JWK) file, relative to the config file');
+        throw configError(
+          name,
+          ['jwks'],
+          `the key file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}): ${p}`,
+          'a readable JWKS (or JWK) file, relative to the config file',
+        );
       }
       jwks = Object.freeze({ kind: 'file', path });
     } else {
-      if (checkTokenEndpoint(rawJwks) === null) throw configError(name, ['jwks'], '', `file:PATH or ${ENDPOINT_EXPECTED}`);
+      if (checkTokenEndpoint(rawJwks) === null)
+        throw configError(name, ['jwks'], '', `file:PATH or ${ENDPOINT_EXPECTED}`);
       jwks = Object.freeze({ kind: 'url', url: rawJwks });
     }
   }
@@ -216,11 +320,26 @@ export function readTokenBinding(context: VerifierContext, type: TokenSchemeType
   const rawAlgs = get('algorithms');
   let algorithms = DEFAULT_ALGORITHMS;
   if (rawAlgs !== undefined) {
-    if (!Array.isArray(rawAlgs) || rawAlgs.length === 0) throw configError(name, ['algorithms'], 'an empty or missing list allows nothing', `a list of 1 to ${MAX_LIST} JWS algorithms, e.g. [ES256, RS256]`);
+    if (!Array.isArray(rawAlgs) || rawAlgs.length === 0)
+      throw configError(
+        name,
+        ['algorithms'],
+        'an empty or missing list allows nothing',
+        `a list of 1 to ${MAX_LIST} JWS algorithms, e.g. [ES256, RS256]`,
+      );
     if (rawAlgs.some((a) => typeof a === 'string' && a.toLowerCase() === 'none')) {
-      throw configError(name, ['algorithms'], "'none' is never allowed (an unsigned token proves nothing, RFC 8725 §3.1)", `JWS algorithms from ${jwsAlgorithms.join(', ')}`);
+      throw configError(
+        name,
+        ['algorithms'],
+        "'none' is never allowed (an unsigned token proves nothing, RFC 8725 §3.1)",
+        `JWS algorithms from ${jwsAlgorithms.join(', ')}`,
+      );
     }
-    if (rawAlgs.length > MAX_LIST || new Set(rawAlgs).size !== rawAlgs.length || !rawAlgs.every((a) => (jwsAlgorithms as readonly unknown[]).includes(a))) {
+    if (
+      rawAlgs.length > MAX_LIST ||
+      new Set(rawAlgs).size !== rawAlgs.length ||
+      !rawAlgs.every((a) => (jwsAlgorithms as readonly unknown[]).includes(a))
+    ) {
       throw configError(name, ['algorithms'], '', `distinct JWS algorithms from ${jwsAlgorithms.join(', ')}`);
     }
     algorithms = Object.freeze([...(rawAlgs as string[])]);
@@ -230,7 +349,12 @@ export function readTokenBinding(context: VerifierContext, type: TokenSchemeType
   const rawClaims = get('requiredClaims');
   let requiredClaims: readonly string[] | undefined;
   if (rawClaims !== undefined) {
-    if (!Array.isArray(rawClaims) || rawClaims.length > 32 || new Set(rawClaims).size !== rawClaims.length || !rawClaims.every((c) => typeof c === 'string' && c.length >= 1 && c.length <= MAX_NAME)) {
+    if (
+      !Array.isArray(rawClaims) ||
+      rawClaims.length > 32 ||
+      new Set(rawClaims).size !== rawClaims.length ||
+      !rawClaims.every((c) => typeof c === 'string' && c.length >= 1 && c.length <= MAX_NAME)
+    ) {
       throw configError(name, ['requiredClaims'], '', 'a list of up to 32 distinct claim names');
     }
     requiredClaims = Object.freeze([...(rawClaims as string[])]);
@@ -243,26 +367,43 @@ export function readTokenBinding(context: VerifierContext, type: TokenSchemeType
   let introspection: TokenBinding['introspection'];
   const rawIntro = get('introspection');
   if (rawIntro !== undefined) {
-    if (rawIntro === null || typeof rawIntro !== 'object' || Array.isArray(rawIntro)) throw configError(name, ['introspection'], '', 'a mapping with url, clientId and clientSecret');
+    if (rawIntro === null || typeof rawIntro !== 'object' || Array.isArray(rawIntro))
+      throw configError(name, ['introspection'], '', 'a mapping with url, clientId and clientSecret');
     const intro = rawIntro as Record<string, unknown>;
     for (const key of Object.keys(intro)) {
-      if (!['url', 'clientId', 'clientSecret'].includes(key)) throw configError(name, ['introspection', key], 'unknown key', 'one of url, clientId, clientSecret');
+      if (!['url', 'clientId', 'clientSecret'].includes(key))
+        throw configError(name, ['introspection', key], 'unknown key', 'one of url, clientId, clientSecret');
     }
     for (const key of ['url', 'clientId', 'clientSecret']) {
       if (!hasOwn(intro, key)) throw configError(name, ['introspection'], `missing key '${key}'`, `a key ${key}`);
     }
     const { url, clientId, clientSecret } = intro;
-    if (typeof url !== 'string' || url.length > MAX_TEXT || checkTokenEndpoint(url) === null) throw configError(name, ['introspection', 'url'], '', ENDPOINT_EXPECTED);
-    if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > MAX_NAME) throw configError(name, ['introspection', 'clientId'], '', `a non-empty string of at most ${MAX_NAME} characters`);
+    if (typeof url !== 'string' || url.length > MAX_TEXT || checkTokenEndpoint(url) === null)
+      throw configError(name, ['introspection', 'url'], '', ENDPOINT_EXPECTED);
+    if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > MAX_NAME)
+      throw configError(
+        name,
+        ['introspection', 'clientId'],
+        '',
+        `a non-empty string of at most ${MAX_NAME} characters`,
+      );
     // DESIGN.md "Configuration": a secret in the config is a reference, never the value.
     if (parseSecretRef(clientSecret) === null) {
-      throw configError(name, ['introspection', 'clientSecret'], 'a client secret must not be written into the config', 'a secret reference: env:NAME or file:PATH');
+      throw configError(
+        name,
+        ['introspection', 'clientSecret'],
+        'a client secret must not be written into the config',
+        'a secret reference: env:NAME or file:PATH',
+      );
     }
     introspection = Object.freeze({ url, clientId, clientSecretRef: clientSecret as string });
   }
 
   const realm = get('realm');
-  if (realm !== undefined && (typeof realm !== 'string' || realm.length === 0 || realm.length > 200 || !/^[\x20-\x7e]*$/.test(realm))) {
+  if (
+    realm !== undefined &&
+    (typeof realm !== 'string' || realm.length === 0 || realm.length > 200 || !/^[\x20-\x7e]*$/.test(realm))
+  ) {
     throw configError(name, ['realm'], '', 'printable ASCII, 1 to 200 characters');
   }
 
@@ -293,7 +434,11 @@ function jwtOnlyKeysOf(binding: TokenBinding): string[] {
 /** How a bearer / oauth2 binding verifies tokens. */
 export type TokenPlan =
   | { readonly kind: 'jwt'; readonly options: JwtVerifierOptions }
-  | { readonly kind: 'introspection'; readonly options: Omit<IntrospectionOptions, 'clientSecret'>; readonly clientSecretRef: string };
+  | {
+      readonly kind: 'introspection';
+      readonly options: Omit<IntrospectionOptions, 'clientSecret'>;
+      readonly clientSecretRef: string;
+    };
 
 /**
  * JWT or introspection (docs/schemes.md): JWT when `jwtWanted` (http `bearerFormat: JWT`) or a
@@ -328,11 +473,26 @@ export function planTokenVerification(context: VerifierContext, binding: TokenBi
   const missing = (['issuer', 'audience', 'jwks'] as const).filter((k) => binding[k] === undefined);
   if (missing.length > 0) {
     const first = missing[0] as string;
-    const why = jwtWanted || jwtKeys.length > 0 ? 'JWT verification needs issuer, audience and jwks' : 'no way to verify tokens is configured (fail closed)';
-    throw configError(name, [first], `${why}: missing ${missing.map((k) => `'${k}'`).join(', ')}`, jwtWanted || jwtKeys.length > 0 ? `keys ${missing.join(', ')}` : `keys ${missing.join(', ')} (JWT), or introspection (opaque tokens)`);
+    const why =
+      jwtWanted || jwtKeys.length > 0
+        ? 'JWT verification needs issuer, audience and jwks'
+        : 'no way to verify tokens is configured (fail closed)';
+    throw configError(
+      name,
+      [first],
+      `${why}: missing ${missing.map((k) => `'${k}'`).join(', ')}`,
+      jwtWanted || jwtKeys.length > 0
+        ? `keys ${missing.join(', ')}`
+        : `keys ${missing.join(', ')} (JWT), or introspection (opaque tokens)`,
+    );
   }
   if (binding.introspection !== undefined) {
-    throw configError(name, ['introspection'], 'not used: this binding verifies JWTs (bearerFormat: JWT, or jwks / algorithms / clockToleranceSec / requiredClaims are set)', 'either the JWT keys or introspection, not both');
+    throw configError(
+      name,
+      ['introspection'],
+      'not used: this binding verifies JWTs (bearerFormat: JWT, or jwks / algorithms / clockToleranceSec / requiredClaims are set)',
+      'either the JWT keys or introspection, not both',
+    );
   }
   return Object.freeze({
     kind: 'jwt',
@@ -352,16 +512,28 @@ export function planTokenVerification(context: VerifierContext, binding: TokenBi
 export async function resolveClientSecret(context: VerifierContext, ref: string): Promise<string> {
   const pointer = `schemes.${context.name}.introspection.clientSecret`;
   const parsed = parseSecretRef(ref);
-  if (parsed === null) throw new StartupError('ERR_CONFIG_INVALID', 'not a secret reference', { pointer, expected: 'env:NAME or file:PATH' });
+  if (parsed === null)
+    throw new StartupError('ERR_CONFIG_INVALID', 'not a secret reference', {
+      pointer,
+      expected: 'env:NAME or file:PATH',
+    });
   try {
     const secret = await resolveSecretRef(parsed, { baseDir: context.baseDir ?? process.cwd(), pointer });
-    if (secret === '') throw new StartupError('ERR_CONFIG_INVALID', 'the referenced secret is empty', { pointer, expected: 'a non-empty client secret' });
+    if (secret === '')
+      throw new StartupError('ERR_CONFIG_INVALID', 'the referenced secret is empty', {
+        pointer,
+        expected: 'a non-empty client secret',
+      });
     return secret;
   } catch (err) {
     if (err instanceof StartupError) throw err;
     const where = parsed.kind === 'file' ? ` (file ${parsed.path})` : '';
-    const reason = err instanceof GuardError ? `${err.reason}${where}` : `the secret reference could not be read${where}`;
-    throw new StartupError('ERR_CONFIG_INVALID', reason, { pointer, expected: err instanceof GuardError && err.expected !== undefined ? err.expected : 'a readable secret reference' });
+    const reason =
+      err instanceof GuardError ? `${err.reason}${where}` : `the secret reference could not be read${where}`;
+    throw new StartupError('ERR_CONFIG_INVALID', reason, {
+      pointer,
+      expected: err instanceof GuardError && err.expected !== undefined ? err.expected : 'a readable secret reference',
+    });
   }
 }
 
@@ -376,7 +548,10 @@ export function buildTokenVerifier(context: VerifierContext, make: () => TokenVe
   } catch (err) {
     if (err instanceof GuardError) throw err;
     const message = err instanceof Error ? err.message : 'the token verifier could not be created';
-    throw new StartupError('ERR_CONFIG_INVALID', message, { pointer: `schemes.${context.name}`, expected: 'options the token verifier accepts (docs/config.md)' });
+    throw new StartupError('ERR_CONFIG_INVALID', message, {
+      pointer: `schemes.${context.name}`,
+      expected: 'options the token verifier accepts (docs/config.md)',
+    });
   }
 }
 
@@ -396,7 +571,12 @@ const MAX_CLAIM_TEXT = 1024;
 function safeClaim(value: unknown): unknown {
   if (typeof value === 'string') return value.length <= MAX_CLAIM_TEXT ? value : undefined;
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (Array.isArray(value) && value.length <= MAX_LIST && value.every((v) => typeof v === 'string' && v.length <= MAX_CLAIM_TEXT)) return Object.freeze([...value]);
+  if (
+    Array.isArray(value) &&
+    value.length <= MAX_LIST &&
+    value.every((v) => typeof v === 'string' && v.length <= MAX_CLAIM_TEXT)
+  )
+    return Object.freeze([...value]);
   return undefined;
 }
 
@@ -415,7 +595,9 @@ export function tokenPrincipal(scheme: string, outcome: Extract<TokenOutcome, { 
     scheme,
     scopes,
     claims: Object.freeze(claims),
-    ...(typeof outcome.expiresAt === 'number' && Number.isFinite(outcome.expiresAt) ? { expiresAt: outcome.expiresAt } : {}),
+    ...(typeof outcome.expiresAt === 'number' && Number.isFinite(outcome.expiresAt)
+      ? { expiresAt: outcome.expiresAt }
+      : {}),
   };
   return Object.freeze(principal);
 }
@@ -431,8 +613,17 @@ export function outcomeOfToken(scheme: string, outcome: TokenOutcome): VerifyOut
 }
 
 const TOKEN_REASONS: ReadonlySet<InvalidReason> = new Set<InvalidReason>([
-  'malformed', 'alg_not_allowed', 'bad_signature', 'unknown_key', 'expired', 'not_yet_valid',
-  'wrong_issuer', 'wrong_audience', 'missing_claim', 'token_inactive', 'keys_unavailable',
+  'malformed',
+  'alg_not_allowed',
+  'bad_signature',
+  'unknown_key',
+  'expired',
+  'not_yet_valid',
+  'wrong_issuer',
+  'wrong_audience',
+  'missing_claim',
+  'token_inactive',
+  'keys_unavailable',
 ]);
 
 /**
@@ -440,7 +631,12 @@ const TOKEN_REASONS: ReadonlySet<InvalidReason> = new Set<InvalidReason>([
  * `tokens`, answers the outcome. `claimedSubject` is always null: an unverified token's `sub` is
  * attacker-controlled, so throttling by it would let anyone lock a victim out.
  */
-export function createTokenSchemeVerifier(context: VerifierContext, type: TokenSchemeType, binding: TokenBinding, tokens: TokenVerifier): Verifier {
+export function createTokenSchemeVerifier(
+  context: VerifierContext,
+  type: TokenSchemeType,
+  binding: TokenBinding,
+  tokens: TokenVerifier,
+): Verifier {
   const { name } = context;
   const maxBytes = binding.maxTokenBytes;
   return Object.freeze({

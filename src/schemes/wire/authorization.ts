@@ -24,8 +24,17 @@ function isTchar(c: number): boolean {
     (c >= 0x30 && c <= 0x39) || // DIGIT
     (c >= 0x41 && c <= 0x5a) || // upper ALPHA
     (c >= 0x61 && c <= 0x7a) || // lower ALPHA
-    c === 0x21 || (c >= 0x23 && c <= 0x27) || c === 0x2a || c === 0x2b || c === 0x2d || c === 0x2e ||
-    c === 0x5e || c === 0x5f || c === 0x60 || c === 0x7c || c === 0x7e
+    c === 0x21 ||
+    (c >= 0x23 && c <= 0x27) ||
+    c === 0x2a ||
+    c === 0x2b ||
+    c === 0x2d ||
+    c === 0x2e ||
+    c === 0x5e ||
+    c === 0x5f ||
+    c === 0x60 ||
+    c === 0x7c ||
+    c === 0x7e
   );
 }
 

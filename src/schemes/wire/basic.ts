@@ -82,6 +82,7 @@ export function basicAuthorization(userId: string, password: string): string {
  */
 export function basicChallenge(realm: string): string {
   if (typeof realm !== 'string') throw invalidArgType('realm', 'a string');
-  if (!/^[\x20-\x7e]*$/.test(realm)) throw invalidArgValue('realm', 'must be printable ASCII (a quoted-string in a WWW-Authenticate header)');
+  if (!/^[\x20-\x7e]*$/.test(realm))
+    throw invalidArgValue('realm', 'must be printable ASCII (a quoted-string in a WWW-Authenticate header)');
   return `Basic realm="${realm.replace(/["\\]/g, '\\$&')}", charset="UTF-8"`;
 }

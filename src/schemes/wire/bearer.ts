@@ -75,11 +75,18 @@ function readTokenField(value: unknown, maxBytes: number): WireRead<string> {
  * The bearer token of a presented credential set (module comment: where, in which order, and
  * what is checked). Never throws.
  */
-export function readBearerToken(presented: BearerCarrier | null | undefined, maxBytes = MAX_WIRE_TEXT): WireRead<string> {
+export function readBearerToken(
+  presented: BearerCarrier | null | undefined,
+  maxBytes = MAX_WIRE_TEXT,
+): WireRead<string> {
   if (presented === null || typeof presented !== 'object') return ABSENT;
   const login = presented.login;
   const password = login !== null && typeof login === 'object' ? (login as { password?: unknown }).password : undefined;
-  const reads = [readBearerAuthorization(presented.headers, maxBytes), readTokenField(presented.token, maxBytes), readTokenField(password, maxBytes)];
+  const reads = [
+    readBearerAuthorization(presented.headers, maxBytes),
+    readTokenField(presented.token, maxBytes),
+    readTokenField(password, maxBytes),
+  ];
   let token: string | undefined;
   for (const r of reads) {
     if (r.kind === 'absent') continue;
@@ -97,7 +104,8 @@ export function readBearerToken(presented: BearerCarrier | null | undefined, max
  */
 export function bearerChallenge(realm: string): string {
   if (typeof realm !== 'string') throw invalidArgType('realm', 'a string');
-  if (!/^[\x20-\x7e]*$/.test(realm)) throw invalidArgValue('realm', 'must be printable ASCII (a quoted-string in a WWW-Authenticate header)');
+  if (!/^[\x20-\x7e]*$/.test(realm))
+    throw invalidArgValue('realm', 'must be printable ASCII (a quoted-string in a WWW-Authenticate header)');
   return `Bearer realm="${realm.replace(/["\\]/g, '\\$&')}"`;
 }
 

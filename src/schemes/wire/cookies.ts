@@ -27,7 +27,8 @@ export function parseCookieHeader(value: string): [string, string][] | null {
 }
 
 function cookieValue(text: string, start: number, end: number): string {
-  if (end - start >= 2 && text.charCodeAt(start) === 0x22 && text.charCodeAt(end - 1) === 0x22) return text.slice(start + 1, end - 1);
+  if (end - start >= 2 && text.charCodeAt(start) === 0x22 && text.charCodeAt(end - 1) === 0x22)
+    return text.slice(start + 1, end - 1);
   return text.slice(start, end);
 }
 
@@ -60,5 +61,9 @@ export function readCookie(headers: HeaderBag | undefined | null, name: string):
   const raw = readJoinedHeader(headers, 'cookie', '; ');
   if (raw.kind !== 'ok') return raw;
   const text = raw.value;
-  return readSingleNamed((visit) => forEachCookie(text, visit), name, (vs, ve) => cookieValue(text, vs, ve));
+  return readSingleNamed(
+    (visit) => forEachCookie(text, visit),
+    name,
+    (vs, ve) => cookieValue(text, vs, ve),
+  );
 }

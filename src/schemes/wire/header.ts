@@ -11,8 +11,13 @@ export type HeaderBag = Readonly<Record<string, string | readonly string[] | und
 const hasOwn = Object.prototype.hasOwnProperty;
 
 /** The single value of header `name` (lowercase), at most `maxLength` characters. Never throws. */
-export function readSingleHeader(headers: HeaderBag | undefined | null, name: string, maxLength = MAX_WIRE_TEXT): WireRead<string> {
-  if (headers === undefined || headers === null || typeof headers !== 'object' || !hasOwn.call(headers, name)) return ABSENT;
+export function readSingleHeader(
+  headers: HeaderBag | undefined | null,
+  name: string,
+  maxLength = MAX_WIRE_TEXT,
+): WireRead<string> {
+  if (headers === undefined || headers === null || typeof headers !== 'object' || !hasOwn.call(headers, name))
+    return ABSENT;
   let value: unknown = headers[name];
   if (value === undefined) return ABSENT;
   if (Array.isArray(value)) {
@@ -26,8 +31,13 @@ export function readSingleHeader(headers: HeaderBag | undefined | null, name: st
 }
 
 /** Every value of header `name`, joined as RFC 9110 §5.3 allows for list headers; for Cookie (RFC 9113 §8.2.3 joins with "; "). */
-export function readJoinedHeader(headers: HeaderBag | undefined | null, name: string, separator: string): WireRead<string> {
-  if (headers === undefined || headers === null || typeof headers !== 'object' || !hasOwn.call(headers, name)) return ABSENT;
+export function readJoinedHeader(
+  headers: HeaderBag | undefined | null,
+  name: string,
+  separator: string,
+): WireRead<string> {
+  if (headers === undefined || headers === null || typeof headers !== 'object' || !hasOwn.call(headers, name))
+    return ABSENT;
   const value: unknown = headers[name];
   if (value === undefined) return ABSENT;
   if (typeof value === 'string') return value.length > MAX_WIRE_TEXT ? malformed('too_large') : found(value);

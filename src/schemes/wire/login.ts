@@ -16,7 +16,8 @@ export function readLoginField(value: unknown): WireRead<string> {
   if (value === undefined || value === null) return ABSENT;
   if (typeof value === 'string') {
     // UTF-16 length ≤ UTF-8 length: a cheap bound first, the exact one second.
-    if (value.length > MAX_LOGIN_FIELD_BYTES || Buffer.byteLength(value, 'utf8') > MAX_LOGIN_FIELD_BYTES) return malformed('too_large');
+    if (value.length > MAX_LOGIN_FIELD_BYTES || Buffer.byteLength(value, 'utf8') > MAX_LOGIN_FIELD_BYTES)
+      return malformed('too_large');
     return hasLoneSurrogate(value) ? malformed('invalid_utf8') : found(value);
   }
   if (value instanceof Uint8Array) {

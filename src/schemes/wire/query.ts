@@ -93,5 +93,9 @@ export function readQueryParameter(query: string | undefined | null, name: strin
   if (query.length > MAX_WIRE_TEXT) return malformed('too_large');
   const bytes = Buffer.from(query, 'utf8');
   if (bytes.length > MAX_WIRE_TEXT) return malformed('too_large');
-  return readSingleNamed((visit) => forEachPair(bytes, visit), name, (vs, ve) => decodeComponent(bytes, vs, ve));
+  return readSingleNamed(
+    (visit) => forEachPair(bytes, visit),
+    name,
+    (vs, ve) => decodeComponent(bytes, vs, ve),
+  );
 }

@@ -62,7 +62,11 @@ export type PairVisitor = (visit: (name: string, valueStart: number, valueEnd: n
  * none, `repeated` when there are several (which one a server reads differs between servers, so
  * a credential given twice is refused rather than guessed at).
  */
-export function readSingleNamed(each: PairVisitor, name: string, decode: (valueStart: number, valueEnd: number) => string): WireRead<string> {
+export function readSingleNamed(
+  each: PairVisitor,
+  name: string,
+  decode: (valueStart: number, valueEnd: number) => string,
+): WireRead<string> {
   let value: string | undefined;
   let repeated = false;
   each((n, valueStart, valueEnd) => {

@@ -56,7 +56,6 @@ interface Stream {
   stalledSince: number | null;
 }
 
-
 const noop = () => {};
 
 type BodyRead = { kind: 'ok'; bytes: Uint8Array } | { kind: 'too_large' } | { kind: 'aborted' };
@@ -107,10 +106,18 @@ export function createHttpFront(options: HttpFrontOptions): Front {
   let dropped = 0;
   const onDrop = () => void dropped++;
 
-  const web = createWebServer({ secure, tls: options.tls, limits, logger, onRequest: (req, res) => {
+  const web = createWebServer({
+    secure,
+    tls: options.tls,
+    limits,
+    logger,
+    onRequest: (req, res) => {
       handle(req, res).catch((err: unknown) => {
         // A bug of ours, not the client's: answer 500 and keep serving (never crash on one request).
-        logger.error({ event: 'http.request_failed', server: server.name, code: (err as { code?: unknown }).code ?? null }, 'request failed');
+        logger.error(
+          { event: 'http.request_failed', server: server.name, code: (err as { code?: unknown }).code ?? null },
+          'request failed',
+        );
         if (!res.headersSent) sendResponse(res, errorResponse(500, 'internal_error'), true);
         else res.destroy();
       });
@@ -127,14 +134,17 @@ export function createHttpFront(options: HttpFrontOptions): Front {
     if (closing) return refuse(res, errorResponse(503, 'shutting_down'), true);
     if (web.isOverLimit(req.socket)) return refuse(res, errorResponse(503, 'too_many_connections'), true);
     const method = req.method;
-    if (method !== 'GET' && method !== 'POST') return refuse(res, errorResponse(405, 'method_not_allowed', [['Allow', 'GET, POST']]), true);
+    if (method !== 'GET' && method !== 'POST')
+      return refuse(res, errorResponse(405, 'method_not_allowed', [['Allow', 'GET, POST']]), true);
     const target = requestTargetOf(req.url);
     const channel = target === null ? null : channelOfTarget(target, server.pathname);
     if (target === null || channel === null) return refuse(res, errorResponse(404, 'not_found'), method === 'POST');
-    if (method === 'GET' && !acceptsEventStream(req.headers.accept)) return refuse(res, errorResponse(406, 'not_acceptable'));
+    if (method === 'GET' && !acceptsEventStream(req.headers.accept))
+      return refuse(res, errorResponse(406, 'not_acceptable'));
     if (method === 'POST') {
       const declared = req.headers['content-length'];
-      if (declared !== undefined && Number(declared) > limits.maxMessageBytes) return refuse(res, errorResponse(413, 'payload_too_large'), true);
+      if (declared !== undefined && Number(declared) > limits.maxMessageBytes)
+        return refuse(res, errorResponse(413, 'payload_too_large'), true);
     }
     const presented = presentedOf(req, target);
     const auth = await guard.authenticate(server.name, presented);
@@ -145,7 +155,13 @@ export function createHttpFront(options: HttpFrontOptions): Front {
     else await subscribe(req, res, auth.session, channel, presented);
   }
 
-  async function publish(req: IncomingMessage, res: ServerResponse, session: Session, channel: string, presented: Presented): Promise<void> {
+  async function publish(
+    req: IncomingMessage,
+    res: ServerResponse,
+    session: Session,
+    channel: string,
+    presented: Presented,
+  ): Promise<void> {
     const decision = guard.authorize(session, { action: 'publish', channel });
     if (!decision.allowed) return refuse(res, decisionResponse(decision, presented), true);
     const body = await readBody(req, limits.maxMessageBytes);
@@ -156,7 +172,10 @@ export function createHttpFront(options: HttpFrontOptions): Front {
     try {
       await bus.publish(channel, body.bytes);
     } catch (err) {
-      logger.warn({ event: 'http.bus_publish_failed', server: server.name, code: (err as { code?: unknown }).code ?? null }, 'bus publish failed');
+      logger.warn(
+        { event: 'http.bus_publish_failed', server: server.name, code: (err as { code?: unknown }).code ?? null },
+        'bus publish failed',
+      );
       return sendResponse(res, errorResponse(503, 'bus_unavailable'));
     }
     messagesIn++;
@@ -196,14 +215,23 @@ export function createHttpFront(options: HttpFrontOptions): Front {
     write(stream, formatSseEvent(message), true);
   }
 
-  async function subscribe(req: IncomingMessage, res: ServerResponse, session: Session, channel: string, presented: Presented): Promise<void> {
+  async function subscribe(
+    req: IncomingMessage,
+    res: ServerResponse,
+    session: Session,
+    channel: string,
+    presented: Presented,
+  ): Promise<void> {
     const decision = guard.authorize(session, { action: 'subscribe', channel });
     if (!decision.allowed) return refuse(res, decisionResponse(decision, presented));
     const stream: Stream = { res, session, subscription: null, pending: [], ended: false, stalledSince: null };
     try {
       stream.subscription = await bus.subscribe(channel, (m) => onMessage(stream, m), { maxQueued, onDrop });
     } catch (err) {
-      logger.warn({ event: 'http.bus_subscribe_failed', server: server.name, code: (err as { code?: unknown }).code ?? null }, 'bus subscribe failed');
+      logger.warn(
+        { event: 'http.bus_subscribe_failed', server: server.name, code: (err as { code?: unknown }).code ?? null },
+        'bus subscribe failed',
+      );
       return sendResponse(res, errorResponse(503, 'bus_unavailable'));
     }
     if (res.destroyed || closing) {
@@ -254,7 +282,13 @@ export function createHttpFront(options: HttpFrontOptions): Front {
   }, heartbeatMs);
   heartbeat.unref();
 
-  const stats = (): FrontStats => ({ connections: web.connections(), messagesIn, messagesOut, refusedConnections: refused, dropped });
+  const stats = (): FrontStats => ({
+    connections: web.connections(),
+    messagesIn,
+    messagesOut,
+    refusedConnections: refused,
+    dropped,
+  });
 
   return {
     server: server.name,

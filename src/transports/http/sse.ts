@@ -32,6 +32,7 @@ export function formatSseEvent(message: BusMessage): string {
 
 /** The Last-Event-ID header value to replay from, or null (absent, repeated, too long, or with CR/LF/NUL). */
 export function lastEventIdOf(value: string | string[] | undefined): string | null {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_LAST_EVENT_ID || UNSAFE_ID.test(value)) return null;
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_LAST_EVENT_ID || UNSAFE_ID.test(value))
+    return null;
   return value;
 }

@@ -264,7 +264,11 @@ export function createBusMq(options: BusMqOptions): BusMq {
       // published after the SUBACK is delivered.
       if (done !== undefined) {
         if (entry.ready) setImmediate(done);
-        else entry.subscribed.then(() => done(), (error: unknown) => done(error instanceof Error ? error : new Error('bus subscribe failed')));
+        else
+          entry.subscribed.then(
+            () => done(),
+            (error: unknown) => done(error instanceof Error ? error : new Error('bus subscribe failed')),
+          );
       }
       return mq;
     },

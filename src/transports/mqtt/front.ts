@@ -66,20 +66,36 @@ function refusal(returnCode: number): Error & { returnCode: number } {
 function checkOptions(options: FrontOptions): void {
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object');
   const { server, guard, bus, limits, logger } = options;
-  if (server === null || typeof server !== 'object' || typeof server.name !== 'string') throw invalidArgType('options.server', 'a model server');
-  if (!MQTT_PROTOCOLS.includes(server.protocol)) throw invalidArgValue('options.server', `has protocol '${server.protocol}', expected one of ${MQTT_PROTOCOLS.join(', ')}`);
-  if (guard === null || typeof guard !== 'object' || typeof guard.authenticate !== 'function') throw invalidArgType('options.guard', 'a Guard');
-  if (bus === null || typeof bus !== 'object' || typeof bus.publish !== 'function' || typeof bus.subscribe !== 'function') throw invalidArgType('options.bus', 'a Bus');
-  if (logger === null || typeof logger !== 'object' || typeof logger.info !== 'function') throw invalidArgType('options.logger', 'a pino Logger');
+  if (server === null || typeof server !== 'object' || typeof server.name !== 'string')
+    throw invalidArgType('options.server', 'a model server');
+  if (!MQTT_PROTOCOLS.includes(server.protocol))
+    throw invalidArgValue(
+      'options.server',
+      `has protocol '${server.protocol}', expected one of ${MQTT_PROTOCOLS.join(', ')}`,
+    );
+  if (guard === null || typeof guard !== 'object' || typeof guard.authenticate !== 'function')
+    throw invalidArgType('options.guard', 'a Guard');
+  if (
+    bus === null ||
+    typeof bus !== 'object' ||
+    typeof bus.publish !== 'function' ||
+    typeof bus.subscribe !== 'function'
+  )
+    throw invalidArgType('options.bus', 'a Bus');
+  if (logger === null || typeof logger !== 'object' || typeof logger.info !== 'function')
+    throw invalidArgType('options.logger', 'a pino Logger');
   if (limits === null || typeof limits !== 'object') throw invalidArgType('options.limits', 'a FrontLimits object');
   for (const key of ['maxConnections', 'maxMessageBytes', 'handshakeTimeoutMs', 'idleTimeoutMs'] as const) {
     const v = limits[key];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw invalidArgValue(`options.limits.${key}`, 'must be a positive integer');
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+      throw invalidArgValue(`options.limits.${key}`, 'must be a positive integer');
   }
   const secure = server.protocol !== 'mqtt';
-  if (secure && (options.tls === undefined || options.tls === null)) throw invalidArgValue('options.tls', `is required for protocol '${server.protocol}'`);
+  if (secure && (options.tls === undefined || options.tls === null))
+    throw invalidArgValue('options.tls', `is required for protocol '${server.protocol}'`);
   // Refusing rather than ignoring: a TLS configuration that silently does nothing is a surprise.
-  if (!secure && options.tls !== undefined) throw invalidArgValue('options.tls', "must be absent for protocol 'mqtt' (plain TCP; use secure-mqtt or mqtts)");
+  if (!secure && options.tls !== undefined)
+    throw invalidArgValue('options.tls', "must be absent for protocol 'mqtt' (plain TCP; use secure-mqtt or mqtts)");
 }
 
 /** Creates the front for one document server. Nothing listens until `listen`. */
@@ -104,7 +120,12 @@ export function createMqttFront(options: MqttFrontOptions): Front {
     onExpired: (client) => {
       const session = sessions.get(client);
       if (session === undefined) return;
-      logger.info({ event: 'mqtt.session.expired', remote: remoteOf(client), principal: session.principal.id, scheme: session.principal.scheme });
+      logger.info({
+        event: 'mqtt.session.expired',
+        remote: remoteOf(client),
+        principal: session.principal.id,
+        scheme: session.principal.scheme,
+      });
       endSession(client);
     },
   });
@@ -216,7 +237,8 @@ export function createMqttFront(options: MqttFrontOptions): Front {
     if (client === null || !sessions.has(client)) return null;
     // MQTT 3.1 and 3.1.1 share the PUBLISH layout the writer sends (aedes 1.x speaks nothing else).
     if (client.version !== 3 && client.version !== 4) return null;
-    const record = (client as unknown as { subscriptions?: Record<string, { func?: unknown } | undefined> }).subscriptions?.[topic];
+    const record = (client as unknown as { subscriptions?: Record<string, { func?: unknown } | undefined> })
+      .subscriptions?.[topic];
     return record?.func === notify ? writerOf(client) : null;
   };
 
@@ -252,7 +274,12 @@ export function createMqttFront(options: MqttFrontOptions): Front {
     authenticate(client, username, password, callback) {
       if (closing || live.size + pendingAuth >= limits.maxConnections) {
         counters.refusedConnections++;
-        logger.info({ event: 'mqtt.connect.refused', remote: remoteOf(client), returnCode: CONNACK.serverUnavailable, reason: closing ? 'closing' : 'max_connections' });
+        logger.info({
+          event: 'mqtt.connect.refused',
+          remote: remoteOf(client),
+          returnCode: CONNACK.serverUnavailable,
+          reason: closing ? 'closing' : 'max_connections',
+        });
         callback(refusal(CONNACK.serverUnavailable), null);
         return;
       }
@@ -261,7 +288,9 @@ export function createMqttFront(options: MqttFrontOptions): Front {
       if (username !== undefined || password !== undefined) {
         presented.login = {
           ...(username !== undefined ? { username } : {}),
-          ...(password !== undefined ? { password: new Uint8Array(password.buffer, password.byteOffset, password.byteLength) } : {}),
+          ...(password !== undefined
+            ? { password: new Uint8Array(password.buffer, password.byteOffset, password.byteLength) }
+            : {}),
         };
       }
       if (secure) presented.peerCertificates = peerCertificatesOf(client.conn as TLSSocket);
@@ -271,7 +300,12 @@ export function createMqttFront(options: MqttFrontOptions): Front {
           if (!result.ok) {
             counters.refusedConnections++;
             const returnCode = connackCodeFor(result.refusal.reason);
-            logger.info({ event: 'mqtt.connect.refused', remote: presented.remote, returnCode, reason: result.refusal.reason });
+            logger.info({
+              event: 'mqtt.connect.refused',
+              remote: presented.remote,
+              returnCode,
+              reason: result.refusal.reason,
+            });
             callback(refusal(returnCode), null);
             return;
           }
@@ -281,7 +315,8 @@ export function createMqttFront(options: MqttFrontOptions): Front {
           expiring.add(client, session.expiresAt);
           // MQTT-3.1.4-2 makes a CONNECT with a live client's id take that session over. Scoping
           // the id by principal keeps one principal from disconnecting another's clients.
-          (client as { id: string }).id = `${encodeURIComponent(session.principal.scheme)}/${encodeURIComponent(session.principal.id)}/${client.id}`;
+          (client as { id: string }).id =
+            `${encodeURIComponent(session.principal.scheme)}/${encodeURIComponent(session.principal.id)}/${client.id}`;
           connected(client.conn as Socket);
           callback(null, true);
         },
@@ -300,7 +335,14 @@ export function createMqttFront(options: MqttFrontOptions): Front {
       packet.retain = false;
       const refused = checkPublish(client, packet);
       if (refused !== null) {
-        logger.info({ event: 'mqtt.publish.refused', remote: client === null ? null : remoteOf(client), principal: client === null ? null : (sessions.get(client)?.principal.id ?? null), channel: packet.topic, qos: packet.qos, reason: refused });
+        logger.info({
+          event: 'mqtt.publish.refused',
+          remote: client === null ? null : remoteOf(client),
+          principal: client === null ? null : (sessions.get(client)?.principal.id ?? null),
+          channel: packet.topic,
+          qos: packet.qos,
+          reason: refused,
+        });
         if (packet.qos === 0 && refused !== 'credentials_expired') {
           // MQTT 3.1.1 has no negative acknowledgement; QoS 0 is dropped silently.
           counters.dropped++;
@@ -338,9 +380,16 @@ export function createMqttFront(options: MqttFrontOptions): Front {
       const filter = subscription.topic;
       // `$` filters (MQTT 3.1.1 §4.7.2, `$SYS`, `$share`) are never granted.
       let decision: Decision | null = null;
-      if (session !== undefined && filter.charCodeAt(0) !== 36) decision = guard.authorize(session, { action: 'subscribe', channel: filter });
+      if (session !== undefined && filter.charCodeAt(0) !== 36)
+        decision = guard.authorize(session, { action: 'subscribe', channel: filter });
       if (decision === null || !decision.allowed) {
-        logger.info({ event: 'mqtt.subscribe.refused', remote: remoteOf(client), principal: session?.principal.id ?? null, filter, reason: decision?.reason ?? (session === undefined ? 'no_session' : 'reserved_topic') });
+        logger.info({
+          event: 'mqtt.subscribe.refused',
+          remote: remoteOf(client),
+          principal: session?.principal.id ?? null,
+          filter,
+          reason: decision?.reason ?? (session === undefined ? 'no_session' : 'reserved_topic'),
+        });
         // A null subscription is a SUBACK 0x80 for this filter (MQTT 3.1.1 §3.9.3).
         callback(null, null);
         return;
@@ -442,7 +491,6 @@ export function createMqttFront(options: MqttFrontOptions): Front {
     (client.conn as Socket).destroy();
   };
 
-
   return {
     server: server.name,
     protocol: server.protocol,
@@ -450,7 +498,8 @@ export function createMqttFront(options: MqttFrontOptions): Front {
     async listen(host, port) {
       if (netServer !== null) throw invalidArgValue('listen', 'was already called');
       if (typeof host !== 'string' || host === '') throw invalidArgType('host', 'a non-empty string');
-      if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535) throw invalidArgValue('port', 'must be an integer from 0 to 65535');
+      if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535)
+        throw invalidArgValue('port', 'must be an integer from 0 to 65535');
       await aedes.listen();
       listening = true;
       let srv: NetServer;
@@ -497,7 +546,8 @@ export function createMqttFront(options: MqttFrontOptions): Front {
       if (closing) return;
       closing = true;
       expiring.close();
-      const serverClosed = netServer === null ? Promise.resolve() : new Promise<void>((resolve) => netServer?.close(() => resolve()));
+      const serverClosed =
+        netServer === null ? Promise.resolve() : new Promise<void>((resolve) => netServer?.close(() => resolve()));
       // From here bus messages are ignored (bus-mq.ts); aedes.close() drops the bus subscriptions.
       // In-flight publishes get up to graceMs to reach the bus.
       if (inflight > 0) {

@@ -34,7 +34,8 @@ export interface RequestTarget {
 
 /** Splits `req.url` (origin-form, RFC 9112 §3.2.1) into path and query; null for any other form. */
 export function requestTargetOf(url: string | undefined): RequestTarget | null {
-  if (url === undefined || url.length === 0 || url.length > MAX_REQUEST_TARGET || url.charCodeAt(0) !== 0x2f) return null;
+  if (url === undefined || url.length === 0 || url.length > MAX_REQUEST_TARGET || url.charCodeAt(0) !== 0x2f)
+    return null;
   const q = url.indexOf('?');
   const beforeFragment = (s: string): string => {
     const h = s.indexOf('#');

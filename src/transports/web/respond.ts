@@ -42,7 +42,11 @@ const SAFE_HEADER_VALUE = /^[\t\x20-\x7e]*$/;
 const INSUFFICIENT_SCOPE = 'Bearer error="insufficient_scope"';
 
 /** `{"error":"<code>"}` with the given status and extra headers. `code` is a closed code of ours. */
-export function errorResponse(status: number, code: string, headers: readonly (readonly [string, string])[] = []): WebResponse {
+export function errorResponse(
+  status: number,
+  code: string,
+  headers: readonly (readonly [string, string])[] = [],
+): WebResponse {
   return { status, headers, body: JSON.stringify({ error: code }) };
 }
 
@@ -62,11 +66,18 @@ export function refusalResponse(refusal: Refusal, presented: Presented): WebResp
       const invalidToken = refusal.reason === 'invalid_credentials' && bearerPresented(presented);
       const headers = refusal.challenges
         .filter((c) => SAFE_HEADER_VALUE.test(c))
-        .map((c) => ['WWW-Authenticate', invalidToken && isBearerChallenge(c) ? `${c}, error="invalid_token"` : c] as const);
+        .map(
+          (c) =>
+            ['WWW-Authenticate', invalidToken && isBearerChallenge(c) ? `${c}, error="invalid_token"` : c] as const,
+        );
       return errorResponse(401, refusal.reason, headers);
     }
     case 'scope_missing':
-      return errorResponse(403, 'scope_missing', bearerPresented(presented) ? [['WWW-Authenticate', INSUFFICIENT_SCOPE]] : []);
+      return errorResponse(
+        403,
+        'scope_missing',
+        bearerPresented(presented) ? [['WWW-Authenticate', INSUFFICIENT_SCOPE]] : [],
+      );
     case 'throttled':
       return errorResponse(429, 'throttled');
     case 'store_unavailable':
@@ -81,7 +92,11 @@ export function decisionResponse(decision: Decision, presented: Presented): WebR
   if (decision.reason === 'invalid_channel') return errorResponse(404, 'invalid_channel');
   if (decision.reason === 'wrong_server') return errorResponse(500, 'wrong_server');
   const scopeLike = decision.reason === 'scope_missing' || decision.reason === 'credentials_missing';
-  return errorResponse(403, decision.reason, scopeLike && bearerPresented(presented) ? [['WWW-Authenticate', INSUFFICIENT_SCOPE]] : []);
+  return errorResponse(
+    403,
+    decision.reason,
+    scopeLike && bearerPresented(presented) ? [['WWW-Authenticate', INSUFFICIENT_SCOPE]] : [],
+  );
 }
 
 /** Writes a WebResponse through Node's response object. */
@@ -111,7 +126,11 @@ export function sendResponse(res: ServerResponse, response: WebResponse, close =
  */
 export function writeRawResponse(socket: Duplex, response: WebResponse): void {
   if (socket.destroyed) return;
-  const lines = [`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ''}`, 'Connection: close', 'Cache-Control: no-store'];
+  const lines = [
+    `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ''}`,
+    'Connection: close',
+    'Cache-Control: no-store',
+  ];
   for (const [name, value] of response.headers) lines.push(`${name}: ${value}`);
   if (response.body.length > 0) lines.push('Content-Type: application/json');
   lines.push(`Content-Length: ${Buffer.byteLength(response.body)}`);

@@ -44,10 +44,13 @@ export interface WebServerOptions {
 
 /** Checks the protocol / TLS pairing a front was given (library misuse → TypeError). */
 export function checkSecure(protocol: string, plain: string, secure: string, tls: FrontOptions['tls']): boolean {
-  if (protocol !== plain && protocol !== secure) throw invalidArgValue('options.server.protocol', `must be '${plain}' or '${secure}'`);
+  if (protocol !== plain && protocol !== secure)
+    throw invalidArgValue('options.server.protocol', `must be '${plain}' or '${secure}'`);
   const isSecure = protocol === secure;
-  if (isSecure && (tls === undefined || tls === null)) throw invalidArgValue('options.tls', `is required for protocol '${secure}'`);
-  if (!isSecure && tls !== undefined) throw invalidArgValue('options.tls', `must be absent for protocol '${plain}' (use '${secure}')`);
+  if (isSecure && (tls === undefined || tls === null))
+    throw invalidArgValue('options.tls', `is required for protocol '${secure}'`);
+  if (!isSecure && tls !== undefined)
+    throw invalidArgValue('options.tls', `must be absent for protocol '${plain}' (use '${secure}')`);
   return isSecure;
 }
 
@@ -130,10 +133,13 @@ export function createWebServer(options: WebServerOptions): WebServer {
       if (all.size > 0 && graceMs > 0) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(done, graceMs);
-          const poll = setInterval(() => {
-            server.closeIdleConnections();
-            if (all.size === 0) done();
-          }, Math.min(50, graceMs));
+          const poll = setInterval(
+            () => {
+              server.closeIdleConnections();
+              if (all.size === 0) done();
+            },
+            Math.min(50, graceMs),
+          );
           function done() {
             clearTimeout(timer);
             clearInterval(poll);

@@ -31,7 +31,13 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { BusMessage, BusSubscription } from '../../bus/types.js';
 import type { Decision, Session } from '../../guard/types.js';
 import type { Front, FrontOptions, FrontStats } from '../types.js';
-import { channelOfTarget, parseProtocolHeader, presentedOf, readOfferedProtocols, requestTargetOf } from '../web/presented.js';
+import {
+  channelOfTarget,
+  parseProtocolHeader,
+  presentedOf,
+  readOfferedProtocols,
+  requestTargetOf,
+} from '../web/presented.js';
 import { decisionResponse, errorResponse, refusalResponse, sendResponse, writeRawResponse } from '../web/respond.js';
 import { checkSecure, createWebServer } from '../web/server.js';
 import { createExpirySweep } from '../expiry.js';
@@ -133,7 +139,10 @@ export function createWsFront(options: WsFrontOptions): Front {
     onUpgrade: (req, socket, head) => {
       upgrade(req, socket, head).catch((err: unknown) => {
         // A bug of ours, not the client's: answer 500 and keep serving (never crash on one connection).
-        logger.error({ event: 'ws.handshake_failed', server: server.name, code: (err as { code?: unknown }).code ?? null }, 'websocket handshake failed');
+        logger.error(
+          { event: 'ws.handshake_failed', server: server.name, code: (err as { code?: unknown }).code ?? null },
+          'websocket handshake failed',
+        );
         refuse(socket, errorResponse(500, 'internal_error'));
       });
     },
@@ -178,7 +187,10 @@ export function createWsFront(options: WsFrontOptions): Front {
         try {
           subscription = await bus.subscribe(channel, (m) => deliver(client, m), { maxQueued, onDrop });
         } catch (err) {
-          logger.warn({ event: 'ws.bus_subscribe_failed', server: server.name, code: (err as { code?: unknown }).code ?? null }, 'bus subscribe failed');
+          logger.warn(
+            { event: 'ws.bus_subscribe_failed', server: server.name, code: (err as { code?: unknown }).code ?? null },
+            'bus subscribe failed',
+          );
           return refuse(socket, errorResponse(503, 'bus_unavailable'));
         }
       }
@@ -234,7 +246,10 @@ export function createWsFront(options: WsFrontOptions): Front {
     ws.on('ping', () => void (client.lastSeen = now()));
     // One rejection handler per connection, not a closure per frame.
     const onPublishFailed = (err: unknown): void => {
-      logger.warn({ event: 'ws.bus_publish_failed', server: server.name, code: (err as { code?: unknown }).code ?? null }, 'bus publish failed');
+      logger.warn(
+        { event: 'ws.bus_publish_failed', server: server.name, code: (err as { code?: unknown }).code ?? null },
+        'bus publish failed',
+      );
       end(client, WS_CLOSE.internalError, 'bus_unavailable');
     };
     ws.on('message', (data: RawData) => {
@@ -256,7 +271,11 @@ export function createWsFront(options: WsFrontOptions): Front {
   }
 
   // A session whose credential expired is closed with 1008 `credentials_expired` (checked every expiryCheckMs).
-  const expiring = createExpirySweep<Client>({ intervalMs: options.expiryCheckMs, now, onExpired: (client) => end(client, WS_CLOSE.policyViolation, 'credentials_expired') });
+  const expiring = createExpirySweep<Client>({
+    intervalMs: options.expiryCheckMs,
+    now,
+    onExpired: (client) => end(client, WS_CLOSE.policyViolation, 'credentials_expired'),
+  });
 
   const sweep = setInterval(() => {
     const t = now();
@@ -267,7 +286,13 @@ export function createWsFront(options: WsFrontOptions): Front {
   }, pingIntervalMs);
   sweep.unref();
 
-  const stats = (): FrontStats => ({ connections: web.connections(), messagesIn, messagesOut, refusedConnections: refused, dropped });
+  const stats = (): FrontStats => ({
+    connections: web.connections(),
+    messagesIn,
+    messagesOut,
+    refusedConnections: refused,
+    dropped,
+  });
 
   return {
     server: server.name,

@@ -51,7 +51,10 @@ describe('json reporter', () => {
       document: 'a.yaml',
     };
     const out = formatJson([scrambled], fixedContext());
-    assert.match(out, /^\{\n {2}"document": "a\.yaml",\n {2}"asyncapi": "3\.0\.0",\n {2}"diagnostics": \[\n {4}\{\n {6}"rule": "r"/);
+    assert.match(
+      out,
+      /^\{\n {2}"document": "a\.yaml",\n {2}"asyncapi": "3\.0\.0",\n {2}"diagnostics": \[\n {4}\{\n {6}"rule": "r"/,
+    );
     assert.match(out, /"start": \{\n\s+"line": 2,\n\s+"column": 1\n/);
   });
 

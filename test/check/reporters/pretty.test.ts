@@ -75,9 +75,14 @@ describe('pretty reporter', () => {
     );
     assert.ok(
       out.includes(
-        ['      1 | asyncapi: 3.0.0', '      2 | servers:', '    > 3 |   a:', '        |   ^', '      4 |     host: example.com', '      5 |     protocol: ws'].join(
-          '\n',
-        ),
+        [
+          '      1 | asyncapi: 3.0.0',
+          '      2 | servers:',
+          '    > 3 |   a:',
+          '        |   ^',
+          '      4 |     host: example.com',
+          '      5 |     protocol: ws',
+        ].join('\n'),
       ),
       out,
     );
@@ -90,7 +95,10 @@ describe('pretty reporter', () => {
   });
 
   it('summarizes: plural and singular forms', () => {
-    const one = formatPretty([result([diag()], { errors: 1, warnings: 0, infos: 1 })], fixedContext({ sourceFor: () => undefined }));
+    const one = formatPretty(
+      [result([diag()], { errors: 1, warnings: 0, infos: 1 })],
+      fixedContext({ sourceFor: () => undefined }),
+    );
     assert.ok(one.endsWith('✖ 2 problems (1 error, 0 warnings, 1 info)\n'));
   });
 

@@ -20,16 +20,26 @@ interface SarifResult {
   ruleIndex: number;
   level: string;
   message: { text: string };
-  locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string }; region: Record<string, number> } }[];
+  locations: {
+    physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string }; region: Record<string, number> };
+  }[];
   partialFingerprints: Record<string, string>;
 }
 interface SarifLog {
   $schema: string;
   version: string;
-  runs: { tool: { driver: { name: string; version: string; informationUri: string; rules: SarifRule[] } }; results: SarifResult[] }[];
+  runs: {
+    tool: { driver: { name: string; version: string; informationUri: string; rules: SarifRule[] } };
+    results: SarifResult[];
+  }[];
 }
 
-const text = { type: 'object', required: ['text'], additionalProperties: false, properties: { text: { type: 'string', minLength: 1 } } };
+const text = {
+  type: 'object',
+  required: ['text'],
+  additionalProperties: false,
+  properties: { text: { type: 'string', minLength: 1 } },
+};
 const level = { enum: ['none', 'note', 'warning', 'error'] };
 const positive = { type: 'integer', minimum: 1 };
 const subsetSchema = {
@@ -122,7 +132,12 @@ const subsetSchema = {
                             type: 'object',
                             required: ['startLine'],
                             additionalProperties: false,
-                            properties: { startLine: positive, startColumn: positive, endLine: positive, endColumn: positive },
+                            properties: {
+                              startLine: positive,
+                              startColumn: positive,
+                              endLine: positive,
+                              endColumn: positive,
+                            },
                           },
                         },
                       },
@@ -210,7 +225,11 @@ describe('sarif reporter', () => {
     const moved = loadResults();
     for (const r of moved)
       for (const d of r.diagnostics)
-        if (d.range) d.range = { start: { line: d.range.start.line + 5, column: 1 }, end: { line: d.range.end.line + 5, column: 2 } };
+        if (d.range)
+          d.range = {
+            start: { line: d.range.start.line + 5, column: 1 },
+            end: { line: d.range.end.line + 5, column: 2 },
+          };
     assert.deepEqual(prints(moved), before);
   });
 
@@ -230,10 +249,15 @@ describe('sarif reporter', () => {
   });
 
   it('makes artifact URIs relative with forward slashes, file: URLs outside the cwd, and keeps remote URLs', () => {
-    assert.deepEqual(toArtifactLocation('docs/a b.yaml', '/project'), { uri: 'docs/a%20b.yaml', uriBaseId: '%SRCROOT%' });
+    assert.deepEqual(toArtifactLocation('docs/a b.yaml', '/project'), {
+      uri: 'docs/a%20b.yaml',
+      uriBaseId: '%SRCROOT%',
+    });
     assert.deepEqual(toArtifactLocation('/project/x/y.yaml', '/project'), { uri: 'x/y.yaml', uriBaseId: '%SRCROOT%' });
     assert.deepEqual(toArtifactLocation('../other/y.yaml', '/project'), { uri: 'file:///other/y.yaml' });
-    assert.deepEqual(toArtifactLocation('https://example.com/s.yaml#x', '/project'), { uri: 'https://example.com/s.yaml#x' });
+    assert.deepEqual(toArtifactLocation('https://example.com/s.yaml#x', '/project'), {
+      uri: 'https://example.com/s.yaml#x',
+    });
     assert.deepEqual(toArtifactLocation('#odd?.yaml', '/project'), { uri: '%23odd%3F.yaml', uriBaseId: '%SRCROOT%' });
   });
 });

@@ -87,12 +87,18 @@ describe('asyncapi-schema: what the model cannot read and the schema does not se
     const dir = await mkdtemp(join(tmpdir(), 'guard-schema-'));
     try {
       // The JSON Schema validates the root file as written; the server lives in another file.
-      await writeFile(join(dir, 'servers.yaml'), 'prod:\n  host: broker.example.com\n  protocol: secure-mqtt\n  security: 5\n');
-      await writeFile(join(dir, 'root.yaml'), v3`
+      await writeFile(
+        join(dir, 'servers.yaml'),
+        'prod:\n  host: broker.example.com\n  protocol: secure-mqtt\n  security: 5\n',
+      );
+      await writeFile(
+        join(dir, 'root.yaml'),
+        v3`
         servers:
           prod:
             $ref: 'servers.yaml#/prod'
-      `);
+      `,
+      );
       const result = await checkDocument(join(dir, 'root.yaml'), { load: { cwd: dir } });
       const found = result.diagnostics.filter((d) => d.rule === 'asyncapi-schema');
       assert.deepEqual(

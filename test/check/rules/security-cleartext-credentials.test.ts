@@ -107,7 +107,14 @@ ruleTester(securityCleartextCredentials, {
             security:
               - type: userPassword
       `,
-      errors: [{ messageId: 'server', pointer: '/servers/prod/security/0', line: 8, data: { server: 'prod', protocol: 'mqtt', host: 'broker.example.com:1883' } }],
+      errors: [
+        {
+          messageId: 'server',
+          pointer: '/servers/prod/security/0',
+          line: 8,
+          data: { server: 'prod', protocol: 'mqtt', host: 'broker.example.com:1883' },
+        },
+      ],
     },
     {
       name: '3.x: a host that is a variable is not loopback; bearer over ws',
@@ -151,7 +158,9 @@ ruleTester(securityCleartextCredentials, {
                 name: key
                 in: query
       `,
-      errors: [{ messageId: 'operation', pointer: '/operations/pub/security/0', data: { operation: 'pub', server: 'plain' } }],
+      errors: [
+        { messageId: 'operation', pointer: '/operations/pub/security/0', data: { operation: 'pub', server: 'plain' } },
+      ],
     },
     {
       name: '2.x: apiKey and openIdConnect on mqtt (the official streetlights pattern)',

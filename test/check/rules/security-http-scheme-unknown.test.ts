@@ -59,7 +59,12 @@ ruleTester(securityHttpSchemeUnknown, {
       `,
       errors: [
         { messageId: 'bearerCase', pointer: '/servers/prod/security/0/scheme', line: 9, data: { value: 'Bearer' } },
-        { messageId: 'unknown', pointer: '/components/securitySchemes/aws/scheme', line: 14, data: { value: 'AWS4-HMAC-SHA256', scheme: "scheme 'aws'" } },
+        {
+          messageId: 'unknown',
+          pointer: '/components/securitySchemes/aws/scheme',
+          line: 14,
+          data: { value: 'AWS4-HMAC-SHA256', scheme: "scheme 'aws'" },
+        },
       ],
     },
     {
@@ -71,7 +76,14 @@ ruleTester(securityHttpSchemeUnknown, {
               type: http
               scheme: BEARER
       `,
-      errors: [{ messageId: 'bearerCase', pointer: '/components/securitySchemes/token/scheme', line: 7, data: { value: 'BEARER' } }],
+      errors: [
+        {
+          messageId: 'bearerCase',
+          pointer: '/components/securitySchemes/token/scheme',
+          line: 7,
+          data: { value: 'BEARER' },
+        },
+      ],
     },
   ],
 });

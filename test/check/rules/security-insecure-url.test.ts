@@ -73,8 +73,18 @@ ruleTester(securityInsecureUrl, {
                   availableScopes: {}
       `,
       errors: [
-        { messageId: 'openIdConnectUrl', pointer: '/servers/prod/security/0/openIdConnectUrl', line: 9, data: { protocol: 'http', host: 'auth.example.com' } },
-        { messageId: 'flowUrl', pointer: '/components/securitySchemes/oauth/flows/clientCredentials/tokenUrl', line: 16, data: { field: 'tokenUrl', flow: 'clientCredentials', scheme: "scheme 'oauth'" } },
+        {
+          messageId: 'openIdConnectUrl',
+          pointer: '/servers/prod/security/0/openIdConnectUrl',
+          line: 9,
+          data: { protocol: 'http', host: 'auth.example.com' },
+        },
+        {
+          messageId: 'flowUrl',
+          pointer: '/components/securitySchemes/oauth/flows/clientCredentials/tokenUrl',
+          line: 16,
+          data: { field: 'tokenUrl', flow: 'clientCredentials', scheme: "scheme 'oauth'" },
+        },
       ],
     },
     {
@@ -92,8 +102,17 @@ ruleTester(securityInsecureUrl, {
                   scopes: {}
       `,
       errors: [
-        { messageId: 'flowUrl', pointer: '/components/securitySchemes/oauth/flows/authorizationCode/authorizationUrl', line: 9 },
-        { messageId: 'flowUrl', pointer: '/components/securitySchemes/oauth/flows/authorizationCode/refreshUrl', line: 11, data: { protocol: 'ws', host: 'auth.example.com:8080' } },
+        {
+          messageId: 'flowUrl',
+          pointer: '/components/securitySchemes/oauth/flows/authorizationCode/authorizationUrl',
+          line: 9,
+        },
+        {
+          messageId: 'flowUrl',
+          pointer: '/components/securitySchemes/oauth/flows/authorizationCode/refreshUrl',
+          line: 11,
+          data: { protocol: 'ws', host: 'auth.example.com:8080' },
+        },
       ],
     },
   ],

@@ -69,7 +69,14 @@ ruleTester(securityOauth2DeprecatedFlow, {
                   tokenUrl: https://auth.example.com/token
                   scopes: {}
       `,
-      errors: [{ messageId: 'password', pointer: '/components/securitySchemes/oauth/flows/password', line: 8, data: { scheme: "scheme 'oauth'" } }],
+      errors: [
+        {
+          messageId: 'password',
+          pointer: '/components/securitySchemes/oauth/flows/password',
+          line: 8,
+          data: { scheme: "scheme 'oauth'" },
+        },
+      ],
     },
   ],
 });

@@ -103,7 +103,9 @@ ruleTester(securityProtocolMismatch, {
             security:
               - type: scramSha256
       `,
-      errors: [{ messageId: 'server', pointer: '/servers/ws/security/0', line: 8, data: { protocol: 'ws', server: 'ws' } }],
+      errors: [
+        { messageId: 'server', pointer: '/servers/ws/security/0', line: 8, data: { protocol: 'ws', server: 'ws' } },
+      ],
     },
     {
       name: '3.x: httpApiKey on mqtt through a component',
@@ -121,7 +123,13 @@ ruleTester(securityProtocolMismatch, {
               name: key
               in: header
       `,
-      errors: [{ messageId: 'server', pointer: '/servers/prod/security/0', data: { scheme: "scheme 'key'", label: 'HTTP API key' } }],
+      errors: [
+        {
+          messageId: 'server',
+          pointer: '/servers/prod/security/0',
+          data: { scheme: "scheme 'key'", label: 'HTTP API key' },
+        },
+      ],
     },
     {
       name: '3.x: operation security checked against every server of its channel',
@@ -149,8 +157,16 @@ ruleTester(securityProtocolMismatch, {
       `,
       // Same place: ordered by message text.
       errors: [
-        { messageId: 'operation', pointer: '/operations/pub/security/0', data: { operation: 'pub', server: 'stomp', protocol: 'stomps' } },
-        { messageId: 'operation', pointer: '/operations/pub/security/0', data: { operation: 'pub', server: 'ws', protocol: 'wss' } },
+        {
+          messageId: 'operation',
+          pointer: '/operations/pub/security/0',
+          data: { operation: 'pub', server: 'stomp', protocol: 'stomps' },
+        },
+        {
+          messageId: 'operation',
+          pointer: '/operations/pub/security/0',
+          data: { operation: 'pub', server: 'ws', protocol: 'wss' },
+        },
       ],
     },
     {
@@ -216,7 +232,14 @@ ruleTester(securityProtocolMismatch, {
             kerberos:
               type: gssapi
       `,
-      errors: [{ messageId: 'operation', pointer: '/channels/lights/publish/security/0/kerberos', line: 12, data: { operation: '/channels/lights/publish' } }],
+      errors: [
+        {
+          messageId: 'operation',
+          pointer: '/channels/lights/publish/security/0/kerberos',
+          line: 12,
+          data: { operation: '/channels/lights/publish' },
+        },
+      ],
     },
   ],
 });

@@ -37,7 +37,9 @@ ruleTester(securityProtocolUnknown, {
             host: a.example.com
             protocol: mqtts
       `,
-      errors: [{ messageId: 'unknown', pointer: '/servers/a/protocol', line: 6, data: { server: 'a', protocol: 'mqtts' } }],
+      errors: [
+        { messageId: 'unknown', pointer: '/servers/a/protocol', line: 6, data: { server: 'a', protocol: 'mqtts' } },
+      ],
     },
     {
       name: '2.x: a protocol outside the known list',

@@ -69,7 +69,14 @@ ruleTester(securityRefSiblingsIgnored, {
                     write: write
               scopes: [read]
       `,
-      errors: [{ messageId: 'scopesIgnored', pointer: '/servers/prod/security/0/scopes', line: 9, data: { effective: 'read' } }],
+      errors: [
+        {
+          messageId: 'scopesIgnored',
+          pointer: '/servers/prod/security/0/scopes',
+          line: 9,
+          data: { effective: 'read' },
+        },
+      ],
     },
     {
       name: '3.x: description and scopes beside a $ref in a trait shared by two operations (reported once each)',
@@ -102,8 +109,18 @@ ruleTester(securityRefSiblingsIgnored, {
               type: userPassword
       `,
       errors: [
-        { messageId: 'siblingIgnored', pointer: '/components/operationTraits/secured/security/0/description', line: 24, data: { key: 'description' } },
-        { messageId: 'scopesIgnored', pointer: '/components/operationTraits/secured/security/0/scopes', line: 25, data: { effective: '(none)' } },
+        {
+          messageId: 'siblingIgnored',
+          pointer: '/components/operationTraits/secured/security/0/description',
+          line: 24,
+          data: { key: 'description' },
+        },
+        {
+          messageId: 'scopesIgnored',
+          pointer: '/components/operationTraits/secured/security/0/scopes',
+          line: 25,
+          data: { effective: '(none)' },
+        },
       ],
     },
     {
@@ -117,7 +134,13 @@ ruleTester(securityRefSiblingsIgnored, {
               - $ref: '#/components/securitySchemes/nope'
                 scopes: [write]
       `,
-      errors: [{ messageId: 'scopesIgnored', pointer: '/servers/prod/security/0/scopes', data: { effective: 'unknown: the $ref does not resolve' } }],
+      errors: [
+        {
+          messageId: 'scopesIgnored',
+          pointer: '/servers/prod/security/0/scopes',
+          data: { effective: 'unknown: the $ref does not resolve' },
+        },
+      ],
     },
   ],
 });

@@ -72,7 +72,14 @@ ruleTester(securityRefUnresolved, {
             security:
               - $ref: '#/components/securitySchemes/nope'
       `,
-      errors: [{ messageId: 'unresolved', pointer: '/servers/prod/security/0', line: 8, data: { ref: '#/components/securitySchemes/nope' } }],
+      errors: [
+        {
+          messageId: 'unresolved',
+          pointer: '/servers/prod/security/0',
+          line: 8,
+          data: { ref: '#/components/securitySchemes/nope' },
+        },
+      ],
     },
     {
       name: '3.x: $ref resolving to something that is not a scheme',

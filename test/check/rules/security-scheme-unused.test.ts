@@ -121,7 +121,9 @@ ruleTester(securitySchemeUnused, {
             spare:
               type: X509
       `,
-      errors: [{ messageId: 'unused', pointer: '/components/securitySchemes/spare', line: 13, data: { name: 'spare' } }],
+      errors: [
+        { messageId: 'unused', pointer: '/components/securitySchemes/spare', line: 13, data: { name: 'spare' } },
+      ],
     },
   ],
 });

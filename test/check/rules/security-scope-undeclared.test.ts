@@ -76,7 +76,14 @@ ruleTester(securityScopeUndeclared, {
                       lights:read: read
                 scopes: [lights:read, lights:write]
       `,
-      errors: [{ messageId: 'undeclared', pointer: '/servers/prod/security/0/scopes/1', line: 14, data: { scope: 'lights:write', offered: 'lights:read' } }],
+      errors: [
+        {
+          messageId: 'undeclared',
+          pointer: '/servers/prod/security/0/scopes/1',
+          line: 14,
+          data: { scope: 'lights:write', offered: 'lights:read' },
+        },
+      ],
     },
     {
       name: '3.x: component scheme used by two servers is reported once, where the scope is written',
@@ -102,7 +109,9 @@ ruleTester(securityScopeUndeclared, {
                   availableScopes: {}
               scopes: [admin]
       `,
-      errors: [{ messageId: 'undeclared', pointer: '/components/securitySchemes/oauth/scopes/0', data: { offered: '(none)' } }],
+      errors: [
+        { messageId: 'undeclared', pointer: '/components/securitySchemes/oauth/scopes/0', data: { offered: '(none)' } },
+      ],
     },
     {
       name: '3.x: operation security, flows object empty',

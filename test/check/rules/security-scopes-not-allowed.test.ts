@@ -58,7 +58,14 @@ ruleTester(securityScopesNotAllowed, {
             user:
               type: userPassword
       `,
-      errors: [{ messageId: 'scopesNotAllowed', pointer: '/servers/prod/security/0/user', line: 8, data: { type: 'userPassword', scopes: 'admin' } }],
+      errors: [
+        {
+          messageId: 'scopesNotAllowed',
+          pointer: '/servers/prod/security/0/user',
+          line: 8,
+          data: { type: 'userPassword', scopes: 'admin' },
+        },
+      ],
     },
     {
       name: '2.x: operation requirement lists scopes for X509',
@@ -75,7 +82,14 @@ ruleTester(securityScopesNotAllowed, {
             cert:
               type: X509
       `,
-      errors: [{ messageId: 'scopesNotAllowed', pointer: '/channels/lights/publish/security/0/cert', line: 8, data: { scopes: 'a, b' } }],
+      errors: [
+        {
+          messageId: 'scopesNotAllowed',
+          pointer: '/channels/lights/publish/security/0/cert',
+          line: 8,
+          data: { scopes: 'a, b' },
+        },
+      ],
     },
   ],
 });

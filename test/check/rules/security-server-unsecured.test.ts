@@ -75,7 +75,14 @@ ruleTester(securityServerUnsecured, {
             host: broker.example.com
             protocol: secure-mqtt
       `,
-      errors: [{ messageId: 'unsecured', pointer: '/servers/prod', line: 4, data: { server: 'prod', host: 'broker.example.com' } }],
+      errors: [
+        {
+          messageId: 'unsecured',
+          pointer: '/servers/prod',
+          line: 4,
+          data: { server: 'prod', host: 'broker.example.com' },
+        },
+      ],
     },
     {
       name: '3.x: empty security list, and 0.0.0.0 is not loopback',
@@ -122,7 +129,9 @@ ruleTester(securityServerUnsecured, {
             url: mqtt://broker.example.com:1883
             protocol: mqtt
       `,
-      errors: [{ messageId: 'unsecured', pointer: '/servers/prod', line: 4, data: { host: 'broker.example.com:1883' } }],
+      errors: [
+        { messageId: 'unsecured', pointer: '/servers/prod', line: 4, data: { host: 'broker.example.com:1883' } },
+      ],
     },
   ],
 });

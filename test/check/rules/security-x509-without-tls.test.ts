@@ -62,7 +62,14 @@ ruleTester(securityX509WithoutTls, {
             security:
               - type: X509
       `,
-      errors: [{ messageId: 'server', pointer: '/servers/prod/security/0', line: 8, data: { server: 'prod', protocol: 'mqtt' } }],
+      errors: [
+        {
+          messageId: 'server',
+          pointer: '/servers/prod/security/0',
+          line: 8,
+          data: { server: 'prod', protocol: 'mqtt' },
+        },
+      ],
     },
     {
       name: '3.x: operation X509 on a ws server of its channel',
@@ -89,7 +96,9 @@ ruleTester(securityX509WithoutTls, {
             cert:
               type: X509
       `,
-      errors: [{ messageId: 'operation', pointer: '/operations/sub/security/0', data: { operation: 'sub', server: 'ws' } }],
+      errors: [
+        { messageId: 'operation', pointer: '/operations/sub/security/0', data: { operation: 'sub', server: 'ws' } },
+      ],
     },
     {
       name: '2.x: X509 on kafka',

@@ -1,16 +1,26 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { basicAuthorization, basicChallenge, encodeBasicCredentials, parseBasicCredentials, readBasicAuthorization } from '../../../src/schemes/wire/basic.js';
+import {
+  basicAuthorization,
+  basicChallenge,
+  encodeBasicCredentials,
+  parseBasicCredentials,
+  readBasicAuthorization,
+} from '../../../src/schemes/wire/basic.js';
 import { authorizationSchemeOf, parseAuthorization } from '../../../src/schemes/wire/authorization.js';
 
 const b64 = (s: string | Uint8Array): string => Buffer.from(s as string).toString('base64');
 const read = (authorization: unknown) => readBasicAuthorization({ authorization } as never);
-const detail = (r: { kind: string; detail?: string }): string => (r.kind === 'malformed' ? (r.detail as string) : r.kind);
+const detail = (r: { kind: string; detail?: string }): string =>
+  r.kind === 'malformed' ? (r.detail as string) : r.kind;
 
 describe('basic: reading Authorization: Basic', () => {
   it('basic: decodes user id and password', () => {
-    assert.deepEqual(read(`Basic ${b64('Aladdin:open sesame')}`), { kind: 'ok', value: { userId: 'Aladdin', password: 'open sesame' } });
+    assert.deepEqual(read(`Basic ${b64('Aladdin:open sesame')}`), {
+      kind: 'ok',
+      value: { userId: 'Aladdin', password: 'open sesame' },
+    });
   });
 
   it('basic: the scheme name is case-insensitive (RFC 9110 §11.1)', () => {
@@ -18,12 +28,18 @@ describe('basic: reading Authorization: Basic', () => {
   });
 
   it('basic: splits at the first colon, so a password may contain colons (RFC 7617 §2)', () => {
-    assert.deepEqual(read(`Basic ${b64('user:a:b::c')}`), { kind: 'ok', value: { userId: 'user', password: 'a:b::c' } });
+    assert.deepEqual(read(`Basic ${b64('user:a:b::c')}`), {
+      kind: 'ok',
+      value: { userId: 'user', password: 'a:b::c' },
+    });
   });
 
   it('basic: decodes UTF-8 user ids and passwords (RFC 7617 §2.1 charset)', () => {
     assert.deepEqual(read(`Basic ${b64('test:123£')}`), { kind: 'ok', value: { userId: 'test', password: '123£' } });
-    assert.deepEqual(read(`Basic ${b64('Ünïcødé:密码')}`), { kind: 'ok', value: { userId: 'Ünïcødé', password: '密码' } });
+    assert.deepEqual(read(`Basic ${b64('Ünïcødé:密码')}`), {
+      kind: 'ok',
+      value: { userId: 'Ünïcødé', password: '密码' },
+    });
   });
 
   it('basic: accepts several spaces after the scheme and trailing whitespace', () => {
@@ -59,38 +75,52 @@ describe('basic: reading Authorization: Basic', () => {
     assert.throws(() => encodeBasicCredentials('a:b', 'pw'), { code: 'ERR_INVALID_ARG_VALUE' });
     assert.throws(() => encodeBasicCredentials('', 'pw'), { code: 'ERR_INVALID_ARG_VALUE' });
     assert.throws(() => encodeBasicCredentials('u', ''), { code: 'ERR_INVALID_ARG_VALUE' });
-    assert.throws(() => encodeBasicCredentials('u', 'sekrit\u0000'), (e: Error) => !e.message.includes('sekrit'));
+    assert.throws(
+      () => encodeBasicCredentials('u', 'sekrit\u0000'),
+      (e: Error) => !e.message.includes('sekrit'),
+    );
   });
 });
 
 describe('basic: hostile headers', () => {
   it('rejects invalid base64', () => assert.equal(detail(read('Basic !!!!')), 'invalid_base64'));
-  it('rejects base64 without its padding', () => assert.equal(detail(read(`Basic ${b64('user:pw').replace(/=+$/, '')}`)), 'invalid_base64'));
-  it('rejects base64 with extra padding', () => assert.equal(detail(read(`Basic ${b64('user:pw')}=`)), 'invalid_base64'));
+  it('rejects base64 without its padding', () =>
+    assert.equal(detail(read(`Basic ${b64('user:pw').replace(/=+$/, '')}`)), 'invalid_base64'));
+  it('rejects base64 with extra padding', () =>
+    assert.equal(detail(read(`Basic ${b64('user:pw')}=`)), 'invalid_base64'));
   it('rejects non-canonical base64 (non-zero pad bits)', () => {
     assert.equal(b64('u:p'), 'dTpw');
     assert.equal(detail(read('Basic dTp=')), 'invalid_base64');
     assert.equal(detail(read('Basic dTpxYR==')), 'invalid_base64');
   });
-  it('rejects the base64url alphabet', () => assert.equal(detail(read(`Basic ${Buffer.from('u:p?>').toString('base64url')}`)), 'invalid_base64'));
+  it('rejects the base64url alphabet', () =>
+    assert.equal(detail(read(`Basic ${Buffer.from('u:p?>').toString('base64url')}`)), 'invalid_base64'));
   it('rejects whitespace inside the token', () => assert.equal(detail(read('Basic dXNl cjpwdw==')), 'invalid_base64'));
   it('rejects a tab between scheme and token', () => assert.equal(detail(read(`Basic\t${b64('u:p')}`)), 'bad_syntax'));
-  it('rejects a scheme glued to a non-token character', () => assert.equal(detail(read(`Basic,${b64('u:p')}`)), 'bad_syntax'));
+  it('rejects a scheme glued to a non-token character', () =>
+    assert.equal(detail(read(`Basic,${b64('u:p')}`)), 'bad_syntax'));
   it('rejects Basic without a token', () => {
     assert.equal(detail(read('Basic')), 'bad_syntax');
     assert.equal(detail(read('Basic    ')), 'bad_syntax');
   });
-  it('rejects a header that does not start with a scheme token', () => assert.equal(detail(read('@@@ abc')), 'bad_syntax'));
+  it('rejects a header that does not start with a scheme token', () =>
+    assert.equal(detail(read('@@@ abc')), 'bad_syntax'));
   it('rejects auth-params instead of a token68', () => assert.equal(detail(read('Basic realm="x"')), 'invalid_base64'));
-  it('rejects bytes that are not UTF-8', () => assert.equal(detail(read(`Basic ${b64(Uint8Array.of(0xff, 0x3a, 0x61))}`)), 'invalid_utf8'));
-  it('rejects an overlong UTF-8 encoding of the colon', () => assert.equal(detail(read(`Basic ${b64(Uint8Array.of(0x75, 0xc0, 0xba, 0x70))}`)), 'invalid_utf8'));
-  it('rejects an encoded lone surrogate', () => assert.equal(detail(read(`Basic ${b64(Uint8Array.of(0x75, 0x3a, 0xed, 0xa0, 0x80))}`)), 'invalid_utf8'));
-  it('rejects credentials without a colon', () => assert.equal(detail(read(`Basic ${b64('justapassword')}`)), 'no_colon'));
+  it('rejects bytes that are not UTF-8', () =>
+    assert.equal(detail(read(`Basic ${b64(Uint8Array.of(0xff, 0x3a, 0x61))}`)), 'invalid_utf8'));
+  it('rejects an overlong UTF-8 encoding of the colon', () =>
+    assert.equal(detail(read(`Basic ${b64(Uint8Array.of(0x75, 0xc0, 0xba, 0x70))}`)), 'invalid_utf8'));
+  it('rejects an encoded lone surrogate', () =>
+    assert.equal(detail(read(`Basic ${b64(Uint8Array.of(0x75, 0x3a, 0xed, 0xa0, 0x80))}`)), 'invalid_utf8'));
+  it('rejects credentials without a colon', () =>
+    assert.equal(detail(read(`Basic ${b64('justapassword')}`)), 'no_colon'));
   it('rejects an empty user id', () => assert.equal(detail(read(`Basic ${b64(':password')}`)), 'empty_user'));
   it('rejects an empty password', () => assert.equal(detail(read(`Basic ${b64('user:')}`)), 'empty_password'));
   it('rejects a lone colon', () => assert.equal(detail(read(`Basic ${b64(':')}`)), 'empty_user'));
-  it('rejects NUL in the password', () => assert.equal(detail(read(`Basic ${b64('user:pa\u0000ss')}`)), 'control_character'));
-  it('rejects CR LF in the user id', () => assert.equal(detail(read(`Basic ${b64('us\r\ner:pass')}`)), 'control_character'));
+  it('rejects NUL in the password', () =>
+    assert.equal(detail(read(`Basic ${b64('user:pa\u0000ss')}`)), 'control_character'));
+  it('rejects CR LF in the user id', () =>
+    assert.equal(detail(read(`Basic ${b64('us\r\ner:pass')}`)), 'control_character'));
   it('rejects DEL and C1 control characters', () => {
     assert.equal(detail(read(`Basic ${b64('user:pa\u007fss')}`)), 'control_character');
     assert.equal(detail(read(`Basic ${b64('user:pa\u0085ss')}`)), 'control_character');
@@ -104,12 +134,17 @@ describe('basic: hostile headers', () => {
   });
   it('rejects an Authorization value that is not a string', () => assert.equal(detail(read(42)), 'not_text'));
   it('reads a one-element header array like a string', () => assert.equal(read([`Basic ${b64('a:b')}`]).kind, 'ok'));
-  it('rejects a token68 over 8 KiB given directly', () => assert.equal(detail(parseBasicCredentials('A'.repeat(9000))), 'too_large'));
+  it('rejects a token68 over 8 KiB given directly', () =>
+    assert.equal(detail(parseBasicCredentials('A'.repeat(9000))), 'too_large'));
 });
 
 describe('basic: properties', () => {
-  const userId = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 24 }).filter((s) => !s.includes(':') && !/[\u0000-\u001f\u007f-\u009f]/.test(s));
-  const password = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }).filter((s) => !/[\u0000-\u001f\u007f-\u009f]/.test(s));
+  const userId = fc
+    .string({ unit: 'grapheme', minLength: 1, maxLength: 24 })
+    .filter((s) => !s.includes(':') && !/[\u0000-\u001f\u007f-\u009f]/.test(s));
+  const password = fc
+    .string({ unit: 'grapheme', minLength: 1, maxLength: 40 })
+    .filter((s) => !/[\u0000-\u001f\u007f-\u009f]/.test(s));
 
   it('basic: encode then parse is the identity for any user id without a colon and any password', () => {
     fc.assert(

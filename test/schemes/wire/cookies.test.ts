@@ -3,12 +3,21 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseCookieHeader, readCookie } from '../../../src/schemes/wire/cookies.js';
 
-const detail = (r: { kind: string; detail?: string }): string => (r.kind === 'malformed' ? (r.detail as string) : r.kind);
+const detail = (r: { kind: string; detail?: string }): string =>
+  r.kind === 'malformed' ? (r.detail as string) : r.kind;
 const cookie = (value: unknown) => readCookie({ cookie: value } as never, 'session');
 
 /** RFC 6265 §4.1.1 cookie-name (a token) and cookie-octet. */
-const tokenChar = fc.constantFrom(...'!#$%&\'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'.split(''));
-const octetChars = [0x21, ...Array.from({ length: 0x2b - 0x23 + 1 }, (_, i) => 0x23 + i), ...Array.from({ length: 0x3a - 0x2d + 1 }, (_, i) => 0x2d + i), ...Array.from({ length: 0x5b - 0x3c + 1 }, (_, i) => 0x3c + i), ...Array.from({ length: 0x7e - 0x5d + 1 }, (_, i) => 0x5d + i)].map((c) => String.fromCharCode(c));
+const tokenChar = fc.constantFrom(
+  ..."!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".split(''),
+);
+const octetChars = [
+  0x21,
+  ...Array.from({ length: 0x2b - 0x23 + 1 }, (_, i) => 0x23 + i),
+  ...Array.from({ length: 0x3a - 0x2d + 1 }, (_, i) => 0x2d + i),
+  ...Array.from({ length: 0x5b - 0x3c + 1 }, (_, i) => 0x3c + i),
+  ...Array.from({ length: 0x7e - 0x5d + 1 }, (_, i) => 0x5d + i),
+].map((c) => String.fromCharCode(c));
 const cookieName = fc.array(tokenChar, { minLength: 1, maxLength: 8 }).map((a) => a.join(''));
 const cookieValue = fc.array(fc.constantFrom(...octetChars), { maxLength: 12 }).map((a) => a.join(''));
 const pair = fc.record({ name: cookieName, value: cookieValue, quoted: fc.boolean() });
@@ -61,7 +70,10 @@ describe('cookies: properties', () => {
     fc.assert(
       fc.property(fc.array(pair, { minLength: 1, maxLength: 8 }), (pairs) => {
         const header = pairs.map((p) => `${p.name}=${p.quoted ? `"${p.value}"` : p.value}`).join('; ');
-        assert.deepEqual(parseCookieHeader(header), pairs.map((p) => [p.name, p.value]));
+        assert.deepEqual(
+          parseCookieHeader(header),
+          pairs.map((p) => [p.name, p.value]),
+        );
         for (const { name } of pairs) {
           const values = pairs.filter((p) => p.name === name).map((p) => p.value);
           const r = readCookie({ cookie: header }, name);
@@ -74,10 +86,18 @@ describe('cookies: properties', () => {
 
   it('cookies: never throws on arbitrary headers', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 100 }), fc.array(fc.string({ maxLength: 20 }), { maxLength: 4 }), fc.anything()), fc.string({ maxLength: 4 }), (value, name) => {
-        readCookie({ cookie: value } as never, name);
-        parseCookieHeader(value as string);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'binary', maxLength: 100 }),
+          fc.array(fc.string({ maxLength: 20 }), { maxLength: 4 }),
+          fc.anything(),
+        ),
+        fc.string({ maxLength: 4 }),
+        (value, name) => {
+          readCookie({ cookie: value } as never, name);
+          parseCookieHeader(value as string);
+        },
+      ),
     );
   });
 });

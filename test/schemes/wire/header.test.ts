@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { readSingleHeader } from '../../../src/schemes/wire/header.js';
 import { readLoginField } from '../../../src/schemes/wire/login.js';
 
-const detail = (r: { kind: string; detail?: string }): string => (r.kind === 'malformed' ? (r.detail as string) : r.kind);
+const detail = (r: { kind: string; detail?: string }): string =>
+  r.kind === 'malformed' ? (r.detail as string) : r.kind;
 
 describe('header: one header by name', () => {
   it('header: reads a string or a one-element array', () => {
@@ -18,12 +19,17 @@ describe('header: one header by name', () => {
     assert.deepEqual(readSingleHeader({}, 'tostring'), { kind: 'absent' });
   });
 
-  it('rejects a header sent several times', () => assert.equal(detail(readSingleHeader({ k: ['a', 'b'] }, 'k')), 'repeated'));
-  it('rejects a header over 8 KiB', () => assert.equal(detail(readSingleHeader({ k: 'x'.repeat(8193) }, 'k')), 'too_large'));
-  it('rejects a header value that is not a string', () => assert.equal(detail(readSingleHeader({ k: 5 } as never, 'k')), 'not_text'));
+  it('rejects a header sent several times', () =>
+    assert.equal(detail(readSingleHeader({ k: ['a', 'b'] }, 'k')), 'repeated'));
+  it('rejects a header over 8 KiB', () =>
+    assert.equal(detail(readSingleHeader({ k: 'x'.repeat(8193) }, 'k')), 'too_large'));
+  it('rejects a header value that is not a string', () =>
+    assert.equal(detail(readSingleHeader({ k: 5 } as never, 'k')), 'not_text'));
 
   it('header: never throws on arbitrary bags', () => {
-    fc.assert(fc.property(fc.anything(), fc.string({ maxLength: 6 }), (bag, name) => void readSingleHeader(bag as never, name)));
+    fc.assert(
+      fc.property(fc.anything(), fc.string({ maxLength: 6 }), (bag, name) => void readSingleHeader(bag as never, name)),
+    );
   });
 });
 
@@ -34,8 +40,10 @@ describe('login: a login field', () => {
     assert.deepEqual(readLoginField(undefined), { kind: 'absent' });
   });
 
-  it('rejects bytes that are not UTF-8', () => assert.equal(detail(readLoginField(Uint8Array.of(0x61, 0xff))), 'invalid_utf8'));
-  it('rejects a truncated UTF-8 sequence', () => assert.equal(detail(readLoginField(Uint8Array.of(0x61, 0xe2, 0x82))), 'invalid_utf8'));
+  it('rejects bytes that are not UTF-8', () =>
+    assert.equal(detail(readLoginField(Uint8Array.of(0x61, 0xff))), 'invalid_utf8'));
+  it('rejects a truncated UTF-8 sequence', () =>
+    assert.equal(detail(readLoginField(Uint8Array.of(0x61, 0xe2, 0x82))), 'invalid_utf8'));
   it('rejects a string with a lone surrogate', () => assert.equal(detail(readLoginField('a\ud800b')), 'invalid_utf8'));
   it('rejects a field over 1 KiB', () => {
     assert.equal(detail(readLoginField('x'.repeat(1025))), 'too_large');

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseQuery, readQueryParameter } from '../../../src/schemes/wire/query.js';
 
-const detail = (r: { kind: string; detail?: string }): string => (r.kind === 'malformed' ? (r.detail as string) : r.kind);
+const detail = (r: { kind: string; detail?: string }): string =>
+  r.kind === 'malformed' ? (r.detail as string) : r.kind;
 
 /**
  * Well-formed query text (a URL's query is ASCII once serialized), with the characters the
@@ -12,7 +13,13 @@ const detail = (r: { kind: string; detail?: string }): string => (r.kind === 'ma
  * U+0100 as one byte when the sequence also holds a percent-escape.
  */
 const queryText = fc
-  .array(fc.oneof(fc.constantFrom('&', '=', '+', '%', '%2', '%41', '%e2%82%ac', '%ff', '%zz', '%c3%a9', 'k', 'key', '%6B'), fc.string({ unit: 'binary-ascii', maxLength: 4 })), { maxLength: 30 })
+  .array(
+    fc.oneof(
+      fc.constantFrom('&', '=', '+', '%', '%2', '%41', '%e2%82%ac', '%ff', '%zz', '%c3%a9', 'k', 'key', '%6B'),
+      fc.string({ unit: 'binary-ascii', maxLength: 4 }),
+    ),
+    { maxLength: 30 },
+  )
   .map((parts) => parts.join(''))
   .filter((s) => !s.startsWith('?'));
 
@@ -50,15 +57,22 @@ describe('query: reading one parameter', () => {
     assert.equal(detail(readQueryParameter(`k=${'é'.repeat(5000)}`, 'k')), 'too_large', 'bounded in UTF-8 bytes too');
   });
 
-  it('rejects a query that is not a string', () => assert.equal(detail(readQueryParameter(42 as never, 'k')), 'not_text'));
+  it('rejects a query that is not a string', () =>
+    assert.equal(detail(readQueryParameter(42 as never, 'k')), 'not_text'));
 });
 
 describe('query: properties', () => {
   it('query: parses well-formed query strings exactly as URLSearchParams does', () => {
     fc.assert(
-      fc.property(fc.oneof(queryText, fc.string({ unit: 'binary-ascii', maxLength: 60 }).filter((s) => !s.startsWith('?'))), (q) => {
-        assert.deepEqual(parseQuery(q), [...new URLSearchParams(q)]);
-      }),
+      fc.property(
+        fc.oneof(
+          queryText,
+          fc.string({ unit: 'binary-ascii', maxLength: 60 }).filter((s) => !s.startsWith('?')),
+        ),
+        (q) => {
+          assert.deepEqual(parseQuery(q), [...new URLSearchParams(q)]);
+        },
+      ),
     );
   });
 
@@ -81,10 +95,14 @@ describe('query: properties', () => {
 
   it('query: never throws on arbitrary input', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.anything(), fc.string({ unit: 'binary', maxLength: 80 })), fc.string({ maxLength: 5 }), (q, name) => {
-        readQueryParameter(q as string, name);
-        parseQuery(q as string);
-      }),
+      fc.property(
+        fc.oneof(fc.anything(), fc.string({ unit: 'binary', maxLength: 80 })),
+        fc.string({ maxLength: 5 }),
+        (q, name) => {
+          readQueryParameter(q as string, name);
+          parseQuery(q as string);
+        },
+      ),
     );
   });
 });

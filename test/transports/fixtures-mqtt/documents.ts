@@ -75,7 +75,9 @@ export async function lightsModel(servers: readonly string[]): Promise<SecurityM
   const model: SecurityModel = {
     ...full,
     servers: full.servers.filter((s) => servers.includes(s.name)),
-    operations: full.operations.map((o) => ({ ...o, servers: o.servers.filter((s) => servers.includes(s)) })).filter((o) => o.servers.length > 0),
+    operations: full.operations
+      .map((o) => ({ ...o, servers: o.servers.filter((s) => servers.includes(s)) }))
+      .filter((o) => o.servers.length > 0),
   };
   const command = model.operations.find((o) => o.id === 'sendCommand');
   if (command === undefined) throw new Error('no sendCommand');

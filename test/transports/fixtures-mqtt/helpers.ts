@@ -10,7 +10,12 @@ import { createMemoryBus } from '../../../src/bus/memory.js';
 import type { Bus } from '../../../src/bus/types.js';
 import type { SecurityModel } from '../../../src/model/types.js';
 import { createMqttFront } from '../../../src/transports/mqtt/index.js';
-import { DEFAULT_FRONT_LIMITS, type Front, type FrontLimits, type FrontOptions } from '../../../src/transports/types.js';
+import {
+  DEFAULT_FRONT_LIMITS,
+  type Front,
+  type FrontLimits,
+  type FrontOptions,
+} from '../../../src/transports/types.js';
 
 export const silent = pino({ level: 'silent' });
 
@@ -47,7 +52,12 @@ export interface HarnessOptions {
 
 export async function startFront(model: SecurityModel, o: HarnessOptions): Promise<Harness> {
   const store = o.store ?? createMemoryStore();
-  const guard = await createGuard(model, { store, schemes: o.schemes, ...(o.servers ? { servers: o.servers } : {}), ...o.guardExtra });
+  const guard = await createGuard(model, {
+    store,
+    schemes: o.schemes,
+    ...(o.servers ? { servers: o.servers } : {}),
+    ...o.guardExtra,
+  });
   const bus = o.bus ?? createMemoryBus();
   const serverModel = model.servers.find((s) => s.name === o.server);
   if (serverModel === undefined) throw new Error(`no server ${o.server}`);
@@ -78,9 +88,18 @@ export async function startFront(model: SecurityModel, o: HarnessOptions): Promi
 }
 
 /** Connects with mqtt.js (MQTT 3.1.1); resolves with the client or the CONNACK return code. */
-export function connect(url: string, options: IClientOptions = {}): Promise<{ client: MqttClient } | { returnCode: number; client: MqttClient }> {
+export function connect(
+  url: string,
+  options: IClientOptions = {},
+): Promise<{ client: MqttClient } | { returnCode: number; client: MqttClient }> {
   return new Promise((resolve, reject) => {
-    const client = mqtt.connect(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5_000, rejectUnauthorized: false, ...options });
+    const client = mqtt.connect(url, {
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      connectTimeout: 5_000,
+      rejectUnauthorized: false,
+      ...options,
+    });
     client.once('connect', () => resolve({ client }));
     client.once('error', (err: Error & { code?: number }) => {
       if (typeof err.code === 'number') resolve({ returnCode: err.code, client });
@@ -169,16 +188,30 @@ export function closed(client: MqttClient, ms = 3_000): Promise<void> {
 /** Runs mosquitto_pub (exits after one publish). */
 export function mosquittoPub(args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
   return new Promise((resolve) => {
-    execFile('mosquitto_pub', ['-h', '127.0.0.1', '-V', 'mqttv311', ...args], { timeout: 10_000 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      'mosquitto_pub',
+      ['-h', '127.0.0.1', '-V', 'mqttv311', ...args],
+      { timeout: 10_000 },
+      (err, stdout, stderr) => {
+        const code =
+          err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
 /** Starts mosquitto_sub; `lines` fills with what it prints; `ready` resolves once it printed nothing for a moment is not observable, so callers wait via the front's stats. */
-export function mosquittoSub(args: string[]): { child: ChildProcess; lines: string[]; stderr: () => string; exited: Promise<number | null>; stop(): void } {
-  const child = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-V', 'mqttv311', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function mosquittoSub(args: string[]): {
+  child: ChildProcess;
+  lines: string[];
+  stderr: () => string;
+  exited: Promise<number | null>;
+  stop(): void;
+} {
+  const child = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-V', 'mqttv311', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   let err = '';
   let buf = '';

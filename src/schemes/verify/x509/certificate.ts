@@ -4,7 +4,19 @@
 // the validity only as locale-style text and no key usage, basic constraints or critical flags.
 // Reading the DER gives one unambiguous source for identity, serial, validity and extensions.
 
-import { DerError, DerReader, TAG, contentOf, readBoolean, readOid, readOuterSequence, readSerial, readSmallInteger, readTime, tlvBytes } from './der.js';
+import {
+  DerError,
+  DerReader,
+  TAG,
+  contentOf,
+  readBoolean,
+  readOid,
+  readOuterSequence,
+  readSerial,
+  readSmallInteger,
+  readTime,
+  tlvBytes,
+} from './der.js';
 
 export const OID = {
   commonName: '2.5.4.3',
@@ -150,7 +162,9 @@ function parse(der: Uint8Array): ParsedCertificate {
           while (!names.done) {
             const gn = names.next();
             // GeneralName (RFC 5280 §4.2.1.6), IMPLICIT tags: [1] rfc822Name, [2] dNSName, [6] URI, all IA5String.
-            const text = Buffer.from(der.buffer, der.byteOffset + gn.contentStart, gn.end - gn.contentStart).toString('latin1');
+            const text = Buffer.from(der.buffer, der.byteOffset + gn.contentStart, gn.end - gn.contentStart).toString(
+              'latin1',
+            );
             if (gn.tag === 0x81) san.email.push(text);
             else if (gn.tag === 0x82) san.dns.push(text);
             else if (gn.tag === 0x86) san.uri.push(text);

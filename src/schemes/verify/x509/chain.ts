@@ -22,7 +22,9 @@ export const MAX_CHAIN = 8;
 /** At most this many octets per presented certificate; more is `malformed`. */
 export const MAX_CERTIFICATE_BYTES = 16 * 1024;
 
-export type ChainResult = { readonly ok: true; readonly leaf: Cert; readonly path: readonly Cert[] } | { readonly ok: false; readonly reason: InvalidReason };
+export type ChainResult =
+  | { readonly ok: true; readonly leaf: Cert; readonly path: readonly Cert[] }
+  | { readonly ok: false; readonly reason: InvalidReason };
 
 const fail = (reason: InvalidReason): ChainResult => ({ ok: false, reason });
 
@@ -48,7 +50,9 @@ function issued(child: Cert, issuer: Cert): boolean {
 }
 
 function allowsClientAuth(p: ParsedCertificate): boolean {
-  return p.extKeyUsage === null || p.extKeyUsage.includes(OID.clientAuth) || p.extKeyUsage.includes(OID.anyExtendedKeyUsage);
+  return (
+    p.extKeyUsage === null || p.extKeyUsage.includes(OID.clientAuth) || p.extKeyUsage.includes(OID.anyExtendedKeyUsage)
+  );
 }
 
 /** Validates a parsed chain at time `now` (ms) against `trust`. */

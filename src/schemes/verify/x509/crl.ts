@@ -6,7 +6,20 @@
 // are all critical, so such a CRL is refused at startup rather than half-understood.
 
 import { verify as verifySignature, type KeyObject } from 'node:crypto';
-import { DerError, DerReader, TAG, contentOf, optionalTime, readBoolean, readOid, readOuterSequence, readSerial, readSmallInteger, readTime, tlvBytes } from './der.js';
+import {
+  DerError,
+  DerReader,
+  TAG,
+  contentOf,
+  optionalTime,
+  readBoolean,
+  readOid,
+  readOuterSequence,
+  readSerial,
+  readSmallInteger,
+  readTime,
+  tlvBytes,
+} from './der.js';
 
 export interface ParsedCrl {
   /** The issuer Name, DER (compared with a CA's subject). */
@@ -22,7 +35,8 @@ export interface ParsedCrl {
   readonly signature: Uint8Array;
 }
 
-export type CrlParse = { readonly ok: true; readonly crl: ParsedCrl } | { readonly ok: false; readonly problem: string };
+export type CrlParse =
+  { readonly ok: true; readonly crl: ParsedCrl } | { readonly ok: false; readonly problem: string };
 
 /** Bounds for a file from the config (a mistake, not an attack, but still bounded). */
 export const MAX_REVOKED = 1_000_000;
@@ -67,7 +81,8 @@ function parse(der: Uint8Array): ParsedCrl {
   if (versionTag !== null && readSmallInteger(der, versionTag) !== 1) throw new DerError('unknown CRL version'); // v2 = 1
   const innerAlg = tbs.expect(TAG.SEQUENCE);
   // RFC 5280 §5.1.1.2: signatureAlgorithm MUST be the same as tbsCertList.signature.
-  if (Buffer.compare(tlvBytes(der, innerAlg), tlvBytes(der, outerAlg)) !== 0) throw new DerError('signature algorithms differ');
+  if (Buffer.compare(tlvBytes(der, innerAlg), tlvBytes(der, outerAlg)) !== 0)
+    throw new DerError('signature algorithms differ');
   const alg = tbs.inside(innerAlg);
   const signatureAlgorithm = readOid(der, alg.next());
   const issuer = tlvBytes(der, tbs.expect(TAG.SEQUENCE));
@@ -95,7 +110,15 @@ function parse(der: Uint8Array): ParsedCrl {
     wrapper.finish();
   }
   tbs.finish();
-  return { issuer, thisUpdate, nextUpdate, revoked, tbs: tlvBytes(der, tbsTlv), signatureAlgorithm, signature: sigBits.subarray(1) };
+  return {
+    issuer,
+    thisUpdate,
+    nextUpdate,
+    revoked,
+    tbs: tlvBytes(der, tbsTlv),
+    signatureAlgorithm,
+    signature: sigBits.subarray(1),
+  };
 }
 
 function checkExtensions(der: Uint8Array, exts: DerReader, understood: ReadonlySet<string>): void {
@@ -106,7 +129,8 @@ function checkExtensions(der: Uint8Array, exts: DerReader, understood: ReadonlyS
     const critical = criticalTag !== null && readBoolean(der, criticalTag);
     ext.expect(TAG.OCTET_STRING);
     ext.finish();
-    if (critical && !understood.has(oid)) throw new DerError(`a critical extension ${oid} that is not supported (delta, indirect or partitioned CRLs)`);
+    if (critical && !understood.has(oid))
+      throw new DerError(`a critical extension ${oid} that is not supported (delta, indirect or partitioned CRLs)`);
   }
 }
 

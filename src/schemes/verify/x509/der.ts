@@ -165,7 +165,9 @@ export function readSerial(buf: Uint8Array, tlv: Tlv): string {
   if (tlv.tag !== TAG.INTEGER || len === 0 || len > 32) throw new DerError('bad serial');
   let i = tlv.contentStart;
   while (i < tlv.end - 1 && buf[i] === 0) i++;
-  return Buffer.from(buf.buffer, buf.byteOffset + i, tlv.end - i).toString('hex').toUpperCase();
+  return Buffer.from(buf.buffer, buf.byteOffset + i, tlv.end - i)
+    .toString('hex')
+    .toUpperCase();
 }
 
 /**
@@ -173,7 +175,9 @@ export function readSerial(buf: Uint8Array, tlv: Tlv): string {
  * §4.1.2.5 allows (UTC, seconds, no fraction); UTCTime years 50–99 are 19xx. Milliseconds.
  */
 export function readTime(buf: Uint8Array, tlv: Tlv): number {
-  const text = Buffer.from(buf.buffer, buf.byteOffset + tlv.contentStart, tlv.end - tlv.contentStart).toString('latin1');
+  const text = Buffer.from(buf.buffer, buf.byteOffset + tlv.contentStart, tlv.end - tlv.contentStart).toString(
+    'latin1',
+  );
   let year: number;
   let rest: string;
   if (tlv.tag === TAG.UTC_TIME && /^\d{12}Z$/.test(text)) {
@@ -189,7 +193,8 @@ export function readTime(buf: Uint8Array, tlv: Tlv): number {
   const hour = Number(rest.slice(4, 6));
   const minute = Number(rest.slice(6, 8));
   const second = Number(rest.slice(8, 10));
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) throw new DerError('bad time');
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59)
+    throw new DerError('bad time');
   const ms = Date.UTC(year, month - 1, day, hour, minute, second);
   if (new Date(ms).getUTCDate() !== day) throw new DerError('bad time'); // 31 February
   return ms;

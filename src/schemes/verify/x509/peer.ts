@@ -15,12 +15,24 @@ export function peerCertificatesOf(socket: Pick<TLSSocket, 'getPeerCertificate'>
   let cert: PeerCertificate | undefined = socket.getPeerCertificate(true) as PeerCertificate | undefined;
   const out: Uint8Array[] = [];
   const seen = new Set<PeerCertificate>();
-  while (cert !== undefined && cert !== null && cert.raw instanceof Uint8Array && cert.raw.length > 0 && !seen.has(cert) && out.length <= MAX_CHAIN) {
+  while (
+    cert !== undefined &&
+    cert !== null &&
+    cert.raw instanceof Uint8Array &&
+    cert.raw.length > 0 &&
+    !seen.has(cert) &&
+    out.length <= MAX_CHAIN
+  ) {
     seen.add(cert);
     out.push(new Uint8Array(cert.raw));
     const next = (cert as { issuerCertificate?: PeerCertificate }).issuerCertificate;
     // A self-signed certificate is its own issuer: Node links it to itself (or to an equal copy).
-    if (next === undefined || next === cert || (next.raw instanceof Uint8Array && Buffer.compare(next.raw, cert.raw) === 0)) break;
+    if (
+      next === undefined ||
+      next === cert ||
+      (next.raw instanceof Uint8Array && Buffer.compare(next.raw, cert.raw) === 0)
+    )
+      break;
     cert = next;
   }
   return out;

@@ -80,7 +80,13 @@ export async function createTrustSource(context: VerifierContext, intervalMs: nu
       report('info', 'x509.trust.reloaded', { anchors: next.anchors.length, crls: next.crls.size });
     } catch (err) {
       // The error names the key and what was expected, never the file's content or path.
-      report('warn', 'x509.trust.reload_failed', isGuardError(err) ? { key: err.pointer ?? null, reason: err.reason, expected: err.expected ?? null } : { key: null, reason: 'error', expected: null });
+      report(
+        'warn',
+        'x509.trust.reload_failed',
+        isGuardError(err)
+          ? { key: err.pointer ?? null, reason: err.reason, expected: err.expected ?? null }
+          : { key: null, reason: 'error', expected: null },
+      );
     }
   };
 

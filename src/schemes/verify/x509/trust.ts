@@ -54,21 +54,42 @@ export function certOf(der: Uint8Array): Cert | null {
   return { x509, parsed, issuerKey: issuerKeyOf(parsed) };
 }
 
-export async function loadTrust(schemeName: string, options: Readonly<Record<string, unknown>>, baseDir: string): Promise<TrustMaterial> {
+export async function loadTrust(
+  schemeName: string,
+  options: Readonly<Record<string, unknown>>,
+  baseDir: string,
+): Promise<TrustMaterial> {
   const problem = (key: string, reason: string, expected: string) =>
     new StartupError('ERR_CONFIG_INVALID', reason, { pointer: `schemes.${schemeName}.${key}`, expected });
 
-  if (options['ca'] === undefined) throw problem('ca', 'missing key ca', 'ca: file:PATH naming a PEM file of the CA certificates that issue client certificates');
+  if (options['ca'] === undefined)
+    throw problem(
+      'ca',
+      'missing key ca',
+      'ca: file:PATH naming a PEM file of the CA certificates that issue client certificates',
+    );
   const caBytes = await readRef(options['ca'], 'ca', baseDir, MAX_CA_FILE, problem);
   const blocks = pemBlocks(caBytes.toString('latin1'), 'CERTIFICATE');
-  if (blocks.length === 0) throw problem('ca', 'the file holds no PEM certificate', 'one or more -----BEGIN CERTIFICATE----- blocks');
-  if (blocks.length > MAX_ANCHORS) throw problem('ca', 'the file holds too many certificates', `at most ${MAX_ANCHORS} CA certificates`);
+  if (blocks.length === 0)
+    throw problem('ca', 'the file holds no PEM certificate', 'one or more -----BEGIN CERTIFICATE----- blocks');
+  if (blocks.length > MAX_ANCHORS)
+    throw problem('ca', 'the file holds too many certificates', `at most ${MAX_ANCHORS} CA certificates`);
   const anchors: Cert[] = [];
   for (const [i, der] of blocks.entries()) {
     const cert = certOf(der);
-    if (cert === null) throw problem('ca', `certificate ${i + 1} of the file is not a valid X.509 certificate`, 'DER certificates in PEM');
+    if (cert === null)
+      throw problem(
+        'ca',
+        `certificate ${i + 1} of the file is not a valid X.509 certificate`,
+        'DER certificates in PEM',
+      );
     // A trust anchor issues certificates; a leaf in the bundle would be a pin, which this verifier does not offer.
-    if (!cert.x509.ca || !cert.parsed.ca) throw problem('ca', `certificate ${i + 1} of the file is not a CA certificate`, 'CA certificates (basicConstraints CA:TRUE)');
+    if (!cert.x509.ca || !cert.parsed.ca)
+      throw problem(
+        'ca',
+        `certificate ${i + 1} of the file is not a CA certificate`,
+        'CA certificates (basicConstraints CA:TRUE)',
+      );
     anchors.push(cert);
   }
 
@@ -76,18 +97,42 @@ export async function loadTrust(schemeName: string, options: Readonly<Record<str
   if (options['crl'] !== undefined) {
     const crlBytes = await readRef(options['crl'], 'crl', baseDir, MAX_CRL_FILE, problem);
     const text = crlBytes.toString('latin1');
-    const ders = text.includes('-----BEGIN X509 CRL-----') ? pemBlocks(text, 'X509 CRL') : crlBytes[0] === 0x30 ? [new Uint8Array(crlBytes)] : [];
-    if (ders.length === 0) throw problem('crl', 'the file holds no CRL', 'PEM (-----BEGIN X509 CRL-----) or DER certificate revocation lists');
+    const ders = text.includes('-----BEGIN X509 CRL-----')
+      ? pemBlocks(text, 'X509 CRL')
+      : crlBytes[0] === 0x30
+        ? [new Uint8Array(crlBytes)]
+        : [];
+    if (ders.length === 0)
+      throw problem(
+        'crl',
+        'the file holds no CRL',
+        'PEM (-----BEGIN X509 CRL-----) or DER certificate revocation lists',
+      );
     for (const [i, der] of ders.entries()) {
       const parsed = parseCrl(der);
-      if (!parsed.ok) throw problem('crl', `CRL ${i + 1} of the file is not a CRL this verifier can use (${parsed.problem})`, 'X.509 v2 CRLs (RFC 5280 §5)');
+      if (!parsed.ok)
+        throw problem(
+          'crl',
+          `CRL ${i + 1} of the file is not a CRL this verifier can use (${parsed.problem})`,
+          'X.509 v2 CRLs (RFC 5280 §5)',
+        );
       const crl = parsed.crl;
       if (!isSupportedCrlAlgorithm(crl.signatureAlgorithm)) {
-        throw problem('crl', `CRL ${i + 1} of the file is signed with an unsupported algorithm (${crl.signatureAlgorithm})`, 'ECDSA or RSA PKCS#1 v1.5 with SHA-256/384/512, or Ed25519/Ed448');
+        throw problem(
+          'crl',
+          `CRL ${i + 1} of the file is signed with an unsupported algorithm (${crl.signatureAlgorithm})`,
+          'ECDSA or RSA PKCS#1 v1.5 with SHA-256/384/512, or Ed25519/Ed448',
+        );
       }
-      const signers = anchors.filter((a) => Buffer.compare(a.parsed.subject, crl.issuer) === 0 && crlSignedBy(crl, a.x509.publicKey));
+      const signers = anchors.filter(
+        (a) => Buffer.compare(a.parsed.subject, crl.issuer) === 0 && crlSignedBy(crl, a.x509.publicKey),
+      );
       if (signers.length === 0) {
-        throw problem('crl', `CRL ${i + 1} of the file is not signed by a CA of schemes.${schemeName}.ca`, 'CRLs issued and signed by the CAs of the bundle');
+        throw problem(
+          'crl',
+          `CRL ${i + 1} of the file is not signed by a CA of schemes.${schemeName}.ca`,
+          'CRLs issued and signed by the CAs of the bundle',
+        );
       }
       for (const signer of signers) {
         const known = crls.get(signer.issuerKey);
@@ -111,12 +156,17 @@ async function readRef(
   problem: (key: string, reason: string, expected: string) => StartupError,
 ): Promise<Buffer> {
   const ref = parseSecretRef(value);
-  if (ref === null || ref.kind !== 'file') throw problem(key, '', `a file:PATH reference (relative to the config file)`);
+  if (ref === null || ref.kind !== 'file')
+    throw problem(key, '', `a file:PATH reference (relative to the config file)`);
   let buf: Buffer;
   try {
     buf = await readAtMost(resolve(baseDir, ref.path), maxBytes);
   } catch (err) {
-    throw problem(key, `the file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'a readable file');
+    throw problem(
+      key,
+      `the file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      'a readable file',
+    );
   }
   if (buf.length > maxBytes) throw problem(key, 'the file is too large', `at most ${maxBytes} bytes`);
   return buf;
@@ -134,7 +184,8 @@ export function pemBlocks(text: string, label: string): Uint8Array[] {
     const e = text.indexOf(end, b + begin.length);
     if (e < 0) break;
     const body = text.slice(b + begin.length, e).replace(/[\r\n\t ]/g, '');
-    if (/^[A-Za-z0-9+/]*={0,2}$/.test(body) && body.length % 4 === 0 && body.length > 0) out.push(new Uint8Array(Buffer.from(body, 'base64')));
+    if (/^[A-Za-z0-9+/]*={0,2}$/.test(body) && body.length % 4 === 0 && body.length > 0)
+      out.push(new Uint8Array(Buffer.from(body, 'base64')));
     else out.push(new Uint8Array(0)); // reported as "not a valid certificate / CRL" by the caller
     from = e + end.length;
   }
