@@ -1,11 +1,12 @@
 // Channel matching micro-benchmark: `node --import tsx bench/channels.ts`.
-// Compares the precompiled segment plan of src/guard/channels.ts with an equivalent
+// Compares the precompiled segment plan of src/address/template.ts with an equivalent
 // precompiled RegExp per address, on miss-heavy scans of a 1,000-channel table, and times
 // the table lookup (Map for literal addresses, level trie for templated ones).
 // Figures are ns per channel test (scan) or per lookup; the ratio is plan vs RegExp, measured
 // in the same process.
 
-import { compileAddress, createChannelTable, type AddressMatcher } from '../src/guard/channels.js';
+import { compileAddress, type AddressMatcher } from '../src/address/template.js';
+import { createChannelTable } from '../src/guard/channel-table.js';
 
 const N = 1000;
 

@@ -1,6 +1,6 @@
 // MQTT 3.1.1 topic names and topic filters (§4.7): validation and concrete matching.
 // Pure string functions, no I/O; the coverage questions (can a filter reach a channel, is a
-// wildcard subscription covered by the allowed channels) live in channels.ts.
+// wildcard subscription covered by the allowed channels) live in filter-coverage.ts.
 
 /** §1.5.3: every UTF-8 encoded string is at most 65,535 bytes. */
 export const MQTT_MAX_STRING_BYTES = 65_535;

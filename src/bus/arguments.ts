@@ -3,7 +3,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { invalidArgType, invalidArgValue } from '../errors.js';
-import { checkTopicName, parseTopicFilter, type TopicFilter } from '../guard/mqtt-topic.js';
+import { checkTopicName, parseTopicFilter, type TopicFilter } from '../address/mqtt-topic.js';
 import { checkMaxQueued, DEFAULT_MAX_QUEUED } from './delivery.js';
 import { MAX_ORIGIN_BYTES } from './envelope.js';
 import type { BusSubscribeOptions } from './types.js';

@@ -3,7 +3,7 @@
 // many subscriptions there are. Ids are increasing decimal counters; a bounded history ring
 // (count and bytes) answers `replay` for SSE `Last-Event-ID`.
 
-import { topicMatchesFilter, type TopicFilter } from '../guard/mqtt-topic.js';
+import { topicMatchesFilter, type TopicFilter } from '../address/mqtt-topic.js';
 import { invalidArgType, invalidArgValue } from '../errors.js';
 import {
   checkChannel,

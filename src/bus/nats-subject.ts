@@ -15,7 +15,7 @@
 // envelope, so subjects never need decoding.
 
 import { createHash } from 'node:crypto';
-import type { TopicFilter } from '../guard/mqtt-topic.js';
+import type { TopicFilter } from '../address/mqtt-topic.js';
 
 /** nats-server's control line is 4 KiB by default (`PUB <subject> …\r\n`): stay well inside it. */
 export const MAX_SUBJECT_LENGTH = 3072;

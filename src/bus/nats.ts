@@ -12,7 +12,7 @@
 
 import { connect, type ConnectionOptions, type NatsConnection, type Subscription } from 'nats';
 import { ConfigError, invalidArgType } from '../errors.js';
-import { topicMatchesFilter } from '../guard/mqtt-topic.js';
+import { topicMatchesFilter } from '../address/mqtt-topic.js';
 import {
   checkChannel,
   checkCommonOptions,

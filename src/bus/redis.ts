@@ -16,7 +16,7 @@
 
 import { Redis, type RedisOptions } from 'ioredis';
 import { ConfigError, invalidArgType, invalidArgValue } from '../errors.js';
-import { topicMatchesFilter, type TopicFilter } from '../guard/mqtt-topic.js';
+import { topicMatchesFilter, type TopicFilter } from '../address/mqtt-topic.js';
 import {
   checkChannel,
   checkCommonOptions,

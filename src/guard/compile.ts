@@ -1,10 +1,10 @@
-// Startup: the SecurityModel and the config compiled once into per-server plans (STYLE.md "The
+// Startup: the SecurityModel and the config compiled once into per-server plans (docs/architecture.md, "The
 // hot path": everything that can be done before listening is). Per server: its OR-list of
 // alternatives bound to verifiers, the distinct operation requirements, and per wire action a
 // channel table mapping a concrete channel to the operations covering it, with the frozen
 // Decision objects `authorize` returns.
 //
-// Fail closed (DESIGN.md): a scheme the guard cannot verify is a startup error, never a silent
+// Fail closed (docs/architecture.md): a scheme the guard cannot verify is a startup error, never a silent
 // allow. Every problem found is collected; the error thrown is the first one, its message lists
 // the others on further lines, and `problems` holds them all (docs/guard.md "Startup errors").
 
@@ -22,7 +22,8 @@ import type { ConfigLocator, Perspective, SchemeBinding, ServerSettings, Throttl
 import type { CredentialStore } from '../credentials/types.js';
 import { getSchemeDescriptor } from '../schemes/index.js';
 import type { Verifier, VerifierContext } from '../schemes/types.js';
-import { compileAddress, createChannelTable, type AddressMatcher, type ChannelTable } from './channels.js';
+import { compileAddress, type AddressMatcher } from '../address/template.js';
+import { createChannelTable, type ChannelTable } from './channel-table.js';
 import { DECISION_REASON_INDEX } from './metrics.js';
 import { auditVerifierEvent, createSilentLogger } from './audit.js';
 import { DEFAULT_PERSPECTIVE, wireActionOf } from './perspective.js';

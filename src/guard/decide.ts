@@ -1,7 +1,7 @@
-// authorize: may this session publish to / subscribe to this channel? (DESIGN.md "Enforcement
+// authorize: may this session publish to / subscribe to this channel? (docs/architecture.md, "Enforcement
 // semantics": server requirement — already satisfied by the session — AND the operation's.)
 //
-// Hot path (STYLE.md): synchronous, no I/O, no closure, regex or string building per call. A
+// Hot path (docs/architecture.md, "The hot path"): synchronous, no I/O; no closure, regex or string built per call. A
 // channel-table lookup finds the operations covering the channel for this action; each one's
 // requirement verdict was computed when the session was made; the answer is one of the frozen
 // Decision objects built at startup; the metrics slot is a precomputed base plus a constant; the
@@ -15,10 +15,11 @@
 import type { Logger } from 'pino';
 import { invalidArgValue } from '../errors.js';
 import { auditDecision } from './audit.js';
-import { explainFilterCoverage, filterCanMatch, type AddressMatcher } from './channels.js';
+import { explainFilterCoverage, filterCanMatch } from '../address/filter-coverage.js';
+import type { AddressMatcher } from '../address/template.js';
 import { decision, type ActionPlan, type OperationPlan, type SchemeSlot, type ServerPlan } from './compile.js';
 import { DECISION_REASON_INDEX, type GuardMetrics } from './metrics.js';
-import { parseTopicFilter } from './mqtt-topic.js';
+import { parseTopicFilter } from '../address/mqtt-topic.js';
 import {
   SESSION_STATE,
   VERDICT_ALLOWED,

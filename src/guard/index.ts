@@ -15,28 +15,19 @@ export { DEFAULT_VERIFIER_TIMEOUT_MS } from './plugins.js';
 export { AUTH_REASONS, DECISION_REASONS, THROTTLE_KINDS } from './metrics.js';
 export type { AuthReason, ThrottleKind } from './metrics.js';
 export { wireActionOf } from './perspective.js';
-export {
-  compileAddress,
-  createChannelTable,
-  createPathTable,
-  explainFilterCoverage,
-  filterCanMatch,
-  filterCoveredBy,
-  isAddressError,
-  pathToChannel,
-} from './channels.js';
+export { compileAddress, isAddressError } from '../address/template.js';
 export type {
   AddressError,
   AddressMatcher,
   AddressProblem,
-  ChannelEntry,
-  ChannelHit,
   ChannelParams,
-  ChannelTable,
   CompiledAddress,
-  FilterCoverage,
-  FilterCoverageOptions,
-  PathTable,
-} from './channels.js';
-export { checkTopicName, isValidTopicName, parseTopicFilter, topicMatchesFilter } from './mqtt-topic.js';
+} from '../address/template.js';
+export { explainFilterCoverage, filterCanMatch, filterCoveredBy } from '../address/filter-coverage.js';
+export type { FilterCoverage, FilterCoverageOptions } from '../address/filter-coverage.js';
+export { createChannelTable } from './channel-table.js';
+export type { ChannelEntry, ChannelHit, ChannelTable } from './channel-table.js';
+export { createPathTable, pathToChannel } from './http-path.js';
+export type { PathTable } from './http-path.js';
+export { checkTopicName, isValidTopicName, parseTopicFilter, topicMatchesFilter } from '../address/mqtt-topic.js';
 export type * from './types.js';

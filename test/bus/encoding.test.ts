@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { channelSubject, filterSubjects, levelToken } from '../../src/bus/nats-subject.js';
 import { decodeEnvelope, encodeEnvelope } from '../../src/bus/envelope.js';
-import { parseTopicFilter, type TopicFilter } from '../../src/guard/mqtt-topic.js';
+import { parseTopicFilter, type TopicFilter } from '../../src/address/mqtt-topic.js';
 
 const level = fc.string({ unit: 'binary', maxLength: 50 }).map((s) => s.replace(/[/+#\u0000]/g, ''));
 

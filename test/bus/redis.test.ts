@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { createRedisBus, redisInterest } from '../../src/bus/redis.js';
 import { encodeEnvelope } from '../../src/bus/envelope.js';
-import { parseTopicFilter, type TopicFilter } from '../../src/guard/mqtt-topic.js';
+import { parseTopicFilter, type TopicFilter } from '../../src/address/mqtt-topic.js';
 import type { BusEvent } from '../../src/bus/arguments.js';
 import { eventually } from '../helpers/eventually.js';
 import { startRedis, type StartedBroker } from '../helpers/brokers.js';

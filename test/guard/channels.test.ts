@@ -1,24 +1,22 @@
 // Channel addresses, the channel table, request paths and the MQTT wildcard questions
-// (src/guard/channels.ts, src/guard/mqtt-topic.ts). Rules: docs/channels.md.
+// (src/address/template.ts, mqtt-topic.ts, filter-coverage.ts; src/guard/channel-table.ts,
+// http-path.ts). Rules: docs/channels.md.
 // Property tests print their fast-check seed; FC_SEED=<n> replays one.
 // Micro-benchmark (segment plan vs precompiled RegExp): bench/channels.ts.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { compileAddress, isAddressError, type AddressMatcher, type ChannelParams } from '../../src/address/template.js';
+import { explainFilterCoverage, filterCanMatch, filterCoveredBy } from '../../src/address/filter-coverage.js';
 import {
-  compileAddress,
-  createChannelTable,
-  createPathTable,
-  explainFilterCoverage,
-  filterCanMatch,
-  filterCoveredBy,
-  isAddressError,
-  pathToChannel,
-  type AddressMatcher,
-  type ChannelParams,
-} from '../../src/guard/channels.js';
-import { checkTopicName, isValidTopicName, parseTopicFilter, topicMatchesFilter } from '../../src/guard/mqtt-topic.js';
+  checkTopicName,
+  isValidTopicName,
+  parseTopicFilter,
+  topicMatchesFilter,
+} from '../../src/address/mqtt-topic.js';
+import { createChannelTable } from '../../src/guard/channel-table.js';
+import { createPathTable, pathToChannel } from '../../src/guard/http-path.js';
 
 const seed = process.env.FC_SEED !== undefined ? Number(process.env.FC_SEED) : Date.now() % 2 ** 31;
 

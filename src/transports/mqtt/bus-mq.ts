@@ -23,7 +23,7 @@
 // is aedes's per-subscription delivery function; `done` fires once the packet is written.
 
 import type { Bus, BusMessage, BusSubscription } from '../../bus/types.js';
-import { parseTopicFilter, topicMatchesFilter, type TopicFilter } from '../../guard/mqtt-topic.js';
+import { parseTopicFilter, topicMatchesFilter, type TopicFilter } from '../../address/mqtt-topic.js';
 import { encodePublishFrame } from './publish-frame.js';
 
 type Done = (error?: Error | null) => void;

@@ -1,8 +1,8 @@
-// Extract (STYLE.md "The guard pipeline"): an HTTP request or WebSocket handshake → a plain
+// Extract (docs/architecture.md, "The guard pipeline"): an HTTP request or WebSocket handshake → a plain
 // `Presented` and the channel its path names. Shared by the WebSocket and HTTP/SSE fronts.
 //
 // Browsers cannot set an Authorization header on a WebSocket, so a bearer token may ride the
-// `Sec-WebSocket-Protocol` header instead (DESIGN.md "Wire conventions"). The convention:
+// `Sec-WebSocket-Protocol` header instead (docs/architecture.md, "Wire conventions"). The convention:
 //
 //   Sec-WebSocket-Protocol: asyncapi-guard.bearer, <token>[, <application protocol>…]
 //
@@ -15,7 +15,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { pathToChannel } from '../../guard/channels.js';
+import { pathToChannel } from '../../guard/http-path.js';
 import { peerCertificatesOf } from '../../schemes/x509.js';
 import type { Presented } from '../../schemes/types.js';
 
