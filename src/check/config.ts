@@ -1,4 +1,4 @@
-// The project config file, `asyncapi-guard.yaml` (DESIGN.md "Configuration"), as far as
+// The project config file, `asyncapi-guard.yaml` (docs/architecture.md, "Configuration"), as far as
 // `check` uses it: `check.rules` (rule id → severity or off) and `check.failOn`. The other
 // keys (`store`, `perspective`, `servers`, `schemes`, `throttle`, `audit`, `bus`) are validated
 // against the published schema (schemas/config.schema.json) and handed on as `settings` for the

@@ -138,7 +138,7 @@ export function isSecurityPointer(pointer: string): boolean {
 
 /**
  * How a scheme is named in messages: "scheme 'name'" for a named (component) scheme, or
- * "inline scheme /servers/x/security/0" for an inline one (DESIGN.md: named by its pointer).
+ * "inline scheme /servers/x/security/0" for an inline one (docs/architecture.md, "The SecurityModel contract").
  */
 export function schemeLabel(name: string): string {
   return name.startsWith('/') ? `inline scheme ${name}` : `scheme '${name}'`;

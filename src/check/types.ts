@@ -1,4 +1,4 @@
-// Types of the check engine: rules, diagnostics and results (the JSON contract in DESIGN.md).
+// Types of the check engine: rules, diagnostics and results (docs/architecture.md, "CLI conventions").
 
 import type { Location, LoadedDocument, SourceRange } from '../document/types.js';
 import type { Analysis } from '../model/types.js';

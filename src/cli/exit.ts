@@ -1,4 +1,4 @@
-// Exit codes (DESIGN.md "CLI conventions"): 0 ok, 1 findings at or above --fail-on,
+// Exit codes (docs/architecture.md, "CLI conventions"): 0 ok, 1 findings at or above --fail-on,
 // 2 could not run (bad file, bad flags, bad config, or a bug), always with a reason on stderr.
 
 import { hasFindingsAtOrAbove, isGuardError, type CheckResult, type Severity } from '../index.js';

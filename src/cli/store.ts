@@ -1,7 +1,7 @@
 // Which credential store `users` and `keys` work on: `--store URL`, else the `store` key of the
 // config file (`--config FILE`, else `asyncapi-guard.yaml` in the current folder when present),
 // else `file:./credentials.yaml`. Relative `file:` paths resolve against the config file's
-// folder (DESIGN.md "CLI conventions"), or the current folder when there is no config file.
+// folder (docs/architecture.md, "Configuration"), or the current folder when there is no config file.
 
 import { DEFAULT_STORE_REF, loadConfig, openStore, ruleMetas, UsageError, type CredentialStore } from '../index.js';
 import type { ExitCode } from './exit.js';

@@ -1,4 +1,4 @@
-// References to secrets in the config (DESIGN.md "Configuration": secrets are references,
+// References to secrets in the config (docs/architecture.md, "Configuration": secrets are references,
 // never literals): `env:NAME` reads an environment variable, `file:PATH` a file relative to the
 // config's folder. Errors name the variable or file, never the value.
 

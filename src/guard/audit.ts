@@ -1,4 +1,4 @@
-// Audit events (DESIGN.md "Enforcement semantics": every decision emits one structured event).
+// Audit events (docs/architecture.md, "Audit events": every decision emits one structured event).
 // One builder per event name; each writes only its declared fields, so nothing a caller holds
 // (a header bag, a request, an error cause) can reach a line by accident. pino's `redact` is the
 // second net, configured once in `createAuditLogger`.
@@ -21,7 +21,7 @@ function loadPino(): Pino {
 import type { AuditSettings } from '../config/types.js';
 
 /**
- * pino `redact` paths: the second net behind the builders (STYLE.md "Logging and secrets": password,
+ * pino `redact` paths: the second net behind the builders (docs/architecture.md, "Secrets": password,
  * token, authorization, cookie, `*.secret`, `*.apiKey`; plus top-level secret and apiKey, which
  * cost nothing). Kept to this set on purpose: each wildcard level makes every line slower
  * (bench/guard.ts: a `*.*.x` set cut audited decisions per second by 2.5x), and the builders

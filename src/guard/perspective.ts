@@ -1,4 +1,4 @@
-// Perspective (DESIGN.md "Enforcement semantics"): a document describes one application.
+// Perspective (docs/architecture.md, "Perspective"): a document describes one application.
 // `application` (default): a client doing an operation's action *is* that application, so a
 // `send` operation covers the client publishing and `receive` the client subscribing.
 // `server` flips it, for documents written from a WebSocket/HTTP server's point of view.

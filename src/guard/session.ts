@@ -1,5 +1,5 @@
 // authenticate: a server's OR-list of alternatives evaluated against what a client presented
-// (DESIGN.md "Absent vs invalid"), ending in a frozen Session that `authorize` reads without
+// (docs/architecture.md, "Absent vs invalid"), ending in a frozen Session that `authorize` reads without
 // I/O, or a Refusal naming the schemes tried (no secret). Also the SASL exchanges run through
 // the guard (SCRAM steps relayed, then the rest of the requirement evaluated the same way).
 //
@@ -83,7 +83,7 @@ const OUR_FAILURES: ReadonlySet<InvalidReason> = new Set<InvalidReason>([
   'keys_unavailable',
 ]);
 
-/** `required ⊆ granted` (DESIGN.md "Scopes"). Lists are short; a linear scan beats building a Set. */
+/** `required ⊆ granted` (docs/architecture.md, "Scopes"). Lists are short; a linear scan beats building a Set. */
 export function hasScopes(granted: readonly string[], required: readonly string[]): boolean {
   for (let i = 0; i < required.length; i++) if (!granted.includes(required[i] as string)) return false;
   return true;

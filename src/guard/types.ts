@@ -1,4 +1,4 @@
-// The guard's contract (DESIGN.md "Enforcement semantics", STYLE.md "Errors and outcomes").
+// The guard's contract (docs/architecture.md, "Enforcement semantics" and "Errors and outcomes").
 // Transports extract wire data into a `Presented`; verifiers (src/schemes, types there) answer
 // absent / invalid / ok; the engine turns that into a `Session` or a `Refusal`, and each
 // publish/subscribe into a `Decision`. Outcomes are values; nothing here throws on wire input.

@@ -1,4 +1,4 @@
-// LoadedDocument → Analysis (located) → SecurityModel (plain data, DESIGN.md contract).
+// LoadedDocument → Analysis (located) → SecurityModel (plain data; docs/architecture.md, "The SecurityModel contract").
 // Never throws on a malformed document: what the model cannot read becomes a ModelIssue,
 // and security it cannot read fails closed (see requirement.ts, traits.ts, docs/model.md).
 

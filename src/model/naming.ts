@@ -1,4 +1,4 @@
-// Scheme names (DESIGN.md "Scheme naming") and the table of every scheme the model knows.
+// Scheme names (docs/architecture.md, "The SecurityModel contract") and the table of every scheme the model knows.
 //
 //   components.securitySchemes.X of the root file      → X (also through $ref, also when X is a $ref)
 //   components.securitySchemes.X of another file        → X, or `<file>#/components/securitySchemes/X`

@@ -1,4 +1,4 @@
-// The SecurityModel (DESIGN.md, contract) and the located Analysis the rules read.
+// The SecurityModel (docs/architecture.md, "The SecurityModel contract") and the located Analysis the rules read.
 // The SecurityModel is plain JSON data; the Analysis is the same model with, for each
 // part, the place in the source it came from, so every finding points at the place.
 

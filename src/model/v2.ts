@@ -1,5 +1,5 @@
 // AsyncAPI 2.0.0–2.6.0 → servers and operations of the Analysis, mapped to the 3.x vocabulary
-// the model speaks (DESIGN.md "2.x mapping"):
+// the model speaks (docs/architecture.md, "2.x and 3.x mapping"):
 //
 //   servers.<name>.url                   → host (scheme prefix dropped) + pathname
 //   channels.<key>.publish               → action 'receive' (the application consumes)

@@ -5,7 +5,7 @@
 //   3. prohibit: tables C.1.2, C.2.1, C.2.2, C.3, C.4, C.5, C.6, C.7, C.8, C.9 (RFC 4013 §2.3)
 //   4. bidi: RFC 3454 §6 (RFC 4013 §2.4)
 //   5. unassigned: table A.1 refused for stored strings, allowed for queries (RFC 4013 §2.5, RFC 3454 §7)
-// Outcomes are values, never exceptions (STYLE.md).
+// Outcomes are values, never exceptions (docs/architecture.md, "Errors and outcomes").
 //
 // Tables A.1, D.1 and D.2 are long; they are written here as sorted inclusive [first, last]
 // code point pairs, generated once from Unicode 3.2 (the version RFC 3454 is bound to) with

@@ -35,7 +35,7 @@ export function isScramHash(value: unknown): value is ScramHash {
   return value === 'SHA-256' || value === 'SHA-512';
 }
 
-// ── argument errors (library misuse, STYLE.md) ─────────────────────────────────────────────
+// ── argument errors (library misuse: docs/architecture.md, "Errors and outcomes") ──────────────
 
 export function invalidArg(code: 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE', message: string): TypeError {
   const error = new TypeError(message) as TypeError & { code: string };

@@ -1,6 +1,6 @@
 // Types shared by the SASL modules: SASLprep, SCRAM (RFC 5802 / RFC 7677) and PLAIN (RFC 4616).
 // Outcomes are values: every parser and state machine returns one of these unions, never throws
-// on wire input (STYLE.md "Errors and outcomes").
+// on wire input (docs/architecture.md, "Errors and outcomes").
 
 // ── SASLprep ───────────────────────────────────────────────────────────────────────────────
 

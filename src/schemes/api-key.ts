@@ -58,7 +58,7 @@ export function createApiKeyVerifier(context: VerifierContext): Verifier {
 export const apiKey = {
   type: 'apiKey',
   label: 'API key (as user or password)',
-  // Reference §4.3 row apiKey: "same set as userPassword" (S: mqtt in streetlights-mqtt and
+  // Protocol fit of apiKey: that of userPassword (S/R: protocols.ts; S: mqtt in streetlights-mqtt and
   // correlation-id): the key rides in the user/password field of the same login step.
   protocols: userPassword.protocols,
   // The key is a reusable secret sent as is.

@@ -19,7 +19,7 @@ export function createAsymmetricEncryptionVerifier(context: VerifierContext): Ve
 export const asymmetricEncryption = {
   type: 'asymmetricEncryption',
   label: 'asymmetric end-to-end encryption',
-  // Reference §4.3: end-to-end payload encryption is independent of the transport.
+  // End-to-end payload encryption (AsyncAPI 3.0.0, Security Scheme Object) is independent of the transport.
   protocols: 'any',
   // Only public keys or ciphertext travel.
   carriesSecret: () => false,

@@ -4,7 +4,7 @@ import type { SchemeDescriptor } from './types.js';
 export const gssapi = {
   type: 'gssapi',
   label: 'SASL GSSAPI (Kerberos)',
-  // Reference §4.3 row gssapi: kafka, kafka-secure (§4.2 table), amqp/amqp1, pulsar,
+  // Protocol fit of gssapi (S/R: protocols.ts): kafka, kafka-secure (Kafka SASL table), amqp/amqp1, pulsar,
   // jms/ibmmq via Kerberos (R). Added amqps, ibmmq-secure (same protocols over TLS), mqtt5
   // (enhanced auth, R) and solace (Solace brokers accept Kerberos). Not http/ws (Kerberos
   // over HTTP is the `http` scheme `Negotiate`), not MQTT 3.1.1 or STOMP (no SASL).

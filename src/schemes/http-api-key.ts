@@ -71,7 +71,7 @@ export function createHttpApiKeyVerifier(context: VerifierContext): Verifier {
 export const httpApiKey = {
   type: 'httpApiKey',
   label: 'HTTP API key',
-  // Reference §4.3 row httpApiKey: http, https (S slack-rtm: https + query), ws, wss
+  // Protocol fit of httpApiKey (S/R: protocols.ts): http, https (S slack-rtm: https + query), ws, wss
   // (handshake), mercure (R); the HTTPS cloud APIs (anypointmq, googlepubsub, sns, sqs)
   // are HTTP requests too. Not MQTT, AMQP, Kafka…: they have no header, query or cookie.
   protocols: httpFamily,

@@ -145,9 +145,9 @@ export async function createBearerVerifier(context: VerifierContext): Promise<Ve
 export const http = {
   type: 'http',
   label: 'HTTP authentication',
-  // Reference §4.3 row http: http, https (S gitter: https + bearer), ws, wss (handshake),
+  // Protocol fit of http (S/R: protocols.ts): http, https (S gitter: https + bearer), ws, wss (handshake),
   // mercure (bearer JWT), googlepubsub and anypointmq REST (R); sns/sqs are HTTPS APIs too.
-  // Plus the MQTT family: DESIGN.md "Wire conventions" carries a bearer token in the MQTT
+  // Plus the MQTT family: docs/architecture.md, "Wire conventions", carries a bearer token in the MQTT
   // CONNECT password field. Not AMQP, Kafka, STOMP…: no Authorization header there.
   protocols: [...httpFamily, ...mqttFamily].sort(),
   carriesSecret: (scheme: Scheme) => {

@@ -26,9 +26,9 @@ import {
 } from './verify/token.js';
 
 /**
- * Protocols that can carry an OAuth 2.0 / OpenID Connect access token. Reference §4.3 row
+ * Protocols that can carry an OAuth 2.0 / OpenID Connect access token (S/R: protocols.ts). Fit of
  * oauth2: http, https, ws, wss (S operation-security), kafka, kafka-secure (S
- * streetlights-operation-security; SASL/OAUTHBEARER per §4.2), mqtt (S streetlights-mqtt),
+ * streetlights-operation-security; SASL/OAUTHBEARER in the Kafka SASL table), mqtt (S streetlights-mqtt),
  * anypointmq (S binding: REQUIRED clientCredentials), googlepubsub, amqp (token as password,
  * R). Extended by the same "token as password" reasoning to every protocol with a password
  * field (amqps, amqp1, mqtt5, secure-mqtt, stomp(s), nats, redis, ibmmq(-secure), jms,

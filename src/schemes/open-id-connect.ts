@@ -76,7 +76,7 @@ export function createOpenIdConnectVerifier(context: VerifierContext): Verifier 
 export const openIdConnect = {
   type: 'openIdConnect',
   label: 'OpenID Connect',
-  // Reference §4.3 row openIdConnect: "same as oauth2" (S: mqtt in streetlights-mqtt).
+  // Protocol fit of openIdConnect: that of oauth2 (S/R: protocols.ts; S: mqtt in streetlights-mqtt).
   protocols: tokenProtocols,
   // Presented as a bearer token, like oauth2.
   carriesSecret: () => true,

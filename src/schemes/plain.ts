@@ -74,7 +74,7 @@ export function createPlainVerifier(context: VerifierContext): Verifier {
 export const plain = {
   type: 'plain',
   label: 'SASL PLAIN',
-  // Reference §4.3 row plain: kafka, kafka-secure (S adeo, §4.2 table), amqp, amqps, amqp1
+  // Protocol fit of plain (S/R: protocols.ts): kafka, kafka-secure (S adeo, Kafka SASL table), amqp, amqps, amqp1
   // (SASL PLAIN). Added mqtt5 (enhanced authentication carries a SASL-style method, R) and
   // jms (an API whose providers speak SASL). A protocol without SASL (MQTT 3.1.1, STOMP,
   // HTTP, WebSocket) cannot present it: there `userPassword` or `http` basic is the scheme.

@@ -1,9 +1,9 @@
 // Protocol facts `check` needs: which `server.protocol` names asyncapi-guard knows,
 // and whether the name itself says the transport is TLS.
 //
-// AsyncAPI 3.x has no protocol enum (reference §3.5, §4.1: "REQUIRED. The protocol
+// AsyncAPI 3.x has no protocol enum (AsyncAPI 3.0.0, Server Object `protocol`: "REQUIRED. The protocol
 // this server supports for connection."), so the known list is the practical union
-// of §4.1: the 2.6.0 list, plus `ibmmq-secure` (IBM MQ binding), `amqp1`, `mqtt5`,
+// of the names the specs give: the 2.6.0 list, plus `ibmmq-secure` (IBM MQ binding), `amqp1`, `mqtt5`,
 // `nats`, `sns`, `sqs`, `redis` (Server Bindings Object keys) and `ros2` (ros2
 // binding examples). A name outside this list is *unknown*: no rule judges scheme
 // fit or transport security for it (`security-protocol-unknown` says so, at info).
@@ -33,7 +33,7 @@ export const knownProtocols = {
   'ibmmq-secure': 'tls',
   // JMS is an API; the wire and its TLS depend on the provider.
   jms: 'unknown',
-  // Kafka: §4.2 table, kafka = PLAINTEXT / SASL_PLAINTEXT, kafka-secure = SSL / SASL_SSL.
+  // Kafka: the SASL table of asyncapi/bindings#56, kafka = PLAINTEXT / SASL_PLAINTEXT, kafka-secure = SSL / SASL_SSL.
   kafka: 'cleartext',
   'kafka-secure': 'tls',
   // Mercure runs over HTTP or HTTPS; the name does not say which.
@@ -75,7 +75,7 @@ export function transportSecurity(protocol: string): TransportSecurity | null {
   return hasOwn.call(knownProtocols, p) ? knownProtocols[p as KnownProtocol] : null;
 }
 
-/** Protocol families used by several scheme fit tables (reference §4.3). */
+/** Fit-table protocol families; the tables are ours (AsyncAPI has none): S = an official example, R = reasoned. */
 export const httpFamily = [
   'anypointmq',
   'googlepubsub',

@@ -7,7 +7,7 @@ import type { SchemeDescriptor, Verifier, VerifierContext } from './types.js';
 import { createScramVerifier } from './verify/scram.js';
 
 /**
- * Reference §4.3 row scramSha256/scramSha512: kafka, kafka-secure (S), mqtt5 enhanced auth,
+ * Protocol fit of scramSha256/scramSha512 (S/R: protocols.ts): kafka, kafka-secure (S), mqtt5 enhanced auth,
  * amqp1 (R). Added amqp/amqps (SASL in AMQP 0-9-1; brokers such as Qpid offer SCRAM) and
  * jms. Not ws/wss/http (SCRAM over HTTP is the `http` scheme `SCRAM-SHA-256`, RFC 7804),
  * not MQTT 3.1.1 or STOMP (no SASL).

@@ -10,7 +10,7 @@ import { scramProtocols } from './scram-sha256.js';
 export const scramSha512 = {
   type: 'scramSha512',
   label: 'SASL SCRAM-SHA-512',
-  // Same rows as scramSha256 (reference §4.3 lists them together).
+  // Same fit as scramSha256 (the AsyncAPI 3.0.0 schema defines both in SaslScramSecurityScheme).
   protocols: scramProtocols,
   // Challenge-response (RFC 5802 §9): no reusable secret on the wire.
   carriesSecret: () => false,

@@ -18,7 +18,7 @@ export function createSymmetricEncryptionVerifier(context: VerifierContext): Ver
 export const symmetricEncryption = {
   type: 'symmetricEncryption',
   label: 'symmetric end-to-end encryption',
-  // Reference §4.3: end-to-end payload encryption is independent of the transport.
+  // End-to-end payload encryption (AsyncAPI 3.0.0, Security Scheme Object) is independent of the transport.
   protocols: 'any',
   // The key protects payloads; it is never sent over the connection.
   carriesSecret: () => false,

@@ -1,12 +1,12 @@
 // What a scheme module describes. One module per AsyncAPI Security Scheme `type`
-// (STYLE.md "A scheme module"); `check` reads the protocol fit and secret facts,
+// (docs/architecture.md, "A scheme module"); `check` reads the protocol fit and secret facts,
 // issue 3 adds the verifier and what a client must send to the same modules.
 
 import type { Scheme } from '../model/types.js';
 import type { CredentialStore } from '../credentials/types.js';
 import type { InvalidReason } from './verify/reasons.js';
 
-/** The 13 `type` values of AsyncAPI 2.1.0–3.1.0, case-sensitive (reference §1.1). */
+/** The 13 `type` values of AsyncAPI 2.1.0–3.1.0, case-sensitive (AsyncAPI 3.0.0, Security Scheme Object `type`). */
 export type SchemeType =
   | 'X509'
   | 'apiKey'
@@ -78,7 +78,7 @@ export interface Presented {
   readonly sasl?: { readonly mechanism: string; readonly response: Uint8Array };
   /**
    * A bearer token the transport found somewhere other than `Authorization: Bearer` or the login
-   * password, e.g. the WebSocket `Sec-WebSocket-Protocol` a browser can set (DESIGN.md "Wire conventions").
+   * password, e.g. the WebSocket `Sec-WebSocket-Protocol` a browser can set (docs/architecture.md, "Wire conventions").
    */
   readonly token?: string;
   /**
@@ -88,7 +88,7 @@ export interface Presented {
   readonly peerCertificates?: readonly Uint8Array[];
 }
 
-/** A verified identity (DESIGN.md: `{ id, scheme, scopes, claims }`). Plain data, frozen. */
+/** A verified identity (docs/architecture.md, "Absent vs invalid"). Plain data, frozen. */
 export interface Principal {
   /** The principal id: the user name (also for an API key, whose id is in `claims.keyId`). Safe to log. */
   readonly id: string;

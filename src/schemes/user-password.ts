@@ -53,7 +53,7 @@ export function createUserPasswordVerifier(context: VerifierContext): Verifier {
 export const userPassword = {
   type: 'userPassword',
   label: 'user/password',
-  // Reference §4.3 row userPassword: CONNECT credentials in MQTT/STOMP/NATS, SASL PLAIN /
+  // Protocol fit of userPassword (S/R: protocols.ts): CONNECT credentials in MQTT/STOMP/NATS, SASL PLAIN /
   // AMQPLAIN in AMQP, SASL PLAIN on Kafka, JMS/IBM MQ/Solace/Pulsar/Redis logins, the
   // WebSocket handshake (R). Added http/https: the same pair travels as HTTP Basic (R).
   // Not: anypointmq (binding: security MUST be oauth2 clientCredentials), googlepubsub,

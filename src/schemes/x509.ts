@@ -127,7 +127,7 @@ function validUntil(path: readonly Cert[], material: TrustMaterial): number {
 export const x509 = {
   type: 'X509',
   label: 'X.509 client certificate',
-  // Reference §4.3 row X509: "any TLS transport". Fit is about TLS, not the protocol, so
+  // Protocol fit of X509: any TLS transport. Fit is about TLS, not the protocol, so
   // every protocol fits here and `security-x509-without-tls` judges the TLS part.
   protocols: 'any',
   // Proof of possession of a private key in the TLS handshake; nothing reusable is sent.

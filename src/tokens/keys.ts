@@ -1,5 +1,5 @@
 // End-to-end encryption keys (JWK, RFC 7517) for `sealPayload` / `openPayload` and the `seal` /
-// `open` commands: read from `file:PATH` or `env:NAME` (never a literal: DESIGN.md
+// `open` commands: read from `file:PATH` or `env:NAME` (never a literal: docs/architecture.md,
 // "Configuration"), one JWK or a JWK Set (§5), each key checked before use so a wrong key fails
 // when it is loaded, with its place, and never at the first message. Errors (KeyError,
 // ERR_KEY_INVALID) name the source and the key's index / kid, never key material.

@@ -1,6 +1,6 @@
 // What every front (MQTT, WebSocket, HTTP/SSE) shares (issue 5). A front serves ONE document
 // server: it extracts credentials into a `Presented`, asks the guard, answers on the wire
-// (DESIGN.md "Wire conventions"), and moves messages through the bus. Fronts hold no decision
+// (docs/architecture.md, "Wire conventions"), and moves messages through the bus. Fronts hold no decision
 // logic of their own.
 
 import type { SecureContextOptions } from 'node:tls';

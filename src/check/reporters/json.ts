@@ -1,4 +1,4 @@
-// `--format json`: the stable contract of DESIGN.md ("CLI conventions"), documented in
+// `--format json`: the stable contract (docs/architecture.md, "CLI conventions"), documented in
 // docs/output-json.md. One document → one object; several → an array of those objects.
 // Objects are rebuilt key by key so the key order is fixed whatever the input's order.
 

@@ -24,7 +24,7 @@ export const securityHttpSchemeUnknown: Rule = {
       // A missing or non-string `scheme` is a schema error (asyncapi-schema reports it).
       if (typeof value !== 'string') continue;
       const at = childOf(s.at, 'scheme');
-      // Reference §1.3: the schema's bearer test is case-sensitive (`enum: ["bearer"]`),
+      // AsyncAPI 3.0.0 JSON Schema (BearerHTTPSecurityScheme): the bearer test is case-sensitive (`enum: ["bearer"]`),
       // while RFC 9110 §11.1 scheme names are case-insensitive.
       if (value.trim().toLowerCase() === 'bearer') {
         if (value !== 'bearer') report({ messageId: 'bearerCase', data: { scheme: schemeLabel(s.name), value }, at });

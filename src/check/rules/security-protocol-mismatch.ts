@@ -18,7 +18,7 @@ export const securityProtocolMismatch: Rule = {
     },
   },
   check({ analysis, report }) {
-    // The fit table lives with each scheme module (schemes/<type>.ts, reference §4.3).
+    // The fit table lives with each scheme module (schemes/<type>.ts; AsyncAPI defines no fit, the tables are ours).
     // Skipped on purpose, each reported by another rule:
     // - a protocol asyncapi-guard does not know: security-protocol-unknown (never a false error);
     // - an unresolved entry: security-ref-unresolved / security-scheme-undefined;

@@ -16,7 +16,7 @@ export const securityProtocolUnknown: Rule = {
     },
   },
   check({ analysis, report }) {
-    // 3.x `protocol` is a free string (reference §3.5, §4.1). Rules that depend on the
+    // 3.x `protocol` is a free string (AsyncAPI 3.0.0, Server Object). Rules that depend on the
     // protocol skip names outside schemes/protocols.ts rather than guess (no false errors);
     // this rule is where that skip is said out loud.
     for (const server of analysis.servers) {

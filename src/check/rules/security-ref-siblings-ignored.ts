@@ -17,7 +17,7 @@ export const securityRefSiblingsIgnored: Rule = {
   },
   check({ analysis, report }) {
     // AsyncAPI 3.0 §Reference Object: "This object cannot be extended with additional
-    // properties and any properties added SHALL be ignored." (reference §2.6)
+    // properties and any properties added SHALL be ignored."
     for (const { entry } of entryUses(analysis)) {
       for (const sibling of entry.ignoredSiblings) {
         if (sibling.key === 'scopes') {

@@ -16,7 +16,7 @@ export const securitySchemeUnused: Rule = {
   },
   check({ analysis, document, report }) {
     // Components have no effect unless referenced (AsyncAPI 3.0 §Components Object); parser-js
-    // has the same check for 2.x at info level (asyncapi2-unused-securityScheme, reference §3.6).
+    // has the same check for 2.x at info level (asyncapi2-unused-securityScheme, in its 2.x ruleset).
     // "Used" = named by, or reached through, an entry of a server or of an operation's
     // effective security (traits applied). A component that is a $ref to another component
     // makes the target used too (the entry's `schemeAt` is the resolved place).

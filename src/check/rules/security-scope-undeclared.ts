@@ -8,7 +8,7 @@ import { childOf, entryUses, listOrNone, resolvedScheme, schemeLabel, valueAt } 
 
 /** Every scope any flow of the scheme offers. */
 function offeredScopes(scheme: Scheme, major: 2 | 3): string[] {
-  // 3.0 §OAuth Flow Object: `availableScopes`; 2.x §OAuth Flow Object: `scopes` (reference §1.4, §3.3).
+  // 3.0 §OAuth Flow Object: `availableScopes`; 2.x §OAuth Flow Object: `scopes`.
   const field = major === 3 ? 'availableScopes' : 'scopes';
   const out = new Set<string>();
   const flows = scheme['flows'];

@@ -17,7 +17,7 @@ export const securityScopesNotAllowed: Rule = {
   },
   check({ analysis, report }) {
     // AsyncAPI 2.1.0+ §Security Requirement Object: "For other security scheme types, the
-    // array MUST be empty." Checked by neither the schema nor parser-js (reference §7 gap 5).
+    // array MUST be empty." Checked by neither the 2.x JSON Schema nor parser-js.
     // In 3.x, `scopes` on such a scheme is a schema error (asyncapi-schema reports it).
     if (analysis.major !== 2) return;
     for (const { entry } of entryUses(analysis)) {

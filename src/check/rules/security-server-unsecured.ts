@@ -17,12 +17,12 @@ export const securityServerUnsecured: Rule = {
   },
   check({ analysis, report }) {
     for (const server of analysis.servers) {
-      // An absent or empty list is "no requirement" (reference §2.4).
+      // An absent or empty list is "no requirement" (docs/architecture.md, "The SecurityModel contract").
       if (server.security.alternatives.length > 0 || isLoopbackHost(server.host)) continue;
       const operations = analysis.operations.filter((o) => o.servers.includes(server.name));
       const open = operations.filter((o) => o.security.alternatives.length === 0);
       // Every operation on it asks for credentials and uncovered channels are denied
-      // (DESIGN.md), so the server is not open.
+      // (docs/architecture.md, "Channels and wildcards"), so the server is not open.
       if (operations.length > 0 && open.length === 0) continue;
       const at = server.security.at ?? server.at;
       const atKey = server.security.at === null;

@@ -1,4 +1,4 @@
-// Building verifier outcomes and principals (STYLE.md "Errors and outcomes"): plain frozen
+// Building verifier outcomes and principals (docs/architecture.md, "Errors and outcomes"): plain frozen
 // values, never an exception, never a secret. `subject` is a user name or an API key id.
 
 import { parseApiKey } from '../../credentials/api-keys.js';

@@ -387,7 +387,7 @@ export function readTokenBinding(context: VerifierContext, type: TokenSchemeType
         '',
         `a non-empty string of at most ${MAX_NAME} characters`,
       );
-    // DESIGN.md "Configuration": a secret in the config is a reference, never the value.
+    // docs/architecture.md, "Configuration": a secret in the config is a reference, never the value.
     if (parseSecretRef(clientSecret) === null) {
       throw configError(
         name,

@@ -1,6 +1,6 @@
 // A bearer token (RFC 6750) as a transport presented it, and the 401 challenge that asks for one.
 //
-// Where a token is read, in this order (DESIGN.md "Wire conventions"):
+// Where a token is read, in this order (docs/architecture.md, "Wire conventions"):
 //   1. `Authorization: Bearer <b64token>` (RFC 6750 §2.1) on an HTTP request or WebSocket handshake;
 //   2. `presented.token`: a token the transport found elsewhere (a browser's WebSocket
 //      `Sec-WebSocket-Protocol`);

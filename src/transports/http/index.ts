@@ -1,4 +1,4 @@
-// The HTTP front (`http`, `https`; issue 5, DESIGN.md "Wire conventions").
+// The HTTP front (`http`, `https`; issue 5; docs/architecture.md, "Wire conventions").
 // One document server; the URL path (after the server's `pathname`) is the channel.
 //
 //   POST /{address}   publishes the body: authenticate → authorize(publish) → read the body (at

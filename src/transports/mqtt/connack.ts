@@ -1,5 +1,5 @@
 // CONNACK return codes (MQTT 3.1.1 §3.2.2.3, Table 3.1) and how a guard refusal maps onto them
-// (DESIGN.md "Wire conventions": bad credentials → 4, not authorized → 5).
+// (docs/architecture.md, "Wire conventions": bad credentials → 4, not authorized → 5).
 
 import type { RefusalReason } from '../../guard/types.js';
 

@@ -1,5 +1,5 @@
-// Respond (STYLE.md "The guard pipeline"): a Refusal or Decision → the HTTP answer both web
-// fronts send (DESIGN.md "Wire conventions"). The WebSocket front writes
+// Respond (docs/architecture.md, "The guard pipeline"): a Refusal or Decision → the HTTP answer both web
+// fronts send (docs/architecture.md, "Wire conventions"). The WebSocket front writes
 // it raw on the socket before the upgrade, the HTTP front through `ServerResponse`.
 //
 //   authentication refused

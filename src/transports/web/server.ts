@@ -1,5 +1,5 @@
 // The listening side both web fronts share: an `http` or `https` server with the front limits
-// applied (DESIGN.md "Operations"), connection counting for `maxConnections`, the answers Node's
+// applied (docs/architecture.md, "Limits and slow readers"), connection counts for `maxConnections`, the answers Node's
 // parser gives on its own (431, 408, 400), and a bounded graceful close.
 //
 // Limits, and where each is enforced:

@@ -1,4 +1,4 @@
-// The WebSocket front (`ws`, `wss`; issue 5, DESIGN.md "Wire conventions").
+// The WebSocket front (`ws`, `wss`; issue 5; docs/architecture.md, "Wire conventions").
 // One document server: the URL path (after the server's `pathname`) is the channel; credentials
 // are read at the handshake (Authorization, httpApiKey header/query/cookie, the TLS client
 // certificate, a bearer token in Sec-WebSocket-Protocol: see ../web/presented.ts). Everything is
