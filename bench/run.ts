@@ -27,7 +27,7 @@ import { runJweBench } from './jwe.js';
 import { runServeBench } from './serve.js';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const examplesDir = resolve(root, '../shared/asyncapi-security-corpus/spec-examples');
+const examplesDir = resolve(root, 'test/fixtures/asyncapi-security-corpus/spec-examples');
 const quick = process.argv.includes('--quick');
 
 function median(xs: number[]): number {

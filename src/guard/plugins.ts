@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { StartupError, isGuardError, type GuardErrorDetails } from '../errors.js';
 import { deepFreeze } from '../deep-freeze.js';
-import { isInvalidReason } from '../schemes/verify/reasons.js';
+import { isInvalidReason } from '../invalid-reasons.js';
 import type {
   CredentialSource,
   InvalidReason,

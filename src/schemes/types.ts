@@ -4,7 +4,8 @@
 
 import type { Scheme } from '../model/types.js';
 import type { CredentialStore } from '../credentials/types.js';
-import type { InvalidReason } from './verify/reasons.js';
+import type { InvalidReason } from '../invalid-reasons.js';
+import type { PayloadVerdict } from '../tokens/jwe-inspect.js';
 
 /** The 13 `type` values of AsyncAPI 2.1.0–3.1.0, case-sensitive (AsyncAPI 3.0.0, Security Scheme Object `type`). */
 export type SchemeType =
@@ -102,8 +103,8 @@ export interface Principal {
   readonly expiresAt?: number;
 }
 
-/** Why a presented credential was refused: a closed list (src/schemes/reasons.ts). */
-export type { InvalidReason } from './verify/reasons.js';
+/** Why a presented credential was refused: a closed list (src/invalid-reasons.ts). */
+export type { InvalidReason } from '../invalid-reasons.js';
 
 export type VerifyOutcome =
   | { readonly kind: 'absent' }
@@ -189,10 +190,8 @@ export interface Verifier {
   close?(): void | PromiseLike<void>;
 }
 
-/** What `inspectPayload` answers. */
-export type PayloadVerdict =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly reason: 'payload_not_encrypted' | 'alg_not_allowed' | 'malformed' };
+/** What `inspectPayload` answers (defined with the JWE inspection, tokens/jwe-inspect.ts). */
+export type { PayloadVerdict } from '../tokens/jwe-inspect.js';
 
 /** What a verifier factory gets (built-in scheme modules and plug-ins alike). */
 export interface VerifierContext {

@@ -5,20 +5,15 @@
 // every key (a receiver that tries all keys turns each message into a key-guessing oracle and
 // costs n decryptions). Keys are JWKs (src/tokens/keys.ts: `loadJwks` reads them by reference).
 //
-// What `openPayload` checks before decrypting is exactly what the guard checks (verify/jwe.ts:
+// What `openPayload` checks before decrypting is exactly what the guard checks (jwe-inspect.ts:
 // shape, allow-lists, no `zip`, no `crit`), then a key chosen by `kid`, its `alg` restriction
 // (RFC 7517 §4.4), and jose's decryption with the same allow-lists. Failures reject with
 // PayloadError (ERR_JWE_REFUSED) and a `refusal` code; messages never hold the payload or a key.
 
 import { CompactEncrypt, compactDecrypt, importJWK, type JWK } from 'jose';
 import { KeyError, PayloadError, invalidArgType, invalidArgValue, type PayloadRefusal } from '../errors.js';
-import {
-  ASYMMETRIC_ALGORITHMS,
-  CONTENT_ENCRYPTIONS,
-  SYMMETRIC_ALGORITHMS,
-  inspectCompactJwe,
-  type JwePolicy,
-} from '../schemes/verify/jwe.js';
+import { ASYMMETRIC_ALGORITHMS, CONTENT_ENCRYPTIONS, SYMMETRIC_ALGORITHMS } from './jose-algorithms.js';
+import { inspectCompactJwe, type JwePolicy } from './jwe-inspect.js';
 import { defaultAlgorithmFor, ensureJwk, isPrivateJwk, keyFitsAlgorithm, publicJwkOf } from './keys.js';
 
 /** Every key management algorithm `sealPayload` / `openPayload` accept (the union of both scheme types' safe sets). */

@@ -17,7 +17,7 @@ import {
   KW_KEY_BYTES,
   SYMMETRIC_ALGORITHMS,
   type ContentEncryption,
-} from '../schemes/verify/jwe.js';
+} from './jose-algorithms.js';
 import { deepFreeze } from '../deep-freeze.js';
 
 export type { JWK } from 'jose';

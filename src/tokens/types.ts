@@ -4,7 +4,7 @@
 // TokenVerifier per scheme at startup and call `verify(token)` per connection.
 // Outcomes are values: `verify` never throws and never rejects.
 
-import type { InvalidReason } from '../schemes/types.js';
+import type { InvalidReason } from '../invalid-reasons.js';
 
 /** The refusal reasons a token can earn: a subset of the guard's closed list. */
 export type TokenInvalidReason = Extract<

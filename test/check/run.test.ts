@@ -8,8 +8,7 @@ import { checkDocument, checkDocuments, checkLoaded, checkLoadedDetailed, fillTe
 import { rules } from '../../src/check/rules/index.js';
 import type { Rule } from '../../src/check/types.js';
 import { dedent, ruleTester, runRule, v2, v3 } from './rule-tester.js';
-
-const corpus = new URL('../../../shared/asyncapi-security-corpus/spec-examples/', import.meta.url).pathname;
+import { officialExamplesDir } from '../helpers/corpus.js';
 
 /** A document with findings of several rules on several lines. */
 const busy = v3`
@@ -295,13 +294,15 @@ const expectedOnOfficialExamples: Record<string, string[]> = {
 };
 
 describe('official examples: no errors', async () => {
-  const files = (await readdir(corpus)).filter((f) => f.endsWith('.yml') && !f.includes('schema-invalid')).sort();
+  const files = (await readdir(officialExamplesDir))
+    .filter((f) => f.endsWith('.yml') && !f.includes('schema-invalid'))
+    .sort();
   it('every valid example has an expectation here', () => {
     assert.deepEqual(files, Object.keys(expectedOnOfficialExamples).sort());
   });
   for (const file of files) {
     it(file, async () => {
-      const result = await checkDocument(join(corpus, file));
+      const result = await checkDocument(join(officialExamplesDir, file));
       assert.equal(result.fatal, undefined);
       assert.equal(
         result.summary.errors,

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { scanNestingDepth } from '../../src/document/depth.js';
 import { loadDocument, loadDocumentFromText } from '../../src/document/load.js';
+import { assertFixtureFiles, fixtureFiles, officialExampleCount, officialExamplesDir } from '../helpers/corpus.js';
 
 /** Collections on the deepest path: 0 for a scalar, 1 for `[]` or `{"a": 1}`. */
 function trueDepth(value: unknown): number {
@@ -138,8 +138,9 @@ test('depth: the offset points at the bracket that passes the limit', () => {
 });
 
 test('depth: on the official examples, the scan is exact or one level over', async () => {
-  const dir = fileURLToPath(new URL('../../../shared/asyncapi-security-corpus/spec-examples/', import.meta.url));
-  for (const name of readdirSync(dir).filter((f) => f.endsWith('.yml'))) {
+  const dir = officialExamplesDir;
+  assertFixtureFiles(dir, '.yml', officialExampleCount);
+  for (const name of fixtureFiles(dir, '.yml')) {
     const text = readFileSync(join(dir, name), 'utf8');
     const depth = trueDepth((await loadDocument(join(dir, name))).root.value);
     assert.ok(violates(text, depth - 1), `${name}: depth ${depth} seen`);

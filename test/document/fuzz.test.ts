@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { DocumentError } from '../../src/errors.js';
 import { loadDocumentFromText } from '../../src/document/load.js';
 import { findRefs } from '../../src/document/refs.js';
+import { officialExamplesDir } from '../helpers/corpus.js';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 // Relative refs in generated text resolve in an empty folder, not in the project.
@@ -22,10 +23,7 @@ const file = join(dir, 'fuzz.yaml');
 const samples = [
   readFileSync(resolve(projectRoot, 'test/fixtures/documents/load/account.yaml'), 'utf8'),
   readFileSync(resolve(projectRoot, 'test/fixtures/documents/load/account.json'), 'utf8').slice(0, 1500),
-  readFileSync(
-    resolve(projectRoot, '../shared/asyncapi-security-corpus/spec-examples/2.6.0__streetlights-mqtt-asyncapi.yml'),
-    'utf8',
-  ).slice(0, 3000),
+  readFileSync(join(officialExamplesDir, '2.6.0__streetlights-mqtt-asyncapi.yml'), 'utf8').slice(0, 3000),
 ];
 
 // Pieces of YAML that matter to a parser, a depth scan, an alias counter or a ref resolver.

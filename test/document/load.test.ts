@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,10 +8,10 @@ import { loadDocument, loadDocumentFromText } from '../../src/document/load.js';
 import { isPlainObject, joinPointer } from '../../src/document/pointer.js';
 import type { LoadedDocument, NodeRange, SourcePosition } from '../../src/document/types.js';
 import { supportedAsyncApiVersions } from '../../src/document/versions.js';
+import { assertFixtureFiles, fixtureFiles, officialExampleCount, officialExamplesDir } from '../helpers/corpus.js';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 const fixtures = resolve(projectRoot, 'test/fixtures/documents/load');
-const corpusDir = resolve(projectRoot, '../shared/asyncapi-security-corpus/spec-examples');
 const yamlPath = join(fixtures, 'account.yaml');
 const jsonPath = join(fixtures, 'account.json');
 const yamlText = readFileSync(yamlPath, 'utf8');
@@ -256,18 +256,17 @@ test('load: misuse of the API is a TypeError with a Node-style code', async () =
   });
 });
 
-const examples = readdirSync(corpusDir)
-  .filter((f) => f.endsWith('.yml'))
-  .sort();
+const examples = fixtureFiles(officialExamplesDir, '.yml');
 
 test('load: the corpus holds official examples of 2.6.0 and 3.0.0', () => {
+  assertFixtureFiles(officialExamplesDir, '.yml', officialExampleCount);
   assert.ok(examples.some((f) => f.startsWith('2.6.0__')));
   assert.ok(examples.some((f) => f.startsWith('3.0.0__')));
 });
 
 for (const name of examples) {
   test(`load: official example ${name} loads with no problems`, async () => {
-    const doc = await loadDocument(join(corpusDir, name));
+    const doc = await loadDocument(join(officialExamplesDir, name));
     assert.equal(doc.asyncapi, name.split('__')[0]);
     // The only thing allowed: remote refs, which are off by default (and no network here).
     for (const p of doc.problems) {

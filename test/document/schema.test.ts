@@ -11,10 +11,15 @@ import fc from 'fast-check';
 import { parse } from 'yaml';
 import { maxSchemaFindings, supportedVersions, validateSchema, type SchemaFinding } from '../../src/document/schema.js';
 import { supportedAsyncApiVersions } from '../../src/document/versions.js';
+import {
+  assertFixtureFiles,
+  fixtureFiles,
+  officialExampleCount,
+  officialExamplesDir,
+  schemaFixturesDir,
+} from '../helpers/corpus.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const corpus = join(root, '../shared/asyncapi-security-corpus');
-const fixtures = join(corpus, 'schema-fixtures');
 const FILE = '/abs/doc.yaml';
 
 if (!existsSync(join(root, 'validators/index.json'))) {
@@ -137,7 +142,7 @@ interface Case {
  * definitions, so both run). Returns a reason instead when the index gives no whole-scheme verdict.
  */
 function casesFor(e: IndexEntry): Case[] | string {
-  const value: unknown = JSON.parse(readFileSync(join(fixtures, e.file), 'utf8'));
+  const value: unknown = JSON.parse(readFileSync(join(schemaFixturesDir, e.file), 'utf8'));
   const base = e.file.replace(/^.*\//, '');
   const doc = /^probe__(\d+\.\d+\.\d+)__document__/.exec(base);
   if (doc) return [{ name: base, asyncapi: doc[1]!, doc: value, expect: e.expect }];
@@ -164,8 +169,8 @@ function casesFor(e: IndexEntry): Case[] | string {
 }
 
 describe('schema: corpus fixtures (schema-fixtures/fixtures-index.json)', () => {
-  const index = JSON.parse(readFileSync(join(fixtures, 'fixtures-index.json'), 'utf8')) as IndexEntry[];
-  const onDisk = ['valid', 'invalid'].flatMap((d) => readdirSync(join(fixtures, d)).map((f) => `${d}/${f}`));
+  const index = JSON.parse(readFileSync(join(schemaFixturesDir, 'fixtures-index.json'), 'utf8')) as IndexEntry[];
+  const onDisk = ['valid', 'invalid'].flatMap((d) => readdirSync(join(schemaFixturesDir, d)).map((f) => `${d}/${f}`));
   const cases: Case[] = [];
   const skipped: string[] = [];
   let ran = 0;
@@ -218,11 +223,11 @@ describe('schema: corpus fixtures (schema-fixtures/fixtures-index.json)', () => 
 });
 
 describe('schema: official examples (spec-examples/*.yml)', () => {
-  const dir = join(corpus, 'spec-examples');
-  const names = readdirSync(dir).filter((n) => n.endsWith('.yml'));
+  const dir = officialExamplesDir;
+  const names = fixtureFiles(dir, '.yml');
 
   it('there are examples to check', () => {
-    assert.ok(names.length >= 15, `${names.length} examples`);
+    assertFixtureFiles(dir, '.yml', officialExampleCount);
     assert.ok(names.some((n) => n.includes('.schema-invalid')));
   });
 
@@ -611,7 +616,7 @@ describe('schema: messages', () => {
 
 describe('schema: robustness', () => {
   const base = parse(
-    readFileSync(join(corpus, 'spec-examples/3.0.0__streetlights-mqtt-asyncapi.yml'), 'utf8'),
+    readFileSync(join(officialExamplesDir, '3.0.0__streetlights-mqtt-asyncapi.yml'), 'utf8'),
   ) as Record<string, unknown>;
   const places = [
     ['servers', 'production'],

@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadDocument } from '../../src/document/load.js';
@@ -8,20 +7,23 @@ import { getAtPointer } from '../../src/document/pointer.js';
 import type { LoadedDocument, Location } from '../../src/document/types.js';
 import { buildAnalysis, buildModel, toSecurityModel } from '../../src/model/index.js';
 import type { Analysis, LocatedRequirement, SecurityModel } from '../../src/model/index.js';
+import { assertFixtureFiles, fixtureFiles, officialExampleCount, officialExamplesDir } from '../helpers/corpus.js';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
-const corpusDir = resolve(projectRoot, '../shared/asyncapi-security-corpus/spec-examples');
 const fixturesDir = resolve(projectRoot, 'test/fixtures/model');
 const helperFiles = new Set(['shared-schemes.yml']);
 
 const list = (dir: string): string[] =>
-  existsSync(dir)
-    ? readdirSync(dir)
-        .filter((f) => f.endsWith('.yml') && !helperFiles.has(f))
-        .sort()
-        .map((f) => join(dir, f))
-    : [];
-const documents = [...list(corpusDir), ...list(fixturesDir)];
+  fixtureFiles(dir, '.yml')
+    .filter((f) => !helperFiles.has(f))
+    .map((f) => join(dir, f));
+const documents = [...list(officialExamplesDir), ...list(fixturesDir)];
+
+// Every document below is a case: a missing or emptied folder fails here instead of running fewer cases.
+test('build: the official examples and the model fixtures are all there', () => {
+  assertFixtureFiles(officialExamplesDir, '.yml', officialExampleCount);
+  assert.ok(list(fixturesDir).length >= 7, `only ${list(fixturesDir).length} documents in ${fixturesDir}`);
+});
 
 /** Only plain objects, arrays, strings, numbers, booleans and null. */
 function assertPlain(value: unknown, path = '$'): void {
@@ -93,7 +95,7 @@ test('the model shares nothing with the analysis or the document', async () => {
 
 // ---------------------------------------------------------------- snapshots
 
-const corpus = (name: string): string => join(corpusDir, name);
+const corpus = (name: string): string => join(officialExamplesDir, name);
 
 test('snapshot: 3.0.0 streetlights-operation-security', async () => {
   const model = buildModel(await loadDocument(corpus('3.0.0__streetlights-operation-security-asyncapi.yml')));

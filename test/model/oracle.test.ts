@@ -24,7 +24,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Parser } from '@asyncapi/parser';
@@ -32,9 +32,9 @@ import type { AsyncAPIDocumentInterface, OperationInterface, SecurityRequirement
 import { loadDocument } from '../../src/document/load.js';
 import { buildModel } from '../../src/model/index.js';
 import type { Requirement, SecurityModel } from '../../src/model/index.js';
+import { assertFixtureFiles, fixtureFiles, officialExampleCount, officialExamplesDir } from '../helpers/corpus.js';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
-const corpusDir = resolve(projectRoot, '../shared/asyncapi-security-corpus/spec-examples');
 const fixturesDir = resolve(projectRoot, 'test/fixtures/model');
 
 /** Fixture files that are not AsyncAPI documents (targets of external refs). */
@@ -165,11 +165,11 @@ function documentsIn(dir: string): string[] {
 }
 
 test('oracle: the security corpus is present', () => {
-  assert.ok(existsSync(corpusDir), `missing ${corpusDir}`);
-  assert.ok(documentsIn(corpusDir).length >= 18);
+  assertFixtureFiles(officialExamplesDir, '.yml', officialExampleCount);
 });
 
-const documents = [...(existsSync(corpusDir) ? documentsIn(corpusDir) : []), ...documentsIn(fixturesDir)];
+const officialExamples = fixtureFiles(officialExamplesDir, '.yml').map((f) => join(officialExamplesDir, f));
+const documents = [...officialExamples, ...documentsIn(fixturesDir)];
 
 for (const path of documents) {
   const name = basename(path);

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { createPlainServer, encodePlainMessage, parsePlainMessage } from '../../src/sasl/plain.js';
 
-const vectorsDir = new URL('../../../shared/test-vectors/scram/', import.meta.url);
+const vectorsDir = new URL('../fixtures/test-vectors/scram/', import.meta.url);
 const vectors = JSON.parse(readFileSync(new URL('saslprep-rfc4013-vectors.json', vectorsDir), 'utf8')) as {
   sasl_plain_rfc4616_section4: {
     id: string;

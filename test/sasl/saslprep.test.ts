@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { inTable, saslprep, saslprepTables } from '../../src/sasl/saslprep.js';
 
-const vectorsDir = new URL('../../../shared/test-vectors/scram/', import.meta.url);
+const vectorsDir = new URL('../fixtures/test-vectors/scram/', import.meta.url);
 const readJson = (name: string): unknown => JSON.parse(readFileSync(new URL(name, vectorsDir), 'utf8'));
 
 interface Rfc4013Example {

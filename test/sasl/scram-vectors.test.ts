@@ -1,4 +1,4 @@
-// Replays every exchange in ../shared/test-vectors/scram/ (see its SOURCE.md) through our
+// Replays every exchange in test/fixtures/test-vectors/scram/ (see its SOURCE.md) through our
 // server and our client. SHA-1 vectors run through the digest-level factories with a SHA-1
 // digest defined here: SHA-1 is never offered as a mechanism by src/.
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { computeSaltedPassword, computeScramKeys, deriveScramVerifier, scramDige
 import { saslprep } from '../../src/sasl/saslprep.js';
 import type { ScramDigest, ScramVerifier } from '../../src/sasl/types.js';
 
-const vectorsDir = new URL('../../../shared/test-vectors/scram/', import.meta.url);
+const vectorsDir = new URL('../fixtures/test-vectors/scram/', import.meta.url);
 const readJson = (name: string): unknown => JSON.parse(readFileSync(new URL(name, vectorsDir), 'utf8'));
 
 const SHA1: ScramDigest = { name: 'SHA-1', nodeName: 'sha1', length: 20 };

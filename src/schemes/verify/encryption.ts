@@ -12,12 +12,10 @@ import {
   ASYMMETRIC_ALGORITHMS,
   ASYMMETRIC_DEFAULTS,
   CONTENT_ENCRYPTIONS,
-  DEFAULT_MAX_PAYLOAD_BYTES,
   SYMMETRIC_ALGORITHMS,
   SYMMETRIC_DEFAULTS,
-  inspectJwe,
-  type JwePolicy,
-} from './jwe.js';
+} from '../../tokens/jose-algorithms.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, inspectJwe, type JwePolicy } from '../../tokens/jwe-inspect.js';
 
 export type EncryptionKind = 'symmetricEncryption' | 'asymmetricEncryption';
 

@@ -13,7 +13,7 @@
 // Does not check: name constraints and policies (a presented certificate marking them critical is
 // refused), OCSP, CRLs of issuers that are not in the bundle.
 
-import type { InvalidReason } from '../reasons.js';
+import type { InvalidReason } from '../../../invalid-reasons.js';
 import { OID, hasDigitalSignature, type ParsedCertificate } from './certificate.js';
 import { certOf, type Cert, type TrustMaterial } from './trust.js';
 
