@@ -86,6 +86,13 @@ class ParseStopped extends Error {
 const isObject = (v: unknown): v is object => v !== null && typeof v === 'object';
 
 /**
+ * Work done by the parses so far, counted so that tests bound it by counting instead of by the
+ * clock: characters the nesting pre-scan covered, nodes the parser opened, collections alias
+ * sizing visited. Module state for tests only (src/index.ts does not export it).
+ */
+export const parseWork = { scanned: 0, opened: 0, measured: 0 };
+
+/**
  * Parse one file. `stats`, when given, receives the number of YAML tokens parsed (load.ts
  * keeps a budget for a document and all the files it references).
  */
@@ -116,6 +123,7 @@ export function parseSource(
   // The pre-scan rejects deep nesting with an exact position before the (recursive) parser
   // runs; js-yaml's own `maxDepth` below is the second net, for text that fools the scan.
   const deep = scanNestingDepth(body, limits.maxDepth);
+  parseWork.scanned += deep === null ? body.length : deep.offset;
   if (deep !== null) fail('ERR_DOCUMENT_TOO_DEEP', tooDeep.reason, deep.offset, tooDeep.expected);
 
   // Nodes as js-yaml composes them (positions.ts): about one per 12 characters; the arrays grow.
@@ -137,6 +145,7 @@ export function parseSource(
   const heights = new Map<object, number>();
   const measure = (v: object): void => {
     if (sizes.has(v)) return;
+    parseWork.measured++;
     let size = 1;
     let height = 1;
     for (const child of Array.isArray(v) ? v : Object.values(v)) {
@@ -245,6 +254,7 @@ export function parseSource(
           'exactly one document',
         );
       }
+      parseWork.opened++;
       open.push(tree.open(state.position));
       return;
     }

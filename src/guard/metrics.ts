@@ -7,7 +7,7 @@
 // Float64Array slot addressed by small integers computed at startup (no string work per call).
 
 import type { DecisionReason, RefusalReason } from './types.js';
-import { invalidReasons, type InvalidReason } from '../schemes/verify/reasons.js';
+import { invalidReasons, type InvalidReason } from '../invalid-reasons.js';
 
 /** Every `reason` label of `asyncapi_guard_decisions_total`, in slot order. */
 export const DECISION_REASONS = [

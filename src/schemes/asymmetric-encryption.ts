@@ -7,7 +7,7 @@
 // in `algorithms` (default `ECDH-ES+A256KW`, `RSA-OAEP-256`; allowed: ECDH-ES, ECDH-ES+A128KW,
 // ECDH-ES+A192KW, ECDH-ES+A256KW, RSA-OAEP, RSA-OAEP-256, RSA-OAEP-384, RSA-OAEP-512 — never
 // RSA1_5) and `enc` in `encryptions` (default `A256GCM`), at most `maxPayloadBytes` (default
-// 1 MiB), per verify/jwe.ts. Does not check: that the payload decrypts (the guard never holds the
+// 1 MiB), per tokens/jwe-inspect.ts. Does not check: that the payload decrypts (the guard never holds the
 // private key), which key (`kid`) was used.
 import type { SchemeDescriptor, Verifier, VerifierContext } from './types.js';
 import { createEncryptionVerifier, encryptionConfigSchema } from './verify/encryption.js';

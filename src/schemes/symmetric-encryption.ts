@@ -6,7 +6,7 @@
 // JWE (compact or JSON serialization, RFC 7516 §7) whose `alg` is in `algorithms` (default `dir`,
 // `A256KW`; allowed: dir, A128KW, A192KW, A256KW) and `enc` in `encryptions` (default `A256GCM`;
 // allowed: A128GCM, A192GCM, A256GCM, A128CBC-HS256, A192CBC-HS384, A256CBC-HS512), at most
-// `maxPayloadBytes` (default 1 MiB), per verify/jwe.ts. Does not check: that the payload
+// `maxPayloadBytes` (default 1 MiB), per tokens/jwe-inspect.ts. Does not check: that the payload
 // decrypts (the guard never holds the key), which key (`kid`) was used.
 import type { SchemeDescriptor, Verifier, VerifierContext } from './types.js';
 import { createEncryptionVerifier, encryptionConfigSchema } from './verify/encryption.js';
