@@ -191,7 +191,7 @@ async function childRejects(cases: ChildCase[], bounds: { rssMb?: number } = {})
 /** Refused by the nesting pre-scan: the parser never ran, and the scan stopped long before the end. */
 function refusedByPreScan(got: ChildResult | undefined, size: number): void {
   assert.equal(got?.work.opened, 0, 'the parser never ran');
-  const scanned = got!.work.scanned;
+  const scanned = got.work.scanned;
   assert.ok(scanned < size / 10, `the pre-scan covered ${scanned} of ${size} characters`);
 }
 
