@@ -298,7 +298,8 @@ test('refs: the size limits hold for a document and its referenced files togethe
 test('refs: a referenced file that does not parse is a problem naming that file, line and column', async () => {
   const file = at('inline.yaml');
   const doc = await loadDocumentFromText(
-    `${header}components:\n  schemas:\n    dup:\n      $ref: './invalid/dup.yaml#/b'\n    syntax:\n      $ref: './invalid/syntax.yaml#/a'\n    fine:\n      $ref: './common/schemes.yaml#/apiKey'\n`,
+    `${header}components:\n  schemas:\n    dup:\n      $ref: './invalid/dup.yaml#/b'\n    syntax:\n      ` +
+      `$ref: './invalid/syntax.yaml#/a'\n    fine:\n      $ref: './common/schemes.yaml#/apiKey'\n`,
     { file },
   );
   const dup = problemAt(doc, file, '/components/schemas/dup/$ref');
@@ -368,9 +369,10 @@ const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void
     res.write('a: 1\n'); // …and never ends
   },
   '/big-declared': (_q, res) => {
+    // The header alone, no body byte: a client that waited for the body would end with "no
+    // complete answer", so "larger than" can only come from the header.
     res.writeHead(200, { 'content-length': String(1024 * 1024) });
-    res.write('a: '.padEnd(64 * 1024, 'x'));
-    // The client must stop on the header alone; end the response only if it did not.
+    res.flushHeaders();
     setTimeout(() => res.destroy(), 5000).unref();
   },
   '/big-streamed': (_q, res) => {
@@ -421,11 +423,8 @@ const remoteDoc = (path: string): string =>
   `${header}components:\n  securitySchemes:\n    remote:\n      $ref: '${base}${path}'\n    local:\n      type: X509\n`;
 const remotePointer = '/components/securitySchemes/remote/$ref';
 
-async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const t0 = performance.now();
-  const value = await run();
-  return { value, ms: performance.now() - t0 };
-}
+/** Only to catch a hang: each remote test proves its timeout or limit by what the load says. */
+const hangCatcher = { timeout: 60_000 };
 
 test('refs: a remote ref is refused by default, and no request is made', async () => {
   requests.length = 0;
@@ -457,59 +456,55 @@ test('refs: with allowRemoteRefs a remote file is fetched, and its relative refs
   assert.equal(doc.problems.length, 1);
 });
 
-test('refs: a server that never answers fails the remote ref within remoteTimeoutMs', async () => {
-  const { value: doc, ms } = await timed(() =>
-    loadDocumentFromText(remoteDoc('/hang#/a'), { allowRemoteRefs: true, remoteTimeoutMs: 200 }),
-  );
-  assert.equal(problemAt(doc, doc.root.uri, remotePointer).code, 'ERR_DOCUMENT_REF_REMOTE_FAILED');
-  assert.ok(ms < 2000, `took ${ms} ms`);
-  assert.ok(ms >= 150, `took ${ms} ms (the timeout applies)`);
+test('refs: a server that never answers fails the remote ref within remoteTimeoutMs', hangCatcher, async () => {
+  const doc = await loadDocumentFromText(remoteDoc('/hang#/a'), { allowRemoteRefs: true, remoteTimeoutMs: 200 });
+  const p = problemAt(doc, doc.root.uri, remotePointer);
+  assert.equal(p.code, 'ERR_DOCUMENT_REF_REMOTE_FAILED');
+  assert.match(p.message, /no answer within 200 ms/, 'the timeout ended it');
   assert.deepEqual(resolved(doc, '#/components/securitySchemes/local').value, { type: 'X509' });
 });
 
-test('refs: a body that never ends fails the remote ref within remoteTimeoutMs', async () => {
-  const { value: doc, ms } = await timed(() =>
-    loadDocumentFromText(remoteDoc('/slow-body#/a'), { allowRemoteRefs: true, remoteTimeoutMs: 200 }),
-  );
-  assert.equal(problemAt(doc, doc.root.uri, remotePointer).code, 'ERR_DOCUMENT_REF_REMOTE_FAILED');
-  assert.ok(ms < 2000, `took ${ms} ms`);
-});
-
-test('refs: a response declared larger than remoteMaxBytes is refused', async () => {
-  const { value: doc, ms } = await timed(() =>
-    loadDocumentFromText(remoteDoc('/big-declared#/a'), {
-      allowRemoteRefs: true,
-      remoteTimeoutMs: 2000,
-      remoteMaxBytes: 1000,
-    }),
-  );
+test('refs: a body that never ends fails the remote ref within remoteTimeoutMs', hangCatcher, async () => {
+  const doc = await loadDocumentFromText(remoteDoc('/slow-body#/a'), { allowRemoteRefs: true, remoteTimeoutMs: 200 });
   const p = problemAt(doc, doc.root.uri, remotePointer);
   assert.equal(p.code, 'ERR_DOCUMENT_REF_REMOTE_FAILED');
-  assert.match(p.message, /larger than/);
-  assert.ok(ms < 1500, `took ${ms} ms: refused on the header, not after reading`);
+  assert.match(p.message, /no complete answer within 200 ms/, 'the timeout ended it');
 });
 
-test('refs: a streamed response (no content-length) larger than remoteMaxBytes is refused without reading it all', async () => {
-  bigStreamedBytes = 0;
-  const before = process.memoryUsage().rss;
-  const { value: doc, ms } = await timed(() =>
-    loadDocumentFromText(remoteDoc('/big-streamed#/a'), {
+test('refs: a response declared larger than remoteMaxBytes is refused', hangCatcher, async () => {
+  const doc = await loadDocumentFromText(remoteDoc('/big-declared#/a'), {
+    allowRemoteRefs: true,
+    remoteTimeoutMs: 2000,
+    remoteMaxBytes: 1000,
+  });
+  const p = problemAt(doc, doc.root.uri, remotePointer);
+  assert.equal(p.code, 'ERR_DOCUMENT_REF_REMOTE_FAILED');
+  // The server sent no body byte: refused on the header, not after reading.
+  assert.match(p.message, /larger than/);
+});
+
+test(
+  'refs: a streamed response (no content-length) larger ' + 'than remoteMaxBytes is refused without reading it all',
+  hangCatcher,
+  async () => {
+    bigStreamedBytes = 0;
+    const before = process.memoryUsage().rss;
+    const doc = await loadDocumentFromText(remoteDoc('/big-streamed#/a'), {
       allowRemoteRefs: true,
       remoteTimeoutMs: 5000,
       remoteMaxBytes: 100 * 1024,
-    }),
-  );
-  const p = problemAt(doc, doc.root.uri, remotePointer);
-  assert.equal(p.code, 'ERR_DOCUMENT_REF_REMOTE_FAILED');
-  assert.match(p.message, /larger than/);
-  assert.ok(ms < 3000, `took ${ms} ms`);
-  await new Promise((ok) => setTimeout(ok, 50));
-  assert.ok(
-    bigStreamedBytes < 16 * 1024 * 1024,
-    `the server wrote ${bigStreamedBytes} bytes before the client hung up`,
-  );
-  assert.ok(process.memoryUsage().rss - before < 64 * 1024 * 1024, 'memory stays bounded');
-});
+    });
+    const p = problemAt(doc, doc.root.uri, remotePointer);
+    assert.equal(p.code, 'ERR_DOCUMENT_REF_REMOTE_FAILED');
+    assert.match(p.message, /larger than/, 'the size bound ended it, not the timeout');
+    await new Promise((ok) => setTimeout(ok, 50));
+    assert.ok(
+      bigStreamedBytes < 16 * 1024 * 1024,
+      `the server wrote ${bigStreamedBytes} bytes before the client hung up`,
+    );
+    assert.ok(process.memoryUsage().rss - before < 64 * 1024 * 1024, 'memory stays bounded');
+  },
+);
 
 test('refs: HTTP 404 fails the remote ref', async () => {
   const doc = await loadDocumentFromText(remoteDoc('/nope.yaml#/a'), { allowRemoteRefs: true, remoteTimeoutMs: 2000 });
