@@ -1,6 +1,6 @@
 // Security invariants that are properties of the source rather than of one behaviour:
 // secrets are compared in constant time (crypto.timingSafeEqual on fixed-length digests,
-// DESIGN.md "Wire conventions"), never with `===`, `Buffer#equals` or `Buffer.compare`, which
+// docs/architecture.md, "Secrets"), never with `===`, `Buffer#equals` or `Buffer.compare`, which
 // return at the first differing byte. A new comparison of bytes must be listed here with why it
 // is not a secret, so a reviewer sees it.
 import { test } from 'node:test';

@@ -228,8 +228,8 @@ describe('check engine: files', () => {
   });
 });
 
-// The official examples (AsyncAPI 3.0.1 and 2.6.0 tags, reference §5) are valid documents:
-// no error. The warnings and infos they do get are listed, each one deserved.
+// The official examples (AsyncAPI 3.0.1 and 2.6.0 tags; test/fixtures/asyncapi-security-corpus/) are
+// valid documents: no error. The warnings and infos they do get are listed, each one deserved.
 const expectedOnOfficialExamples: Record<string, string[]> = {
   // apiKey, oauth2 and openIdConnect over `mqtt` (1883 is the default port) to a public
   // host: secrets in cleartext. The oauth2 scheme offers implicit and password flows.
@@ -252,7 +252,7 @@ const expectedOnOfficialExamples: Record<string, string[]> = {
     'warning security-oauth2-deprecated-flow /components/securitySchemes/supportedOauthFlows/flows/password',
   ],
   '2.6.0__streetlights-operation-security-asyncapi.yml': [],
-  // SASL PLAIN over `kafka` (PLAINTEXT per reference §4.2; its x- extensions say SASL_SSL,
+  // SASL PLAIN over `kafka`, not `kafka-secure`, so without TLS (its x- extensions say SASL_SSL,
   // but the protocol does not), and two remote Avro schemas not fetched.
   '3.0.0__adeo-kafka-request-reply-asyncapi.yml': [
     'warning security-cleartext-credentials /servers/production/security/0',

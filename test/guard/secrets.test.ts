@@ -1,4 +1,4 @@
-// The secrets test (STYLE.md "Logging and secrets"): a unique marker planted in every credential
+// The secrets test (docs/architecture.md, "Secrets"): a unique marker planted in every credential
 // kind appears in no audit line, refusal, error message or metrics text.
 
 import { test } from 'node:test';

@@ -87,7 +87,7 @@ test('naming: an inline scheme reached by several operations through one trait i
 test('fileLabel: relative to the root file’s folder with forward slashes; remote files keep their URL', () => {
   const file = (uri: string): SourceFile => ({ uri, displayName: uri, text: '', value: null, ranges: new Map() });
   assert.equal(fileLabel(file('/p/docs/api.yml'), file('/p/docs/common/schemes.yml')), 'common/schemes.yml');
-  assert.equal(fileLabel(file('/p/docs/api.yml'), file('/p/shared/schemes.yml')), '../shared/schemes.yml');
+  assert.equal(fileLabel(file('/p/docs/api.yml'), file('/p/common/schemes.yml')), '../common/schemes.yml');
   assert.equal(
     fileLabel(file('/p/docs/api.yml'), file('https://example.com/schemes.yml')),
     'https://example.com/schemes.yml',

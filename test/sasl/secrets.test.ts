@@ -1,6 +1,6 @@
-// Errors and messages never contain the password, the proof or the salted password (STYLE.md
-// "Logging and secrets"). A marker is planted in the password; every outcome is serialized and
-// searched for it and for the exchange's proof and SaltedPassword.
+// Errors and messages never contain the password, the proof or the salted password
+// (docs/architecture.md, "Secrets"). A marker is planted in the password; every outcome is
+// serialized and searched for it and for the exchange's proof and SaltedPassword.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createPlainServer, encodePlainMessage } from '../../src/sasl/plain.js';

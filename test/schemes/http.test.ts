@@ -53,7 +53,7 @@ describe('http scheme', () => {
     assert.equal(secret(undefined), false, 'no scheme field');
   });
 
-  it('fits HTTP, WebSocket and (bearer in the CONNECT password, DESIGN.md) MQTT, not Kafka or AMQP', () => {
+  it('fits HTTP, WebSocket and (bearer in the CONNECT password) MQTT, not Kafka or AMQP', () => {
     const fits = (p: string): boolean => (http.protocols as readonly string[]).includes(p);
     for (const p of ['http', 'https', 'ws', 'wss', 'mercure', 'mqtt', 'secure-mqtt']) assert.equal(fits(p), true, p);
     for (const p of ['kafka', 'kafka-secure', 'amqp', 'stomp', 'nats']) assert.equal(fits(p), false, p);

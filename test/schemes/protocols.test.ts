@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { isKnownProtocol, knownProtocols, normalizeProtocol, transportSecurity } from '../../src/schemes/protocols.js';
 
 describe('protocol facts', () => {
-  it('knows the 2.6.0 protocol list plus the binding names (reference §3.5, §4.1)', () => {
+  it('knows the 2.6.0 protocol list plus the binding names (AsyncAPI 2.6.0 Server, 3.0.0 bindings)', () => {
     const v260 = [
       'amqp',
       'amqps',

@@ -59,7 +59,7 @@ describe('scheme registry', () => {
   });
 });
 
-describe('scheme fit (reference §4.3)', () => {
+describe('scheme fit', () => {
   const fits = (type: string, protocol: string): boolean => schemeFitsProtocol(getSchemeDescriptor(type)!, protocol);
 
   it('the issue examples do not fit: scramSha256 on ws, httpApiKey on mqtt', () => {

@@ -1,7 +1,7 @@
-// No verifier outcome, SASL step, claimed subject or thrown error carries a secret (STYLE.md
-// "Logging and secrets"). A unique marker is planted in every credential kind: passwords (login,
-// Basic, PLAIN, SCRAM), API key secrets (login, header, query, cookie), and malformed variants
-// of each; every result is serialized and searched for it.
+// No verifier outcome, SASL step, claimed subject or thrown error carries a secret
+// (docs/architecture.md, "Secrets"). A unique marker is planted in every credential kind:
+// passwords (login, Basic, PLAIN, SCRAM), API key secrets (login, header, query, cookie), and
+// malformed variants of each; every result is serialized and searched for it.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encodePlainMessage } from '../../src/sasl/plain.js';
