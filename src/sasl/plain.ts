@@ -5,7 +5,8 @@
 // `authorize` allows it (RFC 4616 §2). Does not check: transport confidentiality (PLAIN sends the
 // password in the clear; only use it under TLS), throttling (the guard's job).
 
-import { decodeUtf8, hasLoneSurrogate, invalidArg } from './scram.js';
+import { decodeUtf8, hasLoneSurrogate } from '../encoding.js';
+import { invalidArg } from './scram.js';
 import { saslprep } from './saslprep.js';
 import type { PlainParseResult, PlainServerResult } from './types.js';
 

@@ -1,9 +1,11 @@
 // SCRAM (RFC 5802, RFC 7677) pieces shared by the server and the client: the hash functions,
-// the key derivation, verifier creation, saslname escaping, strict base64, and one parser per
-// message. Parsers take untrusted text and return values; they never throw and do bounded work
-// (one split with a cap on the attribute count, no backtracking regular expressions).
+// the key derivation, verifier creation, saslname escaping, and one parser per message (strict
+// base64 and UTF-8 come from src/encoding.ts). Parsers take untrusted text and return values;
+// they never throw and do bounded work (one split with a cap on the attribute count, no
+// backtracking regular expressions).
 
 import { createHash, createHmac, pbkdf2, randomBytes } from 'node:crypto';
+import { decodeBase64Strict, decodeUtf8, hasLoneSurrogate } from '../encoding.js';
 import { saslprep } from './saslprep.js';
 import type {
   ScramClientFailureReason,
@@ -181,31 +183,6 @@ export function isPrintableNonce(value: string): boolean {
     if (c < 0x21 || c > 0x7e || c === 0x2c) return false;
   }
   return true;
-}
-
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-/** Canonical RFC 4648 base64 (padding required, no whitespace, zero pad bits); null otherwise. */
-export function decodeBase64Strict(value: string): Buffer | null {
-  if (!BASE64.test(value)) return null;
-  const bytes = Buffer.from(value, 'base64');
-  return bytes.toString('base64') === value ? bytes : null;
-}
-
-/** Lone surrogates cannot be UTF-8; a string carrying one did not come from valid UTF-8. */
-export function hasLoneSurrogate(value: string): boolean {
-  return /\p{Cs}/u.test(value);
-}
-
-const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** Decodes wire bytes as strict UTF-8 (no BOM stripping); null on invalid UTF-8. */
-export function decodeUtf8(bytes: Uint8Array): string | null {
-  try {
-    return fatalUtf8.decode(bytes);
-  } catch {
-    return null;
-  }
 }
 
 /** A message's text after the size and UTF-8 checks shared by both sides. */

@@ -7,7 +7,7 @@
 // characters (RFC 7617 §2 forbids CTL; C1 too), non-empty user id and password.
 // Does not apply SASLprep / PRECIS to the values: the password check does (src/credentials).
 
-import { decodeBase64Strict, decodeUtf8, hasLoneSurrogate } from '../../sasl/scram.js';
+import { decodeBase64Strict, decodeUtf8, hasLoneSurrogate } from '../../encoding.js';
 import { invalidArgType, invalidArgValue } from '../../errors.js';
 import { authorizationSchemeOf, parseAuthorization, readAuthorizationHeader } from './authorization.js';
 import type { HeaderBag } from './header.js';

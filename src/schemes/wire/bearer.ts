@@ -15,7 +15,7 @@
 // password that is bytes must be strict UTF-8; every token at most `maxBytes` (default 8 KiB).
 // Does not check the token itself (signature, claims): src/tokens does.
 
-import { decodeUtf8 } from '../../sasl/scram.js';
+import { decodeUtf8 } from '../../encoding.js';
 import { invalidArgType, invalidArgValue } from '../../errors.js';
 import { authorizationSchemeOf, parseAuthorization, readAuthorizationHeader } from './authorization.js';
 import { ABSENT, MAX_WIRE_TEXT, found, malformed, type WireRead } from './types.js';

@@ -5,7 +5,7 @@
 // password or key is far shorter; a bigger field only costs SASLprep time).
 // Does not check control characters or emptiness: each verifier decides what those mean.
 
-import { decodeUtf8, hasLoneSurrogate } from '../../sasl/scram.js';
+import { decodeUtf8, hasLoneSurrogate } from '../../encoding.js';
 import { ABSENT, found, hasControlCharacter, malformed, type WireRead } from './types.js';
 
 /** Largest login field accepted, in UTF-8 bytes (user names are at most 255 characters in the store). */
