@@ -21,7 +21,7 @@ async function openssl(args: string[], cwd: string): Promise<void> {
     await run('openssl', args, { cwd });
   } catch (err) {
     const e = err as { stderr?: string };
-    throw new Error(`openssl ${args[0]} failed: ${e.stderr ?? String(err)}`);
+    throw new Error(`openssl ${args[0]} failed: ${e.stderr ?? String(err)}`, { cause: err });
   }
 }
 
@@ -114,7 +114,6 @@ const der = (pem: string): Uint8Array => {
 
 export async function createPki(): Promise<Pki> {
   const dir = await mkdtemp(join(tmpdir(), 'agx509-'));
-  const now = Date.now();
   const cas = new Map<CaName, { dir: string; cnf: string; cert: string; key: string }>();
   const caOf = (name: CaName) => {
     const ca = cas.get(name);
@@ -241,6 +240,9 @@ export async function createPki(): Promise<Pki> {
 
   const root = await makeRoot('root', 'Test Root CA');
   const otherRoot = await makeRoot('otherRoot', 'Other Root CA');
+  // Taken once the roots exist: `req -x509` dates a root from the second it runs, so an earlier
+  // `now` could fall before the roots' notBefore and make every path through them "expired".
+  const now = Date.now();
   const issueCa = async (
     issuer: CaName,
     name: CaName,
