@@ -6,10 +6,11 @@
 // is a CA. The path ends at the first anchor reached.
 // Then: every certificate of the path within its validity period; CA pathLenConstraint; no
 // unknown critical extension in a presented certificate; CRL status of every certificate whose
-// issuer has a configured CRL (a CRL past its nextUpdate refuses every certificate of that issuer:
-// fail closed); the leaf an end entity whose keyUsage (if any) has digitalSignature and whose
-// extendedKeyUsage (if any) has clientAuth or anyExtendedKeyUsage, as must a presented
-// intermediate's extendedKeyUsage (OpenSSL's de facto EKU chaining).
+// issuer has a configured CRL, and of the anchor itself when other CAs of the bundle are above it
+// (a CRL past its nextUpdate refuses every certificate of that issuer: fail closed); the leaf an
+// end entity whose keyUsage (if any) has digitalSignature and whose extendedKeyUsage (if any) has
+// clientAuth or anyExtendedKeyUsage, as must a presented intermediate's extendedKeyUsage
+// (OpenSSL's de facto EKU chaining).
 // Does not check: name constraints and policies (a presented certificate marking them critical is
 // refused), OCSP, CRLs of issuers that are not in the bundle.
 
@@ -55,6 +56,18 @@ function allowsClientAuth(p: ParsedCertificate): boolean {
   );
 }
 
+/** The CAs of the bundle above `anchor`: its issuer among them, that one's, and so on (each at most once). */
+function bundleIssuersAbove(anchor: Cert, trust: TrustMaterial): Cert[] {
+  const above: Cert[] = [];
+  for (let current = anchor; ;) {
+    const child = current;
+    const parent = trust.anchors.find((a) => a !== anchor && !above.includes(a) && issued(child, a));
+    if (parent === undefined) return above;
+    above.push(parent);
+    current = parent;
+  }
+}
+
 /** Validates a parsed chain at time `now` (ms) against `trust`. */
 export function verifyChain(chain: readonly Cert[], trust: TrustMaterial, now: number): ChainResult {
   const leaf = chain[0];
@@ -91,11 +104,14 @@ export function verifyChain(chain: readonly Cert[], trust: TrustMaterial, now: n
     if (k < presented && c.unknownCritical) return fail('untrusted_certificate');
     if (k > 0 && k < presented && !allowsClientAuth(c)) return fail('certificate_usage');
   }
-  for (let k = 0; k < presented; k++) {
-    const status = trust.crls.get((path[k + 1] as Cert).issuerKey);
+  // An anchor that another CA of the bundle issued (an intermediate listed next to its root, as the
+  // docs advise for checking its leaves' revocation) is still revoked by that CA's CRL.
+  const crlPath = [...path, ...bundleIssuersAbove(path[presented] as Cert, trust)];
+  for (let k = 0; k < crlPath.length - 1; k++) {
+    const status = trust.crls.get((crlPath[k + 1] as Cert).issuerKey);
     if (status === undefined) continue;
     if (status.nextUpdate !== undefined && now > status.nextUpdate) return fail('untrusted_certificate');
-    if (status.revoked.has((path[k] as Cert).parsed.serial)) return fail('certificate_revoked');
+    if (status.revoked.has((crlPath[k] as Cert).parsed.serial)) return fail('certificate_revoked');
   }
   const l = leaf.parsed;
   // A client certificate is an end entity (RFC 5280 §4.2.1.9) that signs the TLS handshake

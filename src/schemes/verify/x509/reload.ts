@@ -55,26 +55,30 @@ export async function createTrustSource(context: VerifierContext, intervalMs: nu
   const { name, options } = context;
   const baseDir = typeof context.baseDir === 'string' ? context.baseDir : process.cwd();
   const files = filesOf(options, baseDir);
-  // Stat first: a change between the stat and the read is then seen at the next check.
-  let seen = await fingerprintOf(files);
-  let trust = await loadTrust(name, options, baseDir);
-  let running: Promise<void> | null = null;
-  let closed = false;
-
   const report = (level: 'info' | 'warn', event: string, fields: Record<string, string | number | boolean | null>) => {
     try {
       context.report?.(level, event, { scheme: name, ...fields });
     } catch {
-      // a failing reporter must not stop the reload
+      // a failing reporter must not stop the load or the reload
     }
   };
+  // A CRL under a bundle CA's name that its key does not verify may be a forgery: worth a line of
+  // its own, at startup (which then fails) as on reload (which keeps the previous material).
+  const onBadCrlSignature = (crl: number) =>
+    report('warn', 'x509.crl.signature_invalid', { key: `schemes.${name}.crl`, crl });
+
+  // Stat first: a change between the stat and the read is then seen at the next check.
+  let seen = await fingerprintOf(files);
+  let trust = await loadTrust(name, options, baseDir, onBadCrlSignature);
+  let running: Promise<void> | null = null;
+  let closed = false;
 
   const checkOnce = async (): Promise<void> => {
     const now = await fingerprintOf(files);
     if (now === seen || closed) return;
     seen = now;
     try {
-      const next = await loadTrust(name, options, baseDir);
+      const next = await loadTrust(name, options, baseDir, onBadCrlSignature);
       if (closed) return;
       trust = next;
       report('info', 'x509.trust.reloaded', { anchors: next.anchors.length, crls: next.crls.size });

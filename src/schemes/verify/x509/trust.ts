@@ -54,10 +54,18 @@ export function certOf(der: Uint8Array): Cert | null {
   return { x509, parsed, issuerKey: issuerKeyOf(parsed) };
 }
 
+/**
+ * Told when a CRL names a CA of the bundle as its issuer but no key of a CA by that name verifies
+ * its signature: a forgery, or a CA re-keyed whose new certificate is not in the bundle. `crl` is
+ * the CRL's place in the file, from 1. The load fails all the same.
+ */
+export type CrlSignatureListener = (crl: number) => void;
+
 export async function loadTrust(
   schemeName: string,
   options: Readonly<Record<string, unknown>>,
   baseDir: string,
+  onBadCrlSignature?: CrlSignatureListener,
 ): Promise<TrustMaterial> {
   const problem = (key: string, reason: string, expected: string) =>
     new StartupError('ERR_CONFIG_INVALID', reason, { pointer: `schemes.${schemeName}.${key}`, expected });
@@ -124,9 +132,17 @@ export async function loadTrust(
           'ECDSA or RSA PKCS#1 v1.5 with SHA-256/384/512, or Ed25519/Ed448',
         );
       }
-      const signers = anchors.filter(
-        (a) => Buffer.compare(a.parsed.subject, crl.issuer) === 0 && crlSignedBy(crl, a.x509.publicKey),
-      );
+      const named = anchors.filter((a) => Buffer.compare(a.parsed.subject, crl.issuer) === 0);
+      const signers = named.filter((a) => crlSignedBy(crl, a.x509.publicKey));
+      if (signers.length === 0 && named.length > 0) {
+        onBadCrlSignature?.(i + 1);
+        throw problem(
+          'crl',
+          `CRL ${i + 1} of the file names a CA of schemes.${schemeName}.ca as its issuer, ` +
+            "but its signature does not verify with that CA's key",
+          'CRLs signed by the CAs of the bundle that they name',
+        );
+      }
       if (signers.length === 0) {
         throw problem(
           'crl',
