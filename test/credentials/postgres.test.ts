@@ -170,26 +170,30 @@ describe('postgres store', () => {
   });
 
   // The timeout only catches a hang (a store that retries forever); no bound on elapsed time.
-  it('postgres: an unreachable server gives ERR_STORE_UNAVAILABLE quickly, never the password', { timeout: 60_000 }, async () => {
-    // A port that was free a moment ago: nothing listens there.
-    const port = await new Promise<number>((resolve) => {
-      const srv = createServer().listen(0, '127.0.0.1', () => {
-        const p = (srv.address() as { port: number }).port;
-        srv.close(() => resolve(p));
+  it(
+    'postgres: an unreachable server gives ERR_STORE_UNAVAILABLE quickly, never the password',
+    { timeout: 60_000 },
+    async () => {
+      // A port that was free a moment ago: nothing listens there.
+      const port = await new Promise<number>((resolve) => {
+        const srv = createServer().listen(0, '127.0.0.1', () => {
+          const p = (srv.address() as { port: number }).port;
+          srv.close(() => resolve(p));
+        });
       });
-    });
-    const password = `S3cret${randomBytes(6).toString('hex')}`;
-    await assert.rejects(
-      createPostgresStore(`postgres://guard:${password}@127.0.0.1:${port}/creds`, { queryTimeoutMs: 2000 }),
-      (err: StoreError) => {
-        assert.equal(err.code, 'ERR_STORE_UNAVAILABLE');
-        assert.ok(!err.message.includes(password), err.message);
-        assert.ok(!JSON.stringify(err).includes(password));
-        assert.ok(err.message.includes(`postgres://guard@127.0.0.1:${port}/creds`), err.message);
-        return true;
-      },
-    );
-  });
+      const password = `S3cret${randomBytes(6).toString('hex')}`;
+      await assert.rejects(
+        createPostgresStore(`postgres://guard:${password}@127.0.0.1:${port}/creds`, { queryTimeoutMs: 2000 }),
+        (err: StoreError) => {
+          assert.equal(err.code, 'ERR_STORE_UNAVAILABLE');
+          assert.ok(!err.message.includes(password), err.message);
+          assert.ok(!JSON.stringify(err).includes(password));
+          assert.ok(err.message.includes(`postgres://guard@127.0.0.1:${port}/creds`), err.message);
+          return true;
+        },
+      );
+    },
+  );
 
   it('postgres: a server that accepts but never answers times out with ERR_STORE_UNAVAILABLE', async () => {
     const sockets: import('node:net').Socket[] = [];
