@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
+import '../helpers/property.js'; // one seed per file, printed; FC_SEED=<n> replays it
 import { topicMatchesFilter } from '../../src/address/mqtt-topic.js';
 import type { Bus, BusMessage } from '../../src/bus/types.js';
 

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import '../helpers/property.js'; // one seed per file, printed; FC_SEED=<n> replays it
 import { channelSubject, filterSubjects, levelToken } from '../../src/bus/nats-subject.js';
 import { decodeEnvelope, encodeEnvelope } from '../../src/bus/envelope.js';
 import { parseTopicFilter, type TopicFilter } from '../../src/address/mqtt-topic.js';

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import '../helpers/property.js'; // one seed per file, printed; FC_SEED=<n> replays it
 import { breakStaleLock, createFileStore } from '../../src/credentials/file.js';
 import { parseCredentialsFile, serializeCredentials } from '../../src/credentials/file-format.js';
 import type { MemoryStoreState } from '../../src/credentials/memory.js';

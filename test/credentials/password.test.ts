@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import '../helpers/property.js'; // one seed per file, printed; FC_SEED=<n> replays it
 import { checkPassword, passwordVerifierOf } from '../../src/credentials/password.js';
 import type { PrincipalRecord } from '../../src/credentials/types.js';
 import { deriveScramVerifier } from '../../src/sasl/scram.js';

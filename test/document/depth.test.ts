@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import '../helpers/property.js'; // one seed per file, printed; FC_SEED=<n> replays it
 import { stringify } from 'yaml';
 import { scanNestingDepth } from '../../src/document/depth.js';
 import { loadDocument, loadDocumentFromText } from '../../src/document/load.js';

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
+import '../helpers/property.js'; // one seed per file, printed; FC_SEED=<n> replays it
 import { DocumentError } from '../../src/errors.js';
 import { loadDocumentFromText } from '../../src/document/load.js';
 import { findRefs } from '../../src/document/refs.js';

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
+import '../helpers/property.js'; // one seed per file, printed; FC_SEED=<n> replays it
 import { parse } from 'yaml';
 import { maxSchemaFindings, supportedVersions, validateSchema, type SchemaFinding } from '../../src/document/schema.js';
 import { supportedAsyncApiVersions } from '../../src/document/versions.js';

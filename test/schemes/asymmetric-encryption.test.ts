@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import '../helpers/property.js'; // one seed per file, printed; FC_SEED=<n> replays it
 import { FlattenedEncrypt, GeneralEncrypt, importJWK, SignJWT } from 'jose';
 import { createMemoryStore } from '../../src/credentials/memory.js';
 import { StartupError } from '../../src/errors.js';

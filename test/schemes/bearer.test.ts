@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
+import '../helpers/property.js'; // one seed per file, printed; FC_SEED=<n> replays it
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { createMemoryStore } from '../../src/credentials/memory.js';
 import type { Scheme } from '../../src/model/types.js';

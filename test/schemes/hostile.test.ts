@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
+import '../helpers/property.js'; // one seed per file, printed; FC_SEED=<n> replays it
 import { schemes } from '../../src/schemes/index.js';
 import type { Verifier } from '../../src/schemes/types.js';
 import { context, oneStepVerifiers, seed } from './helpers.js';

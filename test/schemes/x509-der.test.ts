@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import '../helpers/property.js'; // one seed per file, printed; FC_SEED=<n> replays it
 import { DerError, DerReader, TAG, readOid, readSerial, readTime } from '../../src/schemes/verify/x509/der.js';
 import { parseCertificate } from '../../src/schemes/verify/x509/certificate.js';
 import { parseCrl } from '../../src/schemes/verify/x509/crl.js';

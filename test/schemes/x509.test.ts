@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { connect, createServer, type TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
+import '../helpers/property.js'; // one seed per file, printed; FC_SEED=<n> replays it
 import type { CredentialStore } from '../../src/credentials/types.js';
 import { createX509Verifier, peerCertificatesOf, x509 } from '../../src/schemes/x509.js';
 import type { Verifier, VerifyOutcome } from '../../src/schemes/types.js';

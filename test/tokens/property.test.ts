@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import '../helpers/property.js'; // one seed per file, printed; FC_SEED=<n> replays it
 import { createJwtVerifier, createOpenIdVerifier, extractScopes } from '../../src/tokens/index.js';
 import type { TokenVerifier } from '../../src/tokens/index.js';
 import { b64url, startIdp } from './helpers.js';

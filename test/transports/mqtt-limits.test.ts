@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect as netConnect, type Socket } from 'node:net';
 import fc from 'fast-check';
+import '../helpers/property.js'; // one seed per file, printed; FC_SEED=<n> replays it
 import { createMemoryStore } from '../../src/credentials/memory.js';
 import { createFrameLimiter, createMqttFront } from '../../src/transports/mqtt/index.js';
 import { DEFAULT_FRONT_LIMITS } from '../../src/transports/types.js';

@@ -5,6 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import '../helpers/property.js'; // one seed per file, printed; FC_SEED=<n> replays it
 import mqttPacket from 'mqtt-packet';
 import { encodePublishFrame, MAX_REMAINING_LENGTH, MAX_TOPIC_BYTES } from '../../src/transports/mqtt/publish-frame.js';
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import '../../helpers/property.js'; // one seed per file, printed; FC_SEED=<n> replays it
 import { parseCookieHeader, readCookie } from '../../../src/schemes/wire/cookies.js';
 
 const detail = (r: { kind: string; detail?: string }): string =>

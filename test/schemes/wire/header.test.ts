@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import '../../helpers/property.js'; // one seed per file, printed; FC_SEED=<n> replays it
 import { readSingleHeader } from '../../../src/schemes/wire/header.js';
 import { readLoginField } from '../../../src/schemes/wire/login.js';
 
