@@ -32,15 +32,11 @@ export type { ErrorCode } from './errors.js';
 // Reporters, config, document arguments and the model printer (used by the CLI).
 export { reporters, reportFormats, isReportFormat, createSourceReader } from './check/reporters/index.js';
 export type { Reporter, ReporterContext, ReportFormat } from './check/reporters/index.js';
-export {
-  CONFIG_FILE_NAME,
-  loadConfig,
-  parseConfig,
-  parseRuleOverrides,
-  resolveCheckSettings,
-  closestId,
-} from './check/config.js';
-export type { CheckConfig, CheckSettings, GuardConfig, LoadConfigOptions, ParseConfigOptions } from './check/config.js';
+export { CONFIG_FILE_NAME, loadConfig, parseConfig } from './config/load.js';
+export type { CheckConfig, GuardConfig, LoadConfigOptions, ParseConfigOptions } from './config/load.js';
+export { closestId } from './config/key-path.js';
+export { parseRuleOverrides, resolveCheckSettings } from './check/config.js';
+export type { CheckSettings } from './check/config.js';
 export type * from './config/types.js';
 export { expandDocumentArgs } from './check/glob.js';
 export {

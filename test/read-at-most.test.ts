@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { readAtMost, readAtMostSync } from '../src/read-at-most.js';
-import { loadConfig } from '../src/check/config.js';
+import { loadConfig } from '../src/config/load.js';
 import { resolveSecretRef } from '../src/credentials/secret-ref.js';
 import { loadJwks } from '../src/tokens/keys.js';
 import { createFileKeyResolver } from '../src/tokens/jwks.js';

@@ -3,9 +3,10 @@
 import type { Location, LoadedDocument, SourceRange } from '../document/types.js';
 import type { Analysis } from '../model/types.js';
 import type { SchemaFinding } from '../document/schema.js';
+import type { Severity, SeveritySetting } from '../config/types.js';
 
-export type Severity = 'error' | 'warning' | 'info';
-export type SeveritySetting = Severity | 'off';
+// Defined with the config file, which carries them (`check.rules`, `check.failOn`).
+export type { Severity, SeveritySetting } from '../config/types.js';
 
 export const severityRank: Readonly<Record<Severity, number>> = { info: 1, warning: 2, error: 3 };
 

@@ -1,6 +1,11 @@
 // The shape of a validated `asyncapi-guard.yaml` (schemas/config.schema.json is the contract;
-// docs/config.md describes every key). The loader lives in check/config.ts for now; guard/ and
-// the CLI read these types only.
+// docs/config.md describes every key). The loader is load.ts; guard/ and the CLI read these
+// types only.
+
+/** How severe a `check` finding is. The config file's `check.failOn` is one. */
+export type Severity = 'error' | 'warning' | 'info';
+/** What a rule can be set to in the config file (`check.rules`) or with `--rule ID=…`. */
+export type SeveritySetting = Severity | 'off';
 
 export type Perspective = 'application' | 'server';
 

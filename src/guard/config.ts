@@ -1,4 +1,4 @@
-// The loaded config file (`loadConfig` in check/config.ts) → GuardOptions. The store is not
+// The loaded config file (`loadConfig` in config/load.ts) → GuardOptions. The store is not
 // opened here: the caller opens it (`openStore(settings.store ?? DEFAULT_STORE_REF, { baseDir:
 // config.dir })` from credentials/open.ts) and closes it, since `users`/`keys` share it.
 

@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { basename, resolve } from 'node:path';
 import type { DestinationStream, Logger } from 'pino';
-import { loadConfig } from '../check/config.js';
+import { loadConfig } from '../config/load.js';
 import { rules } from '../check/rules/index.js';
 import { DEFAULT_STORE_REF, openStore } from '../credentials/open.js';
 import type { CredentialStore } from '../credentials/types.js';

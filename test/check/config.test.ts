@@ -4,14 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Ajv } from 'ajv';
-import {
-  closestId,
-  loadConfig,
-  parseConfig,
-  parseRuleOverrides,
-  resolveCheckSettings,
-  type GuardConfig,
-} from '../../src/check/config.js';
+import { parseRuleOverrides, resolveCheckSettings } from '../../src/check/config.js';
+import { closestId } from '../../src/config/key-path.js';
+import { loadConfig, parseConfig, type GuardConfig } from '../../src/config/load.js';
 import { ConfigError, UsageError } from '../../src/errors.js';
 
 const ruleIds = ['asyncapi-schema', 'security-scheme-unused', 'security-scope-undeclared', 'security-server-unsecured'];

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAuditLogger, createGuard, guardOptionsFromConfig } from '../../src/guard/index.js';
-import { parseConfig } from '../../src/check/config.js';
+import { parseConfig } from '../../src/config/load.js';
 import { createMemoryStore } from '../../src/credentials/memory.js';
 import { captureAudit, fixturesDir, model } from './helpers.js';
 import type { AuditSettings } from '../../src/config/types.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { createGuard, guardOptionsFromConfig } from '../../src/guard/index.js';
-import { parseConfig } from '../../src/check/config.js';
+import { parseConfig } from '../../src/config/load.js';
 import { createMemoryStore } from '../../src/credentials/memory.js';
 import { createScramClient } from '../../src/sasl/index.js';
 import { GuardError } from '../../src/errors.js';

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createGuard, guardOptionsFromConfig } from '../../src/guard/index.js';
-import { parseConfig } from '../../src/check/config.js';
+import { parseConfig } from '../../src/config/load.js';
 import { createMemoryStore } from '../../src/credentials/memory.js';
 import { captureAudit, fixturesDir, model } from './helpers.js';
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { createGuard, guardOptionsFromConfig } from '../../src/guard/index.js';
-import { parseConfig } from '../../src/check/config.js';
+import { parseConfig } from '../../src/config/load.js';
 import { createMemoryStore } from '../../src/credentials/memory.js';
 import { ConfigError, GuardError, StartupError } from '../../src/errors.js';
 import type { SecurityModel } from '../../src/model/types.js';
