@@ -1,8 +1,9 @@
-// Property tests (fast-check) on every SCRAM parser and on both state machines. Each prints its
-// seed; replay a failure with that seed.
+// Property tests (fast-check) on every SCRAM parser and on both state machines. The file's seed
+// is printed once; FC_SEED=<n> replays it (test/helpers/property.ts).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { seed } from '../helpers/property.js';
 import { createScramClient } from '../../src/sasl/scram-client.js';
 import { createScramServer } from '../../src/sasl/scram-server.js';
 import {
@@ -61,17 +62,9 @@ const scramish = fc.oneof(
     .map((parts) => parts.join(',')),
 );
 
-function timed<T>(fn: () => T): T {
-  const start = process.hrtime.bigint();
-  const out = fn();
-  assert.ok(Number(process.hrtime.bigint() - start) / 1e6 < 50, 'a parse took over 50 ms');
-  return out;
-}
 
 describe('scram properties', () => {
   it('scram properties: the four message parsers never throw and give typed failures (property)', () => {
-    const seed = Date.now();
-    console.log(`scram parsers property seed: ${seed}`);
     fc.assert(
       fc.property(scramish, (text) => {
         for (const parse of [parseClientFirst, parseClientFinal]) {
@@ -88,8 +81,6 @@ describe('scram properties', () => {
   });
 
   it('scram properties: the server never throws on arbitrary input, and only sends RFC 5802 error values (property)', async () => {
-    const seed = Date.now();
-    console.log(`scram server property seed: ${seed}`);
     const v = await deriveScramVerifier('pencil', { hash: 'SHA-256', iterations: 4096 });
     await fc.assert(
       fc.asyncProperty(
@@ -113,8 +104,6 @@ describe('scram properties', () => {
   });
 
   it('scram properties: the client never throws on arbitrary server messages (property)', async () => {
-    const seed = Date.now();
-    console.log(`scram client property seed: ${seed}`);
     await fc.assert(
       fc.asyncProperty(scramish, scramish, async (serverFirst, serverFinal) => {
         const client = createScramClient({
@@ -175,8 +164,6 @@ describe('scram properties', () => {
   }
 
   it('scram properties: client → server succeeds for random user, password and salt; a flipped proof bit fails (property)', async () => {
-    const seed = Date.now();
-    console.log(`scram round-trip property seed: ${seed}`);
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom<ScramHash>('SHA-256', 'SHA-512'),
