@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { seed } from '../helpers/property.js';
 import { loadDocumentFromText } from '../../src/document/load.js';
 import { buildAnalysis, toSecurityModel } from '../../src/model/index.js';
 import type { Analysis } from '../../src/model/index.js';
@@ -150,8 +151,6 @@ const componentSchemes = fc.record({
   b: fc.oneof(scheme, fc.record({ $ref: refs })),
 });
 
-/** Printed with every run (FC_SEED=<n> replays one). */
-const seed = process.env.FC_SEED !== undefined ? Number(process.env.FC_SEED) : Date.now() % 2 ** 31;
 
 function expectedCount(security: unknown): number {
   if (security === undefined) return 0;
