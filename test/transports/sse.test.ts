@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createConnection } from 'node:net';
 import { createHttpFront, type HttpFrontOptions } from '../../src/transports/http/index.js';
-import { formatSseEvent, lastEventIdOf } from '../../src/transports/http/sse.js';
+import { formatSseEvent, lastEventIdOf, SSE_HEARTBEAT } from '../../src/transports/http/sse.js';
 import type { Front } from '../../src/transports/types.js';
 import { basic, createWorld, limits, PASSWORD, sseReader, tick, type World } from './web-helpers.js';
 
@@ -159,8 +159,12 @@ describe('SSE through the HTTP front', () => {
     await tick(60);
     assert.equal(byToken.done, false, 'valid: stays');
     t = exp;
-    await byToken.until(() => false, 2_500).catch(() => {});
+    const seenAtExpiry = byToken.text.length;
+    // Waits for the end (a minute only to catch a hang).
+    await byToken.until(() => false, 60_000).catch(() => {});
     assert.equal(byToken.done, true, 'ended although the heartbeat interval is 15 s');
+    // Ended by the expiry check, not at a heartbeat: none came between the expiry and the end.
+    assert.ok(!byToken.text.slice(seenAtExpiry).includes(SSE_HEARTBEAT), 'ended before the next heartbeat');
     assert.equal(byPassword.done, false);
     await byPassword.cancel();
   });
