@@ -17,7 +17,8 @@ import { invalidArgValue } from '../errors.js';
 import { auditDecision } from './audit.js';
 import { explainFilterCoverage, filterCanMatch } from '../address/filter-coverage.js';
 import type { AddressMatcher } from '../address/template.js';
-import { decision, type ActionPlan, type OperationPlan, type SchemeSlot, type ServerPlan } from './compile.js';
+import { decision } from './decisions.js';
+import type { ActionPlan, OperationPlan, SchemeSlot, ServerPlan } from './plans.js';
 import { DECISION_REASON_INDEX, type GuardMetrics } from './metrics.js';
 import { parseTopicFilter } from '../address/mqtt-topic.js';
 import {

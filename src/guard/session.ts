@@ -22,7 +22,7 @@ import type {
   VerifyOutcome,
 } from '../schemes/types.js';
 import { auditDecision, auditStoreUnavailable } from './audit.js';
-import type { CompiledGuard, RequirementPlan, ServerPlan } from './compile.js';
+import type { CompiledGuard, RequirementPlan, ServerPlan } from './plans.js';
 import type { AuthReason, GuardMetrics } from './metrics.js';
 import { safeClaimedSubject, safeSaslStep, safeVerify } from './plugins.js';
 import type { Throttle } from './throttle.js';
