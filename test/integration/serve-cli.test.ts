@@ -99,11 +99,10 @@ describe('serve CLI: startup errors exit 2 with one line', () => {
         const p = await makeServeProject({
           'asyncapi-guard.yaml': `${SERVE_CONFIG.replace('level: info', 'level: silent')}bus: nats://127.0.0.1:${port}\n`,
         });
-        const t0 = Date.now();
+        // The process exits by itself (the connect timeout is 5 s); the test timeout only catches a hang.
         const r = await runCli(['serve', 'asyncapi.yaml', ...ALL_ON_ZERO], { cwd: p.dir });
         assertOneErrorLine(r, 'ERR_BUS_UNAVAILABLE');
         assert.doesNotMatch(r.stderr, /ERR_CONFIG_INVALID/, 'one code: the bus error is not wrapped again');
-        assert.ok(Date.now() - t0 < 15_000, 'exited (the connect timeout is 5 s)');
       } finally {
         silent.close();
       }
