@@ -11,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireBinary } from './binaries.js';
 
 export interface StartedBroker {
   /** `nats://127.0.0.1:PORT` or `redis://127.0.0.1:PORT`. */
@@ -58,7 +59,8 @@ interface Launch {
 }
 
 async function launchOnce(launch: Launch, port: number, dir: string): Promise<StartedBroker> {
-  const child = spawn(launch.command, launch.args(port, dir), { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+  const command = requireBinary(launch.command, launch.command); // the Debian package has the binary's name
+  const child = spawn(command, launch.args(port, dir), { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
   running.add(child);
   installExitHook();
   const exited = new Promise<void>((resolveExit) => {

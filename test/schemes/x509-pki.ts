@@ -12,13 +12,14 @@ import { appendFile, mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { requireBinary } from '../helpers/binaries.js';
 
 const run = promisify(execFile);
 const DAY = 86_400_000;
 
 async function openssl(args: string[], cwd: string): Promise<void> {
   try {
-    await run('openssl', args, { cwd });
+    await run(requireBinary('openssl', 'openssl'), args, { cwd });
   } catch (err) {
     const e = err as { stderr?: string };
     throw new Error(`openssl ${args[0]} failed: ${e.stderr ?? String(err)}`, { cause: err });

@@ -4,6 +4,7 @@
 
 import { connect } from 'node:net';
 import { execFile } from 'node:child_process';
+import { requireBinary } from '../helpers/binaries.js';
 import pino from 'pino';
 import { createGuard, type Guard } from '../../src/guard/index.js';
 import { createMemoryStore, type MemoryStore } from '../../src/credentials/memory.js';
@@ -229,7 +230,8 @@ export function sseReader(res: Response) {
 /** Runs curl; resolves with its stdout (headers with -i) whatever the exit code. */
 export function curl(args: string[]): Promise<{ stdout: string; code: number }> {
   return new Promise((resolve) => {
-    execFile('curl', ['-sS', '--max-time', '5', ...args], { encoding: 'utf8', maxBuffer: 1 << 20 }, (err, stdout) => {
+    const curlPath = requireBinary('curl', 'curl');
+    execFile(curlPath, ['-sS', '--max-time', '5', ...args], { encoding: 'utf8', maxBuffer: 1 << 20 }, (err, stdout) => {
       resolve({ stdout, code: err === null ? 0 : ((err as { code?: number }).code ?? 1) });
     });
   });

@@ -2,6 +2,7 @@
 // memory store and memory bus; mqtt.js and mosquitto_pub/sub as real clients.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { requireBinary } from '../../helpers/binaries.js';
 import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt';
 import pino from 'pino';
 import { createGuard, type Guard, type GuardOptions } from '../../../src/guard/index.js';
@@ -189,7 +190,7 @@ export function closed(client: MqttClient, ms = 3_000): Promise<void> {
 export function mosquittoPub(args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
   return new Promise((resolve) => {
     execFile(
-      'mosquitto_pub',
+      requireBinary('mosquitto_pub', 'mosquitto-clients'),
       ['-h', '127.0.0.1', '-V', 'mqttv311', ...args],
       { timeout: 10_000 },
       (err, stdout, stderr) => {
@@ -209,7 +210,7 @@ export function mosquittoSub(args: string[]): {
   exited: Promise<number | null>;
   stop(): void;
 } {
-  const child = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-V', 'mqttv311', ...args], {
+  const child = spawn(requireBinary('mosquitto_sub', 'mosquitto-clients'), ['-h', '127.0.0.1', '-V', 'mqttv311', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
