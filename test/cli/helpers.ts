@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requireBinary } from '../helpers/binaries.js';
 
 export const mainPath = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const tsxLoader = import.meta.resolve('tsx');
@@ -47,9 +48,9 @@ export function runCli(
   });
 }
 
-/** `script` (util-linux) gives the CLI a pseudo-terminal as stdout; null when it is not installed. */
-export function runCliOnTerminal(args: readonly string[], cwd: string): Run | null {
-  if (spawnSync('script', ['--version'], { stdio: 'ignore' }).status !== 0) return null;
+/** `script` (util-linux, Debian package bsdutils) gives the CLI a pseudo-terminal as stdout; fails when it is missing. */
+export function runCliOnTerminal(args: readonly string[], cwd: string): Run {
+  const script = requireBinary('script', 'bsdutils');
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const command = [process.execPath, '--import', tsxLoader, mainPath, ...args].map(quote).join(' ');
   const env: Record<string, string | undefined> = {
@@ -59,7 +60,7 @@ export function runCliOnTerminal(args: readonly string[], cwd: string): Run | nu
     TERM: 'xterm',
   };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  const r = spawnSync('script', ['-qec', command, '/dev/null'], {
+  const r = spawnSync(script, ['-qec', command, '/dev/null'], {
     cwd,
     env: env as NodeJS.ProcessEnv,
     encoding: 'utf8',

@@ -12,6 +12,7 @@ import { checkPassword, openStore, passwordVerifierOf, type PrincipalRecord } fr
 import { MAX_PASSWORD_BYTES, readPasswordLine } from '../../src/cli/password-input.js';
 import { redactUnknownOption } from '../../src/cli/program.js';
 import { parseIterations, parseScopes } from '../../src/cli/users.js';
+import { requireBinary } from '../helpers/binaries.js';
 import { assertOneErrorLine, mainPath, makeProject, type Run } from './helpers.js';
 
 const tsxLoader = import.meta.resolve('tsx');
@@ -437,7 +438,6 @@ out = p.stdout.read().decode('utf-8')
 print(json.dumps({'code': code, 'stdout': out, 'tty': tty.decode('utf-8', 'replace')}))
 `;
 
-const hasPython = spawnSync('python3', ['-c', 'import pty'], { stdio: 'ignore' }).status === 0;
 
 function onTerminal(
   args: readonly string[],
@@ -450,12 +450,13 @@ function onTerminal(
     env: { ...cleanEnv(), TERM: 'dumb' },
     answers,
   });
-  const r = spawnSync('python3', ['-c', PTY_DRIVER], { input, encoding: 'utf8', timeout: 90_000 });
+  const python = requireBinary('python3', 'python3'); // its standard library has pty
+  const r = spawnSync(python, ['-c', PTY_DRIVER], { input, encoding: 'utf8', timeout: 90_000 });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout) as { code: number; stdout: string; tty: string };
 }
 
-describe('cli users: the terminal prompt', { skip: hasPython ? false : 'python3 with pty is not installed' }, () => {
+describe('cli users: the terminal prompt', () => {
   const cwd = makeProject({});
 
   it('users add prompts twice with echo off and stores the password', () => {

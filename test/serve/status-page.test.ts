@@ -2,15 +2,14 @@
 // under its strict CSP, shows every server row, and a refusal after a failed login.
 
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import mqtt from 'mqtt';
 import { chromium, type Browser } from 'playwright-core';
 import { escapeHtml, renderStatusPage } from '../../src/serve/status-page.js';
 import type { RunningServe } from '../../src/serve/types.js';
+import { requireChromium } from '../helpers/binaries.js';
 import { makeServeProject, startServeOnFreePorts } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 describe('status page: rendering', () => {
   it('escapes every value (a hostile claimed principal id cannot inject markup)', () => {
@@ -38,7 +37,6 @@ describe('status page: rendering', () => {
 
 describe(
   'status page: in headless Chromium',
-  { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (.ci/run installs it)` },
   () => {
     let serve: RunningServe;
     let browser: Browser;
@@ -48,7 +46,7 @@ describe(
       const p = await makeServeProject();
       serve = await startServeOnFreePorts(p.dir, { admin: '127.0.0.1:0' });
       browser = await chromium.launch({
-        executablePath: CHROMIUM,
+        executablePath: requireChromium(),
         args: [
           '--headless',
           '--no-sandbox',
