@@ -25,7 +25,8 @@ export async function runKeysCreate(principal: string, flags: KeysCreateFlags, i
           ? 'no scopes'
           : `scopes ${oneLine(created.record.scopes.join(','))}`;
     io.err(
-      `created API key ${created.record.id} for '${oneLine(record.name)}' with ${scopeNote}${record.disabled ? ' (the principal is disabled: the key will not authenticate until `users enable`)' : ''}\n`,
+      `created API key ${created.record.id} for '${oneLine(record.name)}' with ` +
+        `${scopeNote}${record.disabled ? ' (the principal is disabled: the key will not authenticate until `users enable`)' : ''}\n`,
     );
     io.err('store the key now, it cannot be shown again\n');
     if (io.outFlushed === undefined) {
@@ -39,7 +40,8 @@ export async function runKeysCreate(principal: string, flags: KeysCreateFlags, i
       await store.revokeApiKey(created.record.id);
       const code = (err as NodeJS.ErrnoException | null)?.code ?? 'error';
       io.err(
-        `error: the new key could not be written to stdout (${code}); API key ${created.record.id} was revoked (ERR_OUTPUT)\n`,
+        `error: the new key could not be written to stdout (${code}); API key ${created.record.id} was ` +
+          `revoked (ERR_OUTPUT)\n`,
       );
       return EXIT_COULD_NOT_RUN;
     }

@@ -17,7 +17,8 @@ try {
   if (process.env.ASYNCAPI_GUARD_DEBUG === '1' && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   else
     process.stderr.write(
-      'This is a bug in asyncapi-guard; please report it at https://github.com/asyncapi-guard/asyncapi-guard/issues (ASYNCAPI_GUARD_DEBUG=1 shows the stack).\n',
+      'This is a bug in asyncapi-guard; please report it at ' +
+        'https://github.com/asyncapi-guard/asyncapi-guard/issues (ASYNCAPI_GUARD_DEBUG=1 shows the stack).\n',
     );
   process.exitCode = 2;
 }

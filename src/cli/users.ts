@@ -95,7 +95,9 @@ export async function runUsersAdd(
       ...(iterations !== undefined && { iterations }),
     });
     io.err(
-      `added principal '${oneLine(record.name)}'${password === undefined ? ' without a password' : ''}${describeScopes(record.scopes)} to ${oneLine(store.description)}\n`,
+      `added principal ` +
+        `'${oneLine(record.name)}'${password === undefined ? ' without a password' : ''}${describeScopes(record.scopes)} ` +
+        `to ${oneLine(store.description)}\n`,
     );
     return EXIT_OK;
   });
@@ -135,7 +137,8 @@ export async function runUsersSetDisabled(
   return withStore(flags, io, async (store) => {
     const record = await store.setDisabled(name, disabled);
     io.err(
-      `${disabled ? 'disabled' : 'enabled'} principal '${oneLine(record.name)}'${disabled ? ': its password and API keys no longer authenticate' : ''}\n`,
+      `${disabled ? 'disabled' : 'enabled'} principal ` +
+        `'${oneLine(record.name)}'${disabled ? ': its password and API keys no longer authenticate' : ''}\n`,
     );
     return EXIT_OK;
   });
@@ -158,7 +161,8 @@ export async function runUsersScopes(name: string, scopesArg: string, flags: Sto
   return withStore(flags, io, async (store) => {
     const record = await store.setScopes(name, scopes);
     io.err(
-      `set the scopes of '${oneLine(record.name)}' to ${record.scopes.length === 0 ? 'none' : oneLine(record.scopes.join(','))}\n`,
+      `set the scopes of '${oneLine(record.name)}' to ` +
+        `${record.scopes.length === 0 ? 'none' : oneLine(record.scopes.join(','))}\n`,
     );
     return EXIT_OK;
   });

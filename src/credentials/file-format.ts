@@ -154,7 +154,8 @@ export function serializeCredentials(state: MemoryStoreState): string {
     for (const [mechanism, hash] of present) {
       const v = p.verifiers[hash] as ScramVerifier;
       out.push(
-        `      ${mechanism}: { salt: ${base64(v.salt)}, iterations: ${v.iterations}, storedKey: ${base64(v.storedKey)}, serverKey: ${base64(v.serverKey)} }`,
+        `      ${mechanism}: { salt: ${base64(v.salt)}, iterations: ${v.iterations}, storedKey: ` +
+          `${base64(v.storedKey)}, serverKey: ${base64(v.serverKey)} }`,
       );
     }
   }
@@ -164,7 +165,8 @@ export function serializeCredentials(state: MemoryStoreState): string {
     const scopes = k.scopes === null ? 'null' : sequence(k.scopes);
     const revoked = k.revokedAt === null ? 'null' : scalar(k.revokedAt);
     out.push(
-      `  ${k.id}: { principal: ${scalar(k.principal)}, sha256: ${base64(k.hash)}, scopes: ${scopes}, created: ${scalar(k.createdAt)}, revoked: ${revoked} }`,
+      `  ${k.id}: { principal: ${scalar(k.principal)}, sha256: ${base64(k.hash)}, scopes: ${scopes}, ` +
+        `created: ${scalar(k.createdAt)}, revoked: ${revoked} }`,
     );
   }
   return out.join('\n') + '\n';

@@ -222,7 +222,9 @@ async function loadReferencedFiles(
           const limits = `${formatBytes(s.maxBytes)} or ${s.limits.maxTokens ?? 0} YAML tokens`;
           problems.push({
             code: 'ERR_DOCUMENT_REF_LIMIT',
-            message: `'${redactRef(found.ref)}' was not loaded: with it, the document and the files it references would hold more than ${limits} (${err.reason})`,
+            message:
+              `'${redactRef(found.ref)}' was not loaded: with it, the document and the files it references ` +
+              `would hold more than ${limits} (${err.reason})`,
             at,
           });
           continue;

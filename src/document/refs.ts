@@ -141,7 +141,9 @@ export function resolveRef(
             ? {
                 ok: false,
                 code: 'ERR_DOCUMENT_REF_REMOTE_REFUSED',
-                reason: `remote ref '${redactRef(currentRef)}' not fetched (remote refs are off; pass --allow-remote-refs)`,
+                reason:
+                  `remote ref '${redactRef(currentRef)}' not fetched ` +
+                  `(remote refs are off; pass --allow-remote-refs)`,
               }
             : {
                 ok: false,

@@ -138,7 +138,8 @@ async function importValidator(version: string): Promise<ValidatorModule> {
     const code = (err as { code?: unknown } | null)?.code;
     if (code === 'ERR_MODULE_NOT_FOUND') {
       throw new Error(
-        `the precompiled schema validator for AsyncAPI ${version} is missing (${fileURLToPath(url)}); run \`npm run build\` to generate validators/`,
+        `the precompiled schema validator for AsyncAPI ${version} is missing (${fileURLToPath(url)}); run ` +
+          `\`npm run build\` to generate validators/`,
         { cause: err },
       );
     }
@@ -232,9 +233,11 @@ function resolveComposite(ctx: Ctx, e: AjvError, members: Item[]): Item[] {
     // More than one branch accepts the data: the other branches' errors are beside the point.
     const loneRef = hasRef && Object.keys(data).length === 1;
     const message = loneRef
-      ? `${place(ctx, at)} matches more than one of the forms allowed here: a lone '$ref' is both a Reference Object and a valid inline definition, and the official schema's oneOf cannot tell them apart`
+      ? `${place(ctx, at)} matches more than one of the forms allowed here: a lone '$ref' is both a Reference ` +
+        `Object and a valid inline definition, and the official schema's oneOf cannot tell them apart`
       : hasRef
-        ? `${place(ctx, at)} has '$ref' and also the fields of a complete inline definition; a Reference Object allows only '$ref' (its other fields are ignored), so keep one or the other`
+        ? `${place(ctx, at)} has '$ref' and also the fields of a complete inline definition; a Reference ` +
+          `Object allows only '$ref' (its other fields are ignored), so keep one or the other`
         : `${place(ctx, at)} matches more than one of the forms allowed here`;
     return [findingItem(ctx, at, e.schemaPath, 'oneOf', message)];
   }
@@ -321,14 +324,16 @@ function schemeFindings(ctx: Ctx, at: string): SchemaFinding[] {
     return one(
       at,
       'oneOf',
-      `${label} has '$ref' and also the fields of a complete ${type}; a Reference Object allows only '$ref' (its other fields are ignored), so keep one or the other`,
+      `${label} has '$ref' and also the fields of a complete ${type}; a Reference Object allows only '$ref' ` +
+        `(its other fields are ignored), so keep one or the other`,
     );
   }
   if (!Object.hasOwn(data, 'type')) {
     const values = Object.values(data);
     const looksV2 = meta.major >= 3 && /\/security\/\d+$/.test(at) && values.length > 0 && values.every(Array.isArray);
     const hint = looksV2
-      ? "; this looks like an AsyncAPI 2.x security requirement ({ name: [scopes] }); in 3.x list a $ref to the scheme, or an inline scheme with its own 'scopes'"
+      ? '; this looks like an AsyncAPI 2.x security requirement ({ name: [scopes] }); in 3.x list a $ref to ' +
+        "the scheme, or an inline scheme with its own 'scopes'"
       : '';
     return one(at, 'required', `${label} is missing required field 'type'${hint}`);
   }
@@ -455,24 +460,28 @@ function phrase(ctx: Ctx, e: AjvError, branch?: SchemeBranch): SchemaFinding[] {
       const later = Math.max(i, j);
       const item = Array.isArray(data) ? data[later] : undefined;
       return one(
-        `${subject(ctx, at)} must not list the same item twice (items ${Math.min(i, j)} and ${later} are both ${shown(item)})`,
+        `${subject(ctx, at)} must not list the same item twice (items ${Math.min(i, j)} and ${later} are ` +
+          `both ${shown(item)})`,
         joinPointer(at, later),
       );
     }
     case 'minItems':
     case 'maxItems':
       return one(
-        `${subject(ctx, at)} must have ${e.keyword === 'minItems' ? 'at least' : 'at most'} ${count(p['limit'], 'item')}`,
+        `${subject(ctx, at)} must have ` +
+          `${e.keyword === 'minItems' ? 'at least' : 'at most'} ${count(p['limit'], 'item')}`,
       );
     case 'minLength':
     case 'maxLength':
       return one(
-        `${subject(ctx, at)} must have ${e.keyword === 'minLength' ? 'at least' : 'at most'} ${count(p['limit'], 'character')}`,
+        `${subject(ctx, at)} must have ${e.keyword === 'minLength' ? 'at least' : 'at most'} ` +
+          `${count(p['limit'], 'character')}`,
       );
     case 'minProperties':
     case 'maxProperties':
       return one(
-        `${place(ctx, at)} must have ${e.keyword === 'minProperties' ? 'at least' : 'at most'} ${count(p['limit'], 'field')}`,
+        `${place(ctx, at)} must have ${e.keyword === 'minProperties' ? 'at least' : 'at most'} ` +
+          `${count(p['limit'], 'field')}`,
       );
     case 'minimum':
     case 'maximum':
@@ -519,15 +528,24 @@ function unknownFieldHint(ctx: Ctx, at: string, field: string, branch: SchemeBra
         typeof scheme === 'string' &&
         !sameType.scheme.is.includes(scheme) &&
         sameType.scheme.is.some((s) => s.toLowerCase() === scheme.toLowerCase());
-      return `; '${field}' is only allowed when scheme is ${sameType.scheme.is.map((s) => `'${s}'`).join(' or ')}${caseOnly ? ` (the schema compares case-sensitively: '${scheme}' is not '${sameType.scheme.is[0]}')` : ''}`;
+      return (
+        `; '${field}' is only allowed when scheme is ` +
+        `${sameType.scheme.is.map((s) => `'${s}'`).join(' or ')}${caseOnly ? ` (the schema compares case-sensitively: '${scheme}' is not '${sameType.scheme.is[0]}')` : ''}`
+      );
     }
     const types = unique(owners.flatMap((b) => b.types).filter((t) => !branch.types.includes(t)));
     if (types.length > 0) return `; '${field}' is only allowed on ${listWords(types)} schemes`;
     if (field === 'scopes' && meta.major < 3)
-      return "; scheme-level 'scopes' is AsyncAPI 3.x: in 2.x the scopes go in the security requirement ({ name: [scopes] })";
+      return (
+        "; scheme-level 'scopes' is AsyncAPI 3.x: in 2.x the scopes go in the security requirement ({ name: " +
+        '[scopes] })'
+      );
   }
   if (rel && rel.length === 1 && rel[0] === 'flows' && branch?.flows) {
-    return `; expected one of ${branch.flows.join(', ')}${/^x-/.test(field) ? " (the schema allows no extension fields directly in 'flows')" : ''}`;
+    return (
+      `; expected one of ` +
+      `${branch.flows.join(', ')}${/^x-/.test(field) ? " (the schema allows no extension fields directly in 'flows')" : ''}`
+    );
   }
   if (rel && rel.length === 2 && rel[0] === 'flows') {
     if (field === 'scopes' && meta.major >= 3) return "; AsyncAPI 3.x renamed a flow's 'scopes' to 'availableScopes'";
@@ -558,7 +576,10 @@ function typeHint(ctx: Ctx, at: string): string {
   if (ctx.mod.meta.major >= 3 || n < 3 || tokens[n - 3] !== 'security' || !isIndex(tokens[n - 2]!)) return '';
   const key = tokens[n - 1]!;
   if (!['type', '$ref', 'scopes', 'flows', 'scheme', 'in', 'name'].includes(key)) return '';
-  return '; in AsyncAPI 2.x a security requirement maps scheme names to scope lists ({ name: [scopes] }); inline schemes and $ref items are AsyncAPI 3.x';
+  return (
+    '; in AsyncAPI 2.x a security requirement maps scheme names to scope lists ({ name: [scopes] }); inline ' +
+    'schemes and $ref items are AsyncAPI 3.x'
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

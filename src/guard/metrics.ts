@@ -101,7 +101,8 @@ export function createGuardMetrics(servers: readonly string[], schemes: readonly
     render() {
       const out: string[] = [];
       out.push(
-        '# HELP asyncapi_guard_authentications_total Authentications by server, scheme (empty when none was satisfied or targeted), result and reason.',
+        '# HELP asyncapi_guard_authentications_total Authentications by server, scheme (empty when none was ' +
+          'satisfied or targeted), result and reason.',
         '# TYPE asyncapi_guard_authentications_total counter',
       );
       for (let sv = 0; sv < nServers; sv++) {
@@ -111,7 +112,8 @@ export function createGuardMetrics(servers: readonly string[], schemes: readonly
             if (v === 0) continue;
             const reason = AUTH_REASONS[r]!;
             out.push(
-              `asyncapi_guard_authentications_total{server="${serverLabels[sv]}",scheme="${schemeLabels[sc]}",result="${reason === 'allowed' ? 'allowed' : 'denied'}",reason="${reason}"} ${v}`,
+              `asyncapi_guard_authentications_total{server="${serverLabels[sv]}",scheme="${schemeLabels[sc]}",result="${reason === 'allowed' ? 'allowed' : 'denied'}",reason="${reason}"} ` +
+                `${v}`,
             );
           }
         }
@@ -128,13 +130,15 @@ export function createGuardMetrics(servers: readonly string[], schemes: readonly
             const reason = DECISION_REASONS[r]!;
             const result = reason === 'allowed' || reason === 'allowed_uncovered' ? 'allowed' : 'denied';
             out.push(
-              `asyncapi_guard_decisions_total{server="${serverLabels[sv]}",action="${ACTIONS[a]}",result="${result}",reason="${reason}"} ${v}`,
+              `asyncapi_guard_decisions_total{server="${serverLabels[sv]}",action="${ACTIONS[a]}",result="${result}",reason="${reason}"} ` +
+                `${v}`,
             );
           }
         }
       }
       out.push(
-        '# HELP asyncapi_guard_throttled_total Failure responses delayed and attempts refused by a lockout, by server and kind.',
+        '# HELP asyncapi_guard_throttled_total Failure responses delayed and attempts refused by a lockout, ' +
+          'by server and kind.',
         '# TYPE asyncapi_guard_throttled_total counter',
       );
       for (let sv = 0; sv < nServers; sv++) {

@@ -94,7 +94,8 @@ export function createHttpVerifier(context: VerifierContext): Verifier | Promise
       {
         pointer: `schemes.${context.name}`,
         expected:
-          '`scheme: basic` or `scheme: bearer` for the built-in verifiers, or `verifier: ./module.js` (a plug-in) in the config',
+          '`scheme: basic` or `scheme: bearer` for the built-in verifiers, or `verifier: ./module.js` (a ' +
+          'plug-in) in the config',
       },
     );
   }

@@ -38,7 +38,8 @@ export function createOpenIdConnectVerifier(context: VerifierContext): Verifier 
       {
         pointer: `schemes.${context.name}`,
         expected:
-          "an https …/.well-known/openid-configuration URL as the document scheme's openIdConnectUrl (plain http only to 127.0.0.1, ::1 or localhost), without credentials, query or fragment",
+          "an https …/.well-known/openid-configuration URL as the document scheme's openIdConnectUrl (plain " +
+          'http only to 127.0.0.1, ::1 or localhost), without credentials, query or fragment',
       },
     );
   if (typeof url !== 'string' || url.length > 2048 || checkTokenEndpoint(url) === null)

@@ -63,13 +63,20 @@ function connectHint(s: ServedServer, model: SecurityModel): string {
     }
     case 'ws': {
       const auth = authHeader(types);
-      return `websocat ${auth === '' ? '' : `-H '${auth}' `}${s.tls ? 'wss' : 'ws'}://${host}:${s.port}${path}/CHANNEL   (browsers: bearer token as Sec-WebSocket-Protocol)`;
+      return (
+        `websocat ` +
+        `${auth === '' ? '' : `-H '${auth}' `}${s.tls ? 'wss' : 'ws'}://${host}:${s.port}${path}/CHANNEL   ` +
+        `(browsers: bearer token as Sec-WebSocket-Protocol)`
+      );
     }
     case 'http': {
       const auth = authHeader(types);
       const base = `${s.tls ? 'https' : 'http'}://${host}:${s.port}${path}`;
       const h = auth === '' ? '' : ` -H '${auth}'`;
-      return `curl${s.tls ? ' --cacert ca.pem' : ''}${h} -d 'hello' ${base}/CHANNEL   (subscribe: curl -N${h} -H 'Accept: text/event-stream' ${base}/CHANNEL)`;
+      return (
+        `curl${s.tls ? ' --cacert ca.pem' : ''}${h} -d 'hello' ${base}/CHANNEL   (subscribe: curl -N${h} -H ` +
+        `'Accept: text/event-stream' ${base}/CHANNEL)`
+      );
     }
   }
   return addr;

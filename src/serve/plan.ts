@@ -63,7 +63,8 @@ export function planServe(input: PlanInput): ServePlan {
     if (!names.includes(name)) {
       const near = closestId(name, names);
       throw new UsageError(
-        `--listen ${name}: the document has no server '${name}'${near === undefined ? '' : `; did you mean '${near}'?`}`,
+        `--listen ${name}: the document has no server ` +
+          `'${name}'${near === undefined ? '' : `; did you mean '${near}'?`}`,
       );
     }
   }
@@ -113,13 +114,16 @@ export function planServe(input: PlanInput): ServePlan {
       if (own.allowPlaintextListen !== true) {
         throw configError(
           ['servers', server.name],
-          `server '${server.name}' (${server.protocol}, no TLS) would listen on ${formatAddress(address)}, beyond loopback: credentials would cross the network in cleartext`,
+          `server '${server.name}' (${server.protocol}, no TLS) would listen on ${formatAddress(address)}, ` +
+            `beyond loopback: credentials would cross the network in cleartext`,
           `a loopback address, a secure protocol in the document, or servers.${server.name}.allowPlaintextListen: true`,
         );
       }
       warnings.push({
         code: 'W_PLAINTEXT_LISTEN',
-        message: `server '${server.name}': servers.${server.name}.allowPlaintextListen is on, so ${server.protocol} listens on ${formatAddress(address)} without TLS`,
+        message:
+          `server '${server.name}': servers.${server.name}.allowPlaintextListen is on, so ${server.protocol} ` +
+          `listens on ${formatAddress(address)} without TLS`,
       });
     }
 
@@ -155,7 +159,8 @@ export function planServe(input: PlanInput): ServePlan {
       throw configError(
         ['servers', s.name, 'tls'],
         `server '${s.name}' uses ${s.protocol}, a cleartext protocol`,
-        `no tls here, or a secure protocol (${s.protocol === 'mqtt' ? 'secure-mqtt' : `${s.protocol}s`}) in the document`,
+        `no tls here, or a secure protocol (${s.protocol === 'mqtt' ? 'secure-mqtt' : `${s.protocol}s`}) in ` +
+          `the document`,
       );
     }
   }
@@ -182,7 +187,9 @@ export function planServe(input: PlanInput): ServePlan {
       }
       warnings.push({
         code: 'W_ADMIN_NON_LOOPBACK',
-        message: `admin.allowNonLoopbackListen is on: the admin listener on ${formatAddress(parsed)} answers anyone who can reach it`,
+        message:
+          `admin.allowNonLoopbackListen is on: the admin listener on ${formatAddress(parsed)} answers anyone ` +
+          `who can reach it`,
       });
     }
     admin = parsed;

@@ -216,7 +216,8 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
     if (algorithms.some(isHmac) && !resolver.hasSymmetricKeys) {
       throw invalidArgValue(
         'options.algorithms',
-        'holds an HMAC algorithm (HS*) but the key file has no symmetric (oct) key: a public key must never be used as an HMAC secret',
+        'holds an HMAC algorithm (HS*) but the key file has no symmetric (oct) key: a public key must never ' +
+          'be used as an HMAC secret',
       );
     }
   } else if (source.kind === 'url') {

@@ -60,7 +60,10 @@ function byPosition(a: Diagnostic, b: Diagnostic): number {
 function diagnosticLine(d: Diagnostic, c: Colors): string {
   const place = d.range ? `${d.file}:${d.range.start.line}:${d.range.start.column}` : d.file;
   const severity = paintSeverity(d.severity, d.severity.padEnd(SEVERITY_WIDTH), c);
-  return `${c.dim(sanitizeForTerminal(place))}  ${severity}  ${sanitizeForTerminal(d.message)}  ${c.dim(sanitizeForTerminal(d.rule))}`;
+  return (
+    `${c.dim(sanitizeForTerminal(place))}  ${severity}  ` +
+    `${sanitizeForTerminal(d.message)}  ${c.dim(sanitizeForTerminal(d.rule))}`
+  );
 }
 
 function paintSeverity(severity: Severity, text: string, c: Colors): string {

@@ -12,7 +12,8 @@ export const documentRefRemoteSkipped: Rule = {
     docs: 'docs/rules/document-ref-remote-skipped.md',
     messages: {
       skipped:
-        'remote $ref not fetched, so what it points at was not checked (pass --allow-remote-refs to follow it): {reason}',
+        'remote $ref not fetched, so what it points at was not checked (pass --allow-remote-refs to follow ' +
+        'it): {reason}',
     },
   },
   check({ document, analysis, report }) {

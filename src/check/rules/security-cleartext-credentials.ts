@@ -18,13 +18,16 @@ export const securityCleartextCredentials: Rule = {
     id: 'security-cleartext-credentials',
     severity: 'warning',
     description:
-      'A scheme that sends a reusable secret (password, API key, bearer token) should not be used over a non-TLS protocol to a non-loopback host.',
+      'A scheme that sends a reusable secret (password, API key, bearer token) should not be used over a ' +
+      'non-TLS protocol to a non-loopback host.',
     docs: 'docs/rules/security-cleartext-credentials.md',
     messages: {
       server:
-        "{scheme} ({label}) sends a reusable secret, but server '{server}' uses cleartext protocol '{protocol}' on host '{host}': anyone on the path can read and replay it",
+        "{scheme} ({label}) sends a reusable secret, but server '{server}' uses cleartext protocol " +
+        "'{protocol}' on host '{host}': anyone on the path can read and replay it",
       operation:
-        "{scheme} ({label}) required by operation '{operation}' sends a reusable secret over cleartext protocol '{protocol}' of server '{server}' (host '{host}'): anyone on the path can read and replay it",
+        "{scheme} ({label}) required by operation '{operation}' sends a reusable secret over cleartext " +
+        "protocol '{protocol}' of server '{server}' (host '{host}'): anyone on the path can read and replay it",
     },
   },
   check({ analysis, report }) {

@@ -38,7 +38,8 @@ export const securityDuplicateAlternative: Rule = {
     docs: 'docs/rules/security-duplicate-alternative.md',
     messages: {
       duplicate:
-        'alternative {index} repeats alternative {first} ({summary}); one of them is redundant, or a different one was meant',
+        'alternative {index} repeats alternative {first} ({summary}); one of them is redundant, or a ' +
+        'different one was meant',
     },
   },
   check({ analysis, report }) {

@@ -9,13 +9,16 @@ export const securityHttpSchemeUnknown: Rule = {
     id: 'security-http-scheme-unknown',
     severity: 'warning',
     description:
-      'The scheme of an http security scheme should be registered in the IANA HTTP Authentication Scheme registry, and bearer written in lowercase.',
+      'The scheme of an http security scheme should be registered in the IANA HTTP Authentication Scheme ' +
+      'registry, and bearer written in lowercase.',
     docs: 'docs/rules/security-http-scheme-unknown.md',
     messages: {
       unknown:
-        "http {scheme} uses scheme '{value}', which is not in the IANA HTTP Authentication Scheme registry (Basic, Bearer, Digest, …); clients and servers will not agree on it",
+        "http {scheme} uses scheme '{value}', which is not in the IANA HTTP Authentication Scheme registry " +
+        '(Basic, Bearer, Digest, …); clients and servers will not agree on it',
       bearerCase:
-        "http {scheme} writes the scheme as '{value}': the AsyncAPI schema recognises bearer only as lowercase 'bearer', so it treats this as a non-bearer scheme and rejects bearerFormat; write 'bearer'",
+        "http {scheme} writes the scheme as '{value}': the AsyncAPI schema recognises bearer only as " +
+        "lowercase 'bearer', so it treats this as a non-bearer scheme and rejects bearerFormat; write 'bearer'",
     },
   },
   check({ analysis, report }) {

@@ -31,9 +31,11 @@ export const securityInsecureUrl: Rule = {
     docs: 'docs/rules/security-insecure-url.md',
     messages: {
       flowUrl:
-        "{field} of the {flow} flow of {scheme} uses '{protocol}' (host '{host}'), not https: credentials and tokens would travel in cleartext",
+        "{field} of the {flow} flow of {scheme} uses '{protocol}' (host '{host}'), not https: credentials " +
+        'and tokens would travel in cleartext',
       openIdConnectUrl:
-        "openIdConnectUrl of {scheme} uses '{protocol}' (host '{host}'), not https: the discovery document (and so the token issuer and keys) could be forged",
+        "openIdConnectUrl of {scheme} uses '{protocol}' (host '{host}'), not https: the discovery document " +
+        '(and so the token issuer and keys) could be forged',
     },
   },
   check({ analysis, report }) {

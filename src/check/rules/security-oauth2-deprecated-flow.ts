@@ -12,9 +12,11 @@ export const securityOauth2DeprecatedFlow: Rule = {
     docs: 'docs/rules/security-oauth2-deprecated-flow.md',
     messages: {
       implicit:
-        '{scheme} offers the implicit flow, which RFC 9700 §2.1.2 says SHOULD NOT be used (tokens leak through the redirect); use authorizationCode with PKCE',
+        '{scheme} offers the implicit flow, which RFC 9700 §2.1.2 says SHOULD NOT be used (tokens leak ' +
+        'through the redirect); use authorizationCode with PKCE',
       password:
-        '{scheme} offers the password (resource owner password credentials) flow, which RFC 9700 §2.4 says MUST NOT be used; use authorizationCode or clientCredentials',
+        '{scheme} offers the password (resource owner password credentials) flow, which RFC 9700 §2.4 says ' +
+        'MUST NOT be used; use authorizationCode or clientCredentials',
     },
   },
   check({ analysis, report }) {

@@ -9,12 +9,14 @@ export const securityProtocolMismatch: Rule = {
     id: 'security-protocol-mismatch',
     severity: 'error',
     description:
-      "A security scheme must be one the server's protocol can carry (e.g. no scramSha256 on ws, no httpApiKey on mqtt).",
+      "A security scheme must be one the server's protocol can carry (e.g. no scramSha256 on ws, no " +
+      'httpApiKey on mqtt).',
     docs: 'docs/rules/security-protocol-mismatch.md',
     messages: {
       server: "{scheme} ({label}) cannot be presented over protocol '{protocol}' of server '{server}'",
       operation:
-        "{scheme} ({label}) required by operation '{operation}' cannot be presented over protocol '{protocol}' of server '{server}', where the operation's channel is available",
+        "{scheme} ({label}) required by operation '{operation}' cannot be presented over protocol " +
+        "'{protocol}' of server '{server}', where the operation's channel is available",
     },
   },
   check({ analysis, report }) {

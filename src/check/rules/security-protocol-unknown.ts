@@ -12,7 +12,9 @@ export const securityProtocolUnknown: Rule = {
     docs: 'docs/rules/security-protocol-unknown.md',
     messages: {
       unknown:
-        "server '{server}' uses protocol '{protocol}', which asyncapi-guard does not know; security-protocol-mismatch, security-cleartext-credentials and security-x509-without-tls do not judge it",
+        "server '{server}' uses protocol '{protocol}', which asyncapi-guard does not know; " +
+        'security-protocol-mismatch, security-cleartext-credentials and security-x509-without-tls do not ' +
+        'judge it',
     },
   },
   check({ analysis, report }) {

@@ -11,7 +11,8 @@ export const securityRefSiblingsIgnored: Rule = {
     docs: 'docs/rules/security-ref-siblings-ignored.md',
     messages: {
       scopesIgnored:
-        "'scopes' beside a $ref is ignored; the scopes required are those of the referenced scheme itself ({effective}). Use an inline scheme or a component with these scopes",
+        "'scopes' beside a $ref is ignored; the scopes required are those of the referenced scheme itself " +
+        '({effective}). Use an inline scheme or a component with these scopes',
       siblingIgnored: "'{key}' beside a $ref is ignored (a Reference Object cannot be extended)",
     },
   },

@@ -10,7 +10,8 @@ export const securitySchemeUndefined: Rule = {
     docs: 'docs/rules/security-scheme-undefined.md',
     messages: {
       undefined:
-        "security requirement names '{name}', which is not defined in components.securitySchemes; it can never be satisfied",
+        "security requirement names '{name}', which is not defined in components.securitySchemes; it can " +
+        'never be satisfied',
     },
   },
   check({ analysis, report }) {

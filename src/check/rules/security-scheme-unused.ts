@@ -11,7 +11,8 @@ export const securitySchemeUnused: Rule = {
     docs: 'docs/rules/security-scheme-unused.md',
     messages: {
       unused:
-        "security scheme '{name}' is declared in components.securitySchemes but no server or operation uses it; it has no effect",
+        "security scheme '{name}' is declared in components.securitySchemes but no server or operation uses " +
+        'it; it has no effect',
     },
   },
   check({ analysis, document, report }) {

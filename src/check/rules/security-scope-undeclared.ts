@@ -29,7 +29,8 @@ export const securityScopeUndeclared: Rule = {
     docs: 'docs/rules/security-scope-undeclared.md',
     messages: {
       undeclared:
-        "scope '{scope}' is required, but no flow of oauth2 {scheme} offers it (offered: {offered}); no client can obtain it",
+        "scope '{scope}' is required, but no flow of oauth2 {scheme} offers it (offered: {offered}); no " +
+        'client can obtain it',
     },
   },
   check({ analysis, document, report }) {

@@ -8,7 +8,8 @@ export const securityScopesNotAllowed: Rule = {
     id: 'security-scopes-not-allowed',
     severity: 'error',
     description:
-      'AsyncAPI 2.x: the scope list of a Security Requirement must be empty unless the scheme is oauth2 or openIdConnect.',
+      'AsyncAPI 2.x: the scope list of a Security Requirement ' +
+      'must be empty unless the scheme is oauth2 or openIdConnect.',
     docs: 'docs/rules/security-scopes-not-allowed.md',
     messages: {
       scopesNotAllowed:

@@ -10,9 +10,11 @@ export const securityServerUnsecured: Rule = {
     docs: 'docs/rules/security-server-unsecured.md',
     messages: {
       unsecured:
-        "server '{server}' (host '{host}') declares no security, and no operation on it does either: anyone who can reach it can use it",
+        "server '{server}' (host '{host}') declares no security, and no operation on it does either: anyone " +
+        'who can reach it can use it',
       operationsOpen:
-        "server '{server}' (host '{host}') declares no security, so operations {operations} on it, which declare none either, are open to anyone who can reach it",
+        "server '{server}' (host '{host}') declares no security, so operations {operations} on it, which " +
+        'declare none either, are open to anyone who can reach it',
     },
   },
   check({ analysis, report }) {

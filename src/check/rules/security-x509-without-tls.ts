@@ -9,13 +9,16 @@ export const securityX509WithoutTls: Rule = {
     id: 'security-x509-without-tls',
     severity: 'warning',
     description:
-      'An X509 (client certificate) scheme needs TLS; the server protocol should be a TLS one (secure-mqtt, kafka-secure, wss, https, …).',
+      'An X509 (client certificate) scheme needs TLS; the server protocol should be a TLS one (secure-mqtt, ' +
+      'kafka-secure, wss, https, …).',
     docs: 'docs/rules/security-x509-without-tls.md',
     messages: {
       server:
-        "{scheme} ({label}) needs TLS, but server '{server}' uses protocol '{protocol}', which is not TLS; a client certificate cannot be presented (if TLS is in fact used, name the TLS protocol)",
+        "{scheme} ({label}) needs TLS, but server '{server}' uses protocol '{protocol}', which is not TLS; " +
+        'a client certificate cannot be presented (if TLS is in fact used, name the TLS protocol)',
       operation:
-        "{scheme} ({label}) required by operation '{operation}' needs TLS, but server '{server}' uses protocol '{protocol}', which is not TLS",
+        "{scheme} ({label}) required by operation '{operation}' needs TLS, but server '{server}' uses " +
+        "protocol '{protocol}', which is not TLS",
     },
   },
   check({ analysis, report }) {

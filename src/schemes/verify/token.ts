@@ -80,7 +80,8 @@ export const tokenKeySchemas = Object.freeze({
   audience: textOrList('Accepted `aud` values; the token must name one.'),
   jwks: Object.freeze({
     description:
-      'The JWT keys: `file:PATH` (a JWKS or one JWK, relative to the config file) or an https URL (http only to a loopback address).',
+      'The JWT keys: `file:PATH` (a JWKS or one JWK, relative to the config file) or an https URL (http ' +
+      'only to a loopback address).',
     type: 'string',
     minLength: 1,
     maxLength: MAX_TEXT,
@@ -490,7 +491,8 @@ export function planTokenVerification(context: VerifierContext, binding: TokenBi
     throw configError(
       name,
       ['introspection'],
-      'not used: this binding verifies JWTs (bearerFormat: JWT, or jwks / algorithms / clockToleranceSec / requiredClaims are set)',
+      'not used: this binding verifies JWTs (bearerFormat: JWT, or jwks / algorithms / clockToleranceSec / ' +
+        'requiredClaims are set)',
       'either the JWT keys or introspection, not both',
     );
   }
