@@ -158,19 +158,24 @@ export async function runGuardBench(say: (line: string) => void, quick: boolean)
 
   const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
   say(
-    `guard.authorize on ${CHANNELS} channels (${addresses.filter((a) => a.includes('{')).length} with a {param}), ${requests.length} requests cycled`,
+    `guard.authorize on ${CHANNELS} channels (${addresses.filter((a) => a.includes('{')).length} with a ` +
+      `{param}), ${requests.length} requests cycled`,
   );
   say(`  request mix: ${[...counts].map(([r, c]) => `${r} ${((c / requests.length) * 100).toFixed(0)}%`).join(', ')}`);
   say(`  baseline a, Map.get(channel) over the literal channels: ${fmt(mapRate)} lookups/s`);
   say(`  baseline b, a RegExp per channel tested in turn:        ${fmt(regexRate)} decisions/s`);
   say(
-    `  authorize, audit off: ${fmt(offRate)} decisions/s (${(offRate / mapRate).toFixed(2)}x baseline a, ${(offRate / regexRate).toFixed(0)}x baseline b)  target > 1,000,000/s: ${offRate > 1_000_000 ? 'met' : 'NOT met'}`,
+    `  authorize, audit off: ${fmt(offRate)} decisions/s (${(offRate / mapRate).toFixed(2)}x baseline a, ` +
+      `${(offRate / regexRate).toFixed(0)}x baseline b)  target > 1,000,000/s: ${offRate > 1_000_000 ? 'met' : 'NOT met'}`,
   );
   say(
-    `  authorize, audit on (JSON line per decision, sync write to /dev/null, as createAuditLogger does): ${fmt(onRate)} decisions/s (${(onRate / offRate).toFixed(3)}x audit off, ${(onRate / regexRate).toFixed(1)}x baseline b)`,
+    `  authorize, audit on (JSON line per decision, sync write to /dev/null, as createAuditLogger does): ` +
+      `${fmt(onRate)} decisions/s (${(onRate / offRate).toFixed(3)}x audit off, ` +
+      `${(onRate / regexRate).toFixed(1)}x baseline b)`,
   );
   say(
-    `  authorize, audit on (buffered 8 KiB writes to /dev/null): ${fmt(bufferedRate)} decisions/s (${(bufferedRate / offRate).toFixed(3)}x audit off, ${(bufferedRate / regexRate).toFixed(1)}x baseline b)`,
+    `  authorize, audit on (buffered 8 KiB writes to /dev/null): ${fmt(bufferedRate)} decisions/s ` +
+      `(${(bufferedRate / offRate).toFixed(3)}x audit off, ${(bufferedRate / regexRate).toFixed(1)}x baseline b)`,
   );
 }
 

@@ -128,11 +128,13 @@ export async function runJweBench(say: Say, quick: boolean): Promise<void> {
   say('## JWE seal / open (1 KiB payload, one core)');
   say('');
   say(
-    `Baseline: bare node:crypto AES-256-GCM of the same payload: ${fmt(baseSeal)} encryptions/s, ${fmt(baseOpen)} decryptions/s.`,
+    `Baseline: bare node:crypto AES-256-GCM of the same payload: ${fmt(baseSeal)} encryptions/s, ` +
+      `${fmt(baseOpen)} decryptions/s.`,
   );
   say('');
   say(
-    '| alg + enc | sealPayload ops/s | jose alone | ours / jose | vs bare AES-GCM | openPayload ops/s | jose alone | ours / jose | vs bare AES-GCM |',
+    '| alg + enc | sealPayload ops/s | jose alone | ours / jose | vs bare AES-GCM | openPayload ops/s | ' +
+      'jose alone | ours / jose | vs bare AES-GCM |',
   );
   say('|---|---|---|---|---|---|---|---|---|');
   const jwes: { label: string; jwe: string; verifier: Verifier }[] = [];
@@ -159,7 +161,9 @@ export async function runJweBench(say: Say, quick: boolean): Promise<void> {
       () => compactDecrypt(jwe, joseOpenKey),
     );
     say(
-      `| ${c.label} | ${fmt(ours)} | ${fmt(jose)} | ${(ours / jose).toFixed(2)}x | ${(baseSeal / ours).toFixed(1)}x slower | ${fmt(oursOpen)} | ${fmt(joseOpen)} | ${(oursOpen / joseOpen).toFixed(2)}x | ${(baseOpen / oursOpen).toFixed(1)}x slower |`,
+      `| ${c.label} | ${fmt(ours)} | ${fmt(jose)} | ${(ours / jose).toFixed(2)}x | ` +
+        `${(baseSeal / ours).toFixed(1)}x slower | ${fmt(oursOpen)} | ${fmt(joseOpen)} | ` +
+        `${(oursOpen / joseOpen).toFixed(2)}x | ${(baseOpen / oursOpen).toFixed(1)}x slower |`,
     );
   }
   say('');
@@ -176,13 +180,15 @@ export async function runJweBench(say: Say, quick: boolean): Promise<void> {
     const ours = opsPerSecondSync(ms, () => inspect(jwe));
     const bare = opsPerSecondSync(ms, () => headerOnly(jwe));
     say(
-      `| ${label} (${jwe.length} chars) | ${fmt(ours)} | ${fmt(bare)} | ${(bare / ours).toFixed(2)}x slower | ${(ours / baseSeal).toFixed(1)}x faster |`,
+      `| ${label} (${jwe.length} chars) | ${fmt(ours)} | ${fmt(bare)} | ${(bare / ours).toFixed(2)}x slower ` +
+        `| ${(ours / baseSeal).toFixed(1)}x faster |`,
     );
   }
   const plain = JSON.stringify({ reading: payload.toString('base64') });
   const plainRate = opsPerSecondSync(ms, () => sym.inspectPayload!(plain));
   say(
-    `| plaintext JSON (refused, ${plain.length} chars) | ${fmt(plainRate)} | — | — | ${(plainRate / baseSeal).toFixed(1)}x faster |`,
+    `| plaintext JSON (refused, ${plain.length} chars) | ${fmt(plainRate)} | — | — | ` +
+      `${(plainRate / baseSeal).toFixed(1)}x faster |`,
   );
   say('');
 }

@@ -67,7 +67,8 @@ const say = (s: string) => {
 };
 
 say(
-  `# asyncapi-guard benchmarks (${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${quick ? 'quick' : 'full'} run)`,
+  `# asyncapi-guard benchmarks (${new Date().toISOString().slice(0, 10)}, node ${process.version}, ` +
+    `${quick ? 'quick' : 'full'} run)`,
 );
 say('');
 
@@ -130,7 +131,8 @@ say('');
   say('|---|---|---|');
   say(`| \`node -e ''\` (baseline) | ${fmt(bare)} | 1.0x |`);
   say(
-    `| \`asyncapi-guard check 3.0.0__streetlights-mqtt-asyncapi.yml --format json\` | ${fmt(check)} | **${(check / bare).toFixed(2)}x** (target ≤ 3x) |`,
+    `| \`asyncapi-guard check 3.0.0__streetlights-mqtt-asyncapi.yml --format json\` | ${fmt(check)} | ` +
+      `**${(check / bare).toFixed(2)}x** (target ≤ 3x) |`,
   );
   say('');
 }

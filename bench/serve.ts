@@ -179,7 +179,8 @@ export async function runServeBench(say: (line: string) => void, quick: boolean)
   const idleCount = quick ? 2000 : 10_000;
 
   say(
-    `serve benchmarks: servers in child processes, the load generator (raw sockets, prebuilt frames) in this one; ${rounds} interleaved rounds of ${measureMs} ms each; open files ${ulimits()}`,
+    `serve benchmarks: servers in child processes, the load generator (raw sockets, prebuilt frames) in ` +
+      `this one; ${rounds} interleaved rounds of ${measureMs} ms each; open files ${ulimits()}`,
   );
   say('');
 
@@ -227,14 +228,16 @@ export async function runServeBench(say: (line: string) => void, quick: boolean)
       say(`### MQTT QoS 0: ${publishers} publishers → 1 subscriber, 64-byte payloads, at most 1,000 in flight`);
       say('');
       say(
-        '| server | deliveries/s (median) | ratio to bare (median of rounds) | server CPU (one core = 100%) | server CPU µs / delivery (bare’s as a share) | lost |',
+        '| server | deliveries/s (median) | ratio to bare (median of rounds) | server CPU (one core = 100%) ' +
+          '| server CPU µs / delivery (bare’s as a share) | lost |',
       );
       say('|---|---|---|---|---|---|');
       for (const [i, r] of res.entries()) {
         const lost = r.all.reduce((s, x) => s + x.lost, 0);
         const target = i === 1 ? ` (target ≥ 90%: ${r.ratio >= 0.9 ? 'met' : 'NOT met'})` : '';
         say(
-          `| ${r.label} | ${int(r.rate)} | **${pct(r.ratio)}**${target} | ${cpuCell(r.all)} | ${perMessage(r.all, res[0]!.all)} | ${int(lost)} |`,
+          `| ${r.label} | ${int(r.rate)} | **${pct(r.ratio)}**${target} | ${cpuCell(r.all)} | ` +
+            `${perMessage(r.all, res[0]!.all)} | ${int(lost)} |`,
         );
       }
       if (g.ports['mqttUser'] === undefined)
@@ -273,11 +276,13 @@ export async function runServeBench(say: (line: string) => void, quick: boolean)
       }
       const res = await interleave(rounds, contenders);
       say(
-        '### WebSocket relay: 1 publisher → 1 subscriber on one channel, 64-byte binary frames, at most 1,000 in flight',
+        '### WebSocket relay: 1 publisher → 1 subscriber on one channel, 64-byte binary frames, at most ' +
+          '1,000 in flight',
       );
       say('');
       say(
-        '| server | deliveries/s (median) | ratio to bare (median of rounds) | server CPU (one core = 100%) | server CPU µs / delivery (bare’s as a share) | lost | echoed to the publisher |',
+        '| server | deliveries/s (median) | ratio to bare (median of rounds) | server CPU (one core = 100%) ' +
+          '| server CPU µs / delivery (bare’s as a share) | lost | echoed to the publisher |',
       );
       say('|---|---|---|---|---|---|---|');
       for (const [i, r] of res.entries()) {
@@ -285,7 +290,8 @@ export async function runServeBench(say: (line: string) => void, quick: boolean)
         const echoed = r.all.reduce((s, x) => s + x.echoed, 0);
         const target = i === 1 ? ` (target ≥ 90%: ${r.ratio >= 0.9 ? 'met' : 'NOT met'})` : '';
         say(
-          `| ${r.label} | ${int(r.rate)} | **${pct(r.ratio)}**${target} | ${cpuCell(r.all)} | ${perMessage(r.all, res[0]!.all)} | ${int(lost)} | ${int(echoed)} |`,
+          `| ${r.label} | ${int(r.rate)} | **${pct(r.ratio)}**${target} | ${cpuCell(r.all)} | ` +
+            `${perMessage(r.all, res[0]!.all)} | ${int(lost)} | ${int(echoed)} |`,
         );
       }
       if (g.ports['wsKey'] === undefined)
@@ -328,7 +334,8 @@ export async function runServeBench(say: (line: string) => void, quick: boolean)
       say('|---|---|---|---|');
       for (const r of mres)
         say(
-          `| ${r.label} | ${int(r.rate)} | ${r.ratio.toFixed(2)}x | ${int(r.all.reduce((s, x) => s + x.failures, 0))} |`,
+          `| ${r.label} | ${int(r.rate)} | ${r.ratio.toFixed(2)}x | ` +
+            `${int(r.all.reduce((s, x) => s + x.failures, 0))} |`,
         );
       if (g.ports['mqttAnon'] === undefined) say('| guarded MQTT front | not measured: no createMqttFront yet | | |');
       say('');
@@ -353,14 +360,16 @@ export async function runServeBench(say: (line: string) => void, quick: boolean)
       }
       const wres = await interleave(setupRounds, ws);
       say(
-        `### Connection setup: WebSocket opening handshake → 101, ${concurrency} concurrent clients, new TCP connection each`,
+        `### Connection setup: WebSocket opening handshake → 101, ${concurrency} concurrent clients, new ` +
+          `TCP connection each`,
       );
       say('');
       say('| server | handshakes/s (median) | ratio to bare | failures |');
       say('|---|---|---|---|');
       for (const r of wres)
         say(
-          `| ${r.label} | ${int(r.rate)} | ${r.ratio.toFixed(2)}x | ${int(r.all.reduce((s, x) => s + x.failures, 0))} |`,
+          `| ${r.label} | ${int(r.rate)} | ${r.ratio.toFixed(2)}x | ` +
+            `${int(r.all.reduce((s, x) => s + x.failures, 0))} |`,
         );
       if (g.ports['wsKey'] === undefined) say('| guarded WebSocket front | not measured: no createWsFront yet | | |');
       say('');
@@ -419,7 +428,8 @@ export async function runServeBench(say: (line: string) => void, quick: boolean)
       (c) => ({ username: 'bench', password: c.ready.creds.apiKey }),
     );
     say(
-      `### Memory per idle MQTT connection (${int(idleCount)} connections, keep-alive off; server process after two full GCs, minus before)`,
+      `### Memory per idle MQTT connection (${int(idleCount)} connections, keep-alive off; server process ` +
+        `after two full GCs, minus before)`,
     );
     say('');
     say('| server | live connections | RSS / connection | heap + external / connection | RSS ratio to bare |');
@@ -427,7 +437,9 @@ export async function runServeBench(say: (line: string) => void, quick: boolean)
     const base = rows[0];
     for (const r of rows)
       say(
-        `| ${r.label} | ${int(r.connections)} | ${(r.rss / 1024).toFixed(1)} KiB | ${(r.heap / 1024).toFixed(1)} KiB | ${base === undefined ? '–' : (r.rss / base.rss).toFixed(2) + 'x'} |`,
+        `| ${r.label} | ${int(r.connections)} | ${(r.rss / 1024).toFixed(1)} KiB | ` +
+          `${(r.heap / 1024).toFixed(1)} KiB | ` +
+          `${base === undefined ? '–' : (r.rss / base.rss).toFixed(2) + 'x'} |`,
       );
     if (rows.length < 2) say('| guarded MQTT front | not measured: no createMqttFront yet | | | |');
     say('');

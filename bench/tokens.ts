@@ -126,7 +126,8 @@ export async function runTokensBench(say: (s: string) => void, quick: boolean): 
         () => jwtVerify(token, publicKey, joseOptions),
       );
       say(
-        `| first-time ${alg} verify (createJwtVerifier, cacheSize 0) vs jose.jwtVerify alone | ${fmt(c.ours)} | ${fmt(c.theirs)} | **${c.ratio.toFixed(2)}x** |`,
+        `| first-time ${alg} verify (createJwtVerifier, cacheSize 0) vs jose.jwtVerify alone | ` +
+          `${fmt(c.ours)} | ${fmt(c.theirs)} | **${c.ratio.toFixed(2)}x** |`,
       );
       verifier.close();
       cacheToken = token;
@@ -148,7 +149,8 @@ export async function runTokensBench(say: (s: string) => void, quick: boolean): 
       true,
     );
     say(
-      `| repeat verify through the cache (${cacheToken.length}-char RS256 token, awaited) vs bare SHA-256 of it | ${fmt(c.ours)} | ${fmt(c.theirs)} | **${c.ratio.toFixed(2)}x** (target > 1 M/s) |`,
+      `| repeat verify through the cache (${cacheToken.length}-char RS256 token, awaited) vs bare SHA-256 ` +
+        `of it | ${fmt(c.ours)} | ${fmt(c.theirs)} | **${c.ratio.toFixed(2)}x** (target > 1 M/s) |`,
     );
     cached.close();
   } finally {

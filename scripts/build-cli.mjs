@@ -21,7 +21,9 @@ await build({
   external: ['ajv', 'ajv-formats', 'pg', 'pino'],
   // CommonJS dependencies bundled into ESM (commander) still call require() for built-ins.
   banner: {
-    js: "import { createRequire as __agCreateRequire } from 'node:module'; const require = __agCreateRequire(import.meta.url);",
+    js:
+      'import { createRequire as __agCreateRequire } from ' +
+      "'node:module'; const require = __agCreateRequire(import.meta.url);",
   },
   legalComments: 'none',
   logLevel: 'warning',

@@ -91,7 +91,8 @@ async function main() {
   }
   const ms = (x) => `${Math.round(x)} ms`;
   console.log(
-    `built ${versions.length} validators, ${kib(total)} in all: compile ${ms(compiled - started)}, bundle ${ms(performance.now() - compiled)}`,
+    `built ${versions.length} validators, ${kib(total)} in all: compile ` +
+      `${ms(compiled - started)}, bundle ${ms(performance.now() - compiled)}`,
   );
 }
 

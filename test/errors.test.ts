@@ -59,7 +59,8 @@ test('errors: a GuardError message reads file:line:column pointer: reason: expec
   });
   assert.equal(
     err.message,
-    'asyncapi.yaml:1:11 /asyncapi: AsyncAPI version "2.7.0" is not supported: expected one of 3.0.0 (ERR_DOCUMENT_VERSION_UNSUPPORTED)',
+    'asyncapi.yaml:1:11 /asyncapi: AsyncAPI version "2.7.0" is not ' +
+      'supported: expected one of 3.0.0 (ERR_DOCUMENT_VERSION_UNSUPPORTED)',
   );
   assert.equal(err.name, 'DocumentError');
   assert.equal(err.reason, 'AsyncAPI version "2.7.0" is not supported');

@@ -89,7 +89,8 @@ describe('package', { timeout: 240_000 }, () => {
       "const doc = await main.loadDocument('examples/streetlights/asyncapi.yaml');",
       'const m = main.buildModel(doc);',
       "const r = await main.checkDocument('examples/streetlights/asyncapi.yaml');",
-      'console.log(JSON.stringify({ servers: m.servers.length, errors: r.summary.errors, check: typeof check.checkDocument, model: typeof model.buildModel, rules: Object.keys(main.rules).length }));',
+      'console.log(JSON.stringify({ servers: m.servers.length, errors: r.summary.errors, check: typeof ' +
+        'check.checkDocument, model: typeof model.buildModel, rules: Object.keys(main.rules).length }));',
     ].join('\n');
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
       cwd: installDir,
@@ -107,7 +108,9 @@ describe('package', { timeout: 240_000 }, () => {
     const imports = documentedImports();
     assert.ok(imports.length > 0, 'the docs show at least one import');
     for (const { names, specifier, where } of imports) {
-      const script = `const m = await import(${JSON.stringify(specifier)}); const missing = ${JSON.stringify(names)}.filter((n) => !(n.split(/\\s+as\\s+/)[0] in m)); console.log(JSON.stringify(missing));`;
+      const script =
+        `const m = await import(${JSON.stringify(specifier)}); const missing = ` +
+        `${JSON.stringify(names)}.filter((n) => !(n.split(/\\s+as\\s+/)[0] in m)); console.log(JSON.stringify(missing));`;
       const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
         cwd: installDir,
         encoding: 'utf8',

@@ -143,36 +143,40 @@ export function busContract(name: string, options: ContractOptions): void {
       );
     });
 
-    test(`${name}: filter edge cases of MQTT 3.1.1 §4.7 (a/# matches a, + matches an empty level, wildcards skip $ topics)`, async () => {
-      const cases: [string, string, boolean][] = [
-        ['a/#', 'a', true],
-        ['a/#', 'a/b/c', true],
-        ['a/#', 'ab', false],
-        ['a/+', 'a/', true],
-        ['+/+', '/', true],
-        ['#', '$SYS/x', false],
-        ['+/x', '$SYS/x', false],
-        ['$SYS/#', '$SYS/x', true],
-        ['a/+/c', 'a/b.c/c', true],
-        ['a/+/c', 'a/b/x/c', false],
-        ['a.b', 'a/b', false],
-        ['*', 'x', false],
-        ['>', 'x/y', false],
-        ['a b/+', 'a b/ ', true],
-      ];
-      for (const [filter, topic, expected] of cases) {
-        assert.equal(topicMatchesFilter(filter, topic), expected, `reference: ${filter} vs ${topic}`);
-        const got: string[] = [];
-        const sub = await bus.subscribe(
-          filter,
-          (m) => void (m.channel.startsWith('barrier/') ? undefined : got.push(m.channel)),
-        );
-        await bus.publish(topic, bytes('x'));
-        await barrier(bus, bus);
-        await sub.unsubscribe();
-        assert.deepEqual(got, expected ? [topic] : [], `${filter} vs ${topic}`);
-      }
-    });
+    test(
+      `${name}: filter edge cases of MQTT 3.1.1 §4.7 (a/# matches a, + matches an empty level, wildcards skip ` +
+        `$ topics)`,
+      async () => {
+        const cases: [string, string, boolean][] = [
+          ['a/#', 'a', true],
+          ['a/#', 'a/b/c', true],
+          ['a/#', 'ab', false],
+          ['a/+', 'a/', true],
+          ['+/+', '/', true],
+          ['#', '$SYS/x', false],
+          ['+/x', '$SYS/x', false],
+          ['$SYS/#', '$SYS/x', true],
+          ['a/+/c', 'a/b.c/c', true],
+          ['a/+/c', 'a/b/x/c', false],
+          ['a.b', 'a/b', false],
+          ['*', 'x', false],
+          ['>', 'x/y', false],
+          ['a b/+', 'a b/ ', true],
+        ];
+        for (const [filter, topic, expected] of cases) {
+          assert.equal(topicMatchesFilter(filter, topic), expected, `reference: ${filter} vs ${topic}`);
+          const got: string[] = [];
+          const sub = await bus.subscribe(
+            filter,
+            (m) => void (m.channel.startsWith('barrier/') ? undefined : got.push(m.channel)),
+          );
+          await bus.publish(topic, bytes('x'));
+          await barrier(bus, bus);
+          await sub.unsubscribe();
+          assert.deepEqual(got, expected ? [topic] : [], `${filter} vs ${topic}`);
+        }
+      },
+    );
 
     test(`${name}: binary payloads arrive intact (all 256 byte values, and empty)`, async () => {
       const all = Uint8Array.from({ length: 256 }, (_, i) => i);
@@ -232,53 +236,60 @@ export function busContract(name: string, options: ContractOptions): void {
       await s1.unsubscribe(); // twice is harmless
     });
 
-    test(`${name}: a slow subscriber is bounded (queue of maxQueued, the rest dropped and counted) and others get everything`, async () => {
-      const n = 200;
-      const maxQueued = 10;
-      const slow: string[] = [];
-      const fast: string[] = [];
-      let thrown = 0;
-      let drops = 0;
-      const releases: (() => void)[] = [];
-      const slowSub = await bus.subscribe(
-        'slow/x',
-        (m) => {
-          slow.push(text(m));
-          return new Promise<void>((resolve) => releases.push(resolve)); // never settles until released
-        },
-        { maxQueued, onDrop: () => void drops++ },
-      );
-      const fastSub = await bus.subscribe('slow/x', (m) => void fast.push(text(m)));
-      const throwingSub = await bus.subscribe('slow/+', () => {
-        thrown++;
-        throw new Error('a handler bug');
-      });
-      for (let i = 0; i < n; i++) await bus.publish('slow/x', bytes(String(i)));
-      await waitUntil(() => fast.length === n && thrown === n, 'every message at the fast and the throwing subscriber');
-      assert.deepEqual(
-        fast,
-        Array.from({ length: n }, (_, i) => String(i)),
-        'the fast subscriber got everything, in order',
-      );
-      assert.equal(thrown, n, 'a throwing handler still gets every message');
-      assert.deepEqual(slow, ['0'], 'the slow one is still busy with the first');
-      assert.equal(slowSub.queued, maxQueued, 'memory stays bounded: at most maxQueued wait');
-      assert.equal(slowSub.dropped, n - 1 - maxQueued);
-      assert.equal(drops, n - 1 - maxQueued, 'onDrop once per dropped message');
-      assert.equal(fastSub.dropped, 0);
-      // Once it catches up it gets what was queued, in order, and nothing that was dropped.
-      while (releases.length > 0) {
-        releases.shift()!();
-        await new Promise((r) => setImmediate(r));
-      }
-      await waitUntil(() => slow.length === 1 + maxQueued && releases.length === 0, 'the queued messages');
-      assert.deepEqual(
-        slow,
-        Array.from({ length: 1 + maxQueued }, (_, i) => String(i)),
-      );
-      assert.equal(slowSub.queued, 0);
-      await Promise.all([slowSub.unsubscribe(), fastSub.unsubscribe(), throwingSub.unsubscribe()]);
-    });
+    test(
+      `${name}: a slow subscriber is bounded (queue of maxQueued, the rest dropped and counted) and others ` +
+        `get everything`,
+      async () => {
+        const n = 200;
+        const maxQueued = 10;
+        const slow: string[] = [];
+        const fast: string[] = [];
+        let thrown = 0;
+        let drops = 0;
+        const releases: (() => void)[] = [];
+        const slowSub = await bus.subscribe(
+          'slow/x',
+          (m) => {
+            slow.push(text(m));
+            return new Promise<void>((resolve) => releases.push(resolve)); // never settles until released
+          },
+          { maxQueued, onDrop: () => void drops++ },
+        );
+        const fastSub = await bus.subscribe('slow/x', (m) => void fast.push(text(m)));
+        const throwingSub = await bus.subscribe('slow/+', () => {
+          thrown++;
+          throw new Error('a handler bug');
+        });
+        for (let i = 0; i < n; i++) await bus.publish('slow/x', bytes(String(i)));
+        await waitUntil(
+          () => fast.length === n && thrown === n,
+          'every message at the fast and the throwing subscriber',
+        );
+        assert.deepEqual(
+          fast,
+          Array.from({ length: n }, (_, i) => String(i)),
+          'the fast subscriber got everything, in order',
+        );
+        assert.equal(thrown, n, 'a throwing handler still gets every message');
+        assert.deepEqual(slow, ['0'], 'the slow one is still busy with the first');
+        assert.equal(slowSub.queued, maxQueued, 'memory stays bounded: at most maxQueued wait');
+        assert.equal(slowSub.dropped, n - 1 - maxQueued);
+        assert.equal(drops, n - 1 - maxQueued, 'onDrop once per dropped message');
+        assert.equal(fastSub.dropped, 0);
+        // Once it catches up it gets what was queued, in order, and nothing that was dropped.
+        while (releases.length > 0) {
+          releases.shift()!();
+          await new Promise((r) => setImmediate(r));
+        }
+        await waitUntil(() => slow.length === 1 + maxQueued && releases.length === 0, 'the queued messages');
+        assert.deepEqual(
+          slow,
+          Array.from({ length: 1 + maxQueued }, (_, i) => String(i)),
+        );
+        assert.equal(slowSub.queued, 0);
+        await Promise.all([slowSub.unsubscribe(), fastSub.unsubscribe(), throwingSub.unsubscribe()]);
+      },
+    );
 
     test(`${name}: rejects a publish on an invalid topic name or with a non-bytes payload (TypeError)`, async () => {
       await assert.rejects(bus.publish('a/+', bytes('x')), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });

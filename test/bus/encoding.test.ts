@@ -9,15 +9,18 @@ import { parseTopicFilter, type TopicFilter } from '../../src/address/mqtt-topic
 
 const level = fc.string({ unit: 'binary', maxLength: 50 }).map((s) => s.replace(/[/+#\u0000]/g, ''));
 
-test('nats subject: every level token is a valid NATS token (non-empty; no . * > or whitespace) of bounded length', () => {
-  fc.assert(
-    fc.property(level, (l) => {
-      const token = levelToken(l);
-      assert.match(token, /^[A-Za-z0-9_-]+$/);
-      assert.ok(token.length <= 44);
-    }),
-  );
-});
+test(
+  'nats subject: every level token is a valid NATS token ' + '(non-empty; no . * > or whitespace) of bounded length',
+  () => {
+    fc.assert(
+      fc.property(level, (l) => {
+        const token = levelToken(l);
+        assert.match(token, /^[A-Za-z0-9_-]+$/);
+        assert.ok(token.length <= 44);
+      }),
+    );
+  },
+);
 
 test('nats subject: distinct levels get distinct tokens (exact matching survives the encoding)', () => {
   fc.assert(

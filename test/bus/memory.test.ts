@@ -145,24 +145,28 @@ test('memory: unsubscribing prunes the wildcard index (churn leaves nothing behi
   await bus.close();
 });
 
-test('memory: a handler that unsubscribes another mid-dispatch stops delivery to it at once; one subscribed mid-dispatch gets only later messages', async () => {
-  const bus = createMemoryBus();
-  const got: Record<string, string[]> = { a: [], b: [], late: [] };
-  let late = false;
-  const b = { sub: null as Awaited<ReturnType<typeof bus.subscribe>> | null };
-  await bus.subscribe('m', (m) => {
-    got['a']!.push(text(m));
-    if (text(m) === '1') void b.sub?.unsubscribe();
-    if (!late) {
-      late = true;
-      void bus.subscribe('m', (x) => void got['late']!.push(text(x)));
-    }
-  });
-  b.sub = await bus.subscribe('m', (m) => void got['b']!.push(text(m)));
-  for (const s of ['1', '2', '3']) await bus.publish('m', bytes(s));
-  assert.deepEqual(got, { a: ['1', '2', '3'], b: [], late: ['2', '3'] });
-  await bus.close();
-});
+test(
+  'memory: a handler that unsubscribes another mid-dispatch stops delivery to it at once; one subscribed ' +
+    'mid-dispatch gets only later messages',
+  async () => {
+    const bus = createMemoryBus();
+    const got: Record<string, string[]> = { a: [], b: [], late: [] };
+    let late = false;
+    const b = { sub: null as Awaited<ReturnType<typeof bus.subscribe>> | null };
+    await bus.subscribe('m', (m) => {
+      got['a']!.push(text(m));
+      if (text(m) === '1') void b.sub?.unsubscribe();
+      if (!late) {
+        late = true;
+        void bus.subscribe('m', (x) => void got['late']!.push(text(x)));
+      }
+    });
+    b.sub = await bus.subscribe('m', (m) => void got['b']!.push(text(m)));
+    for (const s of ['1', '2', '3']) await bus.publish('m', bytes(s));
+    assert.deepEqual(got, { a: ['1', '2', '3'], b: [], late: ['2', '3'] });
+    await bus.close();
+  },
+);
 
 test('memory: publish reports every failure as a rejected promise, never a synchronous throw', async () => {
   const bus = createMemoryBus();
@@ -174,15 +178,18 @@ test('memory: publish reports every failure as a rejected promise, never a synch
   await assert.rejects(p!, { code: 'ERR_BUS_CLOSED' });
 });
 
-test('memory: the replay history is bounded by its channel names too (empty payloads cannot pin unbounded memory)', async () => {
-  const bus = createMemoryBus({ historySize: 1000, historyBytes: 1000 });
-  const long = (i: number) => `${'c'.repeat(300)}/${i}`;
-  for (let i = 0; i < 20; i++) await bus.publish(long(i), new Uint8Array(0));
-  const kept = bus.replay!('#', '0', 1000)!;
-  assert.ok(kept.length <= 3, `${kept.length} kept`);
-  assert.deepEqual(
-    kept.map((m) => m.channel),
-    [long(17), long(18), long(19)].slice(3 - kept.length),
-  );
-  await bus.close();
-});
+test(
+  'memory: the replay history is bounded by its channel ' + 'names too (empty payloads cannot pin unbounded memory)',
+  async () => {
+    const bus = createMemoryBus({ historySize: 1000, historyBytes: 1000 });
+    const long = (i: number) => `${'c'.repeat(300)}/${i}`;
+    for (let i = 0; i < 20; i++) await bus.publish(long(i), new Uint8Array(0));
+    const kept = bus.replay!('#', '0', 1000)!;
+    assert.ok(kept.length <= 3, `${kept.length} kept`);
+    assert.deepEqual(
+      kept.map((m) => m.channel),
+      [long(17), long(18), long(19)].slice(3 - kept.length),
+    );
+    await bus.close();
+  },
+);

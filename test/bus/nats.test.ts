@@ -97,14 +97,17 @@ test('nats: credentials in the URL are used but not in the description', async (
   await bus.close();
 });
 
-test('nats: readiness follows the connection; publish while disconnected is refused (ERR_BUS_UNAVAILABLE)', async () => {
-  const own = await startNats();
-  const events: string[] = [];
-  const bus = await createNatsBus(own.url, { onEvent: (e) => void events.push(e.type) });
-  assert.equal(bus.ready, true);
-  await own.stop();
-  await waitUntil(() => !bus.ready, 'not ready after the server went away');
-  await assert.rejects(bus.publish('x', new Uint8Array(0)), { code: 'ERR_BUS_UNAVAILABLE' });
-  assert.ok(events.includes('disconnected'));
-  await bus.close();
-});
+test(
+  'nats: readiness follows the connection; publish ' + 'while disconnected is refused (ERR_BUS_UNAVAILABLE)',
+  async () => {
+    const own = await startNats();
+    const events: string[] = [];
+    const bus = await createNatsBus(own.url, { onEvent: (e) => void events.push(e.type) });
+    assert.equal(bus.ready, true);
+    await own.stop();
+    await waitUntil(() => !bus.ready, 'not ready after the server went away');
+    await assert.rejects(bus.publish('x', new Uint8Array(0)), { code: 'ERR_BUS_UNAVAILABLE' });
+    assert.ok(events.includes('disconnected'));
+    await bus.close();
+  },
+);

@@ -24,14 +24,17 @@ busContract('redis', { open: () => createRedisBus(redis.url), shared: true, numR
 
 const filter = (f: string): TopicFilter => parseTopicFilter(f) as TopicFilter;
 
-test('redis: literal filters subscribe exactly; wildcard filters use a prefix pattern with glob characters escaped', () => {
-  assert.deepEqual(redisInterest('agd:', filter('a/b')), { kind: 'channel', key: 'agd:a/b' });
-  assert.deepEqual(redisInterest('agd:', filter('a/+/c')), { kind: 'pattern', key: 'agd:a/*' });
-  assert.deepEqual(redisInterest('agd:', filter('a/#')), { kind: 'pattern', key: 'agd:a*' });
-  assert.deepEqual(redisInterest('agd:', filter('#')), { kind: 'pattern', key: 'agd:*' });
-  assert.deepEqual(redisInterest('agd:', filter('+/x')), { kind: 'pattern', key: 'agd:*' });
-  assert.deepEqual(redisInterest('agd:', filter('[*?]\\/+')), { kind: 'pattern', key: 'agd:\\[\\*\\?\\]\\\\/*' });
-});
+test(
+  'redis: literal filters subscribe exactly; wildcard ' + 'filters use a prefix pattern with glob characters escaped',
+  () => {
+    assert.deepEqual(redisInterest('agd:', filter('a/b')), { kind: 'channel', key: 'agd:a/b' });
+    assert.deepEqual(redisInterest('agd:', filter('a/+/c')), { kind: 'pattern', key: 'agd:a/*' });
+    assert.deepEqual(redisInterest('agd:', filter('a/#')), { kind: 'pattern', key: 'agd:a*' });
+    assert.deepEqual(redisInterest('agd:', filter('#')), { kind: 'pattern', key: 'agd:*' });
+    assert.deepEqual(redisInterest('agd:', filter('+/x')), { kind: 'pattern', key: 'agd:*' });
+    assert.deepEqual(redisInterest('agd:', filter('[*?]\\/+')), { kind: 'pattern', key: 'agd:\\[\\*\\?\\]\\\\/*' });
+  },
+);
 
 test('redis: rejects foreign messages on our channels (not an envelope, or a channel outside the filter)', async () => {
   const events: BusEvent[] = [];
@@ -64,30 +67,33 @@ test('redis: an unreachable server fails startup with ERR_BUS_UNAVAILABLE, namin
   });
 });
 
-test('redis: subscribers of one key that subscribe while Redis is down all fail; after it is back a new one receives', async () => {
-  let own = await startRedis();
-  const bus = await createRedisBus(own.url);
-  try {
-    await own.stop();
-    await waitUntil(() => !bus.ready, 'not ready after the server went away');
-    // Two at once on one key: the second shares the first's PSUBSCRIBE and must fail with it,
-    // not resolve with nothing behind it.
-    const results = await Promise.allSettled([bus.subscribe('race/+', () => {}), bus.subscribe('race/+', () => {})]);
-    assert.deepEqual(
-      results.map((r) => (r.status === 'rejected' ? (r.reason as { code?: string }).code : 'resolved')),
-      ['ERR_BUS_UNAVAILABLE', 'ERR_BUS_UNAVAILABLE'],
-    );
-    own = await startRedis(own.port);
-    await waitUntil(() => bus.ready, 'ready again', 15_000);
-    const got: string[] = [];
-    await bus.subscribe('race/+', (m) => void got.push(m.channel));
-    await bus.publish('race/1', new Uint8Array([1]));
-    await waitUntil(() => got.length === 1, 'the message on the key that failed before');
-  } finally {
-    await bus.close();
-    await own.stop();
-  }
-});
+test(
+  'redis: subscribers of one key that subscribe while Redis ' + 'is down all fail; after it is back a new one receives',
+  async () => {
+    let own = await startRedis();
+    const bus = await createRedisBus(own.url);
+    try {
+      await own.stop();
+      await waitUntil(() => !bus.ready, 'not ready after the server went away');
+      // Two at once on one key: the second shares the first's PSUBSCRIBE and must fail with it,
+      // not resolve with nothing behind it.
+      const results = await Promise.allSettled([bus.subscribe('race/+', () => {}), bus.subscribe('race/+', () => {})]);
+      assert.deepEqual(
+        results.map((r) => (r.status === 'rejected' ? (r.reason as { code?: string }).code : 'resolved')),
+        ['ERR_BUS_UNAVAILABLE', 'ERR_BUS_UNAVAILABLE'],
+      );
+      own = await startRedis(own.port);
+      await waitUntil(() => bus.ready, 'ready again', 15_000);
+      const got: string[] = [];
+      await bus.subscribe('race/+', (m) => void got.push(m.channel));
+      await bus.publish('race/1', new Uint8Array([1]));
+      await waitUntil(() => got.length === 1, 'the message on the key that failed before');
+    } finally {
+      await bus.close();
+      await own.stop();
+    }
+  },
+);
 
 test('redis: a subscription dropped while Redis is down is not re-subscribed when it is back', async () => {
   let own = await startRedis();
@@ -114,14 +120,17 @@ test('redis: a subscription dropped while Redis is down is not re-subscribed whe
   }
 });
 
-test('redis: readiness follows the connection; publish while disconnected is refused (ERR_BUS_UNAVAILABLE)', async () => {
-  const own = await startRedis();
-  const events: string[] = [];
-  const bus = await createRedisBus(own.url, { onEvent: (e) => void events.push(e.type) });
-  assert.equal(bus.ready, true);
-  await own.stop();
-  await waitUntil(() => !bus.ready, 'not ready after the server went away');
-  await assert.rejects(bus.publish('x', new Uint8Array(0)), { code: 'ERR_BUS_UNAVAILABLE' });
-  assert.ok(events.includes('disconnected'));
-  await bus.close();
-});
+test(
+  'redis: readiness follows the connection; publish ' + 'while disconnected is refused (ERR_BUS_UNAVAILABLE)',
+  async () => {
+    const own = await startRedis();
+    const events: string[] = [];
+    const bus = await createRedisBus(own.url, { onEvent: (e) => void events.push(e.type) });
+    assert.equal(bus.ready, true);
+    await own.stop();
+    await waitUntil(() => !bus.ready, 'not ready after the server went away');
+    await assert.rejects(bus.publish('x', new Uint8Array(0)), { code: 'ERR_BUS_UNAVAILABLE' });
+    assert.ok(events.includes('disconnected'));
+    await bus.close();
+  },
+);

@@ -98,7 +98,8 @@ describe('config: errors name file:line:column and the key path', () => {
     const err = await configError('# rules\ncheck:\n  rules:\n    asyncapi-schema: fatal\n');
     assert.equal(
       err.message,
-      'asyncapi-guard.yaml:4:5 check.rules.asyncapi-schema: expected one of off, info, warning, error (ERR_CONFIG_INVALID)',
+      'asyncapi-guard.yaml:4:5 check.rules.asyncapi-schema: ' +
+        'expected one of off, info, warning, error (ERR_CONFIG_INVALID)',
     );
     assert.deepEqual(
       [err.file, err.line, err.column, err.pointer],
@@ -172,7 +173,10 @@ describe('config: errors name file:line:column and the key path', () => {
     const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
     for (let i = 0; i < 8; i++)
       lines.push(
-        `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`,
+        `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, ` +
+          `*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, ` +
+          `*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, ` +
+          `*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`,
       );
     const err = await configError(lines.join('\n'));
     assert.match(err.message, /not well-formed YAML/);
@@ -370,10 +374,12 @@ describe('config: serve keys', () => {
     const c = await parseConfig(
       [
         'bus: nats://127.0.0.1:4222',
-        'limits: { maxConnections: 100, maxMessageBytes: 1024, handshakeTimeoutMs: 2000, idleTimeoutMs: 60000, maxHeaderBytes: 8192 }',
+        'limits: { maxConnections: 100, maxMessageBytes: 1024, handshakeTimeoutMs: 2000, idleTimeoutMs: ' +
+          '60000, maxHeaderBytes: 8192 }',
         'admin: { listen: 127.0.0.1:9464, allowNonLoopbackListen: false }',
         'servers:',
-        '  devices: { listen: 127.0.0.1:8883, tls: { cert: file:./server.pem, key: env:SERVER_KEY, ca: file:./ca.pem }, limits: { maxConnections: 5 }, allowPlaintextListen: false }',
+        '  devices: { listen: 127.0.0.1:8883, tls: { cert: file:./server.pem, key: env:SERVER_KEY, ca: ' +
+          'file:./ca.pem }, limits: { maxConnections: 5 }, allowPlaintextListen: false }',
       ].join('\n'),
       opts,
     );

@@ -234,7 +234,8 @@ describe('cli check: config file', () => {
     assertOneLineNoStack(r.stderr);
     assert.equal(
       r.stderr,
-      'error: configs/bad.yaml:3:5 check.rules.security-server-unsecured: expected one of off, info, warning, error (ERR_CONFIG_INVALID)\n',
+      'error: configs/bad.yaml:3:5 check.rules.security-server-unsecured: expected one of off, info, ' +
+        'warning, error (ERR_CONFIG_INVALID)\n',
     );
   });
 

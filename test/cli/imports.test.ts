@@ -43,7 +43,8 @@ describe('cli imports', () => {
 
   it('the import scanner sees every kind of import', () => {
     const specs = importSpecifiers(
-      "import a from 'x';\nimport type { B } from '../y.js';\nexport { c } from './z.js';\nimport 'side';\nconst m = await import('dyn');\nimport {\n  d,\n  e,\n} from '../w.js';\n",
+      "import a from 'x';\nimport type { B } from '../y.js';\nexport { c } from './z.js';\nimport " +
+        "'side';\nconst m = await import('dyn');\nimport {\n  d,\n  e,\n} from '../w.js';\n",
     );
     assert.deepEqual(specs, ['x', '../y.js', './z.js', 'side', 'dyn', '../w.js']);
   });

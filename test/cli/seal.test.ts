@@ -27,20 +27,23 @@ const headerOf = (jwe: string) =>
   JSON.parse(Buffer.from(jwe.split('.')[0]!, 'base64url').toString()) as Record<string, unknown>;
 
 describe('seal / open', () => {
-  it('seal/open: round trip with a symmetric key in a file (stdout holds the JWE alone, then the exact plaintext)', async () => {
-    const payload = '{"lux":42,"note":"ünïcode ✓"}';
-    const sealed = await runCli(['seal', '--key', 'file:keys/a.jwk'], { cwd: root, stdin: payload });
-    assert.equal(sealed.code, 0, sealed.stderr);
-    assert.equal(sealed.stderr, '');
-    assert.match(sealed.stdout, /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]*){4}\n$/);
-    assert.deepEqual(
-      [headerOf(sealed.stdout)['alg'], headerOf(sealed.stdout)['enc'], headerOf(sealed.stdout)['kid']],
-      ['A256KW', 'A256GCM', 'a'],
-    );
-    const opened = await runCli(['open', '--key', 'file:keys/shared.jwks'], { cwd: root, stdin: sealed.stdout });
-    assert.equal(opened.code, 0, opened.stderr);
-    assert.equal(opened.stdout, payload);
-  });
+  it(
+    'seal/open: round trip with a symmetric key in a file ' + '(stdout holds the JWE alone, then the exact plaintext)',
+    async () => {
+      const payload = '{"lux":42,"note":"ünïcode ✓"}';
+      const sealed = await runCli(['seal', '--key', 'file:keys/a.jwk'], { cwd: root, stdin: payload });
+      assert.equal(sealed.code, 0, sealed.stderr);
+      assert.equal(sealed.stderr, '');
+      assert.match(sealed.stdout, /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]*){4}\n$/);
+      assert.deepEqual(
+        [headerOf(sealed.stdout)['alg'], headerOf(sealed.stdout)['enc'], headerOf(sealed.stdout)['kid']],
+        ['A256KW', 'A256GCM', 'a'],
+      );
+      const opened = await runCli(['open', '--key', 'file:keys/shared.jwks'], { cwd: root, stdin: sealed.stdout });
+      assert.equal(opened.code, 0, opened.stderr);
+      assert.equal(opened.stdout, payload);
+    },
+  );
 
   it('seal/open: round trip with the public key in a file and the private key in the environment', async () => {
     const sealed = await runCli(['seal', '--key', 'file:keys/readings.pub.jwk'], { cwd: root, stdin: 'reading 17' });

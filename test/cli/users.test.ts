@@ -200,18 +200,21 @@ describe('cli users: passwords are never a flag', () => {
     assert.ok(!r.stderr.includes('SuperSecret-2'));
   });
 
-  it('never echoes what was typed on any command: an option before the command, on check or serve, or a bad choice', async () => {
-    for (const args of [
-      ['--password=SuperSecret-5', 'users', 'add', 'bob'],
-      ['check', 'x.yaml', '--password=SuperSecret-5'],
-      ['serve', 'x.yaml', '--pasword=SuperSecret-5'],
-      ['users', 'list', '--format=SuperSecret-5'],
-    ]) {
-      const r = await cli(args, cwd);
-      assert.equal(r.code, 2, args.join(' '));
-      assert.ok(!r.stderr.includes('SuperSecret-5'), `${args.join(' ')}: ${r.stderr}`);
-    }
-  });
+  it(
+    'never echoes what was typed on any command: an option ' + 'before the command, on check or serve, or a bad choice',
+    async () => {
+      for (const args of [
+        ['--password=SuperSecret-5', 'users', 'add', 'bob'],
+        ['check', 'x.yaml', '--password=SuperSecret-5'],
+        ['serve', 'x.yaml', '--pasword=SuperSecret-5'],
+        ['users', 'list', '--format=SuperSecret-5'],
+      ]) {
+        const r = await cli(args, cwd);
+        assert.equal(r.code, 2, args.join(' '));
+        assert.ok(!r.stderr.includes('SuperSecret-5'), `${args.join(' ')}: ${r.stderr}`);
+      }
+    },
+  );
 
   it('rejects -pVALUE without echoing the value', async () => {
     const r = await cli(['users', 'passwd', 'bob', '-pSuperSecret-3'], cwd);
@@ -384,14 +387,18 @@ describe('cli users: which store', () => {
     }
   });
 
-  it('--store postgres://… to a server that does not answer exits 2 with ERR_STORE_UNAVAILABLE, without the password', async () => {
-    const r = await cli(
-      ['users', 'list', '--store', 'postgres://u:not-a-real-Secret-7@127.0.0.1:1/db'],
-      makeProject({}),
-    );
-    assertOneErrorLine(r, 'ERR_STORE_UNAVAILABLE');
-    assert.ok(!r.stderr.includes('Secret-7'));
-  });
+  it(
+    '--store postgres://… to a server that does not answer ' +
+      'exits 2 with ERR_STORE_UNAVAILABLE, without the password',
+    async () => {
+      const r = await cli(
+        ['users', 'list', '--store', 'postgres://u:not-a-real-Secret-7@127.0.0.1:1/db'],
+        makeProject({}),
+      );
+      assertOneErrorLine(r, 'ERR_STORE_UNAVAILABLE');
+      assert.ok(!r.stderr.includes('Secret-7'));
+    },
+  );
 
   it('a bad config file exits 2 with ERR_CONFIG_INVALID', async () => {
     const cwd = makeProject({ 'guard.yaml': 'store: 42\n' });

@@ -190,7 +190,8 @@ describe('file format', () => {
     {
       name: 'a YAML alias',
       edit: () =>
-        'version: 1\nprincipals:\n  a: &x { created: 2026-11-29T07:00:00.000Z, updated: 2026-11-29T07:00:00.000Z }\n  b: *x\n',
+        'version: 1\nprincipals:\n  a: &x { created: 2026-11-29T07:00:00.000Z, updated: ' +
+        '2026-11-29T07:00:00.000Z }\n  b: *x\n',
       pointer: undefined,
       line: 4,
     },
@@ -226,7 +227,8 @@ describe('file format', () => {
         const column = VALID.split('\n')[9]!.indexOf('iterations') + 1; // the key, where the user edits
         assert.equal(
           err.message,
-          `c.yaml:10:${column} principals.alice.scram.SCRAM-SHA-256.iterations: expected an integer from 4096 to 1000000 (ERR_STORE_INVALID)`,
+          `c.yaml:10:${column} principals.alice.scram.SCRAM-SHA-256.iterations: expected an integer from ` +
+            `4096 to 1000000 (ERR_STORE_INVALID)`,
         );
         return true;
       },
@@ -414,27 +416,31 @@ function plain(state: MemoryStoreState): unknown {
 // ------------------------------------------------------------------ the file on disk
 
 describe('file store', () => {
-  it('file: a missing file is an empty store, created with mode 0600 on the first change, no temp file left', async () => {
-    const dir = await freshDir();
-    const path = join(dir, 'credentials.yaml');
-    const store = await createFileStore(path, { watch: false });
-    assert.deepEqual(await store.listPrincipals(), []);
-    await assert.rejects(stat(path), { code: 'ENOENT' });
-    await store.addPrincipal({ name: 'alice', password: 'pw', iterations: 4096 });
-    const s = await stat(path);
-    assert.equal(s.mode & 0o777, 0o600);
-    assert.deepEqual(await readdir(dir), ['credentials.yaml']);
-    const text = await readFile(path, 'utf8');
-    assert.ok(
-      text.startsWith(
-        '# asyncapi-guard credentials: salted SCRAM verifiers and API key hashes, never a password or key\nversion: 1\n',
-      ),
-    );
-    await store.close();
-    const again = await createFileStore(path, { watch: false });
-    assert.equal(await checkPassword('pw', passwordVerifierOf((await again.getPrincipal('alice'))!)!), true);
-    await again.close();
-  });
+  it(
+    'file: a missing file is an empty store, created ' + 'with mode 0600 on the first change, no temp file left',
+    async () => {
+      const dir = await freshDir();
+      const path = join(dir, 'credentials.yaml');
+      const store = await createFileStore(path, { watch: false });
+      assert.deepEqual(await store.listPrincipals(), []);
+      await assert.rejects(stat(path), { code: 'ENOENT' });
+      await store.addPrincipal({ name: 'alice', password: 'pw', iterations: 4096 });
+      const s = await stat(path);
+      assert.equal(s.mode & 0o777, 0o600);
+      assert.deepEqual(await readdir(dir), ['credentials.yaml']);
+      const text = await readFile(path, 'utf8');
+      assert.ok(
+        text.startsWith(
+          '# asyncapi-guard credentials: salted SCRAM verifiers and API key hashes, never a password or ' +
+            'key\nversion: 1\n',
+        ),
+      );
+      await store.close();
+      const again = await createFileStore(path, { watch: false });
+      assert.equal(await checkPassword('pw', passwordVerifierOf((await again.getPrincipal('alice'))!)!), true);
+      await again.close();
+    },
+  );
 
   it('file: every write replaces the file by rename (a reader never sees half a file)', async () => {
     const dir = await freshDir();

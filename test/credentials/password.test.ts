@@ -27,11 +27,14 @@ describe('password checks', () => {
     }
   });
 
-  it('password: SASLprep-equivalent spellings match (RFC 4013: U+00AD maps to nothing, U+00A0 to a space)', async () => {
-    const v = await deriveScramVerifier('a b', { hash: 'SHA-256', salt, iterations: 4096 });
-    assert.equal(await checkPassword('a\u00A0b', v), true);
-    assert.equal(await checkPassword('a \u00ADb', v), true);
-  });
+  it(
+    'password: SASLprep-equivalent spellings match (RFC ' + '4013: U+00AD maps to nothing, U+00A0 to a space)',
+    async () => {
+      const v = await deriveScramVerifier('a b', { hash: 'SHA-256', salt, iterations: 4096 });
+      assert.equal(await checkPassword('a\u00A0b', v), true);
+      assert.equal(await checkPassword('a \u00ADb', v), true);
+    },
+  );
 
   it('password: rejects a password SASLprep prohibits instead of throwing', async () => {
     const v = await deriveScramVerifier('pw', { hash: 'SHA-256', salt, iterations: 4096 });
@@ -44,13 +47,16 @@ describe('password checks', () => {
     assert.equal(await checkPassword('pw', { ...v, storedKey: v.storedKey.subarray(0, 16) }), false);
   });
 
-  it('password: passwordVerifierOf prefers SHA-256, falls back to SHA-512, and is null without a password', async () => {
-    const v256 = await deriveScramVerifier('pw', { hash: 'SHA-256', salt, iterations: 4096 });
-    const v512 = await deriveScramVerifier('pw', { hash: 'SHA-512', salt, iterations: 4096 });
-    assert.equal(passwordVerifierOf(record({ 'SHA-256': v256, 'SHA-512': v512 })), v256);
-    assert.equal(passwordVerifierOf(record({ 'SHA-512': v512 })), v512);
-    assert.equal(passwordVerifierOf(record({})), null);
-  });
+  it(
+    'password: passwordVerifierOf prefers SHA-256, falls ' + 'back to SHA-512, and is null without a password',
+    async () => {
+      const v256 = await deriveScramVerifier('pw', { hash: 'SHA-256', salt, iterations: 4096 });
+      const v512 = await deriveScramVerifier('pw', { hash: 'SHA-512', salt, iterations: 4096 });
+      assert.equal(passwordVerifierOf(record({ 'SHA-256': v256, 'SHA-512': v512 })), v256);
+      assert.equal(passwordVerifierOf(record({ 'SHA-512': v512 })), v512);
+      assert.equal(passwordVerifierOf(record({})), null);
+    },
+  );
 
   it('password: only the password the verifier came from matches (property)', async () => {
     await fc.assert(

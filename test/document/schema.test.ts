@@ -107,7 +107,8 @@ describe('schema: validators', () => {
       writeFileSync(
         probe,
         "import { validateSchema } from './src/document/schema.ts';\n" +
-          "validateSchema('3.0.0', {}, 'x').then(() => console.log('no error'), (e) => console.log(String(e.message)));\n",
+          "validateSchema('3.0.0', {}, 'x').then(() => console.log('no " +
+          "error'), (e) => console.log(String(e.message)));\n",
       );
       const r = spawnSync(process.execPath, ['--import', 'tsx', probe], { cwd: root, encoding: 'utf8' });
       assert.match(r.stdout, /npm run build/, r.stderr);
@@ -310,7 +311,8 @@ describe('schema: messages', () => {
       keyword: 'additionalProperties',
       atKey: true,
       message:
-        "security scheme at servers.x.security[0] (type userPassword) has unknown field 'scopes'; 'scopes' is only allowed on oauth2 and openIdConnect schemes",
+        "security scheme at servers.x.security[0] (type userPassword) has unknown field 'scopes'; 'scopes' " +
+        'is only allowed on oauth2 and openIdConnect schemes',
     });
   });
 
@@ -320,7 +322,8 @@ describe('schema: messages', () => {
     assert.equal(f.atKey, true);
     assert.equal(
       f.message,
-      "security scheme 's' (type http) has unknown field 'bearerFormat'; 'bearerFormat' is only allowed when scheme is 'bearer'",
+      "security scheme 's' (type http) has unknown field 'bearerFormat'; 'bearerFormat' is only allowed " +
+        "when scheme is 'bearer'",
     );
   });
 
@@ -373,7 +376,8 @@ describe('schema: messages', () => {
     assert.equal(f.at.pointer, '/servers/x/security/0/flows/clientCredentials/tokenUrl');
     assert.equal(
       f.message,
-      'security scheme at servers.x.security[0] (type oauth2): field \'tokenUrl\' of clientCredentials flow must be an absolute URI (got "/token")',
+      "security scheme at servers.x.security[0] (type oauth2): field 'tokenUrl' of clientCredentials flow " +
+        'must be an absolute URI (got "/token")',
     );
   });
 

@@ -72,39 +72,43 @@ test('audit: an allowed connect has exactly the declared fields', async () => {
   ]);
 });
 
-test('audit: a refused connect is a warn, logged against the scheme it targeted, with the verifier reason and the claimed subject', async () => {
-  const { guard, decisions } = await setup();
-  await guard.authenticate('s', { remote: '10.1.1.1', login: { username: 'alice', password: 'wrong' } });
-  await guard.authenticate('s', { remote: '10.1.1.2' });
-  assert.deepEqual(decisions(), [
-    {
-      level: 'warn',
-      time: 1234,
-      server: 's',
-      remote: '10.1.1.1',
-      scheme: 'login',
-      principal: 'alice',
-      action: 'connect',
-      channel: null,
-      result: 'denied',
-      reason: 'bad_password',
-      msg: 'guard.decision',
-    },
-    {
-      level: 'warn',
-      time: 1234,
-      server: 's',
-      remote: '10.1.1.2',
-      scheme: null,
-      principal: null,
-      action: 'connect',
-      channel: null,
-      result: 'denied',
-      reason: 'no_credentials',
-      msg: 'guard.decision',
-    },
-  ]);
-});
+test(
+  'audit: a refused connect is a warn, logged against the scheme it targeted, with the verifier reason and ' +
+    'the claimed subject',
+  async () => {
+    const { guard, decisions } = await setup();
+    await guard.authenticate('s', { remote: '10.1.1.1', login: { username: 'alice', password: 'wrong' } });
+    await guard.authenticate('s', { remote: '10.1.1.2' });
+    assert.deepEqual(decisions(), [
+      {
+        level: 'warn',
+        time: 1234,
+        server: 's',
+        remote: '10.1.1.1',
+        scheme: 'login',
+        principal: 'alice',
+        action: 'connect',
+        channel: null,
+        result: 'denied',
+        reason: 'bad_password',
+        msg: 'guard.decision',
+      },
+      {
+        level: 'warn',
+        time: 1234,
+        server: 's',
+        remote: '10.1.1.2',
+        scheme: null,
+        principal: null,
+        action: 'connect',
+        channel: null,
+        result: 'denied',
+        reason: 'no_credentials',
+        msg: 'guard.decision',
+      },
+    ]);
+  },
+);
 
 test('audit: publish and subscribe decisions carry the channel and, where known, the operation', async () => {
   const { guard, decisions } = await setup();

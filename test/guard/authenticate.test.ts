@@ -69,29 +69,35 @@ components:
     headerKey: { type: httpApiKey, in: header, name: x-api-key }
 `;
 
-test('authenticate (3.x): the first alternative that verifies wins; its principal is the session principal', async () => {
-  const guard = await createGuard(await modelFromYaml(v3), options({ userPass: login, apiKey: keyInPassword }));
-  const r = await guard.authenticate('broker', {
-    remote: '10.0.0.1',
-    login: { username: 'alice', password: 'alice-pw' },
-  });
-  assert.ok(r.ok);
-  assert.equal(r.session.server, 'broker');
-  assert.equal(r.session.remote, '10.0.0.1');
-  assert.equal(r.session.alternative, 0);
-  assert.deepEqual(r.session.principal, { id: 'alice', scheme: 'userPass', scopes: ['read', 'write'], claims: {} });
-  assert.ok(Object.isFrozen(r.session) && Object.isFrozen(r.session.principal));
-});
+test(
+  'authenticate (3.x): the first alternative that ' + 'verifies wins; its principal is the session principal',
+  async () => {
+    const guard = await createGuard(await modelFromYaml(v3), options({ userPass: login, apiKey: keyInPassword }));
+    const r = await guard.authenticate('broker', {
+      remote: '10.0.0.1',
+      login: { username: 'alice', password: 'alice-pw' },
+    });
+    assert.ok(r.ok);
+    assert.equal(r.session.server, 'broker');
+    assert.equal(r.session.remote, '10.0.0.1');
+    assert.equal(r.session.alternative, 0);
+    assert.deepEqual(r.session.principal, { id: 'alice', scheme: 'userPass', scopes: ['read', 'write'], claims: {} });
+    assert.ok(Object.isFrozen(r.session) && Object.isFrozen(r.session.principal));
+  },
+);
 
-test('authenticate (3.x): an invalid alternative does not stop the next one (userPassword OR apiKey in the password)', async () => {
-  const guard = await createGuard(await modelFromYaml(v3), options({ userPass: login, apiKey: keyInPassword }));
-  // An API key in the password: userPassword sees user "device" (unknown) → invalid; apiKey → ok.
-  const r = await guard.authenticate('broker', { login: { username: 'device', password: 'key-good' } });
-  assert.ok(r.ok, JSON.stringify(r));
-  assert.equal(r.session.alternative, 1);
-  assert.equal(r.session.principal.id, 'key:k1');
-  assert.deepEqual(Object.keys(r.session.principals).sort(), ['apiKey']);
-});
+test(
+  'authenticate (3.x): an invalid alternative does not stop ' + 'the next one (userPassword OR apiKey in the password)',
+  async () => {
+    const guard = await createGuard(await modelFromYaml(v3), options({ userPass: login, apiKey: keyInPassword }));
+    // An API key in the password: userPassword sees user "device" (unknown) → invalid; apiKey → ok.
+    const r = await guard.authenticate('broker', { login: { username: 'device', password: 'key-good' } });
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(r.session.alternative, 1);
+    assert.equal(r.session.principal.id, 'key:k1');
+    assert.deepEqual(Object.keys(r.session.principals).sort(), ['apiKey']);
+  },
+);
 
 test('authenticate: every alternative absent is no_credentials, and tried lists each as absent', async () => {
   const guard = await createGuard(await modelFromYaml(v3), options({ userPass: login, apiKey: keyInPassword }));
@@ -118,26 +124,29 @@ test('authenticate: a wrong password is invalid_credentials, naming the scheme a
   ]);
 });
 
-test('authenticate (2.x): an AND alternative needs every scheme; a missing one falls through to the next alternative', async () => {
-  const guard = await createGuard(
-    await modelFromYaml(v2and),
-    options({ userPass: login, apiKey: keyInPassword, headerKey: keyInHeader }),
-  );
-  // Password login alone: alternative 0 lacks the header key (absent) → alternative 1: the password is no API key.
-  const alone = await guard.authenticate('both', { login: { username: 'alice', password: 'alice-pw' } });
-  assert.equal(alone.ok, false);
-  assert.equal(!alone.ok && alone.refusal.reason, 'invalid_credentials');
-  assert.deepEqual(!alone.ok && alone.refusal.challenges, ['ApiKey realm="x"']);
-  // Both parts of alternative 0.
-  const both = await guard.authenticate('both', {
-    login: { username: 'alice', password: 'alice-pw' },
-    headers: { 'x-api-key': 'key-plain' },
-  });
-  assert.ok(both.ok);
-  assert.equal(both.session.alternative, 0);
-  assert.equal(both.session.principal.id, 'alice');
-  assert.deepEqual(Object.keys(both.session.principals).sort(), ['headerKey', 'userPass']);
-});
+test(
+  'authenticate (2.x): an AND alternative needs every ' + 'scheme; a missing one falls through to the next alternative',
+  async () => {
+    const guard = await createGuard(
+      await modelFromYaml(v2and),
+      options({ userPass: login, apiKey: keyInPassword, headerKey: keyInHeader }),
+    );
+    // Password login alone: alternative 0 lacks the header key (absent) → alternative 1: the password is no API key.
+    const alone = await guard.authenticate('both', { login: { username: 'alice', password: 'alice-pw' } });
+    assert.equal(alone.ok, false);
+    assert.equal(!alone.ok && alone.refusal.reason, 'invalid_credentials');
+    assert.deepEqual(!alone.ok && alone.refusal.challenges, ['ApiKey realm="x"']);
+    // Both parts of alternative 0.
+    const both = await guard.authenticate('both', {
+      login: { username: 'alice', password: 'alice-pw' },
+      headers: { 'x-api-key': 'key-plain' },
+    });
+    assert.ok(both.ok);
+    assert.equal(both.session.alternative, 0);
+    assert.equal(both.session.principal.id, 'alice');
+    assert.deepEqual(Object.keys(both.session.principals).sort(), ['headerKey', 'userPass']);
+  },
+);
 
 test('authenticate: each scheme is verified at most once per call', async () => {
   const { calls } = (await import('./fixtures/static-verifier.mjs')) as { calls: { verify: number } };
@@ -176,32 +185,35 @@ test('authenticate: scopes are a subset check (required ⊆ granted); short scop
   });
 });
 
-test('authenticate: a server without security gives an anonymous session, and still records operation schemes', async () => {
-  const m = model({
-    schemes: { key: { type: 'apiKey', in: 'password' } },
-    servers: [{ name: 'open', host: 'h', protocol: 'mqtt', security: [] }],
-    operations: [
-      {
-        id: 'op',
-        action: 'send',
-        channel: 'c',
-        address: 'c',
-        servers: ['open'],
-        security: [[{ scheme: 'key', scopes: [] }]],
-      },
-    ],
-  });
-  const guard = await createGuard(m, options({ key: keyInPassword }));
-  const anon = await guard.authenticate('open', {});
-  assert.ok(anon.ok);
-  assert.deepEqual(anon.session.principal, { id: 'anonymous', scheme: '', scopes: [], claims: {} });
-  assert.equal(anon.session.alternative, -1);
-  assert.deepEqual(anon.session.principals, {});
-  const keyed = await guard.authenticate('open', { login: { password: 'key-good' } });
-  assert.ok(keyed.ok);
-  assert.equal(keyed.session.principal.id, 'anonymous');
-  assert.equal(keyed.session.principals.key?.id, 'key:k1');
-});
+test(
+  'authenticate: a server without security gives an ' + 'anonymous session, and still records operation schemes',
+  async () => {
+    const m = model({
+      schemes: { key: { type: 'apiKey', in: 'password' } },
+      servers: [{ name: 'open', host: 'h', protocol: 'mqtt', security: [] }],
+      operations: [
+        {
+          id: 'op',
+          action: 'send',
+          channel: 'c',
+          address: 'c',
+          servers: ['open'],
+          security: [[{ scheme: 'key', scopes: [] }]],
+        },
+      ],
+    });
+    const guard = await createGuard(m, options({ key: keyInPassword }));
+    const anon = await guard.authenticate('open', {});
+    assert.ok(anon.ok);
+    assert.deepEqual(anon.session.principal, { id: 'anonymous', scheme: '', scopes: [], claims: {} });
+    assert.equal(anon.session.alternative, -1);
+    assert.deepEqual(anon.session.principals, {});
+    const keyed = await guard.authenticate('open', { login: { password: 'key-good' } });
+    assert.ok(keyed.ok);
+    assert.equal(keyed.session.principal.id, 'anonymous');
+    assert.equal(keyed.session.principals.key?.id, 'key:k1');
+  },
+);
 
 test('authenticate: an unknown server is refused as unknown_server', async () => {
   const guard = await createGuard(await modelFromYaml(v3), options({ userPass: login, apiKey: keyInPassword }));
@@ -216,34 +228,37 @@ test('authenticate: after close, authentication is refused (fail closed)', async
   assert.equal(!r.ok && r.refusal.reason, 'store_unavailable');
 });
 
-test('authenticate: a store that does not answer is store_unavailable (fail closed), with a store.unavailable event', async () => {
-  const { StoreError } = await import('../../src/errors.js');
-  const store = createMemoryStore();
-  store.getPrincipal = async () => {
-    throw new StoreError('ERR_STORE_UNAVAILABLE', 'connection refused');
-  };
-  const m = model({
-    schemes: { a: { type: 'userPassword' } },
-    servers: [{ name: 's', host: 'h', protocol: 'mqtt', security: [[{ scheme: 'a', scopes: [] }]] }],
-  });
-  const { captureAudit } = await import('./helpers.js');
-  const audit = captureAudit();
-  // A plug-in that asks the store, as built-in verifiers do.
-  const guard = await createGuard(m, {
-    store,
-    schemes: { a: { verifier: './store-verifier.mjs' } },
-    baseDir: fixturesDir,
-    audit: { logger: audit.logger },
-  });
-  const r = await guard.authenticate('s', { login: { username: 'alice', password: 'x' } });
-  assert.equal(!r.ok && r.refusal.reason, 'store_unavailable');
-  const ev = audit.events().find((e) => e.msg === 'store.unavailable');
-  assert.deepEqual(ev && { server: ev.server, scheme: ev.scheme, store: ev.store }, {
-    server: 's',
-    scheme: 'a',
-    store: 'memory:',
-  });
-});
+test(
+  'authenticate: a store that does not answer is ' + 'store_unavailable (fail closed), with a store.unavailable event',
+  async () => {
+    const { StoreError } = await import('../../src/errors.js');
+    const store = createMemoryStore();
+    store.getPrincipal = async () => {
+      throw new StoreError('ERR_STORE_UNAVAILABLE', 'connection refused');
+    };
+    const m = model({
+      schemes: { a: { type: 'userPassword' } },
+      servers: [{ name: 's', host: 'h', protocol: 'mqtt', security: [[{ scheme: 'a', scopes: [] }]] }],
+    });
+    const { captureAudit } = await import('./helpers.js');
+    const audit = captureAudit();
+    // A plug-in that asks the store, as built-in verifiers do.
+    const guard = await createGuard(m, {
+      store,
+      schemes: { a: { verifier: './store-verifier.mjs' } },
+      baseDir: fixturesDir,
+      audit: { logger: audit.logger },
+    });
+    const r = await guard.authenticate('s', { login: { username: 'alice', password: 'x' } });
+    assert.equal(!r.ok && r.refusal.reason, 'store_unavailable');
+    const ev = audit.events().find((e) => e.msg === 'store.unavailable');
+    assert.deepEqual(ev && { server: ev.server, scheme: ev.scheme, store: ev.store }, {
+      server: 's',
+      scheme: 'a',
+      store: 'memory:',
+    });
+  },
+);
 
 test('saslMechanisms lists the mechanisms of the server alternatives', async () => {
   const m = model({

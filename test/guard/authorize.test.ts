@@ -178,41 +178,44 @@ test('authorize: decisions are frozen objects shared between calls (no allocatio
   assert.equal(a, b);
 });
 
-test('authorize: uncovered channels are denied by default; allowUncoveredChannels allows them and warns at startup', async () => {
-  const m = baseModel([op('pub', 'send', 'covered', [[{ scheme: 'login', scopes: ['admin'] }]])]);
-  const strict = await guardFor(m);
-  assert.deepEqual(strict.warnings, []);
-  const s1 = await sessionOf(strict, 'reader');
-  assert.deepEqual(strict.authorize(s1, { action: 'publish', channel: 'elsewhere' }), {
-    allowed: false,
-    reason: 'uncovered_channel',
-    operation: null,
-  });
+test(
+  'authorize: uncovered channels are denied by default; ' + 'allowUncoveredChannels allows them and warns at startup',
+  async () => {
+    const m = baseModel([op('pub', 'send', 'covered', [[{ scheme: 'login', scopes: ['admin'] }]])]);
+    const strict = await guardFor(m);
+    assert.deepEqual(strict.warnings, []);
+    const s1 = await sessionOf(strict, 'reader');
+    assert.deepEqual(strict.authorize(s1, { action: 'publish', channel: 'elsewhere' }), {
+      allowed: false,
+      reason: 'uncovered_channel',
+      operation: null,
+    });
 
-  const audit = captureAudit();
-  const loose = await guardFor(m, {
-    servers: { s: { allowUncoveredChannels: true } },
-    audit: { logger: audit.logger },
-  });
-  assert.deepEqual(
-    loose.warnings.map((w) => [w.code, w.server]),
-    [['W_ALLOW_UNCOVERED_CHANNELS', 's']],
-  );
-  const startup = audit.events().find((e) => e.msg === 'guard.startup');
-  assert.equal(startup?.level, 'warn');
-  assert.deepEqual(
-    (startup?.warnings as { code: string }[]).map((w) => w.code),
-    ['W_ALLOW_UNCOVERED_CHANNELS'],
-  );
-  const s2 = await sessionOf(loose, 'reader');
-  assert.deepEqual(loose.authorize(s2, { action: 'publish', channel: 'elsewhere' }), {
-    allowed: true,
-    reason: 'allowed_uncovered',
-    operation: null,
-  });
-  // A covered channel still needs its operation's requirement.
-  assert.equal(loose.authorize(s2, { action: 'publish', channel: 'covered' }).reason, 'scope_missing');
-});
+    const audit = captureAudit();
+    const loose = await guardFor(m, {
+      servers: { s: { allowUncoveredChannels: true } },
+      audit: { logger: audit.logger },
+    });
+    assert.deepEqual(
+      loose.warnings.map((w) => [w.code, w.server]),
+      [['W_ALLOW_UNCOVERED_CHANNELS', 's']],
+    );
+    const startup = audit.events().find((e) => e.msg === 'guard.startup');
+    assert.equal(startup?.level, 'warn');
+    assert.deepEqual(
+      (startup?.warnings as { code: string }[]).map((w) => w.code),
+      ['W_ALLOW_UNCOVERED_CHANNELS'],
+    );
+    const s2 = await sessionOf(loose, 'reader');
+    assert.deepEqual(loose.authorize(s2, { action: 'publish', channel: 'elsewhere' }), {
+      allowed: true,
+      reason: 'allowed_uncovered',
+      operation: null,
+    });
+    // A covered channel still needs its operation's requirement.
+    assert.equal(loose.authorize(s2, { action: 'publish', channel: 'covered' }).reason, 'scope_missing');
+  },
+);
 
 test('authorize: a channel with a null address matches nothing (denied as uncovered)', async () => {
   const guard = await guardFor(
@@ -299,44 +302,55 @@ test('authorizeSubscription: allowed only when every topic the filter matches ma
   );
 });
 
-test('authorizeSubscription: wildcardsIgnoreEmptyLevels covers + with {param} levels, and warns; publishing to the empty level stays denied', async () => {
-  const audit = captureAudit();
-  const guard = await guardFor(baseModel(wildcardOps), {
-    servers: { s: { wildcardsIgnoreEmptyLevels: true } },
-    audit: { logger: audit.logger },
-  });
-  assert.deepEqual(
-    guard.warnings.map((w) => w.code),
-    ['W_WILDCARDS_IGNORE_EMPTY_LEVELS'],
-  );
-  const reader = await sessionOf(guard, 'reader');
-  const alice = await sessionOf(guard, 'alice');
-  assert.deepEqual(guard.authorizeSubscription(reader, 'devices/+/status'), {
-    allowed: true,
-    reason: 'allowed',
-    operation: null,
-  });
-  assert.equal(guard.authorizeSubscription(reader, 'fleet/+/+').reason, 'allowed');
-  // Still refused: a channel whose operation the session does not satisfy.
-  assert.equal(guard.authorizeSubscription(reader, 'devices/+/temp').reason, 'wildcard_not_covered');
-  assert.equal(guard.authorizeSubscription(alice, 'devices/+/temp').reason, 'allowed');
-  assert.equal(guard.authorizeSubscription(reader, 'devices/#').reason, 'wildcard_not_covered');
-  // Subscribing to or publishing on the empty level itself is no covered channel.
-  assert.equal(
-    guard.authorize(reader, { action: 'subscribe', channel: 'devices//status' }).reason,
-    'uncovered_channel',
-  );
-  assert.equal(guard.authorize(reader, { action: 'publish', channel: 'devices//status' }).reason, 'uncovered_channel');
-});
+test(
+  'authorizeSubscription: wildcardsIgnoreEmptyLevels covers + with {param} levels, and warns; publishing to ' +
+    'the empty level stays denied',
+  async () => {
+    const audit = captureAudit();
+    const guard = await guardFor(baseModel(wildcardOps), {
+      servers: { s: { wildcardsIgnoreEmptyLevels: true } },
+      audit: { logger: audit.logger },
+    });
+    assert.deepEqual(
+      guard.warnings.map((w) => w.code),
+      ['W_WILDCARDS_IGNORE_EMPTY_LEVELS'],
+    );
+    const reader = await sessionOf(guard, 'reader');
+    const alice = await sessionOf(guard, 'alice');
+    assert.deepEqual(guard.authorizeSubscription(reader, 'devices/+/status'), {
+      allowed: true,
+      reason: 'allowed',
+      operation: null,
+    });
+    assert.equal(guard.authorizeSubscription(reader, 'fleet/+/+').reason, 'allowed');
+    // Still refused: a channel whose operation the session does not satisfy.
+    assert.equal(guard.authorizeSubscription(reader, 'devices/+/temp').reason, 'wildcard_not_covered');
+    assert.equal(guard.authorizeSubscription(alice, 'devices/+/temp').reason, 'allowed');
+    assert.equal(guard.authorizeSubscription(reader, 'devices/#').reason, 'wildcard_not_covered');
+    // Subscribing to or publishing on the empty level itself is no covered channel.
+    assert.equal(
+      guard.authorize(reader, { action: 'subscribe', channel: 'devices//status' }).reason,
+      'uncovered_channel',
+    );
+    assert.equal(
+      guard.authorize(reader, { action: 'publish', channel: 'devices//status' }).reason,
+      'uncovered_channel',
+    );
+  },
+);
 
-test('authorizeSubscription: with allowUncoveredChannels, a filter is refused only when it can reach a refused operation', async () => {
-  const guard = await guardFor(baseModel(wildcardOps), { servers: { s: { allowUncoveredChannels: true } } });
-  const reader = await sessionOf(guard, 'reader');
-  assert.equal(guard.authorizeSubscription(reader, 'devices/+/status').reason, 'allowed_uncovered');
-  assert.equal(guard.authorizeSubscription(reader, 'devices/+/temp').reason, 'wildcard_not_covered');
-  assert.equal(guard.authorizeSubscription(reader, 'devices/#').reason, 'wildcard_not_covered');
-  assert.equal(guard.authorizeSubscription(reader, 'other/#').reason, 'allowed_uncovered');
-});
+test(
+  'authorizeSubscription: with allowUncoveredChannels, a ' +
+    'filter is refused only when it can reach a refused operation',
+  async () => {
+    const guard = await guardFor(baseModel(wildcardOps), { servers: { s: { allowUncoveredChannels: true } } });
+    const reader = await sessionOf(guard, 'reader');
+    assert.equal(guard.authorizeSubscription(reader, 'devices/+/status').reason, 'allowed_uncovered');
+    assert.equal(guard.authorizeSubscription(reader, 'devices/+/temp').reason, 'wildcard_not_covered');
+    assert.equal(guard.authorizeSubscription(reader, 'devices/#').reason, 'wildcard_not_covered');
+    assert.equal(guard.authorizeSubscription(reader, 'other/#').reason, 'allowed_uncovered');
+  },
+);
 
 test('authorizeSubscription: answers are cached per satisfied set and stay right across sessions', async () => {
   const guard = await guardFor(baseModel(wildcardOps), { servers: { s: { wildcardsIgnoreEmptyLevels: true } } });

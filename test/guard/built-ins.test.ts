@@ -63,24 +63,28 @@ async function setup() {
   return { store, guard, deviceKey: deviceKey.key, adminKey: adminKey.key };
 }
 
-test('built-ins: userPassword OR apiKey(in: password) on one CONNECT password; the wrong one is invalid, the right one wins', async () => {
-  const { guard, deviceKey } = await setup();
-  const user = await guard.authenticate('mqtt', {
-    login: { username: 'alice', password: new TextEncoder().encode('correct horse') },
-  });
-  assert.ok(user.ok, JSON.stringify(user));
-  assert.equal(user.session.principal.id, 'alice');
-  const device = await guard.authenticate('mqtt', { login: { username: 'device-7', password: deviceKey } });
-  assert.ok(device.ok, JSON.stringify(device));
-  assert.equal(device.session.alternative, 1);
-  assert.equal(device.session.principal.scheme, 'deviceKey');
-  const wrong = await guard.authenticate('mqtt', { login: { username: 'alice', password: 'battery staple' } });
-  assert.equal(!wrong.ok && wrong.refusal.reason, 'invalid_credentials');
-  assert.deepEqual(!wrong.ok && wrong.refusal.tried.map((t) => [t.scheme, t.outcome]), [
-    ['userPass', 'invalid'],
-    ['deviceKey', 'invalid'],
-  ]);
-});
+test(
+  'built-ins: userPassword OR apiKey(in: password) on one CONNECT password; the wrong one is invalid, the ' +
+    'right one wins',
+  async () => {
+    const { guard, deviceKey } = await setup();
+    const user = await guard.authenticate('mqtt', {
+      login: { username: 'alice', password: new TextEncoder().encode('correct horse') },
+    });
+    assert.ok(user.ok, JSON.stringify(user));
+    assert.equal(user.session.principal.id, 'alice');
+    const device = await guard.authenticate('mqtt', { login: { username: 'device-7', password: deviceKey } });
+    assert.ok(device.ok, JSON.stringify(device));
+    assert.equal(device.session.alternative, 1);
+    assert.equal(device.session.principal.scheme, 'deviceKey');
+    const wrong = await guard.authenticate('mqtt', { login: { username: 'alice', password: 'battery staple' } });
+    assert.equal(!wrong.ok && wrong.refusal.reason, 'invalid_credentials');
+    assert.deepEqual(!wrong.ok && wrong.refusal.tried.map((t) => [t.scheme, t.outcome]), [
+      ['userPass', 'invalid'],
+      ['deviceKey', 'invalid'],
+    ]);
+  },
+);
 
 test('built-ins: an operation scheme (httpApiKey header) is verified at connect and gates the operation', async () => {
   const { guard, adminKey } = await setup();
@@ -137,7 +141,8 @@ test('built-ins: the error messages docs/config.md shows are the ones the guard 
   const m = await modelFromYaml(
     doc.replace(
       /  mqtt:[\s\S]*?  kafka:/,
-      '  production:\n    host: h\n    protocol: mqtt\n    security: [{ $ref: "#/components/securitySchemes/userPass" }]\n  kafka:',
+      '  production:\n    host: h\n    protocol: mqtt\n    security: [{ $ref: ' +
+        '"#/components/securitySchemes/userPass" }]\n  kafka:',
     ),
   );
   for (const yaml of [

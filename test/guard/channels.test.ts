@@ -741,30 +741,33 @@ test('property: filterCanMatch is exact: true exactly when a witness topic exist
   );
 });
 
-test('property: pathToChannel never yields a dot segment or a smuggled separator, and round-trips encoded segments', (t) => {
-  t.diagnostic(`fast-check seed ${seed}`);
-  const segment = fc.string({
-    unit: fc.constantFrom('a', '.', '%', '2', 'F', 'e', '/', '+', '#', '?', ' ', 'é', '\0', '\\'),
-    maxLength: 5,
-  });
-  fc.assert(
-    fc.property(fc.array(segment, { maxLength: 4 }), fc.array(segment, { maxLength: 4 }), (raw, clean) => {
-      const got = pathToChannel('/ws/' + raw.join('/'), '/ws');
-      if (got !== null) {
-        for (const s of got.split('/')) {
-          assert.ok(s !== '.' && s !== '..', JSON.stringify(got));
-          assert.ok(!/[\0+#]/.test(s), JSON.stringify(got));
+test(
+  'property: pathToChannel never yields a dot segment or ' + 'a smuggled separator, and round-trips encoded segments',
+  (t) => {
+    t.diagnostic(`fast-check seed ${seed}`);
+    const segment = fc.string({
+      unit: fc.constantFrom('a', '.', '%', '2', 'F', 'e', '/', '+', '#', '?', ' ', 'é', '\0', '\\'),
+      maxLength: 5,
+    });
+    fc.assert(
+      fc.property(fc.array(segment, { maxLength: 4 }), fc.array(segment, { maxLength: 4 }), (raw, clean) => {
+        const got = pathToChannel('/ws/' + raw.join('/'), '/ws');
+        if (got !== null) {
+          for (const s of got.split('/')) {
+            assert.ok(s !== '.' && s !== '..', JSON.stringify(got));
+            assert.ok(!/[\0+#]/.test(s), JSON.stringify(got));
+          }
+          const path = '/ws/' + raw.join('/');
+          assert.equal(got.split('/').length, path.split('/').length - 2, 'one level per segment');
         }
-        const path = '/ws/' + raw.join('/');
-        assert.equal(got.split('/').length, path.split('/').length - 2, 'one level per segment');
-      }
-      const levels = clean.filter((s) => s !== '.' && s !== '..' && !/[/\0+#]/.test(s));
-      if (levels.length > 0)
-        assert.equal(pathToChannel('/ws/' + levels.map(encodeURIComponent).join('/'), '/ws'), levels.join('/'));
-    }),
-    { seed, numRuns: 400 },
-  );
-});
+        const levels = clean.filter((s) => s !== '.' && s !== '..' && !/[/\0+#]/.test(s));
+        if (levels.length > 0)
+          assert.equal(pathToChannel('/ws/' + levels.map(encodeURIComponent).join('/'), '/ws'), levels.join('/'));
+      }),
+      { seed, numRuns: 400 },
+    );
+  },
+);
 
 // ---------------------------------------------------------------- the wildcardsIgnoreEmptyLevels reading
 
@@ -783,39 +786,42 @@ test('coverage: ignoreEmptyLevels lets {param} levels alone cover `+` (the empty
   assert.equal(one[0]!.match('devices//status'), null);
 });
 
-test('property: with ignoreEmptyLevels, coverage is a superset of the strict answer and sound for non-empty levels', (t) => {
-  t.diagnostic(`fast-check seed ${seed}`);
-  let checked = 0;
-  fc.assert(
-    fc.property(
-      filterSpec,
-      fc.array(fc.array(levelSpec, { minLength: 1, maxLength: 4 }), { maxLength: 4 }),
-      fc.nat({ max: 31 }),
-      fc.array(fc.array(fc.oneof(value, fc.constant('')), { minLength: 8, maxLength: 8 }), {
-        minLength: 12,
-        maxLength: 12,
-      }),
-      (f, extra, emptyMask, fills) => {
-        const filter = filterText(f);
-        const allowed = allowedFor(f, extra, emptyMask).map(compile);
-        const strict = explainFilterCoverage(filter, allowed);
-        const loose = explainFilterCoverage(filter, allowed, { ignoreEmptyLevels: true });
-        if (strict.covered) assert.ok(loose.covered, `${filter}: strict covered, loose not`);
-        if (!loose.covered) return;
-        const plus = filter.split('/').flatMap((l, i) => (l === '+' ? [i] : []));
-        for (const topic of sampleTopics(f, fills)) {
-          if (!isValidTopicName(topic) || !topicMatchesFilter(filter, topic)) continue;
-          const levels = topic.split('/');
-          if (plus.some((i) => levels[i] === '')) continue; // the reading leaves the empty level out on purpose
-          checked++;
-          assert.ok(
-            allowed.some((m) => m.match(topic) !== null),
-            `${filter} claimed covered, ${JSON.stringify(topic)} is not`,
-          );
-        }
-      },
-    ),
-    { seed, numRuns: 300 },
-  );
-  assert.ok(checked > 50, `checked ${checked} topics`);
-});
+test(
+  'property: with ignoreEmptyLevels, coverage is a superset ' + 'of the strict answer and sound for non-empty levels',
+  (t) => {
+    t.diagnostic(`fast-check seed ${seed}`);
+    let checked = 0;
+    fc.assert(
+      fc.property(
+        filterSpec,
+        fc.array(fc.array(levelSpec, { minLength: 1, maxLength: 4 }), { maxLength: 4 }),
+        fc.nat({ max: 31 }),
+        fc.array(fc.array(fc.oneof(value, fc.constant('')), { minLength: 8, maxLength: 8 }), {
+          minLength: 12,
+          maxLength: 12,
+        }),
+        (f, extra, emptyMask, fills) => {
+          const filter = filterText(f);
+          const allowed = allowedFor(f, extra, emptyMask).map(compile);
+          const strict = explainFilterCoverage(filter, allowed);
+          const loose = explainFilterCoverage(filter, allowed, { ignoreEmptyLevels: true });
+          if (strict.covered) assert.ok(loose.covered, `${filter}: strict covered, loose not`);
+          if (!loose.covered) return;
+          const plus = filter.split('/').flatMap((l, i) => (l === '+' ? [i] : []));
+          for (const topic of sampleTopics(f, fills)) {
+            if (!isValidTopicName(topic) || !topicMatchesFilter(filter, topic)) continue;
+            const levels = topic.split('/');
+            if (plus.some((i) => levels[i] === '')) continue; // the reading leaves the empty level out on purpose
+            checked++;
+            assert.ok(
+              allowed.some((m) => m.match(topic) !== null),
+              `${filter} claimed covered, ${JSON.stringify(topic)} is not`,
+            );
+          }
+        },
+      ),
+      { seed, numRuns: 300 },
+    );
+    assert.ok(checked > 50, `checked ${checked} topics`);
+  },
+);

@@ -32,7 +32,8 @@ test('metrics: text format with HELP and TYPE per family and one line per non-ze
   assert.equal(
     guard.metrics(),
     [
-      '# HELP asyncapi_guard_authentications_total Authentications by server, scheme (empty when none was satisfied or targeted), result and reason.',
+      '# HELP asyncapi_guard_authentications_total Authentications by server, scheme (empty when none was ' +
+        'satisfied or targeted), result and reason.',
       '# TYPE asyncapi_guard_authentications_total counter',
       'asyncapi_guard_authentications_total{server="s",scheme="login",result="allowed",reason="allowed"} 1',
       'asyncapi_guard_authentications_total{server="s",scheme="login",result="denied",reason="bad_password"} 1',
@@ -42,7 +43,8 @@ test('metrics: text format with HELP and TYPE per family and one line per non-ze
       'asyncapi_guard_decisions_total{server="s",action="publish",result="allowed",reason="allowed"} 2',
       'asyncapi_guard_decisions_total{server="s",action="subscribe",result="denied",reason="uncovered_channel"} 1',
       'asyncapi_guard_decisions_total{server="s",action="subscribe",result="denied",reason="wildcard_not_covered"} 1',
-      '# HELP asyncapi_guard_throttled_total Failure responses delayed and attempts refused by a lockout, by server and kind.',
+      '# HELP asyncapi_guard_throttled_total Failure responses delayed and attempts refused by a lockout, ' +
+        'by server and kind.',
       '# TYPE asyncapi_guard_throttled_total counter',
       '',
     ].join('\n'),

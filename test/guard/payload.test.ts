@@ -228,15 +228,18 @@ test('payload: a server without encryption is unaffected', async () => {
   });
 });
 
-test('payload: a session of another guard is wrong_server; a wildcard or empty channel is invalid_channel', async () => {
-  const { guard } = await setup();
-  const { guard: other } = await setup();
-  const s = await login(other, 'secure');
-  assert.equal(guard.checkPayload(s, { channel: 'status', payload: 'x' }).reason, 'wrong_server');
-  const mine = await login(guard, 'secure');
-  assert.equal(guard.checkPayload(mine, { channel: 'readings/+', payload: 'x' }).reason, 'invalid_channel');
-  assert.equal(guard.checkPayload(mine, { channel: '', payload: 'x' }).reason, 'invalid_channel');
-});
+test(
+  'payload: a session of another guard is wrong_server; ' + 'a wildcard or empty channel is invalid_channel',
+  async () => {
+    const { guard } = await setup();
+    const { guard: other } = await setup();
+    const s = await login(other, 'secure');
+    assert.equal(guard.checkPayload(s, { channel: 'status', payload: 'x' }).reason, 'wrong_server');
+    const mine = await login(guard, 'secure');
+    assert.equal(guard.checkPayload(mine, { channel: 'readings/+', payload: 'x' }).reason, 'invalid_channel');
+    assert.equal(guard.checkPayload(mine, { channel: '', payload: 'x' }).reason, 'invalid_channel');
+  },
+);
 
 test('payload: refusals are counted under the publish action and audited as action payload', async () => {
   const { guard, audit } = await setup();
@@ -300,25 +303,29 @@ test('payload: an unknown key in an encryption binding is ERR_CONFIG_INVALID (co
   );
 });
 
-test('payload: a plug-in verifier for an encryption scheme cannot inspect payloads, so it accepts none (fail closed)', async () => {
-  const { mkdtempSync, writeFileSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
-  const dir = mkdtempSync(join(tmpdir(), 'guard-payload-plugin-'));
-  writeFileSync(
-    join(dir, 'e2e.mjs'),
-    "export function createVerifier() { return { source: 'payload', verify: () => ({ kind: 'ok', principal: { id: 'anonymous' } }) }; }\n",
-  );
-  const store = createMemoryStore();
-  await store.addPrincipal({ name: 'alice', password: 'pw-alice', scopes: [], iterations: 4096 });
-  const guard = await createGuard(await modelFromYaml(DOC), {
-    store,
-    baseDir: dir,
-    schemes: { ...bindings, e2eSym: { verifier: './e2e.mjs' } },
-  });
-  const s = await login(guard, 'secure');
-  assert.equal(
-    guard.checkPayload(s, { channel: 'status', payload: await sealPayload('x', { key: sym }) }).reason,
-    'payload_not_encrypted',
-  );
-});
+test(
+  'payload: a plug-in verifier for an encryption scheme ' + 'cannot inspect payloads, so it accepts none (fail closed)',
+  async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'guard-payload-plugin-'));
+    writeFileSync(
+      join(dir, 'e2e.mjs'),
+      "export function createVerifier() { return { source: 'payload', verify: () => ({ kind: 'ok', principal: " +
+        "{ id: 'anonymous' } }) }; }\n",
+    );
+    const store = createMemoryStore();
+    await store.addPrincipal({ name: 'alice', password: 'pw-alice', scopes: [], iterations: 4096 });
+    const guard = await createGuard(await modelFromYaml(DOC), {
+      store,
+      baseDir: dir,
+      schemes: { ...bindings, e2eSym: { verifier: './e2e.mjs' } },
+    });
+    const s = await login(guard, 'secure');
+    assert.equal(
+      guard.checkPayload(s, { channel: 'status', payload: await sealPayload('x', { key: sym }) }).reason,
+      'payload_not_encrypted',
+    );
+  },
+);

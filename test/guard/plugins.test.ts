@@ -51,13 +51,16 @@ test('plug-in: a claimedSubject that throws is ignored; verify still decides', a
   assert.equal(r.session.principal.scheme, 'custom'); // the engine sets the scheme name, whatever the plug-in says
 });
 
-test('plug-in: verifier errors do not count towards throttling (an honest user is not locked out by our fault)', async () => {
-  const guard = await guardWith('throw', { throttle: { lockoutAfter: 2, freeFailures: 0 } });
-  for (let i = 0; i < 5; i++) {
-    const r = await guard.authenticate('s', { remote: '10.0.0.9' });
-    assert.equal(!r.ok && r.refusal.reason, 'invalid_credentials');
-  }
-});
+test(
+  'plug-in: verifier errors do not count towards throttling ' + '(an honest user is not locked out by our fault)',
+  async () => {
+    const guard = await guardWith('throw', { throttle: { lockoutAfter: 2, freeFailures: 0 } });
+    for (let i = 0; i < 5; i++) {
+      const r = await guard.authenticate('s', { remote: '10.0.0.9' });
+      assert.equal(!r.ok && r.refusal.reason, 'invalid_credentials');
+    }
+  },
+);
 
 test('plug-in: gssapi is verified by a plug-in (the only way)', async () => {
   const guard = await createGuard(m, {
@@ -117,97 +120,104 @@ test('plug-in: the complete example module in docs/guard.md works as documented'
   assert.equal(!(await guard.authenticate('s', {})).ok, true);
 });
 
-test('plug-in: guard.close() closes each plug-in verifier once per (server, scheme), waits for it, and survives one that throws, rejects or hangs', async (t) => {
-  const log: string[] = ((globalThis as { __closingVerifierLog?: string[] }).__closingVerifierLog = []);
-  const two = model({
-    schemes: {
-      a: { type: 'gssapi' },
-      b: { type: 'gssapi' },
-      c: { type: 'gssapi' },
-      d: { type: 'gssapi' },
-      e: { type: 'gssapi' },
-    },
-    servers: [
-      {
-        name: 's1',
-        host: 'h1',
-        protocol: 'kafka',
-        security: [
-          [{ scheme: 'a', scopes: [] }],
-          [{ scheme: 'b', scopes: [] }],
-          [{ scheme: 'c', scopes: [] }],
-          [{ scheme: 'd', scopes: [] }],
-          [{ scheme: 'e', scopes: [] }],
-        ],
+test(
+  'plug-in: guard.close() closes each plug-in verifier once per (server, scheme), waits for it, and survives ' +
+    'one that throws, rejects or hangs',
+  async (t) => {
+    const log: string[] = ((globalThis as { __closingVerifierLog?: string[] }).__closingVerifierLog = []);
+    const two = model({
+      schemes: {
+        a: { type: 'gssapi' },
+        b: { type: 'gssapi' },
+        c: { type: 'gssapi' },
+        d: { type: 'gssapi' },
+        e: { type: 'gssapi' },
       },
-      { name: 's2', host: 'h2', protocol: 'kafka', security: [[{ scheme: 'a', scopes: [] }]] },
-    ],
-  });
-  const binding = (close: string) => ({ verifier: './closing-verifier.mjs', options: { close } });
-  const guard = await createGuard(two, {
-    store: createMemoryStore(),
-    schemes: { a: binding('async'), b: binding('throw'), c: binding('reject'), d: binding('hang'), e: binding('ok') },
-    baseDir: fixturesDir,
-    verifierTimeoutMs: 200,
-  });
-  // A fake clock from here: guard.close() must settle exactly when the verifier timeout fires.
-  t.mock.timers.enable({ apis: ['setTimeout'] });
-  let settled = false;
-  const closing = guard.close().then(() => void (settled = true));
-  const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
-  await flush();
-  t.mock.timers.tick(5); // the 'async' plug-ins' own 5 ms closes
-  await flush();
-  assert.equal(settled, false, 'the async closes are done; the hanging one still holds close()');
-  t.mock.timers.tick(200 - 5 - 1);
-  await flush();
-  assert.equal(settled, false, 'not before the verifier timeout');
-  t.mock.timers.tick(1);
-  await closing;
-  t.mock.timers.reset();
-  assert.deepEqual(log.filter((l) => !l.endsWith(':closed')).sort(), [
-    'a@s1:async',
-    'a@s2:async',
-    'b@s1:throw',
-    'c@s1:reject',
-    'd@s1:hang',
-    'e@s1:ok',
-  ]);
-  assert.deepEqual(
-    log.filter((l) => l.endsWith(':closed')).sort(),
-    ['a@s1:closed', 'a@s2:closed'],
-    'async closes are waited for',
-  );
-  await guard.close(); // a second close does nothing
-  assert.equal(log.filter((l) => !l.endsWith(':closed')).length, 6);
-});
-
-test('plug-in: nested claims are copied and frozen all the way down; claims that cannot be copied make no principal', async () => {
-  const mh = model({
-    schemes: { c: { type: 'httpApiKey', in: 'header', name: 'x-id' } },
-    servers: [{ name: 's', host: 'h', protocol: 'http', security: [[{ scheme: 'c', scopes: [] }]] }],
-  });
-  const make = (withFunction: boolean) =>
-    createGuard(mh, {
-      store: createMemoryStore(),
-      schemes: { c: { verifier: './claims-verifier.mjs', options: { withFunction } } },
-      baseDir: fixturesDir,
+      servers: [
+        {
+          name: 's1',
+          host: 'h1',
+          protocol: 'kafka',
+          security: [
+            [{ scheme: 'a', scopes: [] }],
+            [{ scheme: 'b', scopes: [] }],
+            [{ scheme: 'c', scopes: [] }],
+            [{ scheme: 'd', scopes: [] }],
+            [{ scheme: 'e', scopes: [] }],
+          ],
+        },
+        { name: 's2', host: 'h2', protocol: 'kafka', security: [[{ scheme: 'a', scopes: [] }]] },
+      ],
     });
-  const { kept } = (await import('./fixtures/claims-verifier.mjs')) as {
-    kept: { claims: { team: { name: string; roles: string[] } } };
-  };
-  const guard = await make(false);
-  const r = await guard.authenticate('s', { headers: { 'x-id': '1' } });
-  assert.ok(r.ok);
-  kept.claims.team.name = 'red';
-  kept.claims.team.roles.push('admin');
-  assert.deepEqual(
-    r.session.principal.claims,
-    { team: { name: 'blue', roles: ['a'] } },
-    'the verifier’s later changes do not reach the session',
-  );
-  assert.ok(Object.isFrozen((r.session.principal.claims as { team: object }).team));
-  const bad = await (await make(true)).authenticate('s', { headers: { 'x-id': '1' } });
-  assert.ok(!bad.ok);
-  assert.equal(bad.refusal.tried[0]?.reason, 'verifier_error');
-});
+    const binding = (close: string) => ({ verifier: './closing-verifier.mjs', options: { close } });
+    const guard = await createGuard(two, {
+      store: createMemoryStore(),
+      schemes: { a: binding('async'), b: binding('throw'), c: binding('reject'), d: binding('hang'), e: binding('ok') },
+      baseDir: fixturesDir,
+      verifierTimeoutMs: 200,
+    });
+    // A fake clock from here: guard.close() must settle exactly when the verifier timeout fires.
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    let settled = false;
+    const closing = guard.close().then(() => void (settled = true));
+    const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+    await flush();
+    t.mock.timers.tick(5); // the 'async' plug-ins' own 5 ms closes
+    await flush();
+    assert.equal(settled, false, 'the async closes are done; the hanging one still holds close()');
+    t.mock.timers.tick(200 - 5 - 1);
+    await flush();
+    assert.equal(settled, false, 'not before the verifier timeout');
+    t.mock.timers.tick(1);
+    await closing;
+    t.mock.timers.reset();
+    assert.deepEqual(log.filter((l) => !l.endsWith(':closed')).sort(), [
+      'a@s1:async',
+      'a@s2:async',
+      'b@s1:throw',
+      'c@s1:reject',
+      'd@s1:hang',
+      'e@s1:ok',
+    ]);
+    assert.deepEqual(
+      log.filter((l) => l.endsWith(':closed')).sort(),
+      ['a@s1:closed', 'a@s2:closed'],
+      'async closes are waited for',
+    );
+    await guard.close(); // a second close does nothing
+    assert.equal(log.filter((l) => !l.endsWith(':closed')).length, 6);
+  },
+);
+
+test(
+  'plug-in: nested claims are copied and frozen all the ' + 'way down; claims that cannot be copied make no principal',
+  async () => {
+    const mh = model({
+      schemes: { c: { type: 'httpApiKey', in: 'header', name: 'x-id' } },
+      servers: [{ name: 's', host: 'h', protocol: 'http', security: [[{ scheme: 'c', scopes: [] }]] }],
+    });
+    const make = (withFunction: boolean) =>
+      createGuard(mh, {
+        store: createMemoryStore(),
+        schemes: { c: { verifier: './claims-verifier.mjs', options: { withFunction } } },
+        baseDir: fixturesDir,
+      });
+    const { kept } = (await import('./fixtures/claims-verifier.mjs')) as {
+      kept: { claims: { team: { name: string; roles: string[] } } };
+    };
+    const guard = await make(false);
+    const r = await guard.authenticate('s', { headers: { 'x-id': '1' } });
+    assert.ok(r.ok);
+    kept.claims.team.name = 'red';
+    kept.claims.team.roles.push('admin');
+    assert.deepEqual(
+      r.session.principal.claims,
+      { team: { name: 'blue', roles: ['a'] } },
+      'the verifier’s later changes do not reach the session',
+    );
+    assert.ok(Object.isFrozen((r.session.principal.claims as { team: object }).team));
+    const bad = await (await make(true)).authenticate('s', { headers: { 'x-id': '1' } });
+    assert.ok(!bad.ok);
+    assert.equal(bad.refusal.tried[0]?.reason, 'verifier_error');
+  },
+);

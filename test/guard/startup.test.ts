@@ -91,18 +91,22 @@ test('startup: ERR_CONFIG_INVALID for a key the scheme type does not take, at it
   assert.match(err.message, /^asyncapi-guard\.yaml:4:5 schemes\.userPass\.audience: unknown key/);
 });
 
-test('startup: ERR_CONFIG_INVALID for type-specific keys next to a plug-in, and for options without a plug-in', async () => {
-  const beside = await startupError(
-    `schemes:\n  kerberos: ${plugin('static-verifier.mjs')}\n  userPass:\n    verifier: ./static-verifier.mjs\n    realm: x\n`,
-  );
-  assert.deepEqual([beside.code, beside.pointer, beside.line], ['ERR_CONFIG_INVALID', 'schemes.userPass.realm', 5]);
-  assert.match(beside.message, /only verifier and options next to a plug-in verifier/);
-  const options = await startupError(
-    `schemes:\n  kerberos: ${plugin('static-verifier.mjs')}\n  userPass:\n    options: { a: 1 }\n`,
-  );
-  assert.deepEqual([options.code, options.pointer], ['ERR_CONFIG_INVALID', 'schemes.userPass.options']);
-  assert.match(options.message, /options goes with a plug-in verifier/);
-});
+test(
+  'startup: ERR_CONFIG_INVALID for type-specific keys ' + 'next to a plug-in, and for options without a plug-in',
+  async () => {
+    const beside = await startupError(
+      `schemes:\n  kerberos: ${plugin('static-verifier.mjs')}\n  userPass:\n    verifier: ` +
+        `./static-verifier.mjs\n    realm: x\n`,
+    );
+    assert.deepEqual([beside.code, beside.pointer, beside.line], ['ERR_CONFIG_INVALID', 'schemes.userPass.realm', 5]);
+    assert.match(beside.message, /only verifier and options next to a plug-in verifier/);
+    const options = await startupError(
+      `schemes:\n  kerberos: ${plugin('static-verifier.mjs')}\n  userPass:\n    options: { a: 1 }\n`,
+    );
+    assert.deepEqual([options.code, options.pointer], ['ERR_CONFIG_INVALID', 'schemes.userPass.options']);
+    assert.match(options.message, /options goes with a plug-in verifier/);
+  },
+);
 
 test('startup: ERR_SCHEME_UNSUPPORTED for gssapi without a plug-in (plug-in only)', async () => {
   const err = await startupError(`schemes:\n  userPass: ${plugin('static-verifier.mjs')}\n  kerberos: {}\n`);
@@ -156,12 +160,15 @@ test('startup: a GuardError thrown by createVerifier is passed on, with the conf
   );
 });
 
-test('startup: ERR_CONFIG_INVALID for a binding of a scheme the document does not have, with a suggestion', async () => {
-  const err = await startupError(`${good}  userPas: {}\n`);
-  assert.equal(err.code, 'ERR_CONFIG_INVALID');
-  assert.deepEqual([err.line, err.pointer], [4, 'schemes.userPas']);
-  assert.match(err.message, /did you mean 'userPass'\?/);
-});
+test(
+  'startup: ERR_CONFIG_INVALID for a binding of a ' + 'scheme the document does not have, with a suggestion',
+  async () => {
+    const err = await startupError(`${good}  userPas: {}\n`);
+    assert.equal(err.code, 'ERR_CONFIG_INVALID');
+    assert.deepEqual([err.line, err.pointer], [4, 'schemes.userPas']);
+    assert.match(err.message, /did you mean 'userPass'\?/);
+  },
+);
 
 test('startup: ERR_SERVER_UNKNOWN for server settings of a server the document does not have', async () => {
   const err = await startupError(`servers:\n  prodution: { allowUncoveredChannels: true }\n${good}`);

@@ -66,30 +66,42 @@ const http = (alternatives: string[][]) =>
   });
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 
-test('throttle: a locked-out user name written another way (a soft hyphen, a zero-width space) is locked out too', async () => {
-  const { guard } = await world(mqtt([['userPass']]), { userPass: {} });
-  for (let i = 0; i < 3; i++)
-    assert.equal(
-      (await guard.authenticate('s', { remote: `10.0.0.${i}`, login: { username: 'alice', password: 'guess' } })).ok,
-      false,
-    );
-  for (const variant of ['al\u00ADice', 'alice\u200B', 'alice']) {
-    const r = await guard.authenticate('s', { remote: '10.9.9.9', login: { username: variant, password: 'alice-pw' } });
-    assert.equal(!r.ok && r.refusal.reason, 'throttled', JSON.stringify(variant));
-  }
-});
+test(
+  'throttle: a locked-out user name written another way ' + '(a soft hyphen, a zero-width space) is locked out too',
+  async () => {
+    const { guard } = await world(mqtt([['userPass']]), { userPass: {} });
+    for (let i = 0; i < 3; i++)
+      assert.equal(
+        (await guard.authenticate('s', { remote: `10.0.0.${i}`, login: { username: 'alice', password: 'guess' } })).ok,
+        false,
+      );
+    for (const variant of ['al\u00ADice', 'alice\u200B', 'alice']) {
+      const r = await guard.authenticate('s', {
+        remote: '10.9.9.9',
+        login: { username: variant, password: 'alice-pw' },
+      });
+      assert.equal(!r.ok && r.refusal.reason, 'throttled', JSON.stringify(variant));
+    }
+  },
+);
 
-test('throttle: guesses at alice count against alice even when an earlier alternative (apiKey) also failed', async () => {
-  const { guard } = await world(mqtt([['key'], ['userPass']]), { userPass: {}, key: {} });
-  for (let i = 0; i < 3; i++)
-    assert.equal(
-      (await guard.authenticate('s', { remote: `10.0.1.${i}`, login: { username: 'alice', password: `guess-${i}` } }))
-        .ok,
-      false,
-    );
-  const r = await guard.authenticate('s', { remote: '10.0.1.200', login: { username: 'alice', password: 'alice-pw' } });
-  assert.equal(!r.ok && r.refusal.reason, 'throttled');
-});
+test(
+  'throttle: guesses at alice count against alice even ' + 'when an earlier alternative (apiKey) also failed',
+  async () => {
+    const { guard } = await world(mqtt([['key'], ['userPass']]), { userPass: {}, key: {} });
+    for (let i = 0; i < 3; i++)
+      assert.equal(
+        (await guard.authenticate('s', { remote: `10.0.1.${i}`, login: { username: 'alice', password: `guess-${i}` } }))
+          .ok,
+        false,
+      );
+    const r = await guard.authenticate('s', {
+      remote: '10.0.1.200',
+      login: { username: 'alice', password: 'alice-pw' },
+    });
+    assert.equal(!r.ok && r.refusal.reason, 'throttled');
+  },
+);
 
 test('throttle: a refusal is audited against the subject guessed at, not a malformed sibling', async () => {
   const { guard, audit } = await world(mqtt([['key'], ['userPass']]), { userPass: {}, key: {} });
@@ -98,51 +110,59 @@ test('throttle: a refusal is audited against the subject guessed at, not a malfo
   assert.deepEqual([connect['scheme'], connect['principal'], connect['reason']], ['userPass', 'alice', 'bad_password']);
 });
 
-test('throttle: a wrong password sent beside a valid API key in another header still counts against that user (and is audited); the right guess does not give her session away', async () => {
-  const { guard, malloryKey, audit } = await world(http([['userPass'], ['headerKey']]), {
-    userPass: {},
-    headerKey: {},
-  });
-  const tries: string[] = [];
-  for (let i = 0; i < 3; i++) {
-    const r = await guard.authenticate('s', {
-      remote: `10.0.3.${i}`,
-      headers: { 'x-api-key': malloryKey, authorization: basic('alice', `guess-${i}`) },
+test(
+  'throttle: a wrong password sent beside a valid API key in another header still counts against that user ' +
+    '(and is audited); the right guess does not give her session away',
+  async () => {
+    const { guard, malloryKey, audit } = await world(http([['userPass'], ['headerKey']]), {
+      userPass: {},
+      headerKey: {},
     });
-    assert.ok(r.ok);
-    tries.push(r.session.principal.id);
-  }
-  assert.deepEqual(tries, ['mallory', 'mallory', 'mallory']);
-  // alice is now locked: the right password beside mallory's key, or alone, gets nothing of hers.
-  const oracle = await guard.authenticate('s', {
-    remote: '10.0.3.100',
-    headers: { 'x-api-key': malloryKey, authorization: basic('alice', 'alice-pw') },
-  });
-  assert.equal(!oracle.ok && oracle.refusal.reason, 'throttled');
-  const alone = await guard.authenticate('s', {
-    remote: '10.0.3.101',
-    headers: { authorization: basic('alice', 'alice-pw') },
-  });
-  assert.equal(!alone.ok && alone.refusal.reason, 'throttled');
-  const denied = audit
-    .events()
-    .filter((e) => e['action'] === 'connect' && e['result'] === 'denied' && e['principal'] === 'alice');
-  assert.ok(
-    denied.length >= 3 && denied.slice(0, 3).every((e) => e['reason'] === 'bad_password' && e['scheme'] === 'userPass'),
-    JSON.stringify(denied),
-  );
-});
+    const tries: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await guard.authenticate('s', {
+        remote: `10.0.3.${i}`,
+        headers: { 'x-api-key': malloryKey, authorization: basic('alice', `guess-${i}`) },
+      });
+      assert.ok(r.ok);
+      tries.push(r.session.principal.id);
+    }
+    assert.deepEqual(tries, ['mallory', 'mallory', 'mallory']);
+    // alice is now locked: the right password beside mallory's key, or alone, gets nothing of hers.
+    const oracle = await guard.authenticate('s', {
+      remote: '10.0.3.100',
+      headers: { 'x-api-key': malloryKey, authorization: basic('alice', 'alice-pw') },
+    });
+    assert.equal(!oracle.ok && oracle.refusal.reason, 'throttled');
+    const alone = await guard.authenticate('s', {
+      remote: '10.0.3.101',
+      headers: { authorization: basic('alice', 'alice-pw') },
+    });
+    assert.equal(!alone.ok && alone.refusal.reason, 'throttled');
+    const denied = audit
+      .events()
+      .filter((e) => e['action'] === 'connect' && e['result'] === 'denied' && e['principal'] === 'alice');
+    assert.ok(
+      denied.length >= 3 &&
+        denied.slice(0, 3).every((e) => e['reason'] === 'bad_password' && e['scheme'] === 'userPass'),
+      JSON.stringify(denied),
+    );
+  },
+);
 
-test('throttle: an API key in the MQTT CONNECT password is not a failed password guess for the user name beside it', async () => {
-  const { guard, aliceKey } = await world(mqtt([['userPass'], ['key']]), { userPass: {}, key: {} });
-  for (let i = 0; i < 10; i++) {
-    const r = await guard.authenticate('s', { remote: '10.0.4.1', login: { username: 'alice', password: aliceKey } });
-    assert.ok(r.ok, `login ${i}`);
-  }
-  assert.ok(
-    (await guard.authenticate('s', { remote: '10.0.4.1', login: { username: 'alice', password: 'alice-pw' } })).ok,
-  );
-});
+test(
+  'throttle: an API key in the MQTT CONNECT password is ' + 'not a failed password guess for the user name beside it',
+  async () => {
+    const { guard, aliceKey } = await world(mqtt([['userPass'], ['key']]), { userPass: {}, key: {} });
+    for (let i = 0; i < 10; i++) {
+      const r = await guard.authenticate('s', { remote: '10.0.4.1', login: { username: 'alice', password: aliceKey } });
+      assert.ok(r.ok, `login ${i}`);
+    }
+    assert.ok(
+      (await guard.authenticate('s', { remote: '10.0.4.1', login: { username: 'alice', password: 'alice-pw' } })).ok,
+    );
+  },
+);
 
 test('throttle: a success with alice’s API key does not reset the count of guesses at alice’s password', async () => {
   const { guard, aliceKey } = await world(mqtt([['userPass'], ['key']]), { userPass: {}, key: {} });

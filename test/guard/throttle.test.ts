@@ -31,13 +31,16 @@ async function setup(throttle: object) {
   return { guard, clock, delays: sleep.delays, calls, attempt };
 }
 
-test('throttle: after the free failures each failure is delayed, doubling up to the cap; successes are never delayed', async () => {
-  const { delays, attempt } = await setup({ freeFailures: 2, baseDelayMs: 100, maxDelayMs: 400, lockoutAfter: 100 });
-  for (let i = 0; i < 6; i++) assert.equal((await attempt('alice', 'wrong')).ok, false);
-  assert.deepEqual(delays, [100, 200, 400, 400]);
-  assert.ok((await attempt('alice', 'right')).ok);
-  assert.deepEqual(delays, [100, 200, 400, 400], 'the success was not delayed');
-});
+test(
+  'throttle: after the free failures each failure is delayed, ' + 'doubling up to the cap; successes are never delayed',
+  async () => {
+    const { delays, attempt } = await setup({ freeFailures: 2, baseDelayMs: 100, maxDelayMs: 400, lockoutAfter: 100 });
+    for (let i = 0; i < 6; i++) assert.equal((await attempt('alice', 'wrong')).ok, false);
+    assert.deepEqual(delays, [100, 200, 400, 400]);
+    assert.ok((await attempt('alice', 'right')).ok);
+    assert.deepEqual(delays, [100, 200, 400, 400], 'the success was not delayed');
+  },
+);
 
 test('throttle: an absent credential or a scope shortfall is no failure', async () => {
   const { delays, attempt, guard } = await setup({ freeFailures: 0, baseDelayMs: 100, lockoutAfter: 2 });
@@ -46,24 +49,27 @@ test('throttle: an absent credential or a scope shortfall is no failure', async 
   assert.ok((await attempt('alice', 'right')).ok);
 });
 
-test('throttle: a locked-out subject is refused even with the right password, without calling the verifier', async () => {
-  const { attempt, calls, clock } = await setup({
-    freeFailures: 0,
-    baseDelayMs: 1,
-    lockoutAfter: 3,
-    lockoutMs: 60_000,
-  });
-  // Failures from three different addresses: per-subject counting catches distributed guessing.
-  for (const remote of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) await attempt('alice', 'wrong', remote);
-  const before = calls.verify;
-  const r = await attempt('alice', 'right', '10.0.0.4');
-  assert.deepEqual(!r.ok && r.refusal, { reason: 'throttled', tried: [], challenges: [] });
-  assert.equal(calls.verify, before, 'no verification while locked out');
-  // Other users from the same address are not affected by alice's lockout.
-  assert.ok((await attempt('bob', 'bobs', '10.0.0.4')).ok);
-  clock.advance(60_000);
-  assert.ok((await attempt('alice', 'right', '10.0.0.4')).ok, 'the lockout ends after lockoutMs');
-});
+test(
+  'throttle: a locked-out subject is refused even with ' + 'the right password, without calling the verifier',
+  async () => {
+    const { attempt, calls, clock } = await setup({
+      freeFailures: 0,
+      baseDelayMs: 1,
+      lockoutAfter: 3,
+      lockoutMs: 60_000,
+    });
+    // Failures from three different addresses: per-subject counting catches distributed guessing.
+    for (const remote of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) await attempt('alice', 'wrong', remote);
+    const before = calls.verify;
+    const r = await attempt('alice', 'right', '10.0.0.4');
+    assert.deepEqual(!r.ok && r.refusal, { reason: 'throttled', tried: [], challenges: [] });
+    assert.equal(calls.verify, before, 'no verification while locked out');
+    // Other users from the same address are not affected by alice's lockout.
+    assert.ok((await attempt('bob', 'bobs', '10.0.0.4')).ok);
+    clock.advance(60_000);
+    assert.ok((await attempt('alice', 'right', '10.0.0.4')).ok, 'the lockout ends after lockoutMs');
+  },
+);
 
 test('throttle: a locked-out remote address is refused for every user', async () => {
   const { attempt, calls } = await setup({ freeFailures: 0, baseDelayMs: 1, lockoutAfter: 3, perPrincipal: false });
@@ -155,13 +161,16 @@ test('throttle: every address of one IPv6 /64 shares one count and one lockout',
   assert.equal(t.remoteLocked('2001:db8:7:8::1'), false, 'the next /64');
 });
 
-test('throttle: junk failures cannot flush a lockout (locked keys are evicted last), nor subjects push out addresses', () => {
-  const t = createThrottle({ maxTracked: 50, lockoutAfter: 3, freeFailures: 100 }, fakeClock().now);
-  for (let i = 0; i < 3; i++) t.failure(`10.0.0.${i}`, 'alice');
-  assert.equal(t.subjectLocked('alice'), true);
-  t.failure('10.9.9.9', null);
-  // Thousands of one-off junk user names (each a single failure) from a few addresses.
-  for (let i = 0; i < 5000; i++) t.failure(`10.1.${(i >> 8) & 3}.${i & 255}`, `junk-${i}`);
-  assert.equal(t.subjectLocked('alice'), true, 'the lockout survives');
-  assert.ok(t.size <= 100, `bounded: ${t.size}`);
-});
+test(
+  'throttle: junk failures cannot flush a lockout (locked ' + 'keys are evicted last), nor subjects push out addresses',
+  () => {
+    const t = createThrottle({ maxTracked: 50, lockoutAfter: 3, freeFailures: 100 }, fakeClock().now);
+    for (let i = 0; i < 3; i++) t.failure(`10.0.0.${i}`, 'alice');
+    assert.equal(t.subjectLocked('alice'), true);
+    t.failure('10.9.9.9', null);
+    // Thousands of one-off junk user names (each a single failure) from a few addresses.
+    for (let i = 0; i < 5000; i++) t.failure(`10.1.${(i >> 8) & 3}.${i & 255}`, `junk-${i}`);
+    assert.equal(t.subjectLocked('alice'), true, 'the lockout survives');
+    assert.ok(t.size <= 100, `bounded: ${t.size}`);
+  },
+);

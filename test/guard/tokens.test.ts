@@ -152,17 +152,20 @@ describe('guard with token schemes and a real OAuth 2.0 server', () => {
     assert.equal(guard.authorize(r.session, { action: 'publish', channel: 'lights/1/switch' }).reason, 'allowed');
   });
 
-  it('tokens: an opaque token is introspected (client secret from env:) when the JWT scheme does not take it', async () => {
-    const r = await guard.authenticate('ws', { headers: { authorization: `Bearer opaque-${MARKER}` } });
-    results.push(r);
-    assert.ok(r.ok, JSON.stringify(r));
-    assert.equal(r.session.principal.scheme, 'opaque');
-    assert.equal(r.session.principal.id, 'svc-1');
-    assert.equal(
-      guard.authorize(r.session, { action: 'publish', channel: 'lights/1/switch' }).reason,
-      'credentials_missing',
-    );
-  });
+  it(
+    'tokens: an opaque token is introspected (client ' + 'secret from env:) when the JWT scheme does not take it',
+    async () => {
+      const r = await guard.authenticate('ws', { headers: { authorization: `Bearer opaque-${MARKER}` } });
+      results.push(r);
+      assert.ok(r.ok, JSON.stringify(r));
+      assert.equal(r.session.principal.scheme, 'opaque');
+      assert.equal(r.session.principal.id, 'svc-1');
+      assert.equal(
+        guard.authorize(r.session, { action: 'publish', channel: 'lights/1/switch' }).reason,
+        'credentials_missing',
+      );
+    },
+  );
 
   it('tokens: a token for another audience is refused as invalid_credentials with the reason, no subject', async () => {
     const r = await guard.authenticate('mqtt', {
@@ -191,44 +194,47 @@ describe('guard with token schemes and a real OAuth 2.0 server', () => {
     assert.equal(r.session.alternative, 1);
   });
 
-  it('tokens: failed tokens never lock out a subject taken from the token (it is unverified, attacker-controlled)', async () => {
-    const strict = await createGuard(lightsModel(`${issuer}/.well-known/openid-configuration`), {
-      store: createMemoryStore(),
-      schemes: {
-        oauth: { issuer, audience: AUDIENCE, jwks: `${issuer}/jwks` },
-        jwt: { issuer, audience: AUDIENCE, jwks: `${issuer}/jwks` },
-        opaque: { introspection: { url: `${issuer}/introspect`, clientId: 'rs', clientSecret: `env:${SECRET_ENV}` } },
-        oidc: { audience: AUDIENCE },
-        userPass: {},
-      },
-      throttle: { freeFailures: 0, baseDelayMs: 0, lockoutAfter: 3 },
-      sleep: async () => {},
-    });
-    // An attacker forges tokens naming the victim, from several addresses.
-    for (let i = 0; i < 6; i++) {
-      const bad = await strict.authenticate('mqtt', {
-        remote: `10.0.0.${i + 1}`,
-        login: { username: 'device-7', password: await token('x', { iss: 'https://evil.example' }) },
+  it(
+    'tokens: failed tokens never lock out a subject taken ' + 'from the token (it is unverified, attacker-controlled)',
+    async () => {
+      const strict = await createGuard(lightsModel(`${issuer}/.well-known/openid-configuration`), {
+        store: createMemoryStore(),
+        schemes: {
+          oauth: { issuer, audience: AUDIENCE, jwks: `${issuer}/jwks` },
+          jwt: { issuer, audience: AUDIENCE, jwks: `${issuer}/jwks` },
+          opaque: { introspection: { url: `${issuer}/introspect`, clientId: 'rs', clientSecret: `env:${SECRET_ENV}` } },
+          oidc: { audience: AUDIENCE },
+          userPass: {},
+        },
+        throttle: { freeFailures: 0, baseDelayMs: 0, lockoutAfter: 3 },
+        sleep: async () => {},
       });
-      assert.ok(!bad.ok);
-      assert.equal(bad.refusal.reason, 'invalid_credentials');
-    }
-    // The victim, from its own address, still gets in: no lockout keyed on the token's sub.
-    const good = await strict.authenticate('mqtt', {
-      remote: '10.0.1.1',
-      login: { username: 'device-7', password: await token('lights:write') },
-    });
-    assert.ok(good.ok, JSON.stringify(good));
-    // The addresses that failed are locked out (the throttle itself works here).
-    for (let i = 0; i < 3; i++)
-      await strict.authenticate('mqtt', { remote: '10.0.9.9', login: { password: 'not-a-token' } });
-    const locked = await strict.authenticate('mqtt', {
-      remote: '10.0.9.9',
-      login: { password: await token('lights:write') },
-    });
-    assert.equal(!locked.ok && locked.refusal.reason, 'throttled');
-    await strict.close();
-  });
+      // An attacker forges tokens naming the victim, from several addresses.
+      for (let i = 0; i < 6; i++) {
+        const bad = await strict.authenticate('mqtt', {
+          remote: `10.0.0.${i + 1}`,
+          login: { username: 'device-7', password: await token('x', { iss: 'https://evil.example' }) },
+        });
+        assert.ok(!bad.ok);
+        assert.equal(bad.refusal.reason, 'invalid_credentials');
+      }
+      // The victim, from its own address, still gets in: no lockout keyed on the token's sub.
+      const good = await strict.authenticate('mqtt', {
+        remote: '10.0.1.1',
+        login: { username: 'device-7', password: await token('lights:write') },
+      });
+      assert.ok(good.ok, JSON.stringify(good));
+      // The addresses that failed are locked out (the throttle itself works here).
+      for (let i = 0; i < 3; i++)
+        await strict.authenticate('mqtt', { remote: '10.0.9.9', login: { password: 'not-a-token' } });
+      const locked = await strict.authenticate('mqtt', {
+        remote: '10.0.9.9',
+        login: { password: await token('lights:write') },
+      });
+      assert.equal(!locked.ok && locked.refusal.reason, 'throttled');
+      await strict.close();
+    },
+  );
 
   it('tokens: a binding the guard cannot enforce stops it at startup, never quoting a value', async () => {
     const m = lightsModel(`${issuer}/.well-known/openid-configuration`);
@@ -266,17 +272,21 @@ describe('guard with token schemes and a real OAuth 2.0 server', () => {
     }
   });
 
-  it('secrets: no token, client secret or marker reaches an outcome, a refusal, an audit line, a metric or an error', async () => {
-    const t = await token('lights:write');
-    results.push(await guard.authenticate('mqtt', { login: { password: `${t}x` } }));
-    results.push(await guard.authenticate('web', { headers: { authorization: `Bearer ${MARKER} ${MARKER}` } }));
-    results.push(
-      await guard.authenticate('web', { headers: { authorization: `Bearer ${'A'.repeat(9000)}${MARKER}` } }),
-    );
-    const text = JSON.stringify(results) + audit.lines.join('\n') + guard.metrics() + errors.join('\n');
-    assert.ok(audit.lines.length > 0 && results.length > 5 && errors.length > 0);
-    assert.ok(!text.includes(MARKER), 'marker leaked');
-    assert.ok(!text.includes(t.split('.')[2] as string), 'a token signature leaked');
-    assert.ok(!text.includes('eyJ'), 'a JWT leaked');
-  });
+  it(
+    'secrets: no token, client secret or marker reaches an ' +
+      'outcome, a refusal, an audit line, a metric or an error',
+    async () => {
+      const t = await token('lights:write');
+      results.push(await guard.authenticate('mqtt', { login: { password: `${t}x` } }));
+      results.push(await guard.authenticate('web', { headers: { authorization: `Bearer ${MARKER} ${MARKER}` } }));
+      results.push(
+        await guard.authenticate('web', { headers: { authorization: `Bearer ${'A'.repeat(9000)}${MARKER}` } }),
+      );
+      const text = JSON.stringify(results) + audit.lines.join('\n') + guard.metrics() + errors.join('\n');
+      assert.ok(audit.lines.length > 0 && results.length > 5 && errors.length > 0);
+      assert.ok(!text.includes(MARKER), 'marker leaked');
+      assert.ok(!text.includes(t.split('.')[2] as string), 'a token signature leaked');
+      assert.ok(!text.includes('eyJ'), 'a JWT leaked');
+    },
+  );
 });

@@ -85,7 +85,8 @@ async function launchOnce(launch: Launch, port: number, dir: string): Promise<St
       fail(
         err.code === 'ENOENT'
           ? new Error(
-              `${launch.command} is not installed; the bus tests need it (apt-get install ${launch.scheme === 'nats' ? 'nats-server' : 'redis-server'})`,
+              `${launch.command} is not installed; the bus tests need it (apt-get ` +
+                `install ${launch.scheme === 'nats' ? 'nats-server' : 'redis-server'})`,
             )
           : err,
       );

@@ -110,55 +110,58 @@ describe('integration: file store written by the CLI, read by a running guard', 
     await store?.close();
   });
 
-  it('a user added with `users add` connects; the operation scheme gates subscribe; a device key publishes only', async () => {
-    await cliOk(
-      dir,
-      ['users', 'add', 'alice', '--password-stdin', '--scopes', 'lights:write', '--iterations', '4096'],
-      `${PASSWORD}\n`,
-    );
-    await cliOk(dir, ['users', 'add', 'device-7', '--no-password']);
-    const out = await cliOk(dir, ['keys', 'create', 'device-7']);
-    const key = out.trim().split('\n').at(-1)!;
-    assert.ok(parseApiKey(key), 'the last stdout line is the key');
+  it(
+    'a user added with `users add` connects; the operation ' + 'scheme gates subscribe; a device key publishes only',
+    async () => {
+      await cliOk(
+        dir,
+        ['users', 'add', 'alice', '--password-stdin', '--scopes', 'lights:write', '--iterations', '4096'],
+        `${PASSWORD}\n`,
+      );
+      await cliOk(dir, ['users', 'add', 'device-7', '--no-password']);
+      const out = await cliOk(dir, ['keys', 'create', 'device-7']);
+      const key = out.trim().split('\n').at(-1)!;
+      assert.ok(parseApiKey(key), 'the last stdout line is the key');
 
-    const config = await loadConfig({ file: 'asyncapi-guard.yaml', cwd: dir, ruleIds: Object.keys(rules) });
-    store = await openStore(config.settings.store!, { baseDir: config.dir });
-    guard = await guardFor(dir, store, audit.stream);
+      const config = await loadConfig({ file: 'asyncapi-guard.yaml', cwd: dir, ruleIds: Object.keys(rules) });
+      store = await openStore(config.settings.store!, { baseDir: config.dir });
+      guard = await guardFor(dir, store, audit.stream);
 
-    const alice = await guard.authenticate('production', login('alice', PASSWORD));
-    assert.ok(alice.ok, JSON.stringify(alice));
-    assert.equal(alice.session.principal.id, 'alice');
-    assert.deepEqual(alice.session.principal.scopes, ['lights:write']);
-    assert.equal(guard.authorize(alice.session, { action: 'publish', channel: MEASURED }).reason, 'allowed');
-    assert.equal(guard.authorize(alice.session, { action: 'subscribe', channel: TURN_ON }).reason, 'allowed');
-    // Strict by default: `+` also matches the empty level, which `{streetlightId}` does not
-    // (docs/guard.md "MQTT wildcard subscriptions"; `wildcardsIgnoreEmptyLevels` relaxes it).
-    assert.equal(
-      guard.authorize(alice.session, {
-        action: 'subscribe',
-        channel: 'smartylighting/streetlights/1/0/action/+/turn/on',
-      }).reason,
-      'wildcard_not_covered',
-    );
-    assert.equal(
-      guard.authorize(alice.session, { action: 'subscribe', channel: 'smartylighting/#' }).reason,
-      'wildcard_not_covered',
-    );
-    assert.equal(guard.authorize(alice.session, { action: 'publish', channel: TURN_ON }).reason, 'uncovered_channel');
+      const alice = await guard.authenticate('production', login('alice', PASSWORD));
+      assert.ok(alice.ok, JSON.stringify(alice));
+      assert.equal(alice.session.principal.id, 'alice');
+      assert.deepEqual(alice.session.principal.scopes, ['lights:write']);
+      assert.equal(guard.authorize(alice.session, { action: 'publish', channel: MEASURED }).reason, 'allowed');
+      assert.equal(guard.authorize(alice.session, { action: 'subscribe', channel: TURN_ON }).reason, 'allowed');
+      // Strict by default: `+` also matches the empty level, which `{streetlightId}` does not
+      // (docs/guard.md "MQTT wildcard subscriptions"; `wildcardsIgnoreEmptyLevels` relaxes it).
+      assert.equal(
+        guard.authorize(alice.session, {
+          action: 'subscribe',
+          channel: 'smartylighting/streetlights/1/0/action/+/turn/on',
+        }).reason,
+        'wildcard_not_covered',
+      );
+      assert.equal(
+        guard.authorize(alice.session, { action: 'subscribe', channel: 'smartylighting/#' }).reason,
+        'wildcard_not_covered',
+      );
+      assert.equal(guard.authorize(alice.session, { action: 'publish', channel: TURN_ON }).reason, 'uncovered_channel');
 
-    const device = await guard.authenticate('production', login('device-7', key));
-    assert.ok(device.ok, JSON.stringify(device));
-    assert.equal(device.session.principal.id, 'device-7');
-    assert.equal(guard.authorize(device.session, { action: 'publish', channel: MEASURED }).reason, 'allowed');
-    assert.equal(
-      guard.authorize(device.session, { action: 'subscribe', channel: TURN_ON }).reason,
-      'credentials_missing',
-    );
+      const device = await guard.authenticate('production', login('device-7', key));
+      assert.ok(device.ok, JSON.stringify(device));
+      assert.equal(device.session.principal.id, 'device-7');
+      assert.equal(guard.authorize(device.session, { action: 'publish', channel: MEASURED }).reason, 'allowed');
+      assert.equal(
+        guard.authorize(device.session, { action: 'subscribe', channel: TURN_ON }).reason,
+        'credentials_missing',
+      );
 
-    const wrong = await guard.authenticate('production', login('alice', 'not the password'));
-    assert.ok(!wrong.ok);
-    assert.equal(wrong.refusal.reason, 'invalid_credentials');
-  });
+      const wrong = await guard.authenticate('production', login('alice', 'not the password'));
+      assert.ok(!wrong.ok);
+      assert.equal(wrong.refusal.reason, 'invalid_credentials');
+    },
+  );
 
   it('a key revoked and a user disabled by another process are refused by the running guard', async () => {
     const keys = JSON.parse(await cliOk(dir, ['keys', 'list', '--format', 'json'])) as { id: string }[];
@@ -228,37 +231,40 @@ describe('integration: two guards sharing one PostgreSQL store', async () => {
     await dropSchema(base, schema);
   });
 
-  it('a change made through one (or by the CLI) is seen by the other at once; NOTIFY reaches its watchers', async () => {
-    const env = { AGK_TEST_STORE: url };
-    for (let i = 0; i < 2; i++) {
-      const store = await openStore('env:AGK_TEST_STORE', { baseDir: dir, env });
-      stores.push(store);
-      guards.push(await guardFor(dir, store, captureAudit().stream));
-    }
-    const [a, b] = guards as [Guard, Guard];
-    const heard: StoreChange[] = [];
-    stores[1]!.watch((c) => heard.push(c));
+  it(
+    'a change made through one (or by the CLI) is seen ' + 'by the other at once; NOTIFY reaches its watchers',
+    async () => {
+      const env = { AGK_TEST_STORE: url };
+      for (let i = 0; i < 2; i++) {
+        const store = await openStore('env:AGK_TEST_STORE', { baseDir: dir, env });
+        stores.push(store);
+        guards.push(await guardFor(dir, store, captureAudit().stream));
+      }
+      const [a, b] = guards as [Guard, Guard];
+      const heard: StoreChange[] = [];
+      stores[1]!.watch((c) => heard.push(c));
 
-    const r = await runCli(['users', 'add', 'bob', '--password-stdin', '--iterations', '4096', '--store', url], {
-      cwd: dir,
-      stdin: `${PASSWORD}\n`,
-    });
-    assert.equal(r.code, 0, r.stderr);
-    assert.ok((await a.authenticate('production', login('bob', PASSWORD))).ok, 'guard A sees the CLI user');
-    assert.ok((await b.authenticate('production', login('bob', PASSWORD))).ok, 'guard B sees the CLI user');
+      const r = await runCli(['users', 'add', 'bob', '--password-stdin', '--iterations', '4096', '--store', url], {
+        cwd: dir,
+        stdin: `${PASSWORD}\n`,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok((await a.authenticate('production', login('bob', PASSWORD))).ok, 'guard A sees the CLI user');
+      assert.ok((await b.authenticate('production', login('bob', PASSWORD))).ok, 'guard B sees the CLI user');
 
-    const created = await stores[0]!.createApiKey('bob');
-    const viaB = await b.authenticate('production', login('bob', created.key));
-    assert.ok(viaB.ok, 'a key created through store A works on guard B');
+      const created = await stores[0]!.createApiKey('bob');
+      const viaB = await b.authenticate('production', login('bob', created.key));
+      assert.ok(viaB.ok, 'a key created through store A works on guard B');
 
-    await stores[0]!.revokeApiKey(created.record.id);
-    const afterRevoke = await b.authenticate('production', login('bob', created.key));
-    assert.ok(!afterRevoke.ok, 'revoked through A, refused by B on the next check');
-    assert.ok(afterRevoke.refusal.tried.some((t) => t.reason === 'revoked'));
-    await eventually(
-      () => heard.some((c) => c.kind === 'apiKey' && c.id === created.record.id),
-      5000,
-      'NOTIFY reaches store B',
-    );
-  });
+      await stores[0]!.revokeApiKey(created.record.id);
+      const afterRevoke = await b.authenticate('production', login('bob', created.key));
+      assert.ok(!afterRevoke.ok, 'revoked through A, refused by B on the next check');
+      assert.ok(afterRevoke.refusal.tried.some((t) => t.reason === 'revoked'));
+      await eventually(
+        () => heard.some((c) => c.kind === 'apiKey' && c.id === created.record.id),
+        5000,
+        'NOTIFY reaches store B',
+      );
+    },
+  );
 });

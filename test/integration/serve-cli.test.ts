@@ -38,18 +38,23 @@ describe('serve CLI: startup errors exit 2 with one line', () => {
     assertOneErrorLine(await runCli(['serve', 'asyncapi.yaml', ...ALL_ON_ZERO], { cwd: p.dir }), 'ERR_SCHEME_UNBOUND');
   });
 
-  it('several startup problems: the first on the error line, each other one on an `also:` line of its own', async () => {
-    const p = await makeServeProject({ 'asyncapi-guard.yaml': 'schemes: { userPass: {}, deviceKey: {} }\n' });
-    const r = await runCli(['serve', 'asyncapi.yaml', ...ALL_ON_ZERO], { cwd: p.dir });
-    assert.equal(r.code, 2);
-    const lines = r.stderr.trimEnd().split('\n');
-    assert.match(lines[0]!, /^error: .*\(ERR_SCHEME_UNBOUND\)$/);
-    assert.ok(lines.length >= 2, r.stderr);
-    for (const line of lines.slice(1)) assert.match(line, /^ {2}also: .*\(ERR_SCHEME_UNBOUND\)$/);
-  });
+  it(
+    'several startup problems: the first on the error ' + 'line, each other one on an `also:` line of its own',
+    async () => {
+      const p = await makeServeProject({ 'asyncapi-guard.yaml': 'schemes: { userPass: {}, deviceKey: {} }\n' });
+      const r = await runCli(['serve', 'asyncapi.yaml', ...ALL_ON_ZERO], { cwd: p.dir });
+      assert.equal(r.code, 2);
+      const lines = r.stderr.trimEnd().split('\n');
+      assert.match(lines[0]!, /^error: .*\(ERR_SCHEME_UNBOUND\)$/);
+      assert.ok(lines.length >= 2, r.stderr);
+      for (const line of lines.slice(1)) assert.match(line, /^ {2}also: .*\(ERR_SCHEME_UNBOUND\)$/);
+    },
+  );
 
   it('a secure protocol without tls', async () => {
-    const doc = `asyncapi: 3.0.0\ninfo: { title: t, version: '1' }\nservers:\n  devices: { host: '127.0.0.1:8883', protocol: secure-mqtt }\n`;
+    const doc =
+      `asyncapi: 3.0.0\ninfo: { title: t, version: '1' }\nservers:\n  devices: { host: '127.0.0.1:8883', ` +
+      `protocol: secure-mqtt }\n`;
     const p = await makeServeProject({ 'asyncapi.yaml': doc, 'asyncapi-guard.yaml': 'audit: { level: silent }\n' });
     const r = await runCli(['serve', 'asyncapi.yaml', '--listen', 'devices=127.0.0.1:0'], { cwd: p.dir });
     assertOneErrorLine(r, 'ERR_CONFIG_INVALID');
@@ -97,7 +102,8 @@ describe('serve CLI: startup errors exit 2 with one line', () => {
       try {
         const port = (silent.address() as AddressInfo).port;
         const p = await makeServeProject({
-          'asyncapi-guard.yaml': `${SERVE_CONFIG.replace('level: info', 'level: silent')}bus: nats://127.0.0.1:${port}\n`,
+          'asyncapi-guard.yaml':
+            `${SERVE_CONFIG.replace('level: info', 'level: silent')}bus: ` + `nats://127.0.0.1:${port}\n`,
         });
         // The process exits by itself (the connect timeout is 5 s); the test timeout only catches a hang.
         const r = await runCli(['serve', 'asyncapi.yaml', ...ALL_ON_ZERO], { cwd: p.dir });
@@ -111,48 +117,54 @@ describe('serve CLI: startup errors exit 2 with one line', () => {
 });
 
 describe('serve CLI: lifecycle', () => {
-  it('prints each server, the ones it does not serve and why, how to connect; stops on SIGTERM with exit 0', async () => {
-    const p = await makeServeProject({
-      'asyncapi-guard.yaml': `${SERVE_CONFIG.replace('level: info', 'level: silent')}`,
-    });
-    const s = await startCli(['serve', 'asyncapi.yaml', ...ALL_ON_ZERO, '--admin', '127.0.0.1:0'], p.dir);
-    const out = s.stderr();
-    assert.match(out, /^broker\s+mqtt\s+127\.0\.0\.1:\d+\s+schemes: userPass, deviceKey$/m);
-    assert.match(out, /^web\s+ws\s+127\.0\.0\.1:\d+\s+schemes: headerKey$/m);
-    assert.match(out, /^events\s+kafka\s+not served\s+protocol kafka is not fronted by serve$/m);
-    assert.match(out, /^ {2}broker: mosquitto_pub -h 127\.0\.0\.1 -p \d+ -u USER -P PASSWORD_OR_API_KEY/m);
-    assert.match(out, /^ {2}api: curl -H 'Authorization: Basic BASE64\(USER:PASSWORD\)'/m);
-    const admin = /admin: http:\/\/127\.0\.0\.1:(\d+)\//.exec(out)![1];
-    assert.equal((await fetch(`http://127.0.0.1:${admin}/readyz`)).status, 200);
-    s.child.kill('SIGTERM');
-    assert.equal(await s.exit, 0);
-    assert.match(s.stderr(), /SIGTERM: stopping/);
-    assert.match(s.stderr(), /stopped\n$/);
-  });
+  it(
+    'prints each server, the ones it does not serve and ' + 'why, how to connect; stops on SIGTERM with exit 0',
+    async () => {
+      const p = await makeServeProject({
+        'asyncapi-guard.yaml': `${SERVE_CONFIG.replace('level: info', 'level: silent')}`,
+      });
+      const s = await startCli(['serve', 'asyncapi.yaml', ...ALL_ON_ZERO, '--admin', '127.0.0.1:0'], p.dir);
+      const out = s.stderr();
+      assert.match(out, /^broker\s+mqtt\s+127\.0\.0\.1:\d+\s+schemes: userPass, deviceKey$/m);
+      assert.match(out, /^web\s+ws\s+127\.0\.0\.1:\d+\s+schemes: headerKey$/m);
+      assert.match(out, /^events\s+kafka\s+not served\s+protocol kafka is not fronted by serve$/m);
+      assert.match(out, /^ {2}broker: mosquitto_pub -h 127\.0\.0\.1 -p \d+ -u USER -P PASSWORD_OR_API_KEY/m);
+      assert.match(out, /^ {2}api: curl -H 'Authorization: Basic BASE64\(USER:PASSWORD\)'/m);
+      const admin = /admin: http:\/\/127\.0\.0\.1:(\d+)\//.exec(out)![1];
+      assert.equal((await fetch(`http://127.0.0.1:${admin}/readyz`)).status, 200);
+      s.child.kill('SIGTERM');
+      assert.equal(await s.exit, 0);
+      assert.match(s.stderr(), /SIGTERM: stopping/);
+      assert.match(s.stderr(), /stopped\n$/);
+    },
+  );
 });
 
 describe('serve CLI: a second signal', () => {
-  it('exits at once with 143 while the first SIGTERM is still draining (here: a plug-in whose close never settles)', async () => {
-    const plugin = `export function createVerifier() {
+  it(
+    'exits at once with 143 while the first SIGTERM is still ' + 'draining (here: a plug-in whose close never settles)',
+    async () => {
+      const plugin = `export function createVerifier() {
   return { source: 'header', verify: async () => ({ kind: 'absent' }), close: () => new Promise(() => {}) };
 }
 `;
-    const config = SERVE_CONFIG.replace('level: info', 'level: silent').replace(
-      'headerKey: {}',
-      'headerKey: { verifier: ./hang-close.mjs }',
-    );
-    const p = await makeServeProject({ 'asyncapi-guard.yaml': config, 'hang-close.mjs': plugin });
-    const s = await startCli(['serve', 'asyncapi.yaml', ...ALL_ON_ZERO], p.dir);
-    s.child.kill('SIGTERM');
-    const t0 = Date.now();
-    while (!/SIGTERM: stopping/.test(s.stderr()) && Date.now() - t0 < 5_000)
-      await new Promise((r) => setTimeout(r, 20));
-    assert.match(s.stderr(), /SIGTERM: stopping/);
-    // The guard waits up to 5 s for the plug-in's close: the process is still draining now.
-    assert.equal(s.child.exitCode, null);
-    s.child.kill('SIGTERM');
-    assert.equal(await s.exit, 143);
-    assert.match(s.stderr(), /SIGTERM again: exiting without waiting/);
-    assert.doesNotMatch(s.stderr(), /stopped\n/);
-  });
+      const config = SERVE_CONFIG.replace('level: info', 'level: silent').replace(
+        'headerKey: {}',
+        'headerKey: { verifier: ./hang-close.mjs }',
+      );
+      const p = await makeServeProject({ 'asyncapi-guard.yaml': config, 'hang-close.mjs': plugin });
+      const s = await startCli(['serve', 'asyncapi.yaml', ...ALL_ON_ZERO], p.dir);
+      s.child.kill('SIGTERM');
+      const t0 = Date.now();
+      while (!/SIGTERM: stopping/.test(s.stderr()) && Date.now() - t0 < 5_000)
+        await new Promise((r) => setTimeout(r, 20));
+      assert.match(s.stderr(), /SIGTERM: stopping/);
+      // The guard waits up to 5 s for the plug-in's close: the process is still draining now.
+      assert.equal(s.child.exitCode, null);
+      s.child.kill('SIGTERM');
+      assert.equal(await s.exit, 143);
+      assert.match(s.stderr(), /SIGTERM again: exiting without waiting/);
+      assert.doesNotMatch(s.stderr(), /stopped\n/);
+    },
+  );
 });

@@ -46,7 +46,8 @@ components:
     basic: { type: http, scheme: basic }
 `;
 const CONFIG =
-  'store: file:./credentials.yaml\naudit: { level: silent }\nschemes: { userPass: {}, deviceKey: {}, headerKey: {}, basic: {} }\n';
+  'store: file:./credentials.yaml\naudit: { level: silent }\nschemes: { userPass: {}, deviceKey: {}, ' +
+  'headerKey: {}, basic: {} }\n';
 
 let project: Project;
 let serve: RunningServe;
@@ -145,22 +146,25 @@ describe('serve: messages cross fronts, each subscriber only if authorized', () 
     await publisher.endAsync();
   });
 
-  it('does not deliver to a WebSocket client the channel needs another scheme to receive, while SSE gets it', async () => {
-    // The WebSocket front accepts the handshake (it may publish on admin/1) but subscribes it
-    // only if authorize(subscribe) allows: receiveAdmin needs basic, which the key client lacks.
-    const ws = await wsOpen('/admin/1', project.apiKey);
-    const wsGot: string[] = [];
-    ws.on('message', (m) => wsGot.push(String(m)));
-    const sse = await sseOpen('/admin/1', basic('alice', PASSWORD));
-    const publisher = await mqttConnect('alice', PASSWORD);
-    await publishUntil(publisher, 'admin/1', 'reboot-1', sse.waitFor('reboot-1'));
-    // One more round trip through the bus: a delivery to the WebSocket would have landed by now.
-    await publishUntil(publisher, 'admin/1', 'reboot-2', sse.waitFor('reboot-2'));
-    assert.deepEqual(wsGot, []);
-    ws.close();
-    sse.close();
-    await publisher.endAsync();
-  });
+  it(
+    'does not deliver to a WebSocket client the channel ' + 'needs another scheme to receive, while SSE gets it',
+    async () => {
+      // The WebSocket front accepts the handshake (it may publish on admin/1) but subscribes it
+      // only if authorize(subscribe) allows: receiveAdmin needs basic, which the key client lacks.
+      const ws = await wsOpen('/admin/1', project.apiKey);
+      const wsGot: string[] = [];
+      ws.on('message', (m) => wsGot.push(String(m)));
+      const sse = await sseOpen('/admin/1', basic('alice', PASSWORD));
+      const publisher = await mqttConnect('alice', PASSWORD);
+      await publishUntil(publisher, 'admin/1', 'reboot-1', sse.waitFor('reboot-1'));
+      // One more round trip through the bus: a delivery to the WebSocket would have landed by now.
+      await publishUntil(publisher, 'admin/1', 'reboot-2', sse.waitFor('reboot-2'));
+      assert.deepEqual(wsGot, []);
+      ws.close();
+      sse.close();
+      await publisher.endAsync();
+    },
+  );
 
   it('refuses a WebSocket handshake with a wrong API key (401)', async () => {
     await assert.rejects(wsOpen('/lights/7/status', 'agk_nope_nope'), (err: { status?: number }) => err.status === 401);

@@ -27,7 +27,9 @@ describe('serve with a postgres:// store: credential changes end live connection
     const created = await admin.createApiKey('carol');
     apiKey = created.key;
     apiKeyId = created.record.id;
-    const config = `store: ${url}?schema=${schema}\naudit: { level: silent }\nschemes: { userPass: {}, deviceKey: {}, headerKey: {}, basic: {} }\n`;
+    const config =
+      `store: ${url}?schema=${schema}\naudit: { level: silent }\nschemes: { userPass: {}, deviceKey: {}, ` +
+      `headerKey: {}, basic: {} }\n`;
     const project = await makeServeProject({ 'asyncapi.yaml': SERVE_DOC, 'asyncapi-guard.yaml': config });
     serve = await startServeOnFreePorts(project.dir);
   });
@@ -62,16 +64,20 @@ describe('serve with a postgres:// store: credential changes end live connection
       new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms)),
     ]);
 
-  it('a revoked API key: its live MQTT client is disconnected, the password client of the same user stays, and the key is refused after', async () => {
-    const keyClient = await connect('carol', apiKey);
-    const pwClient = await connect('carol', PASSWORD);
-    const gone = closed(keyClient);
-    await admin.revokeApiKey(apiKeyId);
-    await within(gone, 10_000, 'the disconnect of the revoked key’s client');
-    assert.ok(pwClient.connected);
-    await assert.rejects(connect('carol', apiKey), (err: { code?: number }) => err.code === 4);
-    await pwClient.endAsync();
-  });
+  it(
+    'a revoked API key: its live MQTT client is disconnected, the password client of the same user stays, and ' +
+      'the key is refused after',
+    async () => {
+      const keyClient = await connect('carol', apiKey);
+      const pwClient = await connect('carol', PASSWORD);
+      const gone = closed(keyClient);
+      await admin.revokeApiKey(apiKeyId);
+      await within(gone, 10_000, 'the disconnect of the revoked key’s client');
+      assert.ok(pwClient.connected);
+      await assert.rejects(connect('carol', apiKey), (err: { code?: number }) => err.code === 4);
+      await pwClient.endAsync();
+    },
+  );
 
   it('a disabled user: its live client is disconnected and it cannot log in again', async () => {
     const client = await connect('dave', PASSWORD);

@@ -113,49 +113,56 @@ test('2.x: a scheme missing from components is kept unresolved and reported sche
   assert.equal(m.schemes.ghost, undefined);
 });
 
-test('2.x: a components entry whose $ref does not resolve is reported, and requirements naming it stay unresolved', async () => {
-  const a = await analyze({
-    asyncapi: '2.6.0',
-    servers: { s: { url: 'x', protocol: 'mqtt', security: [{ broken: [] }] } },
-    components: { securitySchemes: { broken: { $ref: '#/components/securitySchemes/nowhere' } } },
-  });
-  assert.deepEqual(
-    a.issues.map((i) => [i.kind, i.subject, i.at.pointer]),
-    [['scheme-ref-unresolved', '#/components/securitySchemes/nowhere', '/components/securitySchemes/broken']],
-  );
-  assert.equal(a.servers[0]?.security.alternatives[0]?.entries[0]?.resolved, false);
-  assert.equal(a.schemes.has('broken'), false);
-});
-
-test('2.x operations: publish → receive, subscribe → send; channel key is channel and address; id is operationId or pointer', async () => {
-  const m = toSecurityModel(
-    await analyze({
+test(
+  '2.x: a components entry whose $ref does not resolve ' + 'is reported, and requirements naming it stay unresolved',
+  async () => {
+    const a = await analyze({
       asyncapi: '2.6.0',
-      servers: { a: { url: 'a', protocol: 'mqtt' }, b: { url: 'b', protocol: 'mqtt' } },
-      channels: {
-        'user/signedup': { publish: { message: {} }, subscribe: { operationId: 'onSignup', message: {} } },
+      servers: { s: { url: 'x', protocol: 'mqtt', security: [{ broken: [] }] } },
+      components: { securitySchemes: { broken: { $ref: '#/components/securitySchemes/nowhere' } } },
+    });
+    assert.deepEqual(
+      a.issues.map((i) => [i.kind, i.subject, i.at.pointer]),
+      [['scheme-ref-unresolved', '#/components/securitySchemes/nowhere', '/components/securitySchemes/broken']],
+    );
+    assert.equal(a.servers[0]?.security.alternatives[0]?.entries[0]?.resolved, false);
+    assert.equal(a.schemes.has('broken'), false);
+  },
+);
+
+test(
+  '2.x operations: publish → receive, subscribe → send; channel key is channel and address; id is operationId ' +
+    'or pointer',
+  async () => {
+    const m = toSecurityModel(
+      await analyze({
+        asyncapi: '2.6.0',
+        servers: { a: { url: 'a', protocol: 'mqtt' }, b: { url: 'b', protocol: 'mqtt' } },
+        channels: {
+          'user/signedup': { publish: { message: {} }, subscribe: { operationId: 'onSignup', message: {} } },
+        },
+      }),
+    );
+    assert.deepEqual(m.operations, [
+      {
+        id: '/channels/user~1signedup/publish',
+        action: 'receive',
+        channel: 'user/signedup',
+        address: 'user/signedup',
+        servers: ['a', 'b'],
+        security: [],
       },
-    }),
-  );
-  assert.deepEqual(m.operations, [
-    {
-      id: '/channels/user~1signedup/publish',
-      action: 'receive',
-      channel: 'user/signedup',
-      address: 'user/signedup',
-      servers: ['a', 'b'],
-      security: [],
-    },
-    {
-      id: 'onSignup',
-      action: 'send',
-      channel: 'user/signedup',
-      address: 'user/signedup',
-      servers: ['a', 'b'],
-      security: [],
-    },
-  ]);
-});
+      {
+        id: 'onSignup',
+        action: 'send',
+        channel: 'user/signedup',
+        address: 'user/signedup',
+        servers: ['a', 'b'],
+        security: [],
+      },
+    ]);
+  },
+);
 
 test('2.x channel servers: the listed names; absent or empty = every server', async () => {
   const m = toSecurityModel(

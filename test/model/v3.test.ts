@@ -163,18 +163,21 @@ test('3.x: an unresolved $ref item is kept (resolved: false, named by its ref) a
   assert.equal(toSecurityModel(a).servers[0]?.security.length, 2);
 });
 
-test('3.x: a $ref to something that is not a scheme is kept unresolved and reported scheme-ref-not-scheme', async () => {
-  const a = await analyze({
-    asyncapi: '3.0.0',
-    info: { title: 't' },
-    servers: { s: { host: 'h', protocol: 'mqtt', security: [{ $ref: '#/info' }] } },
-  });
-  assert.deepEqual(
-    a.issues.map((i) => [i.kind, i.subject]),
-    [['scheme-ref-not-scheme', '#/info']],
-  );
-  assert.deepEqual(toSecurityModel(a).servers[0]?.security, [[{ scheme: '#/info', scopes: [] }]]);
-});
+test(
+  '3.x: a $ref to something that is not a scheme is ' + 'kept unresolved and reported scheme-ref-not-scheme',
+  async () => {
+    const a = await analyze({
+      asyncapi: '3.0.0',
+      info: { title: 't' },
+      servers: { s: { host: 'h', protocol: 'mqtt', security: [{ $ref: '#/info' }] } },
+    });
+    assert.deepEqual(
+      a.issues.map((i) => [i.kind, i.subject]),
+      [['scheme-ref-not-scheme', '#/info']],
+    );
+    assert.deepEqual(toSecurityModel(a).servers[0]?.security, [[{ scheme: '#/info', scopes: [] }]]);
+  },
+);
 
 test('3.x operation: action, channel key, address and servers from the channel', async () => {
   const m = toSecurityModel(
@@ -246,40 +249,43 @@ test('3.x: an operation whose action is neither send nor receive is left out wit
   );
 });
 
-test('3.x external file: components of another file keep their key unless taken; other places use file#pointer', async () => {
-  const doc = await loadDocument(fixture('v3-external.yml'));
-  const a = buildAnalysis(doc);
-  const m = toSecurityModel(a);
-  assert.deepEqual(m.servers[0]?.security, [
-    [{ scheme: 'scram', scopes: [] }],
-    [{ scheme: 'shared-schemes.yml#/components/securitySchemes/certs', scopes: [] }],
-    [{ scheme: 'shared-schemes.yml#/oauthReadOnly', scopes: ['events:read'] }],
-    [{ scheme: 'gss', scopes: [] }],
-  ]);
-  assert.deepEqual(Object.keys(m.schemes), [
-    'certs',
-    'gss',
-    'scram',
-    'shared-schemes.yml#/components/securitySchemes/certs',
-    'shared-schemes.yml#/oauthReadOnly',
-  ]);
-  assert.equal(m.schemes.certs?.description, "The root file's own certs scheme (different from the shared one).");
-  assert.equal(
-    m.schemes['shared-schemes.yml#/components/securitySchemes/certs']?.description,
-    'The shared certs scheme.',
-  );
-  const shared = fixture('shared-schemes.yml');
-  const scram = a.servers[0]?.security.alternatives[0]?.entries[0];
-  assert.deepEqual(scram?.at, { file: doc.root.uri, pointer: '/servers/prod/security/0' });
-  assert.deepEqual(scram?.schemeAt, { file: shared, pointer: '/components/securitySchemes/scram' });
-  assert.deepEqual(a.schemes.get('gss'), {
-    name: 'gss',
-    scheme: { type: 'gssapi' },
-    at: { file: shared, pointer: '/components/securitySchemes/kerberos' },
-    component: true,
-  });
-  assert.deepEqual(a.issues, []);
-});
+test(
+  '3.x external file: components of another file keep ' + 'their key unless taken; other places use file#pointer',
+  async () => {
+    const doc = await loadDocument(fixture('v3-external.yml'));
+    const a = buildAnalysis(doc);
+    const m = toSecurityModel(a);
+    assert.deepEqual(m.servers[0]?.security, [
+      [{ scheme: 'scram', scopes: [] }],
+      [{ scheme: 'shared-schemes.yml#/components/securitySchemes/certs', scopes: [] }],
+      [{ scheme: 'shared-schemes.yml#/oauthReadOnly', scopes: ['events:read'] }],
+      [{ scheme: 'gss', scopes: [] }],
+    ]);
+    assert.deepEqual(Object.keys(m.schemes), [
+      'certs',
+      'gss',
+      'scram',
+      'shared-schemes.yml#/components/securitySchemes/certs',
+      'shared-schemes.yml#/oauthReadOnly',
+    ]);
+    assert.equal(m.schemes.certs?.description, "The root file's own certs scheme (different from the shared one).");
+    assert.equal(
+      m.schemes['shared-schemes.yml#/components/securitySchemes/certs']?.description,
+      'The shared certs scheme.',
+    );
+    const shared = fixture('shared-schemes.yml');
+    const scram = a.servers[0]?.security.alternatives[0]?.entries[0];
+    assert.deepEqual(scram?.at, { file: doc.root.uri, pointer: '/servers/prod/security/0' });
+    assert.deepEqual(scram?.schemeAt, { file: shared, pointer: '/components/securitySchemes/scram' });
+    assert.deepEqual(a.schemes.get('gss'), {
+      name: 'gss',
+      scheme: { type: 'gssapi' },
+      at: { file: shared, pointer: '/components/securitySchemes/kerberos' },
+      component: true,
+    });
+    assert.deepEqual(a.issues, []);
+  },
+);
 
 test('3.x: nested $refs inside a scheme (e.g. flows) are resolved in the model copy', async () => {
   const m = toSecurityModel(

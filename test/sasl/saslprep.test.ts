@@ -117,26 +117,29 @@ describe('saslprep', () => {
     assert.equal(inTable(saslprepTables.A1, 0xe0080), true);
   });
 
-  it('saslprep: agrees with the PRECIS OpaqueString golden file where the two profiles agree (secondary evidence)', () => {
-    const golden = readJson('precis-golden/golden.subset.json') as {
-      profile: string;
-      input: string;
-      output: string | null;
-      error: string | null;
-    }[];
-    let checked = 0;
-    for (const g of golden) {
-      if (g.profile !== 'OpaqueString') continue;
-      if (g.error === 'DISALLOWED/controls') {
-        assert.equal(saslprep(g.input, query).ok, false, JSON.stringify(g.input));
-        checked++;
-      } else if (g.error === null && /^[\x21-\x7e]+$/.test(g.input)) {
-        assert.deepEqual(saslprep(g.input, query), { ok: true, value: g.output }, JSON.stringify(g.input));
-        checked++;
+  it(
+    'saslprep: agrees with the PRECIS OpaqueString golden ' + 'file where the two profiles agree (secondary evidence)',
+    () => {
+      const golden = readJson('precis-golden/golden.subset.json') as {
+        profile: string;
+        input: string;
+        output: string | null;
+        error: string | null;
+      }[];
+      let checked = 0;
+      for (const g of golden) {
+        if (g.profile !== 'OpaqueString') continue;
+        if (g.error === 'DISALLOWED/controls') {
+          assert.equal(saslprep(g.input, query).ok, false, JSON.stringify(g.input));
+          checked++;
+        } else if (g.error === null && /^[\x21-\x7e]+$/.test(g.input)) {
+          assert.deepEqual(saslprep(g.input, query), { ok: true, value: g.output }, JSON.stringify(g.input));
+          checked++;
+        }
       }
-    }
-    assert.ok(checked > 20, `checked ${checked}`);
-  });
+      assert.ok(checked > 20, `checked ${checked}`);
+    },
+  );
 
   it('saslprep: never throws, and gives a typed outcome for any string (property)', () => {
     const reasons = new Set(['prohibited', 'bidi', 'unassigned', 'empty']);

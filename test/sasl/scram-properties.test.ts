@@ -79,28 +79,32 @@ describe('scram properties', () => {
     );
   });
 
-  it('scram properties: the server never throws on arbitrary input, and only sends RFC 5802 error values (property)', async () => {
-    const v = await deriveScramVerifier('pencil', { hash: 'SHA-256', iterations: 4096 });
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.oneof(scramish, fc.uint8Array({ maxLength: 64 })), { minLength: 1, maxLength: 3 }),
-        async (messages) => {
-          const server = createScramServer({
-            hash: 'SHA-256',
-            lookup: async (u) => (u === 'user' ? v : null),
-            unknownUserSecret: Buffer.alloc(32, 1),
-          });
-          for (const m of messages) {
-            const out = await server.step(m);
-            assert.ok(['challenge', 'failure', 'success'].includes(out.kind));
-            assert.notEqual(out.kind, 'success', 'random input never authenticates');
-            if (out.kind === 'failure') assert.ok(SERVER_ERRORS.has(out.message.slice(2)), out.message);
-          }
-        },
-      ),
-      { seed, numRuns: 400 },
-    );
-  });
+  it(
+    'scram properties: the server never throws on arbitrary ' +
+      'input, and only sends RFC 5802 error values (property)',
+    async () => {
+      const v = await deriveScramVerifier('pencil', { hash: 'SHA-256', iterations: 4096 });
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.oneof(scramish, fc.uint8Array({ maxLength: 64 })), { minLength: 1, maxLength: 3 }),
+          async (messages) => {
+            const server = createScramServer({
+              hash: 'SHA-256',
+              lookup: async (u) => (u === 'user' ? v : null),
+              unknownUserSecret: Buffer.alloc(32, 1),
+            });
+            for (const m of messages) {
+              const out = await server.step(m);
+              assert.ok(['challenge', 'failure', 'success'].includes(out.kind));
+              assert.notEqual(out.kind, 'success', 'random input never authenticates');
+              if (out.kind === 'failure') assert.ok(SERVER_ERRORS.has(out.message.slice(2)), out.message);
+            }
+          },
+        ),
+        { seed, numRuns: 400 },
+      );
+    },
+  );
 
   it('scram properties: the client never throws on arbitrary server messages (property)', async () => {
     await fc.assert(
@@ -162,17 +166,21 @@ describe('scram properties', () => {
     }
   }
 
-  it('scram properties: client → server succeeds for random user, password and salt; a flipped proof bit fails (property)', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom<ScramHash>('SHA-256', 'SHA-512'),
-        identity,
-        password,
-        fc.uint8Array({ minLength: 8, maxLength: 32 }),
-        fc.option(fc.nat(10_000), { nil: null }),
-        async (hash, username, pw, salt, flip) => roundTrip(hash, username, pw, salt, flip),
-      ),
-      { seed, numRuns: 24 },
-    );
-  });
+  it(
+    'scram properties: client → server succeeds for random user, ' +
+      'password and salt; a flipped proof bit fails (property)',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom<ScramHash>('SHA-256', 'SHA-512'),
+          identity,
+          password,
+          fc.uint8Array({ minLength: 8, maxLength: 32 }),
+          fc.option(fc.nat(10_000), { nil: null }),
+          async (hash, username, pw, salt, flip) => roundTrip(hash, username, pw, salt, flip),
+        ),
+        { seed, numRuns: 24 },
+      );
+    },
+  );
 });

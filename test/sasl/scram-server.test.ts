@@ -136,9 +136,13 @@ describe('scram server', () => {
     assert.equal(out.kind, 'challenge');
   });
 
-  it("scram server: rejects Kafka's multi-letter tokenauth extension (not RFC 5802 attr-val; delegation tokens are not supported)", async () => {
-    failure(await (await server()).step('n,,n=user,r=abc,tokenauth=true'), 'e=invalid-encoding', 'malformed');
-  });
+  it(
+    "scram server: rejects Kafka's multi-letter tokenauth extension (not RFC 5802 attr-val; delegation tokens " +
+      'are not supported)',
+    async () => {
+      failure(await (await server()).step('n,,n=user,r=abc,tokenauth=true'), 'e=invalid-encoding', 'malformed');
+    },
+  );
 
   it('scram server: rejects invalid UTF-8 bytes', async () => {
     failure(
@@ -321,39 +325,45 @@ describe('scram server', () => {
     assert.match(real.message, /^r=abcSERVERNONCE,s=[A-Za-z0-9+/]{22}==,i=4096$/);
   });
 
-  it('scram server: an unknown user fails at the proof with e=invalid-proof and audit reason unknown_principal', async () => {
-    const srv = createScramServer({ hash: 'SHA-256', lookup: async () => null, nonce: () => 'SERVERNONCE' });
-    const { client, challenge } = await exchange(srv, { username: 'ghost' });
-    const final = await client.final(challenge.message);
-    assert.ok(final.ok);
-    assert.deepEqual(await srv.step(final.message), {
-      kind: 'failure',
-      message: 'e=invalid-proof',
-      reason: 'unknown_principal',
-      username: 'ghost',
-    });
-  });
+  it(
+    'scram server: an unknown user fails at the proof with ' + 'e=invalid-proof and audit reason unknown_principal',
+    async () => {
+      const srv = createScramServer({ hash: 'SHA-256', lookup: async () => null, nonce: () => 'SERVERNONCE' });
+      const { client, challenge } = await exchange(srv, { username: 'ghost' });
+      const final = await client.final(challenge.message);
+      assert.ok(final.ok);
+      assert.deepEqual(await srv.step(final.message), {
+        kind: 'failure',
+        message: 'e=invalid-proof',
+        reason: 'unknown_principal',
+        username: 'ghost',
+      });
+    },
+  );
 
   it('scram server: allowUserEnumeration answers an unknown user with e=unknown-user at once', async () => {
     const srv = createScramServer({ hash: 'SHA-256', lookup: async () => null, allowUserEnumeration: true });
     failure(await srv.step('n,,n=ghost,r=abc'), 'e=unknown-user', 'unknown_principal');
   });
 
-  it('scram server: a stored verifier with too few or too many iterations is not used (treated like no verifier)', async () => {
-    const good = await verifier('SHA-256');
-    for (const iterations of [4095, 1_000_001, 1.5]) {
-      const srv = createScramServer({
-        hash: 'SHA-256',
-        lookup: async () => ({ ...good, iterations }),
-        nonce: () => 'SERVERNONCE',
-      });
-      const { client, challenge } = await exchange(srv);
-      assert.match(challenge.message, /,i=4096$/, 'the fake iteration count is advertised, never the stored one');
-      const final = await client.final(challenge.message);
-      assert.ok(final.ok);
-      failure(await srv.step(final.message), 'e=invalid-proof', 'verifier_invalid');
-    }
-  });
+  it(
+    'scram server: a stored verifier with too few or too ' + 'many iterations is not used (treated like no verifier)',
+    async () => {
+      const good = await verifier('SHA-256');
+      for (const iterations of [4095, 1_000_001, 1.5]) {
+        const srv = createScramServer({
+          hash: 'SHA-256',
+          lookup: async () => ({ ...good, iterations }),
+          nonce: () => 'SERVERNONCE',
+        });
+        const { client, challenge } = await exchange(srv);
+        assert.match(challenge.message, /,i=4096$/, 'the fake iteration count is advertised, never the stored one');
+        const final = await client.final(challenge.message);
+        assert.ok(final.ok);
+        failure(await srv.step(final.message), 'e=invalid-proof', 'verifier_invalid');
+      }
+    },
+  );
 
   it('scram server: a SHA-512 verifier is not used by a SHA-256 server', async () => {
     const v512 = await verifier('SHA-512');
@@ -461,21 +471,25 @@ describe('deriveScramVerifier', () => {
     assert.notDeepEqual(a.salt, b.salt);
   });
 
-  it('deriveScramVerifier: refuses a password SASLprep refuses as a stored string, with reason and without the password', async () => {
-    for (const [password, reason] of [
-      ['SECRET\u0007MARK', 'prohibited'],
-      ['SECRET\u{1f600}MARK', 'unassigned'],
-      ['\u00ad', 'empty'],
-    ] as const) {
-      await assert.rejects(
-        deriveScramVerifier(password, { hash: 'SHA-256' }),
-        (error: Error & { code?: string; reason?: string }) => {
-          assert.equal(error.code, 'ERR_INVALID_ARG_VALUE');
-          assert.equal(error.reason, reason);
-          assert.ok(!error.message.includes('SECRET') && !error.message.includes('MARK'));
-          return true;
-        },
-      );
-    }
-  });
+  it(
+    'deriveScramVerifier: refuses a password SASLprep refuses ' +
+      'as a stored string, with reason and without the password',
+    async () => {
+      for (const [password, reason] of [
+        ['SECRET\u0007MARK', 'prohibited'],
+        ['SECRET\u{1f600}MARK', 'unassigned'],
+        ['\u00ad', 'empty'],
+      ] as const) {
+        await assert.rejects(
+          deriveScramVerifier(password, { hash: 'SHA-256' }),
+          (error: Error & { code?: string; reason?: string }) => {
+            assert.equal(error.code, 'ERR_INVALID_ARG_VALUE');
+            assert.equal(error.reason, reason);
+            assert.ok(!error.message.includes('SECRET') && !error.message.includes('MARK'));
+            return true;
+          },
+        );
+      }
+    },
+  );
 });

@@ -102,47 +102,57 @@ describe('scram vectors: xdg-go/scram bad-client', () => {
   for (const v of bad) {
     const expectedError = v.steps[v.steps.length - 1] as string;
     if (expectedError === 'e=unknown-user') {
-      it(`scram vectors: "${v.label}" with allowUserEnumeration fails at client-first with ${expectedError}`, async () => {
-        const server = serverFor(v, await verifierFor(digestOf(v.digest), v.pass, false, saltOf(v), v.iters), {
-          allowUserEnumeration: true,
-        });
-        const out = await server.step(v.steps[0] as string);
-        assert.deepEqual(out, {
-          kind: 'failure',
-          message: expectedError,
-          reason: 'unknown_principal',
-          username: 'doesntexist',
-        });
-      });
-      it(`scram vectors: "${v.label}" by default gets a fake challenge and fails the proof with e=invalid-proof (reason unknown_principal)`, async () => {
-        const server = serverFor(v, await verifierFor(digestOf(v.digest), v.pass, false, saltOf(v), v.iters));
-        const challenge = await server.step(v.steps[0] as string);
-        assert.equal(challenge.kind, 'challenge');
-        assert.match(challenge.message, /^r=fyko\+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=[A-Za-z0-9+/]{22}==,i=4096$/);
-        const client = createScramClientWithDigest(SHA1, {
-          username: 'doesntexist',
-          password: v.pass,
-          nonce: () => v.clientNonce,
-        });
-        assert.equal(client.first().ok, true);
-        const final = await client.final(challenge.message);
-        assert.ok(final.ok);
-        const out = await server.step(final.message);
-        assert.deepEqual(out, {
-          kind: 'failure',
-          message: 'e=invalid-proof',
-          reason: 'unknown_principal',
-          username: 'doesntexist',
-        });
-        // The client, fed the vector's server answer, reports the server error.
-        const replay = clientFor(v);
-        replay.first();
-        assert.deepEqual(await replay.final(expectedError), {
-          ok: false,
-          reason: 'server_error',
-          serverError: 'unknown-user',
-        });
-      });
+      it(
+        `scram vectors: "${v.label}" with allowUserEnumeration ` + `fails at client-first with ${expectedError}`,
+        async () => {
+          const server = serverFor(v, await verifierFor(digestOf(v.digest), v.pass, false, saltOf(v), v.iters), {
+            allowUserEnumeration: true,
+          });
+          const out = await server.step(v.steps[0] as string);
+          assert.deepEqual(out, {
+            kind: 'failure',
+            message: expectedError,
+            reason: 'unknown_principal',
+            username: 'doesntexist',
+          });
+        },
+      );
+      it(
+        `scram vectors: "${v.label}" by default gets a fake challenge and fails the proof with ` +
+          `e=invalid-proof (reason unknown_principal)`,
+        async () => {
+          const server = serverFor(v, await verifierFor(digestOf(v.digest), v.pass, false, saltOf(v), v.iters));
+          const challenge = await server.step(v.steps[0] as string);
+          assert.equal(challenge.kind, 'challenge');
+          assert.match(
+            challenge.message,
+            /^r=fyko\+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=[A-Za-z0-9+/]{22}==,i=4096$/,
+          );
+          const client = createScramClientWithDigest(SHA1, {
+            username: 'doesntexist',
+            password: v.pass,
+            nonce: () => v.clientNonce,
+          });
+          assert.equal(client.first().ok, true);
+          const final = await client.final(challenge.message);
+          assert.ok(final.ok);
+          const out = await server.step(final.message);
+          assert.deepEqual(out, {
+            kind: 'failure',
+            message: 'e=invalid-proof',
+            reason: 'unknown_principal',
+            username: 'doesntexist',
+          });
+          // The client, fed the vector's server answer, reports the server error.
+          const replay = clientFor(v);
+          replay.first();
+          assert.deepEqual(await replay.final(expectedError), {
+            ok: false,
+            reason: 'server_error',
+            serverError: 'unknown-user',
+          });
+        },
+      );
     } else {
       it(`scram vectors: server fails "${v.label}" with ${expectedError}`, async () => {
         const server = serverFor(v, await verifierFor(digestOf(v.digest), v.pass, v.skipSASLprep, saltOf(v), v.iters));

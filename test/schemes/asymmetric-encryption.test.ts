@@ -268,26 +268,29 @@ describe('asymmetricEncryption: properties', () => {
     );
   });
 
-  it('inspectPayload never accepts a mutated header of a valid JWE unless the mutation keeps alg/enc allowed', async () => {
-    const jwe = await sealPayload('x', { key: publicJwkOf(rsaKey()) });
-    const [, ...rest] = jwe.split('.');
-    fc.assert(
-      fc.property(
-        fc.dictionary(
-          fc.constantFrom('alg', 'enc', 'zip', 'crit', 'kid', 'epk'),
-          fc.oneof(fc.string({ maxLength: 20 }), fc.constant('RSA-OAEP-256'), fc.constant('A256GCM'), fc.integer()),
+  it(
+    'inspectPayload never accepts a mutated header of a ' + 'valid JWE unless the mutation keeps alg/enc allowed',
+    async () => {
+      const jwe = await sealPayload('x', { key: publicJwkOf(rsaKey()) });
+      const [, ...rest] = jwe.split('.');
+      fc.assert(
+        fc.property(
+          fc.dictionary(
+            fc.constantFrom('alg', 'enc', 'zip', 'crit', 'kid', 'epk'),
+            fc.oneof(fc.string({ maxLength: 20 }), fc.constant('RSA-OAEP-256'), fc.constant('A256GCM'), fc.integer()),
+          ),
+          (header) => {
+            const r = v.inspectPayload!([b64(JSON.stringify(header)), ...rest].join('.'));
+            const fine =
+              header['alg'] === 'RSA-OAEP-256' &&
+              header['enc'] === 'A256GCM' &&
+              !('zip' in header) &&
+              !('crit' in header);
+            assert.equal(r.ok, fine, JSON.stringify(header));
+          },
         ),
-        (header) => {
-          const r = v.inspectPayload!([b64(JSON.stringify(header)), ...rest].join('.'));
-          const fine =
-            header['alg'] === 'RSA-OAEP-256' &&
-            header['enc'] === 'A256GCM' &&
-            !('zip' in header) &&
-            !('crit' in header);
-          assert.equal(r.ok, fine, JSON.stringify(header));
-        },
-      ),
-      { numRuns: 300 },
-    );
-  });
+        { numRuns: 300 },
+      );
+    },
+  );
 });

@@ -191,13 +191,16 @@ describe('wire/bearer: where the token is read', () => {
 describe('http bearer: startup (fail closed)', () => {
   before(() => writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [] })));
 
-  it('http bearer: a binding with neither JWT keys nor introspection fails startup, naming the missing keys', async () => {
-    const e = await startupError({}, { type: 'http', scheme: 'bearer' });
-    assert.equal(e.code, 'ERR_CONFIG_INVALID');
-    assert.equal(e.pointer, 'schemes.bearerAuth.issuer');
-    assert.match(e.message, /'issuer', 'audience', 'jwks'/);
-    assert.match(e.message, /introspection/);
-  });
+  it(
+    'http bearer: a binding with neither JWT keys nor ' + 'introspection fails startup, naming the missing keys',
+    async () => {
+      const e = await startupError({}, { type: 'http', scheme: 'bearer' });
+      assert.equal(e.code, 'ERR_CONFIG_INVALID');
+      assert.equal(e.pointer, 'schemes.bearerAuth.issuer');
+      assert.match(e.message, /'issuer', 'audience', 'jwks'/);
+      assert.match(e.message, /introspection/);
+    },
+  );
 
   it('http bearer: bearerFormat JWT (any case) needs issuer, audience and jwks', async () => {
     const e = await startupError({ issuer: ISSUER }, { type: 'http', scheme: 'Bearer', bearerFormat: 'jwt' });
@@ -214,16 +217,19 @@ describe('http bearer: startup (fail closed)', () => {
     assert.deepEqual([e.code, e.pointer], ['ERR_CONFIG_INVALID', 'schemes.bearerAuth.introspection']);
   });
 
-  it('http bearer: a JWT-only key next to introspection chooses JWT, so introspection would be unused: refused', async () => {
-    const e = await startupError(
-      {
-        algorithms: ['ES256'],
-        introspection: { url: 'https://idp.example/introspect', clientId: 'rs', clientSecret: 'env:RS_SECRET' },
-      },
-      { type: 'http', scheme: 'bearer' },
-    );
-    assert.deepEqual([e.code, e.pointer], ['ERR_CONFIG_INVALID', 'schemes.bearerAuth.issuer']);
-  });
+  it(
+    'http bearer: a JWT-only key next to introspection ' + 'chooses JWT, so introspection would be unused: refused',
+    async () => {
+      const e = await startupError(
+        {
+          algorithms: ['ES256'],
+          introspection: { url: 'https://idp.example/introspect', clientId: 'rs', clientSecret: 'env:RS_SECRET' },
+        },
+        { type: 'http', scheme: 'bearer' },
+      );
+      assert.deepEqual([e.code, e.pointer], ['ERR_CONFIG_INVALID', 'schemes.bearerAuth.issuer']);
+    },
+  );
 
   it("http bearer: algorithms with 'none' (any case) or empty are refused", async () => {
     for (const algorithms of [['none'], ['ES256', 'NONE'], [], 'ES256', ['ES256', 'ES256'], ['XX256']]) {
@@ -308,21 +314,28 @@ describe('http bearer: startup (fail closed)', () => {
     assert.match(e.message, /BEARER_TEST_UNSET/);
   });
 
-  it('http bearer: an introspection URL that is not https / loopback http, or an unknown introspection key, is refused', async () => {
-    const scheme: Scheme = { type: 'http', scheme: 'bearer' };
-    let e = await startupError(
-      { introspection: { url: 'http://idp.example/introspect', clientId: 'rs', clientSecret: 'env:X' } },
-      scheme,
-    );
-    assert.equal(e.pointer, 'schemes.bearerAuth.introspection.url');
-    e = await startupError(
-      { introspection: { url: 'https://idp.example/introspect', clientId: 'rs', clientSecret: 'env:X', extra: 1 } },
-      scheme,
-    );
-    assert.equal(e.pointer, 'schemes.bearerAuth.introspection.extra');
-    e = await startupError({ introspection: { url: 'https://idp.example/introspect', clientSecret: 'env:X' } }, scheme);
-    assert.equal(e.pointer, 'schemes.bearerAuth.introspection');
-  });
+  it(
+    'http bearer: an introspection URL that is not https / ' +
+      'loopback http, or an unknown introspection key, is refused',
+    async () => {
+      const scheme: Scheme = { type: 'http', scheme: 'bearer' };
+      let e = await startupError(
+        { introspection: { url: 'http://idp.example/introspect', clientId: 'rs', clientSecret: 'env:X' } },
+        scheme,
+      );
+      assert.equal(e.pointer, 'schemes.bearerAuth.introspection.url');
+      e = await startupError(
+        { introspection: { url: 'https://idp.example/introspect', clientId: 'rs', clientSecret: 'env:X', extra: 1 } },
+        scheme,
+      );
+      assert.equal(e.pointer, 'schemes.bearerAuth.introspection.extra');
+      e = await startupError(
+        { introspection: { url: 'https://idp.example/introspect', clientSecret: 'env:X' } },
+        scheme,
+      );
+      assert.equal(e.pointer, 'schemes.bearerAuth.introspection');
+    },
+  );
 
   it('http bearer: a file: client secret is read relative to the base folder', async () => {
     writeFileSync(join(dir, 'client-secret'), 'from-a-file\n');

@@ -195,29 +195,32 @@ describe('oauth2: against a real OAuth 2.0 server on loopback', () => {
     assert.deepEqual(await verify(later, { token: await token(idp.server) }), { kind: 'invalid', reason: 'expired' });
   });
 
-  it('oauth2: an opaque token is introspected with the client secret from env:, and its answer gives the principal', async () => {
-    const v = await oauth2.createVerifier(
-      ctx({
-        audience: AUDIENCE,
-        introspection: { url: `${idp.issuer}/introspect`, clientId: CLIENT_ID, clientSecret: `env:${SECRET_ENV}` },
-      }),
-    );
-    const before = idp.introspections.length;
-    const p = okPrincipal(await verify(v, { headers: { authorization: `Bearer ${OPAQUE}` } }));
-    assert.equal(p.id, 'device-9');
-    assert.deepEqual(p.scopes, ['lights:read', 'lights:write']);
-    assert.equal(p.claims['client_id'], 'dev');
-    assert.deepEqual(idp.introspections.slice(before), ['authenticated']);
-    idp.answer.active = false;
-    try {
-      assert.deepEqual(await verify(v, { token: 'revoked-opaque-token' }), {
-        kind: 'invalid',
-        reason: 'token_inactive',
-      });
-    } finally {
-      idp.answer.active = true;
-    }
-  });
+  it(
+    'oauth2: an opaque token is introspected with the client ' + 'secret from env:, and its answer gives the principal',
+    async () => {
+      const v = await oauth2.createVerifier(
+        ctx({
+          audience: AUDIENCE,
+          introspection: { url: `${idp.issuer}/introspect`, clientId: CLIENT_ID, clientSecret: `env:${SECRET_ENV}` },
+        }),
+      );
+      const before = idp.introspections.length;
+      const p = okPrincipal(await verify(v, { headers: { authorization: `Bearer ${OPAQUE}` } }));
+      assert.equal(p.id, 'device-9');
+      assert.deepEqual(p.scopes, ['lights:read', 'lights:write']);
+      assert.equal(p.claims['client_id'], 'dev');
+      assert.deepEqual(idp.introspections.slice(before), ['authenticated']);
+      idp.answer.active = false;
+      try {
+        assert.deepEqual(await verify(v, { token: 'revoked-opaque-token' }), {
+          kind: 'invalid',
+          reason: 'token_inactive',
+        });
+      } finally {
+        idp.answer.active = true;
+      }
+    },
+  );
 
   it('rejects every token when the introspection client secret is wrong (fail closed)', async () => {
     process.env['OAUTH2_TEST_WRONG_SECRET'] = 'not-the-secret';

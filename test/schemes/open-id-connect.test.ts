@@ -67,13 +67,16 @@ describe('openIdConnect: startup (fail closed)', () => {
     }
   });
 
-  it('openIdConnect: the openIdConnectUrl must be a discovery URL (…/.well-known/openid-configuration, no query)', () => {
-    for (const url of ['https://idp.example/', 'https://idp.example/.well-known/openid-configuration?x=MARKER']) {
-      const e = startupError(url);
-      assert.deepEqual([e.code, e.pointer], ['ERR_SCHEME_UNSUPPORTED', 'schemes.oidc'], url);
-      assert.ok(!e.message.includes('MARKER'));
-    }
-  });
+  it(
+    'openIdConnect: the openIdConnectUrl must be a discovery ' + 'URL (…/.well-known/openid-configuration, no query)',
+    () => {
+      for (const url of ['https://idp.example/', 'https://idp.example/.well-known/openid-configuration?x=MARKER']) {
+        const e = startupError(url);
+        assert.deepEqual([e.code, e.pointer], ['ERR_SCHEME_UNSUPPORTED', 'schemes.oidc'], url);
+        assert.ok(!e.message.includes('MARKER'));
+      }
+    },
+  );
 
   it("openIdConnect: takes neither jwks nor introspection (the provider's discovery document names the keys)", () => {
     for (const key of ['jwks', 'introspection']) {
@@ -150,17 +153,20 @@ describe('openIdConnect: against a real OpenID provider on loopback', () => {
     assert.deepEqual(await verify(v, { token: await token(server) }), { kind: 'invalid', reason: 'expired' });
   });
 
-  it('openIdConnect: the issuer key must match the discovered issuer, else nothing is trusted (keys_unavailable)', async () => {
-    const right = openIdConnect.createVerifier(ctx(discovery, { audience: AUDIENCE, issuer }));
-    okPrincipal(await verify(right, { token: await token(server) }));
-    const wrong = openIdConnect.createVerifier(
-      ctx(discovery, { audience: AUDIENCE, issuer: 'https://elsewhere.example' }),
-    );
-    assert.deepEqual(await verify(wrong, { token: await token(server) }), {
-      kind: 'invalid',
-      reason: 'keys_unavailable',
-    });
-  });
+  it(
+    'openIdConnect: the issuer key must match the discovered ' + 'issuer, else nothing is trusted (keys_unavailable)',
+    async () => {
+      const right = openIdConnect.createVerifier(ctx(discovery, { audience: AUDIENCE, issuer }));
+      okPrincipal(await verify(right, { token: await token(server) }));
+      const wrong = openIdConnect.createVerifier(
+        ctx(discovery, { audience: AUDIENCE, issuer: 'https://elsewhere.example' }),
+      );
+      assert.deepEqual(await verify(wrong, { token: await token(server) }), {
+        kind: 'invalid',
+        reason: 'keys_unavailable',
+      });
+    },
+  );
 
   it('openIdConnect: algorithms narrows what is accepted', async () => {
     const v = openIdConnect.createVerifier(ctx(discovery, { audience: AUDIENCE, algorithms: ['ES256'] }));

@@ -41,24 +41,30 @@ export function scramVerifierTests(descriptor: SchemeDescriptor, hash: ScramHash
       v = await descriptor.createVerifier!(context({ type: descriptor.type }, fx.store, {}, 'scram'));
     });
 
-    it(`${descriptor.type}: a full exchange with the real client succeeds with the principal and its scopes`, async () => {
-      const { last, clientOk } = await exchange(v, hash, 'alice', PASSWORD);
-      assert.equal(last.kind, 'success');
-      assert.ok(last.kind === 'success');
-      assert.deepEqual(last.principal, { id: 'alice', scheme: 'scram', scopes: ['read', 'write'], claims: {} });
-      assert.ok(Object.isFrozen(last.principal));
-      assert.equal(text(last.message).startsWith('v='), true);
-      assert.equal(clientOk, true, 'the client verified the server signature');
-    });
+    it(
+      `${descriptor.type}: a full exchange with the real ` + `client succeeds with the principal and its scopes`,
+      async () => {
+        const { last, clientOk } = await exchange(v, hash, 'alice', PASSWORD);
+        assert.equal(last.kind, 'success');
+        assert.ok(last.kind === 'success');
+        assert.deepEqual(last.principal, { id: 'alice', scheme: 'scram', scopes: ['read', 'write'], claims: {} });
+        assert.ok(Object.isFrozen(last.principal));
+        assert.equal(text(last.message).startsWith('v='), true);
+        assert.equal(clientOk, true, 'the client verified the server signature');
+      },
+    );
 
-    it(`${descriptor.type}: describes itself as the ${mechanism} mechanism; verify() is absent (no one-step SCRAM)`, async () => {
-      assert.equal(v.saslMechanism, mechanism);
-      assert.equal(v.source, 'sasl');
-      assert.equal(v.challenge, null);
-      assert.deepEqual(await v.verify({ sasl: { mechanism, response: bytes('n,,n=alice,r=abc') } }), {
-        kind: 'absent',
-      });
-    });
+    it(
+      `${descriptor.type}: describes itself as the ${mechanism} ` + `mechanism; verify() is absent (no one-step SCRAM)`,
+      async () => {
+        assert.equal(v.saslMechanism, mechanism);
+        assert.equal(v.source, 'sasl');
+        assert.equal(v.challenge, null);
+        assert.deepEqual(await v.verify({ sasl: { mechanism, response: bytes('n,,n=alice,r=abc') } }), {
+          kind: 'absent',
+        });
+      },
+    );
 
     it(`${descriptor.type}: a wrong password fails with e=invalid-proof, reason bad_password`, async () => {
       const { last } = await exchange(v, hash, 'alice', 'wrong');

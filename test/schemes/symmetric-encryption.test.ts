@@ -63,12 +63,15 @@ describe('symmetricEncryption verifier', () => {
     assert.deepEqual(v.inspectPayload!(await sealPayload('x', { key, alg: 'A256KW' })), { ok: true });
   });
 
-  it('symmetricEncryption: encryptions widens to another AEAD of the safe set (A128CBC-HS256) only when listed', async () => {
-    const key = octKey();
-    const jwe = await sealPayload('x', { key, alg: 'A256KW', enc: 'A128CBC-HS256' });
-    assert.deepEqual(make().inspectPayload!(jwe), { ok: false, reason: 'alg_not_allowed' });
-    assert.deepEqual(make({ encryptions: ['A256GCM', 'A128CBC-HS256'] }).inspectPayload!(jwe), { ok: true });
-  });
+  it(
+    'symmetricEncryption: encryptions widens to another ' + 'AEAD of the safe set (A128CBC-HS256) only when listed',
+    async () => {
+      const key = octKey();
+      const jwe = await sealPayload('x', { key, alg: 'A256KW', enc: 'A128CBC-HS256' });
+      assert.deepEqual(make().inspectPayload!(jwe), { ok: false, reason: 'alg_not_allowed' });
+      assert.deepEqual(make({ encryptions: ['A256GCM', 'A128CBC-HS256'] }).inspectPayload!(jwe), { ok: true });
+    },
+  );
 
   it('symmetricEncryption: maxPayloadBytes bounds the payload (a longer JWE is refused as malformed)', async () => {
     const key = octKey();
@@ -80,28 +83,34 @@ describe('symmetricEncryption verifier', () => {
     assert.deepEqual(make().inspectPayload!(big), { ok: true }, 'the default (1 MiB) accepts it');
   });
 
-  it('symmetricEncryption: maxPayloadBytes counts a string payload in UTF-8 bytes (a JSON JWE may hold non-ASCII members)', async () => {
-    const [protectedHeader, , iv, ciphertext, tag] = (await sealPayload('x', { key: octKey(), alg: 'dir' })).split('.');
-    const json = JSON.stringify({
-      protected: protectedHeader,
-      iv,
-      ciphertext,
-      tag,
-      unprotected: { note: '€'.repeat(80) },
-    });
-    const bytes = Buffer.byteLength(json, 'utf8');
-    assert.ok(json.length < bytes - 100);
-    assert.deepEqual(
-      make({ maxPayloadBytes: bytes }).inspectPayload!(json),
-      { ok: true },
-      'accepted at its byte length',
-    );
-    assert.deepEqual(
-      make({ maxPayloadBytes: bytes - 1 }).inspectPayload!(json),
-      { ok: false, reason: 'malformed' },
-      'one byte over, although far fewer UTF-16 units',
-    );
-  });
+  it(
+    'symmetricEncryption: maxPayloadBytes counts a string payload in UTF-8 bytes (a JSON JWE may hold ' +
+      'non-ASCII members)',
+    async () => {
+      const [protectedHeader, , iv, ciphertext, tag] = (await sealPayload('x', { key: octKey(), alg: 'dir' })).split(
+        '.',
+      );
+      const json = JSON.stringify({
+        protected: protectedHeader,
+        iv,
+        ciphertext,
+        tag,
+        unprotected: { note: '€'.repeat(80) },
+      });
+      const bytes = Buffer.byteLength(json, 'utf8');
+      assert.ok(json.length < bytes - 100);
+      assert.deepEqual(
+        make({ maxPayloadBytes: bytes }).inspectPayload!(json),
+        { ok: true },
+        'accepted at its byte length',
+      );
+      assert.deepEqual(
+        make({ maxPayloadBytes: bytes - 1 }).inspectPayload!(json),
+        { ok: false, reason: 'malformed' },
+        'one byte over, although far fewer UTF-16 units',
+      );
+    },
+  );
 
   it('symmetricEncryption: rejects a dir JWE that carries an encrypted key, and a key-wrap JWE without one', () => {
     const v = make();

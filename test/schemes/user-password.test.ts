@@ -121,37 +121,41 @@ describe('userPassword verifier', () => {
     }
   });
 
-  it('userPassword: an unknown or disabled user costs the same PBKDF2 as a wrong password (no timing tells who exists)', async () => {
-    // Counted, not timed (wall-clock ratios flap on a loaded machine): every PBKDF2 the verifier
-    // runs goes through node:crypto's pbkdf2, watched here with its iteration count and hash.
-    const store = createMemoryStore();
-    await store.addPrincipal({ name: 'real', password: PASSWORD }); // the default iteration count
-    await store.addPrincipal({ name: 'off', password: PASSWORD });
-    await store.setDisabled('off', true);
-    const tv = make(store);
-    const calls: { iterations: number; digest: string }[] = [];
-    const original = nodeCrypto.pbkdf2;
-    const spy = mock.method(nodeCrypto, 'pbkdf2', (...args: Parameters<typeof original>) => {
-      calls.push({ iterations: args[2], digest: args[4] });
-      return (original as (...a: unknown[]) => void)(...args);
-    });
-    syncBuiltinESMExports();
-    try {
-      const work = async (presented: unknown) => {
-        calls.length = 0;
-        await tv.verify(presented as never);
-        return [...calls];
-      };
-      const wrong = await work(login('real', 'wrong-password'));
-      assert.deepEqual(wrong, [{ iterations: DEFAULT_PASSWORD_ITERATIONS, digest: 'sha256' }]);
-      assert.deepEqual(await work(login('ghost', 'wrong-password')), wrong, 'unknown user');
-      assert.deepEqual(await work(login('off', PASSWORD)), wrong, 'disabled user');
-      assert.deepEqual(await work(login('ghost', '')), [], 'a malformed login is refused before any PBKDF2');
-    } finally {
-      spy.mock.restore();
+  it(
+    'userPassword: an unknown or disabled user costs the same ' +
+      'PBKDF2 as a wrong password (no timing tells who exists)',
+    async () => {
+      // Counted, not timed (wall-clock ratios flap on a loaded machine): every PBKDF2 the verifier
+      // runs goes through node:crypto's pbkdf2, watched here with its iteration count and hash.
+      const store = createMemoryStore();
+      await store.addPrincipal({ name: 'real', password: PASSWORD }); // the default iteration count
+      await store.addPrincipal({ name: 'off', password: PASSWORD });
+      await store.setDisabled('off', true);
+      const tv = make(store);
+      const calls: { iterations: number; digest: string }[] = [];
+      const original = nodeCrypto.pbkdf2;
+      const spy = mock.method(nodeCrypto, 'pbkdf2', (...args: Parameters<typeof original>) => {
+        calls.push({ iterations: args[2], digest: args[4] });
+        return (original as (...a: unknown[]) => void)(...args);
+      });
       syncBuiltinESMExports();
-    }
-  });
+      try {
+        const work = async (presented: unknown) => {
+          calls.length = 0;
+          await tv.verify(presented as never);
+          return [...calls];
+        };
+        const wrong = await work(login('real', 'wrong-password'));
+        assert.deepEqual(wrong, [{ iterations: DEFAULT_PASSWORD_ITERATIONS, digest: 'sha256' }]);
+        assert.deepEqual(await work(login('ghost', 'wrong-password')), wrong, 'unknown user');
+        assert.deepEqual(await work(login('off', PASSWORD)), wrong, 'disabled user');
+        assert.deepEqual(await work(login('ghost', '')), [], 'a malformed login is refused before any PBKDF2');
+      } finally {
+        spy.mock.restore();
+        syncBuiltinESMExports();
+      }
+    },
+  );
 });
 
 describe('userPassword verifier: hostile logins', () => {

@@ -84,7 +84,8 @@ describe('serve: lifecycle', () => {
 
   it('passes the bus and the guard to every front, and the limits per server', async () => {
     const p = await makeServeProject({
-      'asyncapi-guard.yaml': `${SERVE_CONFIG}limits: { maxConnections: 7 }\nservers:\n  api: { limits: { maxConnections: 3 } }\n`,
+      'asyncapi-guard.yaml':
+        `${SERVE_CONFIG}limits: { maxConnections: 7 ` + `}\nservers:\n  api: { limits: { maxConnections: 3 } }\n`,
     });
     const { r, made } = await start(p.dir);
     assert.deepEqual(
@@ -157,7 +158,8 @@ describe('serve: startup errors (fail closed)', () => {
   });
 
   it('rejects an unreadable TLS file, naming the key and never its content', async () => {
-    const doc = `asyncapi: 3.0.0\ninfo: { title: t, version: '1' }\nservers:\n  s: { host: 'x:8883', protocol: mqtts }\n`;
+    const doc =
+      `asyncapi: 3.0.0\ninfo: { title: t, version: '1' ` + `}\nservers:\n  s: { host: 'x:8883', protocol: mqtts }\n`;
     const p = await makeServeProject({
       'asyncapi.yaml': doc,
       'asyncapi-guard.yaml': 'servers:\n  s: { tls: { cert: file:./missing.pem, key: file:./missing-key.pem } }\n',

@@ -52,29 +52,32 @@ describe('introspection: against a real RFC 7662 endpoint', () => {
     ...over,
   });
 
-  test('introspection: an active token is ok, with subject and scopes; the client authenticates with HTTP Basic', async () => {
-    const v = createIntrospectionVerifier(options());
-    seen.length = 0;
-    const token = 'opaque-token-1~xyz';
-    const o = await v.verify(token);
-    assert.ok(o.ok, reasonOf(o));
-    assert.equal(o.subject, 'alice');
-    assert.deepEqual(o.scopes, ['read', 'write']);
-    assert.equal(seen.length, 1);
-    const s = seen[0] as Seen;
-    // RFC 6749 §2.3.1: id and secret form-urlencoded, then base64.
-    const decoded = Buffer.from((s.authorization ?? '').replace(/^Basic /, ''), 'base64').toString('utf8');
-    const [id, secret] = decoded.split(':').map((p) => decodeURIComponent(p.replace(/\+/g, ' ')));
-    assert.equal(id, CLIENT_ID);
-    assert.equal(secret, CLIENT_SECRET);
-    assert.equal(s.authorization, clientBasicAuthorization(CLIENT_ID, CLIENT_SECRET));
-    assert.equal(decoded.split(':').length, 2, 'the colons of id and secret are percent-encoded');
-    assert.equal(s.contentType, 'application/x-www-form-urlencoded');
-    const body = new URLSearchParams(await s.body);
-    assert.equal(body.get('token'), token);
-    assert.equal(body.get('token_type_hint'), 'access_token');
-    v.close();
-  });
+  test(
+    'introspection: an active token is ok, with subject ' + 'and scopes; the client authenticates with HTTP Basic',
+    async () => {
+      const v = createIntrospectionVerifier(options());
+      seen.length = 0;
+      const token = 'opaque-token-1~xyz';
+      const o = await v.verify(token);
+      assert.ok(o.ok, reasonOf(o));
+      assert.equal(o.subject, 'alice');
+      assert.deepEqual(o.scopes, ['read', 'write']);
+      assert.equal(seen.length, 1);
+      const s = seen[0] as Seen;
+      // RFC 6749 §2.3.1: id and secret form-urlencoded, then base64.
+      const decoded = Buffer.from((s.authorization ?? '').replace(/^Basic /, ''), 'base64').toString('utf8');
+      const [id, secret] = decoded.split(':').map((p) => decodeURIComponent(p.replace(/\+/g, ' ')));
+      assert.equal(id, CLIENT_ID);
+      assert.equal(secret, CLIENT_SECRET);
+      assert.equal(s.authorization, clientBasicAuthorization(CLIENT_ID, CLIENT_SECRET));
+      assert.equal(decoded.split(':').length, 2, 'the colons of id and secret are percent-encoded');
+      assert.equal(s.contentType, 'application/x-www-form-urlencoded');
+      const body = new URLSearchParams(await s.body);
+      assert.equal(body.get('token'), token);
+      assert.equal(body.get('token_type_hint'), 'access_token');
+      v.close();
+    },
+  );
 
   test('introspection: active false is token_inactive', async () => {
     answer = () => ({ body: { active: false } });
@@ -148,16 +151,19 @@ describe('introspection: against a real RFC 7662 endpoint', () => {
     v.close();
   });
 
-  test('introspection: an endpoint error, a non-JSON or non-object answer is keys_unavailable (fail closed)', async () => {
-    const v = createIntrospectionVerifier(options({ cacheSize: 0 }));
-    answer = () => ({ body: { error: 'invalid_client' }, statusCode: 401 });
-    assert.equal(reasonOf(await v.verify('tok-err')), 'keys_unavailable');
-    answer = () => ({ body: { active: true }, statusCode: 500 });
-    assert.equal(reasonOf(await v.verify('tok-err')), 'keys_unavailable');
-    answer = () => ({ body: [1, 2] as unknown as Record<string, unknown> });
-    assert.equal(reasonOf(await v.verify('tok-err')), 'keys_unavailable');
-    v.close();
-  });
+  test(
+    'introspection: an endpoint error, a non-JSON or ' + 'non-object answer is keys_unavailable (fail closed)',
+    async () => {
+      const v = createIntrospectionVerifier(options({ cacheSize: 0 }));
+      answer = () => ({ body: { error: 'invalid_client' }, statusCode: 401 });
+      assert.equal(reasonOf(await v.verify('tok-err')), 'keys_unavailable');
+      answer = () => ({ body: { active: true }, statusCode: 500 });
+      assert.equal(reasonOf(await v.verify('tok-err')), 'keys_unavailable');
+      answer = () => ({ body: [1, 2] as unknown as Record<string, unknown> });
+      assert.equal(reasonOf(await v.verify('tok-err')), 'keys_unavailable');
+      v.close();
+    },
+  );
 
   test('rejects tokens that cannot be tokens without asking the endpoint', async () => {
     const v = createIntrospectionVerifier(options());

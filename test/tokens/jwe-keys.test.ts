@@ -52,15 +52,19 @@ describe('loadJwks', () => {
     assert.ok(!err.message.includes(literal.slice(20, 40)), err.message);
   });
 
-  it('keys: rejects an unset variable, an unreadable file and text that is not JSON (naming the source, not the content)', async () => {
-    await keyError(loadJwks('env:NOPE_NOT_SET', { baseDir: dir, env: {} }));
-    assert.match(
-      (await keyError(loadJwks('file:missing.json', { baseDir: dir }))).message,
-      /^missing\.json: the file cannot be read \(ENOENT\)/,
-    );
-    const err = await keyError(loadJwks(write('bad.json', '{"kty":"oct","k":"SECRETSECRET'), { baseDir: dir }));
-    assert.ok(!err.message.includes('SECRETSECRET'), err.message);
-  });
+  it(
+    'keys: rejects an unset variable, an unreadable file and text that is not JSON (naming the source, not ' +
+      'the content)',
+    async () => {
+      await keyError(loadJwks('env:NOPE_NOT_SET', { baseDir: dir, env: {} }));
+      assert.match(
+        (await keyError(loadJwks('file:missing.json', { baseDir: dir }))).message,
+        /^missing\.json: the file cannot be read \(ENOENT\)/,
+      );
+      const err = await keyError(loadJwks(write('bad.json', '{"kty":"oct","k":"SECRETSECRET'), { baseDir: dir }));
+      assert.ok(!err.message.includes('SECRETSECRET'), err.message);
+    },
+  );
 
   it('keys: names the key by index and kid in a set', async () => {
     const err = await keyError(

@@ -22,18 +22,22 @@ async function refusal(p: Promise<unknown>): Promise<PayloadError> {
 }
 
 describe('sealPayload', () => {
-  it('seal: the default alg follows the key type (oct A256KW, RSA RSA-OAEP-256, EC ECDH-ES+A256KW), enc A256GCM, kid from the JWK', async () => {
-    for (const [key, alg] of [
-      [octKey('o'), 'A256KW'],
-      [publicJwkOf(rsaKey()), 'RSA-OAEP-256'],
-      [publicJwkOf(ecKey()), 'ECDH-ES+A256KW'],
-    ] as const) {
-      const h = headerOf(await sealPayload('x', { key }));
-      assert.equal(h['alg'], alg);
-      assert.equal(h['enc'], 'A256GCM');
-      assert.equal(h['kid'], key.kid);
-    }
-  });
+  it(
+    'seal: the default alg follows the key type (oct A256KW, RSA RSA-OAEP-256, EC ECDH-ES+A256KW), enc ' +
+      'A256GCM, kid from the JWK',
+    async () => {
+      for (const [key, alg] of [
+        [octKey('o'), 'A256KW'],
+        [publicJwkOf(rsaKey()), 'RSA-OAEP-256'],
+        [publicJwkOf(ecKey()), 'ECDH-ES+A256KW'],
+      ] as const) {
+        const h = headerOf(await sealPayload('x', { key }));
+        assert.equal(h['alg'], alg);
+        assert.equal(h['enc'], 'A256GCM');
+        assert.equal(h['kid'], key.kid);
+      }
+    },
+  );
 
   it('seal: a given kid overrides the key’s, and a key without kid seals without one', async () => {
     assert.equal(headerOf(await sealPayload('x', { key: octKey('old'), kid: 'new' }))['kid'], 'new');
@@ -54,14 +58,20 @@ describe('sealPayload', () => {
     );
   });
 
-  it('seal: a key that does not fit the alg is refused (oct for RSA-OAEP-256; 16-byte oct for A256KW; dir with the wrong size)', async () => {
-    await assert.rejects(sealPayload('x', { key: octKey(), alg: 'RSA-OAEP-256' }), { code: 'ERR_KEY_INVALID' });
-    await assert.rejects(sealPayload('x', { key: octKey(undefined, 16), alg: 'A256KW' }), { code: 'ERR_KEY_INVALID' });
-    await assert.rejects(sealPayload('x', { key: octKey(undefined, 16), alg: 'dir', enc: 'A256GCM' }), {
-      code: 'ERR_KEY_INVALID',
-    });
-    assert.ok((await sealPayload('x', { key: octKey(undefined, 16), alg: 'dir', enc: 'A128GCM' })).length > 0);
-  });
+  it(
+    'seal: a key that does not fit the alg is refused (oct for RSA-OAEP-256; 16-byte oct for A256KW; dir with ' +
+      'the wrong size)',
+    async () => {
+      await assert.rejects(sealPayload('x', { key: octKey(), alg: 'RSA-OAEP-256' }), { code: 'ERR_KEY_INVALID' });
+      await assert.rejects(sealPayload('x', { key: octKey(undefined, 16), alg: 'A256KW' }), {
+        code: 'ERR_KEY_INVALID',
+      });
+      await assert.rejects(sealPayload('x', { key: octKey(undefined, 16), alg: 'dir', enc: 'A256GCM' }), {
+        code: 'ERR_KEY_INVALID',
+      });
+      assert.ok((await sealPayload('x', { key: octKey(undefined, 16), alg: 'dir', enc: 'A128GCM' })).length > 0);
+    },
+  );
 
   it('seal: an alg or enc outside the safe sets is library misuse (TypeError ERR_INVALID_ARG_VALUE)', async () => {
     await assert.rejects(sealPayload('x', { key: publicJwkOf(rsaKey()), alg: 'RSA1_5' }), {
@@ -116,13 +126,16 @@ describe('openPayload', () => {
     assert.equal((await refusal(openPayload(jwe, { keys: [publicJwkOf(key)] }))).refusal, 'unknown_key');
   });
 
-  it('open: rejects a JWE whose alg does not fit the key its kid names (alg confusion: dir against a key-wrap key)', async () => {
-    const wrapKey = octKey('w', 32, 'A256KW');
-    const forged = await new CompactEncrypt(new TextEncoder().encode('x'))
-      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: 'w' })
-      .encrypt(await importJWK({ kty: 'oct', k: wrapKey.k! }, 'dir'));
-    assert.equal((await refusal(openPayload(forged, { keys: [wrapKey] }))).refusal, 'unknown_key');
-  });
+  it(
+    'open: rejects a JWE whose alg does not fit the key its ' + 'kid names (alg confusion: dir against a key-wrap key)',
+    async () => {
+      const wrapKey = octKey('w', 32, 'A256KW');
+      const forged = await new CompactEncrypt(new TextEncoder().encode('x'))
+        .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: 'w' })
+        .encrypt(await importJWK({ kty: 'oct', k: wrapKey.k! }, 'dir'));
+      assert.equal((await refusal(openPayload(forged, { keys: [wrapKey] }))).refusal, 'unknown_key');
+    },
+  );
 
   it('open: rejects a tampered ciphertext as decryption_failed', async () => {
     const k = octKey('t');

@@ -103,51 +103,57 @@ describe('jwks: key rotation and cooldown', () => {
 });
 
 describe('jwks: the key source goes down', () => {
-  test('jwks: cached keys keep verifying until jwksMaxStaleMs after the last fetch, then keys_unavailable', async () => {
-    const idp = await startIdp(['ES256']);
-    const c = clock();
-    const v = createJwtVerifier(
-      options(idp, { now: c.now, jwksMaxStaleMs: 60_000, jwksRefreshMs: 10_000, jwksCooldownMs: 1000 }),
-    );
-    const t1 = await idp.buildToken();
-    const t2 = await idp.buildToken({ sub: 'bob' });
-    const t3 = await idp.buildToken({ sub: 'carol' });
-    assert.equal(reasonOf(await v.verify(t1)), 'ok');
-    await idp.stop();
-    c.advance(30_000); // past the refresh interval: a refresh is tried, fails, the keys stay
-    assert.equal(reasonOf(await v.verify(t2)), 'ok');
-    await new Promise((r) => setTimeout(r, 50));
-    c.advance(29_000);
-    assert.equal(reasonOf(await v.verify(t3)), 'ok', 'still within max-stale');
-    c.advance(2000); // 61 s after the last successful fetch
-    assert.equal(reasonOf(await v.verify(t1)), 'keys_unavailable');
-    assert.equal(reasonOf(await v.verify(t2)), 'keys_unavailable');
-    // The IdP comes back: the next attempt (after the backoff) restores service.
-    await idp.restart();
-    c.advance(60_000);
-    assert.equal(reasonOf(await v.verify(t3)), 'ok');
-    v.close();
-    await idp.stop();
-  });
+  test(
+    'jwks: cached keys keep verifying until jwksMaxStaleMs ' + 'after the last fetch, then keys_unavailable',
+    async () => {
+      const idp = await startIdp(['ES256']);
+      const c = clock();
+      const v = createJwtVerifier(
+        options(idp, { now: c.now, jwksMaxStaleMs: 60_000, jwksRefreshMs: 10_000, jwksCooldownMs: 1000 }),
+      );
+      const t1 = await idp.buildToken();
+      const t2 = await idp.buildToken({ sub: 'bob' });
+      const t3 = await idp.buildToken({ sub: 'carol' });
+      assert.equal(reasonOf(await v.verify(t1)), 'ok');
+      await idp.stop();
+      c.advance(30_000); // past the refresh interval: a refresh is tried, fails, the keys stay
+      assert.equal(reasonOf(await v.verify(t2)), 'ok');
+      await new Promise((r) => setTimeout(r, 50));
+      c.advance(29_000);
+      assert.equal(reasonOf(await v.verify(t3)), 'ok', 'still within max-stale');
+      c.advance(2000); // 61 s after the last successful fetch
+      assert.equal(reasonOf(await v.verify(t1)), 'keys_unavailable');
+      assert.equal(reasonOf(await v.verify(t2)), 'keys_unavailable');
+      // The IdP comes back: the next attempt (after the backoff) restores service.
+      await idp.restart();
+      c.advance(60_000);
+      assert.equal(reasonOf(await v.verify(t3)), 'ok');
+      v.close();
+      await idp.stop();
+    },
+  );
 
-  test('jwks: with nothing ever fetched and the source down, every token is keys_unavailable and retries back off', async () => {
-    const idp = await startIdp(['RS256']);
-    const token = await idp.buildToken();
-    await idp.stop();
-    const c = clock();
-    const v = createJwtVerifier(options(idp, { now: c.now, jwksCooldownMs: 30_000 }));
-    assert.equal(reasonOf(await v.verify(token)), 'keys_unavailable');
-    assert.equal(v.stats?.().fetches, 1);
-    for (let i = 0; i < 20; i++) assert.equal(reasonOf(await v.verify(token)), 'keys_unavailable');
-    assert.equal(v.stats?.().fetches, 1, 'no fetch storm while backing off');
-    c.advance(1000);
-    await v.verify(token);
-    assert.equal(v.stats?.().fetches, 2, 'retried after 1 s');
-    c.advance(1000);
-    await v.verify(token);
-    assert.equal(v.stats?.().fetches, 2, 'the next wait is 2 s');
-    v.close();
-  });
+  test(
+    'jwks: with nothing ever fetched and the source down, ' + 'every token is keys_unavailable and retries back off',
+    async () => {
+      const idp = await startIdp(['RS256']);
+      const token = await idp.buildToken();
+      await idp.stop();
+      const c = clock();
+      const v = createJwtVerifier(options(idp, { now: c.now, jwksCooldownMs: 30_000 }));
+      assert.equal(reasonOf(await v.verify(token)), 'keys_unavailable');
+      assert.equal(v.stats?.().fetches, 1);
+      for (let i = 0; i < 20; i++) assert.equal(reasonOf(await v.verify(token)), 'keys_unavailable');
+      assert.equal(v.stats?.().fetches, 1, 'no fetch storm while backing off');
+      c.advance(1000);
+      await v.verify(token);
+      assert.equal(v.stats?.().fetches, 2, 'retried after 1 s');
+      c.advance(1000);
+      await v.verify(token);
+      assert.equal(v.stats?.().fetches, 2, 'the next wait is 2 s');
+      v.close();
+    },
+  );
 
   test('jwks: after close, tokens are refused keys_unavailable', async () => {
     const idp = await startIdp(['RS256']);

@@ -74,17 +74,20 @@ describe('jwt: real tokens from a real IdP', () => {
     }
   });
 
-  test('jwt: after close, a verifier with a key file refuses every token keys_unavailable (a cached one too)', async () => {
-    const file = join(dir, 'close.json');
-    writeFileSync(file, JSON.stringify({ keys: idp.publicKeys() }));
-    const token = await idp.buildToken({}, { kid: rsaKey.kid as string });
-    for (const cacheSize of [0, 100]) {
-      const v = createJwtVerifier(options({ keys: { kind: 'file', path: file }, cacheSize }));
-      assert.equal(reasonOf(await v.verify(token)), 'ok');
-      v.close();
-      assert.equal(reasonOf(await v.verify(token)), 'keys_unavailable', `cacheSize ${cacheSize}`);
-    }
-  });
+  test(
+    'jwt: after close, a verifier with a key file refuses ' + 'every token keys_unavailable (a cached one too)',
+    async () => {
+      const file = join(dir, 'close.json');
+      writeFileSync(file, JSON.stringify({ keys: idp.publicKeys() }));
+      const token = await idp.buildToken({}, { kid: rsaKey.kid as string });
+      for (const cacheSize of [0, 100]) {
+        const v = createJwtVerifier(options({ keys: { kind: 'file', path: file }, cacheSize }));
+        assert.equal(reasonOf(await v.verify(token)), 'ok');
+        v.close();
+        assert.equal(reasonOf(await v.verify(token)), 'keys_unavailable', `cacheSize ${cacheSize}`);
+      }
+    },
+  );
 
   test('jwt: a token without kid verifies when exactly one key fits', async () => {
     const file = join(dir, 'ec-only.json');

@@ -50,21 +50,24 @@ describe('oidc: discovery against a real provider', () => {
     await idp.stop();
   });
 
-  test('rejects a discovery document whose issuer differs from the discovery URL (keys_unavailable, never ok)', async () => {
-    const idp = await startIdp(['RS256']);
-    const token = await idp.buildToken();
-    const real = idp.server.issuer.url;
-    idp.server.issuer.url = 'https://evil.example'; // the provider now names another issuer
-    const d = await discoverOpenIdConfiguration(idp.discoveryUrl);
-    assert.deepEqual(d, { ok: false, problem: 'issuer_mismatch' });
-    const v = createOpenIdVerifier(idp.discoveryUrl, base);
-    assert.equal(reasonOf(await v.verify(token)), 'keys_unavailable');
-    const forged = await idp.buildToken({ iss: 'https://evil.example' });
-    assert.equal(reasonOf(await v.verify(forged)), 'keys_unavailable');
-    idp.server.issuer.url = real;
-    v.close();
-    await idp.stop();
-  });
+  test(
+    'rejects a discovery document whose issuer differs ' + 'from the discovery URL (keys_unavailable, never ok)',
+    async () => {
+      const idp = await startIdp(['RS256']);
+      const token = await idp.buildToken();
+      const real = idp.server.issuer.url;
+      idp.server.issuer.url = 'https://evil.example'; // the provider now names another issuer
+      const d = await discoverOpenIdConfiguration(idp.discoveryUrl);
+      assert.deepEqual(d, { ok: false, problem: 'issuer_mismatch' });
+      const v = createOpenIdVerifier(idp.discoveryUrl, base);
+      assert.equal(reasonOf(await v.verify(token)), 'keys_unavailable');
+      const forged = await idp.buildToken({ iss: 'https://evil.example' });
+      assert.equal(reasonOf(await v.verify(forged)), 'keys_unavailable');
+      idp.server.issuer.url = real;
+      v.close();
+      await idp.stop();
+    },
+  );
 
   test('rejects a discovery document naming another issuer than the configured one', async () => {
     const idp = await startIdp(['RS256']);
@@ -77,44 +80,52 @@ describe('oidc: discovery against a real provider', () => {
     await idp.stop();
   });
 
-  test('oidc: while discovery has never succeeded every token is keys_unavailable; retries back off, then it recovers', async () => {
-    const idp = await startIdp(['RS256']);
-    const token = await idp.buildToken();
-    await idp.stop();
-    const c = clock();
-    const v = createOpenIdVerifier(idp.discoveryUrl, { ...base, now: c.now, discoveryRetryMs: 1000 });
-    assert.equal(reasonOf(await v.verify(token)), 'keys_unavailable');
-    assert.equal(v.stats?.().fetches, 1);
-    await idp.restart();
-    assert.equal(reasonOf(await v.verify(token)), 'keys_unavailable', 'within the backoff: not retried yet');
-    assert.equal(v.stats?.().fetches, 1);
-    c.advance(1000);
-    assert.equal(reasonOf(await v.verify(token)), 'ok');
-    v.close();
-    await idp.stop();
-  });
+  test(
+    'oidc: while discovery has never succeeded every token ' +
+      'is keys_unavailable; retries back off, then it recovers',
+    async () => {
+      const idp = await startIdp(['RS256']);
+      const token = await idp.buildToken();
+      await idp.stop();
+      const c = clock();
+      const v = createOpenIdVerifier(idp.discoveryUrl, { ...base, now: c.now, discoveryRetryMs: 1000 });
+      assert.equal(reasonOf(await v.verify(token)), 'keys_unavailable');
+      assert.equal(v.stats?.().fetches, 1);
+      await idp.restart();
+      assert.equal(reasonOf(await v.verify(token)), 'keys_unavailable', 'within the backoff: not retried yet');
+      assert.equal(v.stats?.().fetches, 1);
+      c.advance(1000);
+      assert.equal(reasonOf(await v.verify(token)), 'ok');
+      v.close();
+      await idp.stop();
+    },
+  );
 
-  test('rejects a discovery document that is not usable (no jwks_uri, plain-http jwks_uri to a remote host, not JSON)', async () => {
-    let doc: unknown = {};
-    const server = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(typeof doc === 'string' ? doc : JSON.stringify(doc));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const url = `${issuer}/.well-known/openid-configuration`;
-    doc = { issuer };
-    assert.deepEqual(await discoverOpenIdConfiguration(url), { ok: false, problem: 'invalid_document' });
-    doc = { issuer, jwks_uri: 'http://idp.example/jwks' };
-    assert.deepEqual(await discoverOpenIdConfiguration(url), { ok: false, problem: 'invalid_document' });
-    doc = '<html>';
-    assert.deepEqual(await discoverOpenIdConfiguration(url), { ok: false, problem: 'not_json' });
-    doc = { issuer: `${issuer}/`, jwks_uri: `${issuer}/jwks` };
-    assert.equal((await discoverOpenIdConfiguration(url)).ok, true, 'one trailing slash is tolerated');
-    doc = { issuer: `${issuer}/other`, jwks_uri: `${issuer}/jwks` };
-    assert.deepEqual(await discoverOpenIdConfiguration(url), { ok: false, problem: 'issuer_mismatch' });
-    server.close();
-  });
+  test(
+    'rejects a discovery document that is not usable (no ' +
+      'jwks_uri, plain-http jwks_uri to a remote host, not JSON)',
+    async () => {
+      let doc: unknown = {};
+      const server = createServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(typeof doc === 'string' ? doc : JSON.stringify(doc));
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const url = `${issuer}/.well-known/openid-configuration`;
+      doc = { issuer };
+      assert.deepEqual(await discoverOpenIdConfiguration(url), { ok: false, problem: 'invalid_document' });
+      doc = { issuer, jwks_uri: 'http://idp.example/jwks' };
+      assert.deepEqual(await discoverOpenIdConfiguration(url), { ok: false, problem: 'invalid_document' });
+      doc = '<html>';
+      assert.deepEqual(await discoverOpenIdConfiguration(url), { ok: false, problem: 'not_json' });
+      doc = { issuer: `${issuer}/`, jwks_uri: `${issuer}/jwks` };
+      assert.equal((await discoverOpenIdConfiguration(url)).ok, true, 'one trailing slash is tolerated');
+      doc = { issuer: `${issuer}/other`, jwks_uri: `${issuer}/jwks` };
+      assert.deepEqual(await discoverOpenIdConfiguration(url), { ok: false, problem: 'issuer_mismatch' });
+      server.close();
+    },
+  );
 
   test('oidc: the discovery URL and the JWT options are checked at construction', () => {
     for (const url of [

@@ -79,13 +79,16 @@ describe('HTTP front (http) with real clients', () => {
     assert.equal((await post('/lights/1/switch', { authorization: `Bearer ${token}` })).status, 202);
   });
 
-  it('http: rejects a token without the scope with 403 and WWW-Authenticate: Bearer error="insufficient_scope"', async () => {
-    const token = await world.token('lights:read');
-    const res = await post('/lights/1/switch', { authorization: `Bearer ${token}` });
-    assert.equal(res.status, 403);
-    assert.equal(res.headers.get('www-authenticate'), 'Bearer error="insufficient_scope"');
-    assert.deepEqual(await res.json(), { error: 'scope_missing' });
-  });
+  it(
+    'http: rejects a token without the scope with 403 and ' + 'WWW-Authenticate: Bearer error="insufficient_scope"',
+    async () => {
+      const token = await world.token('lights:read');
+      const res = await post('/lights/1/switch', { authorization: `Bearer ${token}` });
+      assert.equal(res.status, 403);
+      assert.equal(res.headers.get('www-authenticate'), 'Bearer error="insufficient_scope"');
+      assert.deepEqual(await res.json(), { error: 'scope_missing' });
+    },
+  );
 
   it('http: no credentials → 401 with a Basic and a Bearer challenge, no error attribute', async () => {
     const res = await post('/lights/1/status', {});
@@ -128,15 +131,18 @@ describe('HTTP front (http) with real clients', () => {
     assert.equal((await post('/lights/%2B/status', alice)).status, 404);
   });
 
-  it('http: rejects a plaintext body on an encrypted channel with 403 payload_not_encrypted; a JWE passes', async () => {
-    const res = await post('/secret/1', alice, 'plain text');
-    assert.equal(res.status, 403);
-    assert.deepEqual(await res.json(), { error: 'payload_not_encrypted' });
-    const jwe = await new CompactEncrypt(new TextEncoder().encode('sealed'))
-      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
-      .encrypt(new Uint8Array(32));
-    assert.equal((await post('/secret/1', alice, jwe)).status, 202);
-  });
+  it(
+    'http: rejects a plaintext body on an encrypted ' + 'channel with 403 payload_not_encrypted; a JWE passes',
+    async () => {
+      const res = await post('/secret/1', alice, 'plain text');
+      assert.equal(res.status, 403);
+      assert.deepEqual(await res.json(), { error: 'payload_not_encrypted' });
+      const jwe = await new CompactEncrypt(new TextEncoder().encode('sealed'))
+        .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+        .encrypt(new Uint8Array(32));
+      assert.equal((await post('/secret/1', alice, jwe)).status, 202);
+    },
+  );
 
   it('http: other methods → 405 with Allow; GET without text/event-stream → 406', async () => {
     const put = await fetch(`${base}/lights/1/status`, { method: 'PUT', headers: alice, body: 'x' });
@@ -195,7 +201,8 @@ describe('HTTP front (http) with real clients', () => {
     // Hold one connection open (keep-alive), then a second one is over the limit.
     const held = rawExchange(
       port,
-      `POST /api/lights/1/status HTTP/1.1\r\nHost: x\r\nAuthorization: ${alice.authorization}\r\nContent-Length: 1\r\n\r\nx`,
+      `POST /api/lights/1/status HTTP/1.1\r\nHost: x\r\nAuthorization: ` +
+        `${alice.authorization}\r\nContent-Length: 1\r\n\r\nx`,
       500,
     );
     await eventually(() => front.stats().connections === 1);
@@ -261,7 +268,8 @@ describe('HTTP front over TLS (https)', () => {
       'root',
       'server',
       '/CN=localhost',
-      'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = serverAuth\nsubjectAltName = @alt\n[alt]\nIP.1 = 127.0.0.1',
+      'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = ' +
+        'serverAuth\nsubjectAltName = @alt\n[alt]\nIP.1 = 127.0.0.1',
     );
     world = await createWorld();
     const model = world.model.servers.find((s) => s.name === 'https');
@@ -324,45 +332,52 @@ describe('web fronts: no credential ever reaches a response', () => {
     await world.close();
   });
 
-  it('rejects every credential kind carrying a marker without echoing it in a status line, header or body', async () => {
-    const token = await world.token('lights:write', { note: MARKER, aud: 'wrong' });
-    const wrongKey = `${world.apiKey.slice(0, -MARKER.length)}${MARKER}`;
-    const variants: { headers: Record<string, string>; query?: string; protocols?: string[] }[] = [
-      { headers: { authorization: basic('alice', `wrong-${MARKER}`) } },
-      { headers: { authorization: basic(`user-${MARKER}`, 'x') } },
-      { headers: { 'x-api-key': wrongKey } },
-      { headers: {}, query: `api_key=${encodeURIComponent(wrongKey)}` },
-      { headers: { cookie: `session=${wrongKey}` } },
-      { headers: { authorization: `Bearer ${token}` } },
-      { headers: { authorization: `Bearer ${MARKER}` } },
-      { headers: {}, protocols: [BEARER_PROTOCOL_MARKER, token] },
-    ];
-    const seen: string[] = [];
-    for (const v of variants) {
-      const q = v.query === undefined ? '' : `?${v.query}`;
-      const res = await fetch(`${httpUrl}/lights/1/switch${q}`, { method: 'POST', headers: v.headers, body: 'x' });
-      seen.push(`${res.status} ${[...res.headers].map(([k, val]) => `${k}: ${val}`).join('\n')}\n${await res.text()}`);
-      const sse = await fetch(`${httpUrl}/lights/1/switch${q}`, {
-        headers: { ...v.headers, accept: 'text/event-stream' },
-      });
-      seen.push(`${sse.status} ${[...sse.headers].map(([k, val]) => `${k}: ${val}`).join('\n')}\n${await sse.text()}`);
-      const refusal = await new Promise<string>((resolve) => {
-        const c = new WebSocket(`${wsUrl}/lights/1/switch${q}`, v.protocols ?? [], { headers: v.headers });
-        c.once('unexpected-response', (_req, res) => {
-          let body = '';
-          res.on('data', (d: Buffer) => (body += String(d)));
-          res.on('end', () => resolve(`${res.statusCode} ${res.rawHeaders.join('\n')}\n${body}`));
+  it(
+    'rejects every credential kind carrying a marker ' + 'without echoing it in a status line, header or body',
+    async () => {
+      const token = await world.token('lights:write', { note: MARKER, aud: 'wrong' });
+      const wrongKey = `${world.apiKey.slice(0, -MARKER.length)}${MARKER}`;
+      const variants: { headers: Record<string, string>; query?: string; protocols?: string[] }[] = [
+        { headers: { authorization: basic('alice', `wrong-${MARKER}`) } },
+        { headers: { authorization: basic(`user-${MARKER}`, 'x') } },
+        { headers: { 'x-api-key': wrongKey } },
+        { headers: {}, query: `api_key=${encodeURIComponent(wrongKey)}` },
+        { headers: { cookie: `session=${wrongKey}` } },
+        { headers: { authorization: `Bearer ${token}` } },
+        { headers: { authorization: `Bearer ${MARKER}` } },
+        { headers: {}, protocols: [BEARER_PROTOCOL_MARKER, token] },
+      ];
+      const seen: string[] = [];
+      for (const v of variants) {
+        const q = v.query === undefined ? '' : `?${v.query}`;
+        const res = await fetch(`${httpUrl}/lights/1/switch${q}`, { method: 'POST', headers: v.headers, body: 'x' });
+        seen.push(
+          `${res.status} ${[...res.headers].map(([k, val]) => `${k}: ${val}`).join('\n')}\n${await res.text()}`,
+        );
+        const sse = await fetch(`${httpUrl}/lights/1/switch${q}`, {
+          headers: { ...v.headers, accept: 'text/event-stream' },
         });
-        c.once('open', () => resolve('opened'));
-        c.once('error', () => {});
-      });
-      seen.push(refusal);
-    }
-    assert.equal(seen.length, variants.length * 3);
-    for (const s of seen) {
-      assert.match(s, /^(401|403) /);
-      assert.ok(!s.includes(MARKER), s);
-      assert.ok(!s.includes(token), s);
-    }
-  });
+        seen.push(
+          `${sse.status} ${[...sse.headers].map(([k, val]) => `${k}: ${val}`).join('\n')}\n${await sse.text()}`,
+        );
+        const refusal = await new Promise<string>((resolve) => {
+          const c = new WebSocket(`${wsUrl}/lights/1/switch${q}`, v.protocols ?? [], { headers: v.headers });
+          c.once('unexpected-response', (_req, res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => (body += String(d)));
+            res.on('end', () => resolve(`${res.statusCode} ${res.rawHeaders.join('\n')}\n${body}`));
+          });
+          c.once('open', () => resolve('opened'));
+          c.once('error', () => {});
+        });
+        seen.push(refusal);
+      }
+      assert.equal(seen.length, variants.length * 3);
+      for (const s of seen) {
+        assert.match(s, /^(401|403) /);
+        assert.ok(!s.includes(MARKER), s);
+        assert.ok(!s.includes(token), s);
+      }
+    },
+  );
 });

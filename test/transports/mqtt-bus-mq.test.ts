@@ -74,58 +74,68 @@ async function twoClientsOn(filter: string) {
 }
 
 describe('bus-mq: delivery', () => {
-  it('a bound listener gets one frame per message, shared with every other bound listener; notify is not called', async () => {
-    const { bus, a, b, na, nb } = await twoClientsOn('lights/1/status');
-    await bus.publish('lights/1/status', enc.encode('on'));
-    assert.deepEqual(a.topics(), ['lights/1/status']);
-    assert.equal(a.frames[0], b.frames[0], 'one encoding for both subscribers');
-    assert.deepEqual([na.packets.length, nb.packets.length], [0, 0]);
-    await bus.close();
-  });
+  it(
+    'a bound listener gets one frame per message, shared ' + 'with every other bound listener; notify is not called',
+    async () => {
+      const { bus, a, b, na, nb } = await twoClientsOn('lights/1/status');
+      await bus.publish('lights/1/status', enc.encode('on'));
+      assert.deepEqual(a.topics(), ['lights/1/status']);
+      assert.equal(a.frames[0], b.frames[0], 'one encoding for both subscribers');
+      assert.deepEqual([na.packets.length, nb.packets.length], [0, 0]);
+      await bus.close();
+    },
+  );
 
-  it('a listener with no writer goes through notify: a QoS 0 packet stamped with the broker id and a counter', async () => {
-    const { bus, mq } = setup();
-    const n = recordingNotify();
-    await on(mq, 'lights/+/status', n);
-    await bus.publish('lights/2/status', enc.encode('off'));
-    await bus.publish('lights/3/status', enc.encode('on'));
-    assert.deepEqual(
-      n.packets.map((p) => [p.topic, p.qos, Buffer.from(p.payload).toString()]),
-      [
-        ['lights/2/status', 0, 'off'],
-        ['lights/3/status', 0, 'on'],
-      ],
-    );
-    assert.ok(n.packets[1]!.brokerCounter > n.packets[0]!.brokerCounter);
-    await bus.close();
-  });
+  it(
+    'a listener with no writer goes through notify: a ' + 'QoS 0 packet stamped with the broker id and a counter',
+    async () => {
+      const { bus, mq } = setup();
+      const n = recordingNotify();
+      await on(mq, 'lights/+/status', n);
+      await bus.publish('lights/2/status', enc.encode('off'));
+      await bus.publish('lights/3/status', enc.encode('on'));
+      assert.deepEqual(
+        n.packets.map((p) => [p.topic, p.qos, Buffer.from(p.payload).toString()]),
+        [
+          ['lights/2/status', 0, 'off'],
+          ['lights/3/status', 0, 'on'],
+        ],
+      );
+      assert.ok(n.packets[1]!.brokerCounter > n.packets[0]!.brokerCounter);
+      await bus.close();
+    },
+  );
 
-  it('overlapping filters: a client (one writer) on both is written once; a client on one gets its copy; notify listeners share one packet', async () => {
-    const { bus, mq, writers } = setup();
-    const both = recordingWriter();
-    const onlyLiteral = recordingWriter();
-    const nBothWild = recordingNotify();
-    const nBothLit = recordingNotify();
-    const nOnly = recordingNotify();
-    writers.set(nBothWild, both).set(nBothLit, both).set(nOnly, onlyLiteral);
-    const aedesWild = recordingNotify();
-    const aedesLit = recordingNotify();
-    await on(mq, 'lights/+/status', nBothWild);
-    await on(mq, 'lights/7/status', nBothLit);
-    await on(mq, 'lights/7/status', nOnly);
-    await on(mq, 'lights/+/status', aedesWild);
-    await on(mq, 'lights/7/status', aedesLit);
-    await bus.publish('lights/7/status', enc.encode('x'));
-    await bus.publish('lights/8/status', enc.encode('y'));
-    assert.deepEqual(both.topics(), ['lights/7/status', 'lights/8/status']);
-    assert.deepEqual(onlyLiteral.topics(), ['lights/7/status']);
-    assert.equal(aedesWild.packets[0], aedesLit.packets[0], 'one packet (one counter): aedes dedupes per client');
-    assert.deepEqual(
-      aedesWild.packets.map((p) => p.topic),
-      ['lights/7/status', 'lights/8/status'],
-    );
-    await bus.close();
-  });
+  it(
+    'overlapping filters: a client (one writer) on both is written once; a client on one gets its copy; ' +
+      'notify listeners share one packet',
+    async () => {
+      const { bus, mq, writers } = setup();
+      const both = recordingWriter();
+      const onlyLiteral = recordingWriter();
+      const nBothWild = recordingNotify();
+      const nBothLit = recordingNotify();
+      const nOnly = recordingNotify();
+      writers.set(nBothWild, both).set(nBothLit, both).set(nOnly, onlyLiteral);
+      const aedesWild = recordingNotify();
+      const aedesLit = recordingNotify();
+      await on(mq, 'lights/+/status', nBothWild);
+      await on(mq, 'lights/7/status', nBothLit);
+      await on(mq, 'lights/7/status', nOnly);
+      await on(mq, 'lights/+/status', aedesWild);
+      await on(mq, 'lights/7/status', aedesLit);
+      await bus.publish('lights/7/status', enc.encode('x'));
+      await bus.publish('lights/8/status', enc.encode('y'));
+      assert.deepEqual(both.topics(), ['lights/7/status', 'lights/8/status']);
+      assert.deepEqual(onlyLiteral.topics(), ['lights/7/status']);
+      assert.equal(aedesWild.packets[0], aedesLit.packets[0], 'one packet (one counter): aedes dedupes per client');
+      assert.deepEqual(
+        aedesWild.packets.map((p) => p.topic),
+        ['lights/7/status', 'lights/8/status'],
+      );
+      await bus.close();
+    },
+  );
 
   it('a removed listener gets nothing more; the others still do', async () => {
     const { bus, mq, a, b, na } = await twoClientsOn('lights/1/status');

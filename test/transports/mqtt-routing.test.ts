@@ -166,24 +166,27 @@ describe('mqtt front: routing through the bus', () => {
     await Promise.all([end(a), end(b)]);
   });
 
-  it('a subscriber that does not read loses messages past its buffer bound (counted); a fast one gets all', async () => {
-    const fast = await connected(h.url, { username: 'bob', password: 'bob-pw' });
-    const inFast = inbox(fast);
-    await subscribe(fast, ['lights/4/status']);
-    const slow = await rawSubscriber(h.port, 'alice', 'alice-pw', 'lights/4/status');
-    const before = h.front.stats().dropped;
-    const big = new Uint8Array(64 * 1024).fill(0x61);
-    const n = 600; // 37.5 MiB: far beyond the 4 MiB bound plus what the loopback buffers hold
-    for (let i = 0; i < n; i++) {
-      await bus.publish('lights/4/status', big);
-      // Let the deliveries be written (they are, a turn later) so the slow socket's backlog builds up.
-      if (i % 4 === 3) await new Promise((r) => setImmediate(r));
-    }
-    await inFast.waitFor(n, 15_000);
-    assert.ok(h.front.stats().dropped - before > 0, 'drops for the subscriber that does not read');
-    slow.destroy();
-    await end(fast);
-  });
+  it(
+    'a subscriber that does not read loses messages ' + 'past its buffer bound (counted); a fast one gets all',
+    async () => {
+      const fast = await connected(h.url, { username: 'bob', password: 'bob-pw' });
+      const inFast = inbox(fast);
+      await subscribe(fast, ['lights/4/status']);
+      const slow = await rawSubscriber(h.port, 'alice', 'alice-pw', 'lights/4/status');
+      const before = h.front.stats().dropped;
+      const big = new Uint8Array(64 * 1024).fill(0x61);
+      const n = 600; // 37.5 MiB: far beyond the 4 MiB bound plus what the loopback buffers hold
+      for (let i = 0; i < n; i++) {
+        await bus.publish('lights/4/status', big);
+        // Let the deliveries be written (they are, a turn later) so the slow socket's backlog builds up.
+        if (i % 4 === 3) await new Promise((r) => setImmediate(r));
+      }
+      await inFast.waitFor(n, 15_000);
+      assert.ok(h.front.stats().dropped - before > 0, 'drops for the subscriber that does not read');
+      slow.destroy();
+      await end(fast);
+    },
+  );
 });
 
 describe('mqtt front: deliveries written by the front', () => {
@@ -231,37 +234,40 @@ describe('mqtt front: deliveries written by the front', () => {
     await Promise.all([end(v31), end(v311)]);
   });
 
-  it('a subscriber whose socket stays full for the drain time is disconnected (logged), though it keeps pinging', async () => {
-    const fast = await connected(h.url, { username: 'bob', password: 'bob-pw' });
-    const inFast = inbox(fast);
-    await subscribe(fast, ['lights/6/status']);
-    const slow = await rawSubscriber(h.port, 'alice', 'alice-pw', 'lights/6/status');
-    let slowClosed = false;
-    slow.once('close', () => void (slowClosed = true));
-    // PINGREQ keeps the connection from being idle: only the full socket can end it (its PINGRESPs
-    // wait behind the deliveries too).
-    const pinger = setInterval(() => slow.write(Buffer.from([0xc0, 0x00])), 200);
-    const big = new Uint8Array(64 * 1024).fill(0x62);
-    let sent = 0;
-    try {
-      const t0 = Date.now();
-      while (!slowClosed && Date.now() - t0 < 10_000) {
-        await bus.publish('lights/6/status', big);
-        sent++;
-        await new Promise((r) => setTimeout(r, 5));
+  it(
+    'a subscriber whose socket stays full for the drain ' + 'time is disconnected (logged), though it keeps pinging',
+    async () => {
+      const fast = await connected(h.url, { username: 'bob', password: 'bob-pw' });
+      const inFast = inbox(fast);
+      await subscribe(fast, ['lights/6/status']);
+      const slow = await rawSubscriber(h.port, 'alice', 'alice-pw', 'lights/6/status');
+      let slowClosed = false;
+      slow.once('close', () => void (slowClosed = true));
+      // PINGREQ keeps the connection from being idle: only the full socket can end it (its PINGRESPs
+      // wait behind the deliveries too).
+      const pinger = setInterval(() => slow.write(Buffer.from([0xc0, 0x00])), 200);
+      const big = new Uint8Array(64 * 1024).fill(0x62);
+      let sent = 0;
+      try {
+        const t0 = Date.now();
+        while (!slowClosed && Date.now() - t0 < 10_000) {
+          await bus.publish('lights/6/status', big);
+          sent++;
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      } finally {
+        clearInterval(pinger);
       }
-    } finally {
-      clearInterval(pinger);
-    }
-    assert.ok(slowClosed, 'the slow subscriber was disconnected');
-    assert.ok(
-      log.lines.some((l) => JSON.parse(l).event === 'mqtt.subscriber.slow'),
-      'mqtt.subscriber.slow logged',
-    );
-    await inFast.waitFor(sent, 15_000);
-    assert.equal(fast.connected, true, 'the subscriber that reads stays');
-    await end(fast);
-  });
+      assert.ok(slowClosed, 'the slow subscriber was disconnected');
+      assert.ok(
+        log.lines.some((l) => JSON.parse(l).event === 'mqtt.subscriber.slow'),
+        'mqtt.subscriber.slow logged',
+      );
+      await inFast.waitFor(sent, 15_000);
+      assert.equal(fast.connected, true, 'the subscriber that reads stays');
+      await end(fast);
+    },
+  );
 });
 
 /** A raw MQTT 3.1.1 subscriber that, once subscribed, never reads again. */

@@ -36,7 +36,8 @@ before(async () => {
     'root',
     'mqtt-server',
     '/CN=127.0.0.1',
-    'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = serverAuth\nsubjectAltName = IP:127.0.0.1',
+    'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = ' +
+      'serverAuth\nsubjectAltName = IP:127.0.0.1',
   );
   alice = await pki.issue('intermediate', 'alice', '/CN=alice', CLIENT_EXT);
   stranger = await pki.issue('otherRoot', 'stranger', '/CN=alice', CLIENT_EXT);
@@ -114,39 +115,43 @@ describe('mqtt front: secure-mqtt with X509 client certificates', () => {
     assert.match(refused.stderr, /bad user name or password/i);
   });
 
-  it('closes a connection that never completes its TLS handshake after handshakeTimeoutMs (it cannot hold a connection slot)', async () => {
-    const short = await startCerts({ limits: { handshakeTimeoutMs: 300, maxConnections: 2 } });
-    // Raw TCP: no ClientHello at all, and one cut short.
-    const silent = netConnect({ host: '127.0.0.1', port: short.port });
-    const partial = netConnect({ host: '127.0.0.1', port: short.port }, () =>
-      partial.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00])),
-    );
-    try {
-      const closedWithin = (s: Socket) =>
-        new Promise<void>((resolve, reject) => {
-          const t = setTimeout(() => reject(new Error('still open after 3 s')), 3_000);
-          s.on('error', () => {});
-          s.once('close', () => {
-            clearTimeout(t);
-            resolve();
-          });
-        });
-      await Promise.all([closedWithin(silent), closedWithin(partial)]);
-      // The slots are free again: a real client connects.
-      await end(
-        await connected(short.url, {
-          key: alice.keyPem,
-          cert: alice.pem + pki.intermediate.pem,
-          ca: pki.root.pem,
-          rejectUnauthorized: true,
-        }),
+  it(
+    'closes a connection that never completes its TLS handshake after handshakeTimeoutMs (it cannot hold a ' +
+      'connection slot)',
+    async () => {
+      const short = await startCerts({ limits: { handshakeTimeoutMs: 300, maxConnections: 2 } });
+      // Raw TCP: no ClientHello at all, and one cut short.
+      const silent = netConnect({ host: '127.0.0.1', port: short.port });
+      const partial = netConnect({ host: '127.0.0.1', port: short.port }, () =>
+        partial.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00])),
       );
-    } finally {
-      silent.destroy();
-      partial.destroy();
-      await short.close();
-    }
-  });
+      try {
+        const closedWithin = (s: Socket) =>
+          new Promise<void>((resolve, reject) => {
+            const t = setTimeout(() => reject(new Error('still open after 3 s')), 3_000);
+            s.on('error', () => {});
+            s.once('close', () => {
+              clearTimeout(t);
+              resolve();
+            });
+          });
+        await Promise.all([closedWithin(silent), closedWithin(partial)]);
+        // The slots are free again: a real client connects.
+        await end(
+          await connected(short.url, {
+            key: alice.keyPem,
+            cert: alice.pem + pki.intermediate.pem,
+            ca: pki.root.pem,
+            rejectUnauthorized: true,
+          }),
+        );
+      } finally {
+        silent.destroy();
+        partial.destroy();
+        await short.close();
+      }
+    },
+  );
 
   it('rejects a TLS 1.1 client (minimum TLS 1.2)', async () => {
     const err = await new Promise<Error | null>((resolve) => {
@@ -173,25 +178,29 @@ describe('mqtt front: a session lasts no longer than its credential', () => {
   });
   after(() => h.close());
 
-  it('X509: once the client certificate is past its notAfter, the connection is closed (logged mqtt.session.expired)', async () => {
-    const c = await connected(h.url, {
-      key: alice.keyPem,
-      cert: alice.pem + pki.intermediate.pem,
-      ca: pki.root.pem,
-      rejectUnauthorized: true,
-    });
-    await new Promise((r) => setTimeout(r, 100));
-    assert.equal(c.connected, true, 'still valid: stays');
-    const gone = closed(c);
-    clock = new Date(new X509Certificate(alice.pem).validTo).getTime() + 1;
-    await gone;
-    const expired = log.lines
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .find((l) => l['event'] === 'mqtt.session.expired');
-    assert.ok(expired !== undefined, 'mqtt.session.expired logged');
-    assert.equal(expired['principal'], 'alice');
-    await end(c);
-  });
+  it(
+    'X509: once the client certificate is past its notAfter, ' +
+      'the connection is closed (logged mqtt.session.expired)',
+    async () => {
+      const c = await connected(h.url, {
+        key: alice.keyPem,
+        cert: alice.pem + pki.intermediate.pem,
+        ca: pki.root.pem,
+        rejectUnauthorized: true,
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(c.connected, true, 'still valid: stays');
+      const gone = closed(c);
+      clock = new Date(new X509Certificate(alice.pem).validTo).getTime() + 1;
+      await gone;
+      const expired = log.lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l['event'] === 'mqtt.session.expired');
+      assert.ok(expired !== undefined, 'mqtt.session.expired logged');
+      assert.equal(expired['principal'], 'alice');
+      await end(c);
+    },
+  );
 });
 
 describe('mqtt front: mqtts with userPassword', () => {

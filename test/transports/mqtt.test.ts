@@ -224,61 +224,65 @@ describe('mqtt front: PUBLISH and SUBSCRIBE (mqtt.js)', () => {
     await end(c);
   });
 
-  it('a will message goes through the guard: an allowed one reaches subscribers when its client is lost; a forbidden one does not; an ended session leaves none', async () => {
-    const watcher = await connected(h.url, { username: 'root', password: 'root-pw' });
-    const seen = inbox(watcher);
-    await subscribe(watcher, ['lights/+/status']);
-    const seenOnBus: string[] = [];
-    const sub = await h.bus.subscribe('lights/+/command', (m) => void seenOnBus.push(m.channel));
-    // The socket is lost without DISCONNECT, so each broker publishes the will (MQTT 3.1.1 §3.1.2.5).
-    const lose = async (c: Awaited<ReturnType<typeof connected>>) => {
-      const gone = closed(c);
-      c.stream.destroy();
-      await gone;
-    };
-    await lose(
-      await connected(h.url, {
+  it(
+    'a will message goes through the guard: an allowed one reaches subscribers when its client is lost; a ' +
+      'forbidden one does not; an ended session leaves none',
+    async () => {
+      const watcher = await connected(h.url, { username: 'root', password: 'root-pw' });
+      const seen = inbox(watcher);
+      await subscribe(watcher, ['lights/+/status']);
+      const seenOnBus: string[] = [];
+      const sub = await h.bus.subscribe('lights/+/command', (m) => void seenOnBus.push(m.channel));
+      // The socket is lost without DISCONNECT, so each broker publishes the will (MQTT 3.1.1 §3.1.2.5).
+      const lose = async (c: Awaited<ReturnType<typeof connected>>) => {
+        const gone = closed(c);
+        c.stream.destroy();
+        await gone;
+      };
+      await lose(
+        await connected(h.url, {
+          username: 'alice',
+          password: 'alice-pw',
+          will: { topic: 'lights/4/status', payload: Buffer.from('offline'), qos: 1, retain: false },
+        }),
+      );
+      await seen.waitFor(1);
+      assert.deepEqual(seen.messages, [{ topic: 'lights/4/status', payload: 'offline' }]);
+      // alice may not publish commands (admin scope): her will there is refused like a PUBLISH.
+      await lose(
+        await connected(h.url, {
+          username: 'alice',
+          password: 'alice-pw',
+          will: { topic: 'lights/4/command', payload: Buffer.from('reboot'), qos: 0, retain: false },
+        }),
+      );
+      // A session ended by the server (revoked, expired) leaves no will either.
+      const ended = await connected(h.url, {
         username: 'alice',
         password: 'alice-pw',
-        will: { topic: 'lights/4/status', payload: Buffer.from('offline'), qos: 1, retain: false },
-      }),
-    );
-    await seen.waitFor(1);
-    assert.deepEqual(seen.messages, [{ topic: 'lights/4/status', payload: 'offline' }]);
-    // alice may not publish commands (admin scope): her will there is refused like a PUBLISH.
-    await lose(
-      await connected(h.url, {
-        username: 'alice',
-        password: 'alice-pw',
-        will: { topic: 'lights/4/command', payload: Buffer.from('reboot'), qos: 0, retain: false },
-      }),
-    );
-    // A session ended by the server (revoked, expired) leaves no will either.
-    const ended = await connected(h.url, {
-      username: 'alice',
-      password: 'alice-pw',
-      will: { topic: 'lights/5/status', payload: Buffer.from('ended'), qos: 0, retain: false },
-    });
-    const endedGone = closed(ended);
-    assert.equal(
-      h.front.endSessions((s) => s.principal.id === 'alice'),
-      1,
-    );
-    await endedGone;
-    // The broker publishes a will a turn after it sees the connection go: let it.
-    await until(() => h.front.stats().connections === 1, 3_000, 'only the watcher left');
-    await new Promise((r) => setTimeout(r, 100));
-    // A later message arrives after anything the two refused wills could have produced.
-    await h.bus.publish('lights/1/status', new TextEncoder().encode('end'));
-    await seen.waitFor(2);
-    assert.deepEqual(
-      seen.messages.map((m) => m.payload),
-      ['offline', 'end'],
-    );
-    assert.deepEqual(seenOnBus, []);
-    await sub.unsubscribe();
-    await end(watcher);
-  });
+        will: { topic: 'lights/5/status', payload: Buffer.from('ended'), qos: 0, retain: false },
+      });
+      const endedGone = closed(ended);
+      assert.equal(
+        h.front.endSessions((s) => s.principal.id === 'alice'),
+        1,
+      );
+      await endedGone;
+      // The broker publishes a will a turn after it sees the connection go: let it.
+      await until(() => h.front.stats().connections === 1, 3_000, 'only the watcher left');
+      await new Promise((r) => setTimeout(r, 100));
+      // A later message arrives after anything the two refused wills could have produced.
+      await h.bus.publish('lights/1/status', new TextEncoder().encode('end'));
+      await seen.waitFor(2);
+      assert.deepEqual(
+        seen.messages.map((m) => m.payload),
+        ['offline', 'end'],
+      );
+      assert.deepEqual(seenOnBus, []);
+      await sub.unsubscribe();
+      await end(watcher);
+    },
+  );
 
   it('endSessions ends the live connections whose session matches, and counts them', async () => {
     await until(() => h.front.stats().connections === 0, 3_000, 'earlier clients to go');

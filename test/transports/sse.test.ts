@@ -127,71 +127,83 @@ describe('SSE through the HTTP front', () => {
     assert.deepEqual(await res.json(), { error: 'uncovered_channel' });
   });
 
-  it('sse: a slow stream does not grow memory without bound: events beyond the buffer bound are dropped and counted', async () => {
-    const { base, front } = await start({ maxBufferedBytes: 64 * 1024 });
-    const res = await fetch(`${base}/lights/6/status`, { headers: alice });
-    assert.equal(res.status, 200);
-    // Never read the body: the socket buffers fill up.
-    const payload = enc('y'.repeat(32 * 1024));
-    for (let i = 0; i < 400; i++) {
-      await world.bus.publish('lights/6/status', payload);
-      if (i % 50 === 0) await tick(5);
-    }
-    await tick(50);
-    const s = front.stats();
-    assert.ok(s.dropped > 0, JSON.stringify(s));
-    assert.ok(s.messagesOut * payload.length < 8 * 1024 * 1024, JSON.stringify(s));
-    await res.body?.cancel();
-  });
+  it(
+    'sse: a slow stream does not grow memory without bound: ' +
+      'events beyond the buffer bound are dropped and counted',
+    async () => {
+      const { base, front } = await start({ maxBufferedBytes: 64 * 1024 });
+      const res = await fetch(`${base}/lights/6/status`, { headers: alice });
+      assert.equal(res.status, 200);
+      // Never read the body: the socket buffers fill up.
+      const payload = enc('y'.repeat(32 * 1024));
+      for (let i = 0; i < 400; i++) {
+        await world.bus.publish('lights/6/status', payload);
+        if (i % 50 === 0) await tick(5);
+      }
+      await tick(50);
+      const s = front.stats();
+      assert.ok(s.dropped > 0, JSON.stringify(s));
+      assert.ok(s.messagesOut * payload.length < 8 * 1024 * 1024, JSON.stringify(s));
+      await res.body?.cancel();
+    },
+  );
 
-  it('sse: a stream opened with a bearer JWT ends within about a second of the token’s exp (default intervals); a Basic one stays', async () => {
-    let t = Date.now();
-    const { base } = await start({ now: () => t });
-    const token = await world.token('lights:read');
-    const exp =
-      (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { exp: number }).exp * 1000;
-    const res = await fetch(`${base}/lights/9/switch`, {
-      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
-    });
-    assert.equal(res.status, 200);
-    const byToken = sseReader(res);
-    const byPassword = sseReader(await fetch(`${base}/lights/1/status`, { headers: alice }));
-    await tick(60);
-    assert.equal(byToken.done, false, 'valid: stays');
-    t = exp;
-    const seenAtExpiry = byToken.text.length;
-    // Waits for the end (a minute only to catch a hang).
-    await byToken.until(() => false, 60_000).catch(() => {});
-    assert.equal(byToken.done, true, 'ended although the heartbeat interval is 15 s');
-    // Ended by the expiry check, not at a heartbeat: none came between the expiry and the end.
-    assert.ok(!byToken.text.slice(seenAtExpiry).includes(SSE_HEARTBEAT), 'ended before the next heartbeat');
-    assert.equal(byPassword.done, false);
-    await byPassword.cancel();
-  });
+  it(
+    'sse: a stream opened with a bearer JWT ends within about a second of the token’s exp (default ' +
+      'intervals); a Basic one stays',
+    async () => {
+      let t = Date.now();
+      const { base } = await start({ now: () => t });
+      const token = await world.token('lights:read');
+      const exp =
+        (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { exp: number }).exp * 1000;
+      const res = await fetch(`${base}/lights/9/switch`, {
+        headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+      });
+      assert.equal(res.status, 200);
+      const byToken = sseReader(res);
+      const byPassword = sseReader(await fetch(`${base}/lights/1/status`, { headers: alice }));
+      await tick(60);
+      assert.equal(byToken.done, false, 'valid: stays');
+      t = exp;
+      const seenAtExpiry = byToken.text.length;
+      // Waits for the end (a minute only to catch a hang).
+      await byToken.until(() => false, 60_000).catch(() => {});
+      assert.equal(byToken.done, true, 'ended although the heartbeat interval is 15 s');
+      // Ended by the expiry check, not at a heartbeat: none came between the expiry and the end.
+      assert.ok(!byToken.text.slice(seenAtExpiry).includes(SSE_HEARTBEAT), 'ended before the next heartbeat');
+      assert.equal(byPassword.done, false);
+      await byPassword.cancel();
+    },
+  );
 
-  it('sse: a stream whose reader stopped reading is ended once its output stays over the bound for the stall limit', async () => {
-    // idleTimeoutMs 1000: the stall limit is min(idleTimeoutMs, 10 s).
-    const { base, front } = await start({ limits: limits({ idleTimeoutMs: 1_000 }) });
-    const url = new URL(`${base}/lights/7/status`);
-    const socket = createConnection({ host: '127.0.0.1', port: Number(url.port) });
-    socket.on('error', () => {});
-    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-    socket.write(
-      `GET ${url.pathname} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nAuthorization: ${alice.authorization}\r\n\r\n`,
-    );
-    await new Promise<void>((resolve) => socket.once('data', () => resolve()));
-    socket.pause(); // never reads again
-    assert.equal(front.stats().connections, 1);
-    const big = new Uint8Array(64 * 1024).fill(0x61);
-    const t0 = Date.now();
-    while (front.stats().connections > 0 && Date.now() - t0 < 10_000) {
-      await world.bus.publish('lights/7/status', big);
-      await tick(10);
-    }
-    socket.destroy();
-    assert.equal(front.stats().connections, 0, 'the stalled stream’s connection was dropped');
-    assert.ok(front.stats().dropped > 0, 'events were dropped first');
-  });
+  it(
+    'sse: a stream whose reader stopped reading is ended ' + 'once its output stays over the bound for the stall limit',
+    async () => {
+      // idleTimeoutMs 1000: the stall limit is min(idleTimeoutMs, 10 s).
+      const { base, front } = await start({ limits: limits({ idleTimeoutMs: 1_000 }) });
+      const url = new URL(`${base}/lights/7/status`);
+      const socket = createConnection({ host: '127.0.0.1', port: Number(url.port) });
+      socket.on('error', () => {});
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write(
+        `GET ${url.pathname} HTTP/1.1\r\nHost: x\r\nAccept: ` +
+          `text/event-stream\r\nAuthorization: ${alice.authorization}\r\n\r\n`,
+      );
+      await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+      socket.pause(); // never reads again
+      assert.equal(front.stats().connections, 1);
+      const big = new Uint8Array(64 * 1024).fill(0x61);
+      const t0 = Date.now();
+      while (front.stats().connections > 0 && Date.now() - t0 < 10_000) {
+        await world.bus.publish('lights/7/status', big);
+        await tick(10);
+      }
+      socket.destroy();
+      assert.equal(front.stats().connections, 0, 'the stalled stream’s connection was dropped');
+      assert.ok(front.stats().dropped > 0, 'events were dropped first');
+    },
+  );
 
   it('sse: endSessions ends the matching streams and counts them', async () => {
     const { base, front } = await start();

@@ -129,24 +129,28 @@ describe('WebSocket front (ws) with real clients', () => {
 
   const alice = { authorization: basic('alice', PASSWORD) };
 
-  it('ws: Basic credentials open the connection; a frame published reaches another WebSocket client and an SSE client of the same channel', async () => {
-    const a = await open(`${base}/lights/1/status`, { headers: alice });
-    const b = await open(`${base}/lights/1/status`, { headers: alice });
-    const res = await fetch(`${httpBase}/lights/1/status`, {
-      headers: { accept: 'text/event-stream', authorization: alice.authorization },
-    });
-    assert.equal(res.status, 200);
-    const sse = sseReader(res);
-    a.ws.send('{"on":true}');
-    await eventually(() => b.messages.length === 1, 3000, 'delivery to b');
-    assert.deepEqual(b.messages[0], { data: '{"on":true}', binary: false });
-    await sse.until((t) => t.includes('data: {"on":true}\n\n'));
-    // The publisher is a subscriber too (MQTT 3.1.1 semantics): it gets its own message.
-    await eventually(() => a.messages.length === 1, 3000, 'echo to a');
-    a.ws.close();
-    b.ws.close();
-    await sse.cancel();
-  });
+  it(
+    'ws: Basic credentials open the connection; a frame published reaches another WebSocket client and an SSE ' +
+      'client of the same channel',
+    async () => {
+      const a = await open(`${base}/lights/1/status`, { headers: alice });
+      const b = await open(`${base}/lights/1/status`, { headers: alice });
+      const res = await fetch(`${httpBase}/lights/1/status`, {
+        headers: { accept: 'text/event-stream', authorization: alice.authorization },
+      });
+      assert.equal(res.status, 200);
+      const sse = sseReader(res);
+      a.ws.send('{"on":true}');
+      await eventually(() => b.messages.length === 1, 3000, 'delivery to b');
+      assert.deepEqual(b.messages[0], { data: '{"on":true}', binary: false });
+      await sse.until((t) => t.includes('data: {"on":true}\n\n'));
+      // The publisher is a subscriber too (MQTT 3.1.1 semantics): it gets its own message.
+      await eventually(() => a.messages.length === 1, 3000, 'echo to a');
+      a.ws.close();
+      b.ws.close();
+      await sse.cancel();
+    },
+  );
 
   it('ws: a payload that is not UTF-8 is delivered as a binary frame', async () => {
     const a = await open(`${base}/lights/2/status`, { headers: alice });
@@ -158,22 +162,26 @@ describe('WebSocket front (ws) with real clients', () => {
     b.ws.close();
   });
 
-  it('ws: a burst of text and binary frames reaches every subscriber in publish order, each frame with its own type', async () => {
-    const publisher = await open(`${base}/lights/3/status`, { headers: alice });
-    const subs = await Promise.all([1, 2, 3].map(() => open(`${base}/lights/3/status`, { headers: alice })));
-    const sent: { data: string; binary: boolean }[] = [];
-    for (let i = 0; i < 60; i++) {
-      // Every third frame is not UTF-8 (a lone 0xff byte), so text and binary alternate within one flush.
-      const binary = i % 3 === 0;
-      const payload = binary ? Buffer.from([0xff, 0x30 + (i % 10)]) : Buffer.from(`m${i}`);
-      sent.push({ data: String(payload), binary });
-      publisher.ws.send(payload, { binary });
-    }
-    for (const s of [...subs, publisher])
-      await eventually(() => s.messages.length === sent.length, 3000, 'all deliveries');
-    for (const s of [...subs, publisher]) assert.deepEqual(s.messages, sent);
-    for (const s of [...subs, publisher]) s.ws.close();
-  });
+  it(
+    'ws: a burst of text and binary frames reaches every ' +
+      'subscriber in publish order, each frame with its own type',
+    async () => {
+      const publisher = await open(`${base}/lights/3/status`, { headers: alice });
+      const subs = await Promise.all([1, 2, 3].map(() => open(`${base}/lights/3/status`, { headers: alice })));
+      const sent: { data: string; binary: boolean }[] = [];
+      for (let i = 0; i < 60; i++) {
+        // Every third frame is not UTF-8 (a lone 0xff byte), so text and binary alternate within one flush.
+        const binary = i % 3 === 0;
+        const payload = binary ? Buffer.from([0xff, 0x30 + (i % 10)]) : Buffer.from(`m${i}`);
+        sent.push({ data: String(payload), binary });
+        publisher.ws.send(payload, { binary });
+      }
+      for (const s of [...subs, publisher])
+        await eventually(() => s.messages.length === sent.length, 3000, 'all deliveries');
+      for (const s of [...subs, publisher]) assert.deepEqual(s.messages, sent);
+      for (const s of [...subs, publisher]) s.ws.close();
+    },
+  );
 
   it('ws: httpApiKey in a header, in the query and in a cookie each open the connection', async () => {
     const viaHeader = await open(`${base}/lights/1/status`, { headers: { 'x-api-key': world.apiKey } });
@@ -190,16 +198,20 @@ describe('WebSocket front (ws) with real clients', () => {
     c.ws.close();
   });
 
-  it('ws: a bearer JWT in Sec-WebSocket-Protocol opens the connection; the server selects the marker, never the token', async () => {
-    const token = await world.token('lights:read');
-    const c = await open(`${base}/lights/9/switch`, { protocols: [BEARER_PROTOCOL_MARKER, token] });
-    assert.equal(c.ws.protocol, BEARER_PROTOCOL_MARKER);
-    c.ws.close();
-    // With an application protocol offered too, that one is selected.
-    const d = await open(`${base}/lights/9/switch`, { protocols: [BEARER_PROTOCOL_MARKER, token, 'json'] });
-    assert.equal(d.ws.protocol, 'json');
-    d.ws.close();
-  });
+  it(
+    'ws: a bearer JWT in Sec-WebSocket-Protocol opens the connection; the server selects the marker, never ' +
+      'the token',
+    async () => {
+      const token = await world.token('lights:read');
+      const c = await open(`${base}/lights/9/switch`, { protocols: [BEARER_PROTOCOL_MARKER, token] });
+      assert.equal(c.ws.protocol, BEARER_PROTOCOL_MARKER);
+      c.ws.close();
+      // With an application protocol offered too, that one is selected.
+      const d = await open(`${base}/lights/9/switch`, { protocols: [BEARER_PROTOCOL_MARKER, token, 'json'] });
+      assert.equal(d.ws.protocol, 'json');
+      d.ws.close();
+    },
+  );
 
   it('ws: a token from the real /token endpoint works through Sec-WebSocket-Protocol', async () => {
     const token = await world.idp.fetchToken('lights:read', 'lights');
@@ -217,21 +229,27 @@ describe('WebSocket front (ws) with real clients', () => {
     assert.match(list[1] as string, /^Bearer realm="ws"$/);
   });
 
-  it('ws: rejects a wrong Basic password with 401 and the challenges (no invalid_token: no token was presented)', async () => {
-    const r = await refused(open(`${base}/lights/1/status`, { headers: { authorization: basic('alice', 'wrong') } }));
-    assert.equal(r.status, 401);
-    assert.deepEqual(JSON.parse(r.body), { error: 'invalid_credentials' });
-    assert.ok(challenges(r).every((c) => !c.includes('error=')));
-  });
+  it(
+    'ws: rejects a wrong Basic password with 401 and the ' + 'challenges (no invalid_token: no token was presented)',
+    async () => {
+      const r = await refused(open(`${base}/lights/1/status`, { headers: { authorization: basic('alice', 'wrong') } }));
+      assert.equal(r.status, 401);
+      assert.deepEqual(JSON.parse(r.body), { error: 'invalid_credentials' });
+      assert.ok(challenges(r).every((c) => !c.includes('error=')));
+    },
+  );
 
-  it('ws: rejects an invalid token with 401 and error="invalid_token" on the Bearer challenge (RFC 6750 §3.1)', async () => {
-    const token = await world.token('lights:read', { aud: 'someone-else' });
-    const r = await refused(open(`${base}/lights/1/status`, { protocols: [BEARER_PROTOCOL_MARKER, token] }));
-    assert.equal(r.status, 401);
-    const bearer = challenges(r).find((c) => c.startsWith('Bearer'));
-    assert.equal(bearer, 'Bearer realm="ws", error="invalid_token"');
-    assert.ok(!r.rawHeaders.join('\n').includes(token));
-  });
+  it(
+    'ws: rejects an invalid token with 401 and ' + 'error="invalid_token" on the Bearer challenge (RFC 6750 §3.1)',
+    async () => {
+      const token = await world.token('lights:read', { aud: 'someone-else' });
+      const r = await refused(open(`${base}/lights/1/status`, { protocols: [BEARER_PROTOCOL_MARKER, token] }));
+      assert.equal(r.status, 401);
+      const bearer = challenges(r).find((c) => c.startsWith('Bearer'));
+      assert.equal(bearer, 'Bearer realm="ws", error="invalid_token"');
+      assert.ok(!r.rawHeaders.join('\n').includes(token));
+    },
+  );
 
   it("ws: rejects a token without the channel's scope with 403 insufficient_scope", async () => {
     const token = await world.token('other');
@@ -280,7 +298,8 @@ describe('WebSocket front (ws) with real clients', () => {
     const port = Number(new URL(url).port);
     const text = await rawExchange(
       port,
-      `GET /ws/lights/1/status HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nX-Pad: ${'a'.repeat(4096)}\r\n\r\n`,
+      `GET /ws/lights/1/status HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: ` +
+        `Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nX-Pad: ${'a'.repeat(4096)}\r\n\r\n`,
     );
     assert.match(text, /^HTTP\/1\.1 431 /);
   });
@@ -289,7 +308,8 @@ describe('WebSocket front (ws) with real clients', () => {
     const port = Number(new URL(base).port);
     const text = await rawExchange(
       port,
-      `GET /ws/lights/1/status HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      `GET /ws/lights/1/status HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: ` +
+        `Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n`,
     );
     assert.match(text, /^HTTP\/1\.1 400 /);
     assert.match(text, /"bad_handshake"/);
@@ -303,7 +323,9 @@ describe('WebSocket front (ws) with real clients', () => {
     // A client normalizes `..` away (WHATWG URL): send it raw.
     const text = await rawExchange(
       Number(new URL(base).port),
-      `GET /ws/lights/../status HTTP/1.1\r\nHost: x\r\nAuthorization: ${alice.authorization}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      `GET /ws/lights/../status HTTP/1.1\r\nHost: x\r\nAuthorization: ${alice.authorization}\r\nUpgrade: ` +
+        `websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ` +
+        `dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
     );
     assert.match(text, /^HTTP\/1\.1 404 /);
   });
@@ -312,7 +334,8 @@ describe('WebSocket front (ws) with real clients', () => {
     const port = Number(new URL(base).port);
     const text = await rawExchange(
       port,
-      `GET http://evil/ws/lights/1/status HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      `GET http://evil/ws/lights/1/status HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: ` +
+        `Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
     );
     assert.match(text, /^HTTP\/1\.1 404 /);
   });
@@ -333,28 +356,32 @@ describe('WebSocket front (ws) with real clients', () => {
     assert.equal(res.headers.get('upgrade'), 'websocket');
   });
 
-  it('ws: a slow client does not grow memory without bound: deliveries beyond the buffer bound are dropped and counted', async () => {
-    const { url, front: f } = await start({ maxBufferedBytes: 64 * 1024 });
-    const slow = await open(`${url}/lights/5/status`, { headers: alice });
-    // Stop reading: the kernel buffers fill, then ws buffers, then the front drops.
-    (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
-    const publisher = await open(`${url}/lights/5/status`, { headers: alice });
-    const payload = 'x'.repeat(32 * 1024);
-    const total = 400; // 12.5 MiB offered
-    for (let i = 0; i < total; i++) {
-      publisher.ws.send(payload);
-      if (i % 50 === 0) await tick(5);
-    }
-    await eventually(() => f.stats().messagesIn === total, 10_000, 'all publishes in');
-    await tick(100);
-    const s = f.stats();
-    assert.ok(s.dropped > 0, JSON.stringify(s));
-    // What was accepted for the slow client (plus the publisher's own echo) stays far below what was offered.
-    const toSlow = s.messagesOut - total; // the publisher, reading normally, got every message
-    assert.ok(toSlow * payload.length < 8 * 1024 * 1024, JSON.stringify(s));
-    publisher.ws.close();
-    slow.ws.terminate();
-  });
+  it(
+    'ws: a slow client does not grow memory without bound: ' +
+      'deliveries beyond the buffer bound are dropped and counted',
+    async () => {
+      const { url, front: f } = await start({ maxBufferedBytes: 64 * 1024 });
+      const slow = await open(`${url}/lights/5/status`, { headers: alice });
+      // Stop reading: the kernel buffers fill, then ws buffers, then the front drops.
+      (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      const publisher = await open(`${url}/lights/5/status`, { headers: alice });
+      const payload = 'x'.repeat(32 * 1024);
+      const total = 400; // 12.5 MiB offered
+      for (let i = 0; i < total; i++) {
+        publisher.ws.send(payload);
+        if (i % 50 === 0) await tick(5);
+      }
+      await eventually(() => f.stats().messagesIn === total, 10_000, 'all publishes in');
+      await tick(100);
+      const s = f.stats();
+      assert.ok(s.dropped > 0, JSON.stringify(s));
+      // What was accepted for the slow client (plus the publisher's own echo) stays far below what was offered.
+      const toSlow = s.messagesOut - total; // the publisher, reading normally, got every message
+      assert.ok(toSlow * payload.length < 8 * 1024 * 1024, JSON.stringify(s));
+      publisher.ws.close();
+      slow.ws.terminate();
+    },
+  );
 
   it('ws: a peer that stops answering pings is terminated after idleTimeoutMs; one that answers stays', async () => {
     let t = 1_000_000;
@@ -372,23 +399,27 @@ describe('WebSocket front (ws) with real clients', () => {
     live.ws.close();
   });
 
-  it('ws: a connection opened with a bearer JWT is closed with 1008 credentials_expired within about a second of the token’s exp (default intervals)', async () => {
-    let t = Date.now();
-    const { url } = await start({ now: () => t });
-    const token = await world.token('lights:read');
-    const exp =
-      (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { exp: number }).exp * 1000;
-    const c = await open(`${url}/lights/9/switch`, { headers: { authorization: `Bearer ${token}` } });
-    const done = closed(c.ws);
-    let pings = 0;
-    c.ws.on('ping', () => void pings++);
-    await tick(60);
-    assert.equal(c.ws.readyState, WebSocket.OPEN, 'valid: stays');
-    t = exp;
-    assert.deepEqual(await done, { code: 1008, reason: 'credentials_expired' });
-    // Closed by the expiry check, not at a ping (every 30 s by default): no ping came before.
-    assert.equal(pings, 0, 'closed before the first ping');
-  });
+  it(
+    'ws: a connection opened with a bearer JWT is closed with 1008 credentials_expired within about a second ' +
+      'of the token’s exp (default intervals)',
+    async () => {
+      let t = Date.now();
+      const { url } = await start({ now: () => t });
+      const token = await world.token('lights:read');
+      const exp =
+        (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { exp: number }).exp * 1000;
+      const c = await open(`${url}/lights/9/switch`, { headers: { authorization: `Bearer ${token}` } });
+      const done = closed(c.ws);
+      let pings = 0;
+      c.ws.on('ping', () => void pings++);
+      await tick(60);
+      assert.equal(c.ws.readyState, WebSocket.OPEN, 'valid: stays');
+      t = exp;
+      assert.deepEqual(await done, { code: 1008, reason: 'credentials_expired' });
+      // Closed by the expiry check, not at a ping (every 30 s by default): no ping came before.
+      assert.equal(pings, 0, 'closed before the first ping');
+    },
+  );
 
   it('ws: endSessions closes the matching connections with 1008 session_ended and counts them', async () => {
     const { url, front: f } = await start();
@@ -460,7 +491,8 @@ describe('WebSocket front over TLS (wss) with real clients', () => {
       'root',
       'server',
       '/CN=localhost',
-      'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = serverAuth\nsubjectAltName = @alt\n[alt]\nIP.1 = 127.0.0.1',
+      'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = ' +
+        'serverAuth\nsubjectAltName = @alt\n[alt]\nIP.1 = 127.0.0.1',
     );
     client = await pki.issue('root', 'alice', '/CN=alice', CLIENT_EXT);
     stranger = await pki.issue('otherRoot', 'stranger', '/CN=alice', CLIENT_EXT);

@@ -43,7 +43,8 @@ describe('pretty reporter', () => {
     const out = formatPretty(loadResults(), fixedContext({ sourceFor: () => undefined }));
     assert.ok(
       out.includes(
-        "  asyncapi/streetlights.yaml:13:3  warning  server 'dev' has no security and its host 'test.mosquitto.org' is not a loopback address  security-server-unsecured\n",
+        "  asyncapi/streetlights.yaml:13:3  warning  server 'dev' has no security and its host " +
+          "'test.mosquitto.org' is not a loopback address  security-server-unsecured\n",
       ),
     );
   });
