@@ -139,12 +139,14 @@ export async function parseConfig(text: string, options: ParseConfigOptions): Pr
     }
   }
 
-  const { check: _check, ...settings } = value as Record<string, unknown>;
+  // `check` is `check`'s own; every other top-level key goes on as `settings`.
+  const settings: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  delete settings['check'];
   return deepFreeze({
     file: options.file,
     dir: options.dir,
     check: { rules: { ...rules }, ...(config.check?.failOn ? { failOn: config.check.failOn } : {}) },
-    settings: settings as ConfigSettings,
+    settings,
     locate: (path: readonly string[]) => {
       const pos = positionOf(source, [...path]);
       return pos === undefined ? undefined : { line: pos.line, column: pos.column };

@@ -83,7 +83,7 @@ function affixIndex(ends: readonly End[], fromEnd: boolean): AffixIndex {
     const lits = matcherInternals(end.matcher).lits;
     const affix = (fromEnd ? lits[lits.length - 1] : lits[0]) as string;
     let bucket = byLength.get(affix.length);
-    if (bucket === undefined) byLength.set(affix.length, (bucket = new Map()));
+    if (bucket === undefined) byLength.set(affix.length, (bucket = new Map<string, End[]>()));
     const list = bucket.get(affix);
     if (list === undefined) bucket.set(affix, [end]);
     else list.push(end);

@@ -195,7 +195,7 @@ function inspectJson(text: string, policy: JwePolicy): PayloadVerdict {
   }
   // Any JSON message without `ciphertext` is plaintext.
   if (!isObject(doc) || !hasOwn(doc, 'ciphertext')) return NOT_ENCRYPTED;
-  const { protected: prot, unprotected, recipients, iv, tag, ciphertext, aad } = doc as Record<string, unknown>;
+  const { protected: prot, unprotected, recipients, iv, tag, ciphertext, aad } = doc;
   if (!isB64(ciphertext) || !isB64(iv) || !isB64(tag) || (aad !== undefined && !isB64(aad))) return MALFORMED;
 
   let shared: Record<string, unknown> = {};
@@ -217,12 +217,12 @@ function inspectJson(text: string, policy: JwePolicy): PayloadVerdict {
     if (hasOwn(doc, 'header') || hasOwn(doc, 'encrypted_key')) return MALFORMED;
     if (!Array.isArray(recipients) || recipients.length === 0 || recipients.length > MAX_RECIPIENTS) return MALFORMED;
     if (!recipients.every(isObject)) return MALFORMED;
-    list = recipients as { header?: unknown; encrypted_key?: unknown }[];
+    list = recipients;
   } else {
     list = [
       {
-        header: (doc as Record<string, unknown>)['header'],
-        encrypted_key: (doc as Record<string, unknown>)['encrypted_key'],
+        header: doc['header'],
+        encrypted_key: doc['encrypted_key'],
       },
     ];
   }
