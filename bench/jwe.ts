@@ -38,7 +38,9 @@ async function opsPerSecond(ms: number, fn: () => unknown): Promise<number> {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
-/** ops/s of `ours` and `base`, measured in alternating rounds (JIT warm-up and machine noise hit both alike); medians. */
+/**
+ * ops/s of `ours` and `base`, measured in alternating rounds (JIT warm-up and machine noise hit both alike); medians.
+ */
 async function compare(ms: number, ours: () => unknown, base: () => unknown): Promise<[number, number]> {
   const a: number[] = [];
   const b: number[] = [];

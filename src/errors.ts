@@ -105,7 +105,9 @@ export class StoreError extends GuardError {
   override readonly name = 'StoreError';
 }
 
-/** A JWK or JWKS read from `file:` / `env:` (end-to-end encryption keys) that is not usable. Never quotes key material. */
+/**
+ * A JWK or JWKS read from `file:` / `env:` (end-to-end encryption keys) that is not usable. Never quotes key material.
+ */
 export class KeyError extends GuardError {
   override readonly name = 'KeyError';
 }
@@ -113,7 +115,10 @@ export class KeyError extends GuardError {
 /** Why `openPayload` / `sealPayload` refused (branch on this, not on the message). */
 export type PayloadRefusal = 'malformed' | 'too_large' | 'alg_not_allowed' | 'unknown_key' | 'decryption_failed';
 
-/** A JWE could not be opened (or a payload sealed): code ERR_JWE_REFUSED, with `refusal` saying why. Never quotes the payload or a key. */
+/**
+ * A JWE could not be opened (or a payload sealed): code ERR_JWE_REFUSED, with `refusal` saying why. Never quotes the
+ * payload or a key.
+ */
 export class PayloadError extends GuardError {
   override readonly name = 'PayloadError';
   readonly refusal: PayloadRefusal;

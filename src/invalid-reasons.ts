@@ -21,7 +21,8 @@ export const invalidReasons = [
   'wrong_audience',
   'missing_claim', // a required claim is absent
   'token_inactive', // introspection (RFC 7662) answered active: false
-  'keys_unavailable', // no usable key: the JWKS or introspection endpoint is down and nothing cached is valid (fail closed)
+  // no usable key: the JWKS or introspection endpoint is down and nothing cached is valid (fail closed)
+  'keys_unavailable',
   // Client certificates (X509):
   'untrusted_certificate', // the chain does not lead to a configured CA, or a signature fails
   'certificate_expired', // a certificate of the chain is outside its validity period

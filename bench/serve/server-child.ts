@@ -7,8 +7,8 @@
 //              bench document (or those listed, comma-separated) on its own port, the guard
 //              auditing at `auditLevel` to /dev/null
 // Talks over IPC: sends `{ ready, ports, creds }` once listening; answers `{ cmd: 'mem' }` with
-// process.memoryUsage() after two full GCs, `{ cmd: 'cpu' }` with its CPU time (µs), `{ cmd: 'stats' }` with each front's stats, and
-// exits on `{ cmd: 'exit' }` (or when the parent goes away).
+// process.memoryUsage() after two full GCs, `{ cmd: 'cpu' }` with its CPU time (µs), `{ cmd: 'stats' }` with each
+// front's stats, and exits on `{ cmd: 'exit' }` (or when the parent goes away).
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';

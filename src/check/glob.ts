@@ -4,8 +4,8 @@
 // Supported: `*` (any characters within one path segment), `?` (one character), `**` (zero or
 // more directories, as a whole segment). Like shells, wildcards do not match names starting
 // with `.` unless the pattern segment starts with `.`; `**` does not follow symbolic links to
-// directories (no cycles) and does not enter `node_modules`. An argument without wildcards is kept as written, even when the file
-// does not exist: the engine then reports it as a document that cannot be read.
+// directories (no cycles) and does not enter `node_modules`. An argument without wildcards is kept as written, even
+// when the file does not exist: the engine then reports it as a document that cannot be read.
 
 import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';

@@ -122,7 +122,8 @@ export function isSecurityPointer(pointer: string): boolean {
   // /servers/{s}/security, /components/servers/{s}/security
   if (at(0, 'servers') && at(2, 'security')) return true;
   if (at(0, 'components') && at(1, 'servers') && at(3, 'security')) return true;
-  // 3.x /operations/{o}/security, /operations/{o}/traits/{i}/security, components.operations, components.operationTraits
+  // 3.x /operations/{o}/security, /operations/{o}/traits/{i}/security, components.operations,
+  // components.operationTraits
   if (at(0, 'operations') && (at(2, 'security') || (at(2, 'traits') && at(4, 'security')))) return true;
   if (at(0, 'components') && at(1, 'operations') && (at(3, 'security') || (at(3, 'traits') && at(5, 'security'))))
     return true;

@@ -269,7 +269,10 @@ function sequence(items: readonly string[]): string {
   return `[${items.map(scalar).join(', ')}]`;
 }
 
-/** Always quoted: unquoted base64 can read as a number (all digits) and looks inconsistent when it starts with `/` or `+`. */
+/**
+ * Always quoted: unquoted base64 can read as a number (all digits) and looks inconsistent when it starts with `/` or
+ * `+`.
+ */
 function base64(b: Uint8Array): string {
   return `"${Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64')}"`;
 }

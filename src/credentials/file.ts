@@ -28,13 +28,19 @@ export interface FileStoreOptions {
   readonly pollIntervalMs?: number;
   /** Quiet time after a change event before re-reading, in ms (default 50): editors write in several steps. */
   readonly debounceMs?: number;
-  /** How long a writer waits for another process's lock before failing with ERR_STORE_UNAVAILABLE, in ms (default 10,000). */
+  /**
+   * How long a writer waits for another process's lock before failing with ERR_STORE_UNAVAILABLE, in ms (default
+   * 10,000).
+   */
   readonly lockTimeoutMs?: number;
   /** A reload found a bad or unreadable file: the last good state stays in force. Never throws into the watcher. */
   readonly onError?: (error: StoreError) => void;
 }
 
-/** A lock older than this is from a writer that died (a write takes milliseconds; hashing at a million iterations, seconds). */
+/**
+ * A lock older than this is from a writer that died (a write takes milliseconds; hashing at a million iterations,
+ * seconds).
+ */
 const STALE_LOCK_MS = 60_000;
 
 interface Fingerprint {
@@ -84,7 +90,10 @@ export async function createFileStore(path: string, options: FileStoreOptions = 
     return run;
   };
 
-  /** Re-reads the file when it is not the one we last read or wrote; replaces the state (watchers hear `reload`). Throws on a bad file. */
+  /**
+   * Re-reads the file when it is not the one we last read or wrote; replaces the state (watchers hear `reload`). Throws
+   * on a bad file.
+   */
   const sync = async (): Promise<void> => {
     const s = await statOrNull(file, path);
     if (s !== null && known.ino === s.ino && known.size === s.size && known.mtimeMs === s.mtimeMs) return;
@@ -340,7 +349,8 @@ async function staleLockContent(lockFile: string): Promise<string | null> {
     const [content, s] = await Promise.all([readFile(lockFile, 'utf8'), stat(lockFile)]);
     if (Date.now() - s.mtimeMs > STALE_LOCK_MS) return content;
     const pid = Number.parseInt(content.split(' ')[0] ?? '', 10);
-    if (!Number.isSafeInteger(pid) || pid <= 0) return Date.now() - s.mtimeMs > 1000 ? content : null; // being written, or garbage
+    // being written, or garbage
+    if (!Number.isSafeInteger(pid) || pid <= 0) return Date.now() - s.mtimeMs > 1000 ? content : null;
     try {
       process.kill(pid, 0);
       return null;

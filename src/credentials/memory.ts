@@ -22,7 +22,10 @@ import type {
 export const DEFAULT_PASSWORD_ITERATIONS = 10_000;
 const HASHES: readonly ScramHash[] = ['SHA-256', 'SHA-512'];
 
-/** The stored form of a user name: SASLprep (stored-string mode), as SCRAM compares it. Throws StoreError on a name SASLprep refuses. */
+/**
+ * The stored form of a user name: SASLprep (stored-string mode), as SCRAM compares it. Throws StoreError on a name
+ * SASLprep refuses.
+ */
 export function normalizePrincipalName(name: string, where: string): string {
   const prepared = typeof name === 'string' ? saslprep(name, { allowUnassigned: false }) : null;
   if (prepared === null || !prepared.ok || prepared.value.length > 255) {

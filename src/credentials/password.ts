@@ -8,7 +8,10 @@ import { computeSaltedPassword, computeScramKeys, scramDigests } from '../sasl/s
 import { saslprep } from '../sasl/saslprep.js';
 import type { PrincipalRecord, ScramHash, ScramVerifier } from './types.js';
 
-/** Which stored verifier a plain password is checked against: SHA-256 first, since `users add` always writes both and SHA-256 is the one SCRAM-only stores are most likely to hold. */
+/**
+ * Which stored verifier a plain password is checked against: SHA-256 first, since `users add` always writes both and
+ * SHA-256 is the one SCRAM-only stores are most likely to hold.
+ */
 const PREFERRED: readonly ScramHash[] = ['SHA-256', 'SHA-512'];
 
 /** The verifier a password check uses, or null when the principal has no password. */

@@ -45,7 +45,10 @@ export function resolveEnvRef(name: string, env: NodeJS.ProcessEnv, pointer = 's
   return value;
 }
 
-/** Reads a secret reference's value: the variable, or the file's content (at most `maxBytes`, default 1 MiB) with one trailing newline removed. */
+/**
+ * Reads a secret reference's value: the variable, or the file's content (at most `maxBytes`, default 1 MiB) with one
+ * trailing newline removed.
+ */
 export async function resolveSecretRef(
   ref: SecretRef,
   options: {

@@ -89,7 +89,9 @@ export interface CredentialStore {
   /** Marks the key revoked (kept for listing). Throws `ERR_STORE_NOT_FOUND` for an unknown id. */
   revokeApiKey(id: string): Promise<ApiKeyRecord>;
 
-  /** Calls `listener` after any change, by this process or another (file watch, LISTEN/NOTIFY). Returns an unsubscribe. */
+  /**
+   * Calls `listener` after any change, by this process or another (file watch, LISTEN/NOTIFY). Returns an unsubscribe.
+   */
   watch(listener: (change: StoreChange) => void): () => void;
   close(): Promise<void>;
 }

@@ -6,8 +6,9 @@
 //
 // This is a heuristic over YAML's surface syntax, not a YAML parser. For JSON it is exact (so
 // it never under-estimates); for YAML it skips what it takes for non-structure (quoted
-// scalars, comments, block scalar content) and may over-estimate by a level or two. It is not the last line of defence: parse.ts bounds the real parser's nesting while
-// it runs (the parser's own stack), so text that fools this scan still cannot go deep.
+// scalars, comments, block scalar content) and may over-estimate by a level or two. It is not the last line of defence:
+// parse.ts bounds the real parser's nesting while it runs (the parser's own stack), so text that fools this scan still
+// cannot go deep.
 
 export interface DepthViolation {
   depth: number;

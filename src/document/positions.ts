@@ -55,7 +55,9 @@ export class LineIndex {
 export class NodeTree {
   /** Offset where js-yaml opened the node: the node itself may start later (space, comments, `&anchor`, `!tag`). */
   start: Int32Array;
-  /** Offset where js-yaml closed it: it may end earlier (trailing space; for block collections, the next line's indent). */
+  /**
+   * Offset where js-yaml closed it: it may end earlier (trailing space; for block collections, the next line's indent).
+   */
   end: Int32Array;
   first: Int32Array;
   last: Int32Array;

@@ -26,7 +26,10 @@ export interface GuardConfigExtras {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** Config keys → GuardOptions: `schemes`, `servers`, `perspective`, `throttle`, `audit` (a logger), plug-in base folder and error places. */
+/**
+ * Config keys → GuardOptions: `schemes`, `servers`, `perspective`, `throttle`, `audit` (a logger), plug-in base folder
+ * and error places.
+ */
 export function guardOptionsFromConfig(config: LoadedGuardConfig, extras: GuardConfigExtras): GuardOptions {
   const s = config.settings;
   const logger =

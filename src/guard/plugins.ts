@@ -150,7 +150,9 @@ export function safeClaimedSubject(verifier: Verifier, presented: Presented): st
   }
 }
 
-/** One SASL step, guarded like `safeVerify`: a throw, rejection, timeout or non-step is a failure (`verifier_error`). */
+/**
+ * One SASL step, guarded like `safeVerify`: a throw, rejection, timeout or non-step is a failure (`verifier_error`).
+ */
 export async function safeSaslStep(
   exchange: SaslExchange,
   message: Uint8Array,

@@ -75,7 +75,9 @@ export interface Throttle {
    * the free failures).
    */
   failure(remote: string | null, subjects: string | null | readonly (string | null)[]): number;
-  /** A success resets the subject's counter (not the remote's: one good login must not clear an address that guesses). */
+  /**
+   * A success resets the subject's counter (not the remote's: one good login must not clear an address that guesses).
+   */
   success(subject: string | null): void;
   /** Keys tracked now (remotes + subjects). */
   readonly size: number;

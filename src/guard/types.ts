@@ -27,7 +27,10 @@ export type WireAction = 'publish' | 'subscribe';
 export interface Session {
   readonly server: string;
   readonly remote: string | null;
-  /** The principal of the first entry of the server alternative that was satisfied (anonymous when the server has no security). */
+  /**
+   * The principal of the first entry of the server alternative that was satisfied (anonymous when the server has no
+   * security).
+   */
   readonly principal: Principal;
   /** Index of the satisfied alternative in the server's requirement; -1 when the server has none. */
   readonly alternative: number;
@@ -74,7 +77,8 @@ export type DecisionReason =
   | 'wildcard_not_covered' // a wildcard filter can match a channel the session may not subscribe to
   | 'wrong_server' // the session belongs to another guard's server
   | 'credentials_expired' // the session's earliest-expiring credential (session.expiresAt) has expired
-  | 'payload_not_encrypted' // checkPayload: an encryption scheme applies and the payload is not a JWE (or a malformed or oversized one)
+  // checkPayload: an encryption scheme applies and the payload is not a JWE (or a malformed or oversized one)
+  | 'payload_not_encrypted'
   | 'payload_alg_not_allowed'; // checkPayload: a JWE whose alg/enc (or zip) no applicable encryption scheme allows
 
 /** What `guard.checkPayload` is asked about: a payload about to be published on a channel. */

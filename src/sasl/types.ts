@@ -152,7 +152,10 @@ export type PlainServerResult =
   | {
       readonly kind: 'failure';
       readonly reason: PlainServerFailureReason;
-      /** When `reason` is `'malformed'`: the parse reason, or `'invalid_identity'` when SASLprep refused authcid or authzid. */
+      /**
+       * When `reason` is `'malformed'`: the parse reason, or `'invalid_identity'` when SASLprep refused authcid or
+       * authzid.
+       */
       readonly detail?: PlainParseReason | 'invalid_identity';
       /** The authentication identity when the message parsed (for audit logs). */
       readonly authcid?: string;

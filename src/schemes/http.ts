@@ -128,7 +128,9 @@ export function createHttpVerifier(context: VerifierContext): Verifier | Promise
   } satisfies Verifier);
 }
 
-/** `bearerFormat: JWT`, in any case (AsyncAPI: "a hint to the client"; we take it as the choice of JWT verification). */
+/**
+ * `bearerFormat: JWT`, in any case (AsyncAPI: "a hint to the client"; we take it as the choice of JWT verification).
+ */
 function wantsJwt(scheme: Scheme): boolean {
   const format = scheme['bearerFormat'];
   return typeof format === 'string' && format.trim().toLowerCase() === 'jwt';

@@ -38,7 +38,10 @@ export type { IdentityKind } from './verify/x509/identity.js';
 
 const FILE_REF = { type: 'string', pattern: '^file:.+' } as const;
 
-/** The X509 verifier (module comment: what it checks and what it does not). Reads the CA bundle and CRL at startup and when they change. */
+/**
+ * The X509 verifier (module comment: what it checks and what it does not). Reads the CA bundle and CRL at startup and
+ * when they change.
+ */
 export async function createX509Verifier(context: VerifierContext): Promise<Verifier> {
   checkContext(context);
   const { name, store, now, options } = context;

@@ -20,7 +20,10 @@ export interface TlsContext {
   readonly locate: ConfigLocator;
 }
 
-/** Reads the referenced PEM files and checks they make a usable context. Throws ConfigError naming the key, never a value. */
+/**
+ * Reads the referenced PEM files and checks they make a usable context. Throws ConfigError naming the key, never a
+ * value.
+ */
 export async function loadServerTls(plan: ServerPlan, ctx: TlsContext): Promise<FrontTls | undefined> {
   if (plan.tls === null) return undefined;
   const name = plan.server.name;

@@ -24,7 +24,10 @@ interface Entry<V> {
 export interface TokenCache<V> {
   /** The value stored under `key`, or undefined when absent or past its deadline (then dropped). */
   get(key: string): V | undefined;
-  /** Stores `value` until `expiresAt` (ms since the epoch). Ignored when already past, or when the cache is disabled (size 0). */
+  /**
+   * Stores `value` until `expiresAt` (ms since the epoch). Ignored when already past, or when the cache is disabled
+   * (size 0).
+   */
   set(key: string, value: V, expiresAt: number): void;
   readonly size: number;
   clear(): void;

@@ -5,7 +5,9 @@
 
 /** Key management algorithms (RFC 7518 §4.1) we consider sound for symmetric keys. */
 export const SYMMETRIC_ALGORITHMS = Object.freeze(['dir', 'A128KW', 'A192KW', 'A256KW'] as const);
-/** Key management algorithms we consider sound for key pairs (no RSA1_5: PKCS#1 v1.5 padding oracles, RFC 8017 §7.2). */
+/**
+ * Key management algorithms we consider sound for key pairs (no RSA1_5: PKCS#1 v1.5 padding oracles, RFC 8017 §7.2).
+ */
 export const ASYMMETRIC_ALGORITHMS = Object.freeze([
   'ECDH-ES',
   'ECDH-ES+A128KW',
@@ -31,7 +33,9 @@ export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
 export type KeyAlgorithm = SymmetricAlgorithm | AsymmetricAlgorithm;
 export type ContentEncryption = (typeof CONTENT_ENCRYPTIONS)[number];
 
-/** The issue's defaults: `dir` or `A256KW` with `A256GCM` (symmetric); ECDH-ES+A256KW or RSA-OAEP-256 with `A256GCM`. */
+/**
+ * The issue's defaults: `dir` or `A256KW` with `A256GCM` (symmetric); ECDH-ES+A256KW or RSA-OAEP-256 with `A256GCM`.
+ */
 export const SYMMETRIC_DEFAULTS = Object.freeze({
   algorithms: Object.freeze(['dir', 'A256KW']),
   encryptions: Object.freeze(['A256GCM']),

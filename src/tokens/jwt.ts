@@ -63,7 +63,10 @@ export const JWT_DEFAULTS = {
 
 /** Header members through which a token would name its own key (RFC 7515 §4.1.3–4.1.6). */
 const SELF_KEY_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
-/** header.payload.signature, base64url (RFC 7515 §7.1); the signature may be empty so that `alg: none` earns `alg_not_allowed`. */
+/**
+ * header.payload.signature, base64url (RFC 7515 §7.1); the signature may be empty so that `alg: none` earns
+ * `alg_not_allowed`.
+ */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const MAX_SUBJECT_LENGTH = 1024;
 

@@ -37,7 +37,10 @@ export type OpenIdVerifierOptions = Omit<JwtVerifierOptions, 'keys' | 'issuer'> 
   readonly discoveryRetryMs?: number;
 };
 
-/** The issuer a discovery URL stands for (§4: the URL is the issuer + `/.well-known/openid-configuration`). Throws TypeError. */
+/**
+ * The issuer a discovery URL stands for (§4: the URL is the issuer + `/.well-known/openid-configuration`). Throws
+ * TypeError.
+ */
 export function issuerOfDiscoveryUrl(
   value: unknown,
   name = 'openIdConnectUrl',

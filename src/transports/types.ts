@@ -11,7 +11,9 @@ import type { ModelServer } from '../model/types.js';
 import type { Session } from '../guard/types.js';
 
 export interface FrontLimits {
-  /** Live connections at most (further ones are refused: MQTT CONNACK 3 "server unavailable", HTTP 503). Default 10,000. */
+  /**
+   * Live connections at most (further ones are refused: MQTT CONNACK 3 "server unavailable", HTTP 503). Default 10,000.
+   */
   readonly maxConnections: number;
   /** Largest message (payload) in bytes. Default 256 KiB. */
   readonly maxMessageBytes: number;
@@ -43,7 +45,10 @@ export interface FrontOptions {
   readonly server: ModelServer;
   readonly guard: Guard;
   readonly bus: Bus;
-  /** Present for secure protocols (mqtts, secure-mqtt, wss, https): cert/key already loaded; minVersion is forced to TLSv1.2. */
+  /**
+   * Present for secure protocols (mqtts, secure-mqtt, wss, https): cert/key already loaded; minVersion is forced to
+   * TLSv1.2.
+   */
   readonly tls?: SecureContextOptions & { readonly requestCert?: boolean };
   readonly limits: FrontLimits;
   /** Operational log (not the audit log, which the guard writes). */

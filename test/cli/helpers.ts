@@ -48,7 +48,9 @@ export function runCli(
   });
 }
 
-/** `script` (util-linux, Debian package bsdutils) gives the CLI a pseudo-terminal as stdout; fails when it is missing. */
+/**
+ * `script` (util-linux, Debian package bsdutils) gives the CLI a pseudo-terminal as stdout; fails when it is missing.
+ */
 export function runCliOnTerminal(args: readonly string[], cwd: string): Run {
   const script = requireBinary('script', 'bsdutils');
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;

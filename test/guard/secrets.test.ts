@@ -78,7 +78,8 @@ test('secrets: a marker in every credential kind reaches no audit line, refusal,
         headers: { 'x-api-key': `key-${MARKER}` },
       }),
     );
-    record(await guard.authenticate('s', { remote, login: { username: 'alice', password: `pw-${MARKER}` } })); // throttled by now
+    // throttled by now
+    record(await guard.authenticate('s', { remote, login: { username: 'alice', password: `pw-${MARKER}` } }));
   }
   const ok = await guard.authenticate('s', { remote: '10.0.0.3', headers: { 'x-api-key': `key-${MARKER}` } });
   record(ok);

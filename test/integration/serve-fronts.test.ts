@@ -117,7 +117,10 @@ async function sseOpen(path: string, authorization: string) {
 const messageOf = (ws: WebSocket): Promise<string> =>
   new Promise((resolve) => ws.once('message', (m) => resolve(String(m))));
 
-/** Publishes until `received` settles: a subscription made on another front may land a moment after the client saw its handshake. */
+/**
+ * Publishes until `received` settles: a subscription made on another front may land a moment after the client saw its
+ * handshake.
+ */
 async function publishUntil<T>(
   client: mqtt.MqttClient,
   topic: string,

@@ -106,7 +106,8 @@ export function oneStepVerifiers(store: CredentialStore): Verifier[] {
   return [
     schemes.userPassword.createVerifier(context({ type: 'userPassword' }, store)),
     schemes.plain.createVerifier(context({ type: 'plain' }, store)),
-    schemes.http.createVerifier(context({ type: 'http', scheme: 'basic' }, store)) as Verifier, // basic is made synchronously
+    // basic is made synchronously
+    schemes.http.createVerifier(context({ type: 'http', scheme: 'basic' }, store)) as Verifier,
     schemes.apiKey.createVerifier(context({ type: 'apiKey', in: 'user' }, store)),
     schemes.apiKey.createVerifier(context({ type: 'apiKey', in: 'password' }, store)),
     schemes.httpApiKey.createVerifier(context({ type: 'httpApiKey', in: 'header', name: 'x-key' }, store)),

@@ -14,7 +14,10 @@ import type { Front, FrontFactory, FrontOptions, FrontStats } from '../../src/tr
 
 export const PASSWORD = 'correct horse battery';
 
-/** MQTT with userPassword OR apiKey (in: password); ws with httpApiKey; http with basic; a kafka server that serve does not front. */
+/**
+ * MQTT with userPassword OR apiKey (in: password); ws with httpApiKey; http with basic; a kafka server that serve does
+ * not front.
+ */
 export const SERVE_DOC = `asyncapi: 3.0.0
 info: { title: serve test, version: '1' }
 servers:
@@ -83,7 +86,10 @@ export async function makeServeProject(files: Record<string, string> = {}): Prom
 
 export const quietLogger = (): pino.Logger => pino({ level: 'silent' });
 
-/** `serve` on the project's asyncapi.yaml with the real fronts, every server of SERVE_DOC on a free loopback port, logs silent. */
+/**
+ * `serve` on the project's asyncapi.yaml with the real fronts, every server of SERVE_DOC on a free loopback port, logs
+ * silent.
+ */
 export function startServeOnFreePorts(dir: string, extra: Partial<ServeOptions> = {}): Promise<RunningServe> {
   return startServe({
     document: 'asyncapi.yaml',
@@ -108,7 +114,9 @@ export interface FakeFront extends Front {
   closedWith: number | undefined;
 }
 
-/** A front that listens on nothing real (unless `failListen`), records its options, and holds sessions the test adds. */
+/**
+ * A front that listens on nothing real (unless `failListen`), records its options, and holds sessions the test adds.
+ */
 export function fakeFronts(opts: { failListen?: NodeJS.ErrnoException } = {}) {
   const made: FakeFront[] = [];
   const factory: FrontFactory = (options) => {

@@ -276,7 +276,8 @@ async function rawSubscriber(port: number, username: string, password: string, f
     const b = Buffer.from(s, 'utf8');
     return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
   };
-  const packet = (type: number, body: Buffer) => Buffer.concat([Buffer.from([type, body.length]), body]); // bodies < 128 bytes
+  // bodies < 128 bytes
+  const packet = (type: number, body: Buffer) => Buffer.concat([Buffer.from([type, body.length]), body]);
   const connectBody = Buffer.concat([
     str('MQTT'),
     Buffer.from([4, 0xc2, 0, 0]),

@@ -33,7 +33,10 @@ function serverYaml(name: string, protocol: string, pathname: string | null, x50
   ].join('\n');
 }
 
-/** The test document: servers ws (/ws), wss (/ws), http (/api), https (no pathname); X509 on the secure ones when `x509`. */
+/**
+ * The test document: servers ws (/ws), wss (/ws), http (/api), https (no pathname); X509 on the secure ones when
+ * `x509`.
+ */
 export function webDocument(x509: boolean): string {
   return `
 asyncapi: 3.0.0

@@ -29,7 +29,10 @@ interface Opened {
   messages: { data: string; binary: boolean }[];
 }
 
-/** Opens a client; resolves with it once open, or rejects with the HTTP status of a refused handshake and its headers/body. */
+/**
+ * Opens a client; resolves with it once open, or rejects with the HTTP status of a refused handshake and its
+ * headers/body.
+ */
 function open(
   url: string,
   options: { headers?: Record<string, string>; protocols?: string[]; autoPong?: boolean } = {},

@@ -44,7 +44,10 @@ function safeSetOf(kind: EncryptionKind): readonly string[] {
   return kind === 'symmetricEncryption' ? SYMMETRIC_ALGORITHMS : ASYMMETRIC_ALGORITHMS;
 }
 
-/** The allow-lists and size limit a binding asks for, checked against the safe sets (StartupError ERR_CONFIG_INVALID with the key path). */
+/**
+ * The allow-lists and size limit a binding asks for, checked against the safe sets (StartupError ERR_CONFIG_INVALID
+ * with the key path).
+ */
 export function policyFromOptions(
   kind: EncryptionKind,
   name: string,

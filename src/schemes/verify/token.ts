@@ -228,7 +228,10 @@ function configError(name: string, path: readonly string[], reason: string, expe
   return new StartupError('ERR_CONFIG_INVALID', reason, { pointer: ['schemes', name, ...path].join('.'), expected });
 }
 
-/** An https URL, or http to a loopback host; no credentials in it. Null when it is not (the token layer's own rule, `checkEndpointUrl`). */
+/**
+ * An https URL, or http to a loopback host; no credentials in it. Null when it is not (the token layer's own rule,
+ * `checkEndpointUrl`).
+ */
 export function checkTokenEndpoint(value: string): URL | null {
   try {
     return checkEndpointUrl(value, 'url');
@@ -510,7 +513,10 @@ export function planTokenVerification(context: VerifierContext, binding: TokenBi
   });
 }
 
-/** Resolves `introspection.clientSecret` (env:/file:) once; a failure is a startup error at that key naming the variable or file. */
+/**
+ * Resolves `introspection.clientSecret` (env:/file:) once; a failure is a startup error at that key naming the variable
+ * or file.
+ */
 export async function resolveClientSecret(context: VerifierContext, ref: string): Promise<string> {
   const pointer = `schemes.${context.name}.introspection.clientSecret`;
   const parsed = parseSecretRef(ref);

@@ -5,7 +5,9 @@
 
 /** Feeds the stream's chunks in order. */
 export interface FrameLimiter {
-  /** False when a packet's Remaining Length is over the limit or malformed (a 5th length byte): close the connection. */
+  /**
+   * False when a packet's Remaining Length is over the limit or malformed (a 5th length byte): close the connection.
+   */
   feed(chunk: Uint8Array): boolean;
 }
 

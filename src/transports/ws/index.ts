@@ -46,7 +46,9 @@ import { corkForTick } from '../cork.js';
 export interface WsFrontOptions extends FrontOptions {
   /** Keep-alive ping interval. Default min(30 s, idleTimeoutMs / 2). */
   readonly pingIntervalMs?: number;
-  /** Bytes buffered for one client above which deliveries to it are dropped. Default max(1 MiB, 4 × maxMessageBytes). */
+  /**
+   * Bytes buffered for one client above which deliveries to it are dropped. Default max(1 MiB, 4 × maxMessageBytes).
+   */
   readonly maxBufferedBytes?: number;
   /** Bus messages queued per subscription before the bus drops (BusSubscribeOptions.maxQueued). Default 1024. */
   readonly maxQueued?: number;

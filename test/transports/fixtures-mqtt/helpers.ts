@@ -202,7 +202,10 @@ export function mosquittoPub(args: string[]): Promise<{ code: number; stderr: st
   });
 }
 
-/** Starts mosquitto_sub; `lines` fills with what it prints; `ready` resolves once it printed nothing for a moment is not observable, so callers wait via the front's stats. */
+/**
+ * Starts mosquitto_sub; `lines` fills with what it prints; `ready` resolves once it printed nothing for a moment is not
+ * observable, so callers wait via the front's stats.
+ */
 export function mosquittoSub(args: string[]): {
   child: ChildProcess;
   lines: string[];
@@ -210,9 +213,13 @@ export function mosquittoSub(args: string[]): {
   exited: Promise<number | null>;
   stop(): void;
 } {
-  const child = spawn(requireBinary('mosquitto_sub', 'mosquitto-clients'), ['-h', '127.0.0.1', '-V', 'mqttv311', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    requireBinary('mosquitto_sub', 'mosquitto-clients'),
+    ['-h', '127.0.0.1', '-V', 'mqttv311', ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const lines: string[] = [];
   let err = '';
   let buf = '';
