@@ -95,7 +95,7 @@ export interface Pki {
     moreExtensions?: string,
   ): Promise<Issued>;
   revoke(issuer: CaName, cert: Issued): Promise<void>;
-  /** Generates the issuer's CRL (PEM) into `file` and returns the path; `extensions`: the body of a CRL extension section. */
+  /** Generates the issuer's CRL (PEM) into `file`, returns the path; `extensions`: a CRL extension section's body. */
   crl(issuer: CaName, file: string, extensions?: string): Promise<string>;
   /** Writes a file into the PKI folder and returns its path. */
   write(file: string, content: string | Uint8Array): Promise<string>;
@@ -106,7 +106,8 @@ export interface Pki {
 export type CaName = string;
 
 export const CLIENT_EXT =
-  'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = clientAuth\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid';
+  'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = clientAuth\n' +
+  'subjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid';
 
 const der = (pem: string): Uint8Array => {
   const body = pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
@@ -256,7 +257,8 @@ export async function createPki(): Promise<Pki> {
       issuer,
       `${name}-ca`,
       `/CN=${cn}`,
-      `basicConstraints = ${basicConstraints}\nkeyUsage = critical, keyCertSign, cRLSign\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid:always${moreExtensions}`,
+      `basicConstraints = ${basicConstraints}\nkeyUsage = critical, keyCertSign, cRLSign\n` +
+        `subjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid:always${moreExtensions}`,
       { to: now + 3000 * DAY },
     );
     await writeFile(ca.cert, issued.pem);

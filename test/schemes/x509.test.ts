@@ -121,7 +121,8 @@ before(async () => {
     i,
     'ca-leaf',
     '/CN=alice',
-    'basicConstraints = critical, CA:TRUE\nkeyUsage = critical, digitalSignature, keyCertSign\nextendedKeyUsage = clientAuth',
+    'basicConstraints = critical, CA:TRUE\nkeyUsage = critical, digitalSignature, keyCertSign\n' +
+      'extendedKeyUsage = clientAuth',
   );
   // An end entity (CA:FALSE) whose key nonetheless signs a certificate (keyUsage keyCertSign).
   certs['notCa'] = await pki.issueCa('root', 'not-ca', 'Not a CA', 'critical, CA:FALSE');
@@ -148,7 +149,8 @@ before(async () => {
     (await pki.crl(
       'root',
       'idp.crl.pem',
-      'issuingDistributionPoint = critical, @idp\n[idp]\nfullname = URI:http://crl.example.com/root.crl\nonlyuser = TRUE',
+      'issuingDistributionPoint = critical, @idp\n[idp]\n' +
+        'fullname = URI:http://crl.example.com/root.crl\nonlyuser = TRUE',
     ));
   files['caRoot'] = 'file:' + (await pki.write('ca-root.pem', pki.root.pem));
   files['caBoth'] = 'file:' + (await pki.write('ca-both.pem', pki.root.pem + pki.intermediate.pem));
@@ -261,7 +263,7 @@ describe('X509: validity period (injected clock)', () => {
     assert.equal(p.expiresAt, Date.parse(new X509Certificate(c('alice').der).validTo));
   });
 
-  it('sets expiresAt to the earliest of the path: an intermediate that expires before the leaf, a CRL due before both', async () => {
+  it('sets expiresAt to the earliest end on the path: an intermediate before the leaf, a CRL before both', async () => {
     const interEnd = Date.parse(new X509Certificate(pki.intermediate.der).validTo);
     const outlives = await pki.issue('intermediate', 'outlives', '/CN=outlives', CLIENT_EXT, {
       to: interEnd + 100 * DAY,
@@ -351,7 +353,7 @@ describe('X509: the CA bundle and CRL are reloaded when their files change', () 
     await rename(fresh, target);
   };
 
-  it('a certificate revoked after startup is refused once the new CRL is in place; a broken CRL keeps the last good one (reported)', async () => {
+  it('refuses a certificate revoked after startup once the new CRL is in; a broken CRL keeps the last', async () => {
     const late = await pki.issue('intermediate', 'late', '/CN=late', CLIENT_EXT);
     const crlPath = await pki.crl('intermediate', 'reload.crl.pem');
     const events: { level: string; event: string; fields: Record<string, unknown> }[] = [];

@@ -42,8 +42,10 @@ export type CrlParse =
 export const MAX_REVOKED = 1_000_000;
 
 /** CRL extensions (RFC 5280 §5.2) and entry extensions (§5.3) we understand; none of them changes the scope. */
-const UNDERSTOOD_CRL_EXTENSIONS: ReadonlySet<string> = new Set(['2.5.29.35', '2.5.29.20']); // authorityKeyIdentifier, cRLNumber
-const UNDERSTOOD_ENTRY_EXTENSIONS: ReadonlySet<string> = new Set(['2.5.29.21', '2.5.29.24']); // reasonCode, invalidityDate
+// authorityKeyIdentifier, cRLNumber
+const UNDERSTOOD_CRL_EXTENSIONS: ReadonlySet<string> = new Set(['2.5.29.35', '2.5.29.20']);
+// reasonCode, invalidityDate
+const UNDERSTOOD_ENTRY_EXTENSIONS: ReadonlySet<string> = new Set(['2.5.29.21', '2.5.29.24']);
 
 /** Signature algorithms (RFC 5758 §3.2, RFC 4055 / 8017, RFC 8410) → the digest `crypto.verify` takes. */
 const SIGNATURE_DIGESTS: ReadonlyMap<string, string | null> = new Map([
@@ -78,7 +80,8 @@ function parse(der: Uint8Array): ParsedCrl {
 
   const tbs = list.inside(tbsTlv);
   const versionTag = tbs.optional(TAG.INTEGER);
-  if (versionTag !== null && readSmallInteger(der, versionTag) !== 1) throw new DerError('unknown CRL version'); // v2 = 1
+  // v2 is encoded as 1; a v1 CRL has no version field.
+  if (versionTag !== null && readSmallInteger(der, versionTag) !== 1) throw new DerError('unknown CRL version');
   const innerAlg = tbs.expect(TAG.SEQUENCE);
   // RFC 5280 §5.1.1.2: signatureAlgorithm MUST be the same as tbsCertList.signature.
   if (Buffer.compare(tlvBytes(der, innerAlg), tlvBytes(der, outerAlg)) !== 0)

@@ -11,6 +11,7 @@ export const identityKinds = ['subject.CN', 'san.email', 'san.uri', 'san.dns'] a
 export type IdentityKind = (typeof identityKinds)[number];
 
 const MAX_IDENTITY = 1024;
+// eslint-disable-next-line no-control-regex -- finding control characters is what it is for
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 

@@ -3,7 +3,7 @@
 // returns the leaf with `issuerCertificate` links (the last one points at itself when it is
 // self-signed; Node may complete the chain from its own CA store), each with the `raw` DER.
 
-import type { PeerCertificate, TLSSocket } from 'node:tls';
+import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
 import { MAX_CHAIN } from './chain.js';
 
 /**
@@ -12,9 +12,9 @@ import { MAX_CHAIN } from './chain.js';
  * the verifier as too long (`malformed`) rather than as a shortened one.
  */
 export function peerCertificatesOf(socket: Pick<TLSSocket, 'getPeerCertificate'>): Uint8Array[] {
-  let cert: PeerCertificate | undefined = socket.getPeerCertificate(true) as PeerCertificate | undefined;
+  let cert: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
   const out: Uint8Array[] = [];
-  const seen = new Set<PeerCertificate>();
+  const seen = new Set<DetailedPeerCertificate>();
   while (
     cert !== undefined &&
     cert !== null &&
@@ -25,7 +25,7 @@ export function peerCertificatesOf(socket: Pick<TLSSocket, 'getPeerCertificate'>
   ) {
     seen.add(cert);
     out.push(new Uint8Array(cert.raw));
-    const next = (cert as { issuerCertificate?: PeerCertificate }).issuerCertificate;
+    const next: DetailedPeerCertificate | undefined = cert.issuerCertificate;
     // A self-signed certificate is its own issuer: Node links it to itself (or to an equal copy).
     if (
       next === undefined ||
