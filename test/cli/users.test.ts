@@ -445,7 +445,6 @@ out = p.stdout.read().decode('utf-8')
 print(json.dumps({'code': code, 'stdout': out, 'tty': tty.decode('utf-8', 'replace')}))
 `;
 
-
 function onTerminal(
   args: readonly string[],
   cwd: string,

@@ -24,7 +24,6 @@ import {
 import { createChannelTable } from '../../src/guard/channel-table.js';
 import { createPathTable, pathToChannel } from '../../src/guard/http-path.js';
 
-
 function compile(address: string): AddressMatcher {
   const m = compileAddress(address);
   assert.ok(m !== null && m.ok, `address ${JSON.stringify(address)} compiles`);

@@ -151,7 +151,6 @@ const componentSchemes = fc.record({
   b: fc.oneof(scheme, fc.record({ $ref: refs })),
 });
 
-
 function expectedCount(security: unknown): number {
   if (security === undefined) return 0;
   return Array.isArray(security) ? security.length : 1;

@@ -10,7 +10,6 @@ import type { RunningServe } from '../../src/serve/types.js';
 import { requireChromium } from '../helpers/binaries.js';
 import { makeServeProject, startServeOnFreePorts } from './helpers.js';
 
-
 describe('status page: rendering', () => {
   it('escapes every value (a hostile claimed principal id cannot inject markup)', () => {
     const html = renderStatusPage({
@@ -35,91 +34,88 @@ describe('status page: rendering', () => {
   });
 });
 
-describe(
-  'status page: in headless Chromium',
-  () => {
-    let serve: RunningServe;
-    let browser: Browser;
-    const cspErrors: string[] = [];
+describe('status page: in headless Chromium', () => {
+  let serve: RunningServe;
+  let browser: Browser;
+  const cspErrors: string[] = [];
 
-    before(async () => {
-      const p = await makeServeProject();
-      serve = await startServeOnFreePorts(p.dir, { admin: '127.0.0.1:0' });
-      browser = await chromium.launch({
-        executablePath: requireChromium(),
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
+  before(async () => {
+    const p = await makeServeProject();
+    serve = await startServeOnFreePorts(p.dir, { admin: '127.0.0.1:0' });
+    browser = await chromium.launch({
+      executablePath: requireChromium(),
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await serve?.close(0);
+  });
+
+  it('loads, shows each server row, and a refusal after a failed MQTT login', async () => {
+    const broker = serve.servers.find((s) => s.name === 'broker')!;
+    await new Promise<void>((resolve) => {
+      const c = mqtt.connect({
+        host: '127.0.0.1',
+        port: broker.port,
+        protocolVersion: 4,
+        username: 'alice',
+        password: 'not-the-password',
+        reconnectPeriod: 0,
+      });
+      c.once('error', () => {
+        c.end(true);
+        resolve();
       });
     });
-    after(async () => {
-      await browser?.close();
-      await serve?.close(0);
+    const page = await browser.newPage();
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
     });
-
-    it('loads, shows each server row, and a refusal after a failed MQTT login', async () => {
-      const broker = serve.servers.find((s) => s.name === 'broker')!;
-      await new Promise<void>((resolve) => {
-        const c = mqtt.connect({
-          host: '127.0.0.1',
-          port: broker.port,
-          protocolVersion: 4,
-          username: 'alice',
-          password: 'not-the-password',
-          reconnectPeriod: 0,
-        });
-        c.once('error', () => {
-          c.end(true);
-          resolve();
-        });
-      });
-      const page = await browser.newPage();
-      page.on('console', (m) => {
-        if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
-      });
-      const res = await page.goto(`http://127.0.0.1:${serve.admin!.port}/`);
-      assert.equal(res?.status(), 200);
-      const rows = await page
-        .locator('#servers tbody tr')
-        .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
-      assert.deepEqual(
-        rows.map((r) => r.slice(0, 2)),
-        [
-          ['broker', 'mqtt'],
-          ['web', 'ws'],
-          ['api', 'http'],
-        ],
-      );
-      assert.equal(rows[0]![2], `127.0.0.1:${broker.port}`);
-      assert.equal(rows[0]![3], 'userPass, deviceKey');
-      assert.equal(await page.locator('#skipped tbody tr td').first().textContent(), 'events');
-      const refusal = await page
-        .locator('#refusals tbody tr')
+    const res = await page.goto(`http://127.0.0.1:${serve.admin!.port}/`);
+    assert.equal(res?.status(), 200);
+    const rows = await page
+      .locator('#servers tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    assert.deepEqual(
+      rows.map((r) => r.slice(0, 2)),
+      [
+        ['broker', 'mqtt'],
+        ['web', 'ws'],
+        ['api', 'http'],
+      ],
+    );
+    assert.equal(rows[0]![2], `127.0.0.1:${broker.port}`);
+    assert.equal(rows[0]![3], 'userPass, deviceKey');
+    assert.equal(await page.locator('#skipped tbody tr td').first().textContent(), 'events');
+    const refusal = await page
+      .locator('#refusals tbody tr')
+      .first()
+      .evaluate((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent));
+    assert.deepEqual(refusal.slice(1), ['broker', 'connect', 'userPass', 'bad_password', 'alice']);
+    // The inline stylesheet is allowed by its hash: it applied, and nothing was blocked.
+    assert.equal(
+      await page
+        .locator('th')
         .first()
-        .evaluate((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent));
-      assert.deepEqual(refusal.slice(1), ['broker', 'connect', 'userPass', 'bad_password', 'alice']);
-      // The inline stylesheet is allowed by its hash: it applied, and nothing was blocked.
-      assert.equal(
-        await page
-          .locator('th')
-          .first()
-          .evaluate(
-            (th) =>
-              (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(
-                th,
-              ).backgroundColor,
-          ),
-        'rgb(244, 244, 244)',
-      );
-      assert.deepEqual(cspErrors, []);
-      assert.ok(!(await page.content()).includes('not-the-password'));
-    });
-  },
-);
+        .evaluate(
+          (th) =>
+            (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(
+              th,
+            ).backgroundColor,
+        ),
+      'rgb(244, 244, 244)',
+    );
+    assert.deepEqual(cspErrors, []);
+    assert.ok(!(await page.content()).includes('not-the-password'));
+  });
+});
