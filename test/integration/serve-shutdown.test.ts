@@ -63,7 +63,8 @@ describe('serve: graceful shutdown', () => {
       const ws = await raw(
         port('web'),
         `GET /lights/1/status HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: ` +
-          `Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nx-api-key: ${p.apiKey}\r\n\r\n`,
+          `Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n` +
+          `x-api-key: ${p.apiKey}\r\n\r\n`,
       );
       await new Promise((r) => setTimeout(r, 200));
       // Generous: /readyz is asked while the fronts drain, which is at most this long.
