@@ -12,3 +12,14 @@ export function decision(allowed: boolean, reason: DecisionReason, operation: st
 
 /** Decision reasons per (server, action) in `metrics.decisions`: an action plan's slot base is a multiple of it. */
 export const DECISION_REASON_COUNT = Object.keys(DECISION_REASON_INDEX).length;
+
+/** A session this guard did not make (or no session at all). */
+export const WRONG_SERVER = decision(false, 'wrong_server', null);
+/** Empty, a wildcard in a concrete channel, or a malformed filter. */
+export const INVALID_CHANNEL = decision(false, 'invalid_channel', null);
+/** A session whose credential expired is refused everything. */
+export const CREDENTIALS_EXPIRED = decision(false, 'credentials_expired', null);
+/** Wildcard filters name no operation: they may span several. */
+export const WILDCARD_ALLOWED = decision(true, 'allowed', null);
+export const WILDCARD_ALLOWED_UNCOVERED = decision(true, 'allowed_uncovered', null);
+export const WILDCARD_NOT_COVERED = decision(false, 'wildcard_not_covered', null);
