@@ -36,8 +36,6 @@ export interface DetailedDiagnostic extends Diagnostic {
   data: Readonly<Record<string, string | number>>;
 }
 
-const hasOwn = Object.prototype.hasOwnProperty;
-
 /** Check one document file. A document that cannot be loaded gives a result with `fatal`, never a throw. */
 export async function checkDocument(path: string, options: CheckRunOptions = {}): Promise<CheckResult> {
   if (typeof path !== 'string' || path === '') throw invalidArgType('path', 'a non-empty string');
@@ -54,7 +52,9 @@ export async function checkDocument(path: string, options: CheckRunOptions = {})
 
 /** Check several documents one after the other; a document that fails to load does not stop the rest. */
 export async function checkDocuments(paths: readonly string[], options: CheckRunOptions = {}): Promise<CheckResult[]> {
-  if (!Array.isArray(paths) || paths.some((p) => typeof p !== 'string' || p === '')) {
+  // Tested as unknown: JavaScript callers may pass anything, and Array.isArray would retype the argument as any[].
+  const given: unknown = paths;
+  if (!Array.isArray(given) || paths.some((p) => typeof p !== 'string' || p === '')) {
     throw invalidArgType('paths', 'an array of non-empty strings');
   }
   readSeverityOverrides(options); // fail on bad options before any work
@@ -92,7 +92,7 @@ function readSeverityOverrides(options: CheckOptions): Severities {
   if (given === undefined) return out;
   if (!isPlainObject(given)) throw invalidArgType('options.rules', 'an object of rule id → severity');
   for (const [id, setting] of Object.entries(given)) {
-    if (!hasOwn.call(rules, id)) throw invalidArgValue('options.rules', `names an unknown rule '${id}'`);
+    if (!Object.hasOwn(rules, id)) throw invalidArgValue('options.rules', `names an unknown rule '${id}'`);
     if (!isSeveritySetting(setting)) {
       throw invalidArgValue(
         'options.rules',
@@ -189,10 +189,10 @@ export function fillTemplate(
   messageId: string,
   data: Readonly<Record<string, string | number>> = {},
 ): string {
-  if (!hasOwn.call(meta.messages, messageId)) throw new Error(`rule ${meta.id}: unknown messageId '${messageId}'`);
+  if (!Object.hasOwn(meta.messages, messageId)) throw new Error(`rule ${meta.id}: unknown messageId '${messageId}'`);
   const template = meta.messages[messageId] as string;
   return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
-    if (!hasOwn.call(data, name))
+    if (!Object.hasOwn(data, name))
       throw new Error(`rule ${meta.id}: message '${messageId}' has placeholder {${name}} but no data.${name}`);
     return String(data[name]);
   });

@@ -35,7 +35,7 @@ export interface RuleContext {
   analysis: Analysis;
   document: LoadedDocument;
   schemaFindings: readonly SchemaFinding[];
-  report(input: ReportInput): void;
+  report: (input: ReportInput) => void;
 }
 
 export interface Rule {

@@ -44,5 +44,6 @@ export function reportFailure(err: unknown, io: CliIo): ExitCode {
 
 /** Messages can carry text from user files: keep them on one line, without control characters. */
 export function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point: they are replaced
   return text.replace(/\r?\n/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
 }

@@ -6,8 +6,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
-  out(text: string): void;
-  err(text: string): void;
+  out: (text: string) => void;
+  err: (text: string) => void;
   /**
    * Writes to stdout and resolves once the text was handed to the system, or rejects with the
    * write error: for output that must not be lost silently (a new API key is shown only once).

@@ -34,6 +34,7 @@ export function parseScopes(value: string, flag: string): string[] {
   for (const raw of value.split(',')) {
     const scope = raw.trim();
     if (scope === '') throw new UsageError(`${flag}: an empty scope (two commas in a row, or a comma at an end)`);
+    // eslint-disable-next-line no-control-regex -- a scope with a control character is refused
     if (scope.length > MAX_SCOPE_LENGTH || /[\s\u0000-\u001f\u007f-\u009f]/.test(scope)) {
       throw new UsageError(
         `${flag}: a scope must be 1 to ${MAX_SCOPE_LENGTH} characters without spaces or control characters`,

@@ -191,7 +191,7 @@ function scopeList(value: unknown, path: Path, fail: Fail): string[] {
   if (value.length > MAX_SCOPES) fail(path, 'too many scopes', `at most ${MAX_SCOPES}`);
   return value.map((s, i) => {
     if (!isValidScope(s)) fail([...path, i], 'not a valid scope name', SCOPE_EXPECTED);
-    return s as string;
+    return s;
   });
 }
 
@@ -232,7 +232,7 @@ function verifier(value: unknown, path: Path, hash: ScramHash, keyBytes: number,
   return Object.freeze({
     hash,
     salt: bytes(v.salt, [...path, 'salt'], MIN_SALT_BYTES, MAX_SALT_BYTES, fail),
-    iterations: iterations as number,
+    iterations,
     storedKey: bytes(v.storedKey, [...path, 'storedKey'], keyBytes, keyBytes, fail),
     serverKey: bytes(v.serverKey, [...path, 'serverKey'], keyBytes, keyBytes, fail),
   });
@@ -256,7 +256,7 @@ export function formatPath(path: Path): string {
 // ------------------------------------------------------------------ writing helpers
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const PLAIN_RE = /^[A-Za-z_][A-Za-z0-9_.@\/-]*$/;
+const PLAIN_RE = /^[A-Za-z_][A-Za-z0-9_.@/-]*$/;
 const RESERVED_RE = /^(?:true|false|null|yes|no|on|off|y|n)$/i;
 
 /** A string as YAML: plain when that cannot be read back as anything else, else JSON-quoted (JSON strings are YAML). */

@@ -114,29 +114,36 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     return record;
   };
 
+  // Reads are synchronous here, but the store contract is a promise: a closed store rejects, it never throws.
+  const answer = <T>(read: () => T): Promise<T> => new Promise((resolve) => resolve(read()));
+
   const store: MemoryStore = {
     description,
-    async getPrincipal(name) {
-      open();
-      const prepared = typeof name === 'string' ? saslprep(name, { allowUnassigned: true }) : null;
-      if (prepared === null || !prepared.ok) return null;
-      return state.principals.get(prepared.value) ?? null;
-    },
-    async getApiKey(id) {
-      open();
-      return state.apiKeys.get(id) ?? null;
-    },
-    async listPrincipals() {
-      open();
-      return [...state.principals.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    },
-    async listApiKeys(principal) {
-      open();
-      const all = [...state.apiKeys.values()].filter((k) => principal === undefined || k.principal === principal);
-      return all.sort((a, b) =>
-        a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1,
-      );
-    },
+    getPrincipal: (name) =>
+      answer(() => {
+        open();
+        const prepared = typeof name === 'string' ? saslprep(name, { allowUnassigned: true }) : null;
+        if (prepared === null || !prepared.ok) return null;
+        return state.principals.get(prepared.value) ?? null;
+      }),
+    getApiKey: (id) =>
+      answer(() => {
+        open();
+        return state.apiKeys.get(id) ?? null;
+      }),
+    listPrincipals: () =>
+      answer(() => {
+        open();
+        return [...state.principals.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      }),
+    listApiKeys: (principal) =>
+      answer(() => {
+        open();
+        const all = [...state.apiKeys.values()].filter((k) => principal === undefined || k.principal === principal);
+        return all.sort((a, b) =>
+          a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1,
+        );
+      }),
     async addPrincipal(input: AddPrincipalInput) {
       open();
       const name = normalizePrincipalName(input.name, description);
@@ -216,9 +223,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    async close() {
+    close() {
       closed = true;
       listeners.clear();
+      return Promise.resolve();
     },
     replace(next) {
       state = next;

@@ -9,6 +9,7 @@ export const MAX_SCOPE_LENGTH = 256;
 // C0/C1 controls, DEL and the non-characters U+FFFE/U+FFFF (not printable YAML, YAML 1.2 §5.1),
 // and lone surrogates (not encodable as UTF-8).
 const BAD_RE =
+  // eslint-disable-next-line no-control-regex -- these are the characters a scope may not hold
   /[\u0000-\u001f\u007f-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export const SCOPE_EXPECTED = `1 to ${MAX_SCOPE_LENGTH} characters, no control characters`;
@@ -19,7 +20,9 @@ export function isValidScope(s: unknown): s is string {
 
 /** A frozen copy of `scopes`, or StoreError `ERR_STORE_INVALID` naming the position of the bad one (never its text). */
 export function checkScopes(scopes: readonly string[], where: string): readonly string[] {
-  if (!Array.isArray(scopes) || scopes.length > MAX_SCOPES) {
+  // Tested as unknown: JavaScript callers may pass anything, and Array.isArray would retype the argument as any[].
+  const given: unknown = scopes;
+  if (!Array.isArray(given) || scopes.length > MAX_SCOPES) {
     throw new StoreError('ERR_STORE_INVALID', 'not a valid list of scopes', {
       file: where,
       expected: `at most ${MAX_SCOPES} scope names`,

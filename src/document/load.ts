@@ -408,7 +408,8 @@ async function fetchRemote(uri: string, display: string, s: Settings, maxBytes: 
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
-    for await (const chunk of res.body ?? []) {
+    // A fetch body is a byte stream; the global type leaves its chunks untyped.
+    for await (const chunk of (res.body ?? []) as AsyncIterable<Uint8Array>) {
       total += chunk.byteLength;
       if (total > maxBytes) {
         throw new DocumentError('ERR_DOCUMENT_TOO_LARGE', `the response is larger than ${formatBytes(maxBytes)}`, {

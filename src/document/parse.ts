@@ -28,7 +28,7 @@ export interface ParseLimits {
   maxTokens?: number;
 }
 
-export const defaultParseLimits: ParseLimits = {
+export const defaultParseLimits: Required<ParseLimits> = {
   maxDepth: 200,
   maxAliases: 100,
   maxAliasNodes: 100_000,
@@ -110,7 +110,7 @@ export function parseSource(
   while (text.charCodeAt(bom) === 0xfeff) bom++;
   const body = bom === 0 ? text : text.slice(bom);
   const lines = new LineIndex(body);
-  const maxTokens = limits.maxTokens ?? (defaultParseLimits.maxTokens as number);
+  const maxTokens = limits.maxTokens ?? defaultParseLimits.maxTokens;
   const tooDeep = {
     reason: `nesting deeper than ${limits.maxDepth} levels`,
     expected: `at most ${limits.maxDepth} nested levels`,

@@ -24,8 +24,6 @@ export function parsePointer(pointer: string): string[] | null {
   return pointer.slice(1).split('/').map(unescapeToken);
 }
 
-const hasOwn = Object.prototype.hasOwnProperty;
-
 /** The value at `pointer` inside `value`, or `undefined` when there is none. */
 export function getAtPointer(value: unknown, pointer: string): unknown {
   const tokens = parsePointer(pointer);
@@ -36,7 +34,7 @@ export function getAtPointer(value: unknown, pointer: string): unknown {
       if (!/^(0|[1-9][0-9]*)$/.test(t)) return undefined;
       cur = cur[Number(t)];
     } else if (cur !== null && typeof cur === 'object') {
-      if (!hasOwn.call(cur, t)) return undefined;
+      if (!Object.hasOwn(cur, t)) return undefined;
       cur = (cur as Record<string, unknown>)[t];
     } else {
       return undefined;

@@ -173,7 +173,7 @@ export function resolveRef(
     let at = 0;
     for (; at < tokens.length; at++) {
       const t = tokens[at] as string;
-      if (isPlainObject(value) && typeof value.$ref === 'string' && !hasOwn.call(value, t)) break;
+      if (isPlainObject(value) && typeof value.$ref === 'string' && !Object.hasOwn(value, t)) break;
       value = getAtPointer(value, joinPointer('', t));
       if (value === undefined) {
         return {
@@ -203,8 +203,6 @@ export function resolveRef(
     reason: `'${redactRef(ref)}' starts a chain of more than ${maxChain} refs`,
   };
 }
-
-const hasOwn = Object.prototype.hasOwnProperty;
 
 export function uriToDisplay(uri: string, cwd: string): string {
   if (isRemoteUri(uri)) return redactRef(uri);

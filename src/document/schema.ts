@@ -458,7 +458,7 @@ function phrase(ctx: Ctx, e: AjvError, branch?: SchemeBranch): SchemaFinding[] {
       const i = Number(p['i']);
       const j = Number(p['j']);
       const later = Math.max(i, j);
-      const item = Array.isArray(data) ? data[later] : undefined;
+      const item: unknown = Array.isArray(data) ? data[later] : undefined;
       return one(
         `${subject(ctx, at)} must not list the same item twice (items ${Math.min(i, j)} and ${later} are ` +
           `both ${shown(item)})`,

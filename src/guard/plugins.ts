@@ -77,7 +77,7 @@ export function normalizePrincipal(value: unknown, scheme: string): Principal | 
   const principal: Principal = {
     id: p.id,
     scheme,
-    scopes: Object.freeze([...(scopes as string[])]),
+    scopes: Object.freeze([...scopes]),
     claims: copied,
     ...(expiresAt !== undefined ? { expiresAt } : {}),
   };
@@ -91,7 +91,7 @@ export function normalizeOutcome(value: unknown, scheme: string): VerifyOutcome 
   if (o.kind === 'absent') return ABSENT;
   if (o.kind === 'invalid') {
     if (!isInvalidReason(o.reason)) return VERIFIER_ERROR;
-    const reason = o.reason as InvalidReason;
+    const reason = o.reason;
     return Object.freeze(
       isSafeId(o.subject)
         ? { kind: 'invalid' as const, reason, subject: o.subject }

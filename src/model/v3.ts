@@ -25,7 +25,7 @@ import {
 } from './context.js';
 import { buildRequirement3, requirementFromChoice } from './requirement.js';
 import { chooseSecurity, readTraits } from './traits.js';
-import type { Action, AnalyzedOperation, AnalyzedServer } from './types.js';
+import type { AnalyzedOperation, AnalyzedServer } from './types.js';
 
 export function buildServers3(ctx: BuildContext): AnalyzedServer[] {
   const servers = child(rootNode(ctx), 'servers');
@@ -85,7 +85,7 @@ export function buildOperations3(ctx: BuildContext): AnalyzedOperation[] {
       chooseSecurity(3, op, readTraits(ctx, op)),
       buildRequirement3,
     );
-    out.push({ id, action: action.value as Action, ...channel, at: locationOf(op), securitySource, security });
+    out.push({ id, action: action.value, ...channel, at: locationOf(op), securitySource, security });
   }
   return out;
 }

@@ -128,7 +128,7 @@ export function createPlainServer(options: PlainServerOptions): PlainServer {
       if (!verified) return { kind: 'failure', reason: 'bad_password', authcid: authcid.value };
       // RFC 4616 §2: the server verifies that authcid may act as authzid; unless told so, it may not.
       if (authzid !== authcid.value) {
-        let allowed = false;
+        let allowed: boolean;
         try {
           allowed = authorize?.(authzid, authcid.value) === true;
         } catch {

@@ -295,7 +295,7 @@ export function createScramServerWithDigest(
 
     const authzid = ctx.authzid === undefined || ctx.authzid === '' ? ctx.username : ctx.authzid;
     if (authzid !== ctx.username) {
-      let allowed = false;
+      let allowed: boolean;
       try {
         allowed = authorize?.(authzid, ctx.username) === true;
       } catch {

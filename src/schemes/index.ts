@@ -33,15 +33,13 @@ export const schemes = {
   userPassword,
 } as const satisfies SchemeRegistry;
 
-const hasOwn = Object.prototype.hasOwnProperty;
-
 export function isSchemeType(type: unknown): type is SchemeType {
-  return typeof type === 'string' && hasOwn.call(schemes, type);
+  return typeof type === 'string' && Object.hasOwn(schemes, type);
 }
 
 /** The descriptor for a `type` value (case-sensitive, as the schema enum), or undefined. */
 export function getSchemeDescriptor(type: unknown): SchemeDescriptor | undefined {
-  return isSchemeType(type) ? (schemes[type] as SchemeDescriptor) : undefined;
+  return isSchemeType(type) ? schemes[type] : undefined;
 }
 
 /** Whether the scheme can be presented over the protocol. Judge only known protocols. */

@@ -58,21 +58,19 @@ export const knownProtocols = {
 
 export type KnownProtocol = keyof typeof knownProtocols;
 
-const hasOwn = Object.prototype.hasOwnProperty;
-
 /** The comparison form of a protocol name: trimmed, lowercase. */
 export function normalizeProtocol(protocol: string): string {
   return protocol.trim().toLowerCase();
 }
 
 export function isKnownProtocol(protocol: string): boolean {
-  return hasOwn.call(knownProtocols, normalizeProtocol(protocol));
+  return Object.hasOwn(knownProtocols, normalizeProtocol(protocol));
 }
 
 /** What the protocol name says about TLS; null when the protocol is not known. */
 export function transportSecurity(protocol: string): TransportSecurity | null {
   const p = normalizeProtocol(protocol);
-  return hasOwn.call(knownProtocols, p) ? knownProtocols[p as KnownProtocol] : null;
+  return Object.hasOwn(knownProtocols, p) ? knownProtocols[p as KnownProtocol] : null;
 }
 
 /** Fit-table protocol families; the tables are ours (AsyncAPI has none): S = an official example, R = reasoned. */

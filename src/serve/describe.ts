@@ -37,7 +37,7 @@ function schemeTypes(s: ServedServer, model: SecurityModel): string[] {
       const scheme = model.schemes[name];
       if (scheme === undefined) return '';
       return scheme.type === 'http'
-        ? `http-${String(scheme.scheme ?? '').toLowerCase()}`
+        ? `http-${typeof scheme.scheme === 'string' ? scheme.scheme.toLowerCase() : ''}`
         : scheme.type === 'httpApiKey'
           ? `httpApiKey-${String(scheme.in)}:${String(scheme.name)}`
           : scheme.type;

@@ -45,7 +45,7 @@ export function createReloader(deps: ReloadDeps): Reloader {
   const isStorePrincipal = (p: Principal): boolean => {
     const scheme = deps.model.schemes[p.scheme];
     if (scheme === undefined) return false;
-    if (scheme.type === 'http') return String(scheme.scheme ?? '').toLowerCase() === 'basic';
+    if (scheme.type === 'http') return typeof scheme.scheme === 'string' && scheme.scheme.toLowerCase() === 'basic';
     return STORE_TYPES.has(scheme.type);
   };
   const storePrincipals = (s: Session): Principal[] => Object.values(s.principals).filter(isStorePrincipal);

@@ -78,16 +78,17 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
   if (read === 'too_large') return { ok: false, failure: 'too_large' };
   if (read === null) return { ok: false, failure: timeout.aborted ? 'timeout' : 'network' };
   try {
-    return { ok: true, status: response.status, json: JSON.parse(read) as unknown };
+    return { ok: true, status: response.status, json: JSON.parse(read.text) as unknown };
   } catch {
     return { ok: false, failure: 'not_json' };
   }
 }
 
 /** The body as UTF-8 text, stopping (and cancelling the stream) as soon as it passes `maxBytes`. */
-async function readBounded(response: Response, maxBytes: number): Promise<string | 'too_large' | null> {
-  const body = response.body;
-  if (body === null) return '';
+async function readBounded(response: Response, maxBytes: number): Promise<{ text: string } | 'too_large' | null> {
+  // A fetch body is a byte stream; the global type leaves its chunks untyped.
+  const body = response.body as ReadableStream<Uint8Array> | null;
+  if (body === null) return { text: '' };
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -105,5 +106,5 @@ async function readBounded(response: Response, maxBytes: number): Promise<string
   } catch {
     return null;
   }
-  return Buffer.concat(chunks, total).toString('utf8');
+  return { text: Buffer.concat(chunks, total).toString('utf8') };
 }

@@ -49,7 +49,9 @@ export function clientBasicAuthorization(clientId: string, clientSecret: string)
 const asList = (v: string | readonly string[] | undefined, name: string): readonly string[] | null => {
   if (v === undefined) return null;
   const list = typeof v === 'string' ? [v] : v;
-  if (!Array.isArray(list) || list.length === 0 || list.some((s) => typeof s !== 'string' || s === '')) {
+  // Tested as unknown: JavaScript callers may pass anything, and Array.isArray would retype the argument as any[].
+  const given: unknown = list;
+  if (!Array.isArray(given) || list.length === 0 || list.some((s) => typeof s !== 'string' || s === '')) {
     throw invalidArgValue(name, 'must be a non-empty string or a non-empty array of non-empty strings');
   }
   return list;

@@ -56,7 +56,7 @@ async function lookupAsymmetric(set: GetKey | null, header: JWSHeaderParameters)
 
 function buildAsymmetricSet(keys: readonly JWK[]): GetKey | null {
   if (keys.length === 0) return null;
-  return createLocalJWKSet({ keys: [...keys] }) as GetKey;
+  return createLocalJWKSet({ keys: [...keys] });
 }
 
 // ------------------------------------------------------------------------------------ file
@@ -100,11 +100,11 @@ export function createFileKeyResolver(path: string): KeyResolver {
     if (jwk['kty'] === 'oct') {
       if (typeof jwk['k'] !== 'string' || jwk['k'] === '')
         throw bad(`has a symmetric key without "k" (key ${i})`, 'an oct JWK with "k"');
-      symmetric.push(jwk as JWK);
+      symmetric.push(jwk);
     } else if (ASYMMETRIC_KTY.has(jwk['kty'])) {
       if (PRIVATE_MEMBERS.some((m) => m in jwk))
         throw bad(`holds a private key (key ${i})`, 'public keys only (remove "d" and the other private members)');
-      asymmetric.push(jwk as JWK);
+      asymmetric.push(jwk);
     } else {
       throw bad(`has a key of unsupported type (key ${i})`, 'kty RSA, EC, OKP or oct');
     }
@@ -171,7 +171,7 @@ export function usablePublicKeys(json: unknown): JWK[] | null {
     // Neither can verify anything safely: skip them.
     if (!isObject(jwk) || typeof jwk['kty'] !== 'string' || !ASYMMETRIC_KTY.has(jwk['kty'])) continue;
     if (PRIVATE_MEMBERS.some((m) => m in jwk)) continue;
-    out.push(jwk as JWK);
+    out.push(jwk);
   }
   return out;
 }

@@ -169,7 +169,7 @@ export function createOpenIdVerifier(openIdConnectUrl: string, options: OpenIdVe
           if (flight.running || mayRetry()) await discover();
           if (inner === null) return refused('keys_unavailable');
         }
-        return await (inner as TokenVerifier).verify(token);
+        return await inner.verify(token);
       } catch {
         return refused('keys_unavailable');
       }

@@ -18,6 +18,7 @@ export interface CodeFrameOptions {
  * sequences), and the bidi overrides/isolates that can make text read differently than it is.
  * Tabs become one space so columns stay aligned with the caret line.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: they are replaced
 const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 export function sanitizeForTerminal(text: string): string {

@@ -46,7 +46,7 @@ export function intersectScopes(granted: readonly string[], allowed: readonly st
 
 /** A presented object that is not an object reads as an empty one: nothing presented. */
 export function presentedOf(presented: unknown): Presented {
-  return presented !== null && typeof presented === 'object' ? (presented as Presented) : {};
+  return presented !== null && typeof presented === 'object' ? presented : {};
 }
 
 /**

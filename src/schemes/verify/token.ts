@@ -579,13 +579,10 @@ const MAX_CLAIM_TEXT = 1024;
 function safeClaim(value: unknown): unknown {
   if (typeof value === 'string') return value.length <= MAX_CLAIM_TEXT ? value : undefined;
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (
-    Array.isArray(value) &&
-    value.length <= MAX_LIST &&
-    value.every((v) => typeof v === 'string' && v.length <= MAX_CLAIM_TEXT)
-  )
-    return Object.freeze([...value]);
-  return undefined;
+  if (!Array.isArray(value)) return undefined;
+  const list: readonly unknown[] = value;
+  const isClaimText = (v: unknown): v is string => typeof v === 'string' && v.length <= MAX_CLAIM_TEXT;
+  return list.length <= MAX_LIST && list.every(isClaimText) ? Object.freeze([...list]) : undefined;
 }
 
 /** The principal for a verified token (module comment). */

@@ -77,7 +77,7 @@ export function createWebServer(options: WebServerOptions): WebServer {
       minVersion: 'TLSv1.2',
       handshakeTimeout: handshake,
       ...common,
-    }) as unknown as Server;
+    });
   } else {
     server = createHttpServer(common);
   }
