@@ -10,7 +10,7 @@ import { auditDecision } from './audit.js';
 import { CREDENTIALS_EXPIRED, INVALID_CHANNEL, WRONG_SERVER } from './decisions.js';
 import { DECISION_REASON_INDEX, type GuardMetrics } from './metrics.js';
 import type { ActionPlan, ServerPlan } from './plans.js';
-import { SESSION_STATE, type InternalSession, type SessionState } from './session.js';
+import { SESSION_STATE, type InternalSession, type SessionState } from './session-state.js';
 import type { Decision, Session, WireAction } from './types.js';
 
 const I_INVALID = DECISION_REASON_INDEX.invalid_channel;

@@ -6,7 +6,8 @@
 import { auditAuthorization, type DecideContext } from './authorize-context.js';
 import { DECISION_REASON_INDEX } from './metrics.js';
 import type { ActionPlan, OperationPlan } from './plans.js';
-import { VERDICT_ALLOWED, VERDICT_SCOPE_MISSING, type SessionState } from './session.js';
+import { VERDICT_ALLOWED, VERDICT_SCOPE_MISSING } from './requirement-verdicts.js';
+import type { SessionState } from './session-state.js';
 import type { Decision, Session, WireAction } from './types.js';
 
 const I_ALLOWED = DECISION_REASON_INDEX.allowed;

@@ -19,7 +19,8 @@ import {
 import { decideChannel } from './channel-decision.js';
 import { INVALID_CHANNEL, WILDCARD_ALLOWED, WILDCARD_ALLOWED_UNCOVERED, WILDCARD_NOT_COVERED } from './decisions.js';
 import { DECISION_REASON_INDEX } from './metrics.js';
-import { VERDICT_ALLOWED, type SessionState } from './session.js';
+import { VERDICT_ALLOWED } from './requirement-verdicts.js';
+import type { SessionState } from './session-state.js';
 import type { Decision, Session } from './types.js';
 
 /** Bounds of the wildcard caches: distinct satisfied-sets per server, filters per set. */
