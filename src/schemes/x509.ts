@@ -101,7 +101,7 @@ export async function createX509Verifier(context: VerifierContext): Promise<Veri
           serial: leaf.parsed.serial,
           fingerprint256: leaf.x509.fingerprint256,
         }),
-        expiresAt: validUntil(result.path, material),
+        expiresAt: validUntil(result.path, result.crlPath, material),
       });
       return ok(principal);
     }),
@@ -113,15 +113,14 @@ export async function createX509Verifier(context: VerifierContext): Promise<Veri
 /**
  * Until when the verified chain stays acceptable: the earliest notAfter of the path (leaf,
  * intermediates, anchor) and the earliest nextUpdate of a CRL that applies to it (past which its
- * issuer's certificates are refused). The session ends then, like a token's at its exp.
+ * issuer's certificates are refused), including the CRLs of bundle CAs above the anchor, which
+ * verifyChain consults too. The session ends then, like a token's at its exp.
  */
-function validUntil(path: readonly Cert[], material: TrustMaterial): number {
+function validUntil(path: readonly Cert[], crlPath: readonly Cert[], material: TrustMaterial): number {
   let until = Infinity;
-  for (let k = 0; k < path.length; k++) {
-    const cert = path[k] as Cert;
-    until = Math.min(until, cert.parsed.notAfter);
-    const issuer = path[k + 1];
-    const crl = issuer === undefined ? undefined : material.crls.get(issuer.issuerKey);
+  for (const cert of path) until = Math.min(until, cert.parsed.notAfter);
+  for (let k = 1; k < crlPath.length; k++) {
+    const crl = material.crls.get((crlPath[k] as Cert).issuerKey);
     if (crl?.nextUpdate !== undefined) until = Math.min(until, crl.nextUpdate);
   }
   return until;

@@ -109,7 +109,14 @@ describe('X509: an intermediate CA revoked by the root', () => {
     const caFile = await fileRef('rev-ca-both-stale.pem', pki.root.pem + ca.pem);
     const crl = await fileRef('rev-root-stale.crl.pem', rootCrlBefore);
     const fresh = await make({ ca: caFile, crl });
-    assert.equal(okPrincipal(await verify(fresh, chain(leaf))).id, 'erin');
+    const principal = okPrincipal(await verify(fresh, chain(leaf)));
+    assert.equal(principal.id, 'erin');
+    // The session ends when the root's CRL falls due, as the handshake would be refused from then on.
+    const rootCrl = parseCrl(pemBlocks(rootCrlBefore, 'X509 CRL')[0]!);
+    assert.ok(rootCrl.ok && rootCrl.crl.nextUpdate !== undefined);
+    const notAfter = [leaf, ca].map((c) => parseCertificate(c.der)!.notAfter);
+    assert.ok(rootCrl.crl.nextUpdate < Math.min(...notAfter), 'the fixture: the CRL falls due first');
+    assert.equal(principal.expiresAt, rootCrl.crl.nextUpdate);
     const late = await createX509Verifier(
       Object.freeze({
         name: 'mtls',

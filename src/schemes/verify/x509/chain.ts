@@ -24,7 +24,13 @@ export const MAX_CHAIN = 8;
 export const MAX_CERTIFICATE_BYTES = 16 * 1024;
 
 export type ChainResult =
-  | { readonly ok: true; readonly leaf: Cert; readonly path: readonly Cert[] }
+  | {
+      readonly ok: true;
+      readonly leaf: Cert;
+      readonly path: readonly Cert[];
+      /** `path` and then the bundle CAs above its anchor: each certificate's CRL is its successor's. */
+      readonly crlPath: readonly Cert[];
+    }
   | { readonly ok: false; readonly reason: InvalidReason };
 
 const fail = (reason: InvalidReason): ChainResult => ({ ok: false, reason });
@@ -119,5 +125,5 @@ export function verifyChain(chain: readonly Cert[], trust: TrustMaterial, now: n
   if (l.ca || leaf.x509.ca) return fail('certificate_usage');
   if (l.keyUsage !== null && !hasDigitalSignature(l.keyUsage)) return fail('certificate_usage');
   if (!allowsClientAuth(l)) return fail('certificate_usage');
-  return { ok: true, leaf, path };
+  return { ok: true, leaf, path, crlPath };
 }
