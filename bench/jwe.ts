@@ -177,7 +177,7 @@ export async function runJweBench(say: Say, quick: boolean): Promise<void> {
   say('| JWE | inspectPayload/s | bare header JSON.parse/s | ratio | vs bare AES-GCM encrypt |');
   say('|---|---|---|---|---|');
   for (const { label, jwe, verifier } of jwes) {
-    const inspect = verifier.inspectPayload!;
+    const inspect = verifier.inspectPayload!.bind(verifier);
     if (!inspect(jwe).ok) throw new Error(`${label}: inspectPayload refused`);
     const ours = opsPerSecondSync(ms, () => inspect(jwe));
     const bare = opsPerSecondSync(ms, () => headerOnly(jwe));

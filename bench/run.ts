@@ -118,7 +118,8 @@ say('');
       const t0 = performance.now();
       const r = spawnSync(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
       const dt = performance.now() - t0;
-      if (r.status !== 0 && r.status !== 1) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+      if (r.status !== 0 && r.status !== 1)
+        throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr.toString('utf8')}`);
       if (i > 0) times.push(dt); // the first run warms the OS file cache
     }
     return median(times);

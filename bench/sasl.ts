@@ -122,7 +122,9 @@ export async function runSaslBench(say: (line: string) => void, quick: boolean):
       serverHandshake(descriptor, { ...context, scheme: { type: descriptor.type } }, hash, password),
     );
     const len = nodeHash === 'sha256' ? 32 : 64;
-    const authMessage = `n=bench,r=${randomBytes(24).toString('base64')},r=${randomBytes(42).toString('base64')},s=${randomBytes(16).toString('base64')},i=4096,c=biws,r=${randomBytes(42).toString('base64')}`;
+    const authMessage =
+      `n=bench,r=${randomBytes(24).toString('base64')},r=${randomBytes(42).toString('base64')},s=` +
+      `${randomBytes(16).toString('base64')},i=4096,c=biws,r=${randomBytes(42).toString('base64')}`;
     const bare = await timeRuns(handshakes * 10, () =>
       bareServerCrypto(nodeHash, randomBytes(len), randomBytes(len), authMessage, randomBytes(len)),
     );

@@ -36,11 +36,11 @@ const root = resolve(here, '..');
 interface Child {
   readonly name: string;
   readonly ready: ChildReady;
-  mem(): Promise<NodeJS.MemoryUsage>;
+  mem: () => Promise<NodeJS.MemoryUsage>;
   /** CPU time (user + system) of the server process so far, µs. */
-  cpu(): Promise<number>;
-  stats(): Promise<Record<string, { connections: number; refusedConnections: number; dropped: number }>>;
-  stop(): Promise<void>;
+  cpu: () => Promise<number>;
+  stats: () => Promise<Record<string, { connections: number; refusedConnections: number; dropped: number }>>;
+  stop: () => Promise<void>;
 }
 
 /** Forks one server under test and waits until it listens. */

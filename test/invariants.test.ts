@@ -31,15 +31,18 @@ const notSecret: Record<string, string> = {
   'schemes/verify/x509/trust.ts': 'a CA subject against a CRL issuer name: public',
 };
 
-test('invariants: no early-exit byte comparison (Buffer#equals, Buffer.compare) outside the listed non-secret ones', () => {
-  const found: string[] = [];
-  for (const [file, text] of files) {
-    const code = text.replace(/^\s*\/\/.*$/gm, '');
-    if (/\.equals\(|Buffer\.compare\(/.test(code) && notSecret[file] === undefined) found.push(file);
-  }
-  assert.deepEqual(found, []);
-  for (const file of Object.keys(notSecret)) assert.ok(files.has(file), `${file} still exists`);
-});
+test(
+  'invariants: no early-exit byte comparison (Buffer#equals, ' + 'Buffer.compare) outside the listed non-secret ones',
+  () => {
+    const found: string[] = [];
+    for (const [file, text] of files) {
+      const code = text.replace(/^\s*\/\/.*$/gm, '');
+      if (/\.equals\(|Buffer\.compare\(/.test(code) && notSecret[file] === undefined) found.push(file);
+    }
+    assert.deepEqual(found, []);
+    for (const file of Object.keys(notSecret)) assert.ok(files.has(file), `${file} still exists`);
+  },
+);
 
 test('invariants: every module that checks a secret compares with timingSafeEqual on equal lengths', () => {
   const secretCheckers = {

@@ -110,7 +110,8 @@ describe('package', { timeout: 240_000 }, () => {
     for (const { names, specifier, where } of imports) {
       const script =
         `const m = await import(${JSON.stringify(specifier)}); const missing = ` +
-        `${JSON.stringify(names)}.filter((n) => !(n.split(/\\s+as\\s+/)[0] in m)); console.log(JSON.stringify(missing));`;
+        `${JSON.stringify(names)}.filter((n) => !(n.split(/\\s+as\\s+/)[0] ` +
+        `in m)); console.log(JSON.stringify(missing));`;
       const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
         cwd: installDir,
         encoding: 'utf8',

@@ -70,7 +70,10 @@ operations:
   mqttPub: { action: send, channel: { $ref: '#/channels/mqttData' } }
   mqttSub: { action: receive, channel: { $ref: '#/channels/mqttData' } }
   wsPub: { action: send, channel: { $ref: '#/channels/wsData' } }
-  wsSub: { action: receive, channel: { $ref: '#/channels/wsData' }, security: [{ $ref: '#/components/securitySchemes/httpKeyRead' }] }
+  wsSub:
+    action: receive
+    channel: { $ref: '#/channels/wsData' }
+    security: [{ $ref: '#/components/securitySchemes/httpKeyRead' }]
 components:
   securitySchemes:
     userPass: { type: userPassword }

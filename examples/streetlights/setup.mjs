@@ -49,16 +49,16 @@ async function main() {
   // 2. A signing key for bearer JWTs, its public JWKS, and a demo token valid for 12 hours.
   const kid = randomUUID();
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  writeFileSync(
-    join(demo, 'jwks.json'),
-    `${JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' }] }, null, 2)}\n`,
-  );
+  const jwks = { keys: [{ ...publicKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' }] };
+  writeFileSync(join(demo, 'jwks.json'), `${JSON.stringify(jwks, null, 2)}\n`);
   writeFileSync(join(demo, 'jwt-signing-key.pem'), privateKey.export({ format: 'pem', type: 'pkcs8' }), {
     mode: 0o600,
   });
   const b64 = (v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
-  const input = `${b64({ alg: 'ES256', typ: 'JWT', kid })}.${b64({ iss: ISSUER, aud: AUDIENCE, sub: 'dashboard-1', iat: now, exp: now + 12 * 3600, scope: 'lights:read' })}`;
+  const input =
+    `${b64({ alg: 'ES256', typ: 'JWT', kid })}.` +
+    `${b64({ iss: ISSUER, aud: AUDIENCE, sub: 'dashboard-1', iat: now, exp: now + 12 * 3600, scope: 'lights:read' })}`;
   // JWS ES256 signatures are R || S, not DER (RFC 7518 §3.4).
   const signature = createSign('SHA256').update(input).sign({ key: privateKey, dsaEncoding: 'ieee-p1363' });
   const token = `${input}.${signature.toString('base64url')}`;
@@ -95,7 +95,8 @@ async function main() {
     [
       'server',
       '/CN=localhost',
-      'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n',
+      'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n' +
+        'extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n',
     ],
     [
       'client',
@@ -148,10 +149,14 @@ Try it, once serve runs (another terminal, from the repository root):
     (a '+' filter such as streetlights/+/lighting/measured is refused by default: '+' also matches
      the empty level, which {streetlightId} never does; see docs/guard.md, wildcardsIgnoreEmptyLevels)
   mosquitto_pub -p 11883 -u sensor-1 -P '${apiKey}' -t streetlights/7/lighting/measured -m '{"lumens":310}'
-  mosquitto_pub -p 18883 --cafile ${d}/ca.pem --cert ${d}/client.pem --key ${d}/client-key.pem -t streetlights/7/lighting/measured -m '{"lumens":42}'
-  curl -N -H 'X-API-Key: ${apiKey}' -H 'Accept: text/event-stream' http://127.0.0.1:18081/streetlights/7/lighting/measured
+  mosquitto_pub -p 18883 --cafile ${d}/ca.pem --cert ${d}/client.pem --key ${d}/client-key.pem \\
+    -t streetlights/7/lighting/measured -m '{"lumens":42}'
+  curl -N -H 'X-API-Key: ${apiKey}' -H 'Accept: text/event-stream' \\
+    http://127.0.0.1:18081/streetlights/7/lighting/measured
   curl -H 'X-API-Key: ${apiKey}' -d '{"lumens":99}' http://127.0.0.1:18081/streetlights/7/lighting/measured
-  node -e "const ws=new (require('ws'))('ws://127.0.0.1:18080/ws/streetlights/7/lighting/measured',{headers:{authorization:'Bearer '+require('fs').readFileSync('${d}/token.jwt','utf8').trim()}});ws.on('message',m=>console.log(String(m)))"
+  node -e "const ws=new (require('ws'))('ws://127.0.0.1:18080/ws/streetlights/7/lighting/measured',
+    {headers:{authorization:'Bearer '+require('fs').readFileSync('${d}/token.jwt','utf8').trim()}});
+    ws.on('message',m=>console.log(String(m)))"
   open http://127.0.0.1:19464/ for the status page (also /metrics, /healthz, /readyz)
 `);
   return { apiKey, token };

@@ -74,6 +74,7 @@ const LEVELS = [
 ];
 const level = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...LEVELS) },
+  // eslint-disable-next-line no-control-regex -- NUL is one of the characters a topic level may not hold
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 6 }).map((s) => s.replace(/[/+#\u0000]/g, '')) },
 );
 const topicArb = fc
@@ -200,7 +201,7 @@ export function busContract(name: string, options: ContractOptions): void {
       await sub.unsubscribe();
       assert.equal(got[0]?.channel, 'meta/x/y');
       assert.equal(got[0]?.origin, bus.origin);
-      assert.equal(text(got[0]!), 'hello');
+      assert.equal(text(got[0]), 'hello');
     });
 
     test(`${name}: keeps publish order per publisher, across channels of one wildcard subscription`, async () => {

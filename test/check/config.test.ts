@@ -130,7 +130,10 @@ describe('config: errors name file:line:column and the key path', () => {
     const err = await configError('check: {}\nchecks:\n  rules: {}\n');
     assert.match(
       err.message,
-      /^asyncapi-guard\.yaml:2:1 checks: unknown key: expected one of check, store, perspective, servers, schemes, throttle, audit, bus, limits, admin \(ERR_CONFIG_INVALID\)$/,
+      new RegExp(
+        String.raw`^asyncapi-guard\.yaml:2:1 checks: unknown key: expected one of check, store, perspective, ` +
+          String.raw`servers, schemes, throttle, audit, bus, limits, admin \(ERR_CONFIG_INVALID\)$`,
+      ),
     );
   });
 

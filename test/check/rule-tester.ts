@@ -104,7 +104,10 @@ export function ruleTester(rule: Rule, tests: RuleTests): void {
             );
           }
           const got = await runRule(rule, c.doc);
-          const listing = `expected:\n${c.errors.map((e) => `  ${e.messageId} ${e.pointer}${e.line ? ` line ${e.line}` : ''}`).join('\n')}\ngot:\n${show(got)}`;
+          const listing =
+            `expected:\n` +
+            `${c.errors.map((e) => `  ${e.messageId} ${e.pointer}${e.line ? ` line ${e.line}` : ''}`).join('\n')}\n` +
+            `got:\n${show(got)}`;
           assert.equal(
             got.length,
             c.errors.length,

@@ -189,7 +189,8 @@ describe('check engine: files', () => {
   it('a finding in a referenced file names that file and its own line', async () => {
     await writeFile(
       join(dir, 'schemes.yaml'),
-      'oauth:\n  type: oauth2\n  flows:\n    clientCredentials:\n      tokenUrl: http://auth.example.com/token\n      availableScopes: {}\n',
+      'oauth:\n  type: oauth2\n  flows:\n    clientCredentials:\n      tokenUrl: ' +
+        'http://auth.example.com/token\n      availableScopes: {}\n',
     );
     await writeFile(
       join(dir, 'root.yaml'),

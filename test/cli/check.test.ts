@@ -244,7 +244,10 @@ describe('cli check: config file', () => {
     assert.equal(r.code, 2);
     assert.match(
       r.stderr,
-      /configs\/unknown-rule\.yaml:3:5 check\.rules\.security-server-unsecure: unknown rule id: expected .*'security-server-unsecured'/,
+      new RegExp(
+        String.raw`configs\/unknown-rule\.yaml:3:5 check\.rules\.security-server-unsecure: unknown rule id: ` +
+          String.raw`expected .*'security-server-unsecured'`,
+      ),
     );
   });
 

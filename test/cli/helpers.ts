@@ -34,7 +34,7 @@ export function runCli(
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--import', tsxLoader, mainPath, ...args], {
       cwd: options.cwd ?? process.cwd(),
-      env: env as NodeJS.ProcessEnv,
+      env,
       stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     child.stdin?.on('error', () => {}); // the CLI may stop reading early (bounded input)
@@ -64,7 +64,7 @@ export function runCliOnTerminal(args: readonly string[], cwd: string): Run {
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   const r = spawnSync(script, ['-qec', command, '/dev/null'], {
     cwd,
-    env: env as NodeJS.ProcessEnv,
+    env,
     encoding: 'utf8',
   });
   return { code: r.status, stdout: r.stdout.replace(/\r\n/g, '\n'), stderr: r.stderr };

@@ -9,8 +9,12 @@ const cliDir = fileURLToPath(new URL('../../src/cli/', import.meta.url));
 
 function importSpecifiers(source: string): string[] {
   const specs: string[] = [];
-  const re =
-    /(?:^|\n)\s*(?:import|export)\s[^;]*?\sfrom\s+['"]([^'"]+)['"]|(?:^|\n)\s*import\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+  const re = new RegExp(
+    String.raw`(?:^|\n)\s*(?:import|export)\s[^;]*?\sfrom\s+['"]([^'"]+)['"]|` +
+      String.raw`(?:^|\n)\s*import\s+['"]([^'"]+)['"]|` +
+      String.raw`import\(\s*['"]([^'"]+)['"]\s*\)`,
+    'g',
+  );
   for (const m of source.matchAll(re)) specs.push((m[1] ?? m[2] ?? m[3])!);
   return specs;
 }

@@ -23,7 +23,7 @@ function cli(args: readonly string[], cwd: string, stdin?: string): Promise<Run>
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--import', tsxLoader, mainPath, ...args], {
       cwd,
-      env: env as NodeJS.ProcessEnv,
+      env,
       stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

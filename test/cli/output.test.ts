@@ -47,7 +47,10 @@ describe('cli: stdout that cannot be written', () => {
     assert.equal(r.code, 2, r.stderr);
     assert.match(
       r.stderr,
-      /error: the new key could not be written to stdout \(ENOSPC\); API key [a-z2-7]{12} was revoked \(ERR_OUTPUT\)\n$/,
+      new RegExp(
+        String.raw`error: the new key could not be written to stdout \(ENOSPC\); API key [a-z2-7]{12} was ` +
+          String.raw`revoked \(ERR_OUTPUT\)\n$`,
+      ),
     );
     assert.doesNotMatch(r.stderr, /agk_/, 'the key itself is never on stderr');
     const check = await createFileStore(join(dir, 'credentials.yaml'), { watch: false });

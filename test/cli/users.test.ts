@@ -419,7 +419,8 @@ const PTY_DRIVER = String.raw`
 import json, os, pty, select, subprocess, sys, time
 cfg = json.loads(sys.stdin.read())
 master, slave = pty.openpty()
-p = subprocess.Popen(cfg['argv'], stdin=slave, stdout=subprocess.PIPE, stderr=slave, cwd=cfg['cwd'], env=cfg['env'], close_fds=True)
+p = subprocess.Popen(cfg['argv'], stdin=slave, stdout=subprocess.PIPE, stderr=slave, cwd=cfg['cwd'], env=cfg['env'],
+                     close_fds=True)
 os.close(slave)
 answers = cfg['answers']
 tty = b''

@@ -29,7 +29,7 @@ export function isStoreError(code: string) {
 
 export function runStoreContract(kind: string, factory: StoreFactory): void {
   describe(`${kind} store contract`, () => {
-    const withStore = (name: string, body: (store: CredentialStore, clock: { t: number }) => Promise<void>) =>
+    const withStore = (name: string, body: (store: CredentialStore, clock: { t: number }) => Promise<void>) => {
       it(`${kind}: ${name}`, async () => {
         const clock = { t: T0 };
         const { store, cleanup } = await factory(() => clock.t);
@@ -40,6 +40,7 @@ export function runStoreContract(kind: string, factory: StoreFactory): void {
           await cleanup();
         }
       });
+    };
 
     withStore('addPrincipal stores both SCRAM verifiers, never the password, with the clock time', async (store) => {
       const record = await store.addPrincipal({

@@ -58,14 +58,16 @@ describe('postgres store', () => {
   it('postgres: migrating twice at once is safe and leaves one version row per migration', async () => {
     const [a, b, c] = await Promise.all([make(), make(), make()]);
     assert.ok(a && b && c);
-    const rows = await admin.query(`SELECT version FROM "${schema}".schema_version ORDER BY version`);
+    const rows = await admin.query<{ version: number }>(
+      `SELECT version FROM "${schema}".schema_version ORDER BY version`,
+    );
     assert.deepEqual(
       rows.rows.map((r) => r.version),
       Array.from({ length: LATEST_SCHEMA_VERSION }, (_, i) => i + 1),
     );
     await make(); // and once more, later: nothing to do
     assert.equal(
-      (await admin.query(`SELECT count(*)::int AS n FROM "${schema}".schema_version`)).rows[0].n,
+      (await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".schema_version`)).rows[0]?.n,
       LATEST_SCHEMA_VERSION,
     );
   });
@@ -155,7 +157,7 @@ describe('postgres store', () => {
     await a.revokeApiKey(keys[0]!.record.id);
     let dump = '';
     for (const table of ['principals', 'scram_verifiers', 'api_keys', 'schema_version']) {
-      const rows = await admin.query(`SELECT row_to_json(t)::text AS j FROM "${schema}".${table} t`);
+      const rows = await admin.query<{ j: string }>(`SELECT row_to_json(t)::text AS j FROM "${schema}".${table} t`);
       dump += rows.rows.map((r) => r.j).join('\n');
     }
     assert.ok(dump.includes('secret-erin'), 'the dump has the rows');

@@ -537,7 +537,9 @@ describe('hostile documents', () => {
     // bound still stops it (before: a 4 MB file took 36 s and 3.6 GB).
     const text = `${header}k: a\n  'b\nx: ${'['.repeat(1_000_000)}\ny: '\n`;
     const file = write('hidden-deep.yaml', text);
-    const block = `${header}k: a\n  'b\nx:\n${Array.from({ length: deep }, (_, i) => `${' '.repeat(i + 1)}k:`).join('\n')} 1\ny: '\n`;
+    const block =
+      `${header}k: a\n  'b\nx:\n` +
+      `${Array.from({ length: deep }, (_, i) => `${' '.repeat(i + 1)}k:`).join('\n')} 1\ny: '\n`;
     const blockFile = write('hidden-deep-block.yaml', block);
     const [flow, got] = await childRejects([
       { file, expect: { ...expectDeep(file), line: 5 } },
@@ -609,7 +611,8 @@ describe('hostile documents', () => {
 
   it('rejects prototype pollution through a __proto__ key (it stays plain data)', async () => {
     for (const text of [
-      `${header}__proto__: {polluted: true}\nx:\n  __proto__:\n    polluted: true\n  constructor:\n    prototype:\n      polluted: true\n`,
+      `${header}__proto__: {polluted: true}\nx:\n  __proto__:\n    polluted: true\n  constructor:\n    ` +
+        `prototype:\n      polluted: true\n`,
       '{"asyncapi": "3.0.0", "__proto__": {"polluted": true}, "x": {"__proto__": {"polluted": true}}}',
     ]) {
       const doc = await within(HANG_MS, () => loadDocumentFromText(text));

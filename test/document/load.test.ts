@@ -248,7 +248,7 @@ test('load: a relative path is resolved against options.cwd and shown as given',
 });
 
 test('load: misuse of the API is a TypeError with a Node-style code', async () => {
-  await assert.rejects(loadDocument('' as string), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+  await assert.rejects(loadDocument(''), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
   await assert.rejects(loadDocument(42 as unknown as string), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
   await assert.rejects(loadDocumentFromText(Buffer.from('x') as unknown as string), {
     name: 'TypeError',

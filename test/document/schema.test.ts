@@ -244,7 +244,7 @@ describe('schema: official examples (spec-examples/*.yml)', () => {
   }
 
   it('the spec-json-schemas IDE fixture: exactly the deliberate info.dupa', async () => {
-    const doc = parse(
+    const doc: unknown = parse(
       readFileSync(join(dir, '3.0.0__spec-json-schemas__test-fixtures-asyncapi.schema-invalid-info-dupa.yml'), 'utf8'),
     );
     const f = await only('3.0.0', doc);
@@ -257,7 +257,9 @@ describe('schema: official examples (spec-examples/*.yml)', () => {
   });
 
   it('the anypointmq README example: 2.x flow scopes in a 3.0 document, one finding per problem', async () => {
-    const doc = parse(readFileSync(join(dir, '3.0.0__bindings-anypointmq-README-example.schema-invalid.yml'), 'utf8'));
+    const doc: unknown = parse(
+      readFileSync(join(dir, '3.0.0__bindings-anypointmq-README-example.schema-invalid.yml'), 'utf8'),
+    );
     const fs = await findings('3.0.0', doc);
     const scopes = fs.filter((f) => f.at.pointer.endsWith('/flows/clientCredentials/scopes'));
     assert.equal(scopes.length, 2, show(fs));
@@ -426,7 +428,10 @@ describe('schema: messages', () => {
     assert.equal(f.at.pointer, '/operations/o/security/0');
     assert.match(
       f.message,
-      /^security scheme at operations\.o\.security\[0\] is missing required field 'type'; this looks like an AsyncAPI 2\.x security requirement/,
+      new RegExp(
+        String.raw`^security scheme at operations\.o\.security\[0\] is missing required field 'type'; this looks ` +
+          String.raw`like an AsyncAPI 2\.x security requirement`,
+      ),
     );
   });
 
@@ -484,7 +489,10 @@ describe('schema: messages', () => {
     );
     assert.match(
       fs[3]!.message,
-      /^scope list of 'type' in security requirement servers\.s\.security\[0\] must be an array \(got string\); in AsyncAPI 2\.x/,
+      new RegExp(
+        String.raw`^scope list of 'type' in security requirement servers\.s\.security\[0\] must be an array ` +
+          String.raw`\(got string\); in AsyncAPI 2\.x`,
+      ),
     );
     assert.match(fs[4]!.message, /must not list the same item twice \(items 0 and 1 are both "read"\)$/);
   });
@@ -501,7 +509,10 @@ describe('schema: messages', () => {
     assert.equal(fs[0]!.message, "security scheme 'k' (type httpApiKey) is missing required field 'name'");
     assert.match(
       fs[1]!.message,
-      /^security scheme 'sasl': unknown security scheme type 'scramSha256'; expected one of userPassword, .*openIdConnect \('scramSha256' exists from AsyncAPI 2\.1\.0 on\)$/,
+      new RegExp(
+        String.raw`^security scheme 'sasl': unknown security scheme type 'scramSha256'; expected one of ` +
+          String.raw`userPassword, .*openIdConnect \('scramSha256' exists from AsyncAPI 2\.1\.0 on\)$`,
+      ),
     );
     // The same scheme is fine from 2.1.0 on.
     assert.deepEqual(
@@ -639,9 +650,9 @@ describe('schema: robustness', () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...places), fc.jsonValue({ maxDepth: 3 }), async (path, value) => {
         const doc = structuredClone(base);
-        let cur = doc as Record<string, unknown>;
+        let cur = doc;
         for (const k of path.slice(0, -1)) {
-          const next = (cur as Record<string, unknown>)[k];
+          const next = cur[k];
           if (next === null || typeof next !== 'object') return;
           cur = next as Record<string, unknown>;
         }

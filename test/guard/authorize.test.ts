@@ -250,7 +250,7 @@ test('authorize: a session from another guard is wrong_server', async () => {
     reason: 'wrong_server',
     operation: null,
   });
-  const forged = { ...s } as Session;
+  const forged = { ...s };
   assert.equal(one.authorize(forged, { action: 'publish', channel: 'a' }).reason, 'wrong_server');
 });
 

@@ -140,7 +140,7 @@ test('built-ins: the error messages docs/config.md shows are the ones the guard 
   const docs = readFileSync(new URL('../../docs/config.md', import.meta.url), 'utf8');
   const m = await modelFromYaml(
     doc.replace(
-      /  mqtt:[\s\S]*?  kafka:/,
+      / {2}mqtt:[\s\S]*? {2}kafka:/,
       '  production:\n    host: h\n    protocol: mqtt\n    security: [{ $ref: ' +
         '"#/components/securitySchemes/userPass" }]\n  kafka:',
     ),

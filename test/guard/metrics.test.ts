@@ -59,6 +59,10 @@ test('metrics: label values escape backslash, double quote and line feed', () =>
   metrics.decisions[metrics.decisionBase(0, 0)]!++;
   assert.match(
     metrics.render(),
-    /^asyncapi_guard_decisions_total\{server="we\\"ird\\\\name\\n",action="publish",result="allowed",reason="allowed"\} 1$/m,
+    new RegExp(
+      String.raw`^asyncapi_guard_decisions_total\{server="we\\"ird\\\\name\\n",action="publish",result="allowed",` +
+        String.raw`reason="allowed"\} 1$`,
+      'm',
+    ),
   );
 });

@@ -3,6 +3,9 @@
 // those of the publish operations covering the channel; when any applies, one must accept the
 // payload (a JWE with allowed alg/enc), else payload_not_encrypted / payload_alg_not_allowed.
 
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createGuard, type Guard, type Session } from '../../src/guard/index.js';
@@ -19,7 +22,10 @@ import { ecKey, handMadeCompact, octKey, rsaKey } from '../tokens/jwe-fixtures.j
 const DOC = `asyncapi: 3.0.0
 info: { title: Lights, version: 1.0.0 }
 servers:
-  secure: { host: 127.0.0.1:1883, protocol: mqtt, security: [ { $ref: '#/components/securitySchemes/userPass' }, { $ref: '#/components/securitySchemes/e2eSym' } ] }
+  secure:
+    host: 127.0.0.1:1883
+    protocol: mqtt
+    security: [ { $ref: '#/components/securitySchemes/userPass' }, { $ref: '#/components/securitySchemes/e2eSym' } ]
   mixed: { host: 127.0.0.1:1884, protocol: mqtt, security: [ { $ref: '#/components/securitySchemes/userPass' } ] }
   plain: { host: 127.0.0.1:1885, protocol: mqtt, security: [ { $ref: '#/components/securitySchemes/userPass' } ] }
 channels:
@@ -249,7 +255,10 @@ test('payload: refusals are counted under the publish action and audited as acti
   const metrics = guard.metrics();
   assert.match(
     metrics,
-    /asyncapi_guard_decisions_total\{server="secure",action="publish",result="denied",reason="payload_not_encrypted"\} 1/,
+    new RegExp(
+      String.raw`asyncapi_guard_decisions_total\{server="secure",action="publish",result="denied",` +
+        String.raw`reason="payload_not_encrypted"\} 1`,
+    ),
   );
   const events = audit.events().filter((e) => e['action'] === 'payload');
   assert.deepEqual(
@@ -306,9 +315,6 @@ test('payload: an unknown key in an encryption binding is ERR_CONFIG_INVALID (co
 test(
   'payload: a plug-in verifier for an encryption scheme ' + 'cannot inspect payloads, so it accepts none (fail closed)',
   async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const dir = mkdtempSync(join(tmpdir(), 'guard-payload-plugin-'));
     writeFileSync(
       join(dir, 'e2e.mjs'),

@@ -1,6 +1,9 @@
 // Plug-in verifiers: whatever a plug-in does wrong — throw, reject, hang, answer something that is
 // not an outcome — is a refusal with reason verifier_error, never an allow.
 
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createGuard } from '../../src/guard/index.js';
@@ -96,9 +99,6 @@ test('plug-in: the principal it returns is copied and frozen (a plug-in cannot c
 });
 
 test('plug-in: the complete example module in docs/guard.md works as documented', async () => {
-  const { readFileSync, mkdtempSync, writeFileSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
   const docs = readFileSync(new URL('../../docs/guard.md', import.meta.url), 'utf8');
   const code = /```js\n(\/\/ verifiers\/team-token\.mjs[\s\S]*?)```/.exec(docs)?.[1];
   assert.ok(code, 'docs/guard.md has the example module');

@@ -87,7 +87,11 @@ describe('guard: a plug-in verifier is made per (server, scheme)', () => {
       `export const made = [];
 export function createVerifier(context) {
   made.push(context.realm);
-  return { source: 'authorization', challenge: 'Custom realm="' + context.realm + '"', verify: async () => ({ kind: 'absent' }) };
+  return {
+    source: 'authorization',
+    challenge: 'Custom realm="' + context.realm + '"',
+    verify: async () => ({ kind: 'absent' }),
+  };
 }
 `,
     );

@@ -71,7 +71,10 @@ test('startup: ERR_SCHEME_UNBOUND names the scheme, who uses it, and the config 
   assert.deepEqual([err.file, err.line, err.column, err.pointer], ['asyncapi-guard.yaml', 2, 1, 'schemes.userPass']);
   assert.match(
     err.message,
-    /^asyncapi-guard\.yaml:2:1 schemes\.userPass: the security scheme 'userPass' \(used by server 'production'\) has no binding/,
+    new RegExp(
+      String.raw`^asyncapi-guard\.yaml:2:1 schemes\.userPass: the security scheme 'userPass' \(used by server ` +
+        String.raw`'production'\) has no binding`,
+    ),
   );
 });
 
@@ -128,7 +131,10 @@ test('startup: ERR_VERIFIER_PLUGIN for a module that cannot be imported, with th
     assert.deepEqual([err.line, err.column, err.pointer], [4, 5, 'schemes.kerberos.verifier']);
     assert.match(
       err.message,
-      /^asyncapi-guard\.yaml:4:5 schemes\.kerberos\.verifier: the plug-in verifier module could not be imported( \(ERR_MODULE_NOT_FOUND\))?: expected a path/,
+      new RegExp(
+        String.raw`^asyncapi-guard\.yaml:4:5 schemes\.kerberos\.verifier: the plug-in verifier module could not ` +
+          String.raw`be imported( \(ERR_MODULE_NOT_FOUND\))?: expected a path`,
+      ),
     );
   }
 });

@@ -190,7 +190,9 @@ test('throttle: identity-provider keys that cannot be fetched (keys_unavailable)
     throttle: { ...LOCK, lockoutAfter: 2 },
     sleep: recordingSleep().sleep,
   });
-  const token = `${Buffer.from('{"alg":"ES256","kid":"k"}').toString('base64url')}.${Buffer.from('{"sub":"x","exp":9999999999}').toString('base64url')}.c2ln`;
+  const token =
+    `${Buffer.from('{"alg":"ES256","kid":"k"}').toString('base64url')}.` +
+    `${Buffer.from('{"sub":"x","exp":9999999999}').toString('base64url')}.c2ln`;
   for (let i = 0; i < 5; i++) {
     const r = await guard.authenticate('s', { remote: '10.0.6.1', headers: { authorization: `Bearer ${token}` } });
     assert.ok(!r.ok);

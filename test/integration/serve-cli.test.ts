@@ -22,7 +22,7 @@ function startCli(
   let stderr = '';
   const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    child.stderr!.setEncoding('utf8').on('data', (s: string) => {
+    child.stderr.setEncoding('utf8').on('data', (s: string) => {
       stderr += s;
       if (stderr.includes('serving;')) resolve({ child, stderr: () => stderr, exit });
     });

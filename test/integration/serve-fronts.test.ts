@@ -98,7 +98,8 @@ async function sseOpen(path: string, authorization: string) {
     signal: controller.signal,
   });
   assert.equal(res.status, 200);
-  const reader = res.body!.getReader();
+  // A fetch body is a byte stream; the global type leaves its chunks untyped.
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   let text = '';
   return {
     async waitFor(needle: string): Promise<string> {
@@ -114,8 +115,12 @@ async function sseOpen(path: string, authorization: string) {
   };
 }
 
+/** The text of a WebSocket message, whichever shape `ws` delivers it in. */
+const textOf = (data: WebSocket.RawData): string =>
+  (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString('utf8');
+
 const messageOf = (ws: WebSocket): Promise<string> =>
-  new Promise((resolve) => ws.once('message', (m) => resolve(String(m))));
+  new Promise((resolve) => ws.once('message', (m) => resolve(textOf(m))));
 
 /**
  * Publishes until `received` settles: a subscription made on another front may land a moment after the client saw its
@@ -156,7 +161,7 @@ describe('serve: messages cross fronts, each subscriber only if authorized', () 
       // only if authorize(subscribe) allows: receiveAdmin needs basic, which the key client lacks.
       const ws = await wsOpen('/admin/1', project.apiKey);
       const wsGot: string[] = [];
-      ws.on('message', (m) => wsGot.push(String(m)));
+      ws.on('message', (m) => wsGot.push(textOf(m)));
       const sse = await sseOpen('/admin/1', basic('alice', PASSWORD));
       const publisher = await mqttConnect('alice', PASSWORD);
       await publishUntil(publisher, 'admin/1', 'reboot-1', sse.waitFor('reboot-1'));

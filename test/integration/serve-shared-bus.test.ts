@@ -41,7 +41,7 @@ function startInstance(cwd: string): Promise<Instance> {
   let stderr = '';
   const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    child.stderr!.setEncoding('utf8').on('data', (s: string) => {
+    child.stderr.setEncoding('utf8').on('data', (s: string) => {
       stderr += s;
       const m = /^broker\s+mqtt\s+127\.0\.0\.1:(\d+)/m.exec(stderr);
       if (m !== null && stderr.includes('serving;')) resolve({ child, brokerPort: Number(m[1]), exit });

@@ -50,8 +50,14 @@ function allLocations(a: Analysis): Location[] {
     }
   };
   for (const s of a.schemes.values()) out.push(s.at);
-  for (const s of a.servers) (out.push(s.at), req(s.security));
-  for (const o of a.operations) (out.push(o.at), req(o.security));
+  for (const s of a.servers) {
+    out.push(s.at);
+    req(s.security);
+  }
+  for (const o of a.operations) {
+    out.push(o.at);
+    req(o.security);
+  }
   for (const i of a.issues) out.push(i.at);
   return out;
 }
@@ -202,11 +208,11 @@ test('snapshot: 3.0.0 correlation-id names its inline oauth2 scheme by pointer',
 
 test('buildAnalysis and toSecurityModel reject what is not theirs with ERR_INVALID_ARG_TYPE', () => {
   for (const bad of [null, undefined, {}, 'doc.yaml']) {
-    assert.throws(() => buildAnalysis(bad as unknown as LoadedDocument), {
+    assert.throws(() => buildAnalysis(bad as LoadedDocument), {
       name: 'TypeError',
       code: 'ERR_INVALID_ARG_TYPE',
     });
-    assert.throws(() => toSecurityModel(bad as unknown as Analysis), {
+    assert.throws(() => toSecurityModel(bad as Analysis), {
       name: 'TypeError',
       code: 'ERR_INVALID_ARG_TYPE',
     });

@@ -27,13 +27,16 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Parser } from '@asyncapi/parser';
+import { Parser, type Diagnostic } from '@asyncapi/parser';
 import type { AsyncAPIDocumentInterface, OperationInterface, SecurityRequirementsInterface } from '@asyncapi/parser';
 import { loadDocument } from '../../src/document/load.js';
 import { buildModel } from '../../src/model/index.js';
 import type { Requirement, SecurityModel } from '../../src/model/index.js';
 import { assertFixtureFiles, fixtureFiles, officialExampleCount, officialExamplesDir } from '../helpers/corpus.js';
 
+// DiagnosticSeverity.Error of the copy of @stoplight/types the diagnostics are typed with (the parser re-exports
+// another copy's enum, which TypeScript keeps apart).
+const ERROR = 0 as Diagnostic['severity'];
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 const fixturesDir = resolve(projectRoot, 'test/fixtures/model');
 
@@ -180,13 +183,15 @@ for (const path of documents) {
     if (name.includes('.schema-invalid')) {
       assert.equal(document, undefined, 'the parser refuses a schema-invalid document');
       assert.ok(
-        strict.diagnostics.some((d) => d.severity === 0),
+        strict.diagnostics.some((d) => d.severity === ERROR),
         'with an error diagnostic',
       );
       document = (await parser.parse(text, { source: path, validateOptions: { allowedSeverity: { error: true } } }))
         .document;
     } else {
-      const errors = strict.diagnostics.filter((d) => d.severity === 0).map((d) => `${d.path.join('/')}: ${d.message}`);
+      const errors = strict.diagnostics
+        .filter((d) => d.severity === ERROR)
+        .map((d) => `${d.path.join('/')}: ${d.message}`);
       assert.deepEqual(errors, [], 'the parser accepts the document');
     }
     assert.ok(document, 'the parser produced a document');

@@ -27,7 +27,7 @@ describe('sasl secrets', () => {
       const proof = final.message.slice(final.message.lastIndexOf(',p=') + 3);
       const out = await server.step(final.message);
       outcomes.push(first, challenge, out, client.verify(out.message));
-      const text = JSON.stringify(outcomes, (_k, v) =>
+      const text = JSON.stringify(outcomes, (_k, v: unknown) =>
         v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v,
       );
       assert.ok(!text.includes(MARKER), 'password');

@@ -15,7 +15,7 @@ import { EPK, b64, ecKey, handMadeCompact, handMadeGeneral, octKey, rsaKey } fro
 
 const store = createMemoryStore();
 const make = (options: Record<string, unknown> = {}): Verifier =>
-  asymmetricEncryption.createVerifier(context({ type: 'asymmetricEncryption' }, store, options, 'e2e')) as Verifier;
+  asymmetricEncryption.createVerifier(context({ type: 'asymmetricEncryption' }, store, options, 'e2e'));
 const v = make();
 const inspect = (payload: unknown) => v.inspectPayload!(payload as string);
 const NOT_ENCRYPTED = { ok: false, reason: 'payload_not_encrypted' };

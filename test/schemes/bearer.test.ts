@@ -520,7 +520,8 @@ describe('http bearer: JWT verification with a local JWKS', () => {
 
   it('rejects alg none', async () => {
     const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
-    const token = `${enc({ alg: 'none', typ: 'JWT' })}.${enc({ iss: ISSUER, aud: AUDIENCE, sub: 'x', exp: SEC + 60 })}.`;
+    const token =
+      `${enc({ alg: 'none', typ: 'JWT' })}.` + `${enc({ iss: ISSUER, aud: AUDIENCE, sub: 'x', exp: SEC + 60 })}.`;
     assert.equal(invalidReason(await verify(v, bearer(token))), 'alg_not_allowed');
   });
 

@@ -22,7 +22,7 @@ describe('scheme config schemas', () => {
 
   it('the types whose built-in verifier reads options declare them; the others take none', () => {
     const withKeys = Object.values(schemes)
-      .filter((d) => Object.keys((d.configSchema['properties'] ?? {}) as object).length > 0)
+      .filter((d) => Object.keys(d.configSchema['properties'] ?? {}).length > 0)
       .map((d) => d.type);
     assert.deepEqual(withKeys.sort(), [
       'X509',

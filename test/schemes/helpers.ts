@@ -56,8 +56,8 @@ export function failingStore(mode: 'reject' | 'throw' = 'reject'): CredentialSto
   return {
     ...base,
     description: 'failing:',
-    getPrincipal: mode === 'reject' ? async () => fail() : (fail as never),
-    getApiKey: mode === 'reject' ? async () => fail() : (fail as never),
+    getPrincipal: mode === 'reject' ? async () => fail() : fail,
+    getApiKey: mode === 'reject' ? async () => fail() : fail,
   };
 }
 

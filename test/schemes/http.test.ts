@@ -124,14 +124,18 @@ describe('http verifier (scheme: basic)', () => {
     assert.equal(invalidReason(await verify(broken, auth(basicAuthorization('alice', PASSWORD)))), 'store_unavailable');
   });
 
-  it('http: a scheme with no verifier (digest, Negotiate, none given) fails startup with ERR_SCHEME_UNSUPPORTED: fail closed', () => {
-    for (const scheme of ['digest', 'Negotiate', undefined]) {
-      assert.throws(() => http.createVerifier(context({ type: 'http', scheme }, fx.store)), {
-        name: 'StartupError',
-        code: 'ERR_SCHEME_UNSUPPORTED',
-      });
-    }
-  });
+  it(
+    'http: a scheme with no verifier (digest, Negotiate, none given) fails startup with ' +
+      'ERR_SCHEME_UNSUPPORTED: fail closed',
+    () => {
+      for (const scheme of ['digest', 'Negotiate', undefined]) {
+        assert.throws(() => http.createVerifier(context({ type: 'http', scheme }, fx.store)), {
+          name: 'StartupError',
+          code: 'ERR_SCHEME_UNSUPPORTED',
+        });
+      }
+    },
+  );
 
   it('rejects a malformed Basic header as malformed (no subject)', async () => {
     for (const value of [

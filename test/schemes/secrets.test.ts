@@ -15,7 +15,9 @@ const MARKER = 'Zq9SECRETxMARKER';
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
 function serialize(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v)) ?? '';
+  return (
+    JSON.stringify(value, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v)) ?? ''
+  );
 }
 
 describe('scheme secrets', () => {

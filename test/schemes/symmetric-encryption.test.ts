@@ -10,7 +10,7 @@ import { EPK, ecKey, handMadeCompact, octKey } from '../tokens/jwe-fixtures.js';
 
 const store = createMemoryStore();
 const make = (options: Record<string, unknown> = {}, name = 'e2e'): Verifier =>
-  symmetricEncryption.createVerifier(context({ type: 'symmetricEncryption' }, store, options, name)) as Verifier;
+  symmetricEncryption.createVerifier(context({ type: 'symmetricEncryption' }, store, options, name));
 
 function startupError(fn: () => unknown): StartupError {
   try {
@@ -157,7 +157,7 @@ describe('symmetricEncryption config', () => {
     ['a tiny maxPayloadBytes', { maxPayloadBytes: 10 }, 'schemes.e2e.maxPayloadBytes'],
   ] as const) {
     it(`symmetricEncryption: rejects ${what} in the binding with ERR_CONFIG_INVALID at its key path`, () => {
-      const err = startupError(() => make(options as Record<string, unknown>));
+      const err = startupError(() => make(options));
       assert.equal(err.code, 'ERR_CONFIG_INVALID');
       assert.equal(err.pointer, pointer);
       assert.ok(err.message.startsWith(`${pointer}: `), err.message);

@@ -42,7 +42,7 @@ function expectThrow<T extends Error>(fn: () => unknown, type: new (...a: never[
       () => assert.fail('expected an error'),
       (err: unknown) => {
         assert.ok(err instanceof type, String(err));
-        return err as T;
+        return err;
       },
     );
 }

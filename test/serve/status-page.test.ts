@@ -10,6 +10,11 @@ import type { RunningServe } from '../../src/serve/types.js';
 import { requireChromium } from '../helpers/binaries.js';
 import { makeServeProject, startServeOnFreePorts } from './helpers.js';
 
+/** What the page functions below use of a table row: they run in the browser, and this project has no DOM types. */
+interface DomRow {
+  querySelectorAll(selector: string): Iterable<{ textContent: string | null }>;
+}
+
 describe('status page: rendering', () => {
   it('escapes every value (a hostile claimed principal id cannot inject markup)', () => {
     const html = renderStatusPage({
@@ -85,7 +90,9 @@ describe('status page: in headless Chromium', () => {
     assert.equal(res?.status(), 200);
     const rows = await page
       .locator('#servers tbody tr')
-      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+      .evaluateAll((trs: readonly DomRow[]) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
+      );
     assert.deepEqual(
       rows.map((r) => r.slice(0, 2)),
       [
@@ -100,7 +107,7 @@ describe('status page: in headless Chromium', () => {
     const refusal = await page
       .locator('#refusals tbody tr')
       .first()
-      .evaluate((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent));
+      .evaluate((tr: DomRow) => [...tr.querySelectorAll('td')].map((td) => td.textContent));
     assert.deepEqual(refusal.slice(1), ['broker', 'connect', 'userPass', 'bad_password', 'alice']);
     // The inline stylesheet is allowed by its hash: it applied, and nothing was blocked.
     assert.equal(

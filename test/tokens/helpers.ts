@@ -4,7 +4,7 @@
 
 import { SignJWT, importJWK } from 'jose';
 import type { JWK, JWTPayload } from 'jose';
-import { OAuth2Server } from 'oauth2-mock-server';
+import { OAuth2Server, type MutableToken } from 'oauth2-mock-server';
 
 export interface Idp {
   readonly server: OAuth2Server;
@@ -47,10 +47,10 @@ export async function startIdp(algs: readonly string[] = ['RS256']): Promise<Idp
     discoveryUrl: `${issuer}/.well-known/openid-configuration`,
     introspectUrl: `${issuer}/introspect`,
     jwksFetches: () => fetches,
-    privateKeys: () => toJSON(true) as JWK[],
-    publicKeys: () => toJSON(false) as JWK[],
+    privateKeys: () => toJSON(true),
+    publicKeys: () => toJSON(false),
     async fetchToken(scope = 'read write', aud = 'api') {
-      server.service.once('beforeTokenSigning', (token) => {
+      server.service.once('beforeTokenSigning', (token: MutableToken) => {
         token.payload['aud'] = aud;
       });
       const res = await fetch(`${issuer}/token`, {
@@ -92,7 +92,7 @@ export async function sign(
   key: JWK | Uint8Array,
 ): Promise<string> {
   const k = key instanceof Uint8Array ? key : await importJWK(key, header.alg);
-  return new SignJWT(payload).setProtectedHeader(header as never).sign(k);
+  return new SignJWT(payload).setProtectedHeader(header).sign(k);
 }
 
 export const b64url = (v: string | Uint8Array): string => Buffer.from(v).toString('base64url');

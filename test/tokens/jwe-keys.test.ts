@@ -97,13 +97,14 @@ describe('loadJwks', () => {
 });
 
 describe('checkJwk', () => {
-  const rejects = (what: string, jwk: unknown) =>
+  const rejects = (what: string, jwk: unknown) => {
     it(`keys: rejects ${what}`, () => {
       assert.throws(
         () => checkJwk(jwk),
         (err: unknown) => err instanceof KeyError && err.code === 'ERR_KEY_INVALID',
       );
     });
+  };
 
   rejects('a JWK without kty', { k: b64(randomBytes(32)) });
   rejects('an unknown kty', { kty: 'XYZ' });

@@ -170,7 +170,7 @@ describe('HTTP front (http) with real clients', () => {
         },
       }),
       duplex: 'half',
-    } as RequestInit);
+    });
     assert.equal(chunked.status, 413);
   });
 

@@ -153,7 +153,8 @@ describe('mqtt front: routing through the bus', () => {
       return false;
     });
     assert.ok(session !== undefined);
-    const scopedId = `${encodeURIComponent(session.principal.scheme)}/${encodeURIComponent(session.principal.id)}/victim`;
+    const scopedId =
+      `${encodeURIComponent(session.principal.scheme)}/` + `${encodeURIComponent(session.principal.id)}/victim`;
     const b = await connected(h.url, { username: 'bob', password: 'bob-pw' });
     // aedes closes the named client when `$SYS/<another broker>/new/clients` is published (cluster takeover).
     await b.publishAsync('$SYS/other-broker/new/clients', scopedId, { qos: 0 });
@@ -260,7 +261,7 @@ describe('mqtt front: deliveries written by the front', () => {
       }
       assert.ok(slowClosed, 'the slow subscriber was disconnected');
       assert.ok(
-        log.lines.some((l) => JSON.parse(l).event === 'mqtt.subscriber.slow'),
+        log.lines.some((l) => (JSON.parse(l) as { event?: unknown }).event === 'mqtt.subscriber.slow'),
         'mqtt.subscriber.slow logged',
       );
       await inFast.waitFor(sent, 15_000);

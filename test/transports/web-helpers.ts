@@ -72,8 +72,20 @@ components:
     queryKey: { type: httpApiKey, in: query, name: api_key }
     cookieKey: { type: httpApiKey, in: cookie, name: session }
     jwt: { type: http, scheme: bearer, bearerFormat: JWT }
-    readJwt: { type: oauth2, flows: { clientCredentials: { tokenUrl: 'https://idp.example/token', availableScopes: { 'lights:read': r, 'lights:write': w } } }, scopes: ['lights:read'] }
-    writeJwt: { type: oauth2, flows: { clientCredentials: { tokenUrl: 'https://idp.example/token', availableScopes: { 'lights:read': r, 'lights:write': w } } }, scopes: ['lights:write'] }
+    readJwt:
+      type: oauth2
+      flows:
+        clientCredentials:
+          tokenUrl: 'https://idp.example/token'
+          availableScopes: { 'lights:read': r, 'lights:write': w }
+      scopes: ['lights:read']
+    writeJwt:
+      type: oauth2
+      flows:
+        clientCredentials:
+          tokenUrl: 'https://idp.example/token'
+          availableScopes: { 'lights:read': r, 'lights:write': w }
+      scopes: ['lights:write']
     sealed: { type: symmetricEncryption }
     certs: { type: X509 }
 `;
@@ -122,8 +134,8 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       writeJwt: jwtBinding,
       sealed: {},
       ...(options.x509CaPath === undefined ? {} : { certs: { ca: `file:${options.x509CaPath}` } }),
-    } as never,
-    throttle: (options.throttle ?? { lockoutAfter: 100_000, freeFailures: 1000 }) as never,
+    },
+    throttle: options.throttle ?? { lockoutAfter: 100_000, freeFailures: 1000 },
     sleep: async () => {},
   });
   const bus = createMemoryBus();

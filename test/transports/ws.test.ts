@@ -33,6 +33,10 @@ interface Opened {
  * Opens a client; resolves with it once open, or rejects with the HTTP status of a refused handshake and its
  * headers/body.
  */
+/** The text of a WebSocket message, whichever shape `ws` delivers it in. */
+const textOf = (data: WebSocket.RawData): string =>
+  (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString('utf8');
+
 function open(
   url: string,
   options: { headers?: Record<string, string>; protocols?: string[]; autoPong?: boolean } = {},
@@ -43,7 +47,7 @@ function open(
       autoPong: options.autoPong ?? true,
     });
     const messages: Opened['messages'] = [];
-    ws.on('message', (data, binary) => messages.push({ data: String(data), binary }));
+    ws.on('message', (data, binary) => messages.push({ data: textOf(data), binary }));
     ws.once('open', () => resolve({ ws, messages }));
     ws.once('unexpected-response', (_req, res) => {
       const chunks: Buffer[] = [];
@@ -302,7 +306,8 @@ describe('WebSocket front (ws) with real clients', () => {
     const text = await rawExchange(
       port,
       `GET /ws/lights/1/status HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: ` +
-        `Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nX-Pad: ${'a'.repeat(4096)}\r\n\r\n`,
+        `Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nX-Pad: ` +
+        `${'a'.repeat(4096)}\r\n\r\n`,
     );
     assert.match(text, /^HTTP\/1\.1 431 /);
   });
@@ -530,7 +535,7 @@ describe('WebSocket front over TLS (wss) with real clients', () => {
         ...(opts.cert === undefined ? {} : { cert: opts.cert.pem, key: opts.cert.keyPem }),
       });
       const messages: Opened['messages'] = [];
-      ws.on('message', (data, binary) => messages.push({ data: String(data), binary }));
+      ws.on('message', (data, binary) => messages.push({ data: textOf(data), binary }));
       ws.once('open', () => resolve({ ws, messages }));
       ws.once('unexpected-response', (_req, res) => {
         ws.terminate();

@@ -140,12 +140,12 @@ describe('basic: hostile headers', () => {
 });
 
 describe('basic: properties', () => {
+  // eslint-disable-next-line no-control-regex -- the characters a user id or password may not hold
+  const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
   const userId = fc
     .string({ unit: 'grapheme', minLength: 1, maxLength: 24 })
-    .filter((s) => !s.includes(':') && !/[\u0000-\u001f\u007f-\u009f]/.test(s));
-  const password = fc
-    .string({ unit: 'grapheme', minLength: 1, maxLength: 40 })
-    .filter((s) => !/[\u0000-\u001f\u007f-\u009f]/.test(s));
+    .filter((s) => !s.includes(':') && !CONTROL.test(s));
+  const password = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }).filter((s) => !CONTROL.test(s));
 
   it('basic: encode then parse is the identity for any user id without a colon and any password', () => {
     fc.assert(
@@ -185,7 +185,7 @@ describe('basic: properties', () => {
         if (r.kind !== 'ok') return;
         assert.ok(r.value.userId.length > 0 && !r.value.userId.includes(':'));
         assert.ok(r.value.password.length > 0);
-        assert.ok(!/[\u0000-\u001f\u007f-\u009f]/.test(r.value.userId + r.value.password));
+        assert.ok(!CONTROL.test(r.value.userId + r.value.password));
         assert.equal(Buffer.from(`${r.value.userId}:${r.value.password}`).equals(Buffer.from(bytes)), true);
       }),
     );
