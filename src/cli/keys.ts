@@ -25,8 +25,9 @@ export async function runKeysCreate(principal: string, flags: KeysCreateFlags, i
           ? 'no scopes'
           : `scopes ${oneLine(created.record.scopes.join(','))}`;
     io.err(
-      `created API key ${created.record.id} for '${oneLine(record.name)}' with ` +
-        `${scopeNote}${record.disabled ? ' (the principal is disabled: the key will not authenticate until `users enable`)' : ''}\n`,
+      `created API key ${created.record.id} for '${oneLine(record.name)}' with ${scopeNote}` +
+        (record.disabled ? ' (the principal is disabled: the key will not authenticate until `users enable`)' : '') +
+        '\n',
     );
     io.err('store the key now, it cannot be shown again\n');
     if (io.outFlushed === undefined) {

@@ -97,7 +97,8 @@ export async function runUsersAdd(
     });
     io.err(
       `added principal ` +
-        `'${oneLine(record.name)}'${password === undefined ? ' without a password' : ''}${describeScopes(record.scopes)} ` +
+        `'${oneLine(record.name)}'${password === undefined ? ' without a password' : ''}` +
+        `${describeScopes(record.scopes)} ` +
         `to ${oneLine(store.description)}\n`,
     );
     return EXIT_OK;

@@ -120,7 +120,8 @@ export async function parseConfig(text: string, options: ParseConfigOptions): Pr
     });
   };
   const value = source.value;
-  if (value === null || value === undefined) return emptyConfig(options.dir, options.file); // an empty file sets nothing
+  // an empty file sets nothing
+  if (value === null || value === undefined) return emptyConfig(options.dir, options.file);
 
   const validate = await configValidator();
   if (!validate(value)) {

@@ -530,7 +530,8 @@ function unknownFieldHint(ctx: Ctx, at: string, field: string, branch: SchemeBra
         sameType.scheme.is.some((s) => s.toLowerCase() === scheme.toLowerCase());
       return (
         `; '${field}' is only allowed when scheme is ` +
-        `${sameType.scheme.is.map((s) => `'${s}'`).join(' or ')}${caseOnly ? ` (the schema compares case-sensitively: '${scheme}' is not '${sameType.scheme.is[0]}')` : ''}`
+        `${sameType.scheme.is.map((s) => `'${s}'`).join(' or ')}` +
+        `${caseOnly ? ` (the schema compares case-sensitively: '${scheme}' is not '${sameType.scheme.is[0]}')` : ''}`
       );
     }
     const types = unique(owners.flatMap((b) => b.types).filter((t) => !branch.types.includes(t)));
@@ -544,7 +545,8 @@ function unknownFieldHint(ctx: Ctx, at: string, field: string, branch: SchemeBra
   if (rel && rel.length === 1 && rel[0] === 'flows' && branch?.flows) {
     return (
       `; expected one of ` +
-      `${branch.flows.join(', ')}${/^x-/.test(field) ? " (the schema allows no extension fields directly in 'flows')" : ''}`
+      `${branch.flows.join(', ')}` +
+      `${/^x-/.test(field) ? " (the schema allows no extension fields directly in 'flows')" : ''}`
     );
   }
   if (rel && rel.length === 2 && rel[0] === 'flows') {

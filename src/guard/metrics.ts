@@ -112,7 +112,9 @@ export function createGuardMetrics(servers: readonly string[], schemes: readonly
             if (v === 0) continue;
             const reason = AUTH_REASONS[r]!;
             out.push(
-              `asyncapi_guard_authentications_total{server="${serverLabels[sv]}",scheme="${schemeLabels[sc]}",result="${reason === 'allowed' ? 'allowed' : 'denied'}",reason="${reason}"} ` +
+              `asyncapi_guard_authentications_total{server="${serverLabels[sv]}",scheme="` +
+                `${schemeLabels[sc]}",result="${reason === 'allowed' ? 'allowed' : 'denied'}",reason="` +
+                `${reason}"} ` +
                 `${v}`,
             );
           }
@@ -130,7 +132,8 @@ export function createGuardMetrics(servers: readonly string[], schemes: readonly
             const reason = DECISION_REASONS[r]!;
             const result = reason === 'allowed' || reason === 'allowed_uncovered' ? 'allowed' : 'denied';
             out.push(
-              `asyncapi_guard_decisions_total{server="${serverLabels[sv]}",action="${ACTIONS[a]}",result="${result}",reason="${reason}"} ` +
+              `asyncapi_guard_decisions_total{server="${serverLabels[sv]}",action="${ACTIONS[a]}",result="` +
+                `${result}",reason="${reason}"} ` +
                 `${v}`,
             );
           }

@@ -68,10 +68,13 @@ export function formatServeMetrics(samples: readonly FrontSample[], busReady: bo
       out += `${f.name}{server="${label(s.server)}",protocol="${label(s.protocol)}"} ${f.value(s)}\n`;
   }
   out +=
-    '# HELP asyncapi_guard_serve_bus_ready 1 while the message bus is connected.\n# TYPE asyncapi_guard_serve_bus_ready gauge\n';
+    '# HELP asyncapi_guard_serve_bus_ready 1 while the message bus is connected.\n' +
+    '# TYPE asyncapi_guard_serve_bus_ready gauge\n';
   out += `asyncapi_guard_serve_bus_ready ${busReady ? 1 : 0}\n`;
   out +=
-    '# HELP asyncapi_guard_serve_sessions_ended_total Live connections ended by a credential change (revoked key, disabled user).\n# TYPE asyncapi_guard_serve_sessions_ended_total counter\n';
+    '# HELP asyncapi_guard_serve_sessions_ended_total Live connections ended by a credential change ' +
+    '(revoked key, disabled user).\n' +
+    '# TYPE asyncapi_guard_serve_sessions_ended_total counter\n';
   out += `asyncapi_guard_serve_sessions_ended_total ${sessionsEnded}\n`;
   return out;
 }

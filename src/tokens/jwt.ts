@@ -254,10 +254,10 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
     requiredClaims: [...new Set(['exp', ...requiredClaims])],
   };
   const getKey = async (header: JWSHeaderParameters) => {
-    // eslint-disable-next-line @typescript-eslint/only-throw-error -- a Refusal is caught right after (no stack to build)
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- caught right after; no stack needed
     for (const member of SELF_KEY_HEADERS) if (member in header) throw new Refusal('malformed');
     const found = await resolver.resolve(header);
-    // eslint-disable-next-line @typescript-eslint/only-throw-error -- a Refusal is caught right after (no stack to build)
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- caught right after; no stack needed
     if (found.kind === 'refused') throw new Refusal(found.reason);
     return found.key;
   };

@@ -25,7 +25,8 @@ export function formatSseEvent(message: BusMessage): string {
     const text = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
     for (const line of text.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
   } else {
-    out += `event: binary\ndata: ${Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64')}\n`;
+    const base64 = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64');
+    out += `event: binary\ndata: ${base64}\n`;
   }
   return `${out}\n`;
 }
