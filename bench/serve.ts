@@ -428,7 +428,7 @@ export async function runServeBench(say: (line: string) => void, quick: boolean)
       (c) => ({ username: 'bench', password: c.ready.creds.apiKey }),
     );
     say(
-      `### Memory per idle MQTT connection (${int(idleCount)} connections, keep-alive off; server process ` +
+      `### Memory per idle MQTT connection (${int(idleCount)} connections, keep-alive off; server ` +
         `after two full GCs, minus before)`,
     );
     say('');

@@ -12,7 +12,8 @@ import type { Bus } from './types.js';
 export const DEFAULT_BUS_REF = 'memory';
 
 const ACCEPTED =
-  'memory, nats://[USER:PASSWORD@]HOST[:PORT], redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] (or rediss://), or env:NAME holding one of these';
+  'memory, nats://[USER:PASSWORD@]HOST[:PORT], redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] (or rediss://), ' +
+  'or env:NAME holding one of these';
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
 
 export interface OpenBusOptions extends CommonBusOptions {

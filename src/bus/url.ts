@@ -31,8 +31,13 @@ export function parseBrokerUrl(ref: string, protocols: readonly string[], defaul
   }
   return {
     url,
-    description: `${url.protocol}//${url.hostname.includes(':') && !url.hostname.startsWith('[') ? `[${url.hostname}]` : url.hostname}:${port}${db}`,
+    description: `${url.protocol}//${bracketed(url.hostname)}:${port}${db}`,
     username,
     password,
   };
+}
+
+/** An IPv6 literal in brackets, as it stands in a URL; other host names as they are. */
+function bracketed(hostname: string): string {
+  return hostname.includes(':') && !hostname.startsWith('[') ? `[${hostname}]` : hostname;
 }

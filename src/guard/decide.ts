@@ -42,10 +42,11 @@ export interface AuthorizeRequest {
   readonly channel: string;
 }
 
+// Function properties, not methods: the guard hands them out unbound (no `this` in them).
 export interface Authorizer {
-  authorize(session: Session, request: AuthorizeRequest): Decision;
-  authorizeSubscription(session: Session, filter: string): Decision;
-  checkPayload(session: Session, request: PayloadRequest): Decision;
+  readonly authorize: (session: Session, request: AuthorizeRequest) => Decision;
+  readonly authorizeSubscription: (session: Session, filter: string) => Decision;
+  readonly checkPayload: (session: Session, request: PayloadRequest) => Decision;
 }
 
 export interface AuthorizerContext {

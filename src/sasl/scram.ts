@@ -227,7 +227,9 @@ function splitAttributes(text: string): Attribute[] | null {
   return out;
 }
 
-/** RFC 5802 §7 extensions: `attr-val`, value = 1*value-char (no NUL), not a defined letter. Unknown ones are ignored. */
+/**
+ * RFC 5802 §7 extensions: `attr-val`, value = 1*value-char (no NUL), not a defined letter. Unknown ones are ignored.
+ */
 function validExtensions(list: readonly Attribute[]): boolean {
   for (const a of list) {
     if (DEFINED_ATTRIBUTES.includes(a.name) || a.value.length === 0 || a.value.includes('\u0000')) return false;

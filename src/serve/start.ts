@@ -39,7 +39,10 @@ const loadPino = (): Pino => createRequire(import.meta.url)('pino') as Pino;
 
 export const DEFAULT_GRACE_MS = 5_000;
 
-/** Starts every served server. Rejects with a GuardError (bad document, config, flags, TLS files, guard startup, port, bus). */
+/**
+ * Starts every served server. Rejects with a GuardError (bad document, config, flags, TLS files, guard startup, port,
+ * bus).
+ */
 export async function startServe(options: ServeOptions): Promise<RunningServe> {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;

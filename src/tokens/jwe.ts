@@ -30,7 +30,9 @@ export interface SealOptions {
   readonly key: JWK;
   /** `kid` for the protected header; default the key's own `kid` (none when it has none). */
   readonly kid?: string;
-  /** Key management algorithm; default the key's `alg`, else A256KW (oct), RSA-OAEP-256 (RSA), ECDH-ES+A256KW (EC, OKP). */
+  /**
+   * Key management algorithm; default the key's `alg`, else A256KW (oct), RSA-OAEP-256 (RSA), ECDH-ES+A256KW (EC, OKP).
+   */
   readonly alg?: string;
   /** Content encryption; default A256GCM. */
   readonly enc?: string;
@@ -55,7 +57,7 @@ const imported = new WeakMap<object, Map<string, Promise<ImportedKey>>>();
 function importFor(jwk: JWK, alg: string): Promise<ImportedKey> {
   if (!Object.isFrozen(jwk)) return importJWK(jwk, alg);
   let byAlg = imported.get(jwk);
-  if (byAlg === undefined) imported.set(jwk, (byAlg = new Map()));
+  if (byAlg === undefined) imported.set(jwk, (byAlg = new Map<string, Promise<ImportedKey>>()));
   let p = byAlg.get(alg);
   if (p === undefined) {
     p = importJWK(jwk, alg);
@@ -84,9 +86,10 @@ function bytesOf(payload: Uint8Array | string, name: string): Uint8Array {
 function checkList(value: readonly string[] | undefined, name: string, safe: readonly string[]): readonly string[] {
   if (value === undefined) return safe;
   if (!Array.isArray(value) || value.length === 0) throw invalidArgType(name, 'a non-empty array of strings');
-  for (const v of value)
+  const items: readonly unknown[] = value;
+  for (const v of items)
     if (typeof v !== 'string' || !safe.includes(v)) throw invalidArgValue(name, `must hold only ${safe.join(', ')}`);
-  return value;
+  return items as readonly string[];
 }
 
 /** Seals `payload` as a compact JWE for `options.key`. */
@@ -131,7 +134,7 @@ function policyFor(algorithms: readonly string[], encryptions: readonly string[]
   let byEnc = policies.get(algorithms);
   if (byEnc === undefined) policies.set(algorithms, (byEnc = new WeakMap()));
   let byMax = byEnc.get(encryptions);
-  if (byMax === undefined) byEnc.set(encryptions, (byMax = new Map()));
+  if (byMax === undefined) byEnc.set(encryptions, (byMax = new Map<number, JwePolicy>()));
   let p = byMax.get(maxBytes);
   if (p === undefined) {
     // Arrays a caller passes may change later: their policy is rebuilt each call, not cached.
@@ -148,7 +151,10 @@ function policyFor(algorithms: readonly string[], encryptions: readonly string[]
 const refuse = (refusal: PayloadRefusal, reason: string, expected?: string): PayloadError =>
   new PayloadError(refusal, reason, expected !== undefined ? { expected } : {});
 
-/** Opens a compact JWE with the key its `kid` names; resolves to the plaintext bytes. Rejects with PayloadError (ERR_JWE_REFUSED). */
+/**
+ * Opens a compact JWE with the key its `kid` names; resolves to the plaintext bytes. Rejects with PayloadError
+ * (ERR_JWE_REFUSED).
+ */
 export async function openPayload(jwe: string, options: OpenOptions): Promise<Uint8Array> {
   if (typeof jwe !== 'string') throw invalidArgType('jwe', 'a string (a compact JWE)');
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object');

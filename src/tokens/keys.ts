@@ -85,7 +85,7 @@ export function publicJwkOf(jwk: JWK): JWK {
   if (jwk.kty === 'oct') return jwk;
   const out: Record<string, unknown> = { ...jwk };
   for (const m of PRIVATE_MEMBERS) delete out[m];
-  return out as JWK;
+  return out;
 }
 
 export function isPrivateJwk(jwk: JWK): boolean {
@@ -98,7 +98,7 @@ const checked = new WeakSet<object>();
 /** `jwk` itself when `checkJwk` made it, else a checked frozen copy (throws KeyError like checkJwk). */
 export function ensureJwk(jwk: unknown, place: GuardErrorDetails = {}): JWK {
   if (jwk === null || typeof jwk !== 'object') return checkJwk(jwk, place);
-  if (checked.has(jwk)) return jwk as JWK;
+  if (checked.has(jwk)) return jwk;
   // A frozen JWK cannot change: its checked copy is remembered (the import cache keys on it).
   if (!Object.isFrozen(jwk)) return checkJwk(jwk, place);
   let copy = checkedCopies.get(jwk);

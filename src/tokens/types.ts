@@ -9,7 +9,9 @@ import type { InvalidReason } from '../invalid-reasons.js';
 /** The refusal reasons a token can earn: a subset of the guard's closed list. */
 export type TokenInvalidReason = Extract<
   InvalidReason,
-  | 'malformed' // not a JWS compact token (or too large: over `maxTokenBytes`), bad base64url/JSON, unknown `crit`, a key in the header (jwk/jku/x5u/x5c)
+  // malformed: not a JWS compact token (or too large: over `maxTokenBytes`), bad base64url/JSON, unknown `crit`,
+  // a key in the header (jwk/jku/x5u/x5c)
+  | 'malformed'
   | 'alg_not_allowed'
   | 'bad_signature'
   | 'unknown_key' // no key with that kid (after one bounded refresh)
@@ -81,7 +83,10 @@ export interface JwtVerifierOptions {
   readonly maxTokenBytes?: number;
   /** Verified tokens remembered (by SHA-256 of the token), at most this many, each until its exp. Default 10,000. */
   readonly cacheSize?: number;
-  /** Remote JWKS: bounded fetch time (default 5000 ms), min time between refreshes for an unknown kid (default 30 s), max size (default 1 MiB), how long fetched keys stay usable when refreshes fail (default 24 h). */
+  /**
+   * Remote JWKS: bounded fetch time (default 5000 ms), min time between refreshes for an unknown kid (default 30 s),
+   * max size (default 1 MiB), how long fetched keys stay usable when refreshes fail (default 24 h).
+   */
   readonly jwksTimeoutMs?: number;
   readonly jwksCooldownMs?: number;
   readonly jwksMaxBytes?: number;
@@ -115,7 +120,10 @@ export type DiscoveryOutcome =
   | { readonly ok: true; readonly configuration: OpenIdConfiguration }
   | {
       readonly ok: false;
-      /** timeout / network / status (not 200) / too_large / not_json: the fetch; invalid_document: no string issuer or jwks_uri, or a jwks_uri not https (nor loopback http); issuer_mismatch: OpenID Connect Discovery 1.0 §4.3. */
+      /**
+       * timeout / network / status (not 200) / too_large / not_json: the fetch; invalid_document: no string issuer or
+       * jwks_uri, or a jwks_uri not https (nor loopback http); issuer_mismatch: OpenID Connect Discovery 1.0 §4.3.
+       */
       readonly problem:
         'timeout' | 'network' | 'status' | 'too_large' | 'not_json' | 'invalid_document' | 'issuer_mismatch';
     };

@@ -46,6 +46,12 @@ const salt16 = Buffer.alloc(16, 7);
 const v256 = await deriveScramVerifier('pw', { hash: 'SHA-256', salt: salt16, iterations: 4096 });
 const v512 = await deriveScramVerifier('pw', { hash: 'SHA-512', salt: salt16, iterations: 4096 });
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
+// One flow mapping per line, as the store writes them (positions below count on this layout).
+const scram = (v: typeof v256) =>
+  `{ salt: "${b64(v.salt)}", iterations: 4096, storedKey: "${b64(v.storedKey)}", serverKey: "${b64(v.serverKey)}" }`;
+const apiKey =
+  `{ principal: alice, sha256: "${b64(Buffer.alloc(32, 1))}", scopes: null, ` +
+  'created: 2026-11-29T07:00:00.000Z, revoked: null }';
 const VALID = `# credentials
 version: 1
 principals:
@@ -55,10 +61,10 @@ principals:
     created: 2026-11-29T07:00:00.000Z
     updated: 2026-11-29T07:00:00.000Z
     scram:
-      SCRAM-SHA-256: { salt: "${b64(v256.salt)}", iterations: 4096, storedKey: "${b64(v256.storedKey)}", serverKey: "${b64(v256.serverKey)}" }
-      SCRAM-SHA-512: { salt: "${b64(v512.salt)}", iterations: 4096, storedKey: "${b64(v512.storedKey)}", serverKey: "${b64(v512.serverKey)}" }
+      SCRAM-SHA-256: ${scram(v256)}
+      SCRAM-SHA-512: ${scram(v512)}
 apiKeys:
-  abcdefghijkl: { principal: alice, sha256: "${b64(Buffer.alloc(32, 1))}", scopes: null, created: 2026-11-29T07:00:00.000Z, revoked: null }
+  abcdefghijkl: ${apiKey}
 `;
 
 /** A secret-looking marker: bad values in these cases carry it, and no message may quote it. */

@@ -40,7 +40,10 @@ function isTchar(c: number): boolean {
 
 const isOws = (c: number): boolean => c === 0x20 || c === 0x09;
 
-/** Index of the auth-scheme's end, scanning at most MAX_SCHEME_LENGTH characters after leading OWS; -1 when there is no token there. */
+/**
+ * Index of the auth-scheme's end, scanning at most MAX_SCHEME_LENGTH characters after leading OWS; -1 when there is no
+ * token there.
+ */
 function schemeBounds(value: string): { start: number; end: number } | null {
   let start = 0;
   while (start < value.length && start < MAX_SCHEME_LENGTH && isOws(value.charCodeAt(start))) start++;

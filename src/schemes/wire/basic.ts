@@ -57,7 +57,10 @@ export function basicUserIdOf(headers: HeaderBag | undefined | null): string | n
   return read.kind === 'ok' ? read.value.userId : null;
 }
 
-/** The token68 for a user id and password (client side). Throws TypeError on values Basic cannot carry, never quoting them. */
+/**
+ * The token68 for a user id and password (client side). Throws TypeError on values Basic cannot carry, never quoting
+ * them.
+ */
 export function encodeBasicCredentials(userId: string, password: string): string {
   if (typeof userId !== 'string') throw invalidArgType('userId', 'a string');
   if (typeof password !== 'string') throw invalidArgType('password', 'a string');

@@ -109,7 +109,10 @@ export function bearerChallenge(realm: string): string {
   return `Bearer realm="${realm.replace(/["\\]/g, '\\$&')}"`;
 }
 
-/** `Bearer <token>`, the whole Authorization header value (client side). Throws TypeError on a value that is not a b64token, never quoting it. */
+/**
+ * `Bearer <token>`, the whole Authorization header value (client side). Throws TypeError on a value that is not a
+ * b64token, never quoting it.
+ */
 export function bearerAuthorization(token: string): string {
   if (typeof token !== 'string') throw invalidArgType('token', 'a string');
   if (!isB64Token(token)) throw invalidArgValue('token', 'must be an RFC 6750 b64token');

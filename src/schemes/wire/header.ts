@@ -8,15 +8,13 @@ import { ABSENT, MAX_WIRE_TEXT, found, malformed, type WireRead } from './types.
 
 export type HeaderBag = Readonly<Record<string, string | readonly string[] | undefined>>;
 
-const hasOwn = Object.prototype.hasOwnProperty;
-
 /** The single value of header `name` (lowercase), at most `maxLength` characters. Never throws. */
 export function readSingleHeader(
   headers: HeaderBag | undefined | null,
   name: string,
   maxLength = MAX_WIRE_TEXT,
 ): WireRead<string> {
-  if (headers === undefined || headers === null || typeof headers !== 'object' || !hasOwn.call(headers, name))
+  if (headers === undefined || headers === null || typeof headers !== 'object' || !Object.hasOwn(headers, name))
     return ABSENT;
   let value: unknown = headers[name];
   if (value === undefined) return ABSENT;
@@ -30,13 +28,16 @@ export function readSingleHeader(
   return found(value);
 }
 
-/** Every value of header `name`, joined as RFC 9110 §5.3 allows for list headers; for Cookie (RFC 9113 §8.2.3 joins with "; "). */
+/**
+ * Every value of header `name`, joined as RFC 9110 §5.3 allows for list headers; for Cookie (RFC 9113 §8.2.3 joins with
+ * "; ").
+ */
 export function readJoinedHeader(
   headers: HeaderBag | undefined | null,
   name: string,
   separator: string,
 ): WireRead<string> {
-  if (headers === undefined || headers === null || typeof headers !== 'object' || !hasOwn.call(headers, name))
+  if (headers === undefined || headers === null || typeof headers !== 'object' || !Object.hasOwn(headers, name))
     return ABSENT;
   const value: unknown = headers[name];
   if (value === undefined) return ABSENT;

@@ -28,7 +28,9 @@ export function readLoginField(value: unknown): WireRead<string> {
   return malformed('not_text');
 }
 
-/** The login's user name when it is a non-empty, well-formed string without control characters; null otherwise (cheap). */
+/**
+ * The login's user name when it is a non-empty, well-formed string without control characters; null otherwise (cheap).
+ */
 export function loginUsernameOf(login: unknown): string | null {
   if (login === null || typeof login !== 'object') return null;
   const read = readLoginField((login as { username?: unknown }).username);

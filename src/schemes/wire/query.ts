@@ -66,7 +66,10 @@ export function parseQuery(query: string): [string, string][] | null {
   return out;
 }
 
-/** Calls `visit(name, valueStart, valueEnd)` per pair in order (the value decoded on demand); stops when it returns false. */
+/**
+ * Calls `visit(name, valueStart, valueEnd)` per pair in order (the value decoded on demand); stops when it returns
+ * false.
+ */
 function forEachPair(bytes: Buffer, visit: (name: string, valueStart: number, valueEnd: number) => boolean): void {
   let start = 0;
   while (start <= bytes.length) {
