@@ -87,27 +87,32 @@ export function toApiKeyListing(record: ApiKeyRecord): ApiKeyListing {
 }
 
 export async function runKeysList(principal: string | undefined, flags: ListFlags, io: CliIo): Promise<ExitCode> {
-  return withStore(flags, io, async (store) => {
-    const name = principal === undefined ? undefined : (await mustExist(store, principal)).name;
-    const listing = (await store.listApiKeys(name)).map(toApiKeyListing);
-    const format = flags.format ?? defaultFormat<ListFormat>(io, 'pretty', 'json');
-    if (format === 'json') io.out(`${JSON.stringify(listing, null, 2)}\n`);
-    else if (listing.length === 0)
-      io.err(`no API keys${name === undefined ? '' : ` for '${oneLine(name)}'`} in ${oneLine(store.description)}\n`);
-    else {
-      io.out(
-        formatTable(
-          ['ID', 'PRINCIPAL', 'SCOPES', 'CREATED', 'REVOKED'],
-          listing.map((k) => [
-            k.id,
-            k.principal,
-            k.scopes === null ? '(principal)' : k.scopes.join(',') || '-',
-            k.createdAt,
-            k.revokedAt ?? '-',
-          ]),
-        ),
-      );
-    }
-    return EXIT_OK;
-  });
+  return withStore(
+    flags,
+    io,
+    async (store) => {
+      const name = principal === undefined ? undefined : (await mustExist(store, principal)).name;
+      const listing = (await store.listApiKeys(name)).map(toApiKeyListing);
+      const format = flags.format ?? defaultFormat<ListFormat>(io, 'pretty', 'json');
+      if (format === 'json') io.out(`${JSON.stringify(listing, null, 2)}\n`);
+      else if (listing.length === 0)
+        io.err(`no API keys${name === undefined ? '' : ` for '${oneLine(name)}'`} in ${oneLine(store.description)}\n`);
+      else {
+        io.out(
+          formatTable(
+            ['ID', 'PRINCIPAL', 'SCOPES', 'CREATED', 'REVOKED'],
+            listing.map((k) => [
+              k.id,
+              k.principal,
+              k.scopes === null ? '(principal)' : k.scopes.join(',') || '-',
+              k.createdAt,
+              k.revokedAt ?? '-',
+            ]),
+          ),
+        );
+      }
+      return EXIT_OK;
+    },
+    { readOnly: true },
+  );
 }

@@ -42,11 +42,15 @@ export async function locateStore(flags: StoreFlags, io: CliIo): Promise<StoreLo
   return { ref: config.settings.store, baseDir: config.dir, configFile: config.file };
 }
 
-/** Opens the store, runs `work`, and closes the store whatever happens. */
+/**
+ * Opens the store, runs `work`, and closes the store whatever happens. `readOnly` (the `list` commands): a
+ * `postgres://` store is not migrated, and one without tables is refused as not initialised instead of created.
+ */
 export async function withStore(
   flags: StoreFlags,
   io: CliIo,
   work: (store: CredentialStore) => Promise<ExitCode>,
+  { readOnly = false }: { readOnly?: boolean } = {},
 ): Promise<ExitCode> {
   const where = await locateStore(flags, io);
   // One change and exit: no file watch or LISTEN connection to keep the process alive.
@@ -54,6 +58,7 @@ export async function withStore(
     baseDir: where.baseDir,
     env: io.env,
     watch: false,
+    readOnly,
     ...(where.configFile !== undefined && { configFile: where.configFile }),
   });
   try {

@@ -199,27 +199,32 @@ export function toPrincipalListing(record: PrincipalRecord): PrincipalListing {
 }
 
 export async function runUsersList(flags: ListFlags, io: CliIo): Promise<ExitCode> {
-  return withStore(flags, io, async (store) => {
-    const listing = (await store.listPrincipals()).map(toPrincipalListing);
-    const format = flags.format ?? defaultFormat<ListFormat>(io, 'pretty', 'json');
-    if (format === 'json') io.out(`${JSON.stringify(listing, null, 2)}\n`);
-    else if (listing.length === 0) io.err(`no principals in ${oneLine(store.description)}\n`);
-    else {
-      io.out(
-        formatTable(
-          ['NAME', 'STATUS', 'PASSWORD', 'SCOPES', 'CREATED'],
-          listing.map((p) => [
-            p.name,
-            p.disabled ? 'disabled' : 'enabled',
-            p.mechanisms.length > 0 ? 'yes' : 'no',
-            p.scopes.join(',') || '-',
-            p.createdAt,
-          ]),
-        ),
-      );
-    }
-    return EXIT_OK;
-  });
+  return withStore(
+    flags,
+    io,
+    async (store) => {
+      const listing = (await store.listPrincipals()).map(toPrincipalListing);
+      const format = flags.format ?? defaultFormat<ListFormat>(io, 'pretty', 'json');
+      if (format === 'json') io.out(`${JSON.stringify(listing, null, 2)}\n`);
+      else if (listing.length === 0) io.err(`no principals in ${oneLine(store.description)}\n`);
+      else {
+        io.out(
+          formatTable(
+            ['NAME', 'STATUS', 'PASSWORD', 'SCOPES', 'CREATED'],
+            listing.map((p) => [
+              p.name,
+              p.disabled ? 'disabled' : 'enabled',
+              p.mechanisms.length > 0 ? 'yes' : 'no',
+              p.scopes.join(',') || '-',
+              p.createdAt,
+            ]),
+          ),
+        );
+      }
+      return EXIT_OK;
+    },
+    { readOnly: true },
+  );
 }
 
 /** Left-aligned columns, two spaces apart; cells are made printable first. */

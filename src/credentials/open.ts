@@ -26,6 +26,13 @@ export interface OpenStoreOptions {
   /** Watch for other processes' changes (file watch / LISTEN). Default true; a one-shot CLI command turns it off. */
   readonly watch?: boolean;
   readonly onError?: FileStoreOptions['onError'];
+  /** The store is in step again after an `onError` (file re-read, LISTEN connection back). */
+  readonly onReloaded?: () => void;
+  /**
+   * Opened for reading only (`users list`, `keys list`): a `postgres://` store is not migrated, and one whose tables
+   * do not exist yet is refused as not initialised rather than created. Default false.
+   */
+  readonly readOnly?: boolean;
   /** Passed to the postgres store. */
   readonly postgres?: Omit<PostgresStoreOptions, 'now' | 'onError' | 'listen'>;
 }
@@ -65,6 +72,7 @@ export async function openStore(ref: string, options: OpenStoreOptions): Promise
       ...(options.now === undefined ? {} : { now: options.now }),
       ...(options.watch === undefined ? {} : { watch: options.watch }),
       ...(options.onError === undefined ? {} : { onError: options.onError }),
+      ...(options.onReloaded === undefined ? {} : { onReloaded: options.onReloaded }),
     });
   }
   if (kind === 'postgres') {
@@ -73,6 +81,8 @@ export async function openStore(ref: string, options: OpenStoreOptions): Promise
       ...(options.now === undefined ? {} : { now: options.now }),
       ...(options.watch === undefined ? {} : { listen: options.watch }),
       ...(options.onError === undefined ? {} : { onError: options.onError }),
+      ...(options.onReloaded === undefined ? {} : { onReloaded: options.onReloaded }),
+      ...(options.readOnly === true ? { migrate: false } : {}),
     });
   }
   const reason = target === 'file:' ? `file: needs a path${via}` : `not a store reference${via}`;

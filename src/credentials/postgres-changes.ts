@@ -30,6 +30,7 @@ export function createChangeFeed(
   schemaName: string,
   description: string,
   onError: ((error: StoreError) => void) | undefined,
+  onReloaded?: () => void,
 ): ChangeFeed {
   const channel = `asyncapi_guard_${schemaName}`;
   const origin = randomBytes(8).toString('hex');
@@ -79,7 +80,10 @@ export function createChangeFeed(
       retry = null;
       connectListener().then(
         // Notifications sent while we were away are lost: everything may have changed.
-        () => emit({ kind: 'reload' }),
+        () => {
+          emit({ kind: 'reload' });
+          onReloaded?.();
+        },
         (err: unknown) => {
           if (err instanceof StoreError) onError?.(err);
           scheduleReconnect(Math.min(delay * 2, 30_000));

@@ -119,22 +119,100 @@ export async function openConnection(
   };
 }
 
-// pg's own error texts are not ours to pass on (some quote a connection parameter); the errno or
-// SQLSTATE code says enough to act on.
+// pg's own error texts are not ours to pass on (some quote a connection parameter): the errno or
+// SQLSTATE code, and for SQLSTATE 28000 whether the text is PostgreSQL's "role … does not exist",
+// decide which of our own sentences is said. The user, host, port and database come from the
+// description, which never holds the password.
 export function unavailable(description: string, err: unknown): StoreError {
   const e = err as { code?: unknown; message?: unknown } | null;
   const code = typeof e?.code === 'string' && /^[A-Z0-9_]{1,32}$/.test(e.code) ? e.code : null;
-  const timedOut = code === null && typeof e?.message === 'string' && /timeout|timed out/i.test(e.message);
-  const what =
-    code !== null
-      ? /^[0-9A-Z]{5}$/.test(code) && /\d/.test(code)
-        ? `SQLSTATE ${code}`
-        : code
-      : timedOut
-        ? 'timeout'
-        : 'connection failed';
-  return new StoreError('ERR_STORE_UNAVAILABLE', `the database did not answer (${what})`, {
-    file: description,
+  const message = typeof e?.message === 'string' ? e.message : '';
+  const { reason, expected } = explain(code, message, description);
+  return new StoreError('ERR_STORE_UNAVAILABLE', reason, { file: description, expected });
+}
+
+interface Explained {
+  readonly reason: string;
+  readonly expected: string;
+}
+
+function explain(code: string | null, message: string, description: string): Explained {
+  const u = /^postgres:\/\/(?:([^@/]*)@)?([^/]*)\/(.*)$/.exec(description);
+  const user = u?.[1] ?? '';
+  const host = u?.[2] ?? '';
+  const db = u?.[3] ?? '';
+  const role = user === '' ? 'the connecting role' : `role ${user}`;
+  const sqlstate = code !== null && /^[0-9A-Z]{5}$/.test(code) && /\d/.test(code) ? code : null;
+  const tag = sqlstate !== null ? ` (SQLSTATE ${sqlstate})` : code !== null ? ` (${code})` : '';
+  switch (code) {
+    case 'ECONNREFUSED':
+      return {
+        reason: `the database is unreachable: connection refused at ${host}${tag}`,
+        expected: 'a PostgreSQL server listening at that host and port',
+      };
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return {
+        reason: `the database is unreachable: the host name does not resolve${tag}`,
+        expected: 'a host name or address that resolves',
+      };
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return {
+        reason: `the database is unreachable at ${host}${tag}`,
+        expected: 'a reachable PostgreSQL server (network, firewall)',
+      };
+    case '28P01':
+      return {
+        reason: `authentication failed for ${role}${tag}`,
+        expected: 'the right password for that role in the URL (or in PGPASSWORD / ~/.pgpass)',
+      };
+    case '28000':
+      return /^role "[^"]*" does not exist$/.test(message)
+        ? {
+            reason: `${role} does not exist on the server${tag}`,
+            expected: `an existing role that may log in (CREATE ROLE ${user === '' ? 'NAME' : user} LOGIN)`,
+          }
+        : {
+            reason: `the server refused the connection of ${role} (authentication rules)${tag}`,
+            expected: 'a pg_hba.conf entry that lets this role connect to this database from here',
+          };
+    case '3D000':
+      return {
+        reason: `database ${db === '' ? '(default)' : db} does not exist${tag}`,
+        expected: `an existing database (CREATE DATABASE ${db === '' ? 'NAME' : db})`,
+      };
+    case '42501':
+      return {
+        reason: `${role} lacks a privilege the store needs${tag}`,
+        expected: 'a role that may use the schema (and create its tables, for commands that write)',
+      };
+    case '53300':
+      return {
+        reason: `the server has no free connection${tag}`,
+        expected: 'fewer clients, or a larger max_connections',
+      };
+    case '57P03':
+      return { reason: `the server is starting up or shutting down${tag}`, expected: 'a server accepting connections' };
+    default:
+      break;
+  }
+  if (code === null && /password must be a string|no password/i.test(message))
+    return {
+      reason: `the server asks ${role} for a password and none was given`,
+      expected: 'a password in the URL (or in PGPASSWORD / ~/.pgpass)',
+    };
+  if (code === null && /timeout|timed out/i.test(message))
+    return {
+      reason: 'the database did not answer in time (timeout)',
+      expected: 'a reachable PostgreSQL server that answers within the query timeout',
+    };
+  const what = sqlstate !== null ? `SQLSTATE ${sqlstate}` : (code ?? 'connection failed');
+  return {
+    reason: `the database did not answer (${what})`,
     expected: 'a reachable PostgreSQL server and a user that may create tables in the schema',
-  });
+  };
 }

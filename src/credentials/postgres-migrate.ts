@@ -38,3 +38,44 @@ export async function migrate(
     }
   });
 }
+
+/**
+ * For read-only use: the tables exist and are at the version this release knows. Creates nothing. Throws
+ * ERR_STORE_UNAVAILABLE "not initialised" (naming the command that initialises it), or ERR_STORE_INVALID for a
+ * database migrated by a newer or older release.
+ */
+export async function checkInitialised(
+  db: PostgresConnection,
+  S: string,
+  schemaName: string,
+  description: string,
+): Promise<void> {
+  const present = await db.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [
+    `${S}.schema_version`,
+  ]);
+  if (present.rows[0]?.present !== true) {
+    throw new StoreError('ERR_STORE_UNAVAILABLE', `the store is not initialised (no tables in schema ${schemaName})`, {
+      file: description,
+      expected:
+        'a store initialised by a command that writes (`asyncapi-guard users add NAME --store …`) or by `serve`',
+    });
+  }
+  const res = await db.query<{ version: number }>(
+    `SELECT coalesce(max(version), 0) AS version FROM ${S}.schema_version`,
+  );
+  const current = Number(res.rows[0]?.version ?? 0);
+  if (current === LATEST_SCHEMA_VERSION) return;
+  throw new StoreError(
+    'ERR_STORE_INVALID',
+    current > LATEST_SCHEMA_VERSION
+      ? `the database schema is at version ${current}, newer than this asyncapi-guard knows (${LATEST_SCHEMA_VERSION})`
+      : `the database schema is at version ${current}, older than this asyncapi-guard needs (${LATEST_SCHEMA_VERSION})`,
+    {
+      file: description,
+      expected:
+        current > LATEST_SCHEMA_VERSION
+          ? 'an asyncapi-guard release at least as new as the one that migrated this database'
+          : 'a migrated store: any command that writes (`users add`, `users passwd`, …) or `serve` migrates it',
+    },
+  );
+}

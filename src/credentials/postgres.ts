@@ -20,7 +20,7 @@ import { apiKeyQueries } from './postgres-api-keys.js';
 import { createChangeFeed } from './postgres-changes.js';
 import { openConnection, parsePostgresUrl } from './postgres-connection.js';
 import type { PostgresStoreContext } from './postgres-context.js';
-import { migrate } from './postgres-migrate.js';
+import { checkInitialised, migrate } from './postgres-migrate.js';
 import { principalQueries } from './postgres-principals.js';
 import type { CredentialStore } from './types.js';
 
@@ -45,6 +45,13 @@ export interface PostgresStoreOptions {
   readonly listen?: boolean;
   /** The LISTEN connection dropped or came back; changes in between are announced as `reload`. */
   readonly onError?: (error: StoreError) => void;
+  /** The LISTEN connection is back after an `onError` (the changes in between were announced as `reload`). */
+  readonly onReloaded?: () => void;
+  /**
+   * Bring the tables to the current version (default true). False for read-only use: nothing is created, and a
+   * database without the tables is refused as not initialised (`ERR_STORE_UNAVAILABLE`).
+   */
+  readonly migrate?: boolean;
 }
 
 // A lowercase identifier that needs no quoting rules beyond the quotes; short enough that the
@@ -79,13 +86,14 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
   );
 
   try {
-    await migrate(db, S, schemaName, description);
+    if (options.migrate === false) await checkInitialised(db, S, schemaName, description);
+    else await migrate(db, S, schemaName, description);
   } catch (err) {
     await db.pool.end().catch(() => undefined);
     throw err;
   }
 
-  const changes = createChangeFeed(db, schemaName, description, options.onError);
+  const changes = createChangeFeed(db, schemaName, description, options.onError, options.onReloaded);
   if (options.listen !== false) {
     try {
       await changes.listen();
