@@ -33,8 +33,13 @@ export interface FileStoreOptions {
    * 10,000).
    */
   readonly lockTimeoutMs?: number;
-  /** A reload found a bad or unreadable file: the last good state stays in force. Never throws into the watcher. */
+  /**
+   * A reload found a bad or unreadable file: the last good state stays in force. Called once per version of the bad
+   * file (not on every poll). Never throws into the watcher.
+   */
   readonly onError?: (error: StoreError) => void;
+  /** A reload read the file successfully (changed or not): the state in force is the file's again. */
+  readonly onReloaded?: () => void;
 }
 
 /**
@@ -108,14 +113,25 @@ export async function createFileStore(path: string, options: FileStoreOptions = 
   };
 
   let closed = false;
+  // The file version (inode, size, mtime) whose reload failed: the watcher and the poll do not
+  // read it again (nor report it again) until it changes, so one bad edit is one error, not one a second.
+  let failed: Omit<Fingerprint, 'digest'> | null = null;
   const reload = () =>
     serial(async () => {
       if (closed) return;
       try {
+        if (failed !== null) {
+          const s = await statOrNull(file, path);
+          if (s !== null && s.ino === failed.ino && s.size === failed.size && s.mtimeMs === failed.mtimeMs) return;
+        }
         await sync();
+        failed = null;
+        options.onReloaded?.();
       } catch (err) {
         // Keep the last good state: a half-edited file must not crash the guard, and the last
         // state that validated is the best we know. The operator hears of it through onError.
+        const s = await statOrNull(file, path).catch(() => null);
+        failed = s === null ? null : { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs };
         if (err instanceof StoreError) options.onError?.(err);
         else
           options.onError?.(new StoreError('ERR_STORE_UNAVAILABLE', 'the file could not be re-read', { file: path }));

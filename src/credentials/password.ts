@@ -3,7 +3,7 @@
 // RFC 5802 §3: SaltedPassword = Hi(SASLprep(password), salt, i); ClientKey = HMAC(SaltedPassword,
 // "Client Key"); the password is right when H(ClientKey) equals the stored StoredKey.
 
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { computeSaltedPassword, computeScramKeys, scramDigests } from '../sasl/scram.js';
 import { saslprep } from '../sasl/saslprep.js';
 import type { PrincipalRecord, ScramHash, ScramVerifier } from './types.js';
@@ -36,4 +36,22 @@ export async function checkPassword(password: string, verifier: ScramVerifier): 
   const { storedKey } = computeScramKeys(digest, salted);
   salted.fill(0);
   return storedKey.length === verifier.storedKey.length && timingSafeEqual(storedKey, verifier.storedKey);
+}
+
+/**
+ * Which password a principal has, as a short fingerprint: SHA-256 over its verifiers' hash names and salts (public in
+ * SCRAM; no key or password goes in), first 16 hex digits. A password change draws new salts, so the fingerprint
+ * changes; a change of scopes or of the disabled flag keeps it. Null for a principal without a password. Sessions
+ * carry it (`principal.claims.passwordId`), so `serve` ends those opened with a password that was changed since.
+ */
+export function passwordIdOf(record: PrincipalRecord): string | null {
+  const h = createHash('sha256');
+  let any = false;
+  for (const name of ['SHA-256', 'SHA-512'] as const) {
+    const v = record.verifiers[name];
+    if (v === undefined || !(v.salt instanceof Uint8Array)) continue;
+    any = true;
+    h.update(`${name}:${v.salt.length}:`).update(v.salt);
+  }
+  return any ? h.digest('hex').slice(0, 16) : null;
 }

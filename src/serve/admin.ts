@@ -1,8 +1,9 @@
 // The admin listener (off by default; loopback unless `admin.allowNonLoopbackListen`):
-// `GET /healthz` 200 while the process runs; `GET /readyz` 200 when every front listens and the
-// bus is ready, else 503; `GET /metrics` Prometheus text; `GET /` the status page. Anything
-// else is 404, a method other than GET/HEAD 405. Requests carry no body we read, headers are
-// bounded by Node's parser (16 KiB), and slow clients are cut off by the request timeout.
+// `GET /healthz` 200 while the process runs; `GET /readyz` 200 when every front listens, the
+// bus is ready and the credential store is in step, else 503 (naming a stale store); `GET /metrics`
+// Prometheus text; `GET /` the status page. Anything else is 404, a method other than GET/HEAD
+// 405. Requests carry no body we read, headers are bounded by Node's parser (16 KiB), and slow
+// clients are cut off by the request timeout.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +11,8 @@ import { STATUS_PAGE_CSP } from './status-page.js';
 
 export interface AdminHandlers {
   ready(): boolean;
+  /** Why not ready, when it is a lasting condition worth naming (a stale credential store); null otherwise. */
+  notReadyBecause?(): string | null;
   metrics(): string;
   statusPage(): string;
 }
@@ -81,7 +84,8 @@ function handle(req: IncomingMessage, res: ServerResponse, h: AdminHandlers): vo
       case '/healthz':
         return send(res, 200, text, 'ok\n', head);
       case '/readyz':
-        return h.ready() ? send(res, 200, text, 'ready\n', head) : send(res, 503, text, 'not ready\n', head);
+        if (h.ready()) return send(res, 200, text, 'ready\n', head);
+        return send(res, 503, text, `not ready${notReadyDetail(h)}\n`, head);
       case '/metrics':
         return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', h.metrics(), head);
       case '/':
@@ -94,4 +98,9 @@ function handle(req: IncomingMessage, res: ServerResponse, h: AdminHandlers): vo
   } catch {
     return send(res, 500, text, 'internal error\n', head);
   }
+}
+
+function notReadyDetail(h: AdminHandlers): string {
+  const why = h.notReadyBecause?.() ?? null;
+  return why === null ? '' : `: ${why}`;
 }

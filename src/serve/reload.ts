@@ -3,7 +3,9 @@
 // - `apiKey` change: the key is revoked or gone → every session authenticated with that key id
 //   (`principal.claims.keyId`) ends;
 // - `principal` change: the principal is re-read; removed or disabled → its sessions end; a
-//   scope taken away → the sessions that still hold it end (they reconnect with the new scopes);
+//   scope taken away → the sessions that still hold it end (they reconnect with the new scopes); the
+//   password changed → the sessions opened with the old one end (`principal.claims.passwordId`, a
+//   fingerprint of the verifiers' salts); its sessions through an API key stay;
 // - `reload` (the file changed under us): every live session's principals and keys are
 //   re-checked the same way, `concurrency` store reads at a time.
 // A connection still authenticating when a change arrives is not live yet, so it cannot be ended
@@ -13,6 +15,7 @@
 // scopes come from the store principal of the certificate's identity). Token principals (bearer,
 // oauth2, openIdConnect) name a token subject, not a store principal.
 
+import { passwordIdOf } from '../credentials/password.js';
 import type { ApiKeyRecord, CredentialStore, PrincipalRecord, StoreChange } from '../credentials/types.js';
 import type { SecurityModel } from '../model/types.js';
 import type { Principal, Session } from '../guard/types.js';
@@ -75,6 +78,8 @@ export function createReloader(deps: ReloadDeps): Reloader {
     // X509: a certificate identity without a store principal connects with no scopes.
     if (record === null) return type === 'X509' && p.scopes.length === 0;
     if (record.disabled) return false;
+    // Opened with a password that has been changed since (a session through an API key carries no passwordId).
+    if (typeof p.claims.passwordId === 'string' && passwordIdOf(record) !== p.claims.passwordId) return false;
     return p.scopes.every((s) => record.scopes.includes(s));
   };
 

@@ -9,7 +9,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_PASSWORD_ITERATIONS } from '../../credentials/memory.js';
-import { checkPassword, passwordVerifierOf } from '../../credentials/password.js';
+import { checkPassword, passwordIdOf, passwordVerifierOf } from '../../credentials/password.js';
 import type { CredentialStore, PrincipalRecord, ScramVerifier } from '../../credentials/types.js';
 import { MAX_SCRAM_ITERATIONS, MIN_SCRAM_ITERATIONS } from '../../sasl/scram.js';
 import { saslprep } from '../../sasl/saslprep.js';
@@ -95,7 +95,13 @@ export async function verifyPassword(
   // Checked after the password, so a disabled account answers in the same time and a wrong
   // password on it still counts as a failed guess for throttling.
   if (record.disabled) return invalid('disabled', record.name);
-  return ok(makePrincipal(record.name, scheme, record.scopes));
+  return ok(makePrincipal(record.name, scheme, record.scopes, passwordClaims(record)));
+}
+
+/** `{ passwordId }` when the principal has a password: `serve` ends the session when it changes (docs/serve.md). */
+export function passwordClaims(record: PrincipalRecord): Record<string, unknown> {
+  const id = passwordIdOf(record);
+  return id === null ? {} : { passwordId: id };
 }
 
 /**

@@ -21,6 +21,7 @@ import type { ScramServerFailureReason } from '../../sasl/types.js';
 import type { InvalidReason, Presented, SaslExchange, SaslStep, Verifier, VerifierContext } from '../types.js';
 import { checkContext } from './context.js';
 import { ABSENT_OUTCOME, guardedSubject, makePrincipal, safeSubject } from './outcomes.js';
+import { passwordClaims } from './password.js';
 
 /** How each state-machine failure is reported (audit, throttling); the client only sees `e=`. */
 const REASONS: Readonly<Record<ScramServerFailureReason, InvalidReason>> = Object.freeze({
@@ -92,7 +93,7 @@ export function createScramVerifier(context: VerifierContext, spec: ScramVerifie
             return Object.freeze({
               kind: 'success',
               message: utf8(s.message),
-              principal: makePrincipal(record.name, name, record.scopes),
+              principal: makePrincipal(record.name, name, record.scopes, passwordClaims(record)),
             });
           }
           let reason = REASONS[s.reason] ?? 'verifier_error';
