@@ -26,6 +26,7 @@ import { formatServeMetrics } from './metrics.js';
 import { planServe, type ServerPlan } from './plan.js';
 import { createRefusalLog } from './refusals.js';
 import { createReloader } from './reload.js';
+import { createStoreHealth } from './store-health.js';
 import { DEFAULT_VERIFIER_TIMEOUT_MS } from '../guard/plugins.js';
 import { renderStatusPage } from './status-page.js';
 import { loadServerTls, type FrontTls } from './tls.js';
@@ -86,12 +87,18 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
   let closingGrace = DEFAULT_GRACE_MS;
   let closed: Promise<void> | null = null;
   try {
+    // Created before the store, which reports to it from its first reload on.
+    let storeDescription = '';
+    const storeHealth = createStoreHealth(logger, () => storeDescription, options.now ?? Date.now);
     const store: CredentialStore = await openStore(settings.store ?? DEFAULT_STORE_REF, {
       baseDir: config.dir,
       env,
+      onError: (err) => storeHealth.onError(err),
+      onReloaded: () => storeHealth.onReloaded(),
       ...(config.file !== null ? { configFile: config.file } : {}),
       ...(options.now !== undefined ? { now: options.now } : {}),
     });
+    storeDescription = store.description;
     cleanups.push(() => store.close());
 
     const refusals = createRefusalLog();
@@ -199,7 +206,8 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
       await reloader.idle();
     });
 
-    const ready = (): boolean => !closing && bus.ready && fronts.every((f) => f.listening);
+    // A stale credential store (a reload failed: a revocation may not be in force) is not ready (docs/serve.md).
+    const ready = (): boolean => !closing && bus.ready && fronts.every((f) => f.listening) && !storeHealth.stale();
     const metrics = (): string =>
       guard.metrics() +
       formatServeMetrics(
@@ -211,13 +219,15 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
         })),
         bus.ready,
         sessionsEnded,
-      );
+      ) +
+      storeHealth.metrics();
 
     let admin: AdminListener | null = null;
     if (plan.admin !== null) {
       try {
         admin = await startAdmin(plan.admin.host, plan.admin.port, {
           ready,
+          notReadyBecause: () => (storeHealth.stale() ? 'the credential store is stale (a reload failed)' : null),
           metrics,
           statusPage: () =>
             renderStatusPage({
