@@ -104,6 +104,9 @@ function readSeverityOverrides(options: CheckOptions): Severities {
   return out;
 }
 
+/** One step below (ReportInput `lesser`); info stays info. */
+const lesserSeverity: Readonly<Record<Severity, Severity>> = { error: 'warning', warning: 'info', info: 'info' };
+
 function severityOf(meta: RuleMeta, severities: Severities): SeveritySetting {
   return severities.get(meta.id) ?? meta.severity;
 }
@@ -125,7 +128,7 @@ async function runChecks(
   for (const rule of enabled) {
     const severity = severityOf(rule.meta, severities) as Severity;
     const report = (input: ReportInput): void => {
-      const d = toDiagnostic(doc, rule.meta, severity, input);
+      const d = toDiagnostic(doc, rule.meta, input.lesser === true ? lesserSeverity[severity] : severity, input);
       // One place, one finding: a shared trait or component reached from several owners
       // yields the same diagnostic several times.
       const key = `${d.rule}\u0000${d.file}\u0000${d.pointer}\u0000${d.message}`;

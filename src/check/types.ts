@@ -28,6 +28,11 @@ export interface ReportInput {
   at: Location;
   /** Point at the key of a map entry rather than its value. Default false. */
   atKey?: boolean;
+  /**
+   * A lesser finding of the rule: one step below the rule's configured severity (error → warning → info), e.g. a
+   * requirement only some of whose alternatives are unusable. Default false.
+   */
+  lesser?: boolean;
 }
 
 /** What a rule sees: the normalized analysis, and the load and schema findings it may report. */

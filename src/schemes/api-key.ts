@@ -15,6 +15,9 @@ import { checkContext } from './verify/context.js';
 import { ABSENT_OUTCOME, guarded, guardedSubject, invalid } from './verify/outcomes.js';
 import { readLoginField } from './wire/login.js';
 import type { WireRead } from './wire/types.js';
+import type { Scheme } from '../model/types.js';
+import type { WireFamily } from './protocols.js';
+import { loginFieldKeyPlaces } from './wire/places.js';
 
 /** The login field the key rides in. */
 function readKeyField(presented: Presented, field: 'username' | 'password'): WireRead<string> {
@@ -63,6 +66,8 @@ export const apiKey = {
   protocols: userPassword.protocols,
   // The key is a reusable secret sent as is.
   carriesSecret: () => true,
+  // The key takes the one login field its `in` names (in SASL: inside a PLAIN exchange).
+  wirePlaces: (scheme: Scheme, family: WireFamily) => loginFieldKeyPlaces(scheme['in'], family),
   configSchema: { type: 'object', additionalProperties: false, properties: {} },
   createVerifier: createApiKeyVerifier,
 } as const satisfies SchemeDescriptor<'apiKey'>;

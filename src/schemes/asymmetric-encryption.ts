@@ -23,6 +23,8 @@ export const asymmetricEncryption = {
   protocols: 'any',
   // Only public keys or ciphertext travel.
   carriesSecret: () => false,
+  // Nothing is presented at connect: payloads are encrypted.
+  wirePlaces: () => [],
   configSchema: encryptionConfigSchema,
   createVerifier: createAsymmetricEncryptionVerifier,
 } as const satisfies SchemeDescriptor<'asymmetricEncryption'>;

@@ -1,5 +1,8 @@
 // gssapi: SASL GSSAPI (RFC 4752), Kerberos v5.
 import type { SchemeDescriptor } from './types.js';
+import type { Scheme } from '../model/types.js';
+import type { WireFamily } from './protocols.js';
+import { saslMechanismPlaces } from './wire/places.js';
 
 export const gssapi = {
   type: 'gssapi',
@@ -24,5 +27,6 @@ export const gssapi = {
   // Kerberos tickets are bound to an authenticator with a timestamp and session key
   // (RFC 4120 §5.5.1): no reusable secret on the wire.
   carriesSecret: () => false,
+  wirePlaces: (_scheme: Scheme, family: WireFamily) => saslMechanismPlaces('GSSAPI', family),
   configSchema: { type: 'object', additionalProperties: false, properties: {} },
 } as const satisfies SchemeDescriptor<'gssapi'>;

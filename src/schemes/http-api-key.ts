@@ -11,8 +11,9 @@
 // Does not check: throttling (the guard), that a query-string key stays out of access logs
 // (it does not: prefer a header).
 import { StartupError } from '../errors.js';
-import type { Presented, SchemeDescriptor, Verifier, VerifierContext, VerifyOutcome } from './types.js';
-import { httpFamily } from './protocols.js';
+import type { Scheme } from '../model/types.js';
+import type { Presented, SchemeDescriptor, Verifier, VerifierContext, VerifyOutcome, WirePlace } from './types.js';
+import { httpFamily, type WireFamily } from './protocols.js';
 import { apiKeyIdOf, verifyApiKey } from './verify/api-key.js';
 import { checkContext } from './verify/context.js';
 import { ABSENT_OUTCOME, guarded, guardedSubject, invalid } from './verify/outcomes.js';
@@ -68,6 +69,24 @@ export function createHttpApiKeyVerifier(context: VerifierContext): Verifier {
   } satisfies Verifier);
 }
 
+/**
+ * The key takes its own header, query parameter or cookie, beside an `Authorization` credential; a header named
+ * `Authorization` (compared case-insensitively, RFC 9110 §5.1) is that one header. Cookie names are
+ * case-sensitive (RFC 6265 §5.4), query names compared as written. Only HTTP and the WebSocket handshake.
+ */
+function httpApiKeyWirePlaces(scheme: Scheme, family: WireFamily): readonly WirePlace[] | null {
+  const where = scheme['in'];
+  const name = scheme['name'];
+  if (family !== 'http' && family !== 'websocket') return null;
+  if (typeof name !== 'string' || name.length === 0) return null;
+  if (where === 'header') {
+    const header = name.toLowerCase();
+    return [{ slot: header === 'authorization' ? 'authorization' : `header:${header}`, form: 'apiKey' }];
+  }
+  if (where === 'query' || where === 'cookie') return [{ slot: `${where}:${name}`, form: 'apiKey' }];
+  return null;
+}
+
 export const httpApiKey = {
   type: 'httpApiKey',
   label: 'HTTP API key',
@@ -77,6 +96,7 @@ export const httpApiKey = {
   protocols: httpFamily,
   // The key is a reusable secret sent as is (and in a query string it also lands in logs).
   carriesSecret: () => true,
+  wirePlaces: httpApiKeyWirePlaces,
   configSchema: { type: 'object', additionalProperties: false, properties: {} },
   createVerifier: createHttpApiKeyVerifier,
 } as const satisfies SchemeDescriptor<'httpApiKey'>;

@@ -19,8 +19,8 @@
 // with ERR_SCHEME_UNSUPPORTED (fail closed); bind it to a plug-in verifier.
 import { StartupError } from '../errors.js';
 import type { Scheme } from '../model/types.js';
-import type { SchemeDescriptor, Verifier, VerifierContext, VerifyOutcome } from './types.js';
-import { httpFamily, mqttFamily } from './protocols.js';
+import type { SchemeDescriptor, Verifier, VerifierContext, VerifyOutcome, WirePlace } from './types.js';
+import { httpFamily, mqttFamily, type WireFamily } from './protocols.js';
 import { basicChallengeFor } from './verify/challenge.js';
 import { checkContext } from './verify/context.js';
 import { ABSENT_OUTCOME, guarded, guardedSubject, invalid } from './verify/outcomes.js';
@@ -34,6 +34,7 @@ import {
   tokenKeysOf,
 } from './verify/token.js';
 import { basicUserIdOf, readBasicAuthorization } from './wire/basic.js';
+import { bearerTokenPlaces, loginPairPlaces } from './wire/places.js';
 
 /**
  * The IANA HTTP Authentication Scheme Registry
@@ -145,6 +146,18 @@ export async function createBearerVerifier(context: VerifierContext): Promise<Ve
   return createTokenSchemeVerifier(context, 'http', binding, tokens);
 }
 
+/**
+ * `bearer` travels as any bearer token does; `basic` and every other auth scheme take the one `Authorization`
+ * header, in HTTP and the WebSocket handshake only (RFC 9110 §11.6.2). Elsewhere not judged.
+ */
+function httpWirePlaces(scheme: Scheme, family: WireFamily): readonly WirePlace[] | null {
+  const name = httpAuthScheme(scheme);
+  if (name === null) return null;
+  if (name === 'bearer') return bearerTokenPlaces(family);
+  if (name === 'basic' && (family === 'http' || family === 'websocket')) return loginPairPlaces(family);
+  return family === 'http' || family === 'websocket' ? [{ slot: 'authorization', form: name }] : null;
+}
+
 export const http = {
   type: 'http',
   label: 'HTTP authentication',
@@ -157,6 +170,7 @@ export const http = {
     const name = httpAuthScheme(scheme);
     return name !== null && secretHttpAuthSchemes.has(name);
   },
+  wirePlaces: httpWirePlaces,
   // `realm` for basic and bearer; the token keys for bearer only (checked when the verifier is made).
   configSchema: tokenConfigSchema(tokenKeysOf.http),
   createVerifier: createHttpVerifier,

@@ -24,6 +24,9 @@ import {
   tokenConfigSchema,
   tokenKeysOf,
 } from './verify/token.js';
+import type { Scheme } from '../model/types.js';
+import type { WireFamily } from './protocols.js';
+import { bearerTokenPlaces } from './wire/places.js';
 
 /**
  * Protocols that can carry an OAuth 2.0 / OpenID Connect access token (S/R: protocols.ts). Fit of
@@ -77,6 +80,7 @@ export const oauth2 = {
   protocols: tokenProtocols,
   // The access token is a bearer token (RFC 6750 §1.2): whoever reads it can use it.
   carriesSecret: () => true,
+  wirePlaces: (_scheme: Scheme, family: WireFamily) => bearerTokenPlaces(family),
   configSchema: tokenConfigSchema(tokenKeysOf.oauth2),
   createVerifier: createOAuth2Verifier,
 } as const satisfies SchemeDescriptor<'oauth2'>;

@@ -26,6 +26,9 @@ import {
   tokenConfigSchema,
   tokenKeysOf,
 } from './verify/token.js';
+import type { Scheme } from '../model/types.js';
+import type { WireFamily } from './protocols.js';
+import { bearerTokenPlaces } from './wire/places.js';
 
 /** The openIdConnect verifier (module comment: what it checks and what it does not). */
 export function createOpenIdConnectVerifier(context: VerifierContext): Verifier {
@@ -81,6 +84,7 @@ export const openIdConnect = {
   protocols: tokenProtocols,
   // Presented as a bearer token, like oauth2.
   carriesSecret: () => true,
+  wirePlaces: (_scheme: Scheme, family: WireFamily) => bearerTokenPlaces(family),
   // `audience` is required: checked when the verifier is made, so `{}` still passes the schema
   // check for a binding the guard does not use.
   configSchema: tokenConfigSchema(tokenKeysOf.openIdConnect),

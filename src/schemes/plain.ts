@@ -19,6 +19,9 @@ import { ABSENT_OUTCOME, guarded, guardedSubject, invalid } from './verify/outco
 import { nameOrNull, storeNameOf, verifyLoginPassword, verifyPassword } from './verify/password.js';
 import { loginUsernameOf } from './wire/login.js';
 import { hasControlCharacter } from './wire/types.js';
+import type { Scheme } from '../model/types.js';
+import type { WireFamily } from './protocols.js';
+import { loginPairPlaces } from './wire/places.js';
 
 /** The PLAIN message of `presented`, when it is a SASL exchange with mechanism PLAIN. */
 function plainMessage(presented: Presented): Uint8Array | 'other' | null {
@@ -81,6 +84,9 @@ export const plain = {
   protocols: ['amqp', 'amqp1', 'amqps', 'jms', 'kafka', 'kafka-secure', 'mqtt5'],
   // RFC 4616 §4: the password is sent in the clear inside the SASL message.
   carriesSecret: () => true,
+  // A SASL PLAIN exchange carries one user's pair; MQTT 3.1.1 and HTTP have no SASL.
+  wirePlaces: (_scheme: Scheme, family: WireFamily) =>
+    family === 'kafka' || family === 'amqp' ? loginPairPlaces(family) : null,
   configSchema: { type: 'object', additionalProperties: false, properties: {} },
   createVerifier: createPlainVerifier,
 } as const satisfies SchemeDescriptor<'plain'>;

@@ -86,3 +86,41 @@ export const httpFamily = [
   'wss',
 ] as const;
 export const mqttFamily = ['mqtt', 'mqtt5', 'secure-mqtt'] as const;
+
+/**
+ * How many credentials one connection can carry, by protocol (read by `security-requirement-unpresentable`):
+ * - `mqtt`: MQTT 3.1.1 CONNECT has one user name and one password field (§3.1.3.4, §3.1.3.5), plus the TLS client
+ *   certificate. `mqtt5` is not judged: its enhanced authentication (AUTH, §4.12) can carry another credential.
+ * - `http`: one `Authorization` header per request (RFC 9110 §11.6.2); API key headers, query parameters and
+ *   cookies sit beside it.
+ * - `websocket`: the handshake is an HTTP request, and a bearer token can also ride `Sec-WebSocket-Protocol`
+ *   (docs/architecture.md, "Wire conventions").
+ * - `kafka`, `amqp`: one SASL mechanism per connection (Kafka's SaslHandshake; AMQP 0-9-1 `connection.start-ok`,
+ *   AMQP 1.0 §5.3 `sasl-init`). Two families because a token travels differently: SASL OAUTHBEARER on Kafka
+ *   (KIP-255), while AMQP brokers disagree (a PLAIN password, a claims-based-security link after connect).
+ * Any other protocol: null, not judged (its wire is not ours to guess; never a false error).
+ */
+export type WireFamily = 'mqtt' | 'http' | 'websocket' | 'kafka' | 'amqp';
+
+const wireFamilies: Readonly<Record<string, WireFamily>> = {
+  amqp: 'amqp',
+  amqp1: 'amqp',
+  amqps: 'amqp',
+  http: 'http',
+  https: 'http',
+  kafka: 'kafka',
+  'kafka-secure': 'kafka',
+  mqtt: 'mqtt',
+  // Not a protocol name of the spec's list (security-protocol-unknown says so), but the MQTT-over-TLS URL scheme
+  // documents write there: the same CONNECT.
+  mqtts: 'mqtt',
+  'secure-mqtt': 'mqtt',
+  ws: 'websocket',
+  wss: 'websocket',
+};
+
+/** The wire family of a protocol name (compared case-insensitively), or null when it is not judged. */
+export function wireFamily(protocol: string): WireFamily | null {
+  const p = normalizeProtocol(protocol);
+  return Object.hasOwn(wireFamilies, p) ? wireFamilies[p]! : null;
+}

@@ -5,6 +5,9 @@
 // `startSasl()` and feed the client's messages to the exchange.
 import type { SchemeDescriptor, Verifier, VerifierContext } from './types.js';
 import { createScramVerifier } from './verify/scram.js';
+import type { Scheme } from '../model/types.js';
+import type { WireFamily } from './protocols.js';
+import { saslMechanismPlaces } from './wire/places.js';
 
 /**
  * Protocol fit of scramSha256/scramSha512 (S/R: protocols.ts): kafka, kafka-secure (S), mqtt5 enhanced auth,
@@ -21,6 +24,7 @@ export const scramSha256 = {
   // RFC 5802 §9: challenge-response; the password never crosses the wire and a captured
   // exchange cannot be replayed (fresh nonces). Not a cleartext-secret scheme.
   carriesSecret: () => false,
+  wirePlaces: (_scheme: Scheme, family: WireFamily) => saslMechanismPlaces('SCRAM-SHA-256', family),
   configSchema: { type: 'object', additionalProperties: false, properties: {} },
   createVerifier: (context: VerifierContext): Verifier =>
     createScramVerifier(context, { type: 'scramSha256', hash: 'SHA-256', mechanism: 'SCRAM-SHA-256' }),

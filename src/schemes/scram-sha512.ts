@@ -6,6 +6,9 @@
 import type { SchemeDescriptor, Verifier, VerifierContext } from './types.js';
 import { createScramVerifier } from './verify/scram.js';
 import { scramProtocols } from './scram-sha256.js';
+import type { Scheme } from '../model/types.js';
+import type { WireFamily } from './protocols.js';
+import { saslMechanismPlaces } from './wire/places.js';
 
 export const scramSha512 = {
   type: 'scramSha512',
@@ -14,6 +17,7 @@ export const scramSha512 = {
   protocols: scramProtocols,
   // Challenge-response (RFC 5802 §9): no reusable secret on the wire.
   carriesSecret: () => false,
+  wirePlaces: (_scheme: Scheme, family: WireFamily) => saslMechanismPlaces('SCRAM-SHA-512', family),
   configSchema: { type: 'object', additionalProperties: false, properties: {} },
   createVerifier: (context: VerifierContext): Verifier =>
     createScramVerifier(context, { type: 'scramSha512', hash: 'SHA-512', mechanism: 'SCRAM-SHA-512' }),

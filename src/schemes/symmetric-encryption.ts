@@ -22,6 +22,8 @@ export const symmetricEncryption = {
   protocols: 'any',
   // The key protects payloads; it is never sent over the connection.
   carriesSecret: () => false,
+  // Nothing is presented at connect: payloads are encrypted.
+  wirePlaces: () => [],
   configSchema: encryptionConfigSchema,
   createVerifier: createSymmetricEncryptionVerifier,
 } as const satisfies SchemeDescriptor<'symmetricEncryption'>;

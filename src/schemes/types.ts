@@ -6,6 +6,7 @@ import type { Scheme } from '../model/types.js';
 import type { CredentialStore } from '../credentials/types.js';
 import type { InvalidReason } from '../invalid-reasons.js';
 import type { PayloadVerdict } from '../tokens/jwe-inspect.js';
+import type { WireFamily } from './protocols.js';
 
 /** The 13 `type` values of AsyncAPI 2.1.0–3.1.0, case-sensitive (AsyncAPI 3.0.0, Security Scheme Object `type`). */
 export type SchemeType =
@@ -43,6 +44,14 @@ export interface SchemeDescriptor<T extends SchemeType = SchemeType> {
   /** The scheme exists only inside TLS (X509: the client certificate is a TLS handshake feature). */
   readonly requiresTls?: boolean;
   /**
+   * Where the credential travels on one connection of a protocol family (protocols.ts, `WireFamily`): the places
+   * of which a connection has only one (the MQTT CONNECT password, the HTTP `Authorization` header, the SASL
+   * mechanism…) and what the scheme puts there. Two schemes that put different forms in one place cannot both
+   * be presented on one connection (`security-requirement-unpresentable`). `[]`: the scheme takes no such
+   * place; null: not judged for that family (the scheme does not fit it, or its wire form there is not fixed).
+   */
+  wirePlaces(scheme: Scheme, family: WireFamily): readonly WirePlace[] | null;
+  /**
    * JSON Schema (draft-07) of the scheme's binding in the config (`schemes.<name>`), with
    * `additionalProperties: false`. The keys `verifier` and `options` (a plug-in) are common
    * to all types and are not listed here.
@@ -53,6 +62,17 @@ export interface SchemeDescriptor<T extends SchemeType = SchemeType> {
    * plug-in can verify it, and without one the guard refuses to start).
    */
   readonly createVerifier?: (context: VerifierContext) => Verifier | Promise<Verifier>;
+}
+
+/**
+ * One place of a connection a credential occupies. `slot` names the place (`mqtt.password`, `authorization`,
+ * `sasl.mechanism`, `header:x-key`…, see `wireSlotLabel`); `form` is what the scheme writes there (`password`,
+ * `token`, `apiKey`, an HTTP auth scheme, a SASL mechanism name). Equal forms may be one credential that
+ * satisfies both schemes (two userPassword schemes read one store), so only different forms collide.
+ */
+export interface WirePlace {
+  readonly slot: string;
+  readonly form: string;
 }
 
 export type SchemeRegistry = { readonly [K in SchemeType]: SchemeDescriptor<K> };

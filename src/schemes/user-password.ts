@@ -14,6 +14,9 @@ import { ABSENT_OUTCOME, guarded, guardedSubject, invalid } from './verify/outco
 import { nameOrNull, verifyLoginPassword, verifyPassword } from './verify/password.js';
 import { basicUserIdOf, readBasicAuthorization } from './wire/basic.js';
 import { loginUsernameOf } from './wire/login.js';
+import type { Scheme } from '../model/types.js';
+import type { WireFamily } from './protocols.js';
+import { loginPairPlaces } from './wire/places.js';
 
 function hasLoginUsername(presented: Presented): boolean {
   const login = presented.login as { username?: unknown } | undefined;
@@ -84,6 +87,8 @@ export const userPassword = {
   ],
   // The password itself crosses the wire: replayable by anyone who reads it.
   carriesSecret: () => true,
+  // The pair fills the login step: both MQTT CONNECT fields, `Authorization: Basic`, or a SASL PLAIN exchange.
+  wirePlaces: (_scheme: Scheme, family: WireFamily) => loginPairPlaces(family),
   configSchema: { type: 'object', additionalProperties: false, properties: { realm: realmConfigSchema } },
   createVerifier: createUserPasswordVerifier,
 } as const satisfies SchemeDescriptor<'userPassword'>;

@@ -134,6 +134,8 @@ export const x509 = {
   protocols: 'any',
   // Proof of possession of a private key in the TLS handshake; nothing reusable is sent.
   carriesSecret: () => false,
+  // The certificate is in the TLS handshake, beside any login; one chain per connection, one form.
+  wirePlaces: () => [{ slot: 'certificate', form: 'certificate' }],
   // A client certificate is a TLS handshake feature (RFC 8446 §4.4.2): no TLS, no certificate.
   requiresTls: true,
   configSchema: {

@@ -9,6 +9,7 @@ import { basename, resolve } from 'node:path';
 import type { DestinationStream, Logger } from 'pino';
 import { loadConfig } from '../config/load.js';
 import { rules } from '../check/rules/index.js';
+import { findUnreachableOperations, formatUnreachable } from '../check/presentable.js';
 import { DEFAULT_STORE_REF, openStore } from '../credentials/open.js';
 import type { CredentialStore } from '../credentials/types.js';
 import { loadDocument } from '../document/load.js';
@@ -65,6 +66,11 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     configFile: config.file,
     locate: config.locate,
   });
+  // An operation no client can reach on a served server (rule security-requirement-unpresentable): one warning each.
+  const unreachable = findUnreachableOperations(model, new Set(plan.servers.map((p) => p.server.name))).map((u) => ({
+    code: 'W_OPERATION_UNREACHABLE',
+    message: `security-requirement-unpresentable: ${formatUnreachable(u)}`,
+  }));
   const tlsByServer = new Map<string, FrontTls | undefined>();
   for (const p of plan.servers)
     tlsByServer.set(
@@ -261,14 +267,18 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
       cleanups.push(() => a.close());
     }
 
-    for (const w of [...plan.warnings, ...guard.warnings]) logger.warn({ code: w.code }, w.message);
+    for (const w of [...plan.warnings, ...unreachable, ...guard.warnings]) logger.warn({ code: w.code }, w.message);
 
     return Object.freeze({
       model,
       servers: Object.freeze(fronts.map((f) => f.served)),
       skipped: Object.freeze([...plan.skipped]),
       admin: admin === null ? null : Object.freeze({ host: admin.host, port: admin.port }),
-      warnings: Object.freeze([...plan.warnings, ...guard.warnings.map((w) => ({ code: w.code, message: w.message }))]),
+      warnings: Object.freeze([
+        ...plan.warnings,
+        ...unreachable,
+        ...guard.warnings.map((w) => ({ code: w.code, message: w.message })),
+      ]),
       bus: bus.description,
       ready,
       metrics,

@@ -24,6 +24,8 @@ export interface ExpectedDiagnostic {
   line?: number;
   /** Values the message data must have (only the keys given are compared). */
   data?: Record<string, string | number>;
+  /** The finding's severity; default the rule's (a `lesser` report is one step below). */
+  severity?: 'error' | 'warning' | 'info';
 }
 
 export interface InvalidCase extends ValidCase {
@@ -122,7 +124,7 @@ export function ruleTester(rule: Rule, tests: RuleTests): void {
               for (const [k, v] of Object.entries(e.data))
                 assert.equal(d.data[k], v, `diagnostic ${i}: data.${k}\n${listing}`);
             }
-            assert.equal(d.severity, rule.meta.severity);
+            assert.equal(d.severity, e.severity ?? rule.meta.severity, `diagnostic ${i}: severity\n${listing}`);
           });
         });
       }

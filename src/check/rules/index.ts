@@ -13,6 +13,7 @@ import { securityProtocolMismatch } from './security-protocol-mismatch.js';
 import { securityProtocolUnknown } from './security-protocol-unknown.js';
 import { securityRefSiblingsIgnored } from './security-ref-siblings-ignored.js';
 import { securityRefUnresolved } from './security-ref-unresolved.js';
+import { securityRequirementUnpresentable } from './security-requirement-unpresentable.js';
 import { securitySchemeUndefined } from './security-scheme-undefined.js';
 import { securitySchemeUnused } from './security-scheme-unused.js';
 import { securityScopeUndeclared } from './security-scope-undeclared.js';
@@ -34,6 +35,7 @@ export const rules = {
   'security-protocol-unknown': securityProtocolUnknown,
   'security-ref-siblings-ignored': securityRefSiblingsIgnored,
   'security-ref-unresolved': securityRefUnresolved,
+  'security-requirement-unpresentable': securityRequirementUnpresentable,
   'security-scheme-undefined': securitySchemeUndefined,
   'security-scheme-unused': securitySchemeUnused,
   'security-scope-undeclared': securityScopeUndeclared,
