@@ -25,6 +25,7 @@ export const errorCodes = {
   ERR_VERIFIER_PLUGIN: 'a plug-in verifier module could not be loaded or did not export createVerifier',
   ERR_CHANNEL_ADDRESS_INVALID: 'a channel address is not a valid address template',
   ERR_SERVER_UNKNOWN: 'the config names a server the document does not have',
+  ERR_NOTHING_TO_SERVE: 'serve found no server in the document whose protocol it fronts',
   ERR_STORE_INVALID: 'the credential store file or URL is not valid',
   ERR_STORE_UNAVAILABLE: 'the credential store could not be reached or did not answer',
   ERR_STORE_CONFLICT: 'the principal already exists in the credential store',

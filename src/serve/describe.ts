@@ -3,6 +3,7 @@
 // ones (the process holds none anyway: the store has verifiers and hashes only).
 
 import type { SecurityModel } from '../model/types.js';
+import { BEARER_PROTOCOL_MARKER } from '../transports/web/presented.js';
 import { formatAddress } from './address.js';
 import type { RunningServe, ServedServer } from './types.js';
 
@@ -63,11 +64,14 @@ function connectHint(s: ServedServer, model: SecurityModel): string {
     }
     case 'ws': {
       const auth = authHeader(types);
-      return (
-        `websocat ` +
-        `${auth === '' ? '' : `-H '${auth}' `}${s.tls ? 'wss' : 'ws'}://${host}:${s.port}${path}/CHANNEL   ` +
-        `(browsers: bearer token as Sec-WebSocket-Protocol)`
-      );
+      const url = `${s.tls ? 'wss' : 'ws'}://${host}:${s.port}${path}/CHANNEL`;
+      // Browsers cannot set Authorization on a WebSocket: the token rides Sec-WebSocket-Protocol
+      // after the marker (src/transports/web/presented.ts); a raw token there is not read.
+      const browser = types.some(isBearerType)
+        ? `   (browsers: new WebSocket('${url}', ['${BEARER_PROTOCOL_MARKER}', TOKEN]), ` +
+          `i.e. Sec-WebSocket-Protocol: ${BEARER_PROTOCOL_MARKER}, TOKEN)`
+        : '';
+      return `websocat ${auth === '' ? '' : `-H '${auth}' `}${url}${browser}`;
     }
     case 'http': {
       const auth = authHeader(types);
@@ -81,6 +85,8 @@ function connectHint(s: ServedServer, model: SecurityModel): string {
   }
   return addr;
 }
+
+const isBearerType = (t: string): boolean => t === 'http-bearer' || t === 'oauth2' || t === 'openIdConnect';
 
 function authHeader(types: readonly string[]): string {
   for (const t of types) {

@@ -48,6 +48,12 @@ const FAMILIES: readonly {
     value: (s) => s.stats.refusedConnections,
   },
   {
+    name: 'asyncapi_guard_serve_refused_origins_total',
+    type: 'counter',
+    help: 'Web requests refused for their Origin (also in refused_connections_total).',
+    value: (s) => s.stats.refusedOrigins ?? 0,
+  },
+  {
     name: 'asyncapi_guard_serve_dropped_total',
     type: 'counter',
     help: 'Messages dropped for slow subscribers.',

@@ -10,11 +10,12 @@
 
 import { closestId } from '../config/key-path.js';
 import type { ConfigLocator } from '../config/types.js';
-import { ConfigError, UsageError } from '../errors.js';
+import { ConfigError, StartupError, UsageError } from '../errors.js';
 import type { ModelServer, SecurityModel } from '../model/types.js';
 import { DEFAULT_FRONT_LIMITS, type FrontLimits } from '../transports/types.js';
+import { buildOriginPolicy, isExactOrigin, type OriginPolicy } from '../transports/web/origin.js';
 import { formatAddress, isLoopbackHost, parseListenAddress, portOfHost, type ListenAddress } from './address.js';
-import { frontedProtocol, type FrontKind } from './protocols.js';
+import { FRONTED_PROTOCOLS, frontedProtocol, type FrontKind } from './protocols.js';
 import type { ServeSettings, ServeWarning, SkippedServer, TlsSettings } from './types.js';
 
 export interface ServerPlan {
@@ -28,6 +29,8 @@ export interface ServerPlan {
   readonly requestCert: boolean;
   readonly limits: FrontLimits;
   readonly schemes: readonly string[];
+  /** Web fronts: cross-origin requests refused when the server accepts browser-ambient credentials. */
+  readonly origins: OriginPolicy;
 }
 
 export interface ServePlan {
@@ -44,6 +47,8 @@ export interface PlanInput {
   readonly admin: string | undefined;
   readonly configFile: string | null;
   readonly locate: ConfigLocator;
+  /** The document as the user named it, for the place of a document-level error. */
+  readonly documentFile?: string;
 }
 
 /** Resolves every server's front, address, TLS and limits. Throws ConfigError / UsageError on the first problem. */
@@ -138,6 +143,22 @@ export function planServe(input: PlanInput): ServePlan {
       }
       tls = own.tls;
     }
+    const allowedOrigins = own.allowedOrigins ?? [];
+    if (allowedOrigins.length > 0 && fronted.kind === 'mqtt')
+      throw configError(
+        ['servers', server.name, 'allowedOrigins'],
+        `server '${server.name}' uses ${server.protocol}, whose clients send no Origin`,
+        'allowedOrigins only on a ws, wss, http or https server',
+      );
+    allowedOrigins.forEach((origin, i) => {
+      if (!isExactOrigin(origin))
+        throw configError(
+          ['servers', server.name, 'allowedOrigins', String(i)],
+          '',
+          'an exact origin as a browser sends it, such as https://app.example or http://127.0.0.1:8080 ' +
+            '(scheme, lower-case host and port only: no path, no trailing slash, no default port)',
+        );
+    });
     const schemes = server.security.map((alt) => alt.map((e) => e.scheme).join('+'));
     const requestCert =
       fronted.secure && server.security.some((alt) => alt.some((e) => model.schemes[e.scheme]?.type === 'X509'));
@@ -151,8 +172,12 @@ export function planServe(input: PlanInput): ServePlan {
       requestCert,
       limits: Object.freeze({ ...topLimits, ...own.limits }),
       schemes,
+      origins: buildOriginPolicy(server, model, allowedOrigins),
     });
   }
+  // Nothing to serve: without a front nothing would keep the process alive, and the admin listener
+  // alone would report a ready service that serves nothing. Exit 2 naming every server and why.
+  if (servers.length === 0) throw nothingToServe(skipped, input.documentFile);
   for (const s of model.servers) {
     const fronted = frontedProtocol(s.protocol);
     if (fronted !== null && !fronted.secure && settings.servers?.[s.name]?.tls !== undefined) {
@@ -195,6 +220,34 @@ export function planServe(input: PlanInput): ServePlan {
     admin = parsed;
   }
   return { servers, skipped, warnings, admin };
+}
+
+/** ERR_NOTHING_TO_SERVE: one problem per server not started, the first on the error line, the others `also:`. */
+function nothingToServe(skipped: readonly SkippedServer[], documentFile: string | undefined): StartupError {
+  const expected = `a server with one of the protocols ${FRONTED_PROTOCOLS.join(', ')}`;
+  const file = documentFile !== undefined ? { file: documentFile } : {};
+  const problems = skipped.map(
+    (s) =>
+      new StartupError('ERR_NOTHING_TO_SERVE', `server '${s.name}' (${s.protocol}) was not started: ${s.reason}`, {
+        ...file,
+        pointer: `/servers/${escapePointer(s.name)}`,
+        expected,
+      }),
+  );
+  const [first, ...rest] = problems;
+  if (first === undefined)
+    return new StartupError('ERR_NOTHING_TO_SERVE', 'the document has no servers', {
+      ...file,
+      pointer: '/servers',
+      expected,
+    });
+  if (rest.length > 0) first.message += rest.map((e) => `\n  also: ${e.message}`).join('');
+  return first;
+}
+
+/** RFC 6901: `~` → `~0`, `/` → `~1`. */
+function escapePointer(name: string): string {
+  return name.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /** `NAME=HOST:PORT` flags → name → `HOST:PORT`. Throws UsageError for a malformed one or a name given twice. */

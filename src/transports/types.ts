@@ -9,6 +9,7 @@ import type { Bus } from '../bus/types.js';
 import type { Guard } from '../guard/index.js';
 import type { ModelServer } from '../model/types.js';
 import type { Session } from '../guard/types.js';
+import type { OriginPolicy } from './web/origin.js';
 
 export interface FrontLimits {
   /**
@@ -23,6 +24,27 @@ export interface FrontLimits {
   readonly idleTimeoutMs: number;
   /** Largest HTTP header section in bytes. Default 16 KiB. */
   readonly maxHeaderBytes: number;
+  /**
+   * MQTT: subscription filters one connection may hold; each further filter gets SUBACK 0x80 (the
+   * filters already granted stay). Default 100.
+   */
+  readonly maxSubscriptionsPerConnection: number;
+  /** MQTT: subscription filters all connections of one server may hold together (further: 0x80). Default 100,000. */
+  readonly maxSubscriptionsPerServer: number;
+  /**
+   * MQTT: inbound QoS 2 messages one connection may have awaiting PUBREL; one more disconnects it
+   * (MQTT 3.1.1 has no other refusal). Default 100.
+   */
+  readonly maxInboundQos2PerConnection: number;
+  /**
+   * MQTT: bytes the server keeps for one connection's inbound QoS 2 messages awaiting PUBREL (the
+   * topic plus a fixed 256 per message: the payload is not kept); over it disconnects. Default 1 MiB.
+   */
+  readonly maxInboundQos2BytesPerConnection: number;
+  /** MQTT: inbound QoS 2 messages awaiting PUBREL on all connections of one server. Default 100,000. */
+  readonly maxInboundQos2PerServer: number;
+  /** MQTT: bytes kept for them on all connections of one server (counted as above). Default 64 MiB. */
+  readonly maxInboundQos2BytesPerServer: number;
 }
 
 export const DEFAULT_FRONT_LIMITS: FrontLimits = Object.freeze({
@@ -31,6 +53,12 @@ export const DEFAULT_FRONT_LIMITS: FrontLimits = Object.freeze({
   handshakeTimeoutMs: 10_000,
   idleTimeoutMs: 300_000,
   maxHeaderBytes: 16 * 1024,
+  maxSubscriptionsPerConnection: 100,
+  maxSubscriptionsPerServer: 100_000,
+  maxInboundQos2PerConnection: 100,
+  maxInboundQos2BytesPerConnection: 1024 * 1024,
+  maxInboundQos2PerServer: 100_000,
+  maxInboundQos2BytesPerServer: 64 * 1024 * 1024,
 });
 
 /**
@@ -53,6 +81,11 @@ export interface FrontOptions {
   readonly limits: FrontLimits;
   /** Operational log (not the audit log, which the guard writes). */
   readonly logger: Logger;
+  /**
+   * Web fronts: which cross-origin requests to refuse (./web/origin.ts). `serve` always passes it; absent, nothing is
+   * checked, as for a non-browser deployment.
+   */
+  readonly origins?: OriginPolicy;
 }
 
 export interface FrontStats {
@@ -61,6 +94,8 @@ export interface FrontStats {
   readonly messagesOut: number;
   readonly refusedConnections: number;
   readonly dropped: number;
+  /** Web fronts: requests refused for their `Origin` (also counted in refusedConnections). */
+  readonly refusedOrigins?: number;
 }
 
 export interface Front {

@@ -61,6 +61,36 @@ describe('serve CLI: startup errors exit 2 with one line', () => {
     assert.match(r.stderr, /servers\.devices\.tls/);
   });
 
+  for (const admin of [[], ['--admin', '127.0.0.1:0']]) {
+    const name = `nothing to serve (only kafka and amqp servers${admin.length > 0 ? ', with --admin' : ''})`;
+    it(`${name}: exit 2, one line per server`, async () => {
+      const doc =
+        `asyncapi: 3.0.0\ninfo: { title: t, version: '1' }\nservers:\n` +
+        `  orders: { host: 'localhost:9092', protocol: kafka }\n  jobs: { host: 'localhost:5672', protocol: amqp }\n`;
+      const p = await makeServeProject({ 'asyncapi.yaml': doc, 'asyncapi-guard.yaml': 'audit: { level: silent }\n' });
+      const r = await runCli(['serve', 'asyncapi.yaml', ...admin], { cwd: p.dir });
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.doesNotMatch(r.stderr, /serving/);
+      const lines = r.stderr.trimEnd().split('\n');
+      assert.equal(lines.length, 2, r.stderr);
+      assert.match(
+        lines[0]!,
+        new RegExp(
+          String.raw`^error: asyncapi\.yaml /servers/orders: server 'orders' \(kafka\) was not started: ` +
+            String.raw`protocol kafka is not fronted by serve: expected .*\(ERR_NOTHING_TO_SERVE\)$`,
+        ),
+      );
+      assert.match(
+        lines[1]!,
+        new RegExp(
+          String.raw`^ {2}also: asyncapi\.yaml /servers/jobs: server 'jobs' \(amqp\) was not started: ` +
+            String.raw`protocol amqp is not fronted by serve: expected .*\(ERR_NOTHING_TO_SERVE\)$`,
+        ),
+      );
+    });
+  }
+
   it('a malformed --listen', async () => {
     const p = await makeServeProject();
     const r = await runCli(['serve', 'asyncapi.yaml', '--listen', 'broker=localhost'], { cwd: p.dir });

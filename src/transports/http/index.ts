@@ -8,7 +8,9 @@
 //                     heartbeat comment every `heartbeatMs` (default 15 s) and `Last-Event-ID`
 //                     replayed through `bus.replay` when the bus keeps history
 //   GET without text/event-stream in Accept → 406; any other method → 405 with `Allow: GET, POST`;
-//   a path that names no channel → 404. Refusals: ../web/respond.ts.
+//   a path that names no channel → 404. Refusals: ../web/respond.ts. A request from another
+//   origin to a server that accepts browser-ambient credentials is refused first (403
+//   `origin_not_allowed`, ../web/origin.ts).
 // The checks that need no credentials (method, Accept, path, Content-Length) come first, so they
 // cost no store access; they reveal nothing a client could not learn from the document.
 // Back-pressure: events for a stream whose unsent output exceeds `maxBufferedBytes` are dropped for
@@ -25,6 +27,7 @@ import { slowReaderLimitMs, type Front, type FrontOptions, type FrontStats } fro
 import { channelOfTarget, presentedOf, requestTargetOf } from '../web/presented.js';
 import { decisionResponse, errorResponse, refusalResponse, sendResponse, type WebResponse } from '../web/respond.js';
 import { acceptsEventStream, checkSecure, createWebServer } from '../web/server.js';
+import { isOriginAllowed, logOriginRefused, NO_ORIGIN_CHECK } from '../web/origin.js';
 import { formatSseEvent, lastEventIdOf, SSE_HEARTBEAT } from './sse.js';
 import { createExpirySweep } from '../expiry.js';
 
@@ -48,6 +51,8 @@ export const DEFAULT_SSE_HEARTBEAT_MS = 15_000;
 interface Stream {
   readonly res: ServerResponse;
   readonly session: Session;
+  /** The concrete channel the stream was authorized for: the only one it is ever sent. */
+  readonly channel: string;
   subscription: BusSubscription | null;
   /** Messages that arrived while the replay was being written; null once live. */
   pending: BusMessage[] | null;
@@ -104,7 +109,9 @@ export function createHttpFront(options: HttpFrontOptions): Front {
   let messagesOut = 0;
   let refused = 0;
   let dropped = 0;
+  let refusedOrigins = 0;
   const onDrop = () => void dropped++;
+  const origins = options.origins ?? NO_ORIGIN_CHECK;
 
   const web = createWebServer({
     secure,
@@ -133,6 +140,12 @@ export function createHttpFront(options: HttpFrontOptions): Front {
     res.on('error', noop);
     if (closing) return refuse(res, errorResponse(503, 'shutting_down'), true);
     if (web.isOverLimit(req.socket)) return refuse(res, errorResponse(503, 'too_many_connections'), true);
+    // Cross-site request forgery: refused before any credential is read (../web/origin.ts).
+    if (!isOriginAllowed(req, secure, origins)) {
+      refusedOrigins++;
+      logOriginRefused(logger, 'http.origin_refused', server.name, req);
+      return refuse(res, errorResponse(403, 'origin_not_allowed'), true);
+    }
     const method = req.method;
     if (method !== 'GET' && method !== 'POST')
       return refuse(res, errorResponse(405, 'method_not_allowed', [['Allow', 'GET, POST']]), true);
@@ -206,6 +219,11 @@ export function createHttpFront(options: HttpFrontOptions): Front {
   }
 
   function onMessage(stream: Stream, message: BusMessage): void {
+    // Whatever the bus carries, only the channel the subscribe decision allowed is sent.
+    if (message.channel !== stream.channel) {
+      dropped++;
+      return;
+    }
     if (stream.pending !== null) {
       // Bounded like the bus queue: a replay never takes long, but a flood meanwhile must not grow this.
       if (stream.pending.length < maxQueued) stream.pending.push(message);
@@ -224,7 +242,7 @@ export function createHttpFront(options: HttpFrontOptions): Front {
   ): Promise<void> {
     const decision = guard.authorize(session, { action: 'subscribe', channel });
     if (!decision.allowed) return refuse(res, decisionResponse(decision, presented));
-    const stream: Stream = { res, session, subscription: null, pending: [], ended: false, stalledSince: null };
+    const stream: Stream = { res, session, channel, subscription: null, pending: [], ended: false, stalledSince: null };
     try {
       stream.subscription = await bus.subscribe(channel, (m) => onMessage(stream, m), { maxQueued, onDrop });
     } catch (err) {
@@ -256,6 +274,7 @@ export function createHttpFront(options: HttpFrontOptions): Front {
     if (lastId !== null && bus.replay !== undefined) {
       const history = bus.replay(channel, lastId, maxReplay);
       for (const m of history ?? []) {
+        if (m.channel !== channel) continue; // only the authorized channel, whatever the bus returns
         if (m.id !== null) replayed.add(m.id);
         write(stream, formatSseEvent(m), true);
       }
@@ -288,6 +307,7 @@ export function createHttpFront(options: HttpFrontOptions): Front {
     messagesOut,
     refusedConnections: refused,
     dropped,
+    refusedOrigins,
   });
 
   return {

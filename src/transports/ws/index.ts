@@ -3,7 +3,8 @@
 // are read at the handshake (Authorization, httpApiKey header/query/cookie, the TLS client
 // certificate, a bearer token in Sec-WebSocket-Protocol: see ../web/presented.ts). Everything is
 // decided BEFORE the upgrade completes; a refusal is an HTTP response on the socket (401, 403,
-// 404, 429, 503).
+// 404, 429, 503). A handshake from another origin to a server that accepts browser-ambient
+// credentials is refused first (403 `origin_not_allowed`, ../web/origin.ts).
 //
 // After the upgrade:
 //   * the connection may subscribe if `authorize(subscribe, channel)` allowed it: it then receives
@@ -40,6 +41,7 @@ import {
 } from '../web/presented.js';
 import { decisionResponse, errorResponse, refusalResponse, sendResponse, writeRawResponse } from '../web/respond.js';
 import { checkSecure, createWebServer } from '../web/server.js';
+import { isOriginAllowed, logOriginRefused, NO_ORIGIN_CHECK } from '../web/origin.js';
 import { createExpirySweep } from '../expiry.js';
 import { corkForTick } from '../cork.js';
 
@@ -117,7 +119,9 @@ export function createWsFront(options: WsFrontOptions): Front {
   let messagesOut = 0;
   let refused = 0;
   let dropped = 0;
+  let refusedOrigins = 0;
   const onDrop = () => void dropped++;
+  const origins = options.origins ?? NO_ORIGIN_CHECK;
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -160,6 +164,12 @@ export function createWsFront(options: WsFrontOptions): Front {
     socket.on('error', noop);
     if (closing) return refuse(socket, errorResponse(503, 'shutting_down'));
     if (web.isOverLimit(socket)) return refuse(socket, errorResponse(503, 'too_many_connections'));
+    // Cross-site WebSocket hijacking: refused before any credential is read (../web/origin.ts).
+    if (!isOriginAllowed(req, secure, origins)) {
+      refusedOrigins++;
+      logOriginRefused(logger, 'ws.origin_refused', server.name, req);
+      return refuse(socket, errorResponse(403, 'origin_not_allowed'));
+    }
     const target = requestTargetOf(req.url);
     const channel = target === null ? null : channelOfTarget(target, server.pathname);
     if (target === null || channel === null) return refuse(socket, errorResponse(404, 'not_found'));
@@ -216,6 +226,11 @@ export function createWsFront(options: WsFrontOptions): Front {
 
   function deliver(client: Client | null, message: BusMessage): void {
     if (client === null || client.ended || client.ws.readyState !== WebSocket.OPEN) return;
+    // Whatever the bus carries, only the channel the subscribe decision allowed is sent.
+    if (message.channel !== client.channel) {
+      dropped++;
+      return;
+    }
     if (client.ws.bufferedAmount > maxBuffered) {
       dropped++;
       return;
@@ -294,6 +309,7 @@ export function createWsFront(options: WsFrontOptions): Front {
     messagesOut,
     refusedConnections: refused,
     dropped,
+    refusedOrigins,
   });
 
   return {
