@@ -145,9 +145,9 @@ async function main() {
   client     ${d}/client.pem + ${d}/client-key.pem, CA ${d}/ca.pem   (device-1, mutual TLS)
 
 Try it, once serve runs (another terminal, from the repository root):
-  mosquitto_sub -p 11883 -u operator -P ${DEMO_PASSWORD} -t 'streetlights/7/lighting/measured' -v
-    (a '+' filter such as streetlights/+/lighting/measured is refused by default: '+' also matches
-     the empty level, which {streetlightId} never does; see docs/guard.md, wildcardsIgnoreEmptyLevels)
+  mosquitto_sub -p 11883 -u operator -P ${DEMO_PASSWORD} -t 'streetlights/+/lighting/measured' -v
+    (every streetlight; each message is checked against what the operator may receive, see
+     docs/guard.md "MQTT wildcard subscriptions")
   mosquitto_pub -p 11883 -u sensor-1 -P '${apiKey}' -t streetlights/7/lighting/measured -m '{"lumens":310}'
   mosquitto_pub -p 18883 --cafile ${d}/ca.pem --cert ${d}/client.pem --key ${d}/client-key.pem \\
     -t streetlights/7/lighting/measured -m '{"lumens":42}'

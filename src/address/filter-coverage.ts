@@ -104,13 +104,21 @@ function freshValue(s: readonly AddressMatcher[], i: number): string {
  */
 export interface FilterCoverageOptions {
   /**
-   * Risky (config `servers.<name>.wildcardsIgnoreEmptyLevels`): treat `+` as matching only
-   * non-empty levels, so `devices/+/status` counts as covered by `devices/{id}/status` alone.
-   * A subscriber to such a filter can then still receive messages published to the empty
-   * level (`devices//status`) if anything may publish there; the guard keeps publishing to an
-   * uncovered channel denied either way. Default false: `+` also matches the empty level.
+   * Treat `+` as matching only non-empty levels, so `devices/+/status` counts as covered by
+   * `devices/{id}/status` alone: a `{param}` never binds the empty string (template.ts), so the
+   * empty-level topic `devices//status` is no channel those addresses declare. The guard's
+   * default (config `servers.<name>.wildcardsIgnoreEmptyLevels`, true unless set false); it is
+   * sound there only because every delivery is checked again against the channels the session
+   * may receive (guard `mayReceive`). Default false here: `+` also matches the empty level.
    */
   readonly ignoreEmptyLevels?: boolean;
+  /**
+   * With `ignoreEmptyLevels`: addresses the subscriber may not receive. A filter that reaches one
+   * of them through an empty level (a literal empty level such as `a//b` at a `+` of the filter)
+   * is still uncovered, unless the allowed addresses cover those topics: an empty level a
+   * document declares is a channel like any other.
+   */
+  readonly forbidden?: readonly (AddressMatcher | null)[];
 }
 
 export function explainFilterCoverage(
@@ -163,7 +171,7 @@ export function explainFilterCoverage(
     );
     if (nonEmpty !== 'covered') return nonEmpty;
     // … and the empty value, except where it would make the empty topic, which is no topic name,
-    // or where the operator chose to read `+` as "one non-empty level" (ignoreEmptyLevels).
+    // or where `+` is read as "one non-empty level" (ignoreEmptyLevels: no {param} binds it).
     if (k === 1 || ignoreEmptyLevels) return 'covered';
     witness[i] = '';
     return search(
@@ -177,10 +185,42 @@ export function explainFilterCoverage(
   }
 
   const outcome = search(0, candidates, 0);
+  if (outcome === 'covered' && ignoreEmptyLevels && options.forbidden !== undefined) {
+    return forbiddenThroughEmptyLevels(f, allowed, options.forbidden);
+  }
   if (outcome === 'covered') return { covered: true };
   if (outcome === 'too_complex') return { covered: false, reason: 'too_complex', example: null };
   const example = witness.join('/');
   return { covered: false, reason: 'uncovered', example: checkTopicName(example) === null ? example : null };
+}
+
+/**
+ * With empty levels ignored, a forbidden address whose level is a literal empty one where the
+ * filter has `+` is reachable through that empty level. Each such address is narrowed to the
+ * topics of the filter it can match (the `+` levels where it is a literal become that literal,
+ * empty or not), and those must be covered by the allowed addresses (empty levels still ignored
+ * at the `+` that remain, which only a parameter or mixed level of the address can fill). Sound
+ * for the declared channels; it may refuse when an allowed address covers only part of them.
+ */
+function forbiddenThroughEmptyLevels(
+  f: TopicFilter,
+  allowed: readonly (AddressMatcher | null)[],
+  forbidden: readonly (AddressMatcher | null)[],
+): FilterCoverage {
+  for (const m of forbidden) {
+    if (m === null || m.levels.length !== f.levels.length || !filterCanMatch(f, m)) continue;
+    let viaEmpty = false;
+    const narrowed = f.levels.map((want, i) => {
+      const level = m.levels[i] as AddressLevel;
+      if (want !== '+' || level.kind !== 'literal') return want;
+      if (level.text === '') viaEmpty = true;
+      return level.text;
+    });
+    if (!viaEmpty) continue;
+    const sub = explainFilterCoverage(narrowed.join('/'), allowed, { ignoreEmptyLevels: true });
+    if (!sub.covered) return sub;
+  }
+  return { covered: true };
 }
 
 /** `explainFilterCoverage(…).covered`. */

@@ -22,6 +22,8 @@ export interface Coverage {
   /** Subscribe operations this session does not satisfy (used when uncovered channels are allowed). */
   readonly denied: readonly AddressMatcher[];
   readonly results: Map<string, Decision>;
+  /** Per-delivery answers (`mayReceive`), per concrete channel. */
+  readonly receivable: Map<string, boolean>;
 }
 
 export interface DecideContext {
@@ -32,7 +34,7 @@ export interface DecideContext {
   readonly now: () => number;
   /** `metrics.decisions`: an action plan's `metricBase` plus a reason's index. */
   readonly counts: GuardMetrics['decisions'];
-  /** Whether an allowed decision is audited (`info` enabled); refreshed on `level-change`. */
+  /** Whether an allowed publish/subscribe/payload decision is audited (`debug` enabled); refreshed on `level-change`. */
   auditAllowed: boolean;
   /** Whether a denied decision is audited (`warn` enabled); refreshed on `level-change`. */
   auditDenied: boolean;
@@ -51,12 +53,12 @@ export function createDecideContext(
     logger,
     now,
     counts: metrics.decisions,
-    auditAllowed: logger.isLevelEnabled('info'),
+    auditAllowed: logger.isLevelEnabled('debug'),
     auditDenied: logger.isLevelEnabled('warn'),
     coverageCaches: new WeakMap(),
   };
   logger.on('level-change', () => {
-    dc.auditAllowed = logger.isLevelEnabled('info');
+    dc.auditAllowed = logger.isLevelEnabled('debug');
     dc.auditDenied = logger.isLevelEnabled('warn');
   });
   return dc;

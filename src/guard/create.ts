@@ -37,6 +37,13 @@ export interface Guard {
    * no I/O; call it after `authorize` allowed the publish (docs/guard.md "Payload encryption").
    */
   checkPayload(session: Session, request: PayloadRequest): Decision;
+  /**
+   * May a message on this concrete channel be delivered to this session? The fronts ask it for
+   * every delivery they cannot prove authorized (a wildcard subscription's), whatever the bus
+   * carries. Synchronous, cached per (satisfied requirements, channel) in bounded maps; not
+   * audited. False for an expired or foreign session (docs/guard.md "MQTT wildcard subscriptions").
+   */
+  mayReceive(session: Session, channel: string): boolean;
   /** Counters in the Prometheus text exposition format. */
   metrics(): string;
   /**
@@ -89,6 +96,7 @@ export async function createGuard(model: SecurityModel, options: GuardOptions): 
     authorize: authorizer.authorize,
     authorizeSubscription: authorizer.authorizeSubscription,
     checkPayload: authorizer.checkPayload,
+    mayReceive: authorizer.mayReceive,
     metrics: () => metrics.render(),
     async close() {
       if (closed) return;

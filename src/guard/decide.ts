@@ -30,7 +30,7 @@ import { decideChannel } from './channel-decision.js';
 import type { GuardMetrics } from './metrics.js';
 import { checkPayload } from './payload-check.js';
 import type { ActionPlan, ServerPlan } from './plans.js';
-import { authorizeSubscription, decideFilter } from './subscribe-decision.js';
+import { authorizeSubscription, decideFilter, mayReceive } from './subscribe-decision.js';
 import type { Decision, PayloadRequest, Session, WireAction } from './types.js';
 
 export interface AuthorizeRequest {
@@ -47,6 +47,7 @@ export interface Authorizer {
   readonly authorize: (session: Session, request: AuthorizeRequest) => Decision;
   readonly authorizeSubscription: (session: Session, filter: string) => Decision;
   readonly checkPayload: (session: Session, request: PayloadRequest) => Decision;
+  readonly mayReceive: (session: Session, channel: string) => boolean;
 }
 
 export interface AuthorizerContext {
@@ -64,6 +65,7 @@ export function createAuthorizer(ctx: AuthorizerContext): Authorizer {
     authorize: (session, request) => authorize(dc, session, request),
     authorizeSubscription: (session, filter) => authorizeSubscription(dc, session, filter),
     checkPayload: (session, request) => checkPayload(dc, session, request),
+    mayReceive: (session, channel) => mayReceive(dc, session, channel),
   };
 }
 

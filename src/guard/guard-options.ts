@@ -38,8 +38,12 @@ export interface GuardOptions {
 }
 
 export interface GuardWarning {
-  /** Stable code a reviewer can grep for: `W_ALLOW_UNCOVERED_CHANNELS`, `W_WILDCARDS_IGNORE_EMPTY_LEVELS`. */
-  readonly code: 'W_ALLOW_UNCOVERED_CHANNELS' | 'W_WILDCARDS_IGNORE_EMPTY_LEVELS';
+  /**
+   * Stable code a reviewer can grep for: `W_ALLOW_UNCOVERED_CHANNELS`. (`W_WILDCARDS_IGNORE_EMPTY_LEVELS`
+   * is no longer emitted: reading `+` as one non-empty level is the default, made sound by the
+   * per-delivery check.)
+   */
+  readonly code: 'W_ALLOW_UNCOVERED_CHANNELS';
   readonly server: string;
   readonly message: string;
 }

@@ -44,6 +44,11 @@ export function checkServerSettingsNames(
 export interface ServerRules {
   readonly perspective: Perspective;
   readonly allowUncoveredChannels: boolean;
+  /**
+   * Default true: a `+` subscription is decided on the non-empty levels it can match (no
+   * `{param}` binds the empty string) and every delivery is checked (`mayReceive`). False: the
+   * strict reading, where `+` must also be covered at the empty level (docs/guard.md).
+   */
   readonly wildcardsIgnoreEmptyLevels: boolean;
 }
 
@@ -56,7 +61,7 @@ export function serverRulesOf(
   return {
     perspective: settings.perspective ?? documentPerspective ?? DEFAULT_PERSPECTIVE,
     allowUncoveredChannels: settings.allowUncoveredChannels === true,
-    wildcardsIgnoreEmptyLevels: settings.wildcardsIgnoreEmptyLevels === true,
+    wildcardsIgnoreEmptyLevels: settings.wildcardsIgnoreEmptyLevels !== false,
   };
 }
 
@@ -70,16 +75,6 @@ export function riskySwitchWarnings(serverName: string, rules: ServerRules): Gua
       message:
         `server '${serverName}': servers.${serverName}.allowUncoveredChannels is on, ` +
         'so publish/subscribe on channels no operation covers is allowed',
-    });
-  }
-  if (rules.wildcardsIgnoreEmptyLevels) {
-    warnings.push({
-      code: 'W_WILDCARDS_IGNORE_EMPTY_LEVELS',
-      server: serverName,
-      message:
-        `server '${serverName}': servers.${serverName}.wildcardsIgnoreEmptyLevels is on, ` +
-        "so a '+' subscription is allowed when {param} channels cover its non-empty levels, " +
-        "although '+' also matches the empty level",
     });
   }
   return warnings;

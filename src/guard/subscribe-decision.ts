@@ -6,7 +6,7 @@
 // filter, in bounded maps.
 
 import { explainFilterCoverage, filterCanMatch } from '../address/filter-coverage.js';
-import { parseTopicFilter } from '../address/mqtt-topic.js';
+import { checkTopicName, parseTopicFilter } from '../address/mqtt-topic.js';
 import type { AddressMatcher } from '../address/template.js';
 import {
   auditAuthorization,
@@ -49,7 +49,7 @@ export function decideFilter(dc: DecideContext, session: Session, st: SessionSta
     const cached = cov.results.get(filter);
     if (cached !== undefined) d = cached;
     else {
-      const options = { ignoreEmptyLevels: sp.wildcardsIgnoreEmptyLevels };
+      const options = { ignoreEmptyLevels: sp.wildcardsIgnoreEmptyLevels, forbidden: cov.denied };
       if (explainFilterCoverage(parsed, cov.allowed, options).covered) d = WILDCARD_ALLOWED;
       else if (sp.allowUncoveredChannels && !cov.denied.some((m) => filterCanMatch(parsed, m))) {
         // Uncovered channels are allowed here: refuse only a filter that can reach a channel
@@ -66,6 +66,48 @@ export function decideFilter(dc: DecideContext, session: Session, st: SessionSta
   return d;
 }
 
+/** Channels longer than this are decided on every delivery, not cached (the cache stays small in bytes too). */
+const MAX_CACHED_CHANNEL_LENGTH = 256;
+/** Bound of the per-delivery cache: channels per satisfied-set. */
+const MAX_CHANNELS = 4096;
+
+/**
+ * `guard.mayReceive(session, channel)`: may a message on this concrete channel be delivered to
+ * this session? The per-delivery check the fronts make whatever the bus carries (docs/guard.md
+ * "MQTT wildcard subscriptions"): false for a session of another guard, an expired one, a channel
+ * that is no valid topic name, or one no subscribe operation the session satisfies covers (an
+ * uncovered channel only with `allowUncoveredChannels`). Not counted or audited (the front counts
+ * what it drops). Cached per (satisfied-set, channel) in bounded maps: a hit is two map lookups.
+ */
+export function mayReceive(dc: DecideContext, session: Session, channel: string): boolean {
+  const st = stateOf(dc, session);
+  if (st === null || typeof channel !== 'string') return false;
+  if (st.expiresAt !== Infinity && st.expiresAt <= dc.now()) return false;
+  const cache = coverageFor(dc, st).receivable;
+  let ok = cache.get(channel);
+  if (ok === undefined) {
+    ok = receivable(st, channel);
+    if (channel.length <= MAX_CACHED_CHANNEL_LENGTH) {
+      if (cache.size >= MAX_CHANNELS) cache.clear();
+      cache.set(channel, ok);
+    }
+  }
+  return ok;
+}
+
+/** The uncached answer: a valid topic name, and an allowed subscribe operation covers it (or uncovered is allowed). */
+function receivable(st: SessionState, channel: string): boolean {
+  if (channel.length === 0 || checkTopicName(channel) !== null) return false;
+  const ap = st.server.subscribe;
+  const hits = ap.table.lookup(channel);
+  if (hits.length === 0) return ap.uncovered.allowed;
+  for (let i = 0; i < hits.length; i++) {
+    const op = ap.operations.get(hits[i]!.key);
+    if (op !== undefined && st.verdicts[op.requirement] === VERDICT_ALLOWED) return true;
+  }
+  return false;
+}
+
 /** The subscribe channels this session's verdicts allow and refuse, shared by every session with the same verdicts. */
 function coverageFor(dc: DecideContext, st: SessionState): Coverage {
   const sp = st.server;
@@ -80,7 +122,7 @@ function coverageFor(dc: DecideContext, st: SessionState): Coverage {
       if (op.matcher === null) continue; // a null address matches nothing
       (st.verdicts[op.requirement] === VERDICT_ALLOWED ? allowed : denied).push(op.matcher);
     }
-    cov = { allowed, denied, results: new Map() };
+    cov = { allowed, denied, results: new Map(), receivable: new Map() };
     if (cache.size >= MAX_SIGNATURES) cache.clear();
     cache.set(signature, cov);
   }

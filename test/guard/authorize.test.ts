@@ -1,6 +1,7 @@
 // guard.authorize / authorizeSubscription: the operation requirement AND the server's, scope
 // subsets, perspective both ways and per server, default deny of uncovered channels and its
-// switch, null addresses, wrong server, and MQTT wildcard coverage with and without its switch.
+// switch, null addresses, wrong server, MQTT wildcard coverage (default and strict), and the
+// per-delivery check `mayReceive`.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -283,8 +284,8 @@ const wildcardOps = [
   op('all', 'receive', 'fleet/{region}/{id}'),
 ];
 
-test('authorizeSubscription: allowed only when every topic the filter matches may be subscribed to', async () => {
-  const guard = await guardFor(baseModel(wildcardOps));
+test('authorizeSubscription, strict (wildcardsIgnoreEmptyLevels: false): the empty level too', async () => {
+  const guard = await guardFor(baseModel(wildcardOps), { servers: { s: { wildcardsIgnoreEmptyLevels: false } } });
   const reader = await sessionOf(guard, 'reader');
   const alice = await sessionOf(guard, 'alice');
   // `+` also matches the empty level (`devices//status`), which no {id} channel covers: strict reading refuses.
@@ -304,18 +305,16 @@ test('authorizeSubscription: allowed only when every topic the filter matches ma
 });
 
 test(
-  'authorizeSubscription: wildcardsIgnoreEmptyLevels covers + with {param} levels, and warns; publishing to ' +
+  'authorizeSubscription, by default: + is covered by {param} levels (no warning); publishing to ' +
     'the empty level stays denied',
   async () => {
     const audit = captureAudit();
-    const guard = await guardFor(baseModel(wildcardOps), {
-      servers: { s: { wildcardsIgnoreEmptyLevels: true } },
-      audit: { logger: audit.logger },
-    });
-    assert.deepEqual(
-      guard.warnings.map((w) => w.code),
-      ['W_WILDCARDS_IGNORE_EMPTY_LEVELS'],
-    );
+    const guard = await guardFor(baseModel(wildcardOps), { audit: { logger: audit.logger } });
+    assert.deepEqual(guard.warnings, []);
+    // The old opt-in spelling is the default now: accepted, same answers, no warning.
+    const explicit = await guardFor(baseModel(wildcardOps), { servers: { s: { wildcardsIgnoreEmptyLevels: true } } });
+    assert.deepEqual(explicit.warnings, []);
+    assert.equal(explicit.authorizeSubscription(await sessionOf(explicit, 'reader'), 'devices/+/status').allowed, true);
     const reader = await sessionOf(guard, 'reader');
     const alice = await sessionOf(guard, 'alice');
     assert.deepEqual(guard.authorizeSubscription(reader, 'devices/+/status'), {
@@ -346,15 +345,62 @@ test(
   async () => {
     const guard = await guardFor(baseModel(wildcardOps), { servers: { s: { allowUncoveredChannels: true } } });
     const reader = await sessionOf(guard, 'reader');
-    assert.equal(guard.authorizeSubscription(reader, 'devices/+/status').reason, 'allowed_uncovered');
+    assert.equal(guard.authorizeSubscription(reader, 'devices/+/status').reason, 'allowed');
+    const strict = await guardFor(baseModel(wildcardOps), {
+      servers: { s: { allowUncoveredChannels: true, wildcardsIgnoreEmptyLevels: false } },
+    });
+    const strictReader = await sessionOf(strict, 'reader');
+    assert.equal(strict.authorizeSubscription(strictReader, 'devices/+/status').reason, 'allowed_uncovered');
     assert.equal(guard.authorizeSubscription(reader, 'devices/+/temp').reason, 'wildcard_not_covered');
     assert.equal(guard.authorizeSubscription(reader, 'devices/#').reason, 'wildcard_not_covered');
     assert.equal(guard.authorizeSubscription(reader, 'other/#').reason, 'allowed_uncovered');
   },
 );
 
+test('authorizeSubscription: a declared empty level is a channel, refused through + if refused', async () => {
+  const ops = [
+    op('status', 'receive', 'devices/{id}/status'),
+    op('fleet', 'receive', 'devices//status', [[{ scheme: 'login', scopes: ['admin'] }]]),
+  ];
+  const guard = await guardFor(baseModel(ops));
+  const reader = await sessionOf(guard, 'reader');
+  const alice = await sessionOf(guard, 'alice');
+  assert.equal(guard.authorizeSubscription(reader, 'devices/+/status').reason, 'wildcard_not_covered');
+  assert.equal(guard.authorizeSubscription(reader, 'devices/+/+').reason, 'wildcard_not_covered');
+  assert.equal(guard.authorizeSubscription(alice, 'devices/+/status').reason, 'allowed');
+  assert.equal(guard.mayReceive(reader, 'devices//status'), false);
+  assert.equal(guard.mayReceive(alice, 'devices//status'), true);
+});
+
+test('mayReceive: the per-delivery check answers what a concrete subscribe would, cached and bounded', async () => {
+  const guard = await guardFor(baseModel(wildcardOps));
+  const reader = await sessionOf(guard, 'reader');
+  const alice = await sessionOf(guard, 'alice');
+  const ask = (s: Session, channels: string[]) => channels.map((c) => guard.mayReceive(s, c));
+  const channels = ['devices/7/status', 'devices//status', 'devices/7/temp', 'fleet/eu/1', 'other', 'a/+/b', 'a/#', ''];
+  for (let round = 0; round < 2; round++) {
+    // twice: the second round is answered from the cache
+    assert.deepEqual(ask(reader, channels), [true, false, false, true, false, false, false, false]);
+    assert.deepEqual(ask(alice, channels), [true, false, true, true, false, false, false, false]);
+  }
+  // Past the cache bound (cleared, not grown) and past the cached channel length: still right.
+  for (let i = 0; i < 5000; i++) assert.equal(guard.mayReceive(reader, `devices/${i}/temp`), false);
+  assert.equal(guard.mayReceive(reader, `devices/${'x'.repeat(300)}/status`), true);
+  assert.equal(guard.mayReceive(reader, `devices/${'x'.repeat(300)}/temp`), false);
+  assert.deepEqual(ask(reader, channels), [true, false, false, true, false, false, false, false]);
+  // A session of another guard, or no session, receives nothing.
+  const other = await guardFor(baseModel(wildcardOps));
+  assert.equal(other.mayReceive(reader, 'devices/7/status'), false);
+  assert.equal(guard.mayReceive({ ...reader }, 'devices/7/status'), false);
+  // With allowUncoveredChannels an uncovered channel may be received, a refused operation's still not.
+  const open = await guardFor(baseModel(wildcardOps), { servers: { s: { allowUncoveredChannels: true } } });
+  const openReader = await sessionOf(open, 'reader');
+  assert.equal(open.mayReceive(openReader, 'other'), true);
+  assert.equal(open.mayReceive(openReader, 'devices/7/temp'), false);
+});
+
 test('authorizeSubscription: answers are cached per satisfied set and stay right across sessions', async () => {
-  const guard = await guardFor(baseModel(wildcardOps), { servers: { s: { wildcardsIgnoreEmptyLevels: true } } });
+  const guard = await guardFor(baseModel(wildcardOps));
   const reader = await sessionOf(guard, 'reader');
   const alice = await sessionOf(guard, 'alice');
   for (let i = 0; i < 3; i++) {

@@ -768,12 +768,12 @@ test(
   },
 );
 
-// ---------------------------------------------------------------- the wildcardsIgnoreEmptyLevels reading
+// ---------------------------------------------------- the wildcardsIgnoreEmptyLevels reading (the guard's default)
 
 test('coverage: ignoreEmptyLevels lets {param} levels alone cover `+` (the empty level is not asked for)', () => {
   const one = [compile('devices/{id}/status')];
   assert.deepEqual(explainFilterCoverage('devices/+/status', one, { ignoreEmptyLevels: true }), { covered: true });
-  assert.equal(filterCoveredBy('devices/+/status', one), false, 'off by default');
+  assert.equal(filterCoveredBy('devices/+/status', one), false, 'off by default in the pure function');
   // Still refused: a literal or mixed level never covers `+`, and `#` is never covered.
   assert.equal(
     filterCoveredBy('devices/+/status', [compile('devices/all/status')], { ignoreEmptyLevels: true }),
@@ -783,6 +783,35 @@ test('coverage: ignoreEmptyLevels lets {param} levels alone cover `+` (the empty
   assert.equal(filterCoveredBy('devices/#', one, { ignoreEmptyLevels: true }), false);
   // The empty-level channel itself is still no channel of the address.
   assert.equal(one[0]!.match('devices//status'), null);
+});
+
+test('coverage: with ignoreEmptyLevels, a forbidden address reached through an empty level is still uncovered', () => {
+  const allowed = [compile('devices/{id}/status')];
+  const forbidden = [compile('devices//status')];
+  const options = { ignoreEmptyLevels: true, forbidden };
+  assert.deepEqual(explainFilterCoverage('devices/+/status', allowed, options), {
+    covered: false,
+    reason: 'uncovered',
+    example: 'devices//status',
+  });
+  assert.equal(filterCoveredBy('devices/+/+', allowed, options), false);
+  // Allowed too (another operation covers it): covered.
+  assert.equal(filterCoveredBy('devices/+/status', [...allowed, compile('devices//status')], options), true);
+  // A forbidden address the filter cannot reach, or reaches only through non-empty levels the
+  // allowed ones cover, changes nothing.
+  assert.equal(
+    filterCoveredBy('devices/+/status', allowed, { ignoreEmptyLevels: true, forbidden: [compile('x//y')] }),
+    true,
+  );
+  assert.equal(
+    filterCoveredBy('devices/+/status', allowed, {
+      ignoreEmptyLevels: true,
+      forbidden: [compile('devices/{id}/status'), null],
+    }),
+    true,
+  );
+  // Only asked for with ignoreEmptyLevels (the strict reading already asks for every empty level).
+  assert.equal(filterCoveredBy('devices/+/status', allowed, { forbidden }), false);
 });
 
 test(

@@ -62,6 +62,7 @@ test(
     assert.equal(r.session.expiresAt, T0 + 30_000);
     assert.equal(r.session.principals['a']?.expiresAt, T0 + 60_000);
     assert.equal(guard.authorize(r.session, { action: 'publish', channel: 'lights/1' }).reason, 'allowed');
+    assert.equal(guard.mayReceive(r.session, 'lights/1'), true);
 
     clock.advance(30_000 - 1);
     assert.equal(
@@ -80,6 +81,8 @@ test(
       'credentials_expired',
     );
     assert.equal(guard.authorizeSubscription(r.session, 'lights/+').reason, 'credentials_expired');
+    // The per-delivery check: an expired session receives nothing, even from its cached answer.
+    assert.equal(guard.mayReceive(r.session, 'lights/1'), false);
     assert.equal(
       guard.checkPayload(r.session, { channel: 'lights/1', payload: new Uint8Array([1]) }).reason,
       'credentials_expired',

@@ -15,6 +15,7 @@ import WebSocket from 'ws';
 import { startServe } from '../../src/serve/start.js';
 import type { RunningServe } from '../../src/serve/types.js';
 import { auditCapture, quietLogger } from '../serve/helpers.js';
+import { mosquittoSub } from '../transports/fixtures-mqtt/helpers.js';
 
 const example = fileURLToPath(new URL('../../examples/streetlights/', import.meta.url));
 const tsxLoader = import.meta.resolve('tsx');
@@ -74,6 +75,34 @@ describe('examples/streetlights: setup.mjs then serve', () => {
         reconnectPeriod: 0,
       });
       await c.endAsync();
+    }
+  });
+
+  it('the printed wildcard subscription (mosquitto_sub) is granted and receives a measurement', async () => {
+    const printed = /mosquitto_sub -p 11883 (.+) -v\n/.exec(setupOut);
+    assert.ok(printed, setupOut);
+    const args = printed[1]!.split(' ').map((a) => a.replace(/^'(.*)'$/, '$1'));
+    assert.ok(args.includes('streetlights/+/lighting/measured'), `a '+' filter is printed: ${printed[1]}`);
+    const sub = mosquittoSub(['-p', String(port('mqtt')), ...args, '-v', '-C', '1', '-W', '10']);
+    try {
+      const pub = await mqtt.connectAsync({
+        host: '127.0.0.1',
+        port: port('mqtt'),
+        protocolVersion: 4,
+        username: 'sensor-1',
+        password: apiKey(),
+        reconnectPeriod: 0,
+      });
+      // Until it arrives: mosquitto_sub's SUBACK is not observable from here.
+      for (let i = 0; i < 50 && sub.lines.length === 0; i++) {
+        await pub.publishAsync('streetlights/3/lighting/measured', '{"lumens":7}', { qos: 1 });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await pub.endAsync();
+      assert.equal(await sub.exited, 0, sub.stderr());
+      assert.deepEqual(sub.lines, ['streetlights/3/lighting/measured {"lumens":7}']);
+    } finally {
+      sub.stop();
     }
   });
 

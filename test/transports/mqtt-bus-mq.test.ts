@@ -15,7 +15,8 @@ const enc = new TextEncoder();
 /** A recording writer: the frames it was given, and the topics/payloads they decode to. */
 function recordingWriter(): FrameWriter & { frames: Buffer[]; topics(): string[] } {
   const frames: Buffer[] = [];
-  const writer = ((frame: Buffer) => void frames.push(frame)) as FrameWriter & { frames: Buffer[]; topics(): string[] };
+  const write: FrameWriter = (frame) => void frames.push(frame);
+  const writer = write as FrameWriter & { frames: Buffer[]; topics(): string[] };
   writer.frames = frames;
   writer.topics = () =>
     frames.map((f) => {

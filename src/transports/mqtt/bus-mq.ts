@@ -32,8 +32,11 @@ export type Notify = (packet: object, done: Done) => void;
 /**
  * Writes one encoded QoS 0 PUBLISH frame to one client, with the front's checks, counters and
  * back-pressure. One writer per client: a client reached through two filters is written once.
+ * `channel` is the message's topic, which matches the filter it came through; `granted` is true
+ * when that filter is a literal one (the topic is the filter, authorized when it was granted),
+ * false for a wildcard filter, whose topics the writer checks per delivery.
  */
-export type FrameWriter = (frame: Buffer) => void;
+export type FrameWriter = (frame: Buffer, channel: string, granted: boolean) => void;
 
 export interface BusMqOptions {
   readonly bus: Bus;
@@ -139,6 +142,8 @@ export function createBusMq(options: BusMqOptions): BusMq {
     for (let t = 0; t < targets.length; t++) {
       const entry = targets[t] as Entry;
       if (dollar && entry.wildcardFirst) continue;
+      // A literal filter's topic was authorized when it was granted (`deliver` checked it is that topic).
+      const granted = !entry.wildcard;
       const listeners = entry.listeners;
       for (let i = 0; i < listeners.length; i++) {
         const listener = listeners[i] as Listener;
@@ -155,7 +160,7 @@ export function createBusMq(options: BusMqOptions): BusMq {
         if (frame === undefined) frame = encodePublishFrame(message.channel, message.payload);
         // Too long for any MQTT packet: it cannot reach an MQTT subscriber at all.
         if (frame === null) onDrop();
-        else writer(frame);
+        else writer(frame, message.channel, granted);
       }
     }
     if (several) written.clear();
@@ -168,6 +173,10 @@ export function createBusMq(options: BusMqOptions): BusMq {
     const wildcards = wildcardEntries.size;
     if (wildcards === 0 || entries.size === 1 || (wildcards === 1 && entry.wildcard && !entries.has(message.channel))) {
       if (entry.listeners.length === 0) return;
+      // Only a topic the filter matches, whatever the bus routes here (the overlapping path below
+      // matches each filter itself).
+      if (entry.wildcard ? !topicMatchesFilter(entry.parsed, message.channel) : message.channel !== entry.filter)
+        return;
       one[0] = entry;
       deliverTo(one, message);
       return;

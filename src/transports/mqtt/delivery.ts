@@ -1,9 +1,13 @@
 // Writing bus messages to subscribers, and the slow-subscriber limit. bus-mq.ts encodes a bus
 // message once as a QoS 0 PUBLISH frame and hands it to each subscriber's frame writer (one per
 // client); a listener without one goes through aedes and its authorizeForward hook. Both make the
-// same checks: a live session, and a socket not over its buffer bound. A reader that does not keep
-// up loses messages (at most once, like the bus) instead of buffering without bound, and one whose
-// socket stays over its high-water mark for min(idleTimeoutMs, 10 s) is disconnected.
+// same checks: a live session, a channel the session may receive (`guard.mayReceive`, cached per
+// requirement set and channel; skipped for a topic that is exactly a granted literal filter), and
+// a socket not over its buffer bound; a message refused by either check is counted in `dropped`.
+// So whatever the bus carries, a wildcard subscriber gets only the channels its session may
+// receive (docs/guard.md "MQTT wildcard subscriptions"). A reader that does not keep up loses
+// messages (at most once, like the bus) instead of buffering without bound, and one whose socket
+// stays over its high-water mark for min(idleTimeoutMs, 10 s) is disconnected.
 
 import type { Socket } from 'node:net';
 import type { AedesOptions, Client } from 'aedes';
@@ -30,7 +34,7 @@ export interface Delivery {
 }
 
 export function createDelivery(ctx: FrontContext): Delivery {
-  const { logger, counters } = ctx;
+  const { logger, counters, guard } = ctx;
   const sessions = ctx.sessions.byClient;
   const maxBuffered = maxBufferedBytes(ctx.limits.maxMessageBytes);
   const drainMs = slowReaderLimitMs(ctx.limits);
@@ -53,8 +57,14 @@ export function createDelivery(ctx: FrontContext): Delivery {
         drainTimer = null;
       };
       socket.once('close', drained);
-      const writer: FrameWriter = (frame) => {
-        if (!socket.writable || !sessions.has(client)) return;
+      const writer: FrameWriter = (frame, channel, granted) => {
+        if (!socket.writable) return;
+        const session = sessions.get(client);
+        if (session === undefined) return;
+        if (!granted && !guard.mayReceive(session, channel)) {
+          counters.dropped++;
+          return;
+        }
         if (socket.writableLength > maxBuffered) {
           counters.dropped++;
           return;
@@ -77,7 +87,14 @@ export function createDelivery(ctx: FrontContext): Delivery {
     authorizeForward(client, packet) {
       // Every packet reaching here came from the bus (bus-mq.ts routes nothing else to clients);
       // a client whose session was ended gets nothing more.
-      if (!sessions.has(client)) return null;
+      const session = sessions.get(client);
+      if (session === undefined) return null;
+      // A channel the session may not receive (a wildcard filter's empty level, a bus that routes
+      // more than was subscribed) is not forwarded.
+      if (!guard.mayReceive(session, (packet as { topic: string }).topic)) {
+        counters.dropped++;
+        return null;
+      }
       // Over the bound, drop rather than buffer until aedes's drain timeout closes the socket.
       if ((client.conn as Socket).writableLength > maxBuffered) {
         counters.dropped++;
