@@ -21,6 +21,8 @@ export interface ServerSettings {
   readonly limits?: LimitsSettings;
   /** Risky: listen in cleartext beyond loopback (warns W_PLAINTEXT_LISTEN). */
   readonly allowPlaintextListen?: boolean;
+  /** `serve` (web fronts): origins allowed besides the server's own when it accepts browser-ambient credentials. */
+  readonly allowedOrigins?: readonly string[];
 }
 
 export interface TlsSettings {
@@ -69,6 +71,8 @@ export interface ThrottleSettings {
 export interface AuditSettings {
   readonly level?: 'silent' | 'warn' | 'info' | 'debug';
   readonly destination?: string;
+  /** Per event kind, at most this many lines a second, then one `audit.suppressed` line (0: no bound; default 100). */
+  readonly maxLinesPerSecond?: number;
 }
 
 /** Every top-level key but `check`, as validated (deep-frozen). */

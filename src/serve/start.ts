@@ -65,6 +65,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     admin: options.admin,
     configFile: config.file,
     locate: config.locate,
+    documentFile: options.document,
   });
   // An operation no client can reach on a served server (rule security-requirement-unpresentable): one warning each.
   const unreachable = findUnreachableOperations(model, new Set(plan.servers.map((p) => p.server.name))).map((u) => ({
@@ -161,6 +162,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
         bus,
         ...(tls !== undefined ? { tls } : {}),
         limits: p.limits,
+        ...(p.kind === 'mqtt' ? {} : { origins: p.origins }),
         logger: logger.child({ server: p.server.name }),
       });
       let bound: { host: string; port: number };
