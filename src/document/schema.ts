@@ -56,9 +56,38 @@ export async function validateSchema(asyncapi: string, value: unknown, file: str
   }
   if (typeof file !== 'string') throw invalidArgType('file', 'a string');
   const mod = await loadValidator(asyncapi);
-  if (mod.validate(value)) return [];
+  const keys = componentKeyFindings(asyncapi, value, file);
+  if (mod.validate(value)) return keys.length === 0 ? [] : finish(keys);
   const errors = [...(mod.validate.errors ?? [])];
-  return explain({ mod, root: value, file, schemes: new Map() }, errors);
+  return explain({ mod, root: value, file, schemes: new Map() }, errors, keys);
+}
+
+/**
+ * AsyncAPI 2.x and 3.x, Components Object: keys of its maps "MUST use keys that match the regular expression
+ * `^[a-zA-Z0-9\.\-_]+$`". The official schemas write that as `patternProperties` without `additionalProperties:
+ * false`, so a key that does not match is not validated at all rather than refused (`inval#d` passed). Checked here
+ * for `components.securitySchemes`, whose keys are the scheme names every requirement and config binding uses.
+ */
+const COMPONENT_KEY = /^[a-zA-Z0-9.\-_]+$/;
+
+function componentKeyFindings(asyncapi: string, root: unknown, file: string): SchemaFinding[] {
+  const schemes = getAtPointer(root, '/components/securitySchemes');
+  if (schemes === null || typeof schemes !== 'object' || Array.isArray(schemes)) return [];
+  const findings: SchemaFinding[] = [];
+  for (const key of Object.keys(schemes)) {
+    if (COMPONENT_KEY.test(key)) continue;
+    // The key is the document's text: bounded and quoted in the message.
+    const shown = key.length > 64 ? `${key.slice(0, 64)}…` : key;
+    findings.push({
+      at: { file, pointer: joinPointer('/components/securitySchemes', key) },
+      message:
+        `security scheme name ${JSON.stringify(shown)} in components.securitySchemes: expected a name matching ` +
+        `^[a-zA-Z0-9.\\-_]+$ (AsyncAPI ${asyncapi}, Components Object)`,
+      keyword: 'propertyNames',
+      atKey: true,
+    });
+  }
+  return findings;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -172,8 +201,8 @@ interface Item {
   finding?: SchemaFinding;
 }
 
-function explain(ctx: Ctx, errors: AjvError[]): SchemaFinding[] {
-  const findings: SchemaFinding[] = [];
+function explain(ctx: Ctx, errors: AjvError[], extra: readonly SchemaFinding[] = []): SchemaFinding[] {
+  const findings: SchemaFinding[] = [...extra];
   for (const item of resolveComposites(ctx, errors)) {
     if (item.finding) findings.push(item.finding);
     else if (item.error) findings.push(...phrase(ctx, item.error));

@@ -199,7 +199,16 @@ describe('schema: corpus fixtures (schema-fixtures/fixtures-index.json)', () => 
 
   for (const c of cases) {
     it(`${c.expect}: ${c.name}`, async () => {
-      const fs = await findings(c.asyncapi, c.doc);
+      let fs = await findings(c.asyncapi, c.doc);
+      // The fixture records a gap of the official schema that validateSchema closes (Components Object key names,
+      // document/schema.ts): exactly that finding, and nothing else.
+      if (c.name.includes('componentssecurityschemes-key-with-space-is-not-checked')) {
+        assert.deepEqual(
+          fs.map((f) => [f.keyword, f.at.pointer]),
+          [['propertyNames', '/components/securitySchemes/bad key']],
+        );
+        fs = [];
+      }
       if (c.expect === 'valid') {
         assert.deepEqual(fs, [], `expected no findings, got:\n${show(fs)}`);
         return;
