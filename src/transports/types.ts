@@ -33,7 +33,7 @@ export interface FrontLimits {
   readonly maxSubscriptionsPerServer: number;
   /**
    * MQTT: inbound QoS 2 messages one connection may have awaiting PUBREL; one more disconnects it
-   * (MQTT 3.1.1 has no other refusal). Default 100.
+   * (MQTT 3.1.1 has no other refusal). Default 1,000.
    */
   readonly maxInboundQos2PerConnection: number;
   /**
@@ -55,7 +55,7 @@ export const DEFAULT_FRONT_LIMITS: FrontLimits = Object.freeze({
   maxHeaderBytes: 16 * 1024,
   maxSubscriptionsPerConnection: 100,
   maxSubscriptionsPerServer: 100_000,
-  maxInboundQos2PerConnection: 100,
+  maxInboundQos2PerConnection: 1000,
   maxInboundQos2BytesPerConnection: 1024 * 1024,
   maxInboundQos2PerServer: 100_000,
   maxInboundQos2BytesPerServer: 64 * 1024 * 1024,

@@ -21,6 +21,7 @@ import { createBusMq } from './bus-mq.js';
 import { createConnectHooks } from './connect.js';
 import { noop, type FrontContext } from './context.js';
 import { createDelivery } from './delivery.js';
+import { createInboundQos2 } from './inbound-qos2.js';
 import { bindListener, createListener } from './listener.js';
 import { checkOptions, type MqttFrontOptions } from './options.js';
 import { createPublishHooks } from './publish.js';
@@ -31,12 +32,25 @@ export { MQTT_PROTOCOLS, type MqttFrontOptions } from './options.js';
 export { maxBufferedBytes } from './delivery.js';
 export { MAX_UNSETTLED_QOS0 } from './bus-handoff.js';
 export type { PublishRefusal } from './publish.js';
+export { STORED_PACKET_OVERHEAD_BYTES } from './inbound-qos2.js';
+
+/** What the MQTT front holds against its per-server limits (`FrontLimits`), for tests and benchmarks. */
+export interface MqttFrontUsage {
+  /** Subscription filters held by all connections. */
+  readonly subscriptions: number;
+  /** Inbound QoS 2 messages awaiting PUBREL, all connections, and the bytes counted for them. */
+  readonly inboundQos2: { readonly messages: number; readonly bytes: number };
+}
+
+export interface MqttFront extends Front {
+  usage(): MqttFrontUsage;
+}
 
 /** Default for `close(graceMs)`. */
 export const DEFAULT_MQTT_CLOSE_GRACE_MS = 5_000;
 
 /** Creates the front for one document server. Nothing listens until `listen`. */
-export function createMqttFront(options: MqttFrontOptions): Front {
+export function createMqttFront(options: MqttFrontOptions): MqttFront {
   checkOptions(options);
   const { server, guard, bus, limits } = options;
   const logger = options.logger.child({ front: 'mqtt', server: server.name });
@@ -57,6 +71,7 @@ export function createMqttFront(options: MqttFrontOptions): Front {
   const delivery = createDelivery(ctx);
   const subscribe = createSubscribeHooks(ctx, delivery.writerOf);
   const publish = createPublishHooks(ctx, handoff);
+  const inboundQos2 = createInboundQos2(ctx);
   // `aedes` is made below with the hooks; the acceptor hands it sockets only once listening.
   const acceptor = createAcceptor(ctx, (socket) => aedes.handle(socket));
   const connect = createConnectHooks(ctx, acceptor.authenticated);
@@ -73,7 +88,11 @@ export function createMqttFront(options: MqttFrontOptions): Front {
 
   const aedes = new Aedes({
     id: brokerId,
-    mq,
+    // Every client listener counted against the subscription limits (subscribe.ts).
+    mq: subscribe.counted(mq),
+    // inbound-qos2.ts bounds these (count and bytes, per connection and per server, with a log
+    // line); aedes's own count of reserved packet ids stays one above as a second fence.
+    maxInflightInbound: limits.maxInboundQos2PerConnection + 1,
     // No CONNECT within the handshake time: aedes closes the connection.
     connectTimeout: limits.handshakeTimeoutMs,
     // $SYS heartbeats never reach a client (authorizeForward), so send them rarely.
@@ -104,6 +123,8 @@ export function createMqttFront(options: MqttFrontOptions): Front {
       if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535)
         throw invalidArgValue('port', 'must be an integer from 0 to 65535');
       await aedes.listen();
+      // aedes makes its persistence (in memory) in listen(); its type does not declare it.
+      inboundQos2.attach((aedes as unknown as { persistence: unknown }).persistence);
       listening = true;
       const srv = createListener(ctx, options.tls, acceptor.accept);
       netServer = srv;
@@ -127,6 +148,13 @@ export function createMqttFront(options: MqttFrontOptions): Front {
 
     stats(): FrontStats {
       return { connections: acceptor.sockets.size, ...counters };
+    },
+
+    usage() {
+      return {
+        subscriptions: subscribe.subscriptions(),
+        inboundQos2: { messages: inboundQos2.messages, bytes: inboundQos2.bytes },
+      };
     },
 
     endSessions(shouldEnd) {

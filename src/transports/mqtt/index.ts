@@ -5,6 +5,9 @@ export {
   DEFAULT_MQTT_CLOSE_GRACE_MS,
   maxBufferedBytes,
   MQTT_PROTOCOLS,
+  STORED_PACKET_OVERHEAD_BYTES,
+  type MqttFront,
+  type MqttFrontUsage,
   type PublishRefusal,
 } from './front.js';
 export { CONNACK, connackCodeFor, type RefusalReturnCode } from './connack.js';

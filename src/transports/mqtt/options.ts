@@ -16,6 +16,20 @@ export interface MqttFrontOptions extends FrontOptions {
   readonly expiryCheckMs?: number;
 }
 
+/** The `FrontLimits` this front enforces, each a positive integer (README.md says where). */
+const MQTT_LIMIT_KEYS = [
+  'maxConnections',
+  'maxMessageBytes',
+  'handshakeTimeoutMs',
+  'idleTimeoutMs',
+  'maxSubscriptionsPerConnection',
+  'maxSubscriptionsPerServer',
+  'maxInboundQos2PerConnection',
+  'maxInboundQos2BytesPerConnection',
+  'maxInboundQos2PerServer',
+  'maxInboundQos2BytesPerServer',
+] as const;
+
 export function checkOptions(options: FrontOptions): void {
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object');
   const { server, guard, bus, limits, logger } = options;
@@ -38,7 +52,7 @@ export function checkOptions(options: FrontOptions): void {
   if (logger === null || typeof logger !== 'object' || typeof logger.info !== 'function')
     throw invalidArgType('options.logger', 'a pino Logger');
   if (limits === null || typeof limits !== 'object') throw invalidArgType('options.limits', 'a FrontLimits object');
-  for (const key of ['maxConnections', 'maxMessageBytes', 'handshakeTimeoutMs', 'idleTimeoutMs'] as const) {
+  for (const key of MQTT_LIMIT_KEYS) {
     const v = limits[key];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
       throw invalidArgValue(`options.limits.${key}`, 'must be a positive integer');
