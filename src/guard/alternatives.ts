@@ -6,8 +6,9 @@
 // password: one of them is always invalid). After the attempt, the outcomes of the server's
 // schemes are sorted into what a Refusal reports and what throttling counts.
 
-import type { InvalidReason, Presented, VerifyOutcome } from '../schemes/types.js';
+import type { CredentialSource, InvalidReason, Presented, VerifyOutcome } from '../schemes/types.js';
 import { auditStoreUnavailable } from './audit.js';
+import { shownSubject } from './claimed-name.js';
 import type { EngineContext } from './engine-context.js';
 import type { ServerPlan } from './plans.js';
 import { safeVerify } from './plugins.js';
@@ -61,6 +62,15 @@ export class CredentialAttempt {
     const o = this.outcomes[s];
     return o?.kind === 'invalid' ? (o.subject ?? this.claimed[s] ?? null) : o?.kind === 'ok' ? o.principal.id : null;
   }
+
+  /**
+   * `subjectOf` as the audit log may show it: a proven principal, or a subject the verifier found
+   * in the store (a wrong password for a known user), as it is; any other name shortened.
+   */
+  shownSubjectOf(s: number): string | null {
+    const o = this.outcomes[s];
+    return o?.kind === 'invalid' ? shownSubject(this.subjectOf(s), o.reason) : this.subjectOf(s);
+  }
 }
 
 export interface AlternativesResult {
@@ -104,7 +114,7 @@ export interface ServerOutcomes {
    * ours), each with the subject it targeted: every one of them counts for throttling.
    */
   readonly guesses: number[];
-  /** The first server slot that answered invalid, or -1. */
+  /** The first server slot that answered invalid (not a misreading of a verified credential), or -1. */
   readonly firstInvalid: number;
   /** A verifier could not reach the store. */
   readonly storeDown: boolean;
@@ -116,12 +126,18 @@ export function sortServerOutcomes(
   attempt: CredentialAttempt,
   scopeShort: ReadonlySet<number>,
 ): ServerOutcomes {
-  const { sp, outcomes } = attempt;
+  const { sp, outcomes, presented } = attempt;
   const serverSlots = serverSlotCount(sp);
   const tried: TriedScheme[] = [];
   const guesses: number[] = [];
   let firstInvalid = -1;
   let storeDown = false;
+  // Where the credentials that verified (but fell short of scopes) were read: a wrong answer of
+  // another scheme reading the same place is a misreading of that credential (a token in the MQTT
+  // password is no user's password), not a guess. It is listed in `tried`, but neither counted
+  // nor reported: the refusal names the scope shortfall, the most specific cause.
+  const verifiedPlaces = new Set<string>();
+  for (const s of scopeShort) verifiedPlaces.add(placeOf(sp.slots[s]!.verifier.source, presented));
   for (let s = 0; s < serverSlots; s++) {
     const o = outcomes[s];
     if (o === undefined) continue;
@@ -129,9 +145,11 @@ export function sortServerOutcomes(
     if (o.kind === 'absent') tried.push(Object.freeze({ scheme, outcome: 'absent' as const }));
     else if (o.kind === 'invalid') {
       tried.push(Object.freeze({ scheme, outcome: 'invalid' as const, reason: o.reason }));
-      if (firstInvalid < 0) firstInvalid = s;
       if (o.reason === 'store_unavailable') storeDown = true;
-      if (!OUR_FAILURES.has(o.reason)) guesses.push(s);
+      const ours = OUR_FAILURES.has(o.reason);
+      if (!ours && verifiedPlaces.has(placeOf(sp.slots[s]!.verifier.source, presented))) continue;
+      if (firstInvalid < 0) firstInvalid = s;
+      if (!ours) guesses.push(s);
     } else if (scopeShort.has(s)) tried.push(Object.freeze({ scheme, outcome: 'scope_missing' as const }));
   }
   if (storeDown) {
@@ -169,3 +187,18 @@ function factsOf(sp: ServerPlan): { serverSlots: number; operationSlots: readonl
 /** How many slots the server's own alternatives use (they come first). */
 export const serverSlotCount = (sp: ServerPlan): number => factsOf(sp).serverSlots;
 const operationSlots = (sp: ServerPlan): readonly number[] => factsOf(sp).operationSlots;
+
+/**
+ * Where a verifier read its credential, for telling a second credential from a second reading of
+ * the same one. A protocol login (MQTT CONNECT) is one place however many schemes read it: a
+ * user name and password, an API key, a token and SASL PLAIN can all ride in its password.
+ */
+export function placeOf(source: CredentialSource, presented: Presented): string {
+  if (
+    presented.login !== undefined &&
+    presented.login !== null &&
+    (source === 'login' || source === 'bearer' || source === 'sasl')
+  )
+    return 'login';
+  return source;
+}

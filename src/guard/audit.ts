@@ -3,8 +3,11 @@
 // (a header bag, a request, an error cause) can reach a line by accident. pino's `redact` is the
 // second net, configured once in `createAuditLogger`.
 //
-// Levels: allows at `info`, denials at `warn`. Builders check `isLevelEnabled` first (the guard
+// Levels: denials at `warn`, allowed connects at `info`, allowed publish / subscribe / payload
+// decisions at `debug` (counted in the metrics either way: at the default `info` a flood of
+// allowed messages writes nothing). Builders check `isLevelEnabled` first (the guard
 // additionally caches the answer for its hot path), so a disabled level costs no object.
+// `guard.decision` and `store.unavailable` lines are rate-bound per kind (audit-rate.ts).
 
 import { resolve } from 'node:path';
 import { createRequire } from 'node:module';
@@ -19,6 +22,21 @@ function loadPino(): Pino {
   return pinoModule;
 }
 import type { AuditSettings } from '../config/types.js';
+import { AUDIT_MAX_LINES_PER_SECOND, createAuditRate, type AuditRate } from './audit-rate.js';
+
+// Each audit logger's rate bound: set by createAuditLogger (its clock and `maxLinesPerSecond`),
+// else made on first use with the defaults (a logger an embedder passes in).
+const rates = new WeakMap<Logger, AuditRate>();
+function rateOf(logger: Logger): AuditRate {
+  let r = rates.get(logger);
+  if (r === undefined) rates.set(logger, (r = createAuditRate(logger, AUDIT_MAX_LINES_PER_SECOND, Date.now)));
+  return r;
+}
+
+/** The level of a `guard.decision`: `warn` denied, `info` an allowed connect, `debug` any other allowed decision. */
+export function decisionLevel(action: AuditAction, result: 'allowed' | 'denied'): 'debug' | 'info' | 'warn' {
+  return result === 'denied' ? 'warn' : action === 'connect' ? 'info' : 'debug';
+}
 
 /**
  * pino `redact` paths: the second net behind the builders (docs/architecture.md, "Secrets": password,
@@ -71,10 +89,11 @@ export interface StoreUnavailableEvent {
   readonly store: string;
 }
 
-/** Emits `guard.decision`: `info` when allowed, `warn` when denied. */
+/** Emits `guard.decision` at `decisionLevel`, within the rate bound of its kind (action and result). */
 export function auditDecision(logger: Logger, event: DecisionEvent): void {
-  const level = event.result === 'allowed' ? 'info' : 'warn';
+  const level = decisionLevel(event.action, event.result);
   if (!logger.isLevelEnabled(level)) return;
+  if (!rateOf(logger).admit(`guard.decision ${event.action} ${event.result}`)) return;
   const fields: Record<string, unknown> = {
     server: event.server,
     remote: event.remote,
@@ -120,6 +139,7 @@ export function auditVerifierEvent(
 /** Emits `store.unavailable` at `error`: the store did not answer and the guard refused (fail closed). */
 export function auditStoreUnavailable(logger: Logger, event: StoreUnavailableEvent): void {
   if (!logger.isLevelEnabled('error')) return;
+  if (!rateOf(logger).admit('store.unavailable')) return;
   logger.error({ server: event.server, scheme: event.scheme, store: event.store }, 'store.unavailable');
 }
 
@@ -149,7 +169,7 @@ export function createAuditLogger(
       : destination === 'stdout'
         ? loadPino().destination({ dest: 1, sync: true })
         : loadPino().destination({ dest: resolve(baseDir, destination), append: true, mkdir: true, sync: true }));
-  return loadPino()(
+  const logger = loadPino()(
     {
       level: settings?.level ?? 'info',
       base: null,
@@ -159,6 +179,8 @@ export function createAuditLogger(
     },
     stream,
   );
+  rates.set(logger, createAuditRate(logger, settings?.maxLinesPerSecond ?? AUDIT_MAX_LINES_PER_SECOND, now));
+  return logger;
 }
 
 /** A logger that writes nothing (the default when no audit logger is given). */

@@ -1,17 +1,32 @@
 // Throttling as authentication consults it (docs/guard.md "Throttling"; the counters themselves
 // are throttle.ts). Before any verification: a locked-out remote address, or a locked-out subject
-// any of the server's verifiers claims, is refused as `throttled` (no store access, no PBKDF2).
-// After: wrong credentials count against the remote and every subject guessed at, also beside a
-// credential that succeeded; a success resets the count of each subject it proved.
+// any of the server's verifiers claims when the remote has been failing, is refused as
+// `throttled` (no store access, no PBKDF2). After: wrong credentials count against the remote and
+// every subject guessed at (API key ids excepted), also beside a credential that succeeded; a
+// success resets the count of each subject it proved.
 
-import type { CredentialSource, Presented, Principal, VerifyOutcome } from '../schemes/types.js';
+import type { Principal, VerifyOutcome } from '../schemes/types.js';
 import type { CredentialAttempt, Preset } from './alternatives.js';
-import { serverSlotCount } from './alternatives.js';
+import { placeOf, serverSlotCount } from './alternatives.js';
+import { shownSubject } from './claimed-name.js';
 import { connectEvent, refusal } from './connect-results.js';
 import type { EngineContext } from './engine-context.js';
 import type { EntryPlan, ServerPlan } from './plans.js';
 import { safeClaimedSubject } from './plugins.js';
 import type { AuthResult } from './types.js';
+
+/**
+ * API key schemes have no per-subject count: a key id is public (logs, status page) and its
+ * secret cannot be guessed, so a count per key id would only let anyone lock a key out. Wrong
+ * keys still count against the remote address.
+ */
+const API_KEY_TYPES: ReadonlySet<string> = new Set(['apiKey', 'httpApiKey']);
+const countsPerSubject = (sp: ServerPlan, slot: number): boolean => !API_KEY_TYPES.has(sp.slots[slot]!.verifier.type);
+
+/** The subjects wrong credentials guessed at, as the per-subject count keeps them (API key ids left out). */
+function guessedSubjects(attempt: CredentialAttempt, slots: readonly number[]): (string | null)[] {
+  return slots.map((s) => (countsPerSubject(attempt.sp, s) ? attempt.subjectOf(s) : null));
+}
 
 /** A lockout refusal: counted (`throttled_total`, authentications) and audited. */
 export function throttled(
@@ -23,7 +38,8 @@ export function throttled(
 ): AuthResult {
   ctx.metrics.countThrottled(sp.index, kind);
   ctx.metrics.countAuthentication(sp.index, -1, 'throttled');
-  connectEvent(ctx, sp.name, remote, null, subject, 'throttled');
+  // The subject is only claimed, never looked up: shown shortened (claimed-name.ts).
+  connectEvent(ctx, sp.name, remote, null, shownSubject(subject, null), 'throttled');
   return refusal('throttled', [], sp.challenges);
 }
 
@@ -44,9 +60,10 @@ export function lockoutRefusal(
   for (let s = 0; s < serverSlots; s++) {
     const subject = safeClaimedSubject(sp.slots[s]!.verifier, attempt.presented);
     attempt.claimed[s] = subject;
-    if (throttle.subjectLocked(subject)) return throttled(ctx, sp, remote, subject, 'locked_principal');
+    if (countsPerSubject(sp, s) && throttle.subjectLocked(subject, remote))
+      return throttled(ctx, sp, remote, subject, 'locked_principal');
   }
-  if (preset?.outcome.kind === 'ok' && throttle.subjectLocked(preset.outcome.principal.id)) {
+  if (preset?.outcome.kind === 'ok' && throttle.subjectLocked(preset.outcome.principal.id, remote)) {
     return throttled(ctx, sp, remote, preset.outcome.principal.id, 'locked_principal');
   }
   return null;
@@ -63,10 +80,7 @@ export function countRefusedGuesses(
   remote: string | null,
   guesses: readonly number[],
 ): number {
-  const delay = ctx.throttle.failure(
-    remote,
-    guesses.map((s) => attempt.subjectOf(s)),
-  );
+  const delay = ctx.throttle.failure(remote, guessedSubjects(attempt, guesses));
   if (delay > 0) ctx.metrics.countThrottled(attempt.sp.index, 'delayed');
   return delay;
 }
@@ -90,13 +104,10 @@ export function countStrayGuesses(
   const granted = new Set(sp.security[satisfied]!.map((e) => placeOf(sp.slots[e.slot]!.verifier.source, presented)));
   const stray = guesses.filter((s) => !granted.has(placeOf(sp.slots[s]!.verifier.source, presented)));
   if (stray.length > 0) {
-    ctx.throttle.failure(
-      remote,
-      stray.map((s) => attempt.subjectOf(s)),
-    );
+    ctx.throttle.failure(remote, guessedSubjects(attempt, stray));
     for (const s of stray) {
       const o = outcomes[s] as Extract<VerifyOutcome, { kind: 'invalid' }>;
-      connectEvent(ctx, sp.name, remote, sp.slots[s]!.name, attempt.subjectOf(s), o.reason);
+      connectEvent(ctx, sp.name, remote, sp.slots[s]!.name, attempt.shownSubjectOf(s), o.reason);
       ctx.metrics.countAuthentication(sp.index, sp.slots[s]!.metricIndex, o.reason);
     }
   }
@@ -116,22 +127,7 @@ export function resetProvenSubjects(
   preset: Preset | undefined,
 ): void {
   for (const e of alternative) {
-    ctx.throttle.success(attempt.claimed[e.slot] ?? null);
+    if (countsPerSubject(attempt.sp, e.slot)) ctx.throttle.success(attempt.claimed[e.slot] ?? null);
     if (preset !== undefined && e.slot === preset.slot) ctx.throttle.success(principals[e.slot]!.id);
   }
-}
-
-/**
- * Where a verifier read its credential, for telling a second credential from a second reading of
- * the same one. A protocol login (MQTT CONNECT) is one place however many schemes read it: a
- * user name and password, an API key, a token and SASL PLAIN can all ride in its password.
- */
-function placeOf(source: CredentialSource, presented: Presented): string {
-  if (
-    presented.login !== undefined &&
-    presented.login !== null &&
-    (source === 'login' || source === 'bearer' || source === 'sasl')
-  )
-    return 'login';
-  return source;
 }

@@ -34,7 +34,7 @@ export interface DecideContext {
   readonly now: () => number;
   /** `metrics.decisions`: an action plan's `metricBase` plus a reason's index. */
   readonly counts: GuardMetrics['decisions'];
-  /** Whether an allowed publish/subscribe/payload decision is audited (`debug` enabled); refreshed on `level-change`. */
+  /** Whether an allowed publish/subscribe/payload decision is audited (`debug` on); refreshed on `level-change`. */
   auditAllowed: boolean;
   /** Whether a denied decision is audited (`warn` enabled); refreshed on `level-change`. */
   auditDenied: boolean;

@@ -121,7 +121,9 @@ async function refuseUnsatisfied(
     reason = auditReason = 'scope_missing';
     slot = Math.min(...scopeShort);
   } else reason = auditReason = 'no_credentials';
-  const subject = slot >= 0 ? attempt.subjectOf(slot) : null;
+  // A claimed name the store does not know (a token or a password typed as the user name) is
+  // shown only shortened (claimed-name.ts).
+  const subject = slot >= 0 ? attempt.shownSubjectOf(slot) : null;
 
   // Throttling counts wrong credentials only (`guesses`): not an absent one, not a scope
   // shortfall, and not a failure of ours, which must not lock honest users out.

@@ -4,8 +4,13 @@
 // name or API key id the verifier reads without verifying). After `freeFailures` failures in a
 // window, each further failure's *response* is delayed (base, doubling, capped): an attacker
 // waits, a legitimate client that gets it right is never slowed. After `lockoutAfter` failures
-// the remote or subject is locked out for `lockoutMs`: refused before any verification, so a
-// locked-out guess costs no store lookup and no PBKDF2.
+// the remote is locked out for `lockoutMs`: refused before any verification, so a locked-out
+// guess costs no store lookup and no PBKDF2. A subject with `lockoutAfter` failures is locked
+// too, but only against addresses that have been failing (one failure or more in their window,
+// or no address at all): a correct credential from an address that has not been failing is still
+// checked and gets in, so guessing from many addresses cannot lock a user out of their own
+// (docs/guard.md "Throttling", docs/architecture.md "Decisions"). Each address still gets at
+// most one guess at a locked subject (its first failure makes it a failing address), delayed.
 //
 // The window is fixed from the first failure (not sliding): a counter, a start time and a
 // lockout deadline per key, so memory per key is constant. Addresses and subjects are kept in
@@ -67,8 +72,11 @@ export interface Throttle {
   readonly settings: Readonly<ResolvedThrottleSettings>;
   /** True while the remote address is locked out. */
   remoteLocked(remote: string | null): boolean;
-  /** True while the subject is locked out (always false when `perPrincipal` is off). */
-  subjectLocked(subject: string | null): boolean;
+  /**
+   * True while the subject is locked out for this remote: the subject reached `lockoutAfter` and
+   * the remote has been failing in its window (or is unknown). Always false when `perPrincipal` is off.
+   */
+  subjectLocked(subject: string | null, remote: string | null): boolean;
   /**
    * Records one failure of `remote` and of each distinct subject (a user name, an API key id:
    * every one the attempt guessed at) and returns how long to delay the refusal (0 while within
@@ -76,7 +84,9 @@ export interface Throttle {
    */
   failure(remote: string | null, subjects: string | null | readonly (string | null)[]): number;
   /**
-   * A success resets the subject's counter (not the remote's: one good login must not clear an address that guesses).
+   * A success resets the subject's counter, unless the subject is locked (the lock keeps the
+   * failing addresses out until it ends); never the remote's: one good login must not clear an
+   * address that guesses.
    */
   success(subject: string | null): void;
   /** Keys tracked now (remotes + subjects). */
@@ -110,6 +120,8 @@ export function createThrottle(settings: ThrottleSettings | undefined, now: () =
     const e = live(entries, key, t);
     return e !== undefined && e.lockedUntil > t;
   };
+  /** The remote address has failed at least once in its current window. */
+  const failing = (remote: string): boolean => live(remotes, remoteKeyOf(remote), now()) !== undefined;
   const evictOne = (entries: Map<string, Entry>, t: number): void => {
     let oldest: string | undefined;
     let scanned = 0;
@@ -137,7 +149,8 @@ export function createThrottle(settings: ThrottleSettings | undefined, now: () =
   return {
     settings: s,
     remoteLocked: (remote) => remote !== null && locked(remotes, remoteKeyOf(remote)),
-    subjectLocked: (subject) => s.perPrincipal && subject !== null && locked(subjects, subject),
+    subjectLocked: (subject, remote) =>
+      s.perPrincipal && subject !== null && locked(subjects, subject) && (remote === null || failing(remote)),
     failure(remote, guessed) {
       const t = now();
       let n = 0;
@@ -151,7 +164,7 @@ export function createThrottle(settings: ThrottleSettings | undefined, now: () =
       return Math.min(s.maxDelayMs, s.baseDelayMs * 2 ** Math.min(n - s.freeFailures - 1, 30));
     },
     success(subject) {
-      if (subject !== null) subjects.delete(subject);
+      if (subject !== null && !locked(subjects, subject)) subjects.delete(subject);
     },
     get size() {
       return remotes.size + subjects.size;

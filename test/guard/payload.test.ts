@@ -248,7 +248,8 @@ test(
 );
 
 test('payload: refusals are counted under the publish action and audited as action payload', async () => {
-  const { guard, audit } = await setup();
+  // At debug: an allowed payload decision is `debug` (not written at the default `info`, issue 11).
+  const { guard, audit } = await setup(captureAudit({ level: 'debug' }));
   const s = await login(guard, 'secure');
   guard.checkPayload(s, { channel: 'status', payload: 'PLAINTEXT-MARKER' });
   guard.checkPayload(s, { channel: 'status', payload: await sealPayload('x', { key: sym }) });
@@ -265,7 +266,7 @@ test('payload: refusals are counted under the publish action and audited as acti
     events.map((e) => [e['level'], e['result'], e['reason'], e['scheme'], e['channel'], e['operation']]),
     [
       ['warn', 'denied', 'payload_not_encrypted', 'e2eSym', 'status', 'sendStatus'],
-      ['info', 'allowed', 'allowed', 'e2eSym', 'status', 'sendStatus'],
+      ['debug', 'allowed', 'allowed', 'e2eSym', 'status', 'sendStatus'],
     ],
   );
   assert.ok(!audit.lines.join('').includes('PLAINTEXT-MARKER'), 'the payload never reaches the audit log');

@@ -3,7 +3,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createGuard, guardOptionsFromConfig } from '../../src/guard/index.js';
+import { createAuditLogger, createGuard, guardOptionsFromConfig } from '../../src/guard/index.js';
+import { createRefusalLog } from '../../src/serve/refusals.js';
+import { escapeHtml, renderStatusPage } from '../../src/serve/status-page.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createMemoryStore } from '../../src/credentials/memory.js';
 import { captureAudit, fixturesDir, model } from './helpers.js';
@@ -109,3 +111,65 @@ test('secrets: a marker in every credential kind reaches no audit line, refusal,
   assert.ok(audit.lines.length > 5, 'the scenarios were audited');
   assert.ok(!all.includes(MARKER), `the marker leaked: ${all.split('\n').find((l) => l.includes(MARKER))}`);
 });
+
+test(
+  'secrets: a token or a password typed as the user name reaches no audit line, status page or metric whole; ' +
+    'it is shown shortened (no prefix but a JWT’s eyJ, plus a keyed hash), the same name the same way',
+  async () => {
+    const m = model({
+      schemes: { login: { type: 'userPassword' } },
+      servers: [{ name: 's', host: 'h', protocol: 'mqtt', security: [[{ scheme: 'login', scopes: [] }]] }],
+    });
+    const refusals = createRefusalLog();
+    const lines: string[] = [];
+    const teed = refusals.tee({ write: (s: string) => void lines.push(s) });
+    const logger = createAuditLogger({ level: 'debug' }, fixturesDir, { stream: teed });
+    const users = { alice: { password: `pw-${MARKER}` } };
+    const guard = await createGuard(m, {
+      store: createMemoryStore(),
+      schemes: { login: { verifier: './static-verifier.mjs', options: { read: 'login', users } } },
+      baseDir: fixturesDir,
+      audit: { logger },
+      throttle: { freeFailures: 0, baseDelayMs: 0, lockoutAfter: 2 },
+      sleep: async () => {},
+    });
+    // A JWT (553 characters in the report) and alice's password, each typed as the user name.
+    const jwt = `eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.${MARKER}${'x'.repeat(500)}`;
+    const password = `pw-${MARKER}`;
+    const outputs: string[] = [];
+    const tries: [string, string][] = [
+      [jwt, '10.0.0.1'],
+      [password, '10.0.0.2'],
+      [jwt, '10.0.0.3'],
+      [password, '10.0.0.4'],
+      [jwt, '10.0.0.1'], // the JWT-named subject is locked now, and 10.0.0.1 has been failing
+    ];
+    for (const [username, remote] of tries)
+      outputs.push(JSON.stringify(await guard.authenticate('s', { remote, login: { username, password: 'x' } })));
+    outputs.push(guard.metrics());
+    const page = renderStatusPage({
+      title: 't',
+      bus: 'memory',
+      busReady: true,
+      servers: [],
+      skipped: [],
+      refusals: refusals.latest(),
+    });
+    outputs.push(page);
+    const all = [...outputs, ...lines].join('\n');
+    assert.ok(!all.includes(MARKER), `the marker leaked: ${all.split('\n').find((l) => l.includes(MARKER))}`);
+    assert.ok(!all.includes('pw-'), 'not even the start of the password');
+    const connects = lines
+      .flatMap((l) => l.split('\n').filter((x) => x !== ''))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((e) => e['action'] === 'connect');
+    assert.equal(connects.length, 5);
+    const shown = connects.map((e) => String(e['principal']));
+    for (const p of shown) assert.match(p, /^(eyJ)?…#[0-9a-f]{8}$/);
+    assert.ok(shown[0]!.startsWith('eyJ…#') && !shown[1]!.startsWith('eyJ'));
+    assert.equal(shown[0], shown[2], 'the same name is shown the same way (one source can be followed)');
+    assert.notEqual(shown[0], shown[1]);
+    assert.equal(connects[4]!['reason'], 'throttled', 'the lockout line shows the claimed name shortened too');
+    assert.ok(page.includes(escapeHtml(shown[0]!)), 'the status page shows the shortened form');
+  },
+);

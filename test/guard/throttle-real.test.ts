@@ -75,9 +75,10 @@ test(
         (await guard.authenticate('s', { remote: `10.0.0.${i}`, login: { username: 'alice', password: 'guess' } })).ok,
         false,
       );
-    for (const variant of ['al\u00ADice', 'alice\u200B', 'alice']) {
+    // Changed with the lockout redesign: a locked subject is refused from an address that has been failing.
+    for (const [i, variant] of ['al\u00ADice', 'alice\u200B', 'alice'].entries()) {
       const r = await guard.authenticate('s', {
-        remote: '10.9.9.9',
+        remote: `10.0.0.${i}`,
         login: { username: variant, password: 'alice-pw' },
       });
       assert.equal(!r.ok && r.refusal.reason, 'throttled', JSON.stringify(variant));
@@ -95,8 +96,9 @@ test(
           .ok,
         false,
       );
+    // Changed with the lockout redesign: a locked subject is refused from an address that has been failing.
     const r = await guard.authenticate('s', {
-      remote: '10.0.1.200',
+      remote: '10.0.1.0',
       login: { username: 'alice', password: 'alice-pw' },
     });
     assert.equal(!r.ok && r.refusal.reason, 'throttled');
@@ -128,14 +130,15 @@ test(
       tries.push(r.session.principal.id);
     }
     assert.deepEqual(tries, ['mallory', 'mallory', 'mallory']);
-    // alice is now locked: the right password beside mallory's key, or alone, gets nothing of hers.
+    // alice is now locked: from the addresses that guessed, the right password beside mallory's key, or alone,
+    // gets nothing of hers (changed with the lockout redesign: the lock holds against failing addresses).
     const oracle = await guard.authenticate('s', {
-      remote: '10.0.3.100',
+      remote: '10.0.3.0',
       headers: { 'x-api-key': malloryKey, authorization: basic('alice', 'alice-pw') },
     });
     assert.equal(!oracle.ok && oracle.refusal.reason, 'throttled');
     const alone = await guard.authenticate('s', {
-      remote: '10.0.3.101',
+      remote: '10.0.3.1',
       headers: { authorization: basic('alice', 'alice-pw') },
     });
     assert.equal(!alone.ok && alone.refusal.reason, 'throttled');
@@ -172,7 +175,8 @@ test('throttle: a success with alice’s API key does not reset the count of gue
     (await guard.authenticate('s', { remote: '10.0.5.50', login: { username: 'device', password: aliceKey } })).ok,
   );
   await guard.authenticate('s', { remote: '10.0.5.9', login: { username: 'alice', password: 'guess' } });
-  const r = await guard.authenticate('s', { remote: '10.0.5.51', login: { username: 'alice', password: 'alice-pw' } });
+  // Changed with the lockout redesign: asked from an address that has been failing.
+  const r = await guard.authenticate('s', { remote: '10.0.5.0', login: { username: 'alice', password: 'alice-pw' } });
   assert.equal(!r.ok && r.refusal.reason, 'throttled');
 });
 
@@ -201,3 +205,49 @@ test('throttle: identity-provider keys that cannot be fetched (keys_unavailable)
   }
   await guard.close();
 });
+
+test(
+  'throttle: no per-key lockout for API keys: 22 wrong secrets for a public key id from 22 addresses do not lock ' +
+    'the key (from any address), while one address guessing is still locked out',
+  async () => {
+    const { guard, aliceKey } = await world(http([['headerKey']]), { headerKey: {} });
+    // Same key id (public: logs, status page), wrong secret.
+    const wrong = aliceKey.slice(0, -1) + (aliceKey.endsWith('A') ? 'B' : 'A');
+    for (let i = 0; i < 22; i++) {
+      const r = await guard.authenticate('s', { remote: `10.0.6.${i}`, headers: { 'x-api-key': wrong } });
+      assert.equal(!r.ok && r.refusal.reason, 'invalid_credentials', `guess ${i}`);
+    }
+    // Even from an address that guessed once, the right key gets in: the key itself is not locked.
+    const r = await guard.authenticate('s', { remote: '10.0.6.0', headers: { 'x-api-key': aliceKey } });
+    assert.ok(r.ok, JSON.stringify(r));
+    // Per-address throttling still holds: one address with lockoutAfter wrong keys is locked out.
+    for (let i = 0; i < LOCK.lockoutAfter; i++)
+      await guard.authenticate('s', { remote: '10.0.7.1', headers: { 'x-api-key': wrong } });
+    const locked = await guard.authenticate('s', { remote: '10.0.7.1', headers: { 'x-api-key': aliceKey } });
+    assert.equal(!locked.ok && locked.refusal.reason, 'throttled');
+    assert.match(guard.metrics(), /^asyncapi_guard_throttled_total\{server="s",kind="locked_remote"\} 1$/m);
+    assert.doesNotMatch(guard.metrics(), /kind="locked_principal"/);
+  },
+);
+
+test(
+  'throttle: 20 wrong passwords for alice from 25 addresses do not keep alice out from her own address; every ' +
+    'address that guessed is still refused, unverified',
+  async () => {
+    const { guard } = await world(mqtt([['userPass']]), { userPass: {} });
+    for (let i = 0; i < 25; i++)
+      await guard.authenticate('s', { remote: `10.0.8.${i}`, login: { username: 'alice', password: `guess-${i}` } });
+    const own = await guard.authenticate('s', {
+      remote: '192.0.2.7',
+      login: { username: 'alice', password: 'alice-pw' },
+    });
+    assert.ok(own.ok, JSON.stringify(own));
+    for (const i of [0, 12, 24]) {
+      const r = await guard.authenticate('s', {
+        remote: `10.0.8.${i}`,
+        login: { username: 'alice', password: 'alice-pw' },
+      });
+      assert.equal(!r.ok && r.refusal.reason, 'throttled', `10.0.8.${i}`);
+    }
+  },
+);

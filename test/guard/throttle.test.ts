@@ -49,25 +49,42 @@ test('throttle: an absent credential or a scope shortfall is no failure', async 
   assert.ok((await attempt('alice', 'right')).ok);
 });
 
+// Changed deliberately with the lockout redesign (docs/guard.md "Throttling"): a locked subject
+// used to refuse the right password from every address; now it refuses the addresses that have
+// been failing, and a correct credential from an address that has not been failing gets in.
 test(
-  'throttle: a locked-out subject is refused even with ' + 'the right password, without calling the verifier',
+  'throttle: a locked-out subject is refused from the addresses that have been failing, without calling the ' +
+    'verifier; the right password from an address that has not been failing gets in',
   async () => {
-    const { attempt, calls, clock } = await setup({
+    const { attempt, calls, clock, delays } = await setup({
       freeFailures: 0,
       baseDelayMs: 1,
+      maxDelayMs: 8,
       lockoutAfter: 3,
       lockoutMs: 60_000,
     });
     // Failures from three different addresses: per-subject counting catches distributed guessing.
     for (const remote of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) await attempt('alice', 'wrong', remote);
     const before = calls.verify;
-    const r = await attempt('alice', 'right', '10.0.0.4');
-    assert.deepEqual(!r.ok && r.refusal, { reason: 'throttled', tried: [], challenges: [] });
-    assert.equal(calls.verify, before, 'no verification while locked out');
-    // Other users from the same address are not affected by alice's lockout.
-    assert.ok((await attempt('bob', 'bobs', '10.0.0.4')).ok);
+    for (const remote of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) {
+      const r = await attempt('alice', 'right', remote);
+      assert.deepEqual(!r.ok && r.refusal, { reason: 'throttled', tried: [], challenges: [] }, remote);
+    }
+    assert.equal(calls.verify, before, 'no verification for a failing address while alice is locked');
+    // alice's own address, which has not been failing: her password is checked, and she gets in.
+    assert.ok((await attempt('alice', 'right', '10.0.0.4')).ok, 'the owner is not locked out');
+    assert.equal(calls.verify, before + 1);
+    // A fresh address gets one guess at the locked subject (delayed), and is then a failing address.
+    delays.length = 0;
+    assert.equal((await attempt('alice', 'wrong', '10.0.0.5')).ok, false);
+    assert.deepEqual(delays, [8], 'a guess at a locked subject waits the longest delay');
+    const r = await attempt('alice', 'right', '10.0.0.5');
+    assert.equal(!r.ok && r.refusal.reason, 'throttled', 'its second try at alice is refused unverified');
+    assert.equal(calls.verify, before + 2);
+    // Other users from a failing address are not affected by alice's lockout.
+    assert.ok((await attempt('bob', 'bobs', '10.0.0.1')).ok);
     clock.advance(60_000);
-    assert.ok((await attempt('alice', 'right', '10.0.0.4')).ok, 'the lockout ends after lockoutMs');
+    assert.ok((await attempt('alice', 'right', '10.0.0.1')).ok, 'the lockout ends after lockoutMs');
   },
 );
 
@@ -166,11 +183,11 @@ test(
   () => {
     const t = createThrottle({ maxTracked: 50, lockoutAfter: 3, freeFailures: 100 }, fakeClock().now);
     for (let i = 0; i < 3; i++) t.failure(`10.0.0.${i}`, 'alice');
-    assert.equal(t.subjectLocked('alice'), true);
+    assert.equal(t.subjectLocked('alice', null), true);
     t.failure('10.9.9.9', null);
     // Thousands of one-off junk user names (each a single failure) from a few addresses.
     for (let i = 0; i < 5000; i++) t.failure(`10.1.${(i >> 8) & 3}.${i & 255}`, `junk-${i}`);
-    assert.equal(t.subjectLocked('alice'), true, 'the lockout survives');
+    assert.equal(t.subjectLocked('alice', null), true, 'the lockout survives');
     assert.ok(t.size <= 100, `bounded: ${t.size}`);
   },
 );
