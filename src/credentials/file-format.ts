@@ -165,7 +165,7 @@ export function serializeCredentials(state: MemoryStoreState): string {
     const scopes = k.scopes === null ? 'null' : sequence(k.scopes);
     const revoked = k.revokedAt === null ? 'null' : scalar(k.revokedAt);
     out.push(
-      `  ${k.id}: { principal: ${scalar(k.principal)}, sha256: ${base64(k.hash)}, scopes: ${scopes}, ` +
+      `  ${scalar(k.id)}: { principal: ${scalar(k.principal)}, sha256: ${base64(k.hash)}, scopes: ${scopes}, ` +
         `created: ${scalar(k.createdAt)}, revoked: ${revoked} }`,
     );
   }

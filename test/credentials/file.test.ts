@@ -315,6 +315,32 @@ describe('file format', () => {
     );
   });
 
+  it('file format: API key ids that YAML would read as numbers round-trip as strings', () => {
+    // Key ids are 12 characters of base32 (a-z, 2-7): all digits reads as an integer and a digit run
+    // with one `e` as a float, unless the writer quotes them. Found by the identity property below.
+    for (const id of ['234567234567', '222222222e22', '2e2222222222']) {
+      const key = {
+        id,
+        principal: 'alice',
+        hash: new Uint8Array(32),
+        scopes: null,
+        createdAt: '2000-01-01T00:00:00.000Z',
+        revokedAt: null,
+      };
+      const alice = {
+        name: 'alice',
+        scopes: [],
+        disabled: false,
+        verifiers: {},
+        createdAt: '2000-01-01T00:00:00.000Z',
+        updatedAt: '2000-01-01T00:00:00.000Z',
+      };
+      const state: MemoryStoreState = { principals: new Map([['alice', alice]]), apiKeys: new Map([[id, key]]) };
+      const back = parseCredentialsFile(serializeCredentials(state), 'c.yaml');
+      assert.deepEqual([...back.apiKeys.keys()], [id]);
+    }
+  });
+
   it('file format: state → file → state is the identity (property)', () => {
     fc.assert(
       fc.property(stateArb, (state) => {
