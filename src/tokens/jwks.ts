@@ -1,4 +1,5 @@
-// Where JWT verification keys come from: a local JWKS file (read once, at construction) or a
+// Where JWT verification keys come from: a local JWKS file (read at construction, and again when
+// it changes, checked by a stat every few seconds; a bad new file keeps the last good keys) or a
 // remote JWKS URL with its own small cache. The remote cache:
 // - fetches lazily (first verify), bounded in time and size; concurrent verifies share one fetch;
 // - refreshes in the background once the keys are older than `refreshMs` (stale-while-revalidate);
@@ -10,6 +11,7 @@
 // Keys are only ever taken from the configured source, never from the token (its `jwk`, `jku`,
 // `x5u`, `x5c` headers are refused by jwt.ts before a key is looked up).
 
+import { statSync } from 'node:fs';
 import { createSingleFlight } from './single-flight.js';
 import { readAtMostSync } from '../read-at-most.js';
 import { createLocalJWKSet, importJWK } from 'jose';
@@ -61,12 +63,22 @@ function buildAsymmetricSet(keys: readonly JWK[]): GetKey | null {
 
 // ------------------------------------------------------------------------------------ file
 
+/** What a JWKS file holds, ready to verify with. */
+interface FileKeys {
+  readonly set: GetKey | null;
+  readonly symmetric: readonly JWK[];
+  /** Imported HMAC keys, by `<index in symmetric>:<alg>`: one import per key and algorithm. */
+  readonly hmacKeys: Map<string, Promise<CryptoKey | Uint8Array>>;
+  /** Keys in the file. */
+  readonly count: number;
+}
+
 /**
- * Reads a JWKS (`{"keys": […]}`) or a single JWK from `path`, synchronously (at startup).
- * Throws ConfigError ERR_CONFIG_INVALID naming the file (never a key) when it cannot be read,
- * is not JSON, holds no usable key, more than MAX_KEYS, or a private asymmetric key.
+ * Reads a JWKS (`{"keys": […]}`) or a single JWK from `path`, synchronously (bounded: 1 MiB, MAX_KEYS).
+ * Throws ConfigError ERR_CONFIG_INVALID naming the file (never a key) when it cannot be read, is not JSON, holds no
+ * usable key, more than MAX_KEYS, or a private asymmetric key.
  */
-export function createFileKeyResolver(path: string): KeyResolver {
+function loadKeyFile(path: string): FileKeys {
   const bad = (reason: string, expected: string) =>
     new ConfigError('ERR_CONFIG_INVALID', `the JWKS file ${reason}`, { file: path, expected });
   let text: string;
@@ -115,29 +127,80 @@ export function createFileKeyResolver(path: string): KeyResolver {
   } catch {
     throw bad('is not a valid JWK Set', 'a JWK Set ({"keys": […]}) or one JWK');
   }
-  const hmacKeys = new Map<string, Promise<CryptoKey | Uint8Array>>();
+  return { set, symmetric, hmacKeys: new Map(), count: members.length };
+}
+
+/** The file's identity and version: inode, size, modification time (an atomic rename counts), or why it is missing. */
+function statFingerprint(path: string): string {
+  try {
+    const s = statSync(path, { bigint: true });
+    return `${s.ino}:${s.size}:${s.mtimeNs}`;
+  } catch (err) {
+    return `missing:${(err as NodeJS.ErrnoException).code ?? 'error'}`;
+  }
+}
+
+export interface FileKeyOptions {
+  /**
+   * How often the file is looked at (one stat) for a change, in ms; 0: never (read once). A changed file is read
+   * again: a good one replaces the keys for the next verification, a bad one keeps the last good keys and is
+   * reported once per change of the file.
+   */
+  readonly checkIntervalMs?: number;
+  /** The keys were replaced (the caller drops what it verified with the old ones) or a reload failed. */
+  readonly onReload?: (result: { ok: true; keys: number } | { ok: false; error: ConfigError }) => void;
+}
+
+/**
+ * The keys of a local JWKS file. Read at once (startup errors thrown as `loadKeyFile` throws them) and, with
+ * `checkIntervalMs` > 0, read again when the file changes, as the X509 CA bundle and CRLs are (a rotated or
+ * compromised signing key needs no restart).
+ */
+export function createFileKeyResolver(path: string, options: FileKeyOptions = {}): KeyResolver {
+  // Stat first: a change between the stat and the read is then seen at the next check.
+  let seen = statFingerprint(path);
+  let keys = loadKeyFile(path);
+  const startedSymmetric = keys.symmetric.length > 0;
+  const interval = options.checkIntervalMs ?? 0;
+  const check = (): void => {
+    const now = statFingerprint(path);
+    if (now === seen) return;
+    seen = now;
+    try {
+      const next = loadKeyFile(path);
+      keys = next;
+      options.onReload?.({ ok: true, keys: next.count });
+    } catch (err) {
+      if (err instanceof ConfigError) options.onReload?.({ ok: false, error: err });
+    }
+  };
+  const timer = interval > 0 ? setInterval(check, interval) : null;
+  timer?.unref();
   return {
-    hasSymmetricKeys: symmetric.length > 0,
+    hasSymmetricKeys: startedSymmetric,
     fetches: () => 0,
-    close() {},
+    close() {
+      if (timer !== null) clearInterval(timer);
+    },
     async resolve(header) {
+      const k = keys; // one version of the file for the whole lookup
       const alg = header.alg ?? '';
-      if (!isHmac(alg)) return lookupAsymmetric(set, header);
+      if (!isHmac(alg)) return lookupAsymmetric(k.set, header);
       // HMAC: only an `oct` key of this file can verify it (never an asymmetric key used as a secret).
-      if (symmetric.length === 0) return { kind: 'refused', reason: 'alg_not_allowed' };
-      const fits = symmetric.filter(
-        (k) =>
-          (header.kid === undefined || k.kid === header.kid) &&
-          (k.alg === undefined || k.alg === alg) &&
-          (k.use === undefined || k.use === 'sig'),
+      if (k.symmetric.length === 0) return { kind: 'refused', reason: 'alg_not_allowed' };
+      const fits = k.symmetric.filter(
+        (j) =>
+          (header.kid === undefined || j.kid === header.kid) &&
+          (j.alg === undefined || j.alg === alg) &&
+          (j.use === undefined || j.use === 'sig'),
       );
       const jwk = fits[0];
       if (fits.length !== 1 || jwk === undefined) return { kind: 'refused', reason: 'unknown_key' };
-      const id = `${symmetric.indexOf(jwk)}:${alg}`;
-      let pending = hmacKeys.get(id);
+      const id = `${k.symmetric.indexOf(jwk)}:${alg}`;
+      let pending = k.hmacKeys.get(id);
       if (pending === undefined) {
         pending = importJWK(jwk, alg);
-        hmacKeys.set(id, pending);
+        k.hmacKeys.set(id, pending);
       }
       try {
         return { kind: 'key', key: await pending };

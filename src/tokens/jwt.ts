@@ -59,6 +59,7 @@ export const JWT_DEFAULTS = {
   jwksMaxBytes: 1024 * 1024,
   jwksMaxStaleMs: 24 * 3600 * 1000,
   jwksRefreshMs: 10 * 60 * 1000,
+  jwksFileCheckMs: 5000,
 } as const;
 
 /** Header members through which a token would name its own key (RFC 7515 §4.1.3–4.1.6). */
@@ -207,6 +208,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   const now = options.now ?? Date.now;
   if (typeof now !== 'function') throw invalidArgType('options.now', 'a function');
 
+  const cache = createTokenCache<Promise<TokenOutcome>>(cacheSize, now);
   const keys = options.keys as unknown;
   let resolver: KeyResolver;
   if (keys === null || typeof keys !== 'object')
@@ -215,7 +217,18 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   if (source.kind === 'file') {
     if (typeof source.path !== 'string' || !isAbsolute(source.path))
       throw invalidArgValue('options.keys.path', 'must be an absolute path');
-    resolver = createFileKeyResolver(source.path);
+    resolver = createFileKeyResolver(source.path, {
+      checkIntervalMs: optionalNumber(options.jwksFileCheckMs, 'options.jwksFileCheckMs', JWT_DEFAULTS.jwksFileCheckMs),
+      onReload: (result) => {
+        // Tokens verified with the old keys are verified again: a removed key must not live on in the cache.
+        if (result.ok) cache.clear();
+        try {
+          options.onKeysReload?.(result.ok ? { ok: true, keys: result.keys } : { ok: false, error: result.error });
+        } catch {
+          // the caller's reporter failing must not stop the reload
+        }
+      },
+    });
     if (algorithms.some(isHmac) && !resolver.hasSymmetricKeys) {
       throw invalidArgValue(
         'options.algorithms',
@@ -242,7 +255,6 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
     throw invalidArgValue('options.keys.kind', "must be 'file' or 'url'");
   }
 
-  const cache = createTokenCache<Promise<TokenOutcome>>(cacheSize, now);
   const useCache = cacheSize > 0;
   let cacheHits = 0;
   let verifications = 0;

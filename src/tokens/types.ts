@@ -5,6 +5,7 @@
 // Outcomes are values: `verify` never throws and never rejects.
 
 import type { InvalidReason } from '../invalid-reasons.js';
+import type { ConfigError } from '../errors.js';
 
 /** The refusal reasons a token can earn: a subset of the guard's closed list. */
 export type TokenInvalidReason = Extract<
@@ -93,6 +94,14 @@ export interface JwtVerifierOptions {
   readonly jwksMaxStaleMs?: number;
   /** Remote JWKS: keys older than this are refreshed in the background while still in use. Default 10 min. */
   readonly jwksRefreshMs?: number;
+  /**
+   * JWKS file: how often it is looked at (one stat) for a change, in ms (default 5000; 0: read once). A changed file
+   * is read again: good keys replace the old ones (and the verified-token cache is emptied), a bad file keeps the
+   * last good keys.
+   */
+  readonly jwksFileCheckMs?: number;
+  /** A JWKS file was read again: how many keys it holds now, or why the last good keys stay. Never key material. */
+  readonly onKeysReload?: (result: { ok: true; keys: number } | { ok: false; error: ConfigError }) => void;
   /** ms since the epoch; injected so tests never sleep. */
   readonly now?: () => number;
 }

@@ -565,7 +565,20 @@ export function buildTokenVerifier(context: VerifierContext, make: () => TokenVe
 
 /** The TokenVerifier a plan describes (the client secret read first, for introspection). */
 export async function createPlannedTokenVerifier(context: VerifierContext, plan: TokenPlan): Promise<TokenVerifier> {
-  if (plan.kind === 'jwt') return buildTokenVerifier(context, () => createJwtVerifier(plan.options));
+  if (plan.kind === 'jwt') {
+    const key = `schemes.${context.name}.jwks`;
+    // A JWKS file read again (docs/tokens.md): reported like the X509 trust reloads, never a key or the file's content.
+    const onKeysReload: JwtVerifierOptions['onKeysReload'] = (result) =>
+      result.ok
+        ? context.report?.('info', 'jwks.file.reloaded', { scheme: context.name, key, keys: result.keys })
+        : context.report?.('warn', 'jwks.file.reload_failed', {
+            scheme: context.name,
+            key,
+            reason: result.error.reason,
+            expected: result.error.expected ?? null,
+          });
+    return buildTokenVerifier(context, () => createJwtVerifier({ ...plan.options, onKeysReload }));
+  }
   const clientSecret = await resolveClientSecret(context, plan.clientSecretRef);
   return buildTokenVerifier(context, () => createIntrospectionVerifier({ ...plan.options, clientSecret }));
 }
