@@ -153,8 +153,11 @@ export function inbox(client: MqttClient) {
   });
   return {
     messages,
-    /** Resolves when at least `n` messages arrived (rejects after `ms`). */
-    async waitFor(n: number, ms = 3_000): Promise<void> {
+    /**
+     * Resolves when at least `n` messages arrived. Rejects after `ms`, which only catches a hang: a busy machine may
+     * take seconds, so the default is generous.
+     */
+    async waitFor(n: number, ms = 30_000): Promise<void> {
       const deadline = Date.now() + ms;
       while (messages.length < n) {
         const left = deadline - Date.now();
@@ -174,8 +177,8 @@ export function inbox(client: MqttClient) {
 /** Ends a client and waits for it. */
 export const end = (client: MqttClient) => new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
 
-/** Resolves when the client's connection closes (rejects after `ms`). */
-export function closed(client: MqttClient, ms = 3_000): Promise<void> {
+/** Resolves when the client's connection closes (rejects after `ms`, generous by default: it only catches a hang). */
+export function closed(client: MqttClient, ms = 30_000): Promise<void> {
   return new Promise((resolve, reject) => {
     if (!client.connected && client.disconnected) return resolve();
     const t = setTimeout(() => reject(new Error('still connected')), ms);
