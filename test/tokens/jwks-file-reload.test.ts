@@ -41,7 +41,7 @@ function replace(file: string, text: string): void {
 }
 
 describe('jwks file reload', () => {
-  test('after the file is replaced a new key is accepted, a removed one refused; a bad file keeps the keys', async () => {
+  test('after a replace a new key is accepted, a removed one refused; a bad file keeps the keys', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'jwks-reload-'));
     const file = join(dir, 'keys.json');
     const old = await keyPair('old');
@@ -116,7 +116,7 @@ describe('jwks file reload', () => {
     }
   });
 
-  test('a scheme binding reports jwks.file.reloaded and jwks.file.reload_failed at its key, no key material', async () => {
+  test('a scheme binding reports jwks.file.reloaded and .reload_failed at its key, no key material', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'jwks-reload-'));
     const file = join(dir, 'keys.json');
     const old = await keyPair('old');
