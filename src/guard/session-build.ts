@@ -102,7 +102,14 @@ export function freezeSession(
       },
       SESSION_STATE,
       {
-        value: { owner: ctx.owner, server: sp, verdicts, signature: null, expiresAt } satisfies SessionState,
+        value: {
+          owner: ctx.owner,
+          server: sp,
+          verdicts,
+          signature: null,
+          coverage: null,
+          expiresAt,
+        } satisfies SessionState,
         enumerable: false,
       },
     ),

@@ -4,6 +4,7 @@
 
 import type { Principal } from '../schemes/types.js';
 import type { ServerPlan } from './plans.js';
+import type { Coverage } from './authorize-context.js';
 import type { Session } from './types.js';
 
 /** Where the engine keeps a session's compiled facts: a non-enumerable symbol key on the frozen Session. */
@@ -17,6 +18,13 @@ export interface SessionState {
   readonly verdicts: Uint8Array;
   /** The verdicts as a string, computed on the first wildcard subscription (coverage cache key). */
   signature: string | null;
+  /**
+   * The coverage of that signature, kept on first use so a delivery check skips the two cache
+   * lookups. Past 256 distinct signatures the shared cache is cleared while sessions keep theirs,
+   * so the live Coverage objects are at most max(256, distinct signatures of live sessions), each
+   * with bounded maps.
+   */
+  coverage: Coverage | null;
   /** `session.expiresAt`, or Infinity when no credential of the session expires (one comparison on the hot path). */
   readonly expiresAt: number;
 }

@@ -77,13 +77,13 @@ const MAX_CHANNELS = 4096;
  * "MQTT wildcard subscriptions"): false for a session of another guard, an expired one, a channel
  * that is no valid topic name, or one no subscribe operation the session satisfies covers (an
  * uncovered channel only with `allowUncoveredChannels`). Not counted or audited (the front counts
- * what it drops). Cached per (satisfied-set, channel) in bounded maps: a hit is two map lookups.
+ * what it drops). Cached per (satisfied-set, channel) in bounded maps: a hit is one map lookup.
  */
 export function mayReceive(dc: DecideContext, session: Session, channel: string): boolean {
   const st = stateOf(dc, session);
   if (st === null || typeof channel !== 'string') return false;
   if (st.expiresAt !== Infinity && st.expiresAt <= dc.now()) return false;
-  const cache = coverageFor(dc, st).receivable;
+  const cache = (st.coverage ??= coverageFor(dc, st)).receivable;
   let ok = cache.get(channel);
   if (ok === undefined) {
     ok = receivable(st, channel);
