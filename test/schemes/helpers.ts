@@ -1,6 +1,7 @@
 // Shared fixtures for the verifier tests: a real in-memory store with a few principals and keys,
 // a store that fails, and a VerifierContext builder.
 import { createMemoryStore, type MemoryStore } from '../../src/credentials/memory.js';
+import { passwordIdOf } from '../../src/credentials/password.js';
 import type { CredentialStore } from '../../src/credentials/types.js';
 import { StoreError } from '../../src/errors.js';
 import type { Scheme } from '../../src/model/types.js';
@@ -114,4 +115,12 @@ export function oneStepVerifiers(store: CredentialStore): Verifier[] {
     schemes.httpApiKey.createVerifier(context({ type: 'httpApiKey', in: 'query', name: 'key' }, store)),
     schemes.httpApiKey.createVerifier(context({ type: 'httpApiKey', in: 'cookie', name: 'key' }, store)),
   ];
+}
+
+/** The claims a password principal carries: the fingerprint of its stored password (`serve` ends it on a change). */
+export async function passwordClaims(store: CredentialStore, name: string): Promise<{ passwordId: string }> {
+  const record = await store.getPrincipal(name);
+  const id = record === null ? null : passwordIdOf(record);
+  if (id === null) throw new Error(`${name} has no password`);
+  return { passwordId: id };
 }

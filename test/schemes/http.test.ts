@@ -3,7 +3,17 @@ import { before, describe, it } from 'node:test';
 import { http, ianaHttpAuthSchemes, isRegisteredHttpAuthScheme } from '../../src/schemes/http.js';
 import type { Verifier } from '../../src/schemes/types.js';
 import { basicAuthorization } from '../../src/schemes/wire/basic.js';
-import { PASSWORD, context, failingStore, invalidReason, okPrincipal, seed, verify, type Fixture } from './helpers.js';
+import {
+  PASSWORD,
+  context,
+  failingStore,
+  invalidReason,
+  okPrincipal,
+  passwordClaims,
+  seed,
+  verify,
+  type Fixture,
+} from './helpers.js';
 
 describe('http scheme', () => {
   it('knows the IANA HTTP Authentication Scheme registry, case-insensitively', () => {
@@ -74,7 +84,7 @@ describe('http verifier (scheme: basic)', () => {
       id: 'alice',
       scheme: 'basicAuth',
       scopes: ['read', 'write'],
-      claims: {},
+      claims: await passwordClaims(fx.store, 'alice'),
     });
   });
 

@@ -3,7 +3,17 @@ import { before, describe, it } from 'node:test';
 import { encodePlainMessage } from '../../src/sasl/plain.js';
 import { plain } from '../../src/schemes/plain.js';
 import type { Verifier } from '../../src/schemes/types.js';
-import { PASSWORD, context, failingStore, invalidReason, okPrincipal, seed, verify, type Fixture } from './helpers.js';
+import {
+  PASSWORD,
+  context,
+  failingStore,
+  invalidReason,
+  okPrincipal,
+  passwordClaims,
+  seed,
+  verify,
+  type Fixture,
+} from './helpers.js';
 
 const sasl = (response: Uint8Array | string, mechanism = 'PLAIN') => ({
   sasl: { mechanism, response: typeof response === 'string' ? new Uint8Array(Buffer.from(response)) : response },
@@ -24,7 +34,7 @@ describe('plain verifier', () => {
       id: 'alice',
       scheme: 'saslPlain',
       scopes: ['read', 'write'],
-      claims: {},
+      claims: await passwordClaims(fx.store, 'alice'),
     });
     assert.equal(v.saslMechanism, 'PLAIN');
     assert.equal(v.source, 'sasl');

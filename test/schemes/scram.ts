@@ -5,7 +5,7 @@ import { createScramClient } from '../../src/sasl/scram-client.js';
 import type { ScramHash } from '../../src/sasl/types.js';
 import type { SaslStep, SchemeDescriptor, Verifier } from '../../src/schemes/types.js';
 import { createMemoryStore } from '../../src/credentials/memory.js';
-import { PASSWORD, context, failingStore, seed, type Fixture } from './helpers.js';
+import { PASSWORD, context, failingStore, passwordClaims, seed, type Fixture } from './helpers.js';
 
 const text = (m: Uint8Array): string => Buffer.from(m).toString('utf8');
 const bytes = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'utf8'));
@@ -47,7 +47,12 @@ export function scramVerifierTests(descriptor: SchemeDescriptor, hash: ScramHash
         const { last, clientOk } = await exchange(v, hash, 'alice', PASSWORD);
         assert.equal(last.kind, 'success');
         assert.ok(last.kind === 'success');
-        assert.deepEqual(last.principal, { id: 'alice', scheme: 'scram', scopes: ['read', 'write'], claims: {} });
+        assert.deepEqual(last.principal, {
+          id: 'alice',
+          scheme: 'scram',
+          scopes: ['read', 'write'],
+          claims: await passwordClaims(fx.store, 'alice'),
+        });
         assert.ok(Object.isFrozen(last.principal));
         assert.equal(text(last.message).startsWith('v='), true);
         assert.equal(clientOk, true, 'the client verified the server signature');

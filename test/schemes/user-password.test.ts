@@ -6,7 +6,17 @@ import { DEFAULT_PASSWORD_ITERATIONS, createMemoryStore } from '../../src/creden
 import { userPassword } from '../../src/schemes/user-password.js';
 import { basicAuthorization } from '../../src/schemes/wire/basic.js';
 import type { Verifier } from '../../src/schemes/types.js';
-import { PASSWORD, context, failingStore, invalidReason, okPrincipal, seed, verify, type Fixture } from './helpers.js';
+import {
+  PASSWORD,
+  context,
+  failingStore,
+  invalidReason,
+  okPrincipal,
+  passwordClaims,
+  seed,
+  verify,
+  type Fixture,
+} from './helpers.js';
 
 const scheme = { type: 'userPassword' };
 const make = (
@@ -26,7 +36,9 @@ describe('userPassword verifier', () => {
 
   it('userPassword: right login credentials are ok with the principal and its scopes', async () => {
     const p = okPrincipal(await verify(v, login('alice', PASSWORD)));
-    assert.deepEqual(p, { id: 'alice', scheme: 'userPass', scopes: ['read', 'write'], claims: {} });
+    const claims = await passwordClaims(fx.store, 'alice');
+    assert.deepEqual(p, { id: 'alice', scheme: 'userPass', scopes: ['read', 'write'], claims });
+    assert.match(claims.passwordId, /^[0-9a-f]{16}$/);
   });
 
   it('userPassword: an MQTT byte password is decoded as UTF-8', async () => {
