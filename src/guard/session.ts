@@ -113,9 +113,7 @@ async function refuseUnsatisfied(
     slot = firstInvalid;
   } else if (firstInvalid >= 0) {
     reason = 'invalid_credentials';
-    // The audit names the most telling wrong credential: a guess at a known subject (a user
-    // name, a key id) before a malformed or subject-less one.
-    slot = guesses.find((s) => attempt.subjectOf(s) !== null) ?? guesses[0] ?? firstInvalid;
+    slot = mostTellingGuess(attempt, guesses) ?? firstInvalid;
     auditReason = (attempt.outcomes[slot] as Extract<VerifyOutcome, { kind: 'invalid' }>).reason;
   } else if (scopeShort.size > 0) {
     reason = auditReason = 'scope_missing';
@@ -134,6 +132,31 @@ async function refuseUnsatisfied(
   ctx.metrics.countAuthentication(sp.index, slot >= 0 ? sp.slots[slot]!.metricIndex : -1, auditReason);
   if (delay > 0) await ctx.sleep(delay); // delay the refusal, never a success
   return refusal(reason, tried, sp.challenges);
+}
+
+/**
+ * Reasons that say only that a verifier did not recognise the credential (not of its form, no such
+ * user or key id): the scheme was probably not the one the client meant. userPassword answers
+ * `unknown_principal` for a token sent in the MQTT password, while the token scheme says what is
+ * wrong with it (`expired`, `bad_signature`, …).
+ */
+const UNRECOGNISED: ReadonlySet<string> = new Set(['malformed', 'unknown_principal', 'unknown_key']);
+
+/**
+ * The wrong credential the refusal names (audit line and metric; every guess is counted all the
+ * same): one its verifier recognised and refused for a specific reason before one it did not
+ * recognise, then a guess at a subject (a user name, a key id) before a subject-less one, then
+ * slot order.
+ */
+function mostTellingGuess(attempt: CredentialAttempt, guesses: readonly number[]): number | undefined {
+  let best: number | undefined;
+  let bestRank = -1;
+  for (const s of guesses) {
+    const o = attempt.outcomes[s] as Extract<VerifyOutcome, { kind: 'invalid' }>;
+    const rank = (UNRECOGNISED.has(o.reason) ? 0 : 2) + (attempt.subjectOf(s) !== null ? 1 : 0);
+    if (rank > bestRank) [best, bestRank] = [s, rank];
+  }
+  return best;
 }
 
 // ---------------------------------------------------------------- SASL through the guard

@@ -69,9 +69,9 @@ describe('refusals name the real cause', () => {
   let idp: OAuth2Server;
   let store: MemoryStore;
   let bindings: Record<string, SchemeBinding>;
-  const token = (scope: string) =>
+  const token = (scope: string, claims: Record<string, unknown> = {}) =>
     idp.issuer.buildToken({
-      scopesOrTransform: (_h, p) => Object.assign(p, { sub: 'device-7', aud: AUDIENCE, scope }),
+      scopesOrTransform: (_h, p) => Object.assign(p, { sub: 'device-7', aud: AUDIENCE, scope, ...claims }),
     });
 
   before(async () => {
@@ -133,6 +133,23 @@ describe('refusals name the real cause', () => {
       assert.ok(
         (await guard.authenticate('mqtt', { remote: '10.1.0.2', login: { username: 'alice', password: 'alice-pw' } }))
           .ok,
+      );
+    });
+
+    it('an expired token: named as expired on oauth, not unknown_principal on userPass', async () => {
+      const r = await guard.authenticate('mqtt', {
+        remote: '10.1.0.4',
+        login: {
+          username: 'device-7',
+          password: await token('lights:write', { exp: Math.floor(Date.now() / 1000) - 3600 }),
+        },
+      });
+      assert.equal(!r.ok && r.refusal.reason, 'invalid_credentials');
+      const line = lastConnect(audit);
+      assert.deepEqual([line['scheme'], line['reason']], ['oauth', 'expired']);
+      assert.match(
+        guard.metrics(),
+        /^asyncapi_guard_authentications_total\{[^}]*scheme="oauth"[^}]*reason="expired"\} 1$/m,
       );
     });
 
