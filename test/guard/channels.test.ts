@@ -814,6 +814,46 @@ test('coverage: with ignoreEmptyLevels, a forbidden address reached through an e
   assert.equal(filterCoveredBy('devices/+/status', allowed, { forbidden }), false);
 });
 
+test('property: with ignoreEmptyLevels and forbidden, covered means every declared topic reached is allowed', (t) => {
+  t.diagnostic(`fast-check seed ${seed}`);
+  let checked = 0;
+  fc.assert(
+    fc.property(
+      filterSpec,
+      fc.array(fc.array(levelSpec, { minLength: 1, maxLength: 4 }), { maxLength: 4 }),
+      fc.nat({ max: 31 }),
+      fc.nat({ max: 255 }),
+      fc.array(fc.array(fc.oneof(value, fc.constant('')), { minLength: 8, maxLength: 8 }), {
+        minLength: 12,
+        maxLength: 12,
+      }),
+      (f, extra, emptyMask, forbidMask, fills) => {
+        const filter = filterText(f);
+        const addresses = allowedFor(f, extra, emptyMask).map(compile);
+        const allowed = addresses.filter((_, i) => (forbidMask & (1 << i)) === 0);
+        const forbidden = addresses.filter((_, i) => (forbidMask & (1 << i)) !== 0);
+        const answer = explainFilterCoverage(filter, allowed, { ignoreEmptyLevels: true, forbidden });
+        if (!answer.covered) return;
+        const plus = filter.split('/').flatMap((l, i) => (l === '+' ? [i] : []));
+        for (const topic of sampleTopics(f, fills)) {
+          if (!isValidTopicName(topic) || !topicMatchesFilter(filter, topic)) continue;
+          const levels = topic.split('/');
+          const declaredForbidden = forbidden.some((m) => m.match(topic) !== null);
+          const nonEmpty = !plus.some((i) => levels[i] === '');
+          if (!declaredForbidden && !nonEmpty) continue; // an empty level no address declares: left to delivery
+          checked++;
+          assert.ok(
+            allowed.some((m) => m.match(topic) !== null),
+            `${filter} claimed covered, ${JSON.stringify(topic)} is not allowed`,
+          );
+        }
+      },
+    ),
+    { seed, numRuns: 300 },
+  );
+  assert.ok(checked > 50, `checked ${checked} topics`);
+});
+
 test(
   'property: with ignoreEmptyLevels, coverage is a superset ' + 'of the strict answer and sound for non-empty levels',
   (t) => {
