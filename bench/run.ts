@@ -11,6 +11,8 @@
 //   9. JWE seal/open vs jose alone, inspectPayload vs bare AES-GCM (bench/jwe.ts)
 //  10. serve: guarded MQTT / WebSocket throughput vs bare aedes / a bare ws relay, connection
 //      setup per scheme, memory per idle connection (bench/serve.ts)
+//  11. serve: memory one MQTT client can make the front hold at the default limits
+//      (subscriptions, inbound QoS 2 without PUBREL; bench/mqtt-limits.ts)
 
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -25,6 +27,7 @@ import { runTokensBench } from './tokens.js';
 import { runX509Bench } from './x509.js';
 import { runJweBench } from './jwe.js';
 import { runServeBench } from './serve.js';
+import { mqttLimitsTable, runMqttLimitsBench } from './mqtt-limits.js';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const examplesDir = resolve(root, 'test/fixtures/asyncapi-security-corpus/spec-examples');
@@ -196,5 +199,11 @@ say('');
 say('## serve: throughput, connection setup, memory per connection');
 say('');
 await runServeBench(say, quick);
+
+// 11. What one MQTT client can make the front hold at the default limits (bench/mqtt-limits.ts)
+say('## serve: MQTT limits, one client at each maximum');
+say('');
+for (const line of mqttLimitsTable(await runMqttLimitsBench())) say(line);
+say('');
 
 writeFileSync(join(root, '.bench-tmp/last-run.md'), lines.join('\n') + '\n');

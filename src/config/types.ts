@@ -41,6 +41,12 @@ export interface LimitsSettings {
   readonly handshakeTimeoutMs?: number;
   readonly idleTimeoutMs?: number;
   readonly maxHeaderBytes?: number;
+  readonly maxSubscriptionsPerConnection?: number;
+  readonly maxSubscriptionsPerServer?: number;
+  readonly maxInboundQos2PerConnection?: number;
+  readonly maxInboundQos2BytesPerConnection?: number;
+  readonly maxInboundQos2PerServer?: number;
+  readonly maxInboundQos2BytesPerServer?: number;
 }
 
 export interface AdminSettings {

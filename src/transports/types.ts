@@ -29,7 +29,7 @@ export interface FrontLimits {
    * filters already granted stay). Default 100.
    */
   readonly maxSubscriptionsPerConnection: number;
-  /** MQTT: subscription filters all connections of one server may hold together (further: 0x80). Default 100,000. */
+  /** MQTT: subscription filters all connections of one server may hold together (further: 0x80). Default 50,000. */
   readonly maxSubscriptionsPerServer: number;
   /**
    * MQTT: inbound QoS 2 messages one connection may have awaiting PUBREL; one more disconnects it
@@ -54,7 +54,7 @@ export const DEFAULT_FRONT_LIMITS: FrontLimits = Object.freeze({
   idleTimeoutMs: 300_000,
   maxHeaderBytes: 16 * 1024,
   maxSubscriptionsPerConnection: 100,
-  maxSubscriptionsPerServer: 100_000,
+  maxSubscriptionsPerServer: 50_000,
   maxInboundQos2PerConnection: 1000,
   maxInboundQos2BytesPerConnection: 1024 * 1024,
   maxInboundQos2PerServer: 100_000,
