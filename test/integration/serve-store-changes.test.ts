@@ -4,21 +4,32 @@
 //   same user's session through an API key;
 // - a corrupt credentials.yaml is logged once (file, line, column), the last good credentials
 //   stay in force, /readyz answers 503 naming the stale store, the metrics count it; a good file
-//   makes the store in step again.
+//   makes the store in step again;
+// - a JWKS file replaced under a running serve: an MQTT client with a token of the new key gets
+//   in, one with a token of the removed key is refused (no restart).
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import mqtt from 'mqtt';
 import pino from 'pino';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { startServe } from '../../src/serve/start.js';
 import { createPostgresStore } from '../../src/credentials/postgres.js';
 import type { RunningServe } from '../../src/serve/types.js';
 import { mainPath, type Run } from '../cli/helpers.js';
 import { eventually } from '../helpers/eventually.js';
 import { dropSchema, findPostgresUrl, randomSchemaName } from '../helpers/postgres.js';
-import { makeServeProject, PASSWORD, SERVE_DOC, startServeOnFreePorts } from '../serve/helpers.js';
+import {
+  auditCapture,
+  makeServeProject,
+  PASSWORD,
+  quietLogger,
+  SERVE_DOC,
+  startServeOnFreePorts,
+} from '../serve/helpers.js';
 
 const NEW_PASSWORD = 'a brand new passphrase';
 const tsxLoader = import.meta.resolve('tsx');
@@ -213,5 +224,83 @@ describe('serve: a credentials file that cannot be reloaded', () => {
     assert.equal(await metric('asyncapi_guard_serve_store_stale'), 0);
     assert.ok((await metric('asyncapi_guard_serve_store_last_success_timestamp_seconds')) >= startedAt);
     await assert.rejects(mqttConnect(serve, 'bob', PASSWORD), (err: { code?: number }) => err.code === 4);
+  });
+});
+
+const JWT_DOC = `asyncapi: 3.0.0
+info: { title: jwks reload, version: '1' }
+servers:
+  broker:
+    host: 127.0.0.1:1883
+    protocol: mqtt
+    security: [{ $ref: '#/components/securitySchemes/oauth' }]
+channels:
+  status: { address: 'lights/{id}/status' }
+operations:
+  sendStatus: { action: send, channel: { $ref: '#/channels/status' } }
+components:
+  securitySchemes:
+    oauth:
+      type: oauth2
+      flows: { clientCredentials: { tokenUrl: 'https://idp.test/token', availableScopes: {} } }
+`;
+
+describe('serve: a JWKS file replaced while serving', () => {
+  it('a token of the new key gets in, one of the removed key is refused, without a restart', async () => {
+    const keyPair = async (kid: string): Promise<{ privateKey: CryptoKey; publicJwk: JWK }> => {
+      const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+      return { privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' } };
+    };
+    const tokenOf = (privateKey: CryptoKey, kid: string) =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256', kid })
+        .setIssuer('https://idp.test')
+        .setAudience('lights')
+        .setSubject('device-1')
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(privateKey);
+    const old = await keyPair('old');
+    const rotated = await keyPair('new');
+    const config =
+      'store: file:./credentials.yaml\naudit: { level: silent }\nschemes:\n' +
+      "  oauth: { issuer: 'https://idp.test', audience: lights, jwks: 'file:./keys.json', algorithms: [ES256] }\n";
+    const project = await makeServeProject({
+      'asyncapi.yaml': JWT_DOC,
+      'asyncapi-guard.yaml': config,
+      'keys.json': JSON.stringify({ keys: [old.publicJwk] }),
+    });
+    const serve = await startServe({
+      document: 'asyncapi.yaml',
+      cwd: project.dir,
+      logger: quietLogger(),
+      auditStream: auditCapture().stream,
+      listen: { broker: '127.0.0.1:0' },
+    });
+    try {
+      const oldToken = await tokenOf(old.privateKey, 'old');
+      const newToken = await tokenOf(rotated.privateKey, 'new');
+      const first = await mqttConnect(serve, 'device-1', oldToken);
+      await first.endAsync();
+      await assert.rejects(mqttConnect(serve, 'device-1', newToken), (err: { code?: number }) => err.code === 4);
+
+      const file = join(project.dir, 'keys.json');
+      writeFileSync(`${file}.tmp`, JSON.stringify({ keys: [rotated.publicJwk] }));
+      renameSync(`${file}.tmp`, file);
+      // The file is looked at every 5 s (jwksFileCheckMs default): wait until the new key works.
+      await eventually(
+        () =>
+          mqttConnect(serve, 'device-1', newToken).then(
+            async (c) => (await c.endAsync(), true),
+            () => false,
+          ),
+        20_000,
+        'the new key to be accepted',
+        250,
+      );
+      await assert.rejects(mqttConnect(serve, 'device-1', oldToken), (err: { code?: number }) => err.code === 4);
+    } finally {
+      await serve.close(500);
+    }
   });
 });
