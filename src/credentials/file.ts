@@ -119,18 +119,23 @@ export async function createFileStore(path: string, options: FileStoreOptions = 
   const reload = () =>
     serial(async () => {
       if (closed) return;
+      // Stat first: a file replaced between this stat and the read is then seen as another version.
+      const s = await statOrNull(file, path).catch(() => null);
+      if (
+        failed !== null &&
+        s !== null &&
+        s.ino === failed.ino &&
+        s.size === failed.size &&
+        s.mtimeMs === failed.mtimeMs
+      )
+        return;
       try {
-        if (failed !== null) {
-          const s = await statOrNull(file, path);
-          if (s !== null && s.ino === failed.ino && s.size === failed.size && s.mtimeMs === failed.mtimeMs) return;
-        }
         await sync();
         failed = null;
         options.onReloaded?.();
       } catch (err) {
         // Keep the last good state: a half-edited file must not crash the guard, and the last
         // state that validated is the best we know. The operator hears of it through onError.
-        const s = await statOrNull(file, path).catch(() => null);
         failed = s === null ? null : { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs };
         if (err instanceof StoreError) options.onError?.(err);
         else
