@@ -8,12 +8,17 @@ import assert from 'node:assert/strict';
 import { connect as netConnect, type Socket } from 'node:net';
 import mqttPacket from 'mqtt-packet';
 import type { MqttClient } from 'mqtt';
+import { parseConfig } from '../../src/config/load.js';
 import { createMemoryStore } from '../../src/credentials/memory.js';
-import { STORED_PACKET_OVERHEAD_BYTES, type MqttFront } from '../../src/transports/mqtt/index.js';
-import type { FrontLimits } from '../../src/transports/types.js';
+import { ConfigError } from '../../src/errors.js';
+import { createMemoryBus } from '../../src/bus/memory.js';
+import type { Guard } from '../../src/guard/index.js';
+import { createMqttFront, STORED_PACKET_OVERHEAD_BYTES, type MqttFront } from '../../src/transports/mqtt/index.js';
+import { DEFAULT_FRONT_LIMITS, type FrontLimits } from '../../src/transports/types.js';
 import { BINDINGS, lightsModel } from './fixtures-mqtt/documents.js';
 import {
   captureLog,
+  silent,
   connected,
   end,
   inbox,
@@ -258,4 +263,59 @@ describe('mqtt front: inbound QoS 2 awaiting PUBREL', { timeout: 120_000 }, () =
       }
     },
   );
+});
+
+describe('config: the MQTT state limits', () => {
+  const opts = { file: 'asyncapi-guard.yaml', dir: '/project', ruleIds: [] };
+
+  it('accepts each key at the top level and per server', async () => {
+    const text =
+      'limits:\n  maxSubscriptionsPerConnection: 10\n  maxSubscriptionsPerServer: 1000\n' +
+      '  maxInboundQos2PerConnection: 50\n  maxInboundQos2BytesPerConnection: 65536\n' +
+      'servers:\n  broker:\n    limits:\n      maxInboundQos2PerServer: 500\n' +
+      '      maxInboundQos2BytesPerServer: 1048576\n';
+    const config = await parseConfig(text, opts);
+    const settings = config.settings as {
+      limits: Record<string, number>;
+      servers: { broker: { limits: Record<string, number> } };
+    };
+    assert.equal(settings.limits.maxSubscriptionsPerConnection, 10);
+    assert.equal(settings.limits.maxInboundQos2BytesPerConnection, 65536);
+    assert.equal(settings.servers.broker.limits.maxInboundQos2BytesPerServer, 1048576);
+  });
+
+  it('refuses a value out of range, naming the key', async () => {
+    for (const [text, pointer] of [
+      ['limits: { maxSubscriptionsPerConnection: 0 }\n', 'limits.maxSubscriptionsPerConnection'],
+      [
+        'servers:\n  broker: { limits: { maxInboundQos2PerConnection: 70000 } }\n',
+        'servers.broker.limits.maxInboundQos2PerConnection',
+      ],
+    ] as const) {
+      await assert.rejects(parseConfig(text, opts), (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.equal(err.pointer, pointer);
+        return true;
+      });
+    }
+  });
+});
+
+describe('mqtt front: the state limits as options', () => {
+  it('refuses a limit that is not a positive integer (ERR_INVALID_ARG_VALUE, naming it)', async () => {
+    const server = (await lightsModel(['broker'])).servers.find((x) => x.name === 'broker')!;
+    const bus = createMemoryBus();
+    const guard = { authenticate: () => Promise.resolve() } as unknown as Guard;
+    for (const key of ['maxSubscriptionsPerConnection', 'maxInboundQos2BytesPerServer'] as const) {
+      for (const bad of [0, 1.5, undefined]) {
+        const limits = { ...DEFAULT_FRONT_LIMITS, [key]: bad };
+        assert.throws(
+          () => createMqttFront({ server, guard, bus, limits, logger: silent }),
+          (err: Error & { code?: string }) =>
+            err.code === 'ERR_INVALID_ARG_VALUE' && err.message.includes(`options.limits.${key}`),
+        );
+      }
+    }
+    await bus.close();
+  });
 });
