@@ -43,6 +43,7 @@ export interface LimitsSettings {
   readonly maxHeaderBytes?: number;
   readonly maxSubscriptionsPerConnection?: number;
   readonly maxSubscriptionsPerServer?: number;
+  readonly maxSubscriptionBytesPerServer?: number;
   readonly maxInboundQos2PerConnection?: number;
   readonly maxInboundQos2BytesPerConnection?: number;
   readonly maxInboundQos2PerServer?: number;

@@ -32,6 +32,11 @@ export interface FrontLimits {
   /** MQTT: subscription filters all connections of one server may hold together (further: 0x80). Default 50,000. */
   readonly maxSubscriptionsPerServer: number;
   /**
+   * MQTT: bytes of filter text all connections of one server may hold together (2 per character:
+   * a long filter costs more than a short one); a new filter over it gets 0x80. Default 16 MiB.
+   */
+  readonly maxSubscriptionBytesPerServer: number;
+  /**
    * MQTT: inbound QoS 2 messages one connection may have awaiting PUBREL; one more disconnects it
    * (MQTT 3.1.1 has no other refusal). Default 1,000.
    */
@@ -55,6 +60,7 @@ export const DEFAULT_FRONT_LIMITS: FrontLimits = Object.freeze({
   maxHeaderBytes: 16 * 1024,
   maxSubscriptionsPerConnection: 100,
   maxSubscriptionsPerServer: 50_000,
+  maxSubscriptionBytesPerServer: 16 * 1024 * 1024,
   maxInboundQos2PerConnection: 1000,
   maxInboundQos2BytesPerConnection: 1024 * 1024,
   maxInboundQos2PerServer: 100_000,

@@ -47,6 +47,33 @@ async function start(limits: Partial<FrontLimits>) {
 const events = (lines: string[], event: string) =>
   lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.event === event);
 
+describe('mqtt front: filter text per server', { timeout: 60_000 }, () => {
+  it('counts 2 bytes a character: long filters hit the byte bound before the count', async () => {
+    const long = (n: number) => `lights/${String(n).padStart(1000, '0')}/status`;
+    const cost = 2 * long(1).length;
+    const { h, usage, lines } = await start({ maxSubscriptionBytesPerServer: 3 * cost });
+    try {
+      const c = await connected(h.url, LOGIN);
+      // Three long filters fill the bytes; a fourth long one is refused, a short one still fits.
+      assert.deepEqual(
+        await subscribe(c, [long(1), long(2), long(3), long(4), 'lights/5/status']),
+        [0, 0, 0, 128, 128],
+      );
+      assert.equal(usage().subscriptions, 3);
+      await c.unsubscribeAsync(long(1));
+      assert.deepEqual(await subscribe(c, [long(4)]), [0]);
+      const limited = events(lines, 'mqtt.subscribe.limit');
+      assert.deepEqual(
+        limited.map((l) => [l.limit, l.max]),
+        [['maxSubscriptionBytesPerServer', 3 * cost]],
+      );
+      await end(c);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('mqtt front: subscriptions per connection and per server', { timeout: 60_000 }, () => {
   let h: Harness;
   let usage: () => ReturnType<MqttFront['usage']>;

@@ -24,6 +24,7 @@ const MQTT_LIMIT_KEYS = [
   'idleTimeoutMs',
   'maxSubscriptionsPerConnection',
   'maxSubscriptionsPerServer',
+  'maxSubscriptionBytesPerServer',
   'maxInboundQos2PerConnection',
   'maxInboundQos2BytesPerConnection',
   'maxInboundQos2PerServer',

@@ -4,8 +4,10 @@
 // (delivery.ts) when aedes registers it with bus-mq.ts.
 //
 // Limits: a connection holds at most `limits.maxSubscriptionsPerConnection` filters and all the
-// front's connections together at most `limits.maxSubscriptionsPerServer`; a new filter beyond
-// either gets 0x80 before the guard is asked (bounded work), the filters already granted stay.
+// front's connections together at most `limits.maxSubscriptionsPerServer`, and at most
+// `limits.maxSubscriptionBytesPerServer` of filter text (2 bytes a character: a filter may be 65,535
+// characters); a new filter beyond any gets 0x80 before the guard is asked (bounded work), the
+// filters already granted stay.
 // Counted where aedes registers and drops its listeners (`counted` wraps bus-mq.ts's `on` and
 // `removeListener`), so an UNSUBSCRIBE or a closed connection gives its filters back.
 
@@ -28,7 +30,7 @@ export interface SubscribeHooks {
 }
 
 /** Why a new filter was refused for a limit (logged once per connection: `mqtt.subscribe.limit`). */
-type SubscribeLimit = 'maxSubscriptionsPerConnection' | 'maxSubscriptionsPerServer';
+type SubscribeLimit = 'maxSubscriptionsPerConnection' | 'maxSubscriptionsPerServer' | 'maxSubscriptionBytesPerServer';
 
 export function createSubscribeHooks(ctx: FrontContext, writerOf: (client: Client) => FrameWriter): SubscribeHooks {
   const { guard, logger } = ctx;
@@ -38,10 +40,12 @@ export function createSubscribeHooks(ctx: FrontContext, writerOf: (client: Clien
   // listener to it (checked against aedes's record of the subscription, else aedes delivers).
   let subscribing: Client | null = null;
   const { maxSubscriptionsPerConnection: perConnection, maxSubscriptionsPerServer: perServer } = ctx.limits;
+  const perServerBytes = ctx.limits.maxSubscriptionBytesPerServer;
   // The listener aedes registered → the client it is counted against (null: none was subscribing).
   const owners = new Map<Notify, Client | null>();
   const held = new WeakMap<Client, number>();
   let total = 0;
+  let totalBytes = 0;
   const limitLogged = new WeakSet<Client>();
 
   const overLimit = (client: Client, filter: string): SubscribeLimit | null => {
@@ -49,7 +53,8 @@ export function createSubscribeHooks(ctx: FrontContext, writerOf: (client: Clien
     const own = (client as unknown as { subscriptions?: Record<string, unknown> }).subscriptions;
     if (own !== undefined && Object.hasOwn(own, filter)) return null;
     if ((held.get(client) ?? 0) >= perConnection) return 'maxSubscriptionsPerConnection';
-    return total >= perServer ? 'maxSubscriptionsPerServer' : null;
+    if (total >= perServer) return 'maxSubscriptionsPerServer';
+    return totalBytes + 2 * filter.length > perServerBytes ? 'maxSubscriptionBytesPerServer' : null;
   };
 
   const counted = (mq: BusMq): BusMq => {
@@ -63,6 +68,7 @@ export function createSubscribeHooks(ctx: FrontContext, writerOf: (client: Clien
           const client = subscribing;
           owners.set(notify, client);
           total++;
+          totalBytes += 2 * topic.length;
           if (client !== null) held.set(client, (held.get(client) ?? 0) + 1);
         }
         mq.on(topic, notify, done);
@@ -73,6 +79,7 @@ export function createSubscribeHooks(ctx: FrontContext, writerOf: (client: Clien
         if (client !== undefined) {
           owners.delete(notify);
           total--;
+          totalBytes -= 2 * topic.length;
           if (client !== null) held.set(client, (held.get(client) ?? 1) - 1);
         }
         mq.removeListener(topic, notify, done);
@@ -107,7 +114,7 @@ export function createSubscribeHooks(ctx: FrontContext, writerOf: (client: Clien
             remote: remoteOf(client),
             principal: session === undefined ? null : session.principal.id,
             limit,
-            max: limit === 'maxSubscriptionsPerConnection' ? perConnection : perServer,
+            max: ctx.limits[limit],
           });
         }
         callback(null, null);
