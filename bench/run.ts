@@ -13,6 +13,8 @@
 //      setup per scheme, memory per idle connection (bench/serve.ts)
 //  11. serve: memory one MQTT client can make the front hold at the default limits
 //      (subscriptions, inbound QoS 2 without PUBREL; bench/mqtt-limits.ts)
+//  12. serve end to end: one mqtt.js publisher → one mqtt.js subscriber through `asyncapi-guard
+//      serve` (userPassword) vs bare aedes, QoS 0, 50,000 messages (bench/serve-e2e.ts)
 
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -28,6 +30,7 @@ import { runX509Bench } from './x509.js';
 import { runJweBench } from './jwe.js';
 import { runServeBench } from './serve.js';
 import { mqttLimitsTable, runMqttLimitsBench } from './mqtt-limits.js';
+import { runServeE2eBench } from './serve-e2e.js';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const examplesDir = resolve(root, 'test/fixtures/asyncapi-security-corpus/spec-examples');
@@ -205,5 +208,10 @@ say('## serve: MQTT limits, one client at each maximum');
 say('');
 for (const line of mqttLimitsTable(await runMqttLimitsBench())) say(line);
 say('');
+
+// 12. MQTT end to end with real clients, the way a user measures (bench/serve-e2e.ts)
+say('## serve: MQTT QoS 0 end to end with mqtt.js clients');
+say('');
+await runServeE2eBench(say, quick);
 
 writeFileSync(join(root, '.bench-tmp/last-run.md'), lines.join('\n') + '\n');
