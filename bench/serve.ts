@@ -219,7 +219,7 @@ export async function runServeBench(say: (line: string) => void, quick: boolean)
           run: () => mqttThroughput({ ...common, port: mqttWarn.ready.ports['mqttUser']!, login, cpu: mqttWarn.cpu }),
         });
         contenders.push({
-          label: 'guarded MQTT front, userPassword, audit `info` (a line per publish)',
+          label: 'guarded MQTT front, userPassword, audit `info` (the default: allowed publishes counted, not logged)',
           run: () =>
             mqttThroughput({ ...common, port: mqttInfo.ready.ports['mqttUser']!, login: loginInfo, cpu: mqttInfo.cpu }),
         });
