@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startServe } from '../../src/serve/start.js';
 import type { RunningServe } from '../../src/serve/types.js';
-import { requireChromium } from '../helpers/binaries.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { auditCapture, makeServeProject, quietLogger } from './helpers.js';
 
 const DOC = `asyncapi: 3.0.0
@@ -98,19 +98,7 @@ describe('serve: Origin checks from a browser page of another origin (headless C
       auditStream: auditCapture().stream,
       listen: { listed: '127.0.0.1:0', unlisted: '127.0.0.1:0' },
     });
-    browser = await chromium.launch({
-      executablePath: requireChromium(),
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

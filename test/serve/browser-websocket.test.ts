@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { describeServe } from '../../src/serve/describe.js';
 import type { RunningServe } from '../../src/serve/types.js';
-import { requireChromium } from '../helpers/binaries.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { startIdp, type Idp } from '../tokens/helpers.js';
 import { auditCapture, makeServeProject, quietLogger } from './helpers.js';
 import { startServe } from '../../src/serve/start.js';
@@ -104,19 +104,7 @@ describe('serve: a browser WebSocket with a bearer JWT (headless Chromium)', () 
     });
     await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', () => resolve()));
     pageUrl = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`;
-    browser = await chromium.launch({
-      executablePath: requireChromium(),
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import mqtt from 'mqtt';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { escapeHtml, renderStatusPage } from '../../src/serve/status-page.js';
 import type { RunningServe } from '../../src/serve/types.js';
-import { requireChromium } from '../helpers/binaries.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { makeServeProject, startServeOnFreePorts } from './helpers.js';
 
 /** What the page functions below use of a table row: they run in the browser, and this project has no DOM types. */
@@ -47,19 +47,7 @@ describe('status page: in headless Chromium', () => {
   before(async () => {
     const p = await makeServeProject();
     serve = await startServeOnFreePorts(p.dir, { admin: '127.0.0.1:0' });
-    browser = await chromium.launch({
-      executablePath: requireChromium(),
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
