@@ -143,48 +143,30 @@ export const tokenKeySchemas = Object.freeze({
 export type TokenKey = keyof typeof tokenKeySchemas;
 export type TokenSchemeType = 'http' | 'oauth2' | 'openIdConnect';
 
-/** The keys each type takes (`http` also has `realm` for basic). */
+/** The keys of a scheme whose tokens come from a configured issuer: a JWKS or an introspection endpoint. */
+const ISSUER_TOKEN_KEYS: readonly TokenKey[] = Object.freeze([
+  'issuer',
+  'audience',
+  'jwks',
+  'algorithms',
+  'clockToleranceSec',
+  'requiredClaims',
+  'scopeClaim',
+  'subjectClaim',
+  'maxTokenBytes',
+  'cacheSize',
+  'introspection',
+  'realm',
+] as TokenKey[]);
+
+/**
+ * The keys each type takes (`http` also has `realm` for basic). openIdConnect finds its keys through discovery, so
+ * it takes no `jwks` and no introspection endpoint.
+ */
 export const tokenKeysOf: Readonly<Record<TokenSchemeType, readonly TokenKey[]>> = Object.freeze({
-  http: Object.freeze([
-    'issuer',
-    'audience',
-    'jwks',
-    'algorithms',
-    'clockToleranceSec',
-    'requiredClaims',
-    'scopeClaim',
-    'subjectClaim',
-    'maxTokenBytes',
-    'cacheSize',
-    'introspection',
-    'realm',
-  ] as TokenKey[]),
-  oauth2: Object.freeze([
-    'issuer',
-    'audience',
-    'jwks',
-    'algorithms',
-    'clockToleranceSec',
-    'requiredClaims',
-    'scopeClaim',
-    'subjectClaim',
-    'maxTokenBytes',
-    'cacheSize',
-    'introspection',
-    'realm',
-  ] as TokenKey[]),
-  openIdConnect: Object.freeze([
-    'issuer',
-    'audience',
-    'algorithms',
-    'clockToleranceSec',
-    'requiredClaims',
-    'scopeClaim',
-    'subjectClaim',
-    'maxTokenBytes',
-    'cacheSize',
-    'realm',
-  ] as TokenKey[]),
+  http: ISSUER_TOKEN_KEYS,
+  oauth2: ISSUER_TOKEN_KEYS,
+  openIdConnect: Object.freeze(ISSUER_TOKEN_KEYS.filter((k) => k !== 'jwks' && k !== 'introspection')),
 });
 
 /** A closed config schema with `keys`, and `required` ones. */
