@@ -27,8 +27,6 @@ export const LAYERS = [
   'bus',
   'transports',
   'serve',
-  'brokers',
-  'probe',
   'index',
   'cli',
 ] as const;
