@@ -27,6 +27,8 @@ export const LAYERS = [
   'bus',
   'transports',
   'serve',
+  'brokers',
+  'probe',
   'index',
   'cli',
 ] as const;
