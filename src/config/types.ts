@@ -94,6 +94,27 @@ export interface ConfigSettings {
   readonly bus?: string;
   readonly limits?: LimitsSettings;
   readonly admin?: AdminSettings;
+  /** `authd`: the decision service real brokers ask (docs/authd.md); one sub-object per broker. */
+  readonly authd?: AuthdSettings;
+}
+
+/** `authd:` (docs/authd.md). Each broker has its own key, so another broker's part joins with one more. */
+export interface AuthdSettings {
+  /** HOST:PORT (default 127.0.0.1:8181); `--listen` wins over it. */
+  readonly listen?: string;
+  /** Risky: listen beyond loopback (warns W_AUTHD_NON_LOOPBACK). */
+  readonly allowNonLoopbackListen?: boolean;
+  /** Serve the decision endpoints over HTTPS (TLS 1.2+). */
+  readonly tls?: TlsSettings;
+  /** RabbitMQ's HTTP auth backend: which document server each vhost stands for. */
+  readonly rabbitmq?: readonly RabbitmqAuthdSettings[];
+}
+
+export interface RabbitmqAuthdSettings {
+  /** A document server name. */
+  readonly server: string;
+  /** The vhost its clients use (default: from the server's pathname, `/` when it has none). */
+  readonly vhost?: string;
 }
 
 /** 1-based line and column of a key in the config file. */

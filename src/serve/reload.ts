@@ -26,7 +26,8 @@ const STORE_TYPES = new Set(['userPassword', 'plain', 'scramSha256', 'scramSha51
 export interface ReloadDeps {
   readonly model: SecurityModel;
   readonly store: CredentialStore;
-  readonly fronts: () => readonly Front[];
+  /** What holds the live sessions: serve's fronts, or authd's NATS callout (only `endSessions` is used). */
+  readonly fronts: () => readonly Pick<Front, 'endSessions'>[];
   readonly concurrency: number;
   /** How many sessions a change ended, and why (for the operational log). */
   readonly onEnded: (count: number, why: string) => void;

@@ -1,0 +1,78 @@
+// authd's RabbitMQ part: `authd.rabbitmq` (which document server each vhost stands for) → the
+// server maps (mapping.ts), the kept sessions (../authd/sessions.ts) and the four routes of
+// rabbitmq_auth_backend_http (decide.ts), `/rabbitmq/user|vhost|resource|topic`, POST
+// form-encoded or GET with a query (docs/brokers/rabbitmq.md).
+
+import { ConfigError } from '../../errors.js';
+import { DEFAULT_PERSPECTIVE, wireActionOf } from '../../guard/perspective.js';
+import { escapeLabelValue } from '../../guard/metrics.js';
+import { createAuditRate } from '../../guard/audit-rate.js';
+import type { AuthdPart, AuthdPartContext, AuthdRoute } from '../authd/types.js';
+import { createBrokerSessions } from '../authd/sessions.js';
+import { createRabbitDecider } from './decide.js';
+import { buildRabbitMap, vhostOfServer, type RabbitServerMap } from './mapping.js';
+
+/** Refusal audit lines a second at most, per kind. */
+const REFUSAL_LINES_PER_SECOND = 50;
+
+export function startRabbitmqPart(ctx: AuthdPartContext): AuthdPart | null {
+  const entries = ctx.settings.authd?.rabbitmq;
+  if (entries === undefined) return null;
+  const fail = (index: number, key: string, reason: string, expected: string): ConfigError => {
+    const path = ['authd', 'rabbitmq', String(index), key];
+    const pos = ctx.locate(path);
+    return new ConfigError('ERR_CONFIG_INVALID', reason, {
+      ...(ctx.configFile !== null ? { file: ctx.configFile } : {}),
+      ...(pos !== undefined ? { line: pos.line, column: pos.column } : {}),
+      pointer: path.join('.'),
+      expected,
+    });
+  };
+  const maps: RabbitServerMap[] = [];
+  const names = ctx.model.servers.map((s) => s.name);
+  entries.forEach((entry, i) => {
+    const server = ctx.model.servers.find((s) => s.name === entry.server);
+    if (server === undefined)
+      throw fail(i, 'server', `the document has no server '${entry.server}'`, `one of: ${names.join(', ')}`);
+    const vhost = entry.vhost ?? vhostOfServer(server);
+    if (maps.some((m) => m.vhost === vhost))
+      throw fail(
+        i,
+        entry.vhost !== undefined ? 'vhost' : 'server',
+        `vhost '${vhost}' already stands for another server`,
+        'one document server per vhost (set authd.rabbitmq[].vhost)',
+      );
+    const perspective =
+      ctx.settings.servers?.[server.name]?.perspective ?? ctx.settings.perspective ?? DEFAULT_PERSPECTIVE;
+    maps.push(buildRabbitMap(ctx.document, ctx.model, server, vhost, (op) => wireActionOf(op.action, perspective)));
+  });
+
+  const sessions = createBrokerSessions({ now: ctx.now });
+  const rate = createAuditRate(ctx.audit, REFUSAL_LINES_PER_SECOND, ctx.now);
+  const decider = createRabbitDecider({
+    guard: ctx.guard,
+    model: ctx.model,
+    maps,
+    sessions,
+    refuse(endpoint, why, fields = {}) {
+      if (!ctx.audit.isLevelEnabled('warn') || !rate.admit(`authd.refused ${endpoint}`)) return;
+      ctx.audit.warn({ part: 'rabbitmq', endpoint, ...fields, why }, 'authd.refused');
+    },
+  });
+  const routes = new Map<string, AuthdRoute>([
+    ['/rabbitmq/user', (r) => decider.user(r)],
+    ['/rabbitmq/vhost', (r) => decider.vhost(r)],
+    ['/rabbitmq/resource', (r) => decider.resource(r)],
+    ['/rabbitmq/topic', (r) => decider.topic(r)],
+  ]);
+  return {
+    name: 'rabbitmq',
+    routes,
+    endSessions: (pred) => sessions.endSessions(pred),
+    metrics: () =>
+      '# HELP asyncapi_guard_authd_sessions Broker sessions kept (for the questions that carry no password).\n' +
+      '# TYPE asyncapi_guard_authd_sessions gauge\n' +
+      `asyncapi_guard_authd_sessions{part="${escapeLabelValue('rabbitmq')}"} ${sessions.size}\n`,
+    close: () => Promise.resolve(),
+  };
+}

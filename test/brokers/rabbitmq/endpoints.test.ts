@@ -1,0 +1,253 @@
+// authd's RabbitMQ endpoints over HTTP, without a broker: the four questions of
+// rabbitmq_auth_backend_http (POST form and GET query), the sessions they rest on, bad input
+// (denied with an audit line, never a crash), bounds, keep-alive, metrics, no secret in any
+// output, and a store change reaching the kept sessions.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { connect } from 'node:net';
+import pino from 'pino';
+import { startAuthd } from '../../../src/brokers/authd/start.js';
+import type { RunningAuthd } from '../../../src/brokers/authd/types.js';
+import { ConfigError, UsageError } from '../../../src/errors.js';
+import { eventually } from '../../helpers/eventually.js';
+import { auditCapture } from '../../serve/helpers.js';
+import {
+  ALICE_PASSWORD,
+  BOB_PASSWORD,
+  authdClient,
+  changeStore,
+  makeRabbitProject,
+  rabbitConfig,
+  type RabbitProject,
+} from './helpers.js';
+
+const MARKER = 'MARKER-pw-7f3c1e9a';
+
+let project: RabbitProject;
+let authd: RunningAuthd;
+let client: ReturnType<typeof authdClient>;
+const audit = auditCapture();
+
+before(async () => {
+  project = await makeRabbitProject();
+  authd = await startAuthd({
+    document: 'asyncapi.yaml',
+    cwd: project.dir,
+    logger: pino({ level: 'silent' }),
+    auditStream: audit.stream,
+  });
+  client = authdClient(authd.port);
+});
+after(async () => {
+  client.close();
+  await authd.close();
+});
+
+const user = (username: string, password: string, extra: Record<string, string> = {}) =>
+  client.post('/rabbitmq/user', { username, password, ...extra });
+const topic = (username: string, permission: string, name: string, key: string) =>
+  client.post('/rabbitmq/topic', {
+    username,
+    vhost: '/',
+    resource: 'topic',
+    name,
+    permission,
+    routing_key: key,
+  });
+const resource = (username: string, kind: string, name: string, permission: string, extra = {}) =>
+  client.post('/rabbitmq/resource', { username, vhost: '/', resource: kind, name, permission, ...extra });
+
+test('user: the right password is allowed (POST and GET), a wrong one, none, or an unknown user denied', async () => {
+  assert.deepEqual(await user('alice', ALICE_PASSWORD), { status: 200, body: 'allow' });
+  assert.equal((await client.get('/rabbitmq/user', { username: 'bob', password: BOB_PASSWORD })).body, 'allow');
+  assert.equal((await user('alice', 'wrong')).body, 'deny');
+  assert.equal((await user('nobody', ALICE_PASSWORD)).body, 'deny');
+  assert.equal((await client.post('/rabbitmq/user', { username: 'alice' })).body, 'deny');
+  assert.equal((await client.post('/rabbitmq/user', { password: ALICE_PASSWORD })).body, 'deny');
+  assert.equal((await user('alice', ALICE_PASSWORD, { vhost: 'elsewhere' })).body, 'deny');
+});
+
+test('user: an API key as the password, under its principal name only', async () => {
+  assert.equal((await user('bob', project.bobKey)).body, 'allow');
+  // The same key under another name would let one principal's session answer for another's name.
+  assert.equal((await user('mallory', project.bobKey)).body, 'deny');
+  assert.ok(audit.lines.some((l) => l.includes('user_name_is_not_the_principal')));
+});
+
+test('vhost: allowed with a session on that vhost, denied without one or on another vhost', async () => {
+  await user('bob', BOB_PASSWORD);
+  assert.equal((await client.post('/rabbitmq/vhost', { username: 'bob', vhost: '/', ip: '127.0.0.1' })).body, 'allow');
+  assert.equal((await client.post('/rabbitmq/vhost', { username: 'bob', vhost: 'other' })).body, 'deny');
+  assert.equal((await client.post('/rabbitmq/vhost', { username: 'stranger', vhost: '/' })).body, 'deny');
+});
+
+test('topic: routing keys map to the document channels; the extra scope is enforced on write and read', async () => {
+  await user('alice', ALICE_PASSWORD);
+  await user('bob', BOB_PASSWORD);
+  assert.equal((await topic('bob', 'write', 'amq.topic', 'lights.5.on')).body, 'allow');
+  assert.equal((await topic('bob', 'write', 'amq.topic', 'lights.5.dim')).body, 'deny');
+  assert.equal((await topic('alice', 'write', 'amq.topic', 'lights.5.dim')).body, 'allow');
+  assert.equal((await topic('bob', 'read', 'amq.topic', 'lights.*.on')).body, 'allow');
+  assert.equal((await topic('bob', 'read', 'amq.topic', 'lights.*.dim')).body, 'deny');
+  assert.equal((await topic('alice', 'read', 'amq.topic', 'lights.*.dim')).body, 'allow');
+  // `lights.#` reaches topics no channel declares (lights/1/off, lights): denied even to alice.
+  assert.equal((await topic('bob', 'read', 'amq.topic', 'lights.#')).body, 'deny');
+  assert.equal((await topic('alice', 'read', 'amq.topic', 'lights.#')).body, 'deny');
+  // A channel the document does not declare, a key on another exchange, a word that is not one.
+  assert.equal((await topic('alice', 'write', 'amq.topic', 'admin.reboot')).body, 'deny');
+  assert.equal((await topic('alice', 'write', 'other', 'lights.5.on')).body, 'deny');
+  assert.equal((await topic('alice', 'write', 'amq.topic', 'lights.a/b.on')).body, 'deny');
+  assert.equal((await topic('alice', 'write', 'amq.topic', 'lights..on')).body, 'deny');
+  assert.equal((await topic('alice', 'read', 'amq.topic', 'lights.#.on')).body, 'deny');
+  // A bound channel: status.{id} is a routing key on `events`, not on amq.topic.
+  assert.equal((await topic('bob', 'write', 'events', 'status.9')).body, 'allow');
+  assert.equal((await topic('bob', 'write', 'amq.topic', 'status.9')).body, 'deny');
+  // No session: denied whatever the key.
+  assert.equal((await topic('stranger', 'write', 'amq.topic', 'lights.5.on')).body, 'deny');
+});
+
+test('resource: exchanges by the operations on them, queues the document names or the client owns', async () => {
+  await user('bob', BOB_PASSWORD);
+  assert.equal((await resource('bob', 'exchange', 'amq.topic', 'write')).body, 'allow');
+  assert.equal((await resource('bob', 'exchange', 'amq.topic', 'read')).body, 'allow');
+  assert.equal((await resource('bob', 'exchange', 'amq.topic', 'configure')).body, 'deny');
+  assert.equal((await resource('bob', 'exchange', 'events', 'write')).body, 'allow');
+  // events carries only a send operation: nobody reads from it.
+  assert.equal((await resource('bob', 'exchange', 'events', 'read')).body, 'deny');
+  assert.equal((await resource('bob', 'exchange', 'amq.default', 'write')).body, 'deny');
+  assert.equal((await resource('bob', 'queue', 'alarms', 'read')).body, 'allow');
+  assert.equal((await resource('bob', 'queue', 'alarms', 'configure')).body, 'allow');
+  assert.equal((await resource('bob', 'queue', 'payroll', 'read')).body, 'deny');
+  assert.equal((await resource('bob', 'queue', 'amq.gen-Xy12', 'configure')).body, 'allow');
+  const mqttQueue = 'mqtt-subscription-dev7qos0';
+  assert.equal((await resource('bob', 'queue', mqttQueue, 'read', { client_id: 'dev7' })).body, 'allow');
+  assert.equal((await resource('bob', 'queue', mqttQueue, 'read', { client_id: 'dev8' })).body, 'deny');
+  assert.equal((await resource('bob', 'queue', mqttQueue, 'read')).body, 'deny');
+  assert.equal((await resource('bob', 'topic', 'amq.topic', 'read')).body, 'deny');
+});
+
+test('bad input is denied with an audit line and a status, and authd keeps answering', async () => {
+  const before = audit.lines.length;
+  assert.deepEqual(await client.post('/rabbitmq/nope', { username: 'bob' }), { status: 404, body: 'deny\n' });
+  assert.equal((await client.send('PUT', '/rabbitmq/user', 'username=bob')).status, 405);
+  const form = await client.send('POST', '/rabbitmq/user', '{"username":"bob"}', {
+    'content-type': 'application/json',
+  });
+  assert.equal(form.status, 415);
+  const huge = await client.send('POST', '/rabbitmq/user', `username=bob&password=${'x'.repeat(20_000)}`);
+  assert.deepEqual(huge, { status: 413, body: 'deny\n' });
+  assert.equal((await topic('bob', 'write', 'amq.topic', `lights.${'a'.repeat(300)}.on`)).body, 'deny');
+  assert.equal((await resource('bob', 'queue', 'q'.repeat(300), 'read')).body, 'deny');
+  assert.equal((await client.post('/rabbitmq/resource', { username: 'bob', vhost: '/' })).body, 'deny');
+  assert.equal((await topic('bob', 'delete', 'amq.topic', 'lights.1.on')).body, 'deny');
+  // A request line and headers over the bound: Node's parser answers 431 and closes.
+  const big = await client.send('GET', '/rabbitmq/user', undefined, { 'x-filler': 'y'.repeat(20_000) });
+  assert.equal(big.status, 431);
+  const lines = audit.lines.slice(before).join('');
+  for (const why of ['unknown_path', 'method', 'content_type', 'body_too_large', 'missing_field'])
+    assert.ok(lines.includes(why), `an audit line says ${why}`);
+  // The path of an unknown route is never echoed into the log.
+  assert.ok(!lines.includes('/rabbitmq/nope'));
+  await user('bob', BOB_PASSWORD);
+  assert.equal((await topic('bob', 'write', 'amq.topic', 'lights.1.on')).body, 'allow');
+});
+
+test('a request that never ends its headers is cut off; others are answered meanwhile', async () => {
+  const socket = connect(authd.port, '127.0.0.1');
+  await new Promise<void>((resolve) => socket.once('connect', resolve));
+  socket.write('POST /rabbitmq/user HTTP/1.1\r\nhost: x\r\n');
+  await user('bob', BOB_PASSWORD);
+  assert.equal((await topic('bob', 'write', 'amq.topic', 'lights.2.on')).body, 'allow');
+  socket.destroy();
+});
+
+test('keep-alive: many questions over the agent’s few sockets', async () => {
+  await user('bob', BOB_PASSWORD);
+  const answers = await Promise.all(
+    Array.from({ length: 200 }, (_, i) => topic('bob', 'write', 'amq.topic', `lights.${i}.on`)),
+  );
+  assert.ok(answers.every((a) => a.body === 'allow'));
+  const sockets = Object.values(client.agent.freeSockets).reduce((n, list) => n + (list?.length ?? 0), 0);
+  assert.ok(sockets <= 4, `at most maxSockets (4) sockets were used, found ${sockets} free`);
+});
+
+test('no password, key or marker in the audit lines, the metrics or an answer', async () => {
+  const answers = [
+    await user('alice', MARKER),
+    await user(MARKER, MARKER),
+    await user('alice', ALICE_PASSWORD),
+    await user('bob', project.bobKey),
+    await user('mallory', project.bobKey),
+  ];
+  const metrics = authd.metrics();
+  const outputs = [audit.lines.join(''), metrics, ...answers.map((a) => a.body)];
+  for (const secret of [MARKER, ALICE_PASSWORD, BOB_PASSWORD, project.bobKey])
+    for (const out of outputs) assert.ok(!out.includes(secret), 'a secret reached an output');
+});
+
+test('/healthz, /readyz and /metrics: decisions by endpoint and result, and the latency histogram', async () => {
+  assert.deepEqual(await client.send('GET', '/healthz'), { status: 200, body: 'ok\n' });
+  assert.deepEqual(await client.send('GET', '/readyz'), { status: 200, body: 'ready\n' });
+  const metrics = (await client.send('GET', '/metrics')).body;
+  assert.match(
+    metrics,
+    /asyncapi_guard_authd_decisions_total\{part="rabbitmq",endpoint="\/rabbitmq\/topic",result="allow"\} \d+/,
+  );
+  assert.match(
+    metrics,
+    /asyncapi_guard_authd_decisions_total\{part="rabbitmq",endpoint="\/rabbitmq\/user",result="deny"\} \d+/,
+  );
+  assert.match(
+    metrics,
+    /asyncapi_guard_authd_decision_seconds_bucket\{part="rabbitmq",endpoint="\/rabbitmq\/user",le="\+Inf"\} \d+/,
+  );
+  assert.match(metrics, /asyncapi_guard_authd_sessions\{part="rabbitmq"\} [1-9]/);
+  // The guard's own families are there too.
+  assert.match(metrics, /asyncapi_guard_authentications_total/);
+  assert.equal((await client.send('POST', '/metrics', 'x=1')).status, 405);
+});
+
+test('a disabled user and a revoked key lose their kept sessions (within 5 s)', async () => {
+  assert.equal((await user('alice', ALICE_PASSWORD)).body, 'allow');
+  assert.equal((await user('bob', project.bobKey)).body, 'allow');
+  await changeStore(project.dir, (s) => s.revokeApiKey(project.bobKeyId));
+  await eventually(
+    async () => (await topic('bob', 'write', 'amq.topic', 'lights.3.on')).body === 'deny',
+    5_000,
+    "the revoked key's session to end",
+    100,
+  );
+  assert.equal((await user('bob', project.bobKey)).body, 'deny');
+  await changeStore(project.dir, (s) => s.setDisabled('alice', true));
+  await eventually(
+    async () => (await topic('alice', 'write', 'amq.topic', 'lights.3.on')).body === 'deny',
+    5_000,
+    "the disabled user's session to end",
+    100,
+  );
+  assert.equal((await user('alice', ALICE_PASSWORD)).body, 'deny');
+  assert.match(authd.metrics(), /asyncapi_guard_authd_sessions_ended_total [1-9]/);
+  await changeStore(project.dir, (s) => s.setDisabled('alice', false));
+});
+
+test('startup: beyond loopback needs the switch; a server the document lacks is named with its place', async () => {
+  await assert.rejects(
+    startAuthd({ document: 'asyncapi.yaml', cwd: project.dir, listen: '0.0.0.0:0', logger: pino({ level: 'silent' }) }),
+    (err: unknown) => err instanceof UsageError && /beyond loopback/.test(err.message),
+  );
+  const bad = await makeRabbitProject(rabbitConfig().replace('server: broker', 'server: brokre'));
+  await assert.rejects(
+    startAuthd({ document: 'asyncapi.yaml', cwd: bad.dir, logger: pino({ level: 'silent' }) }),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      /asyncapi-guard\.yaml:\d+:\d+/.test(err.message) &&
+      err.message.includes('authd.rabbitmq.0.server') &&
+      err.message.includes("no server 'brokre'"),
+  );
+  const none = await makeRabbitProject(rabbitConfig().replace(/authd:[\s\S]*$/, ''));
+  await assert.rejects(
+    startAuthd({ document: 'asyncapi.yaml', cwd: none.dir, listen: '127.0.0.1:0', logger: pino({ level: 'silent' }) }),
+    (err: unknown) => err instanceof ConfigError && err.message.includes('no broker to answer'),
+  );
+});
