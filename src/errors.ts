@@ -35,6 +35,8 @@ export const errorCodes = {
   ERR_BUS_UNAVAILABLE: 'the message bus could not be reached, or is disconnected right now',
   ERR_BUS_CLOSED: 'the message bus was closed (shutdown)',
   ERR_BUS_REFUSED: 'the message bus cannot carry this message',
+  ERR_BROKER_UNAVAILABLE: 'a broker authd serves could not be reached, or refused its login',
+  ERR_BROKER_UNSUPPORTED: 'a broker authd serves lacks what authd needs (too old a version)',
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
@@ -94,6 +96,11 @@ export class ConfigError extends GuardError {
 /** A message bus failure at run time (infrastructure, not a user file): `ERR_BUS_*`. */
 export class BusError extends GuardError {
   override readonly name = 'BusError';
+}
+
+/** A real broker authd serves (NATS, …): unreachable, login refused, or too old: `ERR_BROKER_*`. */
+export class BrokerError extends GuardError {
+  override readonly name = 'BrokerError';
 }
 
 /** The guard refuses to start: a scheme it cannot verify, a bad channel address, an unknown server (fail closed). */

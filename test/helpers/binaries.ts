@@ -4,8 +4,10 @@
 //
 //   const pub = requireBinary('mosquitto_pub', 'mosquitto-clients');   // its absolute path
 
+import { execFileSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 // Daemons install into sbin (Debian's nats-server: /usr/sbin), which a non-root PATH may lack.
 const SBIN = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
@@ -48,4 +50,27 @@ export function requireChromium(): string {
     if (path !== null) return path;
   }
   throw new Error('chromium not found on PATH (nor CHROME_PATH): apt-get install -y chromium');
+}
+
+/**
+ * nats-server 2.10 or later (auth callout; Debian bookworm's is 2.9.10): the binary
+ * `scripts/fetch-nats-server.sh` keeps in `.cache/nats-server/`, fetched by the script when it is
+ * missing. Throws, naming the script, when it cannot be had.
+ */
+export function requireNatsServer210(): string {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const cached = join(root, '.cache', 'nats-server', 'nats-server');
+  if (isExecutableFile(cached)) return cached;
+  try {
+    const out = execFileSync('bash', [join(root, 'scripts', 'fetch-nats-server.sh')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 300_000,
+    });
+    const path = out.trim().split('\n').pop() ?? '';
+    if (isExecutableFile(path)) return path;
+  } catch {
+    // reported below
+  }
+  throw new Error('nats-server 2.10 not found in .cache/nats-server/: run bash scripts/fetch-nats-server.sh');
 }
