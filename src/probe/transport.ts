@@ -21,13 +21,18 @@ export interface ProtocolHello {
   readonly classify: (answer: Answer) => 'accepted' | 'refused' | 'none';
 }
 
-/** Runs the transport checks for a TLS server; records nothing for a cleartext one (`check` judges those). */
-export async function checkTransport(ctx: ProbeContext, hello: ProtocolHello): Promise<void> {
-  if (!ctx.target.tls) return;
+/**
+ * Runs the transport checks for a TLS server; records nothing for a cleartext one (`check` judges those).
+ * `verified`: the server's certificate verifies (always true in cleartext). A prober sends a test principal's
+ * secret over TLS only then: to a server it cannot authenticate, a secret could go to anyone on the path.
+ */
+export async function checkTransport(ctx: ProbeContext, hello: ProtocolHello): Promise<{ verified: boolean }> {
+  if (!ctx.target.tls) return { verified: true };
   await checkCleartextRefused(ctx, hello);
   await checkLegacyTlsRefused(ctx);
-  await checkCertificate(ctx);
+  const verified = await checkCertificate(ctx);
   await checkClientCertificateRequired(ctx, hello);
+  return { verified };
 }
 
 function where(ctx: ProbeContext): string {
@@ -87,7 +92,7 @@ async function checkLegacyTlsRefused(ctx: ProbeContext): Promise<void> {
   });
 }
 
-async function checkCertificate(ctx: ProbeContext): Promise<void> {
+async function checkCertificate(ctx: ProbeContext): Promise<boolean> {
   const id = 'transport-certificate-invalid';
   // Verification is judged here from `authorized`/`authorizationError` (which include the host name check), so
   // the handshake itself is not refused and the reason can be reported.
@@ -100,7 +105,7 @@ async function checkCertificate(ctx: ProbeContext): Promise<void> {
   const sent = `TLS handshake verifying the certificate for ${ctx.target.host}${ctx.ca === undefined ? '' : ' (--ca)'}`;
   if (!opened.ok) {
     ctx.record({ id, status: 'skipped', message: `no TLS handshake with ${where(ctx)} (${opened.reason})` });
-    return;
+    return false;
   }
   const socket = opened.socket;
   const peer = socket.getPeerCertificate();
@@ -118,14 +123,15 @@ async function checkCertificate(ctx: ProbeContext): Promise<void> {
       message: `the certificate of ${where(ctx)} verifies for ${ctx.target.host}`,
       evidence: { sent, received },
     });
-  } else {
-    ctx.record({
-      id,
-      status: 'fail',
-      message: `the certificate of ${where(ctx)} does not verify for ${ctx.target.host}: ${error ?? 'not trusted'}`,
-      evidence: { sent, received: `${received}; ${error ?? 'not trusted'}` },
-    });
+    return true;
   }
+  ctx.record({
+    id,
+    status: 'fail',
+    message: `the certificate of ${where(ctx)} does not verify for ${ctx.target.host}: ${error ?? 'not trusted'}`,
+    evidence: { sent, received: `${received}; ${error ?? 'not trusted'}` },
+  });
+  return false;
 }
 
 async function checkClientCertificateRequired(ctx: ProbeContext, hello: ProtocolHello): Promise<void> {

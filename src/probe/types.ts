@@ -123,8 +123,10 @@ export interface ServerReport {
   /** Scheme names of the server's requirement, document order. */
   readonly schemes: readonly string[];
   readonly outcomes: readonly LocatedOutcome[];
-  /** Set when the server could not be probed at all (unreachable, no prober): exit code 2. */
+  /** Set when the server could not be probed (unreachable, a host that cannot be told): exit code 2. */
   readonly error?: string;
+  /** Set when the server was left out on purpose (no checks for its protocol), with why. */
+  readonly skipped?: string;
 }
 
 export interface ProbeSummary {
