@@ -108,6 +108,28 @@ export interface AuthdSettings {
   readonly tls?: TlsSettings;
   /** RabbitMQ's HTTP auth backend: which document server each vhost stands for. */
   readonly rabbitmq?: readonly RabbitmqAuthdSettings[];
+  /** NATS's auth callout (docs/brokers/nats.md). */
+  readonly nats?: NatsAuthdSettings;
+}
+
+/** `authd.nats` (docs/brokers/nats.md): the auth callout for one document server. */
+export interface NatsAuthdSettings {
+  /** A document server name. */
+  readonly server: string;
+  /** `nats://HOST:PORT`. */
+  readonly url: string;
+  /** The auth user (in `auth_callout.auth_users`). */
+  readonly user: string;
+  /** `env:NAME` / `file:PATH`. */
+  readonly password: string;
+  /** `env:NAME` / `file:PATH`: the issuer account's nkey seed. */
+  readonly issuerSeed: string;
+  /** The account clients are placed in. */
+  readonly account: string;
+  /** A system account user: lets authd end revoked live connections (KICK). */
+  readonly system?: { readonly user: string; readonly password: string };
+  /** Longest a user JWT lives, seconds (default 3600). */
+  readonly maxLifetimeSeconds?: number;
 }
 
 export interface RabbitmqAuthdSettings {

@@ -74,9 +74,12 @@ export interface RabbitProject {
   /** bob's API key (whole), and its id. */
   readonly bobKey: string;
   readonly bobKeyId: string;
+  /** carol has an API key only (no password): her kept session is always the key's. */
+  readonly carolKey: string;
+  readonly carolKeyId: string;
 }
 
-/** alice (password, scope lights:admin), bob (password, no scope, one API key), carol (password, disabled later). */
+/** alice (password, scope lights:admin), bob (password, no scope, one API key), carol (one API key, no password). */
 export async function makeRabbitProject(config = rabbitConfig()): Promise<RabbitProject> {
   const dir = mkdtempSync(join(tmpdir(), 'guard-authd-'));
   writeFileSync(join(dir, 'asyncapi.yaml'), RABBIT_DOC);
@@ -84,9 +87,17 @@ export async function makeRabbitProject(config = rabbitConfig()): Promise<Rabbit
   const store = await createFileStore(join(dir, 'credentials.yaml'), { watch: false });
   await store.addPrincipal({ name: 'alice', password: ALICE_PASSWORD, scopes: ['lights:admin'], iterations: 4096 });
   await store.addPrincipal({ name: 'bob', password: BOB_PASSWORD, scopes: [], iterations: 4096 });
+  await store.addPrincipal({ name: 'carol', scopes: [] });
   const created = await store.createApiKey('bob');
+  const carol = await store.createApiKey('carol');
   await store.close();
-  return { dir, bobKey: created.key, bobKeyId: created.record.id };
+  return {
+    dir,
+    bobKey: created.key,
+    bobKeyId: created.record.id,
+    carolKey: carol.key,
+    carolKeyId: carol.record.id,
+  };
 }
 
 /** Applies a change to the project's store through a second handle (as `users disable` does). */
