@@ -1,5 +1,5 @@
-// `authd` with an `authd.nats` section (docs/brokers/nats.md, "Configuration") against a real
-// nats-server 2.10 configured as that page shows: the config keys as written, secrets from `env:`
+// `authd` with an `authd.nats` section against a real nats-server 2.10, both configured with the
+// blocks of docs/brokers/nats.md ("Setup", read from the page): the config keys as written, secrets from `env:`
 // and `file:`, a file store changed by another process (`keys revoke`, `users disable`) ending the
 // live connection within 5 s, /metrics, and a clear startup error for a 2.9 server.
 
@@ -17,6 +17,7 @@ import { requireBinary, requireNatsServer210 } from '../../helpers/binaries.js';
 import {
   calloutConfig,
   calloutKeys,
+  pageBlock,
   startNatsServer,
   type CalloutKeys,
   type NatsServerNode,
@@ -42,20 +43,15 @@ components:
     deviceKey: { type: apiKey, in: password }
 `;
 
-const config = (url: string, keys: CalloutKeys): string => `store: file:./credentials.yaml
-audit: { level: info }
-schemes: { userPass: {}, deviceKey: {} }
-authd:
-  listen: 127.0.0.1:0
-  nats:
-    server: production
-    url: ${url}
-    user: ${keys.authUser.user}
-    password: env:NATS_AUTHD_PASSWORD
-    issuerSeed: file:./issuer.nk
-    account: APP
-    system: { user: ${keys.sysUser.user}, password: env:NATS_SYS_PASSWORD }
-`;
+/** The asyncapi-guard.yaml docs/brokers/nats.md shows, with this test's listen address and server URL. */
+function config(url: string): string {
+  const yaml = pageBlock('yaml');
+  const filled = yaml
+    .replace('listen: 127.0.0.1:8181', 'listen: 127.0.0.1:0')
+    .replace('url: nats://127.0.0.1:4222', `url: ${url}`);
+  assert.ok(!filled.includes(':4222') && !filled.includes(':8181'), 'the yaml block of docs/brokers/nats.md changed');
+  return filled;
+}
 
 const PASSWORD = 'alice-correct-horse';
 let keys: CalloutKeys;
@@ -69,7 +65,7 @@ const clients: NatsConnection[] = [];
 function project(url: string, k: CalloutKeys): string {
   const d = mkdtempSync(join(tmpdir(), 'agd-nats-authd-'));
   writeFileSync(join(d, 'asyncapi.yaml'), DOC);
-  writeFileSync(join(d, 'asyncapi-guard.yaml'), config(url, k));
+  writeFileSync(join(d, 'asyncapi-guard.yaml'), config(url));
   writeFileSync(join(d, 'issuer.nk'), `${k.issuerSeed}\n`, { mode: 0o600 });
   return d;
 }
