@@ -3,9 +3,10 @@
 
 import { amqpProber } from './amqp/index.js';
 import { httpProber } from './http/index.js';
+import { kafkaProber } from './kafka/index.js';
 import { mqttProber } from './mqtt/index.js';
 import { natsProber } from './nats/index.js';
 import { wsProber } from './ws/index.js';
 import type { Prober } from './types.js';
 
-export const probers: readonly Prober[] = [mqttProber, httpProber, wsProber, amqpProber, natsProber];
+export const probers: readonly Prober[] = [mqttProber, httpProber, wsProber, amqpProber, natsProber, kafkaProber];
