@@ -37,6 +37,8 @@ export const errorCodes = {
   ERR_BUS_REFUSED: 'the message bus cannot carry this message',
   ERR_BROKER_UNAVAILABLE: 'a broker authd serves could not be reached, or refused its login',
   ERR_BROKER_UNSUPPORTED: 'a broker authd serves lacks what authd needs (too old a version)',
+  ERR_PROVISION_UNSUPPORTED: 'the document asks for something provisioning cannot make the broker enforce',
+  ERR_PROVISION_REFUSED: "the broker's security plugin refused a provisioning command",
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -5,13 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { JWE_CONTENT_ENCRYPTIONS, JWE_KEY_ALGORITHMS, reportFormats } from '../index.js';
-import { runAuthd, type AuthdFlags } from './authd.js';
 import { runCheck, type CheckFlags } from './check.js';
 import { EXIT_COULD_NOT_RUN, EXIT_OK, reportFailure } from './exit.js';
 import { runKeysCreate, runKeysList, runKeysRevoke, type KeysCreateFlags } from './keys.js';
 import { runModel, type ModelFlags } from './model.js';
 import { processIo, type CliIo } from './output.js';
 import { processPasswordInput } from './password-input.js';
+import { runProvisionMosquitto, type ProvisionMosquittoFlags } from './provision.js';
 import { runServe, type ServeFlags } from './serve.js';
 import { processByteIo, runOpen, runSeal, type OpenFlags, type SealFlags } from './seal.js';
 import type { StoreFlags } from './store.js';
@@ -58,17 +58,6 @@ Examples:
 
 Prints one line per server on stderr (and per server not served, with why) and how to connect.
 Runs until SIGINT/SIGTERM (graceful: stop accepting, drain, close); a second signal exits at once.
-Exit codes: 0 stopped by a signal; 2 could not start (bad document, config, TLS files, flags, port in use).
-`;
-
-const AUTHD_EXAMPLES = `
-Examples:
-  $ asyncapi-guard authd asyncapi.yaml --config asyncapi-guard.yaml
-  $ asyncapi-guard authd asyncapi.yaml --config asyncapi-guard.yaml --listen 127.0.0.1:8181
-
-Answers the brokers configured under authd: in the config (authd.rabbitmq: RabbitMQ's HTTP auth backend),
-plus /healthz, /readyz and /metrics. Prints where it listens on stderr.
-Runs until SIGINT/SIGTERM (graceful); a second signal exits at once.
 Exit codes: 0 stopped by a signal; 2 could not start (bad document, config, TLS files, flags, port in use).
 `;
 
@@ -209,25 +198,47 @@ function createProgram(io: CliIo, setExit: (code: number) => void): Command {
       setExit(await runServe(document, flags, io));
     });
 
-  program
-    .command('authd')
-    .description("answer real brokers' login and permission questions as the document declares (RabbitMQ)")
-    .argument('<document>', 'AsyncAPI document')
-    .option('--config <file>', 'config file (default: asyncapi-guard.yaml in the current folder, if present)')
-    .option('--listen <host:port>', 'where authd listens (default 127.0.0.1:8181; beats authd.listen; port 0 = any)')
-    .addHelpText('after', AUTHD_EXAMPLES)
-    .action(async (document: string, flags: AuthdFlags) => {
-      setExit(await runAuthd(document, flags, io));
-    });
-
   registerUsers(program, io, setExit);
   registerKeys(program, io, setExit);
   registerSealOpen(program, io, setExit);
+  registerProvision(program, io, setExit);
 
   // Settings given above (exitOverride, output, suggestions) are inherited by the commands.
   // Commander's own errors (unknown command or option, bad choice, missing argument) are
   // printed by commander on one line; main() turns them into exit code 2.
   return program;
+}
+
+const PROVISION_EXAMPLES = `
+Examples:
+  $ asyncapi-guard provision mosquitto asyncapi.yaml --config asyncapi-guard.yaml --broker mqtt://admin@127.0.0.1:1883
+  $ asyncapi-guard provision mosquitto asyncapi.yaml --broker mqtt://admin@127.0.0.1:1883 --dry-run
+  $ asyncapi-guard provision mosquitto asyncapi.yaml --config asyncapi-guard.yaml --watch
+
+The admin password: --password-stdin, mosquitto.adminPassword (env:NAME or file:PATH), else a prompt; never a flag.
+Prints the commands sent (passwords as ***) on stdout; what was done and left out on stderr.
+Exit codes: 0 done (or stopped by a signal with --watch); 2 could not run (broker, document, config, flags).
+`;
+
+function registerProvision(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  const provision = program
+    .command('provision')
+    .description("make a real broker hold the document's security: roles, clients, default access");
+  provision
+    .command('mosquitto')
+    .description("provision Mosquitto's dynamic security plugin from the document and the credential store")
+    .argument('<document>', 'AsyncAPI document')
+    .option('--config <file>', 'config file (default: asyncapi-guard.yaml in the current folder, if present)')
+    .option('--broker <url>', 'mqtt://ADMIN@HOST:PORT or mqtts://…: the broker and its admin user (no password)')
+    .option('--server <name>', "the document server Mosquitto stands for (default: the document's only MQTT server)")
+    .option('--dynsec-file <path>', "the plugin's plugin_opt_config_file, where password verifiers are written")
+    .option('--password-stdin', "read the admin user's password from the first line of stdin")
+    .option('--dry-run', 'print the commands that would be sent; send and write nothing')
+    .option('--watch', 'keep running and apply every change of the store (disable, scopes, new users)')
+    .addHelpText('after', PROVISION_EXAMPLES)
+    .action(async (document: string, flags: ProvisionMosquittoFlags) =>
+      setExit(await runProvisionMosquitto(document, flags, io, processPasswordInput())),
+    );
 }
 
 const storeOption = () =>
@@ -264,6 +275,7 @@ function registerUsers(program: Command, io: CliIo, setExit: (code: number) => v
     .option('--no-password', 'no password: the principal authenticates with API keys only')
     .option('--scopes <a,b>', 'comma-separated scopes granted to the principal')
     .option('--iterations <n>', 'PBKDF2 iterations of the SCRAM verifiers (4096 to 1000000; default 10000)')
+    .option('--mosquitto', 'also keep a Mosquitto verifier (the default when the config has a mosquitto: section)')
     .action(async (name: string, flags: UsersAddFlags) =>
       setExit(await runUsersAdd(name, flags, io, processPasswordInput())),
     );
@@ -272,6 +284,7 @@ function registerUsers(program: Command, io: CliIo, setExit: (code: number) => v
     .argument('<name>', 'principal name')
     .option('--password-stdin', 'read the password from the first line of stdin instead of prompting')
     .option('--iterations <n>', 'PBKDF2 iterations of the SCRAM verifiers (4096 to 1000000; default 10000)')
+    .option('--mosquitto', 'also keep a Mosquitto verifier (kept anyway when the principal had one)')
     .action(async (name: string, flags: UsersPasswdFlags) =>
       setExit(await runUsersPasswd(name, flags, io, processPasswordInput())),
     );

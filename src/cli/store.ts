@@ -19,6 +19,8 @@ export interface StoreLocation {
   readonly baseDir: string;
   /** The config file that named the store, for error messages. */
   readonly configFile?: string;
+  /** The config has a `mosquitto:` section: passwords also get a Mosquitto verifier (docs/brokers/mosquitto.md). */
+  readonly mosquitto?: boolean;
 }
 
 export async function locateStore(flags: StoreFlags, io: CliIo): Promise<StoreLocation> {
@@ -37,9 +39,10 @@ export async function locateStore(flags: StoreFlags, io: CliIo): Promise<StoreLo
     ruleIds: Object.keys(ruleMetas),
     ...(flags.config !== undefined && { file: flags.config }),
   });
+  const mosquitto = config.settings.mosquitto !== undefined;
   if (config.settings.store === undefined || config.file === null)
-    return { ref: DEFAULT_STORE_REF, baseDir: config.dir };
-  return { ref: config.settings.store, baseDir: config.dir, configFile: config.file };
+    return { ref: DEFAULT_STORE_REF, baseDir: config.dir, mosquitto };
+  return { ref: config.settings.store, baseDir: config.dir, configFile: config.file, mosquitto };
 }
 
 /**
@@ -49,7 +52,7 @@ export async function locateStore(flags: StoreFlags, io: CliIo): Promise<StoreLo
 export async function withStore(
   flags: StoreFlags,
   io: CliIo,
-  work: (store: CredentialStore) => Promise<ExitCode>,
+  work: (store: CredentialStore, where: StoreLocation) => Promise<ExitCode>,
   { readOnly = false }: { readOnly?: boolean } = {},
 ): Promise<ExitCode> {
   const where = await locateStore(flags, io);
@@ -62,7 +65,7 @@ export async function withStore(
     ...(where.configFile !== undefined && { configFile: where.configFile }),
   });
   try {
-    return await work(store);
+    return await work(store, where);
   } finally {
     await store.close();
   }

@@ -63,6 +63,8 @@ export interface UsersAddFlags extends StoreFlags {
   password: boolean;
   scopes?: string;
   iterations?: string;
+  /** Also keep a Mosquitto-format verifier (on anyway when the config has a `mosquitto:` section). */
+  mosquitto?: boolean;
 }
 
 export async function runUsersAdd(
@@ -77,7 +79,7 @@ export async function runUsersAdd(
     throw new UsageError('--iterations has no effect with --no-password');
   const scopes = flags.scopes === undefined ? [] : parseScopes(flags.scopes, '--scopes');
   const iterations = flags.iterations === undefined ? undefined : parseIterations(flags.iterations);
-  return withStore(flags, io, async (store) => {
+  return withStore(flags, io, async (store, where) => {
     // Fail before asking for a password the store would refuse anyway: a bad name, a taken one.
     name = normalizePrincipalName(name, store.description);
     if ((await store.getPrincipal(name)) !== null) {
@@ -94,6 +96,7 @@ export async function runUsersAdd(
       ...(password !== undefined && { password }),
       scopes,
       ...(iterations !== undefined && { iterations }),
+      ...(password !== undefined && (flags.mosquitto === true || where.mosquitto === true) && { mosquitto: true }),
     });
     io.err(
       `added principal ` +
@@ -108,6 +111,8 @@ export async function runUsersAdd(
 export interface UsersPasswdFlags extends StoreFlags {
   passwordStdin?: boolean;
   iterations?: string;
+  /** Also keep a Mosquitto-format verifier (kept anyway when the principal had one, or the config asks). */
+  mosquitto?: boolean;
 }
 
 export async function runUsersPasswd(
@@ -117,14 +122,18 @@ export async function runUsersPasswd(
   input: PasswordInput,
 ): Promise<ExitCode> {
   const iterations = flags.iterations === undefined ? undefined : parseIterations(flags.iterations);
-  return withStore(flags, io, async (store) => {
+  return withStore(flags, io, async (store, where) => {
     await mustExist(store, name);
     const password = await obtainPassword(input, io, {
       fromStdin: flags.passwordStdin === true,
       confirm: true,
       principal: name,
     });
-    const record = await store.setPassword(name, password, iterations === undefined ? {} : { iterations });
+    const record = await store.setPassword(name, password, {
+      ...(iterations !== undefined && { iterations }),
+      // Unset: the store keeps a Mosquitto verifier when the principal had one (never one of the old password).
+      ...((flags.mosquitto === true || where.mosquitto === true) && { mosquitto: true }),
+    });
     io.err(`changed the password of '${oneLine(record.name)}'\n`);
     return EXIT_OK;
   });

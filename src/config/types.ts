@@ -82,6 +82,16 @@ export interface AuditSettings {
   readonly maxLinesPerSecond?: number;
 }
 
+export interface MosquittoSettings {
+  /** `mqtt[s]://ADMIN@HOST:PORT`. */
+  readonly broker?: string;
+  readonly server?: string;
+  /** `env:NAME` or `file:PATH`. */
+  readonly adminPassword?: string;
+  /** The plugin's JSON file, relative to the config file's folder. */
+  readonly dynsecFile?: string;
+}
+
 /** Every top-level key but `check`, as validated (deep-frozen). */
 export interface ConfigSettings {
   readonly store?: string;
@@ -94,6 +104,8 @@ export interface ConfigSettings {
   readonly bus?: string;
   readonly limits?: LimitsSettings;
   readonly admin?: AdminSettings;
+  /** `provision mosquitto` (docs/brokers/mosquitto.md); its presence makes `users` keep Mosquitto verifiers. */
+  readonly mosquitto?: MosquittoSettings;
   /** `authd`: the decision service real brokers ask (docs/authd.md); one sub-object per broker. */
   readonly authd?: AuthdSettings;
 }

@@ -11,6 +11,7 @@ import { DocumentError, StoreError } from '../errors.js';
 import { saslprep } from '../sasl/saslprep.js';
 import { isApiKeyId } from './api-keys.js';
 import type { MemoryStoreState } from './memory.js';
+import { MOSQUITTO_HASH_BYTES, MOSQUITTO_SALT_BYTES, type MosquittoVerifier } from './mosquitto-verifier.js';
 import { MAX_SCOPES, SCOPE_EXPECTED, isValidScope } from './scopes.js';
 import type { ApiKeyRecord, PrincipalRecord, ScramHash, ScramVerifier } from './types.js';
 
@@ -82,7 +83,7 @@ export function parseCredentialsFile(text: string, file: string): MemoryStoreSta
     if (!prepared.ok || prepared.value !== name || name.length > 255) {
       fail(at, 'not a principal name in stored form', "1 to 255 characters, already SASLprep'd (RFC 4013)");
     }
-    const p = mapping(principals[name], at, fail, ['scopes', 'disabled', 'created', 'updated', 'scram']);
+    const p = mapping(principals[name], at, fail, ['scopes', 'disabled', 'created', 'updated', 'scram', 'mosquitto']);
     const scopes = p.scopes === undefined ? [] : scopeList(p.scopes, [...at, 'scopes'], fail);
     if (p.disabled !== undefined && typeof p.disabled !== 'boolean') fail([...at, 'disabled'], '', 'true or false');
     const verifiers: Partial<Record<ScramHash, ScramVerifier>> = {};
@@ -98,11 +99,15 @@ export function parseCredentialsFile(text: string, file: string): MemoryStoreSta
         verifiers[hash] = verifier(scram[mechanism], [...at, 'scram', mechanism], hash, keyBytes, fail);
       }
     }
+    // Optional and additive (docs/brokers/mosquitto.md): files without it read as before.
+    const mosquitto =
+      p.mosquitto === undefined ? undefined : mosquittoVerifier(p.mosquitto, [...at, 'mosquitto'], fail);
     const record: PrincipalRecord = Object.freeze({
       name,
       scopes: Object.freeze(scopes),
       disabled: p.disabled === true,
       verifiers: Object.freeze(verifiers),
+      ...(mosquitto !== undefined && { mosquitto }),
       createdAt: timestamp(p.created, [...at, 'created'], fail),
       updatedAt: timestamp(p.updated, [...at, 'updated'], fail),
     });
@@ -145,6 +150,10 @@ export function serializeCredentials(state: MemoryStoreState): string {
     out.push(`    disabled: ${p.disabled}`);
     out.push(`    created: ${scalar(p.createdAt)}`);
     out.push(`    updated: ${scalar(p.updatedAt)}`);
+    if (p.mosquitto !== undefined) {
+      const m = p.mosquitto;
+      out.push(`    mosquitto: { salt: ${base64(m.salt)}, iterations: ${m.iterations}, hash: ${base64(m.hash)} }`);
+    }
     const present = MECHANISMS.filter(([, hash]) => p.verifiers[hash] !== undefined);
     if (present.length === 0) {
       out.push('    scram: {}');
@@ -235,6 +244,26 @@ function verifier(value: unknown, path: Path, hash: ScramHash, keyBytes: number,
     iterations,
     storedKey: bytes(v.storedKey, [...path, 'storedKey'], keyBytes, keyBytes, fail),
     serverKey: bytes(v.serverKey, [...path, 'serverKey'], keyBytes, keyBytes, fail),
+  });
+}
+
+function mosquittoVerifier(value: unknown, path: Path, fail: Fail): MosquittoVerifier {
+  const v = mapping(value, path, fail, ['salt', 'iterations', 'hash']);
+  for (const key of ['salt', 'iterations', 'hash'])
+    if (v[key] === undefined) fail([...path, key], 'missing', 'salt, iterations and hash');
+  const iterations = v.iterations;
+  if (
+    typeof iterations !== 'number' ||
+    !Number.isSafeInteger(iterations) ||
+    iterations < MIN_FILE_ITERATIONS ||
+    iterations > MAX_FILE_ITERATIONS
+  ) {
+    fail([...path, 'iterations'], '', `an integer from ${MIN_FILE_ITERATIONS} to ${MAX_FILE_ITERATIONS}`);
+  }
+  return Object.freeze({
+    salt: bytes(v.salt, [...path, 'salt'], MOSQUITTO_SALT_BYTES, MOSQUITTO_SALT_BYTES, fail),
+    iterations,
+    hash: bytes(v.hash, [...path, 'hash'], MOSQUITTO_HASH_BYTES, MOSQUITTO_HASH_BYTES, fail),
   });
 }
 

@@ -5,6 +5,7 @@ import { StoreError } from '../errors.js';
 import { deriveScramVerifier } from '../sasl/scram.js';
 import { saslprep } from '../sasl/saslprep.js';
 import { generateApiKey } from './api-keys.js';
+import { deriveMosquittoVerifier, type MosquittoVerifier } from './mosquitto-verifier.js';
 import { checkScopes } from './scopes.js';
 import type {
   AddPrincipalInput,
@@ -45,6 +46,28 @@ export async function deriveVerifiers(
   const out: Partial<Record<ScramHash, ScramVerifier>> = {};
   for (const hash of HASHES) out[hash] = await deriveScramVerifier(password, { hash, iterations });
   return out;
+}
+
+/**
+ * The Mosquitto verifier to keep with a new password: one when asked (`wanted`), else one when the principal had one
+ * (`had`), so a password change never leaves a verifier of the old password behind. Undefined: none.
+ */
+export async function nextMosquittoVerifier(
+  password: string,
+  iterations: number,
+  wanted: boolean | undefined,
+  had: boolean,
+): Promise<MosquittoVerifier | undefined> {
+  return (wanted ?? had) ? deriveMosquittoVerifier(password, iterations) : undefined;
+}
+
+/** `record` without its Mosquitto verifier, or with `verifier` in its place. */
+export function withMosquittoVerifier(
+  record: PrincipalRecord,
+  verifier: MosquittoVerifier | undefined,
+): PrincipalRecord {
+  const { mosquitto: _dropped, ...rest } = record;
+  return Object.freeze(verifier === undefined ? rest : { ...rest, mosquitto: verifier });
 }
 
 export interface MemoryStoreState {
@@ -104,10 +127,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     notify(change);
   };
   const copy = (): MemoryStoreState => ({ principals: new Map(state.principals), apiKeys: new Map(state.apiKeys) });
-  const updatePrincipal = async (name: string, patch: Partial<PrincipalRecord>): Promise<PrincipalRecord> => {
+  const updatePrincipal = async (
+    name: string,
+    patch: Partial<PrincipalRecord>,
+    finish: (record: PrincipalRecord) => PrincipalRecord = (record) => record,
+  ): Promise<PrincipalRecord> => {
     open();
     const key = normalizePrincipalName(name, description);
-    const record = Object.freeze({ ...mustGet(key), ...patch, updatedAt: iso() });
+    const record = finish(Object.freeze({ ...mustGet(key), ...patch, updatedAt: iso() }));
     const next = copy();
     next.principals.set(key, record);
     await commit(next, { kind: 'principal', name: key });
@@ -155,11 +182,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       }
       const at = iso();
       const verifiers = input.password === undefined ? {} : await deriveVerifiers(input.password, input.iterations);
+      const mosquitto =
+        input.password === undefined || input.mosquitto !== true
+          ? undefined
+          : await deriveMosquittoVerifier(input.password, input.iterations ?? DEFAULT_PASSWORD_ITERATIONS);
       const record: PrincipalRecord = Object.freeze({
         name,
         scopes: checkScopes(input.scopes ?? [], description),
         disabled: false,
         verifiers: Object.freeze(verifiers),
+        ...(mosquitto !== undefined && { mosquitto }),
         createdAt: at,
         updatedAt: at,
       });
@@ -170,8 +202,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     },
     async setPassword(name, password, opts) {
       open();
-      mustGet(normalizePrincipalName(name, description));
-      return updatePrincipal(name, { verifiers: Object.freeze(await deriveVerifiers(password, opts?.iterations)) });
+      const existing = mustGet(normalizePrincipalName(name, description));
+      const verifiers = Object.freeze(await deriveVerifiers(password, opts?.iterations));
+      const mosquitto = await nextMosquittoVerifier(
+        password,
+        opts?.iterations ?? DEFAULT_PASSWORD_ITERATIONS,
+        opts?.mosquitto,
+        existing.mosquitto !== undefined,
+      );
+      return updatePrincipal(name, { verifiers }, (record) => withMosquittoVerifier(record, mosquitto));
     },
     setScopes: async (name, scopes) => updatePrincipal(name, { scopes: checkScopes(scopes, description) }),
     setDisabled: (name, disabled) => updatePrincipal(name, { disabled }),

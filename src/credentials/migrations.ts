@@ -48,6 +48,20 @@ CREATE TABLE {{schema}}.api_keys (
 CREATE INDEX api_keys_principal ON {{schema}}.api_keys (principal);
 `,
   },
+  {
+    version: 2,
+    description: 'Mosquitto-format password verifiers',
+    // Only principals whose password was set for Mosquitto have a row (docs/brokers/mosquitto.md): PBKDF2-SHA512 with
+    // a salt of its own, the form Mosquitto's dynamic security plugin reads. Never a password.
+    sql: `
+CREATE TABLE {{schema}}.mosquitto_verifiers (
+  principal   text PRIMARY KEY REFERENCES {{schema}}.principals (name) ON DELETE CASCADE,
+  salt        bytea NOT NULL CHECK (octet_length(salt) = 12),
+  iterations  integer NOT NULL CHECK (iterations BETWEEN 4096 AND 1000000),
+  hash        bytea NOT NULL CHECK (octet_length(hash) = 64)
+);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -5,7 +5,13 @@
 
 import { StoreError } from '../errors.js';
 import { saslprep } from '../sasl/saslprep.js';
-import { DEFAULT_PASSWORD_ITERATIONS, deriveVerifiers, normalizePrincipalName } from './memory.js';
+import {
+  DEFAULT_PASSWORD_ITERATIONS,
+  deriveVerifiers,
+  nextMosquittoVerifier,
+  normalizePrincipalName,
+} from './memory.js';
+import type { MosquittoVerifier } from './mosquitto-verifier.js';
 import type { Query } from './postgres-connection.js';
 import { principalNotFound, type PostgresStoreContext } from './postgres-context.js';
 import { compare, toPrincipals, type PrincipalRow } from './postgres-rows.js';
@@ -21,8 +27,10 @@ export function principalQueries(ctx: PostgresStoreContext): PrincipalQueries {
   const { db, S, description, changes, ensureOpen, iso } = ctx;
 
   const principalSelect = `SELECT p.name, p.scopes, p.disabled, p.created_at, p.updated_at,
-      v.hash, v.salt, v.iterations, v.stored_key, v.server_key
-    FROM ${S}.principals p LEFT JOIN ${S}.scram_verifiers v ON v.principal = p.name`;
+      v.hash, v.salt, v.iterations, v.stored_key, v.server_key,
+      m.salt AS m_salt, m.iterations AS m_iterations, m.hash AS m_hash
+    FROM ${S}.principals p LEFT JOIN ${S}.scram_verifiers v ON v.principal = p.name
+      LEFT JOIN ${S}.mosquitto_verifiers m ON m.principal = p.name`;
   const readPrincipal = async (q: Query, name: string): Promise<PrincipalRecord | null> =>
     toPrincipals((await q(`${principalSelect} WHERE p.name = $1`, [name])).rows as PrincipalRow[])[0] ?? null;
   const poolQ = (text: string, values?: unknown[]) => db.query(text, values);
@@ -59,6 +67,17 @@ export function principalQueries(ctx: PostgresStoreContext): PrincipalQueries {
     }
   };
 
+  const replaceMosquittoVerifier = async (q: Query, key: string, verifier: MosquittoVerifier | undefined) => {
+    await q(`DELETE FROM ${S}.mosquitto_verifiers WHERE principal = $1`, [key]);
+    if (verifier === undefined) return;
+    await q(`INSERT INTO ${S}.mosquitto_verifiers (principal, salt, iterations, hash) VALUES ($1, $2, $3, $4)`, [
+      key,
+      Buffer.from(verifier.salt),
+      verifier.iterations,
+      Buffer.from(verifier.hash),
+    ]);
+  };
+
   return {
     async getPrincipal(name) {
       ensureOpen();
@@ -83,10 +102,12 @@ export function principalQueries(ctx: PostgresStoreContext): PrincipalQueries {
         });
       // Cheap check first, so a taken name does not cost two PBKDF2 runs; the INSERT decides.
       if ((await db.query(`SELECT 1 FROM ${S}.principals WHERE name = $1`, [name])).rowCount !== 0) throw conflict();
-      const verifiers =
+      const iterations = input.iterations ?? DEFAULT_PASSWORD_ITERATIONS;
+      const verifiers = input.password === undefined ? {} : await deriveVerifiers(input.password, iterations);
+      const mosquitto =
         input.password === undefined
-          ? {}
-          : await deriveVerifiers(input.password, input.iterations ?? DEFAULT_PASSWORD_ITERATIONS);
+          ? undefined
+          : await nextMosquittoVerifier(input.password, iterations, input.mosquitto, false);
       const at = iso();
       const record = await db.transaction(async (q) => {
         const res = await q(
@@ -96,6 +117,7 @@ export function principalQueries(ctx: PostgresStoreContext): PrincipalQueries {
         );
         if (res.rowCount === 0) throw conflict();
         await insertVerifiers(q, name, verifiers);
+        await replaceMosquittoVerifier(q, name, mosquitto);
         await q(changes.notifySql, [changes.payload({ kind: 'principal', name })]);
         return (await readPrincipal(q, name))!;
       });
@@ -105,12 +127,20 @@ export function principalQueries(ctx: PostgresStoreContext): PrincipalQueries {
     async setPassword(name, password, opts) {
       ensureOpen();
       const key = normalizePrincipalName(name, description);
-      if ((await db.query(`SELECT 1 FROM ${S}.principals WHERE name = $1`, [key])).rowCount === 0)
-        throw principalNotFound(ctx, key);
-      const verifiers = await deriveVerifiers(password, opts?.iterations ?? DEFAULT_PASSWORD_ITERATIONS);
+      const had = await db.query(
+        `SELECT p.name, m.principal IS NOT NULL AS had FROM ${S}.principals p
+           LEFT JOIN ${S}.mosquitto_verifiers m ON m.principal = p.name WHERE p.name = $1`,
+        [key],
+      );
+      if (had.rowCount === 0) throw principalNotFound(ctx, key);
+      const iterations = opts?.iterations ?? DEFAULT_PASSWORD_ITERATIONS;
+      const verifiers = await deriveVerifiers(password, iterations);
+      const hadMosquitto = (had.rows[0] as { had: boolean }).had;
+      const mosquitto = await nextMosquittoVerifier(password, iterations, opts?.mosquitto, hadMosquitto);
       return updatePrincipal(key, { column: null }, async (q, k) => {
         await q(`DELETE FROM ${S}.scram_verifiers WHERE principal = $1`, [k]);
         await insertVerifiers(q, k, verifiers);
+        await replaceMosquittoVerifier(q, k, mosquitto);
       });
     },
     setScopes: async (name, scopes) =>

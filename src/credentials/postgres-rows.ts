@@ -14,6 +14,10 @@ export interface PrincipalRow {
   iterations: number | null;
   stored_key: Buffer | null;
   server_key: Buffer | null;
+  /** The Mosquitto verifier's columns (mosquitto_verifiers), null when the principal has none. */
+  m_salt: Buffer | null;
+  m_iterations: number | null;
+  m_hash: Buffer | null;
 }
 
 export interface ApiKeyRow {
@@ -59,6 +63,11 @@ export function toPrincipals(rows: readonly PrincipalRow[]): PrincipalRecord[] {
       scopes: Object.freeze([...row.scopes]),
       disabled: row.disabled,
       verifiers: Object.freeze(verifiers),
+      ...(row.m_salt !== null &&
+        row.m_iterations !== null &&
+        row.m_hash !== null && {
+          mosquitto: Object.freeze({ salt: bytes(row.m_salt), iterations: row.m_iterations, hash: bytes(row.m_hash) }),
+        }),
       createdAt: row.created_at.toISOString(),
       updatedAt: row.updated_at.toISOString(),
     }),

@@ -5,8 +5,9 @@
 // same stored verifiers, so one stored form serves them all.
 
 import type { ScramHash, ScramVerifier } from '../sasl/types.js';
+import type { MosquittoVerifier } from './mosquitto-verifier.js';
 
-export type { ScramHash, ScramVerifier };
+export type { MosquittoVerifier, ScramHash, ScramVerifier };
 
 /** A principal as stored. Plain data; byte fields are Uint8Array. */
 export interface PrincipalRecord {
@@ -18,6 +19,11 @@ export interface PrincipalRecord {
   readonly disabled: boolean;
   /** One salted verifier per SCRAM hash; a principal with none has no password. */
   readonly verifiers: Readonly<Partial<Record<ScramHash, ScramVerifier>>>;
+  /**
+   * The Mosquitto-format verifier of the same password (own salt), present only when the principal's password was set
+   * with `mosquitto: true` (a deployment that provisions Mosquitto; docs/brokers/mosquitto.md).
+   */
+  readonly mosquitto?: MosquittoVerifier;
   /** ISO 8601. */
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -51,6 +57,17 @@ export interface AddPrincipalInput {
   readonly scopes?: readonly string[];
   /** Default 10,000 (RFC 7677 asks at least 4096; see docs/credentials.md for the trade-off). */
   readonly iterations?: number;
+  /** Also keep a Mosquitto-format verifier of the password (docs/brokers/mosquitto.md). Default false. */
+  readonly mosquitto?: boolean;
+}
+
+export interface SetPasswordOptions {
+  readonly iterations?: number;
+  /**
+   * Keep a Mosquitto-format verifier of the new password. Default: whether the principal had one, so a password
+   * change never leaves a Mosquitto verifier of the old password behind. `false` removes it.
+   */
+  readonly mosquitto?: boolean;
 }
 
 export interface CreatedApiKey {
@@ -77,8 +94,8 @@ export interface CredentialStore {
 
   /** Throws `StoreError` `ERR_STORE_CONFLICT` when the name exists. */
   addPrincipal(input: AddPrincipalInput): Promise<PrincipalRecord>;
-  /** Replaces both verifiers. Throws `ERR_STORE_NOT_FOUND` for an unknown name. */
-  setPassword(name: string, password: string, options?: { iterations?: number }): Promise<PrincipalRecord>;
+  /** Replaces both verifiers (and the Mosquitto one: see the options). `ERR_STORE_NOT_FOUND` for an unknown name. */
+  setPassword(name: string, password: string, options?: SetPasswordOptions): Promise<PrincipalRecord>;
   setScopes(name: string, scopes: readonly string[]): Promise<PrincipalRecord>;
   setDisabled(name: string, disabled: boolean): Promise<PrincipalRecord>;
   /** Removes the principal and its API keys. */

@@ -132,7 +132,7 @@ describe('config: errors name file:line:column and the key path', () => {
       err.message,
       new RegExp(
         String.raw`^asyncapi-guard\.yaml:2:1 checks: unknown key: expected one of check, store, perspective, ` +
-          String.raw`servers, schemes, throttle, audit, bus, limits, admin, authd \(ERR_CONFIG_INVALID\)$`,
+          String.raw`servers, schemes, throttle, audit, bus, limits, mosquitto, admin, authd \(ERR_CONFIG_INVALID\)$`,
       ),
     );
   });
