@@ -166,6 +166,18 @@ export type {
   ServeWarning,
   ServeSettings,
 } from './serve/index.js';
+// authd (issue 12): the decision service real brokers ask (RabbitMQ's HTTP auth backend, and the
+// parts other brokers add), through the same guard and store as serve (docs/authd.md). The
+// `authd` command uses these.
+export { startAuthd, DEFAULT_AUTHD_LISTEN } from './brokers/authd/index.js';
+export type {
+  AuthdOptions,
+  AuthdPart,
+  AuthdPartContext,
+  AuthdPartStarter,
+  AuthdWarning,
+  RunningAuthd,
+} from './brokers/authd/index.js';
 // provision mosquitto (issue 12): the document's roles and the store's principals into Mosquitto's
 // dynamic security plugin (docs/brokers/mosquitto.md). The `provision` command uses these.
 export {

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { JWE_CONTENT_ENCRYPTIONS, JWE_KEY_ALGORITHMS, reportFormats } from '../index.js';
+import { runAuthd, type AuthdFlags } from './authd.js';
 import { runCheck, type CheckFlags } from './check.js';
 import { EXIT_COULD_NOT_RUN, EXIT_OK, reportFailure } from './exit.js';
 import { runKeysCreate, runKeysList, runKeysRevoke, type KeysCreateFlags } from './keys.js';
@@ -58,6 +59,17 @@ Examples:
 
 Prints one line per server on stderr (and per server not served, with why) and how to connect.
 Runs until SIGINT/SIGTERM (graceful: stop accepting, drain, close); a second signal exits at once.
+Exit codes: 0 stopped by a signal; 2 could not start (bad document, config, TLS files, flags, port in use).
+`;
+
+const AUTHD_EXAMPLES = `
+Examples:
+  $ asyncapi-guard authd asyncapi.yaml --config asyncapi-guard.yaml
+  $ asyncapi-guard authd asyncapi.yaml --config asyncapi-guard.yaml --listen 127.0.0.1:8181
+
+Answers the brokers configured under authd: in the config (authd.rabbitmq: RabbitMQ's HTTP auth backend),
+plus /healthz, /readyz and /metrics. Prints where it listens on stderr.
+Runs until SIGINT/SIGTERM (graceful); a second signal exits at once.
 Exit codes: 0 stopped by a signal; 2 could not start (bad document, config, TLS files, flags, port in use).
 `;
 
@@ -196,6 +208,17 @@ function createProgram(io: CliIo, setExit: (code: number) => void): Command {
     .addHelpText('after', SERVE_EXAMPLES)
     .action(async (document: string, flags: ServeFlags) => {
       setExit(await runServe(document, flags, io));
+    });
+
+  program
+    .command('authd')
+    .description("answer real brokers' login and permission questions as the document declares (RabbitMQ)")
+    .argument('<document>', 'AsyncAPI document')
+    .option('--config <file>', 'config file (default: asyncapi-guard.yaml in the current folder, if present)')
+    .option('--listen <host:port>', 'where authd listens (default 127.0.0.1:8181; beats authd.listen; port 0 = any)')
+    .addHelpText('after', AUTHD_EXAMPLES)
+    .action(async (document: string, flags: AuthdFlags) => {
+      setExit(await runAuthd(document, flags, io));
     });
 
   registerUsers(program, io, setExit);

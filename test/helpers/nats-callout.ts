@@ -9,9 +9,11 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createAccount } from 'nkeys.js';
 import { freePort } from './brokers.js';
 
@@ -47,25 +49,37 @@ export function calloutKeys(): CalloutKeys {
   };
 }
 
-/** The nats-server.conf of docs/brokers/nats.md, with this test's keys and port. */
-export function calloutConfig(port: number, keys: CalloutKeys, authTimeoutSeconds = 2): string {
-  return `listen: 127.0.0.1:${port}
-server_name: agd-test
-accounts {
-  AUTH { users: [ { user: ${keys.authUser.user}, password: "${keys.authUser.password}" } ] }
-  APP {}
-  SYS { users: [ { user: ${keys.sysUser.user}, password: "${keys.sysUser.password}" } ] }
+const NATS_PAGE = fileURLToPath(new URL('../../docs/brokers/nats.md', import.meta.url));
+
+/** The first fenced block of `lang` in docs/brokers/nats.md, as written there (indentation removed). */
+export function pageBlock(lang: 'conf' | 'yaml'): string {
+  const text = readFileSync(NATS_PAGE, 'utf8');
+  const m = new RegExp(`^( *)\`\`\`${lang}\n([\\s\\S]*?)^\\1\`\`\`$`, 'm').exec(text);
+  if (m === null) throw new Error(`docs/brokers/nats.md has no \`\`\`${lang} block`);
+  const indent = m[1]!.length;
+  return m[2]!
+    .split('\n')
+    .map((l) => l.slice(indent))
+    .join('\n');
 }
-system_account: SYS
-authorization {
-  timeout: ${authTimeoutSeconds}
-  auth_callout {
-    issuer: ${keys.issuerPublic}
-    account: AUTH
-    auth_users: [ ${keys.authUser.user}, ${keys.sysUser.user} ]
-  }
-}
-`;
+
+/**
+ * The nats-server.conf docs/brokers/nats.md shows, exactly, with this test's port, passwords and
+ * issuer key put in for the page's placeholders (so the page's lines are the ones tested).
+ */
+export function calloutConfig(port: number, keys: CalloutKeys): string {
+  const conf = pageBlock('conf');
+  const filled = conf
+    .replace('listen: 127.0.0.1:4222', `listen: 127.0.0.1:${port}`)
+    .replace(
+      'user: authd, password: "AUTHD_PASSWORD"',
+      `user: ${keys.authUser.user}, password: "${keys.authUser.password}"`,
+    )
+    .replace('user: sys, password: "SYS_PASSWORD"', `user: ${keys.sysUser.user}, password: "${keys.sysUser.password}"`)
+    .replace('issuer: ISSUER_PUBLIC_KEY', `issuer: ${keys.issuerPublic}`);
+  if (/AUTHD_PASSWORD|SYS_PASSWORD|ISSUER_PUBLIC_KEY|:4222/.test(filled))
+    throw new Error('docs/brokers/nats.md: the nats-server.conf block changed; update test/helpers/nats-callout.ts');
+  return filled;
 }
 
 /** Starts `binary -c <generated config>` on a free port (a few tries: the port may be taken meanwhile). */

@@ -23,6 +23,7 @@ import { buildModel } from '../../model/build.js';
 import { formatAddress } from '../../serve/address.js';
 import { createReloader } from '../../serve/reload.js';
 import { createStoreHealth } from '../../serve/store-health.js';
+import { startNatsPart } from '../nats/part.js';
 import { startRabbitmqPart } from '../rabbitmq/part.js';
 import { startListener, type ListenerRoute } from './listener.js';
 import { createAuthdMetrics } from './metrics.js';
@@ -30,7 +31,7 @@ import { loadAuthdTls, planAuthdListen } from './plan.js';
 import type { AuthdOptions, AuthdPart, AuthdPartStarter, RunningAuthd } from './types.js';
 
 /** The broker parts, in the order they start. */
-export const PART_STARTERS: readonly AuthdPartStarter[] = [startRabbitmqPart];
+export const PART_STARTERS: readonly AuthdPartStarter[] = [startRabbitmqPart, startNatsPart];
 
 /** When a store change is checked again against the kept sessions (as serve does; see reload.ts). */
 const RECHECK_AFTER_MS = DEFAULT_VERIFIER_TIMEOUT_MS + 1_000;
@@ -83,7 +84,19 @@ export async function startAuthd(options: AuthdOptions): Promise<RunningAuthd> {
     cleanups.push(() => guard.close());
 
     const metrics = createAuthdMetrics();
-    const partContext = { document, model, settings, ...place, guard, audit, logger, metrics, now, env };
+    const partContext = {
+      document,
+      model,
+      settings,
+      ...place,
+      baseDir: config.dir,
+      guard,
+      audit,
+      logger,
+      metrics,
+      now,
+      env,
+    };
     const parts: AuthdPart[] = [];
     for (const start of PART_STARTERS) {
       const part = await start(partContext);

@@ -55,6 +55,8 @@ export interface AuthdPartContext {
   /** The config file (for errors naming its keys); null when there is none. */
   readonly configFile: string | null;
   readonly locate: ConfigLocator;
+  /** The config file's folder (relative paths and `file:` references resolve against it). */
+  readonly baseDir: string;
   readonly guard: Guard;
   /** The audit logger (the guard's): broker-specific refusals (bad input) go here too. */
   readonly audit: Logger;

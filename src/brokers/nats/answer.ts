@@ -10,9 +10,8 @@
 //     earliest credential and never later than the configured maximum.
 
 import type { Logger } from 'pino';
-import type { KeyPair } from 'nkeys.js';
 import type { Guard, Session } from '../../guard/index.js';
-import { encodeNatsJwt } from './jwt.js';
+import { encodeNatsJwt, type NkeySigner } from './jwt.js';
 import { permissionsOf, type GrantPlan, type NatsPermissions } from './grants.js';
 import { parseAuthRequest, type RequestProblem } from './request.js';
 
@@ -20,7 +19,7 @@ export interface AnswererOptions {
   readonly guard: Guard;
   readonly plan: GrantPlan;
   /** The issuer account key pair (`auth_callout.issuer`). */
-  readonly issuer: KeyPair;
+  readonly issuer: NkeySigner;
   /** The account clients are placed in (the user JWT's `aud`). */
   readonly account: string;
   readonly maxLifetimeMs: number;

@@ -17,7 +17,8 @@
 
 import type { Logger } from 'pino';
 import { connect, type NatsConnection, type Msg, type Subscription } from 'nats';
-import { fromSeed, type KeyPair } from 'nkeys.js';
+import { fromSeed } from 'nkeys.js';
+import { nativeSigner, type NkeySigner } from './jwt.js';
 import type { Guard, Session } from '../../guard/index.js';
 import { BrokerError, ConfigError } from '../../errors.js';
 import { createAnswerer, type Answer } from './answer.js';
@@ -103,10 +104,11 @@ export async function startNatsCallout(options: NatsCalloutOptions): Promise<Nat
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   const where = describeUrl(options.url);
-  let issuer: KeyPair;
+  let issuer: NkeySigner;
   try {
-    issuer = fromSeed(new TextEncoder().encode(options.issuerSeed.trim()));
-    if (!issuer.getPublicKey().startsWith('A')) throw new Error('not an account seed');
+    const pair = fromSeed(new TextEncoder().encode(options.issuerSeed.trim()));
+    if (!pair.getPublicKey().startsWith('A')) throw new Error('not an account seed');
+    issuer = nativeSigner(pair);
   } catch {
     throw new ConfigError('ERR_CONFIG_INVALID', 'the issuer seed is not an account nkey seed', {
       pointer: 'authd.nats.issuerSeed',

@@ -1,64 +1,46 @@
-// Where an AMQP 0-9-1 operation goes on the broker: the channel's `amqp` binding (AsyncAPI AMQP
-// bindings, Channel Binding Object: `is: routingKey` with `exchange.name`, or `is: queue` with
-// `queue.name`; `is` defaults to `routingKey`), or, without a binding, `amq.topic`. A routing key
-// is the address with `/` → `.`, the way RabbitMQ's MQTT plugin maps topics: the same mapping
-// authd enforces (docs/brokers/rabbitmq.md, "Mapping"), so probe tests what authd decides.
-// Pure: the prober acts on what this returns.
+// Where an AMQP 0-9-1 operation goes on the broker, by the mapping authd enforces (src/brokers/rabbitmq/mapping.ts,
+// docs/brokers/rabbitmq.md, "Mapping"): the channel's `amqp` binding (`is: routingKey` with `exchange.name`, or
+// `is: queue` with `queue.name`), else a routing key on `amq.topic`; a routing key is the address with `/` → `.`,
+// as RabbitMQ's MQTT plugin maps topics. Probe reuses that mapping rather than restating it, so what it tests is
+// what authd decides. Pure: the prober acts on what this returns.
+
+import type { RabbitTarget } from '../../brokers/rabbitmq/mapping.js';
 
 export type AmqpDestination =
   /** Publish to `exchange` with `routingKey`; subscribe by binding a server-named queue to it. */
   | { readonly kind: 'routingKey'; readonly exchange: string; readonly routingKey: string }
   /**
-   * Subscribe by consuming from `queue`; publish to `exchange` (the binding's, with the address as
-   * routing key) or, when the binding names none, through the default exchange `''` to the queue.
+   * Subscribe by consuming from `queue`; publish to `exchange` with the address as routing key or, when the
+   * binding names none, through the default exchange `''` straight to the queue.
    */
-  | { readonly kind: 'queue'; readonly queue: string; readonly exchange: string | null }
+  | { readonly kind: 'queue'; readonly queue: string; readonly exchange: string | null; readonly routingKey: string }
   | { readonly kind: 'unusable'; readonly reason: string };
-
-/** The exchange RabbitMQ's MQTT and STOMP plugins publish topics on, and where unbound channels go. */
-export const DEFAULT_TOPIC_EXCHANGE = 'amq.topic';
 
 /** AMQP names (exchange, queue, routing key) are shortstr: at most 255 bytes (AMQP 0-9-1 §4.2.5.3). */
 const MAX_NAME_BYTES = 255;
-
-function record(v: unknown): Record<string, unknown> | null {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-}
-
-function nameOf(v: unknown): string | null {
-  const name = record(v)?.name;
-  return typeof name === 'string' && name !== '' ? name : null;
-}
 
 function tooLong(text: string): boolean {
   return Buffer.byteLength(text, 'utf8') > MAX_NAME_BYTES;
 }
 
-/** A concrete address as a routing key on `amq.topic`: MQTT-style levels become topic-exchange words. */
+/** A concrete address as a routing key: MQTT-style levels become topic-exchange words. */
 export function topicRoutingKey(address: string): string {
   return address.replaceAll('/', '.');
 }
 
 /**
- * The destination of a concrete channel address, given the channel's `bindings.amqp` value
- * (undefined when the channel has none).
+ * The destination of a concrete address of `target`'s channel; `target` undefined when the mapping leaves the
+ * channel out (its binding cannot be read, or its address is not a template).
  */
-export function amqpDestination(address: string, binding: unknown): AmqpDestination {
-  const b = record(binding);
-  if (b === null) {
-    const routingKey = topicRoutingKey(address);
-    if (tooLong(routingKey)) return { kind: 'unusable', reason: 'the routing key is over 255 bytes' };
-    return { kind: 'routingKey', exchange: DEFAULT_TOPIC_EXCHANGE, routingKey };
+export function amqpDestination(target: RabbitTarget | undefined, address: string): AmqpDestination {
+  if (target === undefined) {
+    return { kind: 'unusable', reason: "the channel's amqp binding or address cannot be read (authd leaves it out)" };
   }
-  const is = b.is ?? 'routingKey';
-  if (is === 'queue') {
-    const queue = nameOf(b.queue) ?? address;
-    if (tooLong(queue)) return { kind: 'unusable', reason: 'the queue name is over 255 bytes' };
-    return { kind: 'queue', queue, exchange: nameOf(b.exchange) };
-  }
-  if (is !== 'routingKey') return { kind: 'unusable', reason: `bindings.amqp.is is ${JSON.stringify(is)}` };
-  const exchange = nameOf(b.exchange);
   const routingKey = topicRoutingKey(address);
   if (tooLong(routingKey)) return { kind: 'unusable', reason: 'the routing key is over 255 bytes' };
-  return { kind: 'routingKey', exchange: exchange ?? DEFAULT_TOPIC_EXCHANGE, routingKey };
+  if (target.queue !== null) {
+    if (tooLong(target.queue)) return { kind: 'unusable', reason: 'the queue name is over 255 bytes' };
+    return { kind: 'queue', queue: target.queue, exchange: target.exchange, routingKey };
+  }
+  return { kind: 'routingKey', exchange: target.exchange ?? 'amq.topic', routingKey };
 }

@@ -19,13 +19,16 @@ import {
 } from './protocol.js';
 
 const MAX_KEPT_MESSAGES = 256;
+const MAX_KEPT_PAYLOAD_BYTES = 256;
 const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
 export interface NatsTarget {
   readonly host: string;
   readonly port: number;
-  /** TLS options when the connection is upgraded (the server requires TLS, or the protocol says so). */
+  /** TLS options for the upgrade after INFO, when the server requires TLS or `requireTls` is set. */
   readonly tls?: ConnectionOptions;
+  /** Upgrade even when INFO does not ask for it (the document says the server is TLS, or a certificate is sent). */
+  readonly requireTls?: boolean;
   readonly timeoutMs: number;
 }
 
@@ -41,6 +44,8 @@ export interface NatsCredentials {
 export interface NatsMessage {
   readonly subject: string;
   readonly sid: string;
+  /** The payload as UTF-8, cut to MAX_KEPT_PAYLOAD_BYTES (enough to recognise probe's own unique payloads). */
+  readonly payload: string;
 }
 
 export type ConnectOutcome =
@@ -94,8 +99,9 @@ class LineReader {
       if (this.pendingMsg !== null) {
         const need = this.pendingMsg.bytes + 2;
         if (this.buffered.length < need) return;
+        const payload = this.buffered.subarray(0, Math.min(this.pendingMsg.bytes, MAX_KEPT_PAYLOAD_BYTES));
+        this.onMessage({ subject: this.pendingMsg.subject, sid: this.pendingMsg.sid, payload: payload.toString() });
         this.buffered = this.buffered.subarray(need);
-        this.onMessage({ subject: this.pendingMsg.subject, sid: this.pendingMsg.sid });
         this.pendingMsg = null;
         continue;
       }
@@ -240,7 +246,7 @@ export function natsConnect(
           return;
         }
         info = parsed.value;
-        const mustUpgrade = target.tls !== undefined || info.tlsRequired;
+        const mustUpgrade = target.requireTls === true || info.tlsRequired;
         if (mustUpgrade) upgrade();
         else sendConnect();
         return;

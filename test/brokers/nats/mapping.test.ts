@@ -4,7 +4,7 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAccount, createUser } from 'nkeys.js';
+import { createAccount, createUser, fromPublic } from 'nkeys.js';
 import { createMemoryStore } from '../../../src/credentials/memory.js';
 import { loadDocumentFromText } from '../../../src/document/load.js';
 import { createGuard } from '../../../src/guard/index.js';
@@ -13,7 +13,7 @@ import { addressToSubject } from '../../../src/brokers/nats/subjects.js';
 import { buildGrantPlan, INBOX_PATTERN, permissionsOf } from '../../../src/brokers/nats/grants.js';
 import { operationsWithReply } from '../../../src/brokers/nats/replies.js';
 import { userClaims } from '../../../src/brokers/nats/answer.js';
-import { claimId, decodeNatsJwt, encodeNatsJwt } from '../../../src/brokers/nats/jwt.js';
+import { claimId, decodeNatsJwt, encodeNatsJwt, nativeSigner } from '../../../src/brokers/nats/jwt.js';
 import { supportsAuthCallout } from '../../../src/brokers/nats/callout.js';
 import { NATS_DOC, withAdminCommands } from './fixtures.js';
 
@@ -125,6 +125,20 @@ describe('nats mapping: JWTs and versions', () => {
     assert.deepEqual(decodeNatsJwt(`${h}.${changed}.${s}`, 4096), { ok: false, problem: 'bad_signature' });
     assert.deepEqual(decodeNatsJwt(`${h}.${c}.${s}`, 10), { ok: false, problem: 'too_large' });
     assert.deepEqual(decodeNatsJwt('a.b', 4096), { ok: false, problem: 'malformed' });
+  });
+
+  it("Node's ed25519 signer and nkeys.js agree: each verifies the other's signatures", () => {
+    const pair = createAccount();
+    const native = nativeSigner(pair);
+    assert.equal(native.getPublicKey(), pair.getPublicKey());
+    const data = new TextEncoder().encode('header.claims');
+    assert.ok(fromPublic(pair.getPublicKey()).verify(data, native.sign(data)));
+    const claims = { iat: 2, iss: pair.getPublicKey(), sub: createUser().getPublicKey(), nats: { type: 'user' } };
+    for (const signer of [native, pair]) assert.ok(decodeNatsJwt(encodeNatsJwt(claims, signer), 4096).ok);
+    assert.deepEqual(decodeNatsJwt(encodeNatsJwt({ ...claims, iss: createAccount().getPublicKey() }, native), 4096), {
+      ok: false,
+      problem: 'bad_signature',
+    });
   });
 
   it('auth callout needs nats-server 2.10.0 or later', () => {

@@ -88,7 +88,7 @@ test('natsConnect: the right password connects; permissions are reported per com
     c.publish('lights.1.on', 'probe');
     const allowed = await c.fence();
     assert.deepEqual(allowed, { answered: true, errors: [], closed: false });
-    assert.deepEqual(c.messages, [{ subject: 'lights.1.on', sid: '1' }]);
+    assert.deepEqual(c.messages, [{ subject: 'lights.1.on', sid: '1', payload: 'probe' }]);
 
     c.subscribe('>', '2');
     c.publish('admin.x', 'probe');

@@ -25,7 +25,8 @@ export function captureLog() {
 
 // `sasl`: SCRAM-SHA-256 or SCRAM-SHA-512 or PLAIN (the `plain` scheme). `login`: userPassword or an API key as the
 // PLAIN password. `open`: no security. `secure` (kafka-secure): SCRAM-SHA-256 or a client certificate.
-// `certs` (kafka-secure): the client certificate only. Status is sent and received; a command needs the `admin`
+// `certs` (kafka-secure): the client certificate only. `bearer`: a JWT (OAUTHBEARER). `mqtt`: the same channels
+// on MQTT, for cross-front delivery. Status is sent and received; a command needs the `admin`
 // scope (set in kafkaModel); `audit` is received only.
 export const PLANT = `
 asyncapi: 3.0.0
@@ -63,6 +64,11 @@ servers:
     protocol: kafka
     security:
       - $ref: '#/components/securitySchemes/jwt'
+  mqtt:
+    host: 127.0.0.1:1883
+    protocol: mqtt
+    security:
+      - $ref: '#/components/securitySchemes/userPass'
 channels:
   status:
     address: 'plant/{id}/status'

@@ -1,0 +1,183 @@
+// `authd` with an `authd.nats` section against a real nats-server 2.10, both configured with the
+// blocks of docs/brokers/nats.md ("Setup", read from the page): the config keys as written, secrets from `env:`
+// and `file:`, a file store changed by another process (`keys revoke`, `users disable`) ending the
+// live connection within 5 s, /metrics, and a clear startup error for a 2.9 server.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type NatsConnection } from 'nats';
+import pino from 'pino';
+import { createFileStore } from '../../../src/credentials/file.js';
+import { startAuthd } from '../../../src/brokers/authd/index.js';
+import type { RunningAuthd } from '../../../src/brokers/authd/types.js';
+import { requireBinary, requireNatsServer210 } from '../../helpers/binaries.js';
+import {
+  calloutConfig,
+  calloutKeys,
+  pageBlock,
+  startNatsServer,
+  type CalloutKeys,
+  type NatsServerNode,
+} from '../../helpers/nats-callout.js';
+
+const DOC = `asyncapi: 3.0.0
+info: { title: nats authd, version: '1' }
+servers:
+  production:
+    host: 127.0.0.1:4222
+    protocol: nats
+    security:
+      - $ref: '#/components/securitySchemes/userPass'
+      - $ref: '#/components/securitySchemes/deviceKey'
+channels:
+  status: { address: 'lights.{id}.status' }
+operations:
+  sendStatus: { action: send, channel: { $ref: '#/channels/status' } }
+  receiveStatus: { action: receive, channel: { $ref: '#/channels/status' } }
+components:
+  securitySchemes:
+    userPass: { type: userPassword }
+    deviceKey: { type: apiKey, in: password }
+`;
+
+/** The asyncapi-guard.yaml docs/brokers/nats.md shows, with this test's listen address and server URL. */
+function config(url: string): string {
+  const yaml = pageBlock('yaml');
+  const filled = yaml
+    .replace('listen: 127.0.0.1:8181', 'listen: 127.0.0.1:0')
+    .replace('url: nats://127.0.0.1:4222', `url: ${url}`);
+  assert.ok(!filled.includes(':4222') && !filled.includes(':8181'), 'the yaml block of docs/brokers/nats.md changed');
+  return filled;
+}
+
+const PASSWORD = 'alice-correct-horse';
+let keys: CalloutKeys;
+let nats: NatsServerNode;
+let dir: string;
+let authd: RunningAuthd;
+let keyWhole = '';
+let keyId = '';
+const clients: NatsConnection[] = [];
+
+function project(url: string, k: CalloutKeys): string {
+  const d = mkdtempSync(join(tmpdir(), 'agd-nats-authd-'));
+  writeFileSync(join(d, 'asyncapi.yaml'), DOC);
+  writeFileSync(join(d, 'asyncapi-guard.yaml'), config(url));
+  writeFileSync(join(d, 'issuer.nk'), `${k.issuerSeed}\n`, { mode: 0o600 });
+  return d;
+}
+
+const env = (k: CalloutKeys): NodeJS.ProcessEnv => ({
+  NATS_AUTHD_PASSWORD: k.authUser.password,
+  NATS_SYS_PASSWORD: k.sysUser.password,
+});
+
+async function ended(nc: NatsConnection, ms: number): Promise<number> {
+  const t0 = Date.now();
+  await Promise.race([
+    nc.closed(),
+    new Promise((_, reject) => setTimeout(() => reject(new Error(`live connection not ended in ${ms} ms`)), ms)),
+  ]);
+  return Date.now() - t0;
+}
+
+before(async () => {
+  keys = calloutKeys();
+  nats = await startNatsServer(requireNatsServer210(), (port) => calloutConfig(port, keys));
+  dir = project(nats.url, keys);
+  const store = await createFileStore(join(dir, 'credentials.yaml'), { watch: false });
+  await store.addPrincipal({ name: 'alice', password: PASSWORD, scopes: [], iterations: 4096 });
+  await store.addPrincipal({ name: 'dave', password: PASSWORD, scopes: [], iterations: 4096 });
+  const created = await store.createApiKey('alice');
+  keyWhole = created.key;
+  keyId = created.record.id;
+  await store.close();
+  authd = await startAuthd({
+    document: 'asyncapi.yaml',
+    cwd: dir,
+    env: env(keys),
+    logger: pino({ level: 'silent' }),
+    auditStream: { write: () => {} },
+  });
+});
+
+after(async () => {
+  for (const nc of clients) await nc.close().catch(() => {});
+  await authd?.close();
+  await nats?.stop();
+});
+
+const open = async (opts: { user?: string; pass: string }): Promise<NatsConnection> => {
+  const nc = await connect({ servers: [nats.url], ...opts, reconnect: false, timeout: 10_000 });
+  clients.push(nc);
+  return nc;
+};
+
+describe('authd with authd.nats', () => {
+  // nats.js sends a password only with a user name: an API key goes as the password beside any name.
+  it('starts the nats part from the config; a user and an API key connect', async () => {
+    assert.deepEqual(authd.parts, ['nats']);
+    assert.ok((await open({ user: 'alice', pass: PASSWORD })).info);
+    assert.ok((await open({ user: 'device', pass: keyWhole })).info);
+    assert.match(authd.metrics(), /asyncapi_guard_authd_nats_requests_total\{part="nats",outcome="allowed"\} 2/);
+  });
+
+  it('keys revoke elsewhere ends the live connection of that key within 5 s and refuses it after', async () => {
+    const nc = await open({ user: 'device', pass: keyWhole });
+    const other = await open({ user: 'alice', pass: PASSWORD });
+    const store = await createFileStore(join(dir, 'credentials.yaml'), { watch: false });
+    await store.revokeApiKey(keyId);
+    await store.close();
+    assert.ok((await ended(nc, 5000)) < 5000);
+    await assert.rejects(
+      open({ user: 'device', pass: keyWhole }),
+      (e: { code?: string }) => e.code === 'AUTHORIZATION_VIOLATION',
+    );
+    assert.equal(other.isClosed(), false);
+  });
+
+  it('users disable in another process ends the user live connection within 5 s', async () => {
+    const nc = await open({ user: 'dave', pass: PASSWORD });
+    const store = await createFileStore(join(dir, 'credentials.yaml'), { watch: false });
+    await store.setDisabled('dave', true);
+    await store.close();
+    assert.ok((await ended(nc, 5000)) < 5000);
+    await assert.rejects(
+      open({ user: 'dave', pass: PASSWORD }),
+      (e: { code?: string }) => e.code === 'AUTHORIZATION_VIOLATION',
+    );
+  });
+
+  it('a nats-server 2.9 in authd.nats.url: startup fails with ERR_BROKER_UNSUPPORTED naming the key', async () => {
+    const oldKeys = calloutKeys();
+    const old = await startNatsServer(
+      requireBinary('nats-server', 'nats-server'),
+      (port) =>
+        `listen: 127.0.0.1:${port}\nauthorization { users: [ { user: ${oldKeys.authUser.user}, ` +
+        `password: "${oldKeys.authUser.password}" }, { user: ${oldKeys.sysUser.user}, ` +
+        `password: "${oldKeys.sysUser.password}" } ] }\n`,
+    );
+    const oldDir = project(old.url, oldKeys);
+    try {
+      await assert.rejects(
+        startAuthd({ document: 'asyncapi.yaml', cwd: oldDir, env: env(oldKeys), logger: pino({ level: 'silent' }) }),
+        (e: { code?: string; message?: string }) =>
+          e.code === 'ERR_BROKER_UNSUPPORTED' &&
+          /authd\.nats\.url: nats-server 2\.9\.\d+ at nats:\/\//.test(e.message ?? ''),
+      );
+    } finally {
+      await old.stop();
+    }
+  });
+
+  it('a password reference that is not set: a config error naming the key, never a value', async () => {
+    await assert.rejects(
+      startAuthd({ document: 'asyncapi.yaml', cwd: dir, env: {}, logger: pino({ level: 'silent' }) }),
+      (e: { code?: string; message?: string }) =>
+        /authd\.nats\.password/.test(e.message ?? '') && !(e.message ?? '').includes(keys.authUser.password),
+    );
+  });
+});

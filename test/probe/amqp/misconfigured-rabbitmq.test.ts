@@ -1,0 +1,152 @@
+// The AMQP prober against a real, misconfigured RabbitMQ node started here (test/helpers/rabbitmq.ts: its own
+// node name, ports, folders and cookie): the default `guest` user reachable, and a user with `.*` configure, write
+// and read permissions. Each finding id is asserted exactly.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { amqpProber } from '../../../src/probe/amqp/index.js';
+import type { CheckOutcome, TestPrincipal } from '../../../src/probe/types.js';
+import { startRabbitmq, type StartedRabbit } from '../../helpers/rabbitmq.js';
+import { contextFor } from '../helpers.js';
+
+const WIDE_PASSWORD = 'wide-marker-3b8e41';
+
+function doc(scheme: string): string {
+  return `asyncapi: 2.6.0
+info: { title: lights, version: '1' }
+servers:
+  rabbit:
+    url: 'localhost:5672'
+    protocol: amqp
+    security: [{ login: [] }]
+channels:
+  'lights/{id}/on':
+    parameters:
+      id: { schema: { type: string, enum: ['7'] } }
+    subscribe: { operationId: turnOn, message: { payload: { type: string } } }
+    publish: { operationId: watchOn, message: { payload: { type: string } } }
+  admin/commands:
+    subscribe:
+      operationId: sendAdmin
+      security: [{ login: [admin] }]
+      message: { payload: { type: string } }
+components:
+  securitySchemes:
+    login: { type: ${scheme} }
+`;
+}
+
+const wide: TestPrincipal = { name: 'wide', scheme: 'login', scopes: [], user: 'wide', password: WIDE_PASSWORD };
+
+let node: StartedRabbit;
+
+before(async () => {
+  node = await startRabbitmq({ internal: true });
+  for (const args of [
+    ['add_user', 'wide', WIDE_PASSWORD],
+    ['set_permissions', '-p', '/', 'wide', '.*', '.*', '.*'],
+  ]) {
+    const r = await node.ctl(args);
+    assert.equal(r.code, 0, r.output);
+  }
+});
+after(() => node?.stop());
+
+function byId(outcomes: readonly CheckOutcome[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const o of outcomes) (out[o.id] ??= []).push(o.status);
+  return out;
+}
+
+test('amqp: guest reachable and a `.*` user: the guest, requirement, undeclared and all-topics findings', async () => {
+  const { ctx, outcomes } = await contextFor(doc('userPassword'), {
+    server: 'rabbit',
+    port: node.amqpPort,
+    principals: new Map([['login', [wide]]]),
+    timeoutMs: 10_000,
+  });
+  await amqpProber.probe(ctx);
+  assert.deepEqual(byId(outcomes), {
+    'auth-mechanism-undeclared': ['pass'],
+    'auth-anonymous-accepted': ['pass'],
+    'amqp-guest-accepted': ['fail'],
+    'auth-wrong-credential-accepted': ['pass'],
+    'auth-credential-refused': ['pass'],
+    // turnOn and watchOn: wide satisfies both and may; sendAdmin: nobody satisfies it, and wide (lacking
+    // `admin`) may still publish.
+    'authz-operation-refused': ['pass', 'pass', 'skipped'],
+    'authz-requirement-not-enforced': ['fail'],
+    'authz-undeclared-channel-accepted': ['fail', 'fail'],
+    'authz-all-topics-accepted': ['fail'],
+  });
+  const guest = outcomes.find((o) => o.id === 'amqp-guest-accepted')!;
+  assert.match(guest.evidence!.received, /mechanisms .*PLAIN.*; connection\.tune \(accepted\)/);
+  const admin = outcomes.find((o) => o.id === 'authz-requirement-not-enforced')!;
+  assert.equal(admin.operation, 'sendAdmin');
+  assert.match(admin.evidence!.received, /basic\.ack/);
+  assert.ok(!JSON.stringify(outcomes).includes(WIDE_PASSWORD));
+});
+
+test('amqp: PLAIN offered on a cleartext listener where only SCRAM is declared is a finding', async () => {
+  const { ctx, outcomes } = await contextFor(doc('scramSha256'), {
+    server: 'rabbit',
+    port: node.amqpPort,
+    timeoutMs: 10_000,
+  });
+  await amqpProber.probe(ctx);
+  const mechanism = outcomes.filter((o) => o.id === 'auth-mechanism-undeclared');
+  assert.deepEqual(
+    mechanism.map((o) => o.status),
+    ['fail'],
+  );
+  assert.match(mechanism[0]!.message, /offers .*PLAIN.* on a cleartext listener/);
+  // No principal: guest, which gets in, stands for anyone.
+  assert.deepEqual(byId(outcomes)['authz-all-topics-accepted'], ['fail']);
+  assert.match(outcomes.find((o) => o.id === 'authz-all-topics-accepted')!.message, /^guest may bind/);
+});
+
+test('amqp: a user whose internal permissions match the document is refused elsewhere: no finding', async () => {
+  for (const args of [
+    ['add_user', 'narrow', 'narrow-marker-0aa1'],
+    // configure: server-named queues only; write (publish, and bind to a queue): amq.topic and its own queues;
+    // read (bind from an exchange, consume): the same.
+    [
+      'set_permissions',
+      '-p',
+      '/',
+      'narrow',
+      '^amq\\.gen-.*',
+      '^(amq\\.topic|amq\\.gen-.*)$',
+      '^(amq\\.topic|amq\\.gen-.*)$',
+    ],
+    ['set_topic_permissions', '-p', '/', 'narrow', 'amq.topic', '^lights\\.[^.]+\\.on$', '^lights\\.[^.]+\\.on$'],
+    ['delete_user', 'guest'],
+  ]) {
+    const r = await node.ctl(args);
+    assert.equal(r.code, 0, r.output);
+  }
+  const narrow: TestPrincipal = {
+    name: 'narrow',
+    scheme: 'login',
+    scopes: [],
+    user: 'narrow',
+    password: 'narrow-marker-0aa1',
+  };
+  const { ctx, outcomes } = await contextFor(doc('userPassword'), {
+    server: 'rabbit',
+    port: node.amqpPort,
+    principals: new Map([['login', [narrow]]]),
+    timeoutMs: 10_000,
+  });
+  await amqpProber.probe(ctx);
+  assert.deepEqual(byId(outcomes), {
+    'auth-mechanism-undeclared': ['pass'],
+    'auth-anonymous-accepted': ['pass'],
+    'amqp-guest-accepted': ['pass'],
+    'auth-wrong-credential-accepted': ['pass'],
+    'auth-credential-refused': ['pass'],
+    'authz-operation-refused': ['pass', 'pass', 'skipped'],
+    'authz-requirement-not-enforced': ['pass'],
+    'authz-undeclared-channel-accepted': ['pass', 'pass'],
+    'authz-all-topics-accepted': ['pass'],
+  });
+});
