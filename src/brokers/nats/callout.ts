@@ -72,6 +72,8 @@ export interface NatsCallout {
   readonly serverVersion: string;
   /** Whether live connections can be ended (a system user is configured). */
   readonly canEndLiveConnections: boolean;
+  /** False while the connection to nats-server is down (nats.js reconnects by itself). */
+  ready(): boolean;
   stats(): NatsCalloutStats;
   /** Ends the live connections whose session `shouldEnd` says so (KICK); returns how many were asked to end. */
   endSessions(shouldEnd: (session: Session) => boolean): number;
@@ -140,6 +142,15 @@ export async function startNatsCallout(options: NatsCalloutOptions): Promise<Nat
       throw err;
     }
   }
+
+  let connected = true;
+  void (async () => {
+    for await (const st of nc.status()) {
+      const type = String(st.type);
+      if (type === 'disconnect') connected = false;
+      else if (type === 'reconnect') connected = true;
+    }
+  })().catch(() => {});
 
   const answerer = createAnswerer({
     guard: options.guard,
@@ -252,6 +263,7 @@ export async function startNatsCallout(options: NatsCalloutOptions): Promise<Nat
   return Object.freeze({
     serverVersion: version,
     canEndLiveConnections: sys !== null,
+    ready: () => !closed && connected,
     stats: () => Object.freeze({ ...counts, live: live.size }),
     endSessions(shouldEnd: (session: Session) => boolean): number {
       let n = 0;

@@ -66,6 +66,7 @@ export async function startNatsAuthd(options: NatsAuthdOptions): Promise<NatsAut
   return Object.freeze({
     serverVersion: callout.serverVersion,
     canEndLiveConnections: callout.canEndLiveConnections,
+    ready: () => callout.ready(),
     stats: () => callout.stats(),
     endSessions: (shouldEnd: Parameters<NatsCallout['endSessions']>[0]) => callout.endSessions(shouldEnd),
     sessionsEnded: () => ended,

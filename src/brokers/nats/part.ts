@@ -72,6 +72,7 @@ export async function startNatsPart(ctx: AuthdPartContext): Promise<AuthdPart | 
     name: 'nats',
     routes: new Map(),
     endSessions: (pred) => callout.endSessions(pred),
+    ready: () => callout.ready(),
     metrics() {
       const s = callout.stats();
       return (

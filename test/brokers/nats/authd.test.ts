@@ -180,4 +180,12 @@ describe('authd with authd.nats', () => {
         /authd\.nats\.password/.test(e.message ?? '') && !(e.message ?? '').includes(keys.authUser.password),
     );
   });
+
+  it('/readyz follows the NATS connection: not ready once the server is gone', async () => {
+    assert.equal(authd.ready(), true);
+    await nats.stop();
+    const end = Date.now() + 15_000;
+    while (authd.ready() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(authd.ready(), false);
+  });
 });
