@@ -35,7 +35,7 @@ export interface AuthdOptions {
 export interface AuthdRequest {
   readonly path: string;
   readonly params: URLSearchParams;
-  /** The TCP peer that asked (the broker), for throttling when the broker does not name its client's address. */
+  /** The TCP peer that asked: the broker itself, not its client (RabbitMQ names the client's address in `ip`). */
   readonly peer: string | null;
 }
 

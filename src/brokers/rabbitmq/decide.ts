@@ -125,8 +125,10 @@ export function createRabbitDecider(deps: RabbitDeciderDeps): RabbitDecider {
       const vhost = r.params.get('vhost');
       const maps = vhost === null ? deps.maps : byVhost.has(vhost) ? [byVhost.get(vhost)!] : [];
       if (maps.length === 0) return bad('user', 'unknown_vhost');
-      // RabbitMQ 3.10 sends no client address with user_path: the broker's own address is what throttling sees then.
-      const remote = field(r, 'ip') ?? r.peer ?? undefined;
+      // RabbitMQ 3.10 sends no client address with user_path (only with vhost_path). Every login then
+      // comes from the broker's own address, so throttling by it would let anyone lock every user out:
+      // without `ip` the guard throttles by the claimed user name only (docs/brokers/rabbitmq.md).
+      const remote = field(r, 'ip') ?? undefined;
       let allowed = false;
       for (const map of maps) {
         const result = await deps.guard.authenticate(map.server, {

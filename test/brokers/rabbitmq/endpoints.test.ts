@@ -4,12 +4,18 @@
 // output, and a store change reaching the kept sessions.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { connect as tlsConnect, type SecureVersion } from 'node:tls';
 import pino from 'pino';
 import { startAuthd } from '../../../src/brokers/authd/start.js';
 import type { RunningAuthd } from '../../../src/brokers/authd/types.js';
 import { ConfigError, UsageError } from '../../../src/errors.js';
+import { requireBinary } from '../../helpers/binaries.js';
 import { eventually } from '../../helpers/eventually.js';
 import { auditCapture } from '../../serve/helpers.js';
 import {
@@ -250,4 +256,87 @@ test('startup: beyond loopback needs the switch; a server the document lacks is 
     startAuthd({ document: 'asyncapi.yaml', cwd: none.dir, listen: '127.0.0.1:0', logger: pino({ level: 'silent' }) }),
     (err: unknown) => err instanceof ConfigError && err.message.includes('no broker to answer'),
   );
+});
+
+test('throttling: wrong passwords lock that user name, not the broker every login comes from', async () => {
+  const p = await makeRabbitProject(
+    rabbitConfig().replace(
+      'authd:',
+      'throttle: { freeFailures: 0, baseDelayMs: 0, maxDelayMs: 0, lockoutAfter: 3, lockoutMs: 60000 }\nauthd:',
+    ),
+  );
+  const a = await startAuthd({ document: 'asyncapi.yaml', cwd: p.dir, logger: pino({ level: 'silent' }) });
+  const c = authdClient(a.port);
+  try {
+    for (let i = 0; i < 3; i++)
+      assert.equal((await c.post('/rabbitmq/user', { username: 'bob', password: `guess-${i}` })).body, 'deny');
+    assert.equal((await c.post('/rabbitmq/user', { username: 'bob', password: BOB_PASSWORD })).body, 'deny');
+    assert.equal((await c.post('/rabbitmq/user', { username: 'alice', password: ALICE_PASSWORD })).body, 'allow');
+    assert.match(a.metrics(), /asyncapi_guard_throttled_total\{[^}]*locked_principal[^}]*\} [1-9]/);
+    assert.doesNotMatch(a.metrics(), /asyncapi_guard_throttled_total\{[^}]*locked_remote[^}]*\} [1-9]/);
+  } finally {
+    c.close();
+    await a.close();
+  }
+});
+
+test('authd.tls: HTTPS with TLS 1.2 or later only', async () => {
+  const openssl = requireBinary('openssl', 'openssl');
+  const p = await makeRabbitProject(
+    rabbitConfig().replace('authd:', 'authd:\n  tls: { cert: file:./cert.pem, key: file:./key.pem }'),
+  );
+  execFileSync(
+    openssl,
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-keyout',
+      join(p.dir, 'key.pem'),
+      '-out',
+      join(p.dir, 'cert.pem'),
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
+  const ca = readFileSync(join(p.dir, 'cert.pem'));
+  const a = await startAuthd({ document: 'asyncapi.yaml', cwd: p.dir, logger: pino({ level: 'silent' }) });
+  try {
+    assert.equal(a.tls, true);
+    const handshake = (maxVersion: SecureVersion, minVersion: SecureVersion) =>
+      new Promise<string>((resolve) => {
+        const socket = tlsConnect({ host: '127.0.0.1', port: a.port, ca, maxVersion, minVersion }, () => {
+          const v = socket.getProtocol() ?? '';
+          socket.end();
+          resolve(v);
+        });
+        socket.on('error', (err: NodeJS.ErrnoException) => resolve(`refused: ${err.code ?? err.message}`));
+      });
+    assert.equal(await handshake('TLSv1.2', 'TLSv1.2'), 'TLSv1.2');
+    assert.equal(await handshake('TLSv1.3', 'TLSv1.3'), 'TLSv1.3');
+    assert.match(await handshake('TLSv1.1', 'TLSv1'), /^refused/);
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = httpsRequest({ host: '127.0.0.1', port: a.port, path: '/healthz', ca }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (s: string) => (text += s));
+        res.on('end', () => resolve(text));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(body, 'ok\n');
+    // Cleartext HTTP to the TLS port gets no answer.
+    await assert.rejects(fetch(`http://127.0.0.1:${a.port}/healthz`));
+  } finally {
+    await a.close();
+  }
 });
