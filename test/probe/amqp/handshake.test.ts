@@ -5,6 +5,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { amqpHandshake } from '../../../src/probe/amqp/handshake.js';
+import { amqpHello, amqpLogin, mechanismsOf } from '../../../src/probe/amqp/index.js';
 import {
   CONNECTION_CLASS,
   METHOD_CLOSE,
@@ -149,4 +150,32 @@ test('amqpHandshake: another version, an oversized frame, silence, no listener: 
   const server = servers.pop()!;
   await new Promise((r) => server.close(r));
   assert.deepEqual(await amqpHandshake(target(unused)), { ok: false, stage: 'connect', reason: 'ECONNREFUSED' });
+});
+
+test('amqpHello: Start then Tune is accepted, Start then Close refused, no Start none', () => {
+  const tune = methodFrame(CONNECTION_CLASS, METHOD_TUNE, Buffer.alloc(8));
+  const answer = (bytes: Buffer) => ({ bytes, closed: true });
+  assert.equal(amqpHello.classify(answer(Buffer.concat([start('EXTERNAL'), tune]))), 'accepted');
+  assert.equal(amqpHello.classify(answer(Buffer.concat([start('EXTERNAL'), close(403, 'ACCESS_REFUSED')]))), 'refused');
+  assert.equal(amqpHello.classify(answer(start('PLAIN'))), 'refused');
+  assert.equal(amqpHello.classify(answer(Buffer.from('\x15\x03\x03\x00\x02\x02\x46', 'latin1'))), 'none');
+  assert.equal(amqpHello.complete(start('PLAIN')), false);
+  assert.equal(amqpHello.complete(Buffer.concat([start('PLAIN'), tune])), true);
+  assert.deepEqual(readMethodHeader(amqpHello.bytes.subarray(8 + 7)), { classId: 10, methodId: 11 });
+});
+
+test('mechanismsOf and amqpLogin: where each scheme travels over AMQP 0-9-1', () => {
+  assert.deepEqual(mechanismsOf({ type: 'userPassword' }), ['PLAIN', 'AMQPLAIN']);
+  assert.deepEqual(mechanismsOf({ type: 'X509' }), ['EXTERNAL']);
+  assert.deepEqual(mechanismsOf({ type: 'scramSha256' }), ['SCRAM-SHA-256']);
+  const p = { name: 'n', scheme: 's', scopes: [], user: 'u', password: 'p', apiKey: 'k', token: 't' };
+  assert.deepEqual(amqpLogin({ type: 'apiKey', in: 'user' }, p), { mechanism: 'PLAIN', username: 'k', password: '' });
+  assert.deepEqual(amqpLogin({ type: 'oauth2' }, p), { mechanism: 'PLAIN', username: 'u', password: 't' });
+  assert.deepEqual(amqpLogin({ type: 'http', scheme: 'basic' }, p), {
+    mechanism: 'PLAIN',
+    username: 'u',
+    password: 'p',
+  });
+  assert.equal(amqpLogin({ type: 'X509' }, p), null);
+  assert.equal(amqpLogin({ type: 'scramSha256' }, p), null);
 });

@@ -162,14 +162,10 @@ test('encodeStartOk: a well-formed frame naming the mechanism, with the response
   assert.ok(read.kind === 'frame');
   assert.deepEqual(readMethodHeader(read.payload), { classId: 10, methodId: 11 });
   assert.ok(read.payload.includes(Buffer.from('\x05PLAIN')));
-  assert.ok(read.payload.includes(longstrOf(response)));
+  assert.ok(read.payload.includes(longstr(response)));
   assert.ok(read.payload.includes(Buffer.from('authentication_failure_close')));
   assert.deepEqual(response, Buffer.from('\0alice\0pässword', 'utf8'));
 });
-
-function longstrOf(bytes: Buffer): Buffer {
-  return longstr(bytes);
-}
 
 test('amqplainResponse: LOGIN and PASSWORD as table entries without the table length', () => {
   assert.deepEqual(

@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type Socket } from 'node:net';
 import { natsConnect, type NatsTarget } from '../../../src/probe/nats/client.js';
 import { isPlainSubject, parseErrLine, parseInfoLine, parseMsgLine } from '../../../src/probe/nats/protocol.js';
 import { startNatsWithConfig, type NatsNode } from './nats-server.js';
@@ -109,4 +110,60 @@ test('natsConnect: nothing listening is a failed connect, not a throw', async ()
   await stopped.stop();
   const outcome = await natsConnect({ host: '127.0.0.1', port, timeoutMs: 5000 });
   assert.deepEqual(outcome, { kind: 'failed', stage: 'connect', reason: 'ECONNREFUSED' });
+});
+
+/** A scripted NATS responder (a net server writing fixed bytes, named as such) for what nats-server never sends. */
+async function scripted(reply: (socket: Socket) => void): Promise<{ port: number; close: () => Promise<void> }> {
+  const server = createServer((socket) => {
+    socket.on('error', () => undefined);
+    reply(socket);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return { port, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+test('natsConnect: a control line over the bound, or INFO that is not JSON, fails without buffering more', async () => {
+  const long = await scripted((s) => s.write(`INFO {"x":"${'a'.repeat(70 * 1024)}`));
+  try {
+    assert.deepEqual(await natsConnect({ host: '127.0.0.1', port: long.port, timeoutMs: 5000 }), {
+      kind: 'failed',
+      stage: 'info',
+      reason: 'control line over the bound',
+    });
+  } finally {
+    await long.close();
+  }
+  const junk = await scripted((s) => s.write('HELLO\r\n'));
+  try {
+    assert.deepEqual(await natsConnect({ host: '127.0.0.1', port: junk.port, timeoutMs: 5000 }), {
+      kind: 'failed',
+      stage: 'info',
+      reason: 'the first line is not INFO',
+    });
+  } finally {
+    await junk.close();
+  }
+});
+
+test('natsConnect: a message over the size bound ends the connection; fence reports it closed', async () => {
+  const big = await scripted((s) => {
+    s.write('INFO {"auth_required":false}\r\n');
+    let sent = false;
+    s.on('data', (chunk: Buffer) => {
+      if (!chunk.toString().includes('PING')) return;
+      if (!sent) s.write('PONG\r\n');
+      else s.write('MSG a 1 2000000\r\n');
+      sent = true;
+    });
+  });
+  try {
+    const outcome = await natsConnect({ host: '127.0.0.1', port: big.port, timeoutMs: 5000 }, undefined, 1024);
+    assert.equal(outcome.kind, 'connected');
+    if (outcome.kind !== 'connected') return;
+    const fenced = await outcome.connection.fence();
+    assert.deepEqual(fenced, { answered: false, errors: [], closed: true });
+  } finally {
+    await big.close();
+  }
 });
