@@ -97,15 +97,23 @@ export class Reader {
     return this.int8() !== 0;
   }
 
-  /** Unsigned 32-bit varint (compact lengths, tagged fields). */
+  /** Unsigned 32-bit varint (compact lengths, tagged fields, and under zig-zag every record field). */
   uvarint(): number {
+    const first = this.buffer[this.offset];
+    // Most record varints are one byte (small lengths and deltas).
+    if (first !== undefined && first < 0x80) {
+      this.offset++;
+      return first;
+    }
     let value = 0;
+    let factor = 1;
     for (let i = 0; i < MAX_VARINT_BYTES; i++) {
       this.need(1, 'varint');
       const byte = this.buffer[this.offset++] as number;
       if (i === MAX_VARINT_BYTES - 1 && byte > 0x0f) throw new DecodeFailure('varint overflows 32 bits');
-      value += (byte & 0x7f) * 2 ** (7 * i);
+      value += (byte & 0x7f) * factor;
       if ((byte & 0x80) === 0) return value;
+      factor *= 128;
     }
     throw new DecodeFailure('varint longer than 5 bytes');
   }
@@ -117,10 +125,19 @@ export class Reader {
     return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
   }
 
-  /** Signed zig-zag 64-bit varint (record timestamps and offsets deltas). */
+  /** Signed zig-zag 64-bit varint (record timestamps and offset deltas). */
   varlong(): bigint {
-    let value = 0n;
-    for (let i = 0; i < MAX_VARLONG_BYTES; i++) {
+    // Fast path: up to 7 bytes (49 bits) fit a double exactly, so only one BigInt is made; record
+    // timestamp deltas are small. Longer encodings take the BigInt path.
+    let small = 0;
+    for (let i = 0; i < 7; i++) {
+      this.need(1, 'varlong');
+      const byte = this.buffer[this.offset++] as number;
+      small += (byte & 0x7f) * 2 ** (7 * i);
+      if ((byte & 0x80) === 0) return BigInt(small % 2 === 0 ? small / 2 : -(small + 1) / 2);
+    }
+    let value = BigInt(small);
+    for (let i = 7; i < MAX_VARLONG_BYTES; i++) {
       this.need(1, 'varlong');
       const byte = this.buffer[this.offset++] as number;
       if (i === MAX_VARLONG_BYTES - 1 && byte > 0x01) throw new DecodeFailure('varlong overflows 64 bits');

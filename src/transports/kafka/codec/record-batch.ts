@@ -257,9 +257,11 @@ function writeVarBytes(w: Writer, bytes: Buffer | null | undefined): void {
 }
 
 function encodeRecords(records: readonly RecordInput[], baseTimestamp: bigint): Buffer {
-  const w = new Writer();
+  const w = new Writer(records.length * 64);
+  // A record's length prefix comes before it, so each record is written to one reused scratch writer first.
+  const one = new Writer(256);
   records.forEach((record, offsetDelta) => {
-    const one = new Writer(64);
+    one.reset();
     one
       .int8(0)
       .varlong((record.timestamp ?? baseTimestamp) - baseTimestamp)
@@ -275,7 +277,7 @@ function encodeRecords(records: readonly RecordInput[], baseTimestamp: bigint): 
     }
     w.varint(one.length).raw(one.view());
   });
-  return w.toBuffer();
+  return w.view();
 }
 
 /** One record batch v2 (magic 2), CRC-32C computed; records get offset deltas 0..n-1. */

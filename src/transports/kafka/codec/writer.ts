@@ -13,6 +13,12 @@ export class Writer {
     return this.offset;
   }
 
+  /** Forgets what was written, keeping the buffer (a scratch writer reused per record). */
+  reset(): this {
+    this.offset = 0;
+    return this;
+  }
+
   private ensure(n: number): void {
     if (this.offset + n <= this.buffer.length) return;
     let size = this.buffer.length * 2;
