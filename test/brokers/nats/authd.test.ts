@@ -14,6 +14,7 @@ import { createFileStore } from '../../../src/credentials/file.js';
 import { startAuthd } from '../../../src/brokers/authd/index.js';
 import type { RunningAuthd } from '../../../src/brokers/authd/types.js';
 import { requireBinary, requireNatsServer210 } from '../../helpers/binaries.js';
+import { runCli } from '../../cli/helpers.js';
 import {
   calloutConfig,
   calloutKeys,
@@ -151,7 +152,7 @@ describe('authd with authd.nats', () => {
     );
   });
 
-  it('a nats-server 2.9 in authd.nats.url: startup fails with ERR_BROKER_UNSUPPORTED naming the key', async () => {
+  it('a nats-server 2.9 in authd.nats.url: authd exits 2 with ERR_BROKER_UNSUPPORTED naming the key', async () => {
     const oldKeys = calloutKeys();
     const old = await startNatsServer(
       requireBinary('nats-server', 'nats-server'),
@@ -162,6 +163,18 @@ describe('authd with authd.nats', () => {
     );
     const oldDir = project(old.url, oldKeys);
     try {
+      // The command: exit 2, one error line on stderr (beside the audit log's startup line) naming the key and the
+      // version, nothing on stdout.
+      const run = await runCli(['authd', 'asyncapi.yaml'], { cwd: oldDir, env: env(oldKeys) });
+      assert.equal(run.code, 2, run.stderr);
+      assert.equal(run.stdout, '');
+      const errors = run.stderr.split('\n').filter((l) => l.startsWith('error:'));
+      assert.equal(errors.length, 1, run.stderr);
+      assert.match(
+        errors[0]!,
+        /authd\.nats\.url: nats-server 2\.9\.\d+ at nats:\/\/.* has no auth callout.*ERR_BROKER_UNSUPPORTED/,
+      );
+      assert.ok(!run.stderr.includes(oldKeys.authUser.password));
       await assert.rejects(
         startAuthd({ document: 'asyncapi.yaml', cwd: oldDir, env: env(oldKeys), logger: pino({ level: 'silent' }) }),
         (e: { code?: string; message?: string }) =>
