@@ -166,7 +166,11 @@ function report(result: ProvisionResult, url: string, dryRun: boolean, io: CliIo
     io.err(
       n === 0
         ? `dry run: ${where} already matches the document and the store: no command would be sent\n`
-        : `dry run: ${n} command${n === 1 ? '' : 's'} would be sent to ${where}; nothing was sent or written\n`,
+        : `dry run: ${n} command${n === 1 ? '' : 's'} would be sent to ${where}` +
+            (result.passwordsWritten.length === 0
+              ? ''
+              : ` and ${result.passwordsWritten.length} password verifier(s) written to the plugin's file`) +
+            '; nothing was sent or written\n',
     );
   } else {
     io.err(

@@ -36,13 +36,20 @@ export interface StartedMosquitto {
 }
 
 /** The `mosquitto.conf` lines docs/brokers/mosquitto.md shows, for a listener on `port` and the plugin file `file`. */
-export function mosquittoConf(port: number, file: string): string {
+export function documentedConfLines(port: number, file: string): string[] {
   return [
     `listener ${port} 127.0.0.1`,
     'allow_anonymous false',
     'per_listener_settings false',
     `plugin ${DYNSEC_PLUGIN}`,
     `plugin_opt_config_file ${file}`,
+  ];
+}
+
+/** The documented lines, plus what a test broker needs: staying root in a container, a log on stderr. */
+export function mosquittoConf(port: number, file: string): string {
+  return [
+    ...documentedConfLines(port, file),
     // Mosquitto drops root privileges to the `mosquitto` user unless told to stay (test machines run as root).
     ...(process.getuid?.() === 0 ? ['user root'] : []),
     'log_dest stderr', // unbuffered: stdout to a pipe is block-buffered, so the start line would not show

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { makeProject, mainPath, runCli, type Run } from '../../cli/helpers.js';
 import { eventually } from '../../helpers/eventually.js';
-import { ADMIN_USER, startMosquitto, type StartedMosquitto } from '../../helpers/mosquitto.js';
+import { ADMIN_USER, documentedConfLines, startMosquitto, type StartedMosquitto } from '../../helpers/mosquitto.js';
 import {
   closed,
   connect,
@@ -117,6 +117,15 @@ before(async () => {
 after(async () => {
   await Promise.all(clients.map((c) => end(c)));
   await broker?.stop();
+});
+
+test('docs/brokers/mosquitto.md shows the mosquitto.conf lines this broker runs with, verbatim', async () => {
+  const page = await readFile(new URL('../../../docs/brokers/mosquitto.md', import.meta.url), 'utf8');
+  const block = /`mosquitto.conf`[^\n]*\n\n```\n([\s\S]*?)```/.exec(page);
+  assert.ok(block !== null, 'the page has a mosquitto.conf block');
+  assert.deepEqual(block[1]!.trim().split('\n'), documentedConfLines(1883, '/var/lib/mosquitto/dynamic-security.json'));
+  const conf = await readFile(broker.confFile, 'utf8');
+  for (const line of documentedConfLines(broker.port, broker.dynsecFile)) assert.ok(conf.includes(`${line}\n`), line);
 });
 
 test('provision mosquitto: the store keeps a Mosquitto verifier when the config has a mosquitto section', async () => {
