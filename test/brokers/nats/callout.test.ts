@@ -250,6 +250,14 @@ describe('nats callout: revocation', () => {
     await closed;
     assert.equal(alice.nc.isClosed(), false);
   });
+
+  it("a connection that ends leaves the table of live connections (the server's DISCONNECT event)", async () => {
+    const c = await client({ user: 'alice', pass: ALICE_PW });
+    const before = authd.stats().live;
+    assert.ok(before >= 1);
+    await c.nc.close();
+    await eventually(() => authd.stats().live <= before - 1);
+  });
 });
 
 describe('nats callout: hostile requests', () => {
