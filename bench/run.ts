@@ -15,6 +15,9 @@
 //      (subscriptions, inbound QoS 2 without PUBREL; bench/mqtt-limits.ts)
 //  12. serve end to end: one mqtt.js publisher → one mqtt.js subscriber through `asyncapi-guard
 //      serve` (userPassword) vs bare aedes, QoS 0, 50,000 messages (bench/serve-e2e.ts)
+//  14. authd: RabbitMQ /rabbitmq/topic decisions per second and per CPU-second over keep-alive vs a bare
+//      node:http server; AMQP publish throughput through RabbitMQ with authd behind the cache backend
+//      vs internal users (bench/authd.ts)
 
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -31,6 +34,7 @@ import { runJweBench } from './jwe.js';
 import { runServeBench } from './serve.js';
 import { mqttLimitsTable, runMqttLimitsBench } from './mqtt-limits.js';
 import { runServeE2eBench } from './serve-e2e.js';
+import { runAuthdBench, runRabbitAmqpBench } from './authd.js';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const examplesDir = resolve(root, 'test/fixtures/asyncapi-security-corpus/spec-examples');
@@ -213,5 +217,15 @@ say('');
 say('## serve: MQTT QoS 0 end to end with mqtt.js clients');
 say('');
 await runServeE2eBench(say, quick);
+
+// 14. authd answering RabbitMQ's questions, and RabbitMQ publishing with authd behind it (bench/authd.ts)
+say('');
+say('## authd: RabbitMQ decisions');
+say('');
+await runAuthdBench(say, quick);
+say('');
+say('## authd: AMQP publish throughput through RabbitMQ');
+say('');
+await runRabbitAmqpBench(say, quick);
 
 writeFileSync(join(root, '.bench-tmp/last-run.md'), lines.join('\n') + '\n');
