@@ -69,6 +69,16 @@ describe('nats mapping: allow-lists', () => {
       assert.equal(a.respond, true);
       const r = permissionsOf(plan, root.session);
       assert.deepEqual(r.pub, ['lights.*.command', 'lights.*.status', 'rpc.time']);
+      // perspective: server flips the lists (and which side of a reply gets the inbox).
+      const flipped = permissionsOf(
+        buildGrantPlan(model, 'production', 'server', operationsWithReply(doc)),
+        alice.session,
+      );
+      assert.deepEqual(
+        flipped.pub,
+        a.sub.filter((p) => p !== INBOX_PATTERN),
+      );
+      assert.deepEqual(flipped.sub, [INBOX_PATTERN, ...a.pub]);
       const plain = permissionsOf(noReplies, alice.session);
       assert.ok(!plain.sub.includes(INBOX_PATTERN));
       assert.equal(plain.respond, false);
