@@ -178,6 +178,18 @@ export type {
   AuthdWarning,
   RunningAuthd,
 } from './brokers/authd/index.js';
+// probe (issue 14): prove that a live server enforces the security its document declares
+// (docs/probe.md). The `probe` command uses these.
+export {
+  findingRegistry,
+  loadProbeCredentials,
+  probeDocument,
+  probeFormats,
+  probeLoaded,
+  probeReporters,
+  probers,
+} from './probe/index.js';
+export type { ProbeFormat, ProbeReport, RunProbeOptions, TestPrincipal } from './probe/index.js';
 // provision mosquitto (issue 12): the document's roles and the store's principals into Mosquitto's
 // dynamic security plugin (docs/brokers/mosquitto.md). The `provision` command uses these.
 export {

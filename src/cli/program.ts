@@ -12,6 +12,7 @@ import { runKeysCreate, runKeysList, runKeysRevoke, type KeysCreateFlags } from 
 import { runModel, type ModelFlags } from './model.js';
 import { processIo, type CliIo } from './output.js';
 import { processPasswordInput } from './password-input.js';
+import { registerProbe } from './probe.js';
 import { runProvisionMosquitto, type ProvisionMosquittoFlags } from './provision.js';
 import { runServe, type ServeFlags } from './serve.js';
 import { processByteIo, runOpen, runSeal, type OpenFlags, type SealFlags } from './seal.js';
@@ -224,6 +225,7 @@ function createProgram(io: CliIo, setExit: (code: number) => void): Command {
   registerUsers(program, io, setExit);
   registerKeys(program, io, setExit);
   registerSealOpen(program, io, setExit);
+  registerProbe(program, io, setExit, version);
   registerProvision(program, io, setExit);
 
   // Settings given above (exitOverride, output, suggestions) are inherited by the commands.

@@ -102,10 +102,15 @@ function errorText(err: Error & { code?: number | string }): string {
 
 /** Ends a client, waiting at most the step timeout for its DISCONNECT to go out. */
 export async function closeMqtt(ctx: ProbeContext, client: MqttClient): Promise<void> {
+  // A timer that keeps the process alive: awaiting only an unref'd one would let Node exit mid-probe (code 13).
+  let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     new Promise<void>((resolve) => client.end(false, {}, () => resolve())),
-    new Promise<void>((resolve) => setTimeout(resolve, ctx.timeoutMs).unref()),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ctx.timeoutMs);
+    }),
   ]);
+  clearTimeout(timer);
   client.end(true);
 }
 
