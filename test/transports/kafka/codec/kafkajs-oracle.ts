@@ -1,7 +1,9 @@
 // kafkajs 2.2.4's own protocol encoders and decoders, used as an oracle: bytes kafkajs writes must
 // decode to the same values with our codec, and frames our codec writes must decode with kafkajs.
 // kafkajs is CommonJS without types for its internals, hence the narrow casts.
+import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { decodeRequest, encodeRequest, type KafkaRequest } from '../../../../src/transports/kafka/codec/index.js';
 
 const require = createRequire(import.meta.url);
 
@@ -77,3 +79,16 @@ export const kafkajsRecordBatchDecoder = require('kafkajs/src/protocol/recordBat
   decoder: unknown,
 ) => Promise<Record<string, unknown>>;
 export const KjsDecoder = require('kafkajs/src/protocol/decoder') as new (b: Buffer) => unknown;
+
+/**
+ * Decodes a request frame kafkajs wrote and checks the client direction on it: encoding the decoded
+ * request again gives kafkajs's bytes exactly.
+ */
+export function decodeKafkajsRequest(frame: Buffer): KafkaRequest {
+  const outcome = decodeRequest(frame);
+  if (!outcome.ok) assert.fail(`decode failed: ${outcome.reason}`);
+  const { apiKey, apiVersion, correlationId, clientId, body } = outcome.request;
+  const again = encodeRequest(apiKey, apiVersion, correlationId, clientId, body);
+  assert.ok(again.subarray(4).equals(frame), `re-encoded ${apiKey} v${apiVersion} differs from kafkajs's bytes`);
+  return outcome.request;
+}
