@@ -3,10 +3,12 @@
 // and read permissions. Each finding id is asserted exactly.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { amqpProber } from '../../../src/probe/amqp/index.js';
 import type { CheckOutcome, TestPrincipal } from '../../../src/probe/types.js';
 import { startRabbitmq, type StartedRabbit } from '../../helpers/rabbitmq.js';
-import { contextFor } from '../helpers.js';
+import { contextFor, createProbePki } from '../helpers.js';
 
 const WIDE_PASSWORD = 'wide-marker-3b8e41';
 
@@ -149,4 +151,44 @@ test('amqp: a user whose internal permissions match the document is refused else
     'authz-undeclared-channel-accepted': ['pass', 'pass'],
     'authz-all-topics-accepted': ['pass'],
   });
+});
+
+test('amqps: through a TLS endpoint in front of the node, the transport checks pass and logins go over TLS', async () => {
+  const probePki = await createProbePki();
+  const proxy = createTlsServer({ cert: probePki.good.pem, key: probePki.good.keyPem }, (client) => {
+    const upstream = connect(node.amqpPort, '127.0.0.1');
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  try {
+    const { ctx, outcomes } = await contextFor(doc('userPassword').replace('protocol: amqp', 'protocol: amqps'), {
+      server: 'rabbit',
+      port: (proxy.address() as { port: number }).port,
+      tls: true,
+      ca: probePki.pki.root.pem,
+      principals: new Map([['login', [wide]]]),
+      timeoutMs: 10_000,
+    });
+    await amqpProber.probe(ctx);
+    assert.deepEqual(byId(outcomes), {
+      'transport-cleartext-accepted': ['pass'],
+      'transport-tls-legacy-accepted': ['pass'],
+      'transport-certificate-invalid': ['pass'],
+      'auth-mechanism-undeclared': ['pass'],
+      'auth-anonymous-accepted': ['pass'],
+      // The previous test deleted guest.
+      'amqp-guest-accepted': ['pass'],
+      'auth-wrong-credential-accepted': ['pass'],
+      'auth-credential-refused': ['pass'],
+      'authz-operation-refused': ['pass', 'pass', 'skipped'],
+      'authz-requirement-not-enforced': ['fail'],
+      'authz-undeclared-channel-accepted': ['fail', 'fail'],
+      'authz-all-topics-accepted': ['fail'],
+    });
+  } finally {
+    proxy.close();
+    await probePki.pki.cleanup();
+  }
 });
