@@ -153,7 +153,7 @@ test('amqp: a user whose internal permissions match the document is refused else
   });
 });
 
-test('amqps: through a TLS endpoint in front of the node, the transport checks pass and logins go over TLS', async () => {
+test('amqps: through a TLS endpoint in front of the node, transport checks pass, logins go over TLS', async () => {
   const probePki = await createProbePki();
   const proxy = createTlsServer({ cert: probePki.good.pem, key: probePki.good.keyPem }, (client) => {
     const upstream = connect(node.amqpPort, '127.0.0.1');
