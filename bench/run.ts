@@ -18,6 +18,8 @@
 //  14. authd: RabbitMQ /rabbitmq/topic decisions per second and per CPU-second over keep-alive vs a bare
 //      node:http server; AMQP publish throughput through RabbitMQ with authd behind the cache backend
 //      vs internal users (bench/authd.ts)
+//  15. authd: NATS connection setup through the auth callout vs the same nats-server with static users,
+//      and vs guard.authenticate alone (bench/nats-callout.ts)
 
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -35,6 +37,7 @@ import { runServeBench } from './serve.js';
 import { mqttLimitsTable, runMqttLimitsBench } from './mqtt-limits.js';
 import { runServeE2eBench } from './serve-e2e.js';
 import { runAuthdBench, runRabbitAmqpBench } from './authd.js';
+import { runNatsCalloutBench } from './nats-callout.js';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const examplesDir = resolve(root, 'test/fixtures/asyncapi-security-corpus/spec-examples');
@@ -227,5 +230,11 @@ say('');
 say('## authd: AMQP publish throughput through RabbitMQ');
 say('');
 await runRabbitAmqpBench(say, quick);
+
+// 15. NATS connection setup through authd's auth callout (bench/nats-callout.ts)
+say('');
+say('## authd: NATS connection setup through the auth callout');
+say('');
+await runNatsCalloutBench(say, quick);
 
 writeFileSync(join(root, '.bench-tmp/last-run.md'), lines.join('\n') + '\n');
