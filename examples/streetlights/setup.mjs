@@ -139,7 +139,7 @@ async function main() {
 
   const d = relative(process.cwd(), demo) || '.';
   process.stdout.write(`Demo credentials in ${d}/ (new on every run; demo only):
-  users      operator / ${DEMO_PASSWORD}   (MQTT user name and password)
+  users      operator / ${DEMO_PASSWORD}   (MQTT user name and password; Kafka SASL SCRAM-SHA-256)
   api key    ${apiKey}   (sensor-1: MQTT password with any user name, or X-API-Key over HTTP)
   token      ${d}/token.jwt   (bearer JWT for the WebSocket server, sub dashboard-1)
   client     ${d}/client.pem + ${d}/client-key.pem, CA ${d}/ca.pem   (device-1, mutual TLS)
@@ -157,6 +157,15 @@ Try it, once serve runs (another terminal, from the repository root):
   node -e "const ws=new (require('ws'))('ws://127.0.0.1:18080/ws/streetlights/7/lighting/measured',
     {headers:{authorization:'Bearer '+require('fs').readFileSync('${d}/token.jwt','utf8').trim()}});
     ws.on('message',m=>console.log(String(m)))"
+  kcat -b 127.0.0.1:19093 -X security.protocol=sasl_ssl -X ssl.ca.location=${d}/ca.pem \\
+    -X sasl.mechanisms=SCRAM-SHA-256 -X sasl.username=operator -X sasl.password=${DEMO_PASSWORD} \\
+    -C -t streetlights/7/lighting/measured -o beginning
+    (Kafka: the topic is the channel address; -P instead of -C and -o produces the lines of stdin)
+  node -e "const {Kafka}=require('kafkajs');const k=new Kafka({brokers:['127.0.0.1:19093'],
+    ssl:{ca:[require('fs').readFileSync('${d}/ca.pem')]},
+    sasl:{mechanism:'scram-sha-256',username:'operator',password:'${DEMO_PASSWORD}'}});
+    const p=k.producer();p.connect().then(()=>p.send({topic:'streetlights/7/lighting/measured',
+    messages:[{value:'{\\"lumens\\":5}'}]})).then(()=>p.disconnect())"
   open http://127.0.0.1:19464/ for the status page (also /metrics, /healthz, /readyz)
 `);
   return { apiKey, token };

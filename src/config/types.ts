@@ -23,6 +23,17 @@ export interface ServerSettings {
   readonly allowPlaintextListen?: boolean;
   /** `serve` (web fronts): origins allowed besides the server's own when it accepts browser-ambient credentials. */
   readonly allowedOrigins?: readonly string[];
+  /** `serve`, kafka and kafka-secure servers: the bounds of the in-memory topic logs (docs/kafka.md). */
+  readonly kafka?: KafkaServerSettings;
+}
+
+/** `servers.<name>.kafka` (defaults: DEFAULT_KAFKA_LOG_SETTINGS in src/transports/kafka/log.ts). */
+export interface KafkaServerSettings {
+  readonly partitions?: number;
+  readonly retentionBytes?: number;
+  readonly retentionMs?: number;
+  readonly maxLogBytes?: number;
+  readonly maxTopics?: number;
 }
 
 export interface TlsSettings {
@@ -149,6 +160,8 @@ export interface RabbitmqAuthdSettings {
   readonly server: string;
   /** The vhost its clients use (default: from the server's pathname, `/` when it has none). */
   readonly vhost?: string;
+  /** RabbitMQ's management API: lets authd close a revoked user's live connections. */
+  readonly management?: { readonly url: string; readonly user: string; readonly password: string };
 }
 
 /** 1-based line and column of a key in the config file. */

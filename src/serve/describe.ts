@@ -82,8 +82,37 @@ function connectHint(s: ServedServer, model: SecurityModel): string {
         `'Accept: text/event-stream' ${base}/CHANNEL)`
       );
     }
+    case 'kafka':
+      return kcatHint(s, types);
   }
   return addr;
+}
+
+/** SASL mechanism of each scheme type a Kafka client can present (src/transports/kafka/mechanisms.ts). */
+const KAFKA_MECHANISMS: Readonly<Record<string, string>> = {
+  scramSha256: 'SCRAM-SHA-256',
+  scramSha512: 'SCRAM-SHA-512',
+  plain: 'PLAIN',
+  userPassword: 'PLAIN',
+  apiKey: 'PLAIN',
+};
+
+/** A kcat (librdkafka) command for a Kafka server: the first declared SASL mechanism, or the client certificate. */
+function kcatHint(s: ServedServer, types: readonly string[]): string {
+  const mechanism = types.map((t) => KAFKA_MECHANISMS[t]).find((m) => m !== undefined);
+  const x509 = types.includes('X509');
+  const bearer = types.some(isBearerType);
+  const sasl = mechanism !== undefined;
+  const protocol = `${sasl ? 'sasl_' : ''}${s.tls ? 'ssl' : 'plaintext'}`;
+  const parts = [`kcat -b ${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port} -X security.protocol=${protocol}`];
+  if (s.tls) parts.push('-X ssl.ca.location=ca.pem');
+  if (sasl) parts.push(`-X sasl.mechanisms=${mechanism} -X sasl.username=USER -X sasl.password=PASSWORD`);
+  else if (x509 && s.tls) parts.push('-X ssl.certificate.location=client.pem -X ssl.key.location=client-key.pem');
+  parts.push("-P -t 'CHANNEL'");
+  const hint = parts.join(' ');
+  return !sasl && bearer
+    ? `${hint}   (OAUTHBEARER: a client that sends the token, e.g. kafkajs oauthBearerProvider)`
+    : hint;
 }
 
 const isBearerType = (t: string): boolean => t === 'http-bearer' || t === 'oauth2' || t === 'openIdConnect';

@@ -13,6 +13,7 @@ const MODULES: Readonly<Record<FrontKind, { readonly specifier: string; readonly
   mqtt: { specifier: '../transports/mqtt/index.js', factory: 'createMqttFront' },
   ws: { specifier: '../transports/ws/index.js', factory: 'createWsFront' },
   http: { specifier: '../transports/http/index.js', factory: 'createHttpFront' },
+  kafka: { specifier: '../transports/kafka/index.js', factory: 'createKafkaFront' },
 };
 
 /** The factory of a built-in front. */

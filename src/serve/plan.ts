@@ -16,6 +16,7 @@ import { DEFAULT_FRONT_LIMITS, type FrontLimits } from '../transports/types.js';
 import { buildOriginPolicy, isExactOrigin, type OriginPolicy } from '../transports/web/origin.js';
 import { formatAddress, isLoopbackHost, parseListenAddress, portOfHost, type ListenAddress } from './address.js';
 import { FRONTED_PROTOCOLS, frontedProtocol, type FrontKind } from './protocols.js';
+import type { KafkaServerSettings } from '../config/types.js';
 import type { ServeSettings, ServeWarning, SkippedServer, TlsSettings } from './types.js';
 
 export interface ServerPlan {
@@ -31,6 +32,8 @@ export interface ServerPlan {
   readonly schemes: readonly string[];
   /** Web fronts: cross-origin requests refused when the server accepts browser-ambient credentials. */
   readonly origins: OriginPolicy;
+  /** Kafka fronts: `servers.<name>.kafka`, the topic logs' bounds (docs/kafka.md, "Storage"); {} elsewhere. */
+  readonly kafka: KafkaServerSettings;
 }
 
 export interface ServePlan {
@@ -144,11 +147,17 @@ export function planServe(input: PlanInput): ServePlan {
       tls = own.tls;
     }
     const allowedOrigins = own.allowedOrigins ?? [];
-    if (allowedOrigins.length > 0 && fronted.kind === 'mqtt')
+    if (allowedOrigins.length > 0 && (fronted.kind === 'mqtt' || fronted.kind === 'kafka'))
       throw configError(
         ['servers', server.name, 'allowedOrigins'],
         `server '${server.name}' uses ${server.protocol}, whose clients send no Origin`,
         'allowedOrigins only on a ws, wss, http or https server',
+      );
+    if (own.kafka !== undefined && fronted.kind !== 'kafka')
+      throw configError(
+        ['servers', server.name, 'kafka'],
+        `server '${server.name}' uses ${server.protocol}, not Kafka`,
+        'servers.<name>.kafka only on a kafka or kafka-secure server',
       );
     allowedOrigins.forEach((origin, i) => {
       if (!isExactOrigin(origin))
@@ -173,6 +182,7 @@ export function planServe(input: PlanInput): ServePlan {
       limits: Object.freeze({ ...topLimits, ...own.limits }),
       schemes,
       origins: buildOriginPolicy(server, model, allowedOrigins),
+      kafka: own.kafka ?? {},
     });
   }
   // Nothing to serve: without a front nothing would keep the process alive, and the admin listener
@@ -184,7 +194,7 @@ export function planServe(input: PlanInput): ServePlan {
       throw configError(
         ['servers', s.name, 'tls'],
         `server '${s.name}' uses ${s.protocol}, a cleartext protocol`,
-        `no tls here, or a secure protocol (${s.protocol === 'mqtt' ? 'secure-mqtt' : `${s.protocol}s`}) in ` +
+        `no tls here, or a secure protocol (${SECURE_NAME[s.protocol.toLowerCase()] ?? `${s.protocol}s`}) in ` +
           `the document`,
       );
     }
@@ -221,6 +231,9 @@ export function planServe(input: PlanInput): ServePlan {
   }
   return { servers, skipped, warnings, admin };
 }
+
+/** The secure protocol an error suggests for a cleartext one that has `tls` (others: the name plus `s`). */
+const SECURE_NAME: Readonly<Record<string, string>> = { mqtt: 'secure-mqtt', kafka: 'kafka-secure' };
 
 /** ERR_NOTHING_TO_SERVE: one problem per server not started, the first on the error line, the others `also:`. */
 function nothingToServe(skipped: readonly SkippedServer[], documentFile: string | undefined): StartupError {

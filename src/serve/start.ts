@@ -18,6 +18,7 @@ import { createAuditLogger } from '../guard/audit.js';
 import { guardOptionsFromConfig } from '../guard/config.js';
 import { createGuard, type Guard } from '../guard/create.js';
 import { buildModel } from '../model/build.js';
+import type { SecurityModel } from '../model/types.js';
 import type { Bus } from '../bus/types.js';
 import type { Front } from '../transports/types.js';
 import { formatAddress } from './address.js';
@@ -162,7 +163,9 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
         bus,
         ...(tls !== undefined ? { tls } : {}),
         limits: p.limits,
-        ...(p.kind === 'mqtt' ? {} : { origins: p.origins }),
+        ...(p.kind === 'mqtt' || p.kind === 'kafka' ? {} : { origins: p.origins }),
+        // The Kafka front reads the scheme types (which SASL mechanisms to offer) and its log bounds.
+        ...(p.kind === 'kafka' ? kafkaFrontExtras(model, p) : {}),
         logger: logger.child({ server: p.server.name }),
       });
       let bound: { host: string; port: number };
@@ -302,6 +305,15 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     await unwind();
     throw err;
   }
+}
+
+/** The Kafka front's options beyond FrontOptions (src/transports/kafka/front.ts, KafkaFrontOptions). */
+function kafkaFrontExtras(model: SecurityModel, p: ServerPlan): Record<string, unknown> {
+  // Concrete channel addresses (no `{param}`) of this server's operations: the topics Metadata lists.
+  const declared = model.operations
+    .filter((o) => o.servers.includes(p.server.name) && o.address !== null && !o.address.includes('{'))
+    .map((o) => o.address as string);
+  return { schemes: model.schemes, declaredTopics: [...new Set(declared)], log: p.kafka };
 }
 
 function errorCode(err: unknown): string {

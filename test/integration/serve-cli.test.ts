@@ -62,11 +62,11 @@ describe('serve CLI: startup errors exit 2 with one line', () => {
   });
 
   for (const admin of [[], ['--admin', '127.0.0.1:0']]) {
-    const name = `nothing to serve (only kafka and amqp servers${admin.length > 0 ? ', with --admin' : ''})`;
+    const name = `nothing to serve (only stomp and amqp servers${admin.length > 0 ? ', with --admin' : ''})`;
     it(`${name}: exit 2, one line per server`, async () => {
       const doc =
         `asyncapi: 3.0.0\ninfo: { title: t, version: '1' }\nservers:\n` +
-        `  orders: { host: 'localhost:9092', protocol: kafka }\n  jobs: { host: 'localhost:5672', protocol: amqp }\n`;
+        `  orders: { host: 'localhost:61613', protocol: stomp }\n  jobs: { host: 'localhost:5672', protocol: amqp }\n`;
       const p = await makeServeProject({ 'asyncapi.yaml': doc, 'asyncapi-guard.yaml': 'audit: { level: silent }\n' });
       const r = await runCli(['serve', 'asyncapi.yaml', ...admin], { cwd: p.dir });
       assert.equal(r.code, 2, r.stderr);
@@ -77,8 +77,8 @@ describe('serve CLI: startup errors exit 2 with one line', () => {
       assert.match(
         lines[0]!,
         new RegExp(
-          String.raw`^error: asyncapi\.yaml /servers/orders: server 'orders' \(kafka\) was not started: ` +
-            String.raw`protocol kafka is not fronted by serve: expected .*\(ERR_NOTHING_TO_SERVE\)$`,
+          String.raw`^error: asyncapi\.yaml /servers/orders: server 'orders' \(stomp\) was not started: ` +
+            String.raw`protocol stomp is not fronted by serve: expected .*\(ERR_NOTHING_TO_SERVE\)$`,
         ),
       );
       assert.match(
@@ -157,7 +157,7 @@ describe('serve CLI: lifecycle', () => {
       const out = s.stderr();
       assert.match(out, /^broker\s+mqtt\s+127\.0\.0\.1:\d+\s+schemes: userPass, deviceKey$/m);
       assert.match(out, /^web\s+ws\s+127\.0\.0\.1:\d+\s+schemes: headerKey$/m);
-      assert.match(out, /^events\s+kafka\s+not served\s+protocol kafka is not fronted by serve$/m);
+      assert.match(out, /^events\s+amqp\s+not served\s+protocol amqp is not fronted by serve$/m);
       assert.match(out, /^ {2}broker: mosquitto_pub -h 127\.0\.0\.1 -p \d+ -u USER -P PASSWORD_OR_API_KEY/m);
       assert.match(out, /^ {2}api: curl -H 'Authorization: Basic BASE64\(USER:PASSWORD\)'/m);
       const admin = /admin: http:\/\/127\.0\.0\.1:(\d+)\//.exec(out)![1];

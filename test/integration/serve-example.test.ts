@@ -1,15 +1,16 @@
 // The README quick start: examples/streetlights/setup.mjs creates the demo credentials, keys
 // and certificates, and `serve` runs the example with them (in a copy of the folder, on free
 // ports): a user and password over MQTT, a client certificate over MQTTS, a bearer JWT over
-// WebSocket, an API key over HTTP.
+// WebSocket, an API key over HTTP, SCRAM-SHA-256 over Kafka with TLS (the printed kafkajs and kcat commands).
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { kcat } from '../transports/kafka/helpers.js';
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
 import { startServe } from '../../src/serve/start.js';
@@ -38,7 +39,13 @@ describe('examples/streetlights: setup.mjs then serve', () => {
       cwd: dir,
       logger: quietLogger(),
       auditStream: auditCapture().stream,
-      listen: { mqtt: '127.0.0.1:0', devices: '127.0.0.1:0', dashboard: '127.0.0.1:0', api: '127.0.0.1:0' },
+      listen: {
+        mqtt: '127.0.0.1:0',
+        devices: '127.0.0.1:0',
+        dashboard: '127.0.0.1:0',
+        api: '127.0.0.1:0',
+        stream: '127.0.0.1:0',
+      },
       admin: '127.0.0.1:0',
     });
   });
@@ -57,6 +64,7 @@ describe('examples/streetlights: setup.mjs then serve', () => {
         ['devices', 'secure-mqtt', true],
         ['dashboard', 'ws', false],
         ['api', 'http', false],
+        ['stream', 'kafka-secure', true],
       ],
     );
   });
@@ -141,5 +149,35 @@ describe('examples/streetlights: setup.mjs then serve', () => {
       body: '{"lumens":1}',
     });
     assert.ok(res.status >= 200 && res.status < 300, String(res.status));
+  });
+
+  it('Kafka (TLS, SCRAM-SHA-256): the printed kafkajs command produces, the printed kcat consumes', async () => {
+    const port = String(serve.servers.find((s) => s.name === 'stream')!.port);
+    const node = /node -e "(const \{Kafka\}[\s\S]*?p\.disconnect\(\)\))"/.exec(setupOut);
+    assert.ok(node, setupOut);
+    // As a shell would read it: the printed `\"` is a `"`; the port is the test's free one.
+    const script = node[1]!.replace(/\\"/g, '"').replaceAll('19093', port);
+    await new Promise<void>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ['-e', script],
+        {
+          cwd: dir,
+          env: { ...process.env, NODE_PATH: fileURLToPath(new URL('../../node_modules/', import.meta.url)) },
+        },
+        (err, _out, stderr) => (err === null ? resolve() : reject(new Error(stderr))),
+      ),
+    );
+    const printed = /(kcat -b 127\.0\.0\.1:19093[\s\S]*?-o beginning)\n/.exec(setupOut);
+    assert.ok(printed, setupOut);
+    const args = printed[1]!
+      .replace(/\\\n/g, ' ')
+      .split(/\s+/)
+      .slice(1)
+      // The printed paths are relative to where setup ran (the copy).
+      .map((a) => a.replace('19093', port).replace('=.demo/', `=${dir}/.demo/`));
+    const got = await kcat([...args, '-c', '1', '-e'], undefined, 60_000);
+    assert.equal(got.code, 0, got.stderr);
+    assert.equal(got.stdout.trim(), '{"lumens":5}');
   });
 });

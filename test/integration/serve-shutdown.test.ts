@@ -41,7 +41,7 @@ async function recordingFronts(events: string[]): Promise<Record<FrontKind, Fron
       });
     };
   };
-  return { mqtt: await wrap('mqtt'), ws: await wrap('ws'), http: await wrap('http') };
+  return { mqtt: await wrap('mqtt'), ws: await wrap('ws'), http: await wrap('http'), kafka: await wrap('kafka') };
 }
 
 describe('serve: graceful shutdown', () => {

@@ -38,7 +38,7 @@ before(async () => {
     cwd: project.dir,
     env: { ALICE_PASSWORD: PASSWORD },
   });
-  // `events` (Kafka at kafka.example) is not served: left out, so no traffic leaves this machine.
+  // `events` (AMQP at amqp.example) is not served: left out, so no traffic leaves this machine.
   report = await probeDocument('asyncapi.yaml', {
     cwd: project.dir,
     probers,

@@ -15,7 +15,7 @@ import type { Front, FrontFactory, FrontOptions, FrontStats } from '../../src/tr
 export const PASSWORD = 'correct horse battery';
 
 /**
- * MQTT with userPassword OR apiKey (in: password); ws with httpApiKey; http with basic; a kafka server that serve does
+ * MQTT with userPassword OR apiKey (in: password); ws with httpApiKey; http with basic; an AMQP server that serve does
  * not front.
  */
 export const SERVE_DOC = `asyncapi: 3.0.0
@@ -38,8 +38,8 @@ servers:
     security:
       - $ref: '#/components/securitySchemes/basic'
   events:
-    host: kafka.example:9092
-    protocol: kafka
+    host: amqp.example:5672
+    protocol: amqp
 channels:
   status: { address: 'lights/{id}/status' }
 operations:

@@ -36,12 +36,12 @@ it('a document without servers: one ERR_NOTHING_TO_SERVE line at /servers', asyn
 it('each server not fronted is named at its escaped pointer; a fronted one means no error', async () => {
   const doc =
     `asyncapi: 3.0.0\ninfo: { title: t, version: '1' }\nservers:\n` +
-    `  'eu/west~1': { host: 'k:9092', protocol: kafka }\n  nats: { host: 'n:4222', protocol: nats }\n`;
+    `  'eu/west~1': { host: 'k:5672', protocol: amqp }\n  nats: { host: 'n:4222', protocol: nats }\n`;
   const err = await planOf(doc);
   assert.ok(err instanceof StartupError, String(err));
   const lines = err.message.split('\n');
   assert.equal(lines.length, 2, err.message);
-  assert.match(lines[0]!, /^asyncapi\.yaml \/servers\/eu~1west~01: server 'eu\/west~1' \(kafka\) was not started: /);
+  assert.match(lines[0]!, /^asyncapi\.yaml \/servers\/eu~1west~01: server 'eu\/west~1' \(amqp\) was not started: /);
   assert.match(lines[1]!, /^ {2}also: asyncapi\.yaml \/servers\/nats: server 'nats' \(nats\) was not started: /);
   assert.equal(await planOf(`${doc}  broker: { host: 'b:1883', protocol: mqtt }\n`), null);
 });

@@ -15,7 +15,7 @@ servers:
     protocol: secure-mqtt
     security: [{ $ref: '#/components/securitySchemes/certs' }]
   web: { host: 'web.example', protocol: wss }
-  events: { host: 'kafka.example:9092', protocol: kafka }
+  events: { host: 'amqp.example:5672', protocol: amqp }
 components:
   securitySchemes:
     certs: { type: X509 }
@@ -91,7 +91,7 @@ describe('serve plan: servers', () => {
   it('lists a server whose protocol serve does not front, with the reason', async () => {
     const p = await plan(withTls);
     assert.deepEqual(p.skipped, [
-      { name: 'events', protocol: 'kafka', reason: 'protocol kafka is not fronted by serve' },
+      { name: 'events', protocol: 'amqp', reason: 'protocol amqp is not fronted by serve' },
     ]);
     assert.deepEqual(
       p.servers.map((s) => [s.server.name, s.kind]),
@@ -214,5 +214,56 @@ describe('serve plan: admin', () => {
       p.warnings.map((w) => w.code),
       ['W_ADMIN_NON_LOOPBACK'],
     );
+  });
+});
+
+describe('serve plan: kafka servers', () => {
+  const KAFKA = `asyncapi: 3.0.0
+info: { title: t, version: '1' }
+servers:
+  stream: { host: 'kafka.example', protocol: kafka }
+  secure: { host: 'kafka.example', protocol: kafka-secure }
+  broker: { host: 'broker.example:1884', protocol: mqtt }
+`;
+  const planKafka = async (settings: ServeSettings) =>
+    planServe({
+      model: await modelFromYaml(KAFKA),
+      settings,
+      listen: {},
+      admin: undefined,
+      configFile: 'asyncapi-guard.yaml',
+      locate: () => ({ line: 3, column: 5 }),
+    });
+
+  it('fronts kafka (default port 9092) and kafka-secure (9093, TLS required) with their kafka settings', async () => {
+    const p = await planKafka({ servers: { secure: { tls: TLS }, stream: { kafka: { partitions: 3 } } } });
+    assert.deepEqual(
+      p.servers.map((s) => [s.server.name, s.kind, s.secure, s.address.port]),
+      [
+        ['stream', 'kafka', false, 9092],
+        ['secure', 'kafka', true, 9093],
+        ['broker', 'mqtt', false, 1884],
+      ],
+    );
+    assert.deepEqual(p.servers[0]!.kafka, { partitions: 3 });
+    assert.deepEqual(p.servers[1]!.kafka, {});
+    const noTls = await expectThrow(() => planKafka({}), ConfigError);
+    assert.match(noTls.message, /servers\.secure\.tls/);
+  });
+
+  it('refuses servers.<name>.kafka elsewhere, and allowedOrigins or tls on a cleartext kafka server', async () => {
+    const base = { secure: { tls: TLS } };
+    const kafkaOnMqtt = await expectThrow(
+      () => planKafka({ servers: { ...base, broker: { kafka: { partitions: 2 } } } }),
+      ConfigError,
+    );
+    assert.match(kafkaOnMqtt.message, /broker.*not Kafka/);
+    const origins = await expectThrow(
+      () => planKafka({ servers: { ...base, stream: { allowedOrigins: ['https://a.example'] } } }),
+      ConfigError,
+    );
+    assert.match(origins.message, /send no Origin/);
+    const tls = await expectThrow(() => planKafka({ servers: { ...base, stream: { tls: TLS } } }), ConfigError);
+    assert.match(tls.message, /kafka-secure/);
   });
 });

@@ -64,7 +64,7 @@ describe('serve: lifecycle', () => {
       [['userPass', 'deviceKey'], ['headerKey'], ['basic']],
     );
     assert.deepEqual(r.skipped, [
-      { name: 'events', protocol: 'kafka', reason: 'protocol kafka is not fronted by serve' },
+      { name: 'events', protocol: 'amqp', reason: 'protocol amqp is not fronted by serve' },
     ]);
     assert.equal(r.servers[1]!.port, 8080); // the document's port
     assert.deepEqual(

@@ -14,7 +14,7 @@ after(async () => {
 });
 
 // SERVE_DOC with: the broker taking only a user name/password pair (deviceKey, a key in the password, would
-// sit beside userKey), sendStatus needing `userKey` (apiKey in: user) on every server, and a kafka server (not fronted)
+// sit beside userKey), sendStatus needing `userKey` (apiKey in: user) on every server, and an amqp server (not fronted)
 // where the same operation could never be reached either.
 const DOC = SERVE_DOC.replace("      - $ref: '#/components/securitySchemes/deviceKey'\n", '')
   .replace(
@@ -23,8 +23,8 @@ const DOC = SERVE_DOC.replace("      - $ref: '#/components/securitySchemes/devic
       "security: [{ $ref: '#/components/securitySchemes/userKey' }] }",
   )
   .replace(
-    '    protocol: kafka\n',
-    "    protocol: kafka\n    security:\n      - { $ref: '#/components/securitySchemes/scram' }\n",
+    '    protocol: amqp\n',
+    "    protocol: amqp\n    security:\n      - { $ref: '#/components/securitySchemes/scram' }\n",
   )
   .replace(
     '    basic: { type: http, scheme: basic }\n',
@@ -63,7 +63,7 @@ describe('serve: unreachable operations at startup', () => {
           "and scheme 'userKey' (API key (as user or password)) both need the MQTT CONNECT user name",
       ],
     );
-    // The kafka server is not served, so not reported; ws and http cannot carry the key at all
+    // The amqp server is not served, so not reported; ws and http cannot carry the key at all
     // (security-protocol-mismatch's finding, not this one). The same warning is in the returned list.
     assert.deepEqual(
       r.warnings.filter((w) => w.code === 'W_OPERATION_UNREACHABLE').map((w) => w.message),

@@ -45,8 +45,12 @@ export function createEchoFilter(ownOrigin: string, now: () => number = Date.now
     pending--;
     const list = byChannel.get(entry.channel);
     if (list === undefined) return;
-    const i = list.indexOf(entry);
-    if (i >= 0) list.splice(i, 1);
+    // The echo is almost always the oldest of its channel.
+    if (list[0] === entry) list.shift();
+    else {
+      const i = list.indexOf(entry);
+      if (i >= 0) list.splice(i, 1);
+    }
     if (list.length === 0) byChannel.delete(entry.channel);
   };
 
