@@ -15,6 +15,8 @@
 //      (subscriptions, inbound QoS 2 without PUBREL; bench/mqtt-limits.ts)
 //  12. serve end to end: one mqtt.js publisher → one mqtt.js subscriber through `asyncapi-guard
 //      serve` (userPassword) vs bare aedes, QoS 0, 50,000 messages (bench/serve-e2e.ts)
+//  13. Kafka codec: a Produce request with 100 records, encode and decode, vs kafkajs's protocol
+//      code (bench/kafka-codec.ts)
 //  14. authd: RabbitMQ /rabbitmq/topic decisions per second and per CPU-second over keep-alive vs a bare
 //      node:http server; AMQP publish throughput through RabbitMQ with authd behind the cache backend
 //      vs internal users (bench/authd.ts)
@@ -38,6 +40,7 @@ import { mqttLimitsTable, runMqttLimitsBench } from './mqtt-limits.js';
 import { runServeE2eBench } from './serve-e2e.js';
 import { runAuthdBench, runRabbitAmqpBench } from './authd.js';
 import { runNatsCalloutBench } from './nats-callout.js';
+import { runKafkaCodecBench } from './kafka-codec.js';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const examplesDir = resolve(root, 'test/fixtures/asyncapi-security-corpus/spec-examples');
@@ -220,6 +223,12 @@ say('');
 say('## serve: MQTT QoS 0 end to end with mqtt.js clients');
 say('');
 await runServeE2eBench(say, quick);
+
+// 13. The Kafka protocol codec against kafkajs's own encoders and decoders (bench/kafka-codec.ts)
+say('');
+say('## Kafka codec: Produce encode and decode');
+say('');
+await runKafkaCodecBench(say, quick);
 
 // 14. authd answering RabbitMQ's questions, and RabbitMQ publishing with authd behind it (bench/authd.ts)
 say('');
