@@ -9,6 +9,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { ConnectionOptions } from 'node:tls';
+import { addressToSubject } from '../../brokers/nats/subjects.js';
 import { DEFAULT_PERSPECTIVE, wireActionOf } from '../../guard/perspective.js';
 import type { AnalyzedOperation } from '../../model/types.js';
 import { principalsFor, probePayload, sampleAddress, serverPrincipals, undeclaredAddress } from '../plan.js';
@@ -27,15 +28,19 @@ export const natsFindings: readonly FindingMeta[] = [
   },
 ];
 
-/** Scheme types whose credential NATS carries, and where in CONNECT. */
-type NatsCredentialKind = 'userPassword' | 'token' | 'certificate';
+/**
+ * Scheme types whose credential NATS carries, and where in CONNECT, as authd reads it (docs/brokers/nats.md,
+ * "Setup"): a user name and password; an API key as the password beside a user name; a bearer token in
+ * `auth_token`; a client certificate in the TLS handshake.
+ */
+type NatsCredentialKind = 'userPassword' | 'apiKey' | 'token' | 'certificate';
 
 function credentialKind(type: string | undefined): NatsCredentialKind | null {
   switch (type) {
     case 'userPassword':
       return 'userPassword';
     case 'apiKey':
-    case 'httpApiKey':
+      return 'apiKey';
     case 'http':
     case 'oauth2':
     case 'openIdConnect':
@@ -51,9 +56,13 @@ function schemeType(ctx: ProbeContext, scheme: string): string | undefined {
   return ctx.analysis.schemes.get(scheme)?.scheme.type;
 }
 
-/** The address as a NATS subject. */
-export function subjectOf(address: string): string {
-  return address.replaceAll('/', '.');
+/**
+ * A concrete address as a NATS subject, the way authd maps addresses (src/brokers/nats/subjects.ts: one leading
+ * `/` dropped, `/` and `.` both separate tokens); null when it has none.
+ */
+export function subjectOf(address: string): string | null {
+  const mapped = addressToSubject(address);
+  return mapped.ok ? mapped.subject : null;
 }
 
 function describeInfo(info: NatsInfo): string {
@@ -85,10 +94,10 @@ function credentialsOf(kind: NatsCredentialKind, p: TestPrincipal): NatsCredenti
   if (kind === 'userPassword') {
     return p.user === undefined || p.password === undefined ? null : { user: p.user, pass: p.password };
   }
-  if (kind === 'token') {
-    const token = p.token ?? p.apiKey;
-    return token === undefined ? null : { authToken: token };
+  if (kind === 'apiKey') {
+    return p.apiKey === undefined ? null : { user: p.user ?? p.name, pass: p.apiKey };
   }
+  if (kind === 'token') return p.token === undefined ? null : { authToken: p.token };
   return p.cert === undefined || p.key === undefined ? null : {};
 }
 
@@ -143,7 +152,7 @@ function checkCleartext(ctx: ProbeContext, info: NatsInfo): void {
   const id = 'nats-credentials-cleartext';
   const secretSchemes = ctx.declaredSchemes.filter((s) => {
     const kind = credentialKind(schemeType(ctx, s));
-    return kind === 'userPassword' || kind === 'token';
+    return kind !== null && kind !== 'certificate';
   });
   if (secretSchemes.length === 0) return;
   const evidence: Evidence = { sent: 'TCP connection, read INFO', received: describeInfo(info) };
@@ -173,7 +182,7 @@ async function checkWrongCredentials(ctx: ProbeContext): Promise<void> {
     }
     const user = ctx.principals(scheme)[0]?.user ?? 'asyncapi-guard-probe';
     const wrong = `wrong-${randomBytes(12).toString('hex')}`;
-    const credentials: NatsCredentials = kind === 'userPassword' ? { user, pass: wrong } : { authToken: wrong };
+    const credentials: NatsCredentials = kind === 'token' ? { authToken: wrong } : { user, pass: wrong };
     const outcome = await natsConnect(
       {
         host: ctx.target.host,
@@ -184,7 +193,7 @@ async function checkWrongCredentials(ctx: ProbeContext): Promise<void> {
       },
       credentials,
     );
-    const sent = kind === 'userPassword' ? `CONNECT user ${user}, a wrong password ***` : 'CONNECT a wrong token ***';
+    const sent = kind === 'token' ? 'CONNECT a wrong token ***' : `CONNECT user ${user}, a wrong password ***`;
     const evidence: Evidence = { sent, received: describeAnswer(outcome) };
     if (outcome.kind === 'failed') {
       ctx.record({ id, status: 'skipped', message: `${scheme}: no NATS answer (${outcome.reason})`, evidence });
@@ -292,8 +301,14 @@ async function checkOperation(
       continue;
     }
     if (principal === undefined) {
-      const who = id === 'authz-operation-refused' ? 'satisfies' : 'gets onto the server but lacks';
-      ctx.record({ ...base, status: 'skipped', message: `${op.id}: no test principal ${who} its requirement` });
+      // Nobody lacking an operation without a requirement of its own is no check at all (as for MQTT).
+      if (id === 'authz-operation-refused') {
+        ctx.record({
+          ...base,
+          status: 'skipped',
+          message: `the credentials file has no principal that satisfies ${op.id}`,
+        });
+      }
       continue;
     }
     const c = connected.get(principal);
