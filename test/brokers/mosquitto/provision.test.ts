@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { makeProject, mainPath, runCli, type Run } from '../../cli/helpers.js';
+import { freePort } from '../../helpers/brokers.js';
 import { eventually } from '../../helpers/eventually.js';
 import { ADMIN_USER, documentedConfLines, startMosquitto, type StartedMosquitto } from '../../helpers/mosquitto.js';
 import {
@@ -306,6 +307,35 @@ test('provision mosquitto: a password in --broker is refused without echoing it'
   assert.equal(run.code, 2);
   assert.match(run.stderr, /--broker: holds a password/);
 });
+
+test(
+  'provision mosquitto: a wrong admin password, an unreachable broker, conflicting flags: exit 2, ' + 'one line',
+  async () => {
+    const wrong = await runCli(['provision', 'mosquitto', 'asyncapi.yaml', '--config', 'asyncapi-guard.yaml'], {
+      cwd: dir,
+      env: { MOSQ_ADMIN: `wrong-${MARK}-admin` },
+    });
+    outputs.push(wrong.stdout, wrong.stderr);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /the broker refused the admin user name or password.*\(ERR_BROKER_UNAVAILABLE\)/);
+    const port = await freePort();
+    const down = await cli([
+      'provision',
+      'mosquitto',
+      'asyncapi.yaml',
+      '--config',
+      'asyncapi-guard.yaml',
+      '--broker',
+      `mqtt://admin@127.0.0.1:${port}`,
+    ]);
+    assert.equal(down.code, 2);
+    assert.match(down.stderr, /connection refused.*\(ERR_BROKER_UNAVAILABLE\)/);
+    const both = await provision('--dry-run', '--watch');
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--dry-run and --watch cannot be used together/);
+    for (const run of [wrong, down, both]) assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+  },
+);
 
 test('provision mosquitto: no password or admin secret in any output, the store or the broker log', async () => {
   const everything = [...outputs, broker.output(), await readFile(join(dir, 'credentials.yaml'), 'utf8')].join('\n');
