@@ -315,7 +315,8 @@ export function createGroupCoordinator(
       }
       const m = member;
       m.sessionTimeoutMs = req.sessionTimeoutMs;
-      m.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
+      // Bounded like the session timeout (a timer beyond 2^31 ms would fire at once).
+      m.rebalanceTimeoutMs = Math.min(Math.max(0, req.rebalanceTimeoutMs), MAX_SESSION_TIMEOUT_MS);
       m.protocols = req.protocols;
       m.lastSeen = now();
       g.protocolType = req.protocolType;
@@ -435,7 +436,7 @@ export function createGroupCoordinator(
     return {
       id,
       sessionTimeoutMs: req.sessionTimeoutMs,
-      rebalanceTimeoutMs: req.rebalanceTimeoutMs,
+      rebalanceTimeoutMs: Math.min(Math.max(0, req.rebalanceTimeoutMs), MAX_SESSION_TIMEOUT_MS),
       protocols: req.protocols,
       lastSeen: now(),
       joinWaiter: null,

@@ -104,6 +104,27 @@ test('Metadata lists only the topics the session may use', async () => {
   }
 });
 
+test('kafkajs admin: CreateTopics for a usable topic, once; refused for a topic no operation covers', async () => {
+  const admin = kafkajs(sasl.broker, { mechanism: 'scram-sha-256', username: 'alice', password: 'alice-pw' }).admin();
+  await admin.connect();
+  try {
+    assert.equal(await admin.createTopics({ topics: [{ topic: 'plant/ct/status' }] }), true);
+    assert.equal(await admin.createTopics({ topics: [{ topic: 'plant/ct/status' }] }), false);
+    await assert.rejects(
+      admin.createTopics({ topics: [{ topic: 'nowhere' }] }),
+      (err: { errors?: { type?: string }[] }) => {
+        assert.deepEqual(
+          err.errors?.map((e) => e.type),
+          ['TOPIC_AUTHORIZATION_FAILED'],
+        );
+        return true;
+      },
+    );
+  } finally {
+    await admin.disconnect();
+  }
+});
+
 test('the open server (no security) needs no SASL', async () => {
   const kafka = kafkajs(open.broker);
   await produce(kafka, 'plant/2/status', ['free']);
