@@ -22,6 +22,8 @@
 //      vs internal users (bench/authd.ts)
 //  15. authd: NATS connection setup through the auth callout vs the same nats-server with static users,
 //      and vs guard.authenticate alone (bench/nats-callout.ts)
+//  16. Kafka front: kafkajs produce + consume through `serve`'s Kafka front with SCRAM-SHA-256 vs no security,
+//      and SCRAM handshakes through it vs the bare state machine (bench/kafka-front.ts)
 
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -41,6 +43,7 @@ import { runServeE2eBench } from './serve-e2e.js';
 import { runAuthdBench, runRabbitAmqpBench } from './authd.js';
 import { runNatsCalloutBench } from './nats-callout.js';
 import { runKafkaCodecBench } from './kafka-codec.js';
+import { runKafkaFrontBench } from './kafka-front.js';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const examplesDir = resolve(root, 'test/fixtures/asyncapi-security-corpus/spec-examples');
@@ -245,5 +248,11 @@ say('');
 say('## authd: NATS connection setup through the auth callout');
 say('');
 await runNatsCalloutBench(say, quick);
+
+// 16. The Kafka front of serve with kafkajs, and SCRAM handshakes through it (bench/kafka-front.ts)
+say('');
+say('## serve: the Kafka front');
+say('');
+await runKafkaFrontBench(say, quick);
 
 writeFileSync(join(root, '.bench-tmp/last-run.md'), lines.join('\n') + '\n');
