@@ -139,8 +139,10 @@ export interface AuthdSettings {
 export interface NatsAuthdSettings {
   /** A document server name. */
   readonly server: string;
-  /** `nats://HOST:PORT`. */
+  /** `nats://HOST:PORT` (loopback only) or `tls://HOST:PORT`. */
   readonly url: string;
+  /** `file:PATH` / `env:NAME`: the CA certificates of a `tls://` server. */
+  readonly ca?: string;
   /** The auth user (in `auth_callout.auth_users`). */
   readonly user: string;
   /** `env:NAME` / `file:PATH`. */

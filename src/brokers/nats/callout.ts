@@ -16,11 +16,12 @@
 // while authd is down nats-server refuses new connections after its auth timeout.
 
 import type { Logger } from 'pino';
-import { connect, type NatsConnection, type Msg, type Subscription } from 'nats';
+import { connect, type NatsConnection, type Msg, type Subscription, type TlsOptions } from 'nats';
 import { fromSeed } from 'nkeys.js';
 import { nativeSigner, type NkeySigner } from './jwt.js';
 import type { Guard, Session } from '../../guard/index.js';
 import { BrokerError, ConfigError } from '../../errors.js';
+import { isLoopbackHostname } from '../../loopback.js';
 import { createAnswerer, type Answer } from './answer.js';
 import type { GrantPlan } from './grants.js';
 
@@ -40,8 +41,13 @@ export interface NatsCalloutOptions {
   readonly guard: Guard;
   /** The permissions plan of the document server this callout stands for (buildGrantPlan). */
   readonly plan: GrantPlan;
-  /** `nats://HOST:PORT` of the server (or one server of the cluster). Credentials never go in it. */
+  /**
+   * `nats://HOST:PORT` (loopback only) or `tls://HOST:PORT` of the server (or one server of the cluster).
+   * Credentials never go in it.
+   */
   readonly url: string;
+  /** `tls://`: the CA certificates (PEM) the server's certificate must chain to. */
+  readonly ca?: string;
   /** The auth user (listed in `auth_callout.auth_users`). */
   readonly login: NatsLogin;
   /** The issuer account's nkey seed (`SA…`); its public key is `auth_callout.issuer`. */
@@ -105,7 +111,25 @@ export async function startNatsCallout(options: NatsCalloutOptions): Promise<Nat
   const maxLifetimeMs = (options.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS) * 1000;
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
-  const where = describeUrl(options.url);
+  const target = parseNatsUrl(options.url);
+  if (target === null)
+    throw new ConfigError('ERR_CONFIG_INVALID', 'not a NATS URL', {
+      pointer: 'authd.nats.url',
+      expected: 'nats://HOST:PORT or tls://HOST:PORT (credentials go in authd.nats.user / password, not in the URL)',
+    });
+  // Every client's password and token reaches authd inside the callout requests: in cleartext only
+  // on this machine (docs/architecture.md, "Secrets").
+  if (!target.tls && !isLoopbackHostname(target.hostname))
+    throw new ConfigError('ERR_CONFIG_INVALID', "a cleartext NATS URL beyond loopback would carry clients' passwords", {
+      pointer: 'authd.nats.url',
+      expected: 'tls://HOST:PORT (with authd.nats.ca), or nats:// on a loopback address',
+    });
+  if (target.tls && options.ca === undefined)
+    throw new ConfigError('ERR_CONFIG_INVALID', 'a tls:// URL needs the CA to check the server against', {
+      pointer: 'authd.nats.ca',
+      expected: 'file:PATH of the PEM CA certificates of nats-server',
+    });
+  const where = target.description;
   let issuer: NkeySigner;
   try {
     const pair = fromSeed(new TextEncoder().encode(options.issuerSeed.trim()));
@@ -117,7 +141,7 @@ export async function startNatsCallout(options: NatsCalloutOptions): Promise<Nat
       expected: 'an account seed (SA…), e.g. from `nsc generate nkey --account`',
     });
   }
-  const nc = await connectTo(options.url, options.login, 'asyncapi-guard authd', options.connectTimeoutMs, where);
+  const nc = await connectTo(target, options.ca, options.login, 'asyncapi-guard authd', options.connectTimeoutMs);
   const version = nc.info?.version ?? '';
   if (!supportsAuthCallout(version)) {
     await nc.close().catch(() => {});
@@ -131,11 +155,11 @@ export async function startNatsCallout(options: NatsCalloutOptions): Promise<Nat
   if (options.system !== undefined) {
     try {
       sys = await connectTo(
-        options.url,
+        target,
+        options.ca,
         options.system,
         'asyncapi-guard authd (system)',
         options.connectTimeoutMs,
-        where,
       );
     } catch (err) {
       await nc.close().catch(() => {});
@@ -288,56 +312,59 @@ export async function startNatsCallout(options: NatsCalloutOptions): Promise<Nat
   });
 }
 
-async function connectTo(
-  url: string,
-  login: NatsLogin,
-  name: string,
-  timeoutMs: number | undefined,
-  where: string,
-): Promise<NatsConnection> {
-  const parsed = safeUrl(url);
-  if (parsed === null)
-    throw new ConfigError('ERR_CONFIG_INVALID', 'not a NATS URL', {
-      pointer: 'authd.nats.url',
-      expected: 'nats://HOST:PORT (credentials go in authd.nats.user / password, not in the URL)',
-    });
-  try {
-    return await connect({
-      servers: [parsed],
-      name,
-      user: login.user,
-      pass: login.password,
-      timeout: timeoutMs ?? 5000,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 1000,
-    });
-  } catch (error) {
-    // nats.js error text may name the server list; report by code only.
-    throw new BrokerError(
-      'ERR_BROKER_UNAVAILABLE',
-      `NATS at ${where} did not accept authd's connection (${errorCode(error)})`,
-      {
-        pointer: 'authd.nats.url',
-        expected: 'a reachable nats-server where the configured user may log in',
-      },
-    );
-  }
+interface NatsTarget {
+  readonly hostname: string;
+  readonly hostPort: string;
+  readonly tls: boolean;
+  /** For messages: the URL without anything else. */
+  readonly description: string;
 }
 
-function safeUrl(url: string): string | null {
+function parseNatsUrl(url: string): NatsTarget | null {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
     return null;
   }
-  if (u.protocol !== 'nats:' || u.username !== '' || u.password !== '' || u.hostname === '') return null;
-  return `${u.hostname}:${u.port === '' ? 4222 : u.port}`;
+  if ((u.protocol !== 'nats:' && u.protocol !== 'tls:') || u.username !== '' || u.password !== '' || u.hostname === '')
+    return null;
+  const hostPort = `${u.hostname}:${u.port === '' ? 4222 : u.port}`;
+  const hostname = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  return { hostname, hostPort, tls: u.protocol === 'tls:', description: `${u.protocol}//${hostPort}` };
 }
 
-function describeUrl(url: string): string {
-  const s = safeUrl(url);
-  return s === null ? '(invalid URL)' : `nats://${s}`;
+async function connectTo(
+  target: NatsTarget,
+  ca: string | undefined,
+  login: NatsLogin,
+  name: string,
+  timeoutMs: number | undefined,
+): Promise<NatsConnection> {
+  try {
+    return await connect({
+      servers: [target.hostPort],
+      name,
+      user: login.user,
+      pass: login.password,
+      timeout: timeoutMs ?? 5000,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 1000,
+      // With `tls` set nats.js refuses a server without TLS and checks its certificate against `ca`;
+      // it hands the object to tls.connect, so minVersion (absent from its type) applies too.
+      ...(target.tls && ca !== undefined ? { tls: { ca, minVersion: 'TLSv1.2' } as TlsOptions } : {}),
+    });
+  } catch (error) {
+    // nats.js error text may name the server list; report by code only.
+    throw new BrokerError(
+      'ERR_BROKER_UNAVAILABLE',
+      `NATS at ${target.description} did not accept authd's connection (${errorCode(error)})`,
+      {
+        pointer: 'authd.nats.url',
+        expected: 'a reachable nats-server where the configured user may log in',
+      },
+    );
+  }
 }
 
 function errorCode(err: unknown): string {

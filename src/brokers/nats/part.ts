@@ -43,6 +43,7 @@ export async function startNatsPart(ctx: AuthdPartContext): Promise<AuthdPart | 
   };
   const login = { user: settings.user, password: await secret(['password'], settings.password) };
   const issuerSeed = await secret(['issuerSeed'], settings.issuerSeed);
+  const ca = settings.ca === undefined ? undefined : await secret(['ca'], settings.ca);
   const system =
     settings.system === undefined
       ? undefined
@@ -59,6 +60,7 @@ export async function startNatsPart(ctx: AuthdPartContext): Promise<AuthdPart | 
     guard: ctx.guard,
     plan,
     url: settings.url,
+    ...(ca !== undefined ? { ca } : {}),
     login,
     issuerSeed,
     account: settings.account,
