@@ -263,7 +263,7 @@ async function checkAnonymous(ctx: ProbeContext, s: Setup, offered: readonly str
 
 async function checkGuest(ctx: ProbeContext, s: Setup, offered: readonly string[]): Promise<boolean> {
   const id = 'amqp-guest-accepted';
-  const declaredGuest = ctx.declaredSchemes.some((n) => ctx.principals(n).some((p) => p.user === 'guest'));
+  const declaredGuest = ctx.declaredSchemes.some((n) => ctx.principals(n).some((p) => (p.user ?? p.name) === 'guest'));
   if (declaredGuest) {
     ctx.record({ id, status: 'skipped', message: 'the credentials file has a test principal named guest' });
     return false;

@@ -91,9 +91,8 @@ function tlsOptions(ctx: ProbeContext, verify: boolean, principal?: TestPrincipa
 }
 
 function credentialsOf(kind: NatsCredentialKind, p: TestPrincipal): NatsCredentials | null {
-  if (kind === 'userPassword') {
-    return p.user === undefined || p.password === undefined ? null : { user: p.user, pass: p.password };
-  }
+  // The login user name is the principal's name unless the credentials file gives `user` (docs/probe.md).
+  if (kind === 'userPassword') return p.password === undefined ? null : { user: p.user ?? p.name, pass: p.password };
   if (kind === 'apiKey') {
     return p.apiKey === undefined ? null : { user: p.user ?? p.name, pass: p.apiKey };
   }
@@ -180,7 +179,8 @@ async function checkWrongCredentials(ctx: ProbeContext): Promise<void> {
       ctx.record({ id, status: 'skipped', message: `${scheme}: ${why}` });
       continue;
     }
-    const user = ctx.principals(scheme)[0]?.user ?? 'asyncapi-guard-probe';
+    const known = ctx.principals(scheme)[0];
+    const user = known?.user ?? known?.name ?? 'asyncapi-guard-probe';
     const wrong = `wrong-${randomBytes(12).toString('hex')}`;
     const credentials: NatsCredentials = kind === 'token' ? { authToken: wrong } : { user, pass: wrong };
     const outcome = await natsConnect(
