@@ -42,7 +42,8 @@ before(async () => {
   enforcing = await startNatsWithConfig(
     (port) => `listen: 127.0.0.1:${port}
 tls { cert_file: "${pki.good.certPath}", key_file: "${join(dir, 'server.key')}" }
-authorization { users = [ { user: alice, password: "${MARKER}", permissions: { publish: ["lights.on"], subscribe: { deny: [">"] } } } ] }
+authorization { users = [ { user: alice, password: "${MARKER}",
+  permissions: { publish: ["lights.on"], subscribe: { deny: [">"] } } } ] }
 `,
   );
   open = await startNatsWithConfig((port) => `listen: 127.0.0.1:${port}\n`);
