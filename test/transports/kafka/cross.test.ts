@@ -1,5 +1,5 @@
-// The Kafka front with the other fronts and the credential lifecycle: MQTT publishes reach Kafka consumers and
-// Kafka produces reach MQTT subscribers (each only where authorized); OAUTHBEARER with a JWT (kafkajs), its
+// The Kafka front with the other fronts and the credential lifecycle: MQTT publishes and HTTP POSTs reach Kafka
+// consumers, and Kafka produces reach MQTT, WebSocket and SSE subscribers; OAUTHBEARER with a JWT (kafkajs), its
 // session_lifetime_ms and the end of the session at the token's exp unless re-authenticated (KIP-368); a revoked
 // API key's session ended by endSessions.
 import { after, before, test } from 'node:test';
@@ -11,6 +11,9 @@ import { createMemoryBus } from '../../../src/bus/memory.js';
 import type { Bus } from '../../../src/bus/types.js';
 import type { SecurityModel } from '../../../src/model/types.js';
 import { createMqttFront } from '../../../src/transports/mqtt/index.js';
+import { createHttpFront } from '../../../src/transports/http/index.js';
+import { createWsFront } from '../../../src/transports/ws/index.js';
+import WebSocket from 'ws';
 import { createKafkaFront, type KafkaFront } from '../../../src/transports/kafka/index.js';
 import { decodeResponse, encodeRequest, type KafkaStruct } from '../../../src/transports/kafka/codec/index.js';
 import { DEFAULT_FRONT_LIMITS, type Front } from '../../../src/transports/types.js';
@@ -29,12 +32,14 @@ let sasl: KafkaFront;
 let login: KafkaFront;
 let bearer: KafkaFront;
 let mqtt: Front;
+let web: Front;
+let api: Front;
 const ports: Record<string, number> = {};
 
 before(async () => {
   idp = await startIdp(['RS256']);
   store = await plantStore();
-  model = await kafkaModel(['sasl', 'login', 'bearer', 'mqtt']);
+  model = await kafkaModel(['sasl', 'login', 'bearer', 'mqtt', 'web', 'api']);
   guard = await createGuard(model, {
     store,
     schemes: {
@@ -55,11 +60,13 @@ before(async () => {
   login = createKafkaFront({ ...common, server: server('login') });
   bearer = createKafkaFront({ ...common, server: server('bearer'), expiryCheckMs: 100 });
   mqtt = createMqttFront({ guard, bus, limits: DEFAULT_FRONT_LIMITS, logger: silent, server: server('mqtt') });
-  for (const [name, front] of Object.entries({ sasl, login, bearer, mqtt }))
+  web = createWsFront({ guard, bus, limits: DEFAULT_FRONT_LIMITS, logger: silent, server: server('web') });
+  api = createHttpFront({ guard, bus, limits: DEFAULT_FRONT_LIMITS, logger: silent, server: server('api') });
+  for (const [name, front] of Object.entries({ sasl, login, bearer, mqtt, web, api }))
     ports[name] = (await front.listen('127.0.0.1', 0)).port;
 });
 after(async () => {
-  await Promise.all([sasl, login, bearer, mqtt].map((f) => f.close(100)));
+  await Promise.all([sasl, login, bearer, mqtt, web, api].map((f) => f.close(100)));
   await guard.close();
   await bus.close();
   await idp.stop();
@@ -112,6 +119,50 @@ test('a Kafka produce reaches an MQTT subscriber once, and a Kafka consumer of t
   const offsets = await admin.fetchTopicOffsets('plant/8/status');
   await admin.disconnect();
   assert.equal(offsets[0]?.high, '1');
+});
+
+const basic = `Basic ${Buffer.from('alice:alice-pw').toString('base64')}`;
+
+test('a Kafka produce reaches a WebSocket subscriber and an SSE stream', async () => {
+  const ws = new WebSocket(`ws://127.0.0.1:${ports.web}/plant/5/status`, { headers: { authorization: basic } });
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  const wsGot = new Promise<string>((resolve) => ws.once('message', (m) => resolve(String(m))));
+  const abort = new AbortController();
+  const sse = await fetch(`http://127.0.0.1:${ports.api}/plant/5/status`, {
+    headers: { authorization: basic, accept: 'text/event-stream' },
+    signal: abort.signal,
+  });
+  assert.equal(sse.status, 200);
+  const reader = (sse.body as ReadableStream<Uint8Array>).getReader();
+  const sseGot = (async () => {
+    let text = '';
+    while (!text.includes('from-kafka-5')) {
+      const r = await reader.read();
+      if (r.done) break;
+      text += Buffer.from(r.value).toString('utf8');
+    }
+    return text;
+  })();
+  await produce(kafkajs(broker('sasl'), scram('alice')), 'plant/5/status', ['from-kafka-5']);
+  assert.equal(await wsGot, 'from-kafka-5');
+  assert.match(await sseGot, /data: from-kafka-5/);
+  ws.close();
+  abort.abort();
+});
+
+test('an HTTP POST reaches a Kafka consumer', async () => {
+  const kafka = kafkajs(broker('sasl'), scram('alice'));
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: 'plant/6/status' }] });
+  await admin.disconnect();
+  const res = await fetch(`http://127.0.0.1:${ports.api}/plant/6/status`, {
+    method: 'POST',
+    headers: { authorization: basic },
+    body: 'from-http',
+  });
+  assert.equal(res.status, 202);
+  assert.deepEqual(await consume(kafka, 'plant/6/status', 1, 'g-http'), ['from-http']);
 });
 
 test('OAUTHBEARER: a JWT produces and consumes; a token for another audience is refused', async () => {

@@ -25,8 +25,8 @@ export function captureLog() {
 
 // `sasl`: SCRAM-SHA-256 or SCRAM-SHA-512 or PLAIN (the `plain` scheme). `login`: userPassword or an API key as the
 // PLAIN password. `open`: no security. `secure` (kafka-secure): SCRAM-SHA-256 or a client certificate.
-// `certs` (kafka-secure): the client certificate only. `bearer`: a JWT (OAUTHBEARER). `mqtt`: the same channels
-// on MQTT, for cross-front delivery. Status is sent and received; a command needs the `admin`
+// `certs` (kafka-secure): the client certificate only. `bearer`: a JWT (OAUTHBEARER). `mqtt`, `web` (ws), `api`
+// (http): the same channels on the other fronts, for cross-front delivery. Status is sent and received; a command needs the `admin`
 // scope (set in kafkaModel); `audit` is received only.
 export const PLANT = `
 asyncapi: 3.0.0
@@ -67,6 +67,16 @@ servers:
   mqtt:
     host: 127.0.0.1:1883
     protocol: mqtt
+    security:
+      - $ref: '#/components/securitySchemes/userPass'
+  web:
+    host: 127.0.0.1:8080
+    protocol: ws
+    security:
+      - $ref: '#/components/securitySchemes/userPass'
+  api:
+    host: 127.0.0.1:8081
+    protocol: http
     security:
       - $ref: '#/components/securitySchemes/userPass'
 channels:
