@@ -9,7 +9,15 @@ import type { Scheme } from '../../model/types.js';
 import { checkTransport, type ProtocolHello } from '../transport.js';
 import { principalsFor, probePayload, sampleAddress, undeclaredAddress } from '../plan.js';
 import type { ProbeContext, Prober, TestPrincipal } from '../types.js';
-import { awaitDelivery, closeMqtt, connectMqtt, publishMqtt, subscribeMqtt, type MqttLogin } from './client.js';
+import {
+  awaitDelivery,
+  closeMqtt,
+  connectMqtt,
+  publishMqtt,
+  subscribeMqtt,
+  type Connected,
+  type MqttLogin,
+} from './client.js';
 
 export const mqttProber: Prober = {
   protocols: ['mqtt', 'mqtts', 'secure-mqtt', 'mqtt5'],
@@ -42,18 +50,57 @@ async function probeMqtt(ctx: ProbeContext): Promise<void> {
     message:
       'MQTT announces no mechanisms; the CONNACK codes of the anonymous and wrong-credential checks stand for it',
   });
-  const connectable = await checkCredentials(ctx, verified);
-  if (ctx.signal.aborted) return;
-  // With no principal that gets in, an open server's anonymous client still shows what anyone may do.
-  const actor: Actor | undefined = connectable[0] ?? (anonymousIn ? { login: {}, label: 'anonymous' } : undefined);
-  await checkOperations(ctx, verified);
-  await checkUndeclared(ctx, actor);
-  await checkAllTopics(ctx, actor);
+  const sessions = new Sessions(ctx);
+  try {
+    const connectable = await checkCredentials(ctx, verified, sessions);
+    if (ctx.signal.aborted) return;
+    // With no principal that gets in, an open server's anonymous client still shows what anyone may do.
+    const actor: Actor | undefined = connectable[0] ?? (anonymousIn ? { login: {}, label: 'anonymous' } : undefined);
+    await checkOperations(ctx, verified, sessions);
+    await checkUndeclared(ctx, actor, sessions);
+    await checkAllTopics(ctx, actor, sessions);
+  } finally {
+    await sessions.closeAll();
+  }
 }
 
 interface Actor {
   readonly login: MqttLogin;
   readonly label: string;
+}
+
+/**
+ * Connections kept for the authorization checks, one per principal and role (acting, watching), reused across
+ * operations: each CONNECT costs the server a password hash or a signature check, so a probe opens few. A connection
+ * the server closed (a refused publish) is opened again when next needed. All are closed at the end.
+ */
+class Sessions {
+  private readonly open = new Map<string, MqttClient>();
+  private readonly ctx: ProbeContext;
+  constructor(ctx: ProbeContext) {
+    this.ctx = ctx;
+  }
+
+  async get(actor: Actor, role: 'act' | 'watch'): Promise<Connected> {
+    const key = `${role}\u0000${actor.label}`;
+    const cached = this.open.get(key);
+    if (cached !== undefined && cached.connected && !cached.disconnecting) {
+      return { ok: true, client: cached, answer: 'CONNACK 0 (accepted)' };
+    }
+    const connected = await connectMqtt(this.ctx, actor.login, actor.label !== 'anonymous');
+    if (connected.ok) this.open.set(key, connected.client);
+    return connected;
+  }
+
+  /** Keeps a connection a check already opened, as the acting one of its principal. */
+  keep(actor: Actor, client: MqttClient): void {
+    this.open.set(`act\u0000${actor.label}`, client);
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.open.values()].map((client) => closeMqtt(this.ctx, client)));
+    this.open.clear();
+  }
 }
 
 function schemeOf(ctx: ProbeContext, name: string): Scheme | undefined {
@@ -155,7 +202,7 @@ async function checkWrongCredentials(ctx: ProbeContext): Promise<void> {
 }
 
 /** Each declared scheme's test principals connect; returns the ones that got in, as actors. */
-async function checkCredentials(ctx: ProbeContext, verified: boolean): Promise<Actor[]> {
+async function checkCredentials(ctx: ProbeContext, verified: boolean, sessions: Sessions): Promise<Actor[]> {
   const id = 'auth-credential-refused';
   const actors: Actor[] = [];
   for (const name of ctx.declaredSchemes) {
@@ -186,8 +233,9 @@ async function checkCredentials(ctx: ProbeContext, verified: boolean): Promise<A
       const sent = `CONNECT as ${ctx.describeCredential(p)}`;
       const result = await connectMqtt(ctx, login, true);
       if (result.ok) {
-        await closeMqtt(ctx, result.client);
-        actors.push({ login, label: p.name });
+        const actor = { login, label: p.name };
+        sessions.keep(actor, result.client);
+        actors.push(actor);
       }
       ctx.record({
         id,
@@ -206,7 +254,7 @@ function loginOf(ctx: ProbeContext, p: TestPrincipal): MqttLogin | null {
 }
 
 /** Per operation: its allowed principal may do it; one lacking the operation's own requirement may not. */
-async function checkOperations(ctx: ProbeContext, verified: boolean): Promise<void> {
+async function checkOperations(ctx: ProbeContext, verified: boolean, sessions: Sessions): Promise<void> {
   for (const op of ctx.operations) {
     if (ctx.signal.aborted) return;
     const topic = sampleAddress(ctx, op);
@@ -239,7 +287,7 @@ async function checkOperations(ctx: ProbeContext, verified: boolean): Promise<vo
       });
     } else {
       const actor = { login: allowedLogin, label: allowed.name };
-      const did = await perform(ctx, op.action, actor, topic, actor);
+      const did = await perform(ctx, sessions, op.action, actor, topic, actor);
       ctx.record({
         id: 'authz-operation-refused',
         status: did.verdict === 'accepted' ? 'pass' : did.verdict === 'refused' ? 'fail' : 'skipped',
@@ -258,7 +306,7 @@ async function checkOperations(ctx: ProbeContext, verified: boolean): Promise<vo
     if (lackingLogin === null) continue;
     const watcher =
       allowedLogin === null || allowed === undefined ? undefined : { login: allowedLogin, label: allowed.name };
-    const did = await perform(ctx, op.action, { login: lackingLogin, label: lacking.name }, topic, watcher);
+    const did = await perform(ctx, sessions, op.action, { login: lackingLogin, label: lacking.name }, topic, watcher);
     ctx.record({
       id: 'authz-requirement-not-enforced',
       status: did.verdict === 'accepted' ? 'fail' : did.verdict === 'refused' ? 'pass' : 'skipped',
@@ -290,30 +338,27 @@ interface Attempt {
  */
 async function perform(
   ctx: ProbeContext,
+  sessions: Sessions,
   action: 'send' | 'receive',
   actor: Actor,
   topic: string,
   watcher: Actor | undefined,
 ): Promise<Attempt> {
-  const connected = await connectMqtt(ctx, actor.login, actor.label !== 'anonymous');
+  const connected = await sessions.get(actor, 'act');
   const connectText = `CONNECT as ${actor.label}`;
   if (!connected.ok) {
     return { verdict: 'refused', why: '', evidence: { sent: connectText, received: connected.answer } };
   }
   const client = connected.client;
-  try {
-    if (action === 'receive') {
-      const sub = await subscribeMqtt(ctx, client, topic);
-      return {
-        verdict: sub.granted ? 'accepted' : 'refused',
-        why: '',
-        evidence: { sent: `${connectText}; SUBSCRIBE ${topic}`, received: sub.answer },
-      };
-    }
-    return await publishWatched(ctx, client, actor, topic, watcher);
-  } finally {
-    await closeMqtt(ctx, client);
+  if (action === 'receive') {
+    const sub = await subscribeMqtt(ctx, client, topic);
+    return {
+      verdict: sub.granted ? 'accepted' : 'refused',
+      why: '',
+      evidence: { sent: `${connectText}; SUBSCRIBE ${topic}`, received: sub.answer },
+    };
   }
+  return publishWatched(ctx, sessions, client, actor, topic, watcher);
 }
 
 /** How long a watcher waits for a publish to arrive before calling it not delivered. */
@@ -323,6 +368,7 @@ function deliveryWaitMs(ctx: ProbeContext): number {
 
 async function publishWatched(
   ctx: ProbeContext,
+  sessions: Sessions,
   client: MqttClient,
   actor: Actor,
   topic: string,
@@ -333,45 +379,40 @@ async function publishWatched(
   let watching: MqttClient | undefined;
   let watchText = 'no watcher';
   if (watcher !== undefined) {
-    const w = await connectMqtt(ctx, watcher.login, watcher.label !== 'anonymous');
+    const w = await sessions.get(watcher, 'watch');
     if (w.ok) {
       const sub = await subscribeMqtt(ctx, w.client, topic);
       if (sub.granted) watching = w.client;
-      else await closeMqtt(ctx, w.client);
       watchText = `watcher ${watcher.label}: ${sub.answer}`;
     } else {
       watchText = `watcher ${watcher.label}: ${w.answer}`;
     }
   }
-  try {
-    const arrival = watching === undefined ? undefined : awaitDelivery(watching, payload, deliveryWaitMs(ctx));
-    const pub = await publishMqtt(ctx, client, topic, payload);
-    if (pub.refused) {
-      return { verdict: 'refused', why: '', evidence: { sent, received: `${pub.answer}; ${watchText}` } };
-    }
-    if (arrival === undefined) {
-      return {
-        verdict: 'unknown',
-        why: `a ${pub.answer} does not prove delivery and no connection could watch ${topic}`,
-        evidence: { sent, received: `${pub.answer}; ${watchText}` },
-      };
-    }
-    const arrived = await arrival;
-    const wait = deliveryWaitMs(ctx);
-    return {
-      verdict: arrived ? 'accepted' : 'refused',
-      why: '',
-      evidence: {
-        sent,
-        received: `${pub.answer}; ${watchText}; ${arrived ? 'the message arrived' : `not delivered within ${wait} ms`}`,
-      },
-    };
-  } finally {
-    if (watching !== undefined) await closeMqtt(ctx, watching);
+  const arrival = watching === undefined ? undefined : awaitDelivery(watching, payload, deliveryWaitMs(ctx));
+  const pub = await publishMqtt(ctx, client, topic, payload);
+  if (pub.refused) {
+    return { verdict: 'refused', why: '', evidence: { sent, received: `${pub.answer}; ${watchText}` } };
   }
+  if (arrival === undefined) {
+    return {
+      verdict: 'unknown',
+      why: `a ${pub.answer} does not prove delivery and no connection could watch ${topic}`,
+      evidence: { sent, received: `${pub.answer}; ${watchText}` },
+    };
+  }
+  const arrived = await arrival;
+  const wait = deliveryWaitMs(ctx);
+  return {
+    verdict: arrived ? 'accepted' : 'refused',
+    why: '',
+    evidence: {
+      sent,
+      received: `${pub.answer}; ${watchText}; ${arrived ? 'the message arrived' : `not delivered within ${wait} ms`}`,
+    },
+  };
 }
 
-async function checkUndeclared(ctx: ProbeContext, actor: Actor | undefined): Promise<void> {
+async function checkUndeclared(ctx: ProbeContext, actor: Actor | undefined, sessions: Sessions): Promise<void> {
   const id = 'authz-undeclared-channel-accepted';
   if (ctx.signal.aborted) return;
   const topic = undeclaredAddress(ctx);
@@ -387,7 +428,7 @@ async function checkUndeclared(ctx: ProbeContext, actor: Actor | undefined): Pro
     return;
   }
   for (const action of ['receive', 'send'] as const) {
-    const did = await perform(ctx, action, actor, topic, actor);
+    const did = await perform(ctx, sessions, action, actor, topic, actor);
     ctx.record({
       id,
       status: did.verdict === 'accepted' ? 'fail' : did.verdict === 'refused' ? 'pass' : 'skipped',
@@ -402,14 +443,14 @@ async function checkUndeclared(ctx: ProbeContext, actor: Actor | undefined): Pro
   }
 }
 
-async function checkAllTopics(ctx: ProbeContext, actor: Actor | undefined): Promise<void> {
+async function checkAllTopics(ctx: ProbeContext, actor: Actor | undefined, sessions: Sessions): Promise<void> {
   const id = 'authz-all-topics-accepted';
   if (ctx.signal.aborted) return;
   if (actor === undefined) {
     ctx.record({ id, status: 'skipped', message: 'no client gets in to try it (no working principal)' });
     return;
   }
-  const did = await perform(ctx, 'receive', actor, '#', undefined);
+  const did = await perform(ctx, sessions, 'receive', actor, '#', undefined);
   ctx.record({
     id,
     status: did.verdict === 'accepted' ? 'fail' : 'pass',
