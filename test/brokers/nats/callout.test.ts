@@ -181,6 +181,19 @@ describe('nats callout: who connects', () => {
     assert.equal(await publishes(plain, 'lights.3.command'), false);
     assert.equal(await refused({ token: `not-a-token-${MARKER}` }), 'AUTHORIZATION_VIOLATION');
   });
+
+  it("a token's connection ends when the token expires: the user JWT's exp is the token's", async () => {
+    const token = await idp.buildToken({ aud: AUDIENCE, scope: 'lights:read' }, { expiresIn: 3 });
+    const { nc } = await client({ token });
+    const t0 = Date.now();
+    await Promise.race([
+      nc.closed(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('not ended at the token expiry')), 15_000)),
+    ]);
+    // Ended by the expiry (whole seconds), not at once.
+    assert.ok(Date.now() - t0 >= 1000);
+    assert.ok(lines.some((l) => l.includes('"authd.nats.granted"')));
+  });
 });
 
 describe('nats callout: what a connection may do', () => {
