@@ -126,7 +126,7 @@ const basic = `Basic ${Buffer.from('alice:alice-pw').toString('base64')}`;
 test('a Kafka produce reaches a WebSocket subscriber and an SSE stream', async () => {
   const ws = new WebSocket(`ws://127.0.0.1:${ports.web}/plant/5/status`, { headers: { authorization: basic } });
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-  const wsGot = new Promise<string>((resolve) => ws.once('message', (m) => resolve(String(m))));
+  const wsGot = new Promise<string>((resolve) => ws.once('message', (m: Buffer) => resolve(m.toString('utf8'))));
   const abort = new AbortController();
   const sse = await fetch(`http://127.0.0.1:${ports.api}/plant/5/status`, {
     headers: { authorization: basic, accept: 'text/event-stream' },

@@ -26,8 +26,8 @@ export function captureLog() {
 // `sasl`: SCRAM-SHA-256 or SCRAM-SHA-512 or PLAIN (the `plain` scheme). `login`: userPassword or an API key as the
 // PLAIN password. `open`: no security. `secure` (kafka-secure): SCRAM-SHA-256 or a client certificate.
 // `certs` (kafka-secure): the client certificate only. `bearer`: a JWT (OAUTHBEARER). `mqtt`, `web` (ws), `api`
-// (http): the same channels on the other fronts, for cross-front delivery. Status is sent and received; a command needs the `admin`
-// scope (set in kafkaModel); `audit` is received only.
+// (http): the same channels on the other fronts, for cross-front delivery. Status is sent and received; a command
+// needs the `admin` scope (set in kafkaModel); `audit` is received only.
 export const PLANT = `
 asyncapi: 3.0.0
 info: { title: Plant, version: '1' }
