@@ -17,6 +17,8 @@ export const DEFAULT_DYNSEC_TIMEOUT_MS = 10_000;
  * clients is a few MiB; anything far bigger is not an answer we can use, so it is not read.
  */
 export const MAX_DYNSEC_PACKET_BYTES = 64 * 1024 * 1024;
+/** How often a lost admin connection is tried again. */
+const RECONNECT_PERIOD_MS = 1000;
 
 export interface DynsecConnection {
   /** Sends the commands as one message and resolves with one response per command, in order. */
@@ -59,6 +61,10 @@ export async function connectDynsec(options: DynsecConnectOptions): Promise<Dyns
   } catch (err) {
     throw fail(connectFailure(err), 'a running Mosquitto with the dynamic security plugin, and its admin user');
   }
+  // From here on, a lost connection is retried every second (a restarted Mosquitto, as after a password write, must
+  // not end `--watch`); mqtt.js subscribes again on reconnect. Errors while away surface as answers that never come.
+  client.options.reconnectPeriod = RECONNECT_PERIOD_MS;
+  client.on('error', () => undefined);
   const pending = new Map<string, { resolve: (r: DynsecResponse) => void }>();
   client.on('message', (topic, payload) => {
     if (topic !== RESPONSE_TOPIC) return;

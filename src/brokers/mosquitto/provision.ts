@@ -120,20 +120,33 @@ export interface MosquittoWatch {
   close(): Promise<void>;
 }
 
+/** Longest pause between two attempts after failed runs (the broker restarting, the store unreachable). */
+const MAX_RETRY_MS = 30_000;
+
 /**
  * Provisions again after each store change (debounced by `debounceMs`, one run at a time, a change during a run
- * starts another after it). Each run's result or error goes to the callbacks; an error never stops the watch.
+ * starts another after it). Each run's result or error goes to the callbacks; an error never stops the watch: the run
+ * is tried again after `retryMs`, doubling up to 30 s, so a change made while the broker restarts is not lost.
  */
 export function watchMosquitto(
   options: ProvisionOptions,
   onResult: (result: ProvisionResult) => void,
   onError: (err: unknown) => void,
-  { debounceMs = 100 }: { debounceMs?: number } = {},
+  { debounceMs = 100, retryMs = 1000 }: { debounceMs?: number; retryMs?: number } = {},
 ): MosquittoWatch {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | null = null;
   let again = false;
   let closed = false;
+  let failures = 0;
+  let dueAt = 0;
+  /** Runs in `ms` unless a run is already due sooner: a store change cuts a retry's long wait short. */
+  const schedule = (ms: number) => {
+    if (closed || (timer !== undefined && dueAt <= Date.now() + ms)) return;
+    clearTimeout(timer);
+    dueAt = Date.now() + ms;
+    timer = setTimeout(run, ms);
+  };
   const run = () => {
     timer = undefined;
     if (closed) return;
@@ -142,7 +155,17 @@ export function watchMosquitto(
       return;
     }
     running = provisionMosquitto(options)
-      .then(onResult, onError)
+      .then(
+        (result) => {
+          failures = 0;
+          onResult(result);
+        },
+        (err: unknown) => {
+          failures++;
+          onError(err);
+          schedule(Math.min(retryMs * 2 ** (failures - 1), MAX_RETRY_MS));
+        },
+      )
       .finally(() => {
         running = null;
         if (again && !closed) {
@@ -151,9 +174,7 @@ export function watchMosquitto(
         }
       });
   };
-  const unsubscribe = options.store.watch(() => {
-    if (timer === undefined && !closed) timer = setTimeout(run, debounceMs);
-  });
+  const unsubscribe = options.store.watch(() => schedule(debounceMs));
   return {
     async close() {
       closed = true;
