@@ -192,3 +192,42 @@ test('amqps: through a TLS endpoint in front of the node, transport checks pass,
     await probePki.pki.cleanup();
   }
 });
+
+test('amqp: a queue channel is consumed from, and published to through the default exchange', async () => {
+  const amqp = await import('amqplib');
+  const setup = await amqp.connect(node.amqpUrl('wide', WIDE_PASSWORD));
+  const ch = await setup.createChannel();
+  await ch.assertQueue('jobs-q', { durable: false });
+  await setup.close();
+  const queueDoc = `asyncapi: 3.0.0
+info: { title: jobs, version: '1' }
+servers:
+  rabbit: { host: 'localhost:5672', protocol: amqp, security: [{ $ref: '#/components/securitySchemes/login' }] }
+channels:
+  jobs:
+    address: jobs
+    bindings: { amqp: { is: queue, queue: { name: jobs-q } } }
+operations:
+  submitJob: { action: send, channel: { $ref: '#/channels/jobs' } }
+  takeJob: { action: receive, channel: { $ref: '#/channels/jobs' } }
+components:
+  securitySchemes:
+    login: { type: userPassword }
+`;
+  const { ctx, outcomes } = await contextFor(queueDoc, {
+    server: 'rabbit',
+    port: node.amqpPort,
+    principals: new Map([['login', [wide]]]),
+    timeoutMs: 10_000,
+  });
+  await amqpProber.probe(ctx);
+  const ops = outcomes.filter((o) => o.id === 'authz-operation-refused');
+  assert.deepEqual(
+    ops.map((o) => [o.operation, o.status, o.evidence?.received]),
+    [
+      ['submitJob', 'pass', 'basic.ack (publisher confirm)'],
+      ['takeJob', 'pass', 'basic.consume-ok'],
+    ],
+  );
+  assert.match(ops[0]!.message, /wide may publish to queue jobs-q/);
+});
