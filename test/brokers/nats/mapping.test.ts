@@ -3,11 +3,13 @@
 // claims, NATS JWT signing and verification, and the server version check.
 
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import '../../helpers/property.js';
 import assert from 'node:assert/strict';
 import { createAccount, createUser, fromPublic } from 'nkeys.js';
 import { createMemoryStore } from '../../../src/credentials/memory.js';
 import { loadDocumentFromText } from '../../../src/document/load.js';
-import { createGuard } from '../../../src/guard/index.js';
+import { compileAddress, createGuard, isAddressError } from '../../../src/guard/index.js';
 import { buildModel } from '../../../src/model/build.js';
 import { addressToSubject } from '../../../src/brokers/nats/subjects.js';
 import { buildGrantPlan, INBOX_PATTERN, permissionsOf } from '../../../src/brokers/nats/grants.js';
@@ -40,6 +42,65 @@ describe('nats mapping: addresses → subjects', () => {
       const m = addressToSubject(address);
       assert.equal(m.ok ? m.subject : null, subject);
     });
+});
+
+describe('nats mapping: never wider than the guard (property)', () => {
+  // A NATS subject a pattern allows is always the subject of a channel the guard matches against the same
+  // address: the pattern grants nothing the document does not.
+  const word = fc.constantFrom('a', 'b', 'lights', '7', 'x-y');
+  const piece = fc.oneof(
+    { weight: 3, arbitrary: word },
+    { weight: 2, arbitrary: fc.constant('{p}') },
+    { weight: 1, arbitrary: word.map((w) => `${w}-{p}`) },
+  );
+  const address = fc
+    .tuple(fc.boolean(), fc.array(fc.tuple(piece, fc.constantFrom('/', '.')), { minLength: 1, maxLength: 5 }))
+    .map(([lead, parts]) => {
+      let n = 0;
+      const text = parts.map(([p, sep], i) => (i === 0 ? '' : sep) + p.replace('{p}', () => `{p${n++}}`)).join('');
+      return (lead ? '/' : '') + text;
+    });
+  const fillers = fc.array(fc.constantFrom('a', 'b', 'lights', '7', 'x-y', 'zz'), { minLength: 6, maxLength: 6 });
+
+  it('every subject a mapped pattern matches names a channel the address matches', () => {
+    let checked = 0;
+    fc.assert(
+      fc.property(address, fillers, (addr, fill) => {
+        const mapped = addressToSubject(addr);
+        if (!mapped.ok) return;
+        // A subject the pattern allows: each `*` filled with some token.
+        let k = 0;
+        const tokens = mapped.subject.split('.').map((p) => (p === '*' ? fill[k++]! : p));
+        // The channel: the address with each whole-token parameter replaced by the subject's token there.
+        let i = 0;
+        const body = addr.startsWith('/') ? addr.slice(1) : addr;
+        const channel =
+          (addr.startsWith('/') ? '/' : '') +
+          body.replace(/[^/.]+/g, (tok) => {
+            const value = tok.startsWith('{') ? tokens[i]! : tok;
+            i++;
+            return value;
+          });
+        const compiled = compileAddress(addr);
+        assert.ok(compiled !== null && !isAddressError(compiled));
+        assert.notEqual(compiled.match(channel), null, `${addr} / ${channel}`);
+        assert.equal(channel.replace(/^\//, '').replaceAll('/', '.'), tokens.join('.'));
+        checked++;
+      }),
+      { numRuns: 2000 },
+    );
+    assert.ok(checked > 200, `only ${checked} addresses had a pattern`);
+  });
+
+  it('a parameter sharing its token with text never maps (a `*` there would be wider)', () => {
+    fc.assert(
+      fc.property(address, (addr) => {
+        const mapped = addressToSubject(addr);
+        if (/[^/.]\{|\}[^/.]/.test(addr)) assert.equal(mapped.ok, false, addr);
+      }),
+      { numRuns: 1000 },
+    );
+  });
 });
 
 describe('nats mapping: allow-lists', () => {
