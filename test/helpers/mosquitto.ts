@@ -21,7 +21,7 @@ export const ADMIN_USER = 'admin';
 const READY_TIMEOUT_MS = 15_000;
 
 export interface StartedMosquitto {
-  /** `mqtt://127.0.0.1:PORT`. */
+  /** `mqtt://127.0.0.1:PORT`, or `mqtts://…` with `tls`. */
   readonly url: string;
   readonly port: number;
   readonly adminPassword: string;
@@ -46,10 +46,17 @@ export function documentedConfLines(port: number, file: string): string[] {
   ];
 }
 
+export interface MosquittoTls {
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
 /** The documented lines, plus what a test broker needs: staying root in a container, a log on stderr. */
-export function mosquittoConf(port: number, file: string): string {
+export function mosquittoConf(port: number, file: string, tls?: MosquittoTls): string {
   return [
     ...documentedConfLines(port, file),
+    // The listener above, with TLS 1.2 or later (docs/brokers/mosquitto.md, "TLS").
+    ...(tls === undefined ? [] : [`certfile ${tls.certFile}`, `keyfile ${tls.keyFile}`, 'tls_version tlsv1.2']),
     // Mosquitto drops root privileges to the `mosquitto` user unless told to stay (test machines run as root).
     ...(process.getuid?.() === 0 ? ['user root'] : []),
     'log_dest stderr', // unbuffered: stdout to a pipe is block-buffered, so the start line would not show
@@ -66,7 +73,7 @@ process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-export async function startMosquitto(): Promise<StartedMosquitto> {
+export async function startMosquitto(options: { tls?: MosquittoTls } = {}): Promise<StartedMosquitto> {
   const mosquitto = requireBinary('mosquitto', 'mosquitto');
   const ctrl = requireBinary('mosquitto_ctrl', 'mosquitto-clients');
   if (!existsSync(DYNSEC_PLUGIN)) throw new Error(`${DYNSEC_PLUGIN} is missing: apt-get install -y mosquitto`);
@@ -76,7 +83,7 @@ export async function startMosquitto(): Promise<StartedMosquitto> {
   await promisify(execFile)(ctrl, ['dynsec', 'init', dynsecFile, ADMIN_USER, adminPassword]);
   const port = await freePort();
   const confFile = join(dir, 'mosquitto.conf');
-  await writeFile(confFile, mosquittoConf(port, dynsecFile));
+  await writeFile(confFile, mosquittoConf(port, dynsecFile, options.tls));
 
   let output = '';
   let child: ChildProcess | null = null;
@@ -118,7 +125,7 @@ export async function startMosquitto(): Promise<StartedMosquitto> {
   await launch();
   let stopping: Promise<void> | null = null;
   return {
-    url: `mqtt://127.0.0.1:${port}`,
+    url: `${options.tls === undefined ? 'mqtt' : 'mqtts'}://127.0.0.1:${port}`,
     port,
     adminPassword,
     dynsecFile,

@@ -138,6 +138,8 @@ function connectFailure(err: unknown): string {
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'the host name does not resolve';
   if (code === 134 || code === 135 || code === 4 || code === 5)
     return 'the broker refused the admin user name or password';
+  if (typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code))
+    return `the broker's TLS certificate is not trusted or not valid for it (${code})`;
   if (typeof code === 'string') return `the broker is unreachable (${code})`;
   return 'the broker did not accept the connection';
 }
