@@ -7,7 +7,10 @@
 // forgotten first (their echo, if it still comes, is then appended again: at most a duplicate, never a loss),
 // and so are those older than ECHO_TTL_MS (the bus dropped them: it is at most once).
 
-export const MAX_PENDING_ECHOES = 10_000;
+import { timingSafeEqual } from 'node:crypto';
+
+// A Produce request of about a million bytes can carry that many tiny records, their echoes in flight at once.
+export const MAX_PENDING_ECHOES = 100_000;
 export const ECHO_TTL_MS = 30_000;
 
 export interface EchoFilter {
@@ -18,11 +21,9 @@ export interface EchoFilter {
   readonly pending: number;
 }
 
+/** Byte equality (native and constant-time, though these are records, not secrets: it is simply the fast one). */
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  return a === b || (a.length === b.length && timingSafeEqual(a, b));
 }
 
 interface Entry {
