@@ -48,6 +48,8 @@ export function rabbitmqAuthConfig(options: RabbitAuthOptions): string[] {
 export interface StartRabbitOptions extends Partial<RabbitAuthOptions> {
   /** Internal users instead of authd (the benchmark's baseline): no auth_http lines. */
   readonly internal?: boolean;
+  /** After authd, the internal database too (`auth_backends.2 = internal`): for a management administrator. */
+  readonly internalAfter?: boolean;
 }
 
 export interface StartedRabbit {
@@ -94,7 +96,7 @@ export async function startRabbitmq(options: StartRabbitOptions): Promise<Starte
           authdUrl: options.authdUrl ?? '',
           ...(options.cache !== undefined ? { cache: options.cache } : {}),
           ...(options.cacheTtlMs !== undefined ? { cacheTtlMs: options.cacheTtlMs } : {}),
-        });
+        }).concat(options.internalAfter === true ? ['auth_backends.2 = internal'] : []);
   const config = [
     `listeners.tcp.1 = 127.0.0.1:${amqpPort}`,
     'loopback_users = none',

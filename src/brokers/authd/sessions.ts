@@ -21,8 +21,8 @@ export interface BrokerSessions {
   get(server: string, user: string): Session | undefined;
   /** Drops the session of `user` on `server`. */
   delete(server: string, user: string): void;
-  /** Drops every session `pred` holds for; how many (the reloader's contract). */
-  endSessions(pred: (session: Session) => boolean): number;
+  /** Drops every session `pred` holds for; how many (the reloader's contract). `ended` hears each one dropped. */
+  endSessions(pred: (session: Session) => boolean, ended?: (server: string, user: string) => void): number;
   readonly size: number;
 }
 
@@ -53,14 +53,18 @@ export function createBrokerSessions(options: { max?: number; now?: () => number
     delete(server, user) {
       entries.delete(keyOf(server, user));
     },
-    endSessions(pred) {
-      let ended = 0;
+    endSessions(pred, ended) {
+      let count = 0;
       for (const [key, session] of entries) {
         if (!pred(session)) continue;
         entries.delete(key);
-        ended++;
+        count++;
+        if (ended !== undefined) {
+          const cut = key.indexOf('\u0000');
+          ended(key.slice(0, cut), key.slice(cut + 1));
+        }
       }
-      return ended;
+      return count;
     },
     get size() {
       return entries.size;
