@@ -250,8 +250,13 @@ export function handleConnection(
       while (!closed && queue.length > 0) {
         if (socket.writableLength > MAX_UNWRITTEN_BYTES) {
           await new Promise<void>((resolve) => {
-            socket.once('drain', resolve);
-            socket.once('close', resolve);
+            const done = (): void => {
+              socket.off('drain', done);
+              socket.off('close', done);
+              resolve();
+            };
+            socket.on('drain', done);
+            socket.on('close', done);
           });
           continue;
         }
