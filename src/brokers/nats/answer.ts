@@ -11,6 +11,7 @@
 
 import type { Logger } from 'pino';
 import type { Guard, Session } from '../../guard/index.js';
+import { AUDIT_MAX_LINES_PER_SECOND, createAuditRate } from '../../guard/audit-rate.js';
 import { encodeNatsJwt, type NkeySigner } from './jwt.js';
 import { permissionsOf, type GrantPlan, type NatsPermissions } from './grants.js';
 import { parseAuthRequest, type RequestProblem } from './request.js';
@@ -55,13 +56,17 @@ export interface Answerer {
 
 export function createAnswerer(o: AnswererOptions): Answerer {
   const issuerPublic = o.issuer.getPublicKey();
+  // Both kinds of line are rate-bound like the guard's (docs/architecture.md, "Decisions": every kind of
+  // audit line is), with one `audit.suppressed` summary for what a flood left out.
+  const rate = createAuditRate(o.logger, AUDIT_MAX_LINES_PER_SECOND, o.now);
   const seconds = (ms: number): number => Math.floor(ms / 1000);
 
   const bad = (problem: RequestProblem, body: Uint8Array = EMPTY): Answer => {
-    o.logger.warn(
-      { event: 'authd.nats.bad_request', server: o.plan.server, reason: problem },
-      'authd.nats.bad_request',
-    );
+    if (rate.admit('authd.nats.bad_request'))
+      o.logger.warn(
+        { event: 'authd.nats.bad_request', server: o.plan.server, reason: problem },
+        'authd.nats.bad_request',
+      );
     return { outcome: 'bad', problem, body };
   };
 
@@ -93,15 +98,16 @@ export function createAnswerer(o: AnswererOptions): Answerer {
       // A user JWT's exp is in whole seconds: a session that would end within this second is refused.
       if (seconds(expiresAt) <= seconds(t)) return { outcome: 'refused', body: refusal(req, 'credentials_expired') };
       const perms = permissionsOf(o.plan, session);
-      o.logger.info(
-        {
-          event: 'authd.nats.granted',
-          server: o.plan.server,
-          principal: session.principal.id,
-          operations: perms.operations,
-        },
-        'authd.nats.granted',
-      );
+      if (o.logger.isLevelEnabled('info') && rate.admit('authd.nats.granted'))
+        o.logger.info(
+          {
+            event: 'authd.nats.granted',
+            server: o.plan.server,
+            principal: session.principal.id,
+            operations: perms.operations,
+          },
+          'authd.nats.granted',
+        );
       const user = encodeNatsJwt(
         {
           aud: o.account,

@@ -375,6 +375,29 @@ describe('nats callout: hostile requests', () => {
     assert.ok(nc.info);
   });
 
+  it('a flood of bad requests writes at most 100 audit lines a second, then one audit.suppressed summary', async () => {
+    const captured: string[] = [];
+    let clock = 1_800_000_000_000;
+    const answerer = createAnswerer({
+      guard,
+      plan: buildGrantPlan(model, 'production', 'application', new Set()),
+      issuer: fromSeed(new TextEncoder().encode(keys.issuerSeed)),
+      account: 'APP',
+      maxLifetimeMs: 60_000,
+      maxRequestBytes: 64 * 1024,
+      logger: pino({ level: 'info' }, { write: (l: string) => void captured.push(l) }),
+      now: () => clock,
+    });
+    for (let i = 0; i < 250; i++)
+      assert.equal((await answerer.answer(new Uint8Array([1, 2, 3]), false)).outcome, 'bad');
+    assert.equal(captured.filter((l) => l.includes('"authd.nats.bad_request"')).length, 100);
+    clock += 1500;
+    await answerer.answer(new Uint8Array([1]), false);
+    const summary = captured.find((l) => l.includes('"audit.suppressed"'));
+    assert.ok(summary);
+    assert.equal((JSON.parse(summary) as { suppressed: number }).suppressed, 150);
+  });
+
   it('no password, token or marker reaches any log line', () => {
     assert.ok(lines.length > 10);
     for (const l of lines) assert.ok(!l.includes(MARKER), `a log line holds a secret: ${l.slice(0, 200)}`);
