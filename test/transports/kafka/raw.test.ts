@@ -3,7 +3,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { decodeResponse, encodeRequest, type KafkaStruct } from '../../../src/transports/kafka/codec/index.js';
+import {
+  crc32c,
+  decodeResponse,
+  encodeRecordBatch,
+  encodeRequest,
+  type KafkaStruct,
+} from '../../../src/transports/kafka/codec/index.js';
 import { bindingsFor, captureLog, kafkaModel, startKafkaFront, type Harness } from './helpers.js';
 
 let h: Harness;
@@ -130,4 +136,42 @@ test('a frame over the request-size limit is refused from its size prefix, befor
   c.socket.write(size);
   await c.closed;
   assert.equal(c.received().length, 0);
+});
+
+test('a wrong CRC-32C or a bad varint: CORRUPT_MESSAGE for the partition, nothing appended', async () => {
+  const c = await open();
+  await roundTrip(c.socket, 17, 1, { mechanism: 'PLAIN' });
+  assert.equal((await roundTrip(c.socket, 36, 1, { authBytes: Buffer.from('\0alice\0alice-pw') })).errorCode, 0);
+  const good = encodeRecordBatch({ baseOffset: 0n, baseTimestamp: 1n, records: [{ value: Buffer.from('v') }] });
+  const badCrc = Buffer.from(good);
+  badCrc[good.length - 1]! ^= 0xff;
+  // The record's length varint (first byte after the 61-byte header) made an endless continuation.
+  const badVarint = Buffer.from(good);
+  badVarint.fill(0xff, 61);
+  // …with its CRC-32C recomputed (it covers attributes, at byte 21, to the end), so the varint is what fails.
+  badVarint.writeUInt32BE(crc32c(badVarint.subarray(21)), 17);
+  const produceTo = (records: Buffer) =>
+    roundTrip(c.socket, 0, 7, {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 1000,
+      topicData: [{ name: 'plant/crc/status', partitionData: [{ index: 0, records }] }],
+    });
+  for (const records of [badCrc, badVarint]) {
+    const answer = await produceTo(records);
+    const partition = ((answer.responses as KafkaStruct[])[0]!.partitionResponses as KafkaStruct[])[0]!;
+    assert.equal(partition.errorCode, 2);
+  }
+  const offsets = await roundTrip(c.socket, 2, 5, {
+    replicaId: -1,
+    isolationLevel: 0,
+    topics: [{ name: 'plant/crc/status', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }],
+  });
+  const latest = ((offsets.topics as KafkaStruct[])[0]!.partitions as KafkaStruct[])[0]!;
+  assert.deepEqual([latest.errorCode, latest.offset], [0, 0n]);
+  // A good batch still goes in at offset 0.
+  const ok = await produceTo(good);
+  const okPartition = ((ok.responses as KafkaStruct[])[0]!.partitionResponses as KafkaStruct[])[0]!;
+  assert.deepEqual([okPartition.errorCode, okPartition.baseOffset], [0, 0n]);
+  c.socket.destroy();
 });
