@@ -27,6 +27,8 @@ export interface AnswererOptions {
   readonly maxRequestBytes: number;
   /** Where the audit line of an unreadable request goes. */
   readonly logger: Logger;
+  /** `audit.maxLinesPerSecond` (default 100; 0: no bound). */
+  readonly maxAuditLinesPerSecond?: number;
   readonly now: () => number;
 }
 
@@ -58,7 +60,7 @@ export function createAnswerer(o: AnswererOptions): Answerer {
   const issuerPublic = o.issuer.getPublicKey();
   // Both kinds of line are rate-bound like the guard's (docs/architecture.md, "Decisions": every kind of
   // audit line is), with one `audit.suppressed` summary for what a flood left out.
-  const rate = createAuditRate(o.logger, AUDIT_MAX_LINES_PER_SECOND, o.now);
+  const rate = createAuditRate(o.logger, o.maxAuditLinesPerSecond ?? AUDIT_MAX_LINES_PER_SECOND, o.now);
   const seconds = (ms: number): number => Math.floor(ms / 1000);
 
   const bad = (problem: RequestProblem, body: Uint8Array = EMPTY): Answer => {

@@ -62,6 +62,8 @@ export interface NatsCalloutOptions {
   readonly connectTimeoutMs?: number;
   /** Operational log and the audit lines of requests that could not be read. */
   readonly logger: Logger;
+  /** `audit.maxLinesPerSecond` for the callout's own audit lines (default 100; 0: no bound). */
+  readonly maxAuditLinesPerSecond?: number;
   readonly now?: () => number;
 }
 
@@ -185,6 +187,7 @@ export async function startNatsCallout(options: NatsCalloutOptions): Promise<Nat
     maxRequestBytes,
     logger,
     now,
+    ...(options.maxAuditLinesPerSecond !== undefined ? { maxAuditLinesPerSecond: options.maxAuditLinesPerSecond } : {}),
   });
   const live = new Map<string, LiveConnection>();
   const counts = { allowed: 0, refused: 0, badRequests: 0, kicked: 0 };

@@ -67,6 +67,9 @@ export async function startNatsPart(ctx: AuthdPartContext): Promise<AuthdPart | 
     ...(system !== undefined ? { system } : {}),
     ...(settings.maxLifetimeSeconds !== undefined ? { maxLifetimeSeconds: settings.maxLifetimeSeconds } : {}),
     logger: ctx.audit,
+    ...(ctx.settings.audit?.maxLinesPerSecond !== undefined
+      ? { maxAuditLinesPerSecond: ctx.settings.audit.maxLinesPerSecond }
+      : {}),
     now: ctx.now,
   });
   const label = escapeLabelValue('nats');
