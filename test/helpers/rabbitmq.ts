@@ -56,6 +56,8 @@ export interface StartedRabbit {
   readonly nodename: string;
   readonly amqpPort: number;
   readonly mqttPort: number;
+  /** Web MQTT (`ws://127.0.0.1:PORT/ws`); 0 on an internal-users node, which does not enable it. */
+  readonly webMqttPort: number;
   readonly managementPort: number;
   /** The config file's text (what the node runs with). */
   readonly config: string;
@@ -88,6 +90,7 @@ export async function startRabbitmq(options: StartRabbitOptions): Promise<Starte
   const script = serverScript();
   const dir = await mkdtemp(join(tmpdir(), 'agd-rabbit-'));
   const [amqpPort, distPort, mqttPort, mgmt] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const webMqttPort = options.internal === true ? 0 : await freePort();
   const nodename = `guard-${process.pid}-${++counter}@localhost`;
   const auth =
     options.internal === true
@@ -103,6 +106,7 @@ export async function startRabbitmq(options: StartRabbitOptions): Promise<Starte
     ...auth,
     `mqtt.listeners.tcp.1 = 127.0.0.1:${mqttPort}`,
     'mqtt.allow_anonymous = false',
+    ...(webMqttPort !== 0 ? [`web_mqtt.tcp.port = ${webMqttPort}`, 'web_mqtt.tcp.ip = 127.0.0.1'] : []),
     `management.tcp.port = ${mgmt}`,
     'management.tcp.ip = 127.0.0.1',
     '',
@@ -111,7 +115,7 @@ export async function startRabbitmq(options: StartRabbitOptions): Promise<Starte
     options.internal === true
       ? '[rabbitmq_mqtt,rabbitmq_management].\n'
       : `[${options.cache === true ? 'rabbitmq_auth_backend_cache,' : ''}rabbitmq_auth_backend_http,` +
-        'rabbitmq_mqtt,rabbitmq_management].\n';
+        'rabbitmq_mqtt,rabbitmq_web_mqtt,rabbitmq_management].\n';
   await mkdir(join(dir, 'mnesia'));
   await mkdir(join(dir, 'log'));
   await writeFile(join(dir, 'rabbitmq.conf'), config);
@@ -182,6 +186,7 @@ export async function startRabbitmq(options: StartRabbitOptions): Promise<Starte
     nodename,
     amqpPort,
     mqttPort,
+    webMqttPort,
     managementPort: mgmt,
     config,
     amqpUrl: (user, password) =>

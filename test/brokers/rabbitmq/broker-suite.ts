@@ -89,9 +89,10 @@ export function brokerSuite(cache: boolean): void {
       return 'refused';
     }
   };
-  const mqttConnect = (username: string, password: string, clientId: string): Promise<MqttClient> =>
+  const mqttConnect = (username: string, password: string, clientId: string, web = false): Promise<MqttClient> =>
     new Promise((resolve, reject) => {
-      const client = mqtt.connect(`mqtt://127.0.0.1:${node.mqttPort}`, {
+      const url = web ? `ws://127.0.0.1:${node.webMqttPort}/ws` : `mqtt://127.0.0.1:${node.mqttPort}`;
+      const client = mqtt.connect(url, {
         username,
         password,
         clientId,
@@ -173,6 +174,21 @@ export function brokerSuite(cache: boolean): void {
       [0],
     );
     await alice.publishAsync('lights/4/dim', 'x', { qos: 1 });
+  });
+
+  test('Web MQTT: the same decisions over WebSocket', async () => {
+    await assert.rejects(mqttConnect('bob', 'wrong', 'web-wrong', true));
+    const bob = await mqttConnect('bob', BOB_PASSWORD, 'web-bob', true);
+    assert.deepEqual(
+      (await bob.subscribeAsync(['lights/+/on'])).map((g) => g.qos),
+      [0],
+    );
+    const received = new Promise<string>((resolve) => bob.on('message', (topic) => resolve(topic)));
+    await bob.publishAsync('lights/5/on', 'x', { qos: 1 });
+    assert.equal(await received, 'lights/5/on');
+    const closed = new Promise<void>((resolve) => bob.once('close', () => resolve()));
+    bob.publish('lights/5/dim', 'x', { qos: 0 });
+    await closed;
   });
 
   test('a revoked key and a disabled user are refused within 5 s; a live AMQP publisher is refused too', async () => {
