@@ -340,3 +340,24 @@ test('authd.tls: HTTPS with TLS 1.2 or later only', async () => {
     await a.close();
   }
 });
+
+test('authd.allowNonLoopbackListen: listens beyond loopback and warns W_AUTHD_NON_LOOPBACK', async () => {
+  const p = await makeRabbitProject(
+    rabbitConfig()
+      .replace('listen: 127.0.0.1:0', 'listen: 0.0.0.0:0')
+      .replace('authd:', 'authd:\n  allowNonLoopbackListen: true'),
+  );
+  const lines: string[] = [];
+  const a = await startAuthd({
+    document: 'asyncapi.yaml',
+    cwd: p.dir,
+    logger: pino({ level: 'warn' }, { write: (s: string) => void lines.push(s) }),
+  });
+  try {
+    const w = a.warnings.find((x) => x.code === 'W_AUTHD_NON_LOOPBACK');
+    assert.ok(w !== undefined && /0\.0\.0\.0:\d+ answers anyone who can reach it, in cleartext/.test(w.message));
+    assert.ok(lines.some((l) => l.includes('W_AUTHD_NON_LOOPBACK')));
+  } finally {
+    await a.close();
+  }
+});
