@@ -10,7 +10,8 @@ import { buildRabbitMap, vhostOfServer, type RabbitServerMap } from '../../broke
 import { DEFAULT_PERSPECTIVE, wireActionOf } from '../../guard/perspective.js';
 import { toSecurityModel } from '../../model/index.js';
 import type { AnalyzedOperation, Scheme } from '../../model/types.js';
-import { principalsFor, probePayload, sampleAddress, serverPrincipals, undeclaredAddress } from '../plan.js';
+import { probePayload, sampleAddress, undeclaredAddress } from '../plan.js';
+import { principalsForByCredential, serverPrincipalsByCredential } from '../credential-match.js';
 import { checkTransport, type ProtocolHello } from '../transport.js';
 import type { Evidence, FindingMeta, ProbeContext, Prober, TestPrincipal } from '../types.js';
 import { serverName, trustAnchors } from '../wire.js';
@@ -339,7 +340,7 @@ async function checkCredentials(
       ctx.record({ id, status: 'skipped', message: `the credentials file has no principal for ${name}` });
     }
   }
-  for (const p of serverPrincipals(ctx)) {
+  for (const p of serverPrincipalsByCredential(ctx)) {
     const login = amqpLogin(schemeOf(ctx, p.scheme), p);
     if (login === null) {
       ctx.record({ id, status: 'skipped', message: `${p.name} has no credential probe can send over AMQP` });
@@ -408,7 +409,7 @@ async function checkOperation(
   const address = sampleAddress(ctx, op);
   const target = s.map?.targets.find((t) => t.channel === op.channel);
   const destination = address === null ? null : amqpDestination(target, address);
-  const { allowed, lacking } = principalsFor(ctx, op);
+  const { allowed, lacking } = principalsForByCredential(ctx, op);
   const cases = [
     ['authz-operation-refused', allowed],
     ['authz-requirement-not-enforced', lacking],

@@ -11,7 +11,8 @@ import { compileAddress } from '../../address/template.js';
 import { DEFAULT_PERSPECTIVE, wireActionOf } from '../../guard/perspective.js';
 import type { AnalyzedOperation, Scheme } from '../../model/types.js';
 import { encodeRecordBatch, type KafkaStruct } from '../../transports/kafka/codec/index.js';
-import { principalsFor, probePayload, sampleAddress, satisfies, serverPrincipals, undeclaredAddress } from '../plan.js';
+import { probePayload, sampleAddress, undeclaredAddress } from '../plan.js';
+import { principalsForByCredential, satisfiesByCredential, serverPrincipalsByCredential } from '../credential-match.js';
 import { checkTransport, type ProtocolHello } from '../transport.js';
 import type { Evidence, FindingMeta, ProbeContext, Prober, TestPrincipal } from '../types.js';
 import { serverName, trustAnchors } from '../wire.js';
@@ -290,7 +291,7 @@ async function checkCredentials(ctx: ProbeContext, verified: boolean): Promise<M
       ctx.record({ id, status: 'skipped', message: `the credentials file has no principal for ${name}` });
     }
   }
-  for (const p of serverPrincipals(ctx)) {
+  for (const p of serverPrincipalsByCredential(ctx)) {
     const login = kafkaLogin(schemeOf(ctx, p.scheme), p);
     if (login === null) {
       ctx.record({ id, status: 'skipped', message: `${p.name} has no credential probe can send over Kafka` });
@@ -338,7 +339,7 @@ async function checkMetadata(ctx: ProbeContext, open: ReadonlyMap<TestPrincipal,
       continue;
     }
     const usable = ctx.operations
-      .filter((op) => satisfies(p, op.security))
+      .filter((op) => satisfiesByCredential(ctx, p, op.security))
       .map((op) => compileAddress(op.address))
       .filter((m) => m !== null && m.ok);
     const listed = topicsOf(md.body);
@@ -434,7 +435,7 @@ async function checkOperation(
 ): Promise<void> {
   const action = wireActionOf(op.action, DEFAULT_PERSPECTIVE);
   const topic = sampleAddress(ctx, op);
-  const { allowed, lacking } = principalsFor(ctx, op);
+  const { allowed, lacking } = principalsForByCredential(ctx, op);
   const cases = [
     ['authz-operation-refused', allowed],
     ['authz-requirement-not-enforced', lacking],

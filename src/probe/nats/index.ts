@@ -12,7 +12,8 @@ import type { ConnectionOptions } from 'node:tls';
 import { addressToSubject } from '../../brokers/nats/subjects.js';
 import { DEFAULT_PERSPECTIVE, wireActionOf } from '../../guard/perspective.js';
 import type { AnalyzedOperation } from '../../model/types.js';
-import { principalsFor, probePayload, sampleAddress, serverPrincipals, undeclaredAddress } from '../plan.js';
+import { probePayload, sampleAddress, undeclaredAddress } from '../plan.js';
+import { principalsForByCredential, serverPrincipalsByCredential } from '../credential-match.js';
 import type { Evidence, FindingMeta, ProbeContext, Prober, TestPrincipal } from '../types.js';
 import { serverName, trustAnchors } from '../wire.js';
 import { natsConnect, type ConnectOutcome, type NatsConnection, type NatsCredentials } from './client.js';
@@ -210,7 +211,7 @@ async function checkWrongCredentials(ctx: ProbeContext): Promise<void> {
 async function checkPrincipals(ctx: ProbeContext): Promise<Map<TestPrincipal, NatsConnection>> {
   const id = 'auth-credential-refused';
   const connected = new Map<TestPrincipal, NatsConnection>();
-  for (const p of serverPrincipals(ctx)) {
+  for (const p of serverPrincipalsByCredential(ctx)) {
     const outcome = await connectAs(ctx, p);
     const sent = `CONNECT as ${ctx.describeCredential(p)}`;
     if (outcome === null) {
@@ -289,7 +290,7 @@ async function checkOperation(
   const action = wireActionOf(op.action, DEFAULT_PERSPECTIVE);
   const address = sampleAddress(ctx, op);
   const subject = address === null ? null : subjectOf(address);
-  const { allowed, lacking } = principalsFor(ctx, op);
+  const { allowed, lacking } = principalsForByCredential(ctx, op);
   const cases: [TestPrincipal | undefined, 'authz-operation-refused' | 'authz-requirement-not-enforced'][] = [
     [allowed, 'authz-operation-refused'],
     [lacking, 'authz-requirement-not-enforced'],
@@ -324,7 +325,7 @@ async function checkOperation(
         sub.allowed === null ? 'no PONG' : sub.allowed ? 'PONG without error' : "-ERR 'Permissions Violation'";
       result = { allowed: sub.allowed, seen };
     } else {
-      const observer = await openObserver(ctx, serverPrincipals(ctx), subject);
+      const observer = await openObserver(ctx, serverPrincipalsByCredential(ctx), subject);
       result = await tryPublish(c, subject, observer);
       observer?.close();
     }
