@@ -49,7 +49,7 @@ test('credentialPlace: schemes reading the same credential share a key; others d
   assert.equal(credentialPlace(undefined), null);
 });
 
-test('a password filed under userPass satisfies userPassAdmin when it holds the scope; an API key never does', async () => {
+test('a password under userPass satisfies userPassAdmin when it holds the scope; an API key never does', async () => {
   const principals = new Map([
     ['userPass', [bob, alice]],
     ['key', [device]],
