@@ -1,11 +1,11 @@
-// The Kafka front's connection limits: the time to a session, the number of connections, and many requests sent
-// at once (reading pauses and resumes; every request is answered, in order).
+// The Kafka front's connection limits: the time to a session, the number of connections, many requests sent at
+// once (reading pauses and resumes; every request is answered, in order), and the guard's throttling of SASL.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { decodeResponse, encodeRequest } from '../../../src/transports/kafka/codec/index.js';
 import { MAX_QUEUED_REQUESTS } from '../../../src/transports/kafka/connection.js';
-import { bindingsFor, captureLog, kafkaModel, startKafkaFront, type Harness } from './helpers.js';
+import { bindingsFor, captureLog, kafkajs, kafkaModel, startKafkaFront, type Harness } from './helpers.js';
 
 let sasl: Harness;
 let open: Harness;
@@ -78,4 +78,27 @@ test(`${MAX_QUEUED_REQUESTS * 4} requests in one write: all answered, in order`,
     Array.from({ length: n }, (_, i) => i),
   );
   c.socket.destroy();
+});
+
+test('throttling: after lockoutAfter wrong SCRAM passwords from one address, even the right one is refused', async () => {
+  const model = await kafkaModel(['sasl']);
+  const h = await startKafkaFront(model, {
+    server: 'sasl',
+    schemes: bindingsFor(model),
+    guardExtra: { throttle: { freeFailures: 100, lockoutAfter: 3 }, sleep: async () => {} },
+  });
+  try {
+    const attempt = (password: string) =>
+      kafkajs(h.broker, { mechanism: 'scram-sha-256', username: 'alice', password })
+        .producer()
+        .connect()
+        .then(
+          () => 'connected',
+          () => 'refused',
+        );
+    for (let i = 0; i < 3; i++) assert.equal(await attempt('wrong-pw'), 'refused');
+    assert.equal(await attempt('alice-pw'), 'refused');
+  } finally {
+    await h.close();
+  }
 });
