@@ -80,7 +80,7 @@ test(`${MAX_QUEUED_REQUESTS * 4} requests in one write: all answered, in order`,
   c.socket.destroy();
 });
 
-test('throttling: after lockoutAfter wrong SCRAM passwords from one address, even the right one is refused', async () => {
+test('throttling: after lockoutAfter wrong SCRAM passwords from an address, the right one is refused too', async () => {
   const model = await kafkaModel(['sasl']);
   const h = await startKafkaFront(model, {
     server: 'sasl',
