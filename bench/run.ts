@@ -24,6 +24,8 @@
 //      and vs guard.authenticate alone (bench/nats-callout.ts)
 //  16. Kafka front: kafkajs produce + consume through `serve`'s Kafka front with SCRAM-SHA-256 vs no security,
 //      and SCRAM handshakes through it vs the bare state machine (bench/kafka-front.ts)
+//  17. probe: every check of `asyncapi-guard probe` against the streetlights demo served by `serve`, vs one
+//      MQTT login (bench/probe.ts)
 
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -44,6 +46,7 @@ import { runAuthdBench, runRabbitAmqpBench } from './authd.js';
 import { runNatsCalloutBench } from './nats-callout.js';
 import { runKafkaCodecBench } from './kafka-codec.js';
 import { runKafkaFrontBench } from './kafka-front.js';
+import { runProbeBench } from './probe.js';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const examplesDir = resolve(root, 'test/fixtures/asyncapi-security-corpus/spec-examples');
@@ -254,5 +257,11 @@ say('');
 say('## serve: the Kafka front');
 say('');
 await runKafkaFrontBench(say, quick);
+
+// 17. probe against the streetlights demo (bench/probe.ts)
+say('');
+say('## probe: the streetlights demo');
+say('');
+await runProbeBench(say, quick);
 
 writeFileSync(join(root, '.bench-tmp/last-run.md'), lines.join('\n') + '\n');

@@ -108,6 +108,16 @@ export function undeclaredAddress(ctx: ProbeContext, separator = '/'): string | 
   return null;
 }
 
+/**
+ * The user name of the wrong-credential checks: nobody's (`asyncapi-guard-probe-<random>`). A wrong password for a
+ * real test principal would count against that principal in the server's login throttling on every CI run, until
+ * the real login of the same probe (or the next run) is slowed or refused; a server that lets an unknown user in
+ * with a wrong secret fails the check all the same.
+ */
+export function probeUserName(): string {
+  return `asyncapi-guard-probe-${randomBytes(4).toString('hex')}`;
+}
+
 /** A unique payload, so a delivery is this probe's message and nobody else's. */
 export function probePayload(): string {
   return `asyncapi-guard-probe ${randomBytes(8).toString('hex')}`;

@@ -7,7 +7,14 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Scheme } from '../../model/types.js';
 import { checkTransport, type ProtocolHello } from '../transport.js';
-import { principalsFor, probePayload, sampleAddress, serverPrincipals, undeclaredAddress } from '../plan.js';
+import {
+  principalsFor,
+  probePayload,
+  sampleAddress,
+  serverPrincipals,
+  probeUserName,
+  undeclaredAddress,
+} from '../plan.js';
 import type { CheckOutcome, Evidence, ProbeContext, Prober, ProbeTarget, TestPrincipal } from '../types.js';
 import { serverName, trustAnchors } from '../wire.js';
 import {
@@ -214,9 +221,7 @@ async function checkWrongCredentials(
   const id = 'auth-wrong-credential-accepted';
   for (const name of ctx.declaredSchemes) {
     const scheme = schemeOf(ctx, name);
-    const known = ctx.principals(name)[0];
-    const wrong =
-      scheme === undefined ? null : wrongWebPresentation(scheme, known?.user ?? known?.name ?? 'asyncapi-guard-probe');
+    const wrong = scheme === undefined ? null : wrongWebPresentation(scheme, probeUserName());
     if (wrong === null) {
       ctx.record({
         id,
@@ -281,6 +286,15 @@ async function checkCredentials(
         at.method === 'POST' ? probePayload() : undefined,
       );
       // 403 is an authorization answer: the credential itself was accepted.
+      if (answer.status === 429) {
+        ctx.record({
+          id,
+          status: 'skipped',
+          message: throttledMessage(p.name),
+          evidence: evidenceOf(presented, answer),
+        });
+        continue;
+      }
       const authenticated = ok(answer) || answer.status === 403;
       ctx.record({
         id,
@@ -297,12 +311,13 @@ async function attempt(
   method: 'GET' | 'POST',
   address: string,
   p: TestPrincipal,
-): Promise<{ allowed: boolean; evidence: Evidence } | null> {
+): Promise<{ allowed: boolean; throttled: boolean; evidence: Evidence } | null> {
   const presented = presentationOf(ctx, p);
   if (presented === null) return null;
   const answer = await httpCall(ctx, method, address, presented, true, method === 'POST' ? probePayload() : undefined);
   return {
     allowed: ok(answer),
+    throttled: answer.status === 429,
     evidence: { sent: `${method} /${address} as ${presented.describe}`, received: answerEvidence(answer) },
   };
 }
@@ -325,6 +340,7 @@ async function checkOperations(ctx: ProbeContext, verified: boolean): Promise<vo
     const { allowed, lacking } = principalsFor(ctx, op);
     const tried = allowed === undefined ? null : await attempt(ctx, method, address, allowed);
     if (allowed === undefined || tried === null) skip(`the credentials file has no principal that satisfies ${op.id}`);
+    else if (tried.throttled) skip(throttledMessage(allowed.name));
     else {
       ctx.record({
         id: 'authz-operation-refused',
@@ -338,7 +354,7 @@ async function checkOperations(ctx: ProbeContext, verified: boolean): Promise<vo
     }
     if (lacking === undefined) continue;
     const denied = await attempt(ctx, method, address, lacking);
-    if (denied === null) continue;
+    if (denied === null || denied.throttled) continue;
     ctx.record({
       id: 'authz-requirement-not-enforced',
       status: denied.allowed ? 'fail' : 'pass',
@@ -395,4 +411,17 @@ async function checkUndeclared(ctx: ProbeContext, verified: boolean): Promise<vo
     };
     ctx.record(outcome);
   }
+}
+
+/**
+ * A 429 (RFC 6585 §4) answers a client the server throttles: the failed attempts of this probe (anonymous, wrong
+ * credentials) or of an earlier run from the same address. It says nothing about the principal, so the check is
+ * skipped rather than failed (docs/probe.md, "Login throttling").
+ */
+function throttledMessage(principal: string): string {
+  return `the server throttles this client (429) after earlier failed attempts: ${principal} could not be tried`;
+}
+
+function evidenceOf(presented: WebPresentation, answer: HttpAnswer): Evidence {
+  return { sent: `request as ${presented.describe}`, received: answerEvidence(answer) };
 }

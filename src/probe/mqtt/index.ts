@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import type { Scheme } from '../../model/types.js';
 import { checkTransport, type ProtocolHello } from '../transport.js';
-import { principalsFor, probePayload, sampleAddress, undeclaredAddress } from '../plan.js';
+import { principalsFor, probePayload, sampleAddress, probeUserName, undeclaredAddress } from '../plan.js';
 import type { ProbeContext, Prober, TestPrincipal } from '../types.js';
 import {
   awaitDelivery,
@@ -177,9 +177,7 @@ async function checkWrongCredentials(ctx: ProbeContext): Promise<void> {
   const id = 'auth-wrong-credential-accepted';
   for (const name of ctx.declaredSchemes) {
     const scheme = schemeOf(ctx, name);
-    const known = ctx.principals(name)[0];
-    const login =
-      scheme === undefined ? null : wrongLogin(scheme, known?.user ?? known?.name ?? 'asyncapi-guard-probe');
+    const login = scheme === undefined ? null : wrongLogin(scheme, probeUserName());
     if (login === null) {
       ctx.record({
         id,

@@ -10,7 +10,14 @@ import type { WebSocket as WsSocket } from 'ws';
 import type { Scheme } from '../../model/types.js';
 import { checkTransport } from '../transport.js';
 import { httpHello } from '../http/index.js';
-import { principalsFor, probePayload, sampleAddress, serverPrincipals, undeclaredAddress } from '../plan.js';
+import {
+  principalsFor,
+  probePayload,
+  sampleAddress,
+  serverPrincipals,
+  probeUserName,
+  undeclaredAddress,
+} from '../plan.js';
 import type { Evidence, ProbeContext, Prober, TestPrincipal } from '../types.js';
 import { serverName, trustAnchors } from '../wire.js';
 import {
@@ -180,9 +187,7 @@ async function checkWrongCredentials(ctx: ProbeContext, address: string): Promis
   const id = 'auth-wrong-credential-accepted';
   for (const name of ctx.declaredSchemes) {
     const scheme = schemeOf(ctx, name);
-    const known = ctx.principals(name)[0];
-    const wrong =
-      scheme === undefined ? null : wrongWebPresentation(scheme, known?.user ?? known?.name ?? 'asyncapi-guard-probe');
+    const wrong = scheme === undefined ? null : wrongWebPresentation(scheme, probeUserName());
     if (wrong === null) {
       ctx.record({
         id,
@@ -226,6 +231,15 @@ async function checkCredentials(ctx: ProbeContext, address: string, verified: bo
       const opened = await openWs(ctx, address, presented, true);
       if (opened.ok) close(opened.socket);
       // 403 is an authorization answer: the credential itself was accepted.
+      if (!opened.ok && opened.status === 429) {
+        ctx.record({
+          id,
+          status: 'skipped',
+          message: `the server throttles this client (429) after earlier failed attempts: ${p.name} could not be tried`,
+          evidence: { sent: `WebSocket handshake on /${address} as ${presented.describe}`, received: opened.answer },
+        });
+        continue;
+      }
       const authenticated = opened.ok || opened.status === 403;
       ctx.record({
         id,
@@ -256,6 +270,10 @@ async function perform(
   const label = actor?.name ?? 'anonymous';
   const opened = await openWs(ctx, address, actorPresented, actor !== null);
   const sent = `WebSocket handshake on /${address} as ${actorPresented.describe}`;
+  if (!opened.ok && opened.status === 429) {
+    // RFC 6585 §4: the client is throttled (earlier failed attempts), which says nothing about this principal.
+    return { verdict: 'unknown', evidence: { sent, received: opened.answer }, why: 'the server throttles this client' };
+  }
   if (!opened.ok) return { verdict: 'refused', evidence: { sent, received: opened.answer }, why: '' };
   const helperPresented = helper === null ? actorPresented : presentationOf(ctx, helper);
   const second =
