@@ -9,7 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../cli/helpers.js';
 import { createProbePki, type ProbePki } from '../helpers.js';
-import { startNatsWithConfig, type NatsNode } from './nats-server.js';
+import { requireBinary } from '../../helpers/binaries.js';
+import { startNatsServer, type NatsServerNode as NatsNode } from '../../helpers/nats-callout.js';
+
+/** nats-server 2.9 (Debian's) from a generated config (test/helpers/nats-callout.ts). */
+const startNats = (config: (port: number) => string) =>
+  startNatsServer(requireBinary('nats-server', 'nats-server'), config);
 
 const MARKER = `marker-${randomBytes(8).toString('hex')}`;
 const DOC = `asyncapi: 2.6.0
@@ -39,14 +44,14 @@ before(async () => {
     join(dir, 'creds.yaml'),
     'schemes:\n  userPass:\n    - { name: alice, password: env:ALICE_PASSWORD }\n',
   );
-  enforcing = await startNatsWithConfig(
+  enforcing = await startNats(
     (port) => `listen: 127.0.0.1:${port}
 tls { cert_file: "${pki.good.certPath}", key_file: "${join(dir, 'server.key')}" }
 authorization { users = [ { user: alice, password: "${MARKER}",
   permissions: { publish: ["lights.on"], subscribe: { deny: [">"] } } } ] }
 `,
   );
-  open = await startNatsWithConfig((port) => `listen: 127.0.0.1:${port}\n`);
+  open = await startNats((port) => `listen: 127.0.0.1:${port}\n`);
 });
 after(async () => {
   await Promise.all([enforcing?.stop(), open?.stop()]);

@@ -3,13 +3,18 @@ import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { natsConnect, type NatsTarget } from '../../../src/probe/nats/client.js';
 import { isPlainSubject, parseErrLine, parseInfoLine, parseMsgLine } from '../../../src/probe/nats/protocol.js';
-import { startNatsWithConfig, type NatsNode } from './nats-server.js';
+import { requireBinary } from '../../helpers/binaries.js';
+import { startNatsServer, type NatsServerNode as NatsNode } from '../../helpers/nats-callout.js';
+
+/** nats-server 2.9 (Debian's) from a generated config (test/helpers/nats-callout.ts). */
+const startNats = (config: (port: number) => string) =>
+  startNatsServer(requireBinary('nats-server', 'nats-server'), config);
 
 let nats: NatsNode;
 let target: NatsTarget;
 
 before(async () => {
-  nats = await startNatsWithConfig(
+  nats = await startNats(
     (port) => `listen: 127.0.0.1:${port}
 authorization {
   users = [
@@ -105,7 +110,7 @@ test('natsConnect: the right password connects; permissions are reported per com
 });
 
 test('natsConnect: nothing listening is a failed connect, not a throw', async () => {
-  const stopped = await startNatsWithConfig((port) => `listen: 127.0.0.1:${port}\n`);
+  const stopped = await startNats((port) => `listen: 127.0.0.1:${port}\n`);
   const port = stopped.port;
   await stopped.stop();
   const outcome = await natsConnect({ host: '127.0.0.1', port, timeoutMs: 5000 });

@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { natsProber } from '../../../src/probe/nats/index.js';
 import type { CheckOutcome, TestPrincipal } from '../../../src/probe/types.js';
 import { contextFor, createProbePki, statusesOf, type ProbePki } from '../helpers.js';
-import { startNatsWithConfig, type NatsNode } from './nats-server.js';
+import { requireBinary } from '../../helpers/binaries.js';
+import { startNatsServer, type NatsServerNode as NatsNode } from '../../helpers/nats-callout.js';
+
+/** nats-server 2.9 (Debian's) from a generated config (test/helpers/nats-callout.ts). */
+const startNats = (config: (port: number) => string) =>
+  startNatsServer(requireBinary('nats-server', 'nats-server'), config);
 
 const ALICE_PASSWORD = 'alice-marker-5c1e9a';
 const BOB_PASSWORD = 'bob-marker-77d0b2';
@@ -54,7 +59,7 @@ before(async () => {
   pki = await createProbePki();
   const keyPath = join(pki.pki.dir, 'nats-good.key');
   await writeFile(keyPath, pki.good.keyPem, { mode: 0o600 });
-  enforcing = await startNatsWithConfig(
+  enforcing = await startNats(
     (port) => `listen: 127.0.0.1:${port}
 tls { cert_file: "${pki.good.certPath}", key_file: "${keyPath}" }
 authorization {
@@ -67,7 +72,7 @@ authorization {
 }
 `,
   );
-  open = await startNatsWithConfig((port) => `listen: 127.0.0.1:${port}\n`);
+  open = await startNats((port) => `listen: 127.0.0.1:${port}\n`);
 });
 after(() => Promise.all([enforcing?.stop(), open?.stop()]));
 
