@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -358,6 +358,27 @@ test('authd.allowNonLoopbackListen: listens beyond loopback and warns W_AUTHD_NO
     assert.ok(w !== undefined && /0\.0\.0\.0:\d+ answers anyone who can reach it, in cleartext/.test(w.message));
     assert.ok(lines.some((l) => l.includes('W_AUTHD_NON_LOOPBACK')));
   } finally {
+    await a.close();
+  }
+});
+
+test('/readyz: 503 naming the stale store while the credentials file cannot be read, 200 again after', async () => {
+  const p = await makeRabbitProject();
+  const a = await startAuthd({ document: 'asyncapi.yaml', cwd: p.dir, logger: pino({ level: 'silent' }) });
+  const c = authdClient(a.port);
+  const file = join(p.dir, 'credentials.yaml');
+  const good = readFileSync(file, 'utf8');
+  try {
+    assert.equal((await c.send('GET', '/readyz')).status, 200);
+    writeFileSync(file, 'principals: [unterminated\n');
+    await eventually(async () => (await c.send('GET', '/readyz')).status === 503, 30_000, 'readyz 503', 100);
+    assert.match((await c.send('GET', '/readyz')).body, /credential store is stale/);
+    // The last good state stays in force: logins still work.
+    assert.equal((await c.post('/rabbitmq/user', { username: 'bob', password: BOB_PASSWORD })).body, 'allow');
+    writeFileSync(file, good);
+    await eventually(async () => (await c.send('GET', '/readyz')).status === 200, 30_000, 'readyz 200', 100);
+  } finally {
+    c.close();
     await a.close();
   }
 });
