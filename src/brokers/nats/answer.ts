@@ -30,6 +30,8 @@ export interface AnswererOptions {
   /** `audit.maxLinesPerSecond` (default 100; 0: no bound). */
   readonly maxAuditLinesPerSecond?: number;
   readonly now: () => number;
+  /** The server id requests must come from, when only one server can ask (callout.ts); absent: any. */
+  readonly expectServer?: () => string | null;
 }
 
 export type Answer =
@@ -88,6 +90,7 @@ export function createAnswerer(o: AnswererOptions): Answerer {
         issuer: issuerPublic,
         maxBytes: o.maxRequestBytes,
         nowSeconds: seconds(o.now()),
+        ...(o.expectServer !== undefined ? { server: o.expectServer() } : {}),
       });
       if (!parsed.ok)
         return bad(parsed.problem, parsed.answerTo === undefined ? EMPTY : refusal(parsed.answerTo, 'bad_request'));

@@ -187,6 +187,9 @@ export async function startNatsCallout(options: NatsCalloutOptions): Promise<Nat
     maxRequestBytes,
     logger,
     now,
+    // A server outside a cluster is the only one that can ask: its id (a new one after each restart,
+    // which nats.js's INFO on reconnect tells) must sign every request. In a cluster any member may.
+    expectServer: () => (nc.info === undefined || nc.info.cluster !== undefined ? null : nc.info.server_id),
     ...(options.maxAuditLinesPerSecond !== undefined ? { maxAuditLinesPerSecond: options.maxAuditLinesPerSecond } : {}),
   });
   const live = new Map<string, LiveConnection>();

@@ -3,7 +3,8 @@
 // thrown on. What is checked (docs/brokers/nats.md, "What authd checks"):
 //
 //   - a NATS JWT signed by the key in its `iss`, which must be a server key (`N…`) and the same
-//     as `nats.server_id.id` (the server that asks signs for itself);
+//     as `nats.server_id.id` (the server that asks signs for itself); outside a cluster, also the
+//     id the server announced to authd's own connection (its INFO `server_id`);
 //   - `aud` = `nats-authorization-request`, `sub` = our issuer account's public key (the request
 //     is for the callout we serve), `nats.type` = `authorization_request`, `exp` not past;
 //   - `nats.user_nkey` a user public key: the subject the answer must name (replay protection);
@@ -58,7 +59,13 @@ const SMALL_STRING = 4096;
 
 export function parseAuthRequest(
   data: Uint8Array,
-  expect: { readonly issuer: string; readonly maxBytes: number; readonly nowSeconds: number },
+  expect: {
+    readonly issuer: string;
+    readonly maxBytes: number;
+    readonly nowSeconds: number;
+    /** The one server that may ask (a server outside a cluster), or null when any server of the cluster may. */
+    readonly server?: string | null;
+  },
 ): ParsedRequest {
   if (data.length > expect.maxBytes) return { ok: false, problem: 'too_large' };
   const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1');
@@ -70,6 +77,8 @@ export function parseAuthRequest(
   if (nats === null || nats.type !== 'authorization_request') return { ok: false, problem: 'not_a_request' };
   if (!isPublicNkey(c.iss, 'N') || serverInfo?.id !== c.iss) return { ok: false, problem: 'wrong_issuer' };
   const serverId = c.iss;
+  if (expect.server !== undefined && expect.server !== null && serverId !== expect.server)
+    return { ok: false, problem: 'wrong_issuer' };
   if (c.aud !== REQUEST_AUDIENCE) return { ok: false, problem: 'wrong_audience' };
   if (c.sub !== expect.issuer) return { ok: false, problem: 'not_our_callout' };
   if (!isPublicNkey(nats.user_nkey, 'U')) return { ok: false, problem: 'bad_user_nkey' };

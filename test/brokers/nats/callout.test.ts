@@ -277,6 +277,7 @@ describe('nats callout: hostile requests', () => {
   it('garbage, forged, foreign, expired and huge requests get an empty or error answer and an audit line', async () => {
     // nats-server lets no client publish on $SYS.REQ.USER.AUTH (not even the auth user), so the
     // hostile requests go straight to authd's answerer, the code behind the subscription.
+    const server = createServer();
     const answerer = createAnswerer({
       guard,
       plan: buildGrantPlan(model, 'production', 'application', new Set()),
@@ -286,8 +287,9 @@ describe('nats callout: hostile requests', () => {
       maxRequestBytes: 64 * 1024,
       logger,
       now: Date.now,
+      // As outside a cluster: only the server authd is connected to may ask.
+      expectServer: () => server.getPublicKey(),
     });
-    const server = createServer();
     const user = createUser().getPublicKey();
     const sign = (claims: Record<string, unknown>, signer = server): Uint8Array =>
       new TextEncoder().encode(
@@ -328,6 +330,7 @@ describe('nats callout: hostile requests', () => {
       ['another callout', sign({ sub: createAccount().getPublicKey() }), 'not_our_callout'],
       ['wrong audience', sign({ aud: 'someone' }), 'wrong_audience'],
       ['signed by an account, not a server', sign({}, createAccount()), 'wrong_issuer'],
+      ['signed by another server than the one authd is connected to', sign({}, createServer()), 'wrong_issuer'],
       ['no user nkey', sign(good({ user_nkey: undefined })), 'bad_user_nkey'],
       ['expired', sign({ exp: Math.floor(Date.now() / 1000) - 60 }), 'expired'],
       [
