@@ -51,7 +51,13 @@ export interface NatsMessage {
 export type ConnectOutcome =
   | { readonly kind: 'connected'; readonly info: NatsInfo; readonly connection: NatsConnection }
   | { readonly kind: 'refused'; readonly info: NatsInfo; readonly error: string }
-  | { readonly kind: 'failed'; readonly stage: 'connect' | 'info' | 'tls' | 'answer'; readonly reason: string };
+  | {
+      readonly kind: 'failed';
+      readonly stage: 'connect' | 'info' | 'tls' | 'answer';
+      readonly reason: string;
+      /** INFO, when it was read before the failure (a TLS handshake the server refused comes after it). */
+      readonly info?: NatsInfo;
+    };
 
 /** Errors seen since the last fence, and whether the PONG came. */
 export interface FenceResult {
@@ -286,7 +292,9 @@ export function natsConnect(
       s.on('data', (chunk: Buffer) => reader.push(chunk));
       s.on('error', (err: NodeJS.ErrnoException) => {
         if (info === null) settle({ kind: 'failed', stage: 'connect', reason: err.code ?? 'socket error' });
-        else if (!connected && s !== tcp) settle({ kind: 'failed', stage: 'tls', reason: err.code ?? err.message });
+        else if (!connected && s !== tcp) {
+          settle({ kind: 'failed', stage: 'tls', reason: err.code ?? err.message, info });
+        }
       });
       s.on('close', () => {
         closed = true;

@@ -76,7 +76,8 @@ function describeInfo(info: NatsInfo): string {
 function describeAnswer(outcome: ConnectOutcome): string {
   if (outcome.kind === 'connected') return `${describeInfo(outcome.info)}; PONG (connected)`;
   if (outcome.kind === 'refused') return `${describeInfo(outcome.info)}; refused (${outcome.error})`;
-  return `${outcome.stage}: ${outcome.reason}`;
+  const failed = `${outcome.stage}: ${outcome.reason}`;
+  return outcome.info === undefined ? failed : `${describeInfo(outcome.info)}; ${failed}`;
 }
 
 /** The prober's TLS options: verified whenever a secret is presented (docs/probe.md, "Secrets"). */
@@ -134,6 +135,17 @@ async function checkAnonymous(ctx: ProbeContext): Promise<{ info: NatsInfo; acce
   const outcome = await natsConnect(anonymousTarget(ctx));
   const evidence: Evidence = { sent: 'CONNECT without credentials, PING', received: describeAnswer(outcome) };
   if (outcome.kind === 'failed') {
+    // After INFO, a TLS handshake the server ends is its refusal of a client without a certificate (tls_verify);
+    // this client verifies nothing itself here.
+    if (outcome.stage === 'tls' && outcome.info !== undefined && ctx.server.security.alternatives.length > 0) {
+      ctx.record({
+        id,
+        status: 'pass',
+        message: 'a client without credentials is refused at the TLS handshake',
+        evidence,
+      });
+      return { info: outcome.info, accepted: false };
+    }
     ctx.record({ id, status: 'skipped', message: `no NATS answer (${outcome.reason})`, evidence });
     return null;
   }

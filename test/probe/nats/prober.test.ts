@@ -146,3 +146,54 @@ test('nats: no password of a test principal appears in any outcome', async () =>
   assert.ok(outcomes.length > 5);
   assert.ok(!text.includes(ALICE_PASSWORD) && !text.includes(BOB_PASSWORD));
 });
+
+test('nats: X509 with verify_and_map: no certificate refused at the handshake, a client certificate maps', async () => {
+  const keyPath = join(pki.pki.dir, 'nats-x509.key');
+  await writeFile(keyPath, pki.good.keyPem, { mode: 0o600 });
+  const mapped = await startNats(
+    (port) => `listen: 127.0.0.1:${port}
+tls { cert_file: "${pki.good.certPath}", key_file: "${keyPath}", ca_file: "${pki.pki.root.certPath}",
+  verify_and_map: true }
+authorization { users = [ { user: "CN=device-1",
+  permissions: { publish: ["lights.on"], subscribe: { deny: [">"] } } } ] }
+`,
+  );
+  try {
+    const certDoc = `asyncapi: 2.6.0
+info: { title: lights, version: '1' }
+servers:
+  broker: { url: 'localhost:4222', protocol: nats, security: [{ cert: [] }] }
+channels:
+  lights.on:
+    subscribe: { operationId: turnOn, message: { payload: { type: string } } }
+components:
+  securitySchemes:
+    cert: { type: X509 }
+`;
+    const device: TestPrincipal = {
+      name: 'device-1',
+      scheme: 'cert',
+      scopes: [],
+      cert: pki.client.pem,
+      key: pki.client.keyPem,
+    };
+    const { ctx, outcomes } = await contextFor(certDoc, {
+      server: 'broker',
+      port: mapped.port,
+      principals: new Map([['cert', [device]]]),
+      ca: pki.pki.root.pem,
+    });
+    await natsProber.probe(ctx);
+    assert.deepEqual(byId(outcomes), {
+      'auth-anonymous-accepted': ['pass'],
+      'auth-wrong-credential-accepted': ['skipped'],
+      'auth-credential-refused': ['pass'],
+      'authz-operation-refused': ['pass'],
+      'authz-undeclared-channel-accepted': ['pass', 'pass'],
+      'authz-all-topics-accepted': ['pass'],
+    });
+    assert.match(outcomes[0]!.evidence!.received, /tls_verify true/);
+  } finally {
+    await mapped.stop();
+  }
+});
