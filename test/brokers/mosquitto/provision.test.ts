@@ -288,6 +288,15 @@ test('provision mosquitto --watch: a disabled user is refused and its live conne
     );
     const again = await open('alice');
     assert.deepEqual(await subscribe(again, ['devices/+/commands']), [0]);
+
+    // A removed principal's client is deleted, which also ends its live connection.
+    const bob = await open('bob');
+    const bobEnded = closed(bob, 30_000);
+    const removed = await cli(['users', 'remove', 'bob', '--config', 'asyncapi-guard.yaml']);
+    assert.equal(removed.code, 0, removed.stderr);
+    await bobEnded;
+    await eventually(() => out.includes('deleteClient {"username":"bob"}'), 30_000, 'the deleteClient line');
+    assert.equal(await refusedWith(broker.url, login('bob')), 5);
   } finally {
     outputs.push(out);
     watcher.kill('SIGTERM');
