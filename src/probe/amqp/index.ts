@@ -10,7 +10,7 @@ import { buildRabbitMap, vhostOfServer, type RabbitServerMap } from '../../broke
 import { DEFAULT_PERSPECTIVE, wireActionOf } from '../../guard/perspective.js';
 import { toSecurityModel } from '../../model/index.js';
 import type { AnalyzedOperation, Scheme } from '../../model/types.js';
-import { probePayload, sampleAddress, undeclaredAddress } from '../plan.js';
+import { probePayload, probeUserName, sampleAddress, undeclaredAddress } from '../plan.js';
 import { principalsForByCredential, serverPrincipalsByCredential } from '../credential-match.js';
 import { checkTransport, type ProtocolHello } from '../transport.js';
 import type { Evidence, FindingMeta, ProbeContext, Prober, TestPrincipal } from '../types.js';
@@ -304,8 +304,8 @@ async function checkWrongCredentials(ctx: ProbeContext, s: Setup, offered: reado
       ctx.record({ id, status: 'skipped', message: `${name}: ${why}` });
       continue;
     }
-    const known = ctx.principals(name)[0];
-    const user = known?.user ?? known?.name ?? 'asyncapi-guard-probe';
+    // Nobody's user name (plan.ts, probeUserName): a test principal's login throttling count is left alone.
+    const user = probeUserName();
     const wrong = `wrong-${randomBytes(12).toString('hex')}`;
     const mechanism = offered.includes('PLAIN') ? 'PLAIN' : 'AMQPLAIN';
     const response = mechanism === 'PLAIN' ? plainResponse(user, wrong) : amqplainResponse(user, wrong);

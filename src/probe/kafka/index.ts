@@ -11,7 +11,7 @@ import { compileAddress } from '../../address/template.js';
 import { DEFAULT_PERSPECTIVE, wireActionOf } from '../../guard/perspective.js';
 import type { AnalyzedOperation, Scheme } from '../../model/types.js';
 import { encodeRecordBatch, type KafkaStruct } from '../../transports/kafka/codec/index.js';
-import { probePayload, sampleAddress, undeclaredAddress } from '../plan.js';
+import { probePayload, probeUserName, sampleAddress, undeclaredAddress } from '../plan.js';
 import { principalsForByCredential, satisfiesByCredential, serverPrincipalsByCredential } from '../credential-match.js';
 import { checkTransport, type ProtocolHello } from '../transport.js';
 import type { Evidence, FindingMeta, ProbeContext, Prober, TestPrincipal } from '../types.js';
@@ -236,8 +236,8 @@ async function checkWrongCredentials(ctx: ProbeContext): Promise<void> {
   for (const name of ctx.declaredSchemes) {
     const scheme = schemeOf(ctx, name);
     const mechanism = kafkaMechanismsOf(scheme)[0];
-    const known = ctx.principals(name)[0];
-    const user = known?.user ?? known?.name ?? 'asyncapi-guard-probe';
+    // Nobody's user name (plan.ts, probeUserName): a test principal's login throttling count is left alone.
+    const user = probeUserName();
     const wrong = `wrong-${randomBytes(12).toString('hex')}`;
     let login: KafkaLogin | null = null;
     if (mechanism === 'PLAIN' || mechanism === 'SCRAM-SHA-256' || mechanism === 'SCRAM-SHA-512') {

@@ -12,7 +12,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { addressToSubject } from '../../brokers/nats/subjects.js';
 import { DEFAULT_PERSPECTIVE, wireActionOf } from '../../guard/perspective.js';
 import type { AnalyzedOperation } from '../../model/types.js';
-import { probePayload, sampleAddress, undeclaredAddress } from '../plan.js';
+import { probePayload, probeUserName, sampleAddress, undeclaredAddress } from '../plan.js';
 import { principalsForByCredential, serverPrincipalsByCredential } from '../credential-match.js';
 import type { Evidence, FindingMeta, ProbeContext, Prober, TestPrincipal } from '../types.js';
 import { serverName, trustAnchors } from '../wire.js';
@@ -192,8 +192,8 @@ async function checkWrongCredentials(ctx: ProbeContext): Promise<void> {
       ctx.record({ id, status: 'skipped', message: `${scheme}: ${why}` });
       continue;
     }
-    const known = ctx.principals(scheme)[0];
-    const user = known?.user ?? known?.name ?? 'asyncapi-guard-probe';
+    // Nobody's user name (plan.ts, probeUserName): a test principal's login throttling count is left alone.
+    const user = probeUserName();
     const wrong = `wrong-${randomBytes(12).toString('hex')}`;
     const credentials: NatsCredentials = kind === 'token' ? { authToken: wrong } : { user, pass: wrong };
     const outcome = await natsConnect(
