@@ -155,3 +155,46 @@ test('mosquitto with an ACL: a refused publish is observed as not delivered, not
     ['pass', 'pass'],
   );
 });
+
+test('mosquitto speaking MQTT 5 (protocolVersion 5): refusals read from v5 reason codes', async () => {
+  const dir = await project({
+    passwd: '',
+    acl: 'user sensor\ntopic readwrite lights/+/status\n',
+    'asyncapi.yaml': DOC.replace('protocol: mqtt\n', "protocol: mqtt\n    protocolVersion: '5'\n"),
+  });
+  const passwd = join(dir, 'passwd');
+  await promisify(execFile)(requireBinary('mosquitto_passwd', 'mosquitto'), ['-b', passwd, 'sensor', 'sensor-pw-5']);
+  const broker = await startMosquitto(
+    () => `allow_anonymous false\npassword_file ${passwd}\nacl_file ${join(dir, 'acl')}\n`,
+  );
+  started.push(broker);
+  const principals = new Map([
+    ['userPass', [{ name: 'sensor', scheme: 'userPass', scopes: [], password: 'sensor-pw-5' }]],
+  ]);
+  const report = await probeDocument('asyncapi.yaml', {
+    cwd: dir,
+    probers,
+    principals,
+    hosts: { broker: `127.0.0.1:${broker.port}` },
+  });
+  const outcomes = report.servers[0]!.outcomes;
+  const find = (id: string) => outcomes.filter((o) => o.id === id);
+  // MQTT 5 §3.2.2.2: 0x87 Not authorized / 0x86 Bad User Name or Password (3.1.1 would say 5 / 4).
+  assert.match(find('auth-anonymous-accepted')[0]!.evidence!.received, /^CONNACK 13[45] /);
+  assert.equal(find('auth-anonymous-accepted')[0]!.status, 'pass');
+  assert.match(find('auth-wrong-credential-accepted')[0]!.evidence!.received, /^CONNACK 13[45] /);
+  assert.deepEqual(
+    find('authz-operation-refused').map((o) => o.status),
+    ['pass', 'pass'],
+  );
+  // Mosquitto 2.0 grants a SUBSCRIBE its ACL denies reading (it filters deliveries instead): by its own answer the
+  // subscriptions are accepted, which probe reports; the undeclared publish is not delivered, so it passes.
+  assert.deepEqual(
+    outcomes.filter((o) => o.status === 'fail').map((o) => [o.id, o.evidence!.received]),
+    [
+      ['authz-undeclared-channel-accepted', 'SUBACK granted QoS 0'],
+      ['authz-all-topics-accepted', 'SUBACK granted QoS 0'],
+    ],
+  );
+  assert.equal(find('authz-undeclared-channel-accepted')[1]!.status, 'pass');
+});

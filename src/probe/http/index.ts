@@ -187,6 +187,10 @@ async function checkAnonymous(ctx: ProbeContext, at: { method: 'GET' | 'POST'; a
     at.method === 'POST' ? probePayload() : undefined,
   );
   const evidence = { sent: `${at.method} /${at.address} without credentials`, received: answerEvidence(answer) };
+  if (answer.status === 0) {
+    ctx.record({ id: 'auth-anonymous-accepted', status: 'skipped', message: noAnswerMessage(answer), evidence });
+    return;
+  }
   ctx.record({
     id: 'auth-anonymous-accepted',
     status: ok(answer) ? 'fail' : 'pass',
@@ -238,6 +242,10 @@ async function checkWrongCredentials(
       false,
       at.method === 'POST' ? probePayload() : undefined,
     );
+    if (answer.status === 0) {
+      ctx.record({ id, status: 'skipped', message: noAnswerMessage(answer) });
+      continue;
+    }
     ctx.record({
       id,
       status: ok(answer) ? 'fail' : 'pass',
@@ -424,4 +432,9 @@ function throttledMessage(principal: string): string {
 
 function evidenceOf(presented: WebPresentation, answer: HttpAnswer): Evidence {
   return { sent: `request as ${presented.describe}`, received: answerEvidence(answer) };
+}
+
+/** No HTTP answer at all (a timeout, a reset, a malformed response): nothing was refused or accepted. */
+function noAnswerMessage(answer: HttpAnswer): string {
+  return `the server gave no HTTP answer (${answer.text}): a refusal cannot be told from silence`;
 }

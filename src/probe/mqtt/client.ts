@@ -17,7 +17,12 @@ export interface MqttLogin {
 
 export type Connected =
   | { readonly ok: true; readonly client: MqttClient; readonly answer: string }
-  | { readonly ok: false; readonly answer: string };
+  | {
+      readonly ok: false;
+      readonly answer: string;
+      /** No CONNACK came in time: the server said nothing, which proves no refusal. */
+      readonly silent?: boolean;
+    };
 
 /** MQTT 5 where the document says so (`protocolVersion: 5`), else 3.1.1. */
 export function mqttVersion(ctx: ProbeContext): 4 | 5 {
@@ -43,7 +48,8 @@ export async function connectMqtt(ctx: ProbeContext, login: MqttLogin, verify: b
     clientId: `asyncapi-guard-probe-${randomBytes(6).toString('hex')}`,
     clean: true,
     reconnectPeriod: 0,
-    connectTimeout: ctx.timeoutMs,
+    // Ours decides (below), so a silent server is told apart from one that closed the connection.
+    connectTimeout: ctx.timeoutMs + 1000,
     keepalive: 30,
     ...(login.username === undefined ? {} : { username: login.username }),
     ...(login.password === undefined ? {} : { password: login.password }),
@@ -68,7 +74,7 @@ export async function connectMqtt(ctx: ProbeContext, login: MqttLogin, verify: b
       resolve(result);
     };
     const timer = setTimeout(
-      () => finish({ ok: false, answer: `no CONNACK within ${ctx.timeoutMs} ms` }),
+      () => finish({ ok: false, answer: `no CONNACK within ${ctx.timeoutMs} ms`, silent: true }),
       ctx.timeoutMs,
     );
     client.on('error', (err: Error & { code?: number | string }) => {

@@ -154,6 +154,15 @@ async function checkAnonymous(ctx: ProbeContext): Promise<boolean> {
   }
   const sent = 'CONNECT without user name, password or client certificate';
   const result = await connectMqtt(ctx, {}, false);
+  if (!result.ok && result.silent === true) {
+    ctx.record({
+      id,
+      status: 'skipped',
+      message: silentMessage(result.answer),
+      evidence: { sent, received: result.answer },
+    });
+    return false;
+  }
   if (result.ok) {
     await closeMqtt(ctx, result.client);
     ctx.record({
@@ -190,6 +199,15 @@ async function checkWrongCredentials(ctx: ProbeContext): Promise<void> {
     const sent = `CONNECT for ${name} with a wrong ${scheme!.type} credential${userText}`;
     const result = await connectMqtt(ctx, login, false);
     if (result.ok) await closeMqtt(ctx, result.client);
+    if (!result.ok && result.silent === true) {
+      ctx.record({
+        id,
+        status: 'skipped',
+        message: silentMessage(result.answer),
+        evidence: { sent, received: result.answer },
+      });
+      continue;
+    }
     ctx.record({
       id,
       status: result.ok ? 'fail' : 'pass',
@@ -455,4 +473,9 @@ async function checkAllTopics(ctx: ProbeContext, actor: Actor | undefined, sessi
     message: did.verdict === 'accepted' ? `${actor.label} may subscribe to #` : `${actor.label} may not subscribe to #`,
     evidence: did.evidence,
   });
+}
+
+/** A server that does not answer refuses nothing: the check is skipped, not passed. */
+function silentMessage(answer: string): string {
+  return `the server did not answer (${answer}): a refusal cannot be told from silence`;
 }
