@@ -47,6 +47,11 @@ export const DEFAULT_GROUP_LIMITS: GroupLimits = Object.freeze({
 /** Kafka's group.min/max.session.timeout.ms defaults (6 s, 30 min). */
 export const MIN_SESSION_TIMEOUT_MS = 6_000;
 export const MAX_SESSION_TIMEOUT_MS = 1_800_000;
+/**
+ * Member ids handed out with MEMBER_ID_REQUIRED and not yet used, all groups together (each group is also bounded
+ * by maxMembersPerGroup): a client that asks for ids and never joins holds them for its session timeout.
+ */
+export const MAX_PENDING_MEMBERS = 10_000;
 /** Longest group or member id accepted (Kafka has none; ids are echoed, so they are bounded). */
 export const MAX_GROUP_ID_CHARS = 255;
 
@@ -153,6 +158,7 @@ export function createGroupCoordinator(
   now: () => number = Date.now,
 ): GroupCoordinator {
   const groups = new Map<string, Group>();
+  let pendingTotal = 0;
   const keyOf = (scope: string, groupId: string): string => `${scope}\0${groupId}`;
 
   const groupFor = (scope: string, groupId: string, create: boolean): Group | null => {
@@ -264,7 +270,11 @@ export function createGroupCoordinator(
   const sweep = setInterval(() => {
     const t = now();
     for (const g of [...groups.values()]) {
-      for (const [id, until] of g.pending) if (until <= t) g.pending.delete(id);
+      for (const [id, until] of g.pending)
+        if (until <= t) {
+          g.pending.delete(id);
+          pendingTotal--;
+        }
       for (const m of [...g.members.values()])
         if (m.joinWaiter === null && m.lastSeen + m.sessionTimeoutMs <= t) removeMember(g, m.id);
       forgetIfUnused(g);
@@ -295,17 +305,19 @@ export function createGroupCoordinator(
       if (member === undefined) {
         const full = g.members.size + g.pending.size >= limits.maxMembersPerGroup;
         if (req.memberId === '') {
-          if (full) {
+          if (full || (req.requireKnownMemberId && pendingTotal >= MAX_PENDING_MEMBERS)) {
             forgetIfUnused(g);
             return Promise.resolve(noJoin('GROUP_MAX_SIZE_REACHED'));
           }
           const id = `${randomUUID()}`;
           if (req.requireKnownMemberId) {
             g.pending.set(id, now() + req.sessionTimeoutMs);
+            pendingTotal++;
             return Promise.resolve(noJoin('MEMBER_ID_REQUIRED', id));
           }
           member = newMember(id, req);
         } else if (g.pending.delete(req.memberId)) {
+          pendingTotal--;
           member = newMember(req.memberId, req);
         } else {
           forgetIfUnused(g);
@@ -429,6 +441,7 @@ export function createGroupCoordinator(
         }
       }
       groups.clear();
+      pendingTotal = 0;
     },
   };
 

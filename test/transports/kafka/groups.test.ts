@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import {
   createGroupCoordinator,
   DEFAULT_GROUP_LIMITS,
+  MAX_PENDING_MEMBERS,
   type JoinRequest,
 } from '../../../src/transports/kafka/groups.js';
 
@@ -108,6 +109,19 @@ test('groups: bounds (groups, members, offsets, metadata) and bad requests', asy
     assert.equal(c.commit('p', 'g', a, 1, 't', 0, 1n, 'toolong'), 'OFFSET_METADATA_TOO_LARGE');
     assert.equal(c.commit('p', 'g', 'x', 1, 't', 0, 1n, null), 'UNKNOWN_MEMBER_ID');
     assert.equal(c.size, 1);
+  } finally {
+    c.close();
+  }
+});
+
+test('groups: member ids handed out and never used are bounded across groups (MAX_PENDING_MEMBERS)', async () => {
+  const c = createGroupCoordinator();
+  try {
+    for (let i = 0; i < MAX_PENDING_MEMBERS; i++)
+      assert.equal((await c.join('p', join('', { groupId: `g${i % 100}` }))).error, 'MEMBER_ID_REQUIRED');
+    assert.equal((await c.join('p', join('', { groupId: 'another' }))).error, 'GROUP_MAX_SIZE_REACHED');
+    // A v0-v3 join (no MEMBER_ID_REQUIRED) is a member at once, not a pending id.
+    assert.equal((await c.join('p', join('', { groupId: 'old', requireKnownMemberId: false }))).error, 'NONE');
   } finally {
     c.close();
   }
