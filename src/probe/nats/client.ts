@@ -37,8 +37,6 @@ export interface NatsCredentials {
   readonly user?: string;
   readonly pass?: string;
   readonly authToken?: string;
-  /** Signs INFO's nonce for nkey authentication: the public key and the base64url signature. */
-  readonly nkey?: (nonce: string) => { readonly nkey: string; readonly sig: string };
 }
 
 export interface NatsMessage {
@@ -136,11 +134,11 @@ class LineReader {
   }
 }
 
-function connectFields(info: NatsInfo, credentials: NatsCredentials | undefined): Record<string, unknown> {
+function connectFields(credentials: NatsCredentials | undefined, secure: boolean): Record<string, unknown> {
   const fields: Record<string, unknown> = {
     verbose: false,
     pedantic: false,
-    tls_required: false,
+    tls_required: secure,
     name: 'asyncapi-guard probe',
     lang: 'asyncapi-guard',
     version: '1',
@@ -150,11 +148,6 @@ function connectFields(info: NatsInfo, credentials: NatsCredentials | undefined)
   if (credentials?.user !== undefined) fields.user = credentials.user;
   if (credentials?.pass !== undefined) fields.pass = credentials.pass;
   if (credentials?.authToken !== undefined) fields.auth_token = credentials.authToken;
-  if (credentials?.nkey !== undefined && info.nonce !== null) {
-    const signed = credentials.nkey(info.nonce);
-    fields.nkey = signed.nkey;
-    fields.sig = signed.sig;
-  }
   return fields;
 }
 
@@ -286,7 +279,7 @@ export function natsConnect(
     let reader = new LineReader(onLine, onMessage, onOverflow, maxMessageBytes);
 
     const sendConnect = (): void => {
-      socket.write(`CONNECT ${JSON.stringify(connectFields(info!, credentials))}\r\nPING\r\n`);
+      socket.write(`CONNECT ${JSON.stringify(connectFields(credentials, socket !== tcp))}\r\nPING\r\n`);
     };
     const attach = (s: Socket): void => {
       s.on('data', (chunk: Buffer) => reader.push(chunk));

@@ -15,7 +15,7 @@ export interface NatsInfo {
   readonly tlsRequired: boolean;
   readonly tlsVerify: boolean;
   readonly tlsAvailable: boolean;
-  /** Present when the server asks for an nkey signature. Not a secret (a challenge), but never reported. */
+  /** Present when the server asks for an nkey signature (probe sends none). Not a secret, never reported. */
   readonly nonce: string | null;
   readonly maxPayload: number | null;
 }
