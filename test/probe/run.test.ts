@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { loadDocumentFromText } from '../../src/document/load.js';
 import { probeLoaded } from '../../src/probe/run.js';
 import { parseHostPort } from '../../src/probe/target.js';
+import { findingRegistry } from '../../src/probe/findings.js';
+import { formatProbeSarif } from '../../src/probe/reporters/sarif.js';
 import type { Prober } from '../../src/probe/types.js';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -74,4 +76,39 @@ test('run: --server or --host naming no server is a usage error listing the serv
     message: /no server 'nope' \(its servers: queue, one, two\)/,
   });
   await assert.rejects(probeLoaded(doc, { probers: [], hosts: { nope: '127.0.0.1:1' } }), { code: 'ERR_USAGE' });
+});
+
+test('run: an outcome about an operation is located at the operation, in JSON and SARIF', async () => {
+  const server = createServer((s) => s.destroy());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const text = `asyncapi: 3.0.0
+info: { title: t, version: '1' }
+servers:
+  one: { host: '127.0.0.1:${port}', protocol: fake }
+channels:
+  c: { address: 'a/b' }
+operations:
+  pub:
+    action: send
+    channel: { $ref: '#/channels/c' }
+`;
+  const fake: Prober = {
+    protocols: ['fake'],
+    defaultPorts: {},
+    findings: [],
+    probe(ctx) {
+      ctx.record({ id: 'authz-requirement-not-enforced', status: 'fail', operation: 'pub', message: 'm' });
+      return Promise.resolve();
+    },
+  };
+  const report = await probeLoaded(await loadDocumentFromText(text, { file: 'doc.yaml' }), { probers: [fake] });
+  server.close();
+  const [outcome] = report.servers[0]!.outcomes;
+  assert.equal(outcome!.pointer, '/operations/pub');
+  assert.deepEqual(outcome!.range?.start, { line: 8, column: 3 });
+  const sarif = JSON.parse(
+    formatProbeSarif(report, { cwd: process.cwd(), color: false, findings: findingRegistry([fake]), version: '0' }),
+  ) as { runs: { results: { locations: { physicalLocation: { region: { startLine: number } } }[] }[] }[] };
+  assert.equal(sarif.runs[0]!.results[0]!.locations[0]!.physicalLocation.region.startLine, 8);
 });
