@@ -60,10 +60,23 @@ after(async () => {
 });
 
 const probe = (port: number, ...args: string[]) =>
-  runCli(['probe', 'asyncapi.yaml', '--host', `broker=127.0.0.1:${port}`, '--credentials', 'creds.yaml', ...args], {
-    cwd: dir,
-    env: { ALICE_PASSWORD: MARKER },
-  });
+  runCli(
+    [
+      'probe',
+      'asyncapi.yaml',
+      '--host',
+      `broker=127.0.0.1:${port}`,
+      '--credentials',
+      'creds.yaml',
+      '--timeout',
+      '10000',
+      ...args,
+    ],
+    {
+      cwd: dir,
+      env: { ALICE_PASSWORD: MARKER },
+    },
+  );
 
 interface Report {
   servers: { name: string; checks: { id: string; status: string; severity: string }[] }[];

@@ -88,6 +88,7 @@ test('nats: a server that enforces the document gives no finding', async () => {
     port: enforcing.port,
     principals,
     ca: pki.pki.root.pem,
+    timeoutMs: 10_000,
   });
   await natsProber.probe(ctx);
   assert.deepEqual(byId(outcomes), {
@@ -108,7 +109,7 @@ test('nats: a server that enforces the document gives no finding', async () => {
 });
 
 test('nats: nats-server without authorization gives each finding it should, by id', async () => {
-  const { ctx, outcomes } = await contextFor(doc, { server: 'broker', port: open.port, principals });
+  const { ctx, outcomes } = await contextFor(doc, { server: 'broker', port: open.port, principals, timeoutMs: 10_000 });
   await natsProber.probe(ctx);
   assert.deepEqual(byId(outcomes), {
     'auth-anonymous-accepted': ['fail'],
@@ -126,7 +127,7 @@ test('nats: nats-server without authorization gives each finding it should, by i
 });
 
 test('nats: without test principals, an open server is still judged as an anonymous client', async () => {
-  const { ctx, outcomes } = await contextFor(doc, { server: 'broker', port: open.port });
+  const { ctx, outcomes } = await contextFor(doc, { server: 'broker', port: open.port, timeoutMs: 10_000 });
   await natsProber.probe(ctx);
   assert.deepEqual(statusesOf(outcomes, 'auth-anonymous-accepted'), ['fail']);
   assert.deepEqual(statusesOf(outcomes, 'authz-all-topics-accepted'), ['fail']);
@@ -140,6 +141,7 @@ test('nats: no password of a test principal appears in any outcome', async () =>
     port: enforcing.port,
     principals,
     ca: pki.pki.root.pem,
+    timeoutMs: 10_000,
   });
   await natsProber.probe(ctx);
   const text = JSON.stringify(outcomes);
@@ -182,6 +184,7 @@ components:
       port: mapped.port,
       principals: new Map([['cert', [device]]]),
       ca: pki.pki.root.pem,
+      timeoutMs: 10_000,
     });
     await natsProber.probe(ctx);
     assert.deepEqual(byId(outcomes), {
