@@ -19,7 +19,12 @@ export type DynsecCommand =
       readonly command: 'setDefaultACLAccess';
       readonly acls: readonly { readonly acltype: DefaultAclType; readonly allow: boolean }[];
     }
-  | { readonly command: 'createRole'; readonly rolename: string; readonly textname: string }
+  | {
+      readonly command: 'createRole';
+      readonly rolename: string;
+      readonly textname: string;
+      readonly acls: readonly Acl[];
+    }
   | { readonly command: 'deleteRole'; readonly rolename: string }
   | ({ readonly command: 'addRoleACL'; readonly rolename: string } & Acl)
   | {
@@ -28,7 +33,12 @@ export type DynsecCommand =
       readonly acltype: AclType;
       readonly topic: string;
     }
-  | { readonly command: 'createClient'; readonly username: string; readonly textname: string }
+  | {
+      readonly command: 'createClient';
+      readonly username: string;
+      readonly textname: string;
+      readonly roles: readonly { readonly rolename: string }[];
+    }
   | { readonly command: 'deleteClient'; readonly username: string }
   | { readonly command: 'addClientRole'; readonly username: string; readonly rolename: string }
   | { readonly command: 'removeClientRole'; readonly username: string; readonly rolename: string }

@@ -32,9 +32,11 @@ export function diffMosquitto(plan: MosquittoPlan, current: CurrentState): Provi
       continue;
     }
     if (existing === undefined) {
-      commands.push({ command: 'createRole', rolename: role.rolename, textname: MANAGED_TEXTNAME });
+      // One command with its ACLs: the plugin rewrites its whole file after each command, so fewer is faster.
+      commands.push({ command: 'createRole', rolename: role.rolename, textname: MANAGED_TEXTNAME, acls: role.acls });
+      continue;
     }
-    const have = new Map((existing?.acls ?? []).map((a) => [aclKey(a), a]));
+    const have = new Map(existing.acls.map((a) => [aclKey(a), a]));
     const want = new Map(role.acls.map((a) => [aclKey(a), a]));
     for (const [key, acl] of have) {
       if (!want.has(key))
@@ -56,10 +58,15 @@ export function diffMosquitto(plan: MosquittoPlan, current: CurrentState): Provi
     }
     const want = client.roles.filter(usableRole);
     if (existing === undefined) {
-      commands.push({ command: 'createClient', username: client.username, textname: MANAGED_TEXTNAME });
-      // Disabled before it gets any role: a disabled principal is never usable, not even for a moment.
+      // Created with its roles in one command. A new client has no password in the broker yet, so nobody can log in
+      // as it before a disabled one is disabled by the next command.
+      commands.push({
+        command: 'createClient',
+        username: client.username,
+        textname: MANAGED_TEXTNAME,
+        roles: want.map((rolename) => ({ rolename })),
+      });
       if (client.disabled) commands.push({ command: 'disableClient', username: client.username });
-      for (const rolename of want) commands.push({ command: 'addClientRole', username: client.username, rolename });
       continue;
     }
     // Disable first and enable last: a client is never enabled with roles it should not have.

@@ -49,11 +49,15 @@ export async function provisionMosquitto(options: ProvisionOptions): Promise<Pro
   const notes = [...plan.notes, ...diff.notes];
   // The clients whose password is ours to set: planned, and not an admin's own client of the same name.
   const passwords = new Map<string, MosquittoVerifier | null>();
+  // Those the broker already had: it may hold an old password for them in memory, which must be withdrawn.
+  const existed = new Set<string>();
   for (const client of plan.clients.values()) {
     const existing = current.clients.get(client.username);
     if (existing === undefined || existing.textname === MANAGED_TEXTNAME)
       passwords.set(client.username, client.verifier ?? null);
+    if (existing !== undefined) existed.add(client.username);
   }
+  const withdrawals = (stale: readonly string[]) => stale.filter((u) => existed.has(u)).map(withdraw);
   if (options.dynsecFile === undefined) {
     if ([...passwords.values()].some((v) => v !== null)) {
       notes.push(
@@ -67,7 +71,7 @@ export async function provisionMosquitto(options: ProvisionOptions): Promise<Pro
     const stale = options.dynsecFile === undefined ? [] : await staleIn(options.dynsecFile, passwords);
     return {
       server: plan.server,
-      commands: [...diff.commands, ...stale.map(withdraw)],
+      commands: [...diff.commands, ...withdrawals(stale)],
       passwordsWritten: stale,
       notes,
     };
@@ -80,10 +84,11 @@ export async function provisionMosquitto(options: ProvisionOptions): Promise<Pro
     // Read after the commands: the plugin rewrites its file on every change, from what it holds in memory.
     const stale = await staleIn(options.dynsecFile, passwords);
     if (stale.length > 0) {
-      // Fail closed until Mosquitto restarts: the broker's copy of an old password stops working now.
-      const withdrawals = stale.map(withdraw);
-      await sendAll(options.connection, withdrawals);
-      sent.push(...withdrawals);
+      // Fail closed until Mosquitto restarts: the broker's copy of an old password stops working now. (A client made
+      // by this run has none.)
+      const withdrawn = withdrawals(stale);
+      await sendAll(options.connection, withdrawn);
+      sent.push(...withdrawn);
       written = await writeDynsecVerifiers(options.dynsecFile, new Map(stale.map((u) => [u, passwords.get(u)!])));
       notes.push(
         `${written.length} password${written.length === 1 ? '' : 's'} written to ${options.dynsecFile}: ` +

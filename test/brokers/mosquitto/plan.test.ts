@@ -149,8 +149,9 @@ describe('diffMosquitto', () => {
     const { commands } = diffMosquitto(plan, empty);
     const names = commands.map((c) => c.command);
     assert.equal(names[0], 'setDefaultACLAccess');
-    assert.ok(names.lastIndexOf('addRoleACL') < names.indexOf('createClient'));
-    assert.ok(names.indexOf('disableClient') < names.indexOf('addClientRole'));
+    assert.ok(names.lastIndexOf('createRole') < names.indexOf('createClient'));
+    assert.equal(names.indexOf('disableClient'), names.indexOf('createClient') + 1, 'disabled right after');
+    assert.ok(!names.includes('addRoleACL') && !names.includes('addClientRole'), 'ACLs and roles inline');
   });
 
   it('a broker that matches the plan: no command (idempotent)', async () => {

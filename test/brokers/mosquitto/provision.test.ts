@@ -27,6 +27,7 @@ import {
 
 const MARK = randomBytes(6).toString('hex');
 const PASSWORDS = { alice: `alice-${MARK}-pw`, bob: `bob-${MARK}-pw`, carol: `carol-${MARK}-pw` };
+const NEW_ALICE_PASSWORD = `alice-${MARK}-new`;
 
 const DOC = `
 asyncapi: 3.0.0
@@ -140,16 +141,24 @@ test('provision mosquitto --dry-run: prints every command, sends none and writes
   const run = await provision('--dry-run');
   assert.equal(run.code, 0, run.stderr);
   const lines = run.stdout.trim().split('\n');
-  assert.ok(lines.includes('createClient {"username":"alice","textname":"managed by asyncapi-guard"}'), run.stdout);
   assert.ok(
     lines.includes(
-      'addRoleACL {"rolename":"asyncapi-guard:sendCommand","acltype":"publishClientSend",' +
-        '"topic":"devices/+/commands","allow":true}',
+      'createClient {"username":"alice","textname":"managed by asyncapi-guard","roles":' +
+        '[{"rolename":"asyncapi-guard:receiveStatus"},{"rolename":"asyncapi-guard:sendStatus"}]}',
     ),
     run.stdout,
   );
-  assert.ok(lines.includes('setClientPassword {"username":"bob","password":"***"}'), run.stdout);
-  assert.match(run.stderr, /dry run: \d+ commands would be sent .*nothing was sent or written/);
+  assert.ok(
+    lines.includes(
+      'createRole {"rolename":"asyncapi-guard:sendCommand","textname":"managed by asyncapi-guard","acls":' +
+        '[{"acltype":"publishClientSend","topic":"devices/+/commands","allow":true}]}',
+    ),
+    run.stdout,
+  );
+  assert.match(
+    run.stderr,
+    /dry run: \d+ commands would be sent .* and 2 password verifier\(s\) written .*; nothing was sent or written/,
+  );
   assert.equal(await readFile(broker.dynsecFile, 'utf8'), before, 'the plugin file is unchanged');
   // Nothing reached the broker: a second dry run would send the same.
   const again = await provision('--dry-run');
@@ -160,8 +169,10 @@ test('provision mosquitto: applies roles, clients and default access; passwords 
   const run = await provision();
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /^setDefaultACLAccess /m);
-  assert.match(run.stdout, /^addClientRole \{"username":"bob","rolename":"asyncapi-guard:receiveCommands"\}$/m);
-  assert.doesNotMatch(run.stdout, /addClientRole \{"username":"alice","rolename":"asyncapi-guard:\w+Command/);
+  assert.match(run.stdout, /^createClient \{"username":"bob",.*"asyncapi-guard:receiveCommands"/m);
+  assert.match(run.stdout, /^createClient \{"username":"alice",/m);
+  assert.doesNotMatch(run.stdout, /^createClient \{"username":"alice",.*Command/m);
+  assert.doesNotMatch(run.stdout, /setClientPassword/, 'a new client has no password to withdraw');
   assert.match(run.stderr, /2 passwords written to .*restart it/);
   const file = JSON.parse(await readFile(broker.dynsecFile, 'utf8')) as { clients: { username: string }[] };
   assert.ok(file.clients.some((c) => c.username === 'alice'));
@@ -297,6 +308,24 @@ test('provision mosquitto --watch: a disabled user is refused and its live conne
     await bobEnded;
     await eventually(() => out.includes('deleteClient {"username":"bob"}'), 30_000, 'the deleteClient line');
     assert.equal(await refusedWith(broker.url, login('bob')), 5);
+
+    // A password change: the broker's copy of the old one is withdrawn at once, the new one works after a restart.
+    const passwd = await cli(
+      ['users', 'passwd', 'alice', '--password-stdin', '--config', 'asyncapi-guard.yaml'],
+      `${NEW_ALICE_PASSWORD}\n`,
+    );
+    assert.equal(passwd.code, 0, passwd.stderr);
+    await eventually(
+      () => out.includes('setClientPassword {"username":"alice","password":"***"}') && /1 password written/.test(out),
+      30_000,
+      'the withdrawal and the file write',
+    );
+    assert.equal(await refusedWith(broker.url, login('alice')), 5, 'the old password fails at once');
+    assert.equal(await refusedWith(broker.url, login('alice', NEW_ALICE_PASSWORD)), 5, 'the new one needs a restart');
+    await broker.restart();
+    const renewed = await connected(broker.url, login('alice', NEW_ALICE_PASSWORD));
+    clients.push(renewed);
+    assert.equal(await refusedWith(broker.url, login('alice')), 5);
   } finally {
     outputs.push(out);
     watcher.kill('SIGTERM');
