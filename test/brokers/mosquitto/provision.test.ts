@@ -21,6 +21,7 @@ import {
   end,
   inbox,
   mosquittoPub,
+  mosquittoSub,
   refusedWith,
   subscribe,
 } from '../../transports/fixtures-mqtt/helpers.js';
@@ -200,6 +201,33 @@ test('provision mosquitto: the right password connects, a wrong one and anonymou
   assert.equal(pub.code, 0, pub.stderr);
   const refused = await mosquittoPub(['-p', String(broker.port), '-u', 'bob', '-P', 'wrong', '-t', 'x', '-m', 'y']);
   assert.notEqual(refused.code, 0);
+  // mosquitto_sub as bob receives what alice publishes on a declared channel (published until it arrives: when the
+  // subscription is in place is not observable from outside).
+  const sub = mosquittoSub([
+    '-p',
+    String(broker.port),
+    '-u',
+    'bob',
+    '-P',
+    PASSWORDS.bob,
+    '-t',
+    'devices/+/status',
+    '-C',
+    '1',
+  ]);
+  try {
+    await eventually(
+      () => {
+        client.publish('devices/9/status', 'hello');
+        return sub.lines.includes('hello');
+      },
+      30_000,
+      'mosquitto_sub to receive',
+      200,
+    );
+  } finally {
+    sub.stop();
+  }
 });
 
 test('provision mosquitto: an operation extra scope is enforced on publish (seen by a subscriber)', async () => {
