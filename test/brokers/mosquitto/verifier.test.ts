@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFileStore } from '../../../src/credentials/file.js';
 import { createMemoryStore } from '../../../src/credentials/memory.js';
+import pg from 'pg';
+import { MIGRATIONS, VERSION_TABLE_SQL } from '../../../src/credentials/migrations.js';
 import { createPostgresStore } from '../../../src/credentials/postgres.js';
 import {
   deriveMosquittoVerifier,
@@ -141,4 +143,40 @@ describe('file store: the mosquitto key', () => {
       });
     });
   }
+});
+
+describe('postgres store: a database of the release before (schema version 1)', () => {
+  it('is migrated to version 2 on open; its principals read as before, without a Mosquitto verifier', async () => {
+    const url = await findPostgresUrl();
+    const schema = randomSchemaName();
+    const S = `"${schema}"`;
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      // What release 1 left: its tables, version 1 recorded, a principal with a verifier.
+      await client.query(`CREATE SCHEMA ${S}`);
+      await client.query(VERSION_TABLE_SQL.replaceAll('{{schema}}', S));
+      await client.query(MIGRATIONS[0]!.sql.replaceAll('{{schema}}', S));
+      await client.query(`INSERT INTO ${S}.schema_version (version, description) VALUES (1, 'v1')`);
+      await client.query(
+        `INSERT INTO ${S}.principals (name, scopes, disabled, created_at, updated_at) ` +
+          `VALUES ('old', '{a}', false, now(), now())`,
+      );
+      const store = await createPostgresStore(url, { schema, listen: false });
+      try {
+        const old = await store.getPrincipal('old');
+        assert.deepEqual(old?.scopes, ['a']);
+        assert.equal(old?.mosquitto, undefined);
+        const version = await client.query(`SELECT max(version) AS v FROM ${S}.schema_version`);
+        assert.equal(Number((version.rows[0] as { v: number }).v), 2);
+        const renewed = await store.setPassword('old', 'pw', { iterations: IT, mosquitto: true });
+        assert.ok(renewed.mosquitto !== undefined);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await client.end();
+      await dropSchema(url, schema);
+    }
+  });
 });
