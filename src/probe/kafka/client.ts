@@ -168,15 +168,21 @@ export async function saslHandshake(
   return { ok: true, errorCode: errorCodeOf(reply.body), mechanisms };
 }
 
-async function authenticate(c: KafkaConnection, bytes: Buffer): Promise<{ code: number; bytes: Buffer } | string> {
+type AuthStep = { code: number; bytes: Buffer } | { reason: string; closed: boolean };
+
+async function authenticate(c: KafkaConnection, bytes: Buffer): Promise<AuthStep> {
   const reply = await c.request(API.saslAuthenticate, 1, { authBytes: bytes });
-  if (!reply.ok) return reply.reason;
+  if (!reply.ok) return { reason: reply.reason, closed: reply.closed };
   const authBytes = Buffer.isBuffer(reply.body.authBytes) ? reply.body.authBytes : Buffer.alloc(0);
   return { code: errorCodeOf(reply.body), bytes: authBytes };
 }
 
-function refusedOrFailed(step: { code: number; bytes: Buffer } | string, what: string): SaslResult {
-  if (typeof step === 'string') return { kind: 'refused', answer: `${what}: ${step}` };
+/**
+ * A closed connection is the server's refusal (Kafka closes after SASL_AUTHENTICATION_FAILED); silence is no
+ * verdict (docs/architecture.md, "Decisions": silence is not a refusal).
+ */
+function refusedOrFailed(step: AuthStep, what: string): SaslResult {
+  if ('reason' in step) return { kind: step.closed ? 'refused' : 'failed', answer: `${what}: ${step.reason}` };
   return step.code === SASL_AUTHENTICATION_FAILED
     ? { kind: 'refused', answer: `${what}: SASL_AUTHENTICATION_FAILED (58)` }
     : { kind: 'failed', answer: `${what}: error ${step.code}` };
@@ -199,7 +205,7 @@ export async function saslLogin(c: KafkaConnection, login: KafkaLogin): Promise<
         ? Buffer.concat([Buffer.from([0]), Buffer.from(login.username), Buffer.from([0]), Buffer.from(login.password)])
         : Buffer.from(`n,,\x01auth=Bearer ${login.token}\x01\x01`);
     const step = await authenticate(c, bytes);
-    if (typeof step !== 'string' && step.code === 0) {
+    if ('code' in step && step.code === 0) {
       return { kind: 'accepted', answer: `SaslAuthenticate ${login.mechanism}: accepted` };
     }
     return refusedOrFailed(step, `SaslAuthenticate ${login.mechanism}`);
@@ -212,13 +218,13 @@ export async function saslLogin(c: KafkaConnection, login: KafkaLogin): Promise<
   const first = scram.first();
   if (!first.ok) return { kind: 'failed', answer: `SCRAM client-first: ${first.reason}` };
   const serverFirst = await authenticate(c, Buffer.from(first.message));
-  if (typeof serverFirst === 'string' || serverFirst.code !== 0) {
+  if ('reason' in serverFirst || serverFirst.code !== 0) {
     return refusedOrFailed(serverFirst, `SaslAuthenticate ${login.mechanism} (client-first)`);
   }
   const final = await scram.final(serverFirst.bytes);
   if (!final.ok) return { kind: 'failed', answer: `SCRAM server-first: ${final.reason}` };
   const serverFinal = await authenticate(c, Buffer.from(final.message));
-  if (typeof serverFinal === 'string' || serverFinal.code !== 0) {
+  if ('reason' in serverFinal || serverFinal.code !== 0) {
     return refusedOrFailed(serverFinal, `SaslAuthenticate ${login.mechanism} (client-final)`);
   }
   const verified = scram.verify(serverFinal.bytes);

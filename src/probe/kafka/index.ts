@@ -222,6 +222,11 @@ async function checkAnonymous(ctx: ProbeContext): Promise<boolean> {
   const md = await opened.connection.request(API.metadata, 1, { topics: null });
   opened.connection.close();
   const received = md.ok ? `Metadata answered (${topicsOf(md.body).length} topics)` : md.reason;
+  if (!md.ok && !md.closed) {
+    // Silence is not a refusal (docs/architecture.md, "Decisions").
+    ctx.record({ id, status: 'skipped', message: 'no answer to Metadata and no close', evidence: { sent, received } });
+    return false;
+  }
   ctx.record({
     id,
     status: md.ok ? 'fail' : 'pass',

@@ -100,3 +100,23 @@ test('kafkaMechanismsOf and kafkaLogin: where each scheme travels over Kafka', (
   assert.equal(kafkaLogin({ type: 'X509' }, p), null);
   assert.equal(kafkaLogin({ type: 'gssapi' }, p), null);
 });
+
+test('saslLogin: silence after SaslAuthenticate is no verdict (failed), a close after it is refused', async () => {
+  const silent = await responder((s, id, apiKey) => {
+    if (apiKey === 17) s.write(encodeResponse(17, 1, id, { errorCode: 0, mechanisms: ['PLAIN'] }));
+  });
+  const a = await openKafka(endpoint(silent, 300));
+  assert.ok(a.ok);
+  const quiet = await saslLogin(a.connection, { mechanism: 'PLAIN', username: 'u', password: 'p' });
+  assert.deepEqual(quiet, { kind: 'failed', answer: 'SaslAuthenticate PLAIN: no answer within 300 ms' });
+  a.connection.close();
+
+  const closing = await responder((s, id, apiKey) => {
+    if (apiKey === 17) s.write(encodeResponse(17, 1, id, { errorCode: 0, mechanisms: ['PLAIN'] }));
+    else s.destroy();
+  });
+  const b = await openKafka(endpoint(closing));
+  assert.ok(b.ok);
+  const closed = await saslLogin(b.connection, { mechanism: 'PLAIN', username: 'u', password: 'p' });
+  assert.equal(closed.kind, 'refused');
+});
