@@ -52,6 +52,13 @@ export const MAX_SESSION_TIMEOUT_MS = 1_800_000;
  * by maxMembersPerGroup): a client that asks for ids and never joins holds them for its session timeout.
  */
 export const MAX_PENDING_MEMBERS = 10_000;
+/**
+ * Bytes of protocol metadata and assignments all members of all groups hold together (each counted with its
+ * protocol names and MEMBER_OVERHEAD_BYTES); a JoinGroup over it gets GROUP_MAX_SIZE_REACHED and an assignment over
+ * it is not kept. Per member the request size bounds them; this bounds them all.
+ */
+export const MAX_HELD_GROUP_BYTES = 64 * 1024 * 1024;
+const MEMBER_OVERHEAD_BYTES = 256;
 /** Longest group or member id accepted (Kafka has none; ids are echoed, so they are bounded). */
 export const MAX_GROUP_ID_CHARS = 255;
 
@@ -94,6 +101,8 @@ interface Member {
   rebalanceTimeoutMs: number;
   protocols: JoinRequest['protocols'];
   lastSeen: number;
+  /** Bytes its protocols count against MAX_HELD_GROUP_BYTES. */
+  protocolBytes: number;
   joinWaiter: ((r: JoinResult) => void) | null;
   syncWaiter: ((r: SyncResult) => void) | null;
   assignment: Uint8Array;
@@ -140,6 +149,8 @@ export interface GroupCoordinator {
   committedTopics(scope: string, groupId: string): { name: string; partitions: number[] }[];
   /** Groups held, for tests and stats. */
   readonly size: number;
+  /** Bytes of protocol metadata and assignments held (MAX_HELD_GROUP_BYTES bounds them). */
+  readonly heldBytes: number;
   close(): void;
 }
 
@@ -159,6 +170,8 @@ export function createGroupCoordinator(
 ): GroupCoordinator {
   const groups = new Map<string, Group>();
   let pendingTotal = 0;
+  let heldBytes = 0;
+  const forget = (m: Member): void => void (heldBytes -= m.protocolBytes + m.assignment.length);
   const keyOf = (scope: string, groupId: string): string => `${scope}\0${groupId}`;
 
   const groupFor = (scope: string, groupId: string, create: boolean): Group | null => {
@@ -193,7 +206,11 @@ export function createGroupCoordinator(
   const completeJoin = (g: Group): void => {
     if (g.rebalanceTimer !== null) clearTimeout(g.rebalanceTimer);
     g.rebalanceTimer = null;
-    for (const m of [...g.members.values()]) if (m.joinWaiter === null) g.members.delete(m.id);
+    for (const m of [...g.members.values()])
+      if (m.joinWaiter === null) {
+        g.members.delete(m.id);
+        forget(m);
+      }
     if (g.members.size === 0) {
       g.state = 'empty';
       g.protocolType = null;
@@ -214,6 +231,7 @@ export function createGroupCoordinator(
       metadata: m.protocols.find((p) => p.name === g.protocol)?.metadata ?? EMPTY,
     }));
     for (const m of all) {
+      heldBytes -= m.assignment.length;
       m.assignment = EMPTY;
       const waiter = m.joinWaiter!;
       m.joinWaiter = null;
@@ -253,6 +271,7 @@ export function createGroupCoordinator(
     const m = g.members.get(id);
     if (m === undefined) return;
     g.members.delete(id);
+    forget(m);
     m.joinWaiter?.(noJoin('UNKNOWN_MEMBER_ID'));
     m.syncWaiter?.({ error: 'UNKNOWN_MEMBER_ID', assignment: EMPTY });
     if (g.members.size === 0) {
@@ -302,6 +321,12 @@ export function createGroupCoordinator(
         return Promise.resolve(noJoin('INCONSISTENT_GROUP_PROTOCOL'));
       }
       let member = req.memberId === '' ? undefined : g.members.get(req.memberId);
+      const protocolBytes =
+        MEMBER_OVERHEAD_BYTES + req.protocols.reduce((n, p) => n + p.metadata.length + p.name.length, 0);
+      if (heldBytes - (member?.protocolBytes ?? 0) + protocolBytes > MAX_HELD_GROUP_BYTES) {
+        forgetIfUnused(g);
+        return Promise.resolve(noJoin('GROUP_MAX_SIZE_REACHED'));
+      }
       if (member === undefined) {
         const full = g.members.size + g.pending.size >= limits.maxMembersPerGroup;
         if (req.memberId === '') {
@@ -330,6 +355,8 @@ export function createGroupCoordinator(
       // Bounded like the session timeout (a timer beyond 2^31 ms would fire at once).
       m.rebalanceTimeoutMs = Math.min(Math.max(0, req.rebalanceTimeoutMs), MAX_SESSION_TIMEOUT_MS);
       m.protocols = req.protocols;
+      heldBytes += protocolBytes - m.protocolBytes;
+      m.protocolBytes = protocolBytes;
       m.lastSeen = now();
       g.protocolType = req.protocolType;
       // A second JoinGroup from the same member replaces the first (its connection may have dropped).
@@ -350,7 +377,14 @@ export function createGroupCoordinator(
       if (memberId === g.leader) {
         for (const a of assignments) {
           const target = g.members.get(a.memberId);
-          if (target !== undefined && a.assignment.length <= limits.maxMetadataBytes) target.assignment = a.assignment;
+          if (
+            target !== undefined &&
+            a.assignment.length <= limits.maxMetadataBytes &&
+            heldBytes - target.assignment.length + a.assignment.length <= MAX_HELD_GROUP_BYTES
+          ) {
+            heldBytes += a.assignment.length - target.assignment.length;
+            target.assignment = a.assignment;
+          }
         }
         g.state = 'stable';
         for (const other of g.members.values()) {
@@ -431,6 +465,10 @@ export function createGroupCoordinator(
       return groups.size;
     },
 
+    get heldBytes() {
+      return heldBytes;
+    },
+
     close() {
       clearInterval(sweep);
       for (const g of groups.values()) {
@@ -442,6 +480,7 @@ export function createGroupCoordinator(
       }
       groups.clear();
       pendingTotal = 0;
+      heldBytes = 0;
     },
   };
 
@@ -452,6 +491,7 @@ export function createGroupCoordinator(
       rebalanceTimeoutMs: Math.min(Math.max(0, req.rebalanceTimeoutMs), MAX_SESSION_TIMEOUT_MS),
       protocols: req.protocols,
       lastSeen: now(),
+      protocolBytes: 0,
       joinWaiter: null,
       syncWaiter: null,
       assignment: EMPTY,

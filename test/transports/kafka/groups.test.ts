@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import {
   createGroupCoordinator,
   DEFAULT_GROUP_LIMITS,
+  MAX_HELD_GROUP_BYTES,
   MAX_PENDING_MEMBERS,
   type JoinRequest,
 } from '../../../src/transports/kafka/groups.js';
@@ -122,6 +123,35 @@ test('groups: member ids handed out and never used are bounded across groups (MA
     assert.equal((await c.join('p', join('', { groupId: 'another' }))).error, 'GROUP_MAX_SIZE_REACHED');
     // A v0-v3 join (no MEMBER_ID_REQUIRED) is a member at once, not a pending id.
     assert.equal((await c.join('p', join('', { groupId: 'old', requireKnownMemberId: false }))).error, 'NONE');
+  } finally {
+    c.close();
+  }
+});
+
+test('groups: metadata held by all members is bounded (MAX_HELD_GROUP_BYTES) and released on leave', async () => {
+  const metadata = Buffer.alloc(64 * 1024);
+  const big = [{ name: 'range', metadata }];
+  const one = createGroupCoordinator();
+  try {
+    const joined = await one.join('p', join('', { protocols: big, requireKnownMemberId: false }));
+    assert.ok(one.heldBytes > metadata.length);
+    assert.equal(one.leave('p', 'g', [joined.memberId]), 'NONE');
+    assert.equal(one.heldBytes, 0);
+  } finally {
+    one.close();
+  }
+  const c = createGroupCoordinator();
+  try {
+    let refused = 0;
+    for (let i = 0; i < 1100 && refused === 0; i++) {
+      // Joins of a group with other members wait for the rebalance: only a refusal settles at once.
+      const r = c.join('p', join('', { groupId: `g${i % 2}`, protocols: big, requireKnownMemberId: false }));
+      const settled = await Promise.race([r, new Promise<null>((resolve) => setImmediate(() => resolve(null)))]);
+      if (settled?.error === 'GROUP_MAX_SIZE_REACHED') refused++;
+    }
+    assert.equal(refused, 1);
+    assert.ok(c.heldBytes <= MAX_HELD_GROUP_BYTES, String(c.heldBytes));
+    assert.ok(c.heldBytes > MAX_HELD_GROUP_BYTES - 2 * (metadata.length + 512), String(c.heldBytes));
   } finally {
     c.close();
   }
