@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import type { RunningServe } from '../../src/serve/types.js';
-import { makeServeProject, startServeOnFreePorts, PASSWORD, type Project } from '../serve/helpers.js';
+import { makeServeProject, startServeOnFreePorts, PASSWORD, SERVE_CONFIG, type Project } from '../serve/helpers.js';
 import { runCli } from '../cli/helpers.js';
 
 const MARKER = `marker-${randomBytes(8).toString('hex')}`;
@@ -20,7 +20,11 @@ let hostFlags: string[];
 const env = (): Record<string, string> => ({ ALICE_PASSWORD: PASSWORD, MALLORY_PASSWORD: MARKER });
 
 before(async () => {
-  project = await makeServeProject();
+  // Each run's refusals (anonymous, wrong credentials, mallory) count in serve's throttling; a dozen runs would lock
+  // this address out (20 failures in 15 minutes) and later runs would check a locked-out server.
+  project = await makeServeProject({
+    'asyncapi-guard.yaml': `${SERVE_CONFIG}throttle: { freeFailures: 1000, lockoutAfter: 100000 }\n`,
+  });
   writeFileSync(join(project.dir, 'alice.key'), `${project.apiKey}\n`);
   // mallory is nobody in the store: its password (the marker) is sent, refused, and must never be shown.
   writeFileSync(
@@ -54,8 +58,8 @@ test('cli: json output matches its published schema; exit 0 below --fail-on, 1 a
     servers: { name: string; checks: { id: string; status: string; severity: string }[] }[];
     summary: { failed: number; warnings: number; errors: number };
   };
-  const schema = JSON.parse(readFileSync(new URL('../../schemas/probe-report.schema.json', import.meta.url), 'utf8'));
-  const validate = new Ajv({ strict: true }).compile(schema as object);
+  const schemaText = readFileSync(new URL('../../schemas/probe-report.schema.json', import.meta.url), 'utf8');
+  const validate = new Ajv({ strict: true }).compile(JSON.parse(schemaText) as object);
   assert.ok(validate(report), JSON.stringify(validate.errors));
   // mallory's refusal is a warning (the server is stricter than the file says), nothing else fails.
   assert.deepEqual(report.summary.failed, 1);
