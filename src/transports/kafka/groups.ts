@@ -53,12 +53,14 @@ export const MAX_SESSION_TIMEOUT_MS = 1_800_000;
  */
 export const MAX_PENDING_MEMBERS = 10_000;
 /**
- * Bytes of protocol metadata and assignments all members of all groups hold together (each counted with its
- * protocol names and MEMBER_OVERHEAD_BYTES); a JoinGroup over it gets GROUP_MAX_SIZE_REACHED and an assignment over
- * it is not kept. Per member the request size bounds them; this bounds them all.
+ * Bytes all groups hold together: members' protocol metadata and assignments (each member counted with its protocol
+ * names and MEMBER_OVERHEAD_BYTES) and committed offsets (each with its key, metadata and OFFSET_OVERHEAD_BYTES). A
+ * JoinGroup over it gets GROUP_MAX_SIZE_REACHED, an OffsetCommit OFFSET_METADATA_TOO_LARGE, and an assignment over
+ * it is not kept. The request size bounds each one; this bounds them all.
  */
 export const MAX_HELD_GROUP_BYTES = 64 * 1024 * 1024;
 const MEMBER_OVERHEAD_BYTES = 256;
+const OFFSET_OVERHEAD_BYTES = 128;
 /** Longest group or member id accepted (Kafka has none; ids are echoed, so they are bounded). */
 export const MAX_GROUP_ID_CHARS = 255;
 
@@ -437,10 +439,18 @@ export function createGroupCoordinator(
         if (g.state === 'preparing') return 'REBALANCE_IN_PROGRESS';
       }
       const key = `${topic}\0${partition}`;
-      if (!g.offsets.has(key) && g.offsets.size >= limits.maxOffsetsPerGroup) {
+      const previous = g.offsets.get(key);
+      if (previous === undefined && g.offsets.size >= limits.maxOffsetsPerGroup) {
         forgetIfUnused(g);
         return 'OFFSET_METADATA_TOO_LARGE';
       }
+      const cost = OFFSET_OVERHEAD_BYTES + key.length + (metadata?.length ?? 0);
+      const before = previous === undefined ? 0 : OFFSET_OVERHEAD_BYTES + key.length + (previous.metadata?.length ?? 0);
+      if (heldBytes - before + cost > MAX_HELD_GROUP_BYTES) {
+        forgetIfUnused(g);
+        return 'OFFSET_METADATA_TOO_LARGE';
+      }
+      heldBytes += cost - before;
       g.offsets.set(key, { offset, metadata });
       return 'NONE';
     },

@@ -156,3 +156,19 @@ test('groups: metadata held by all members is bounded (MAX_HELD_GROUP_BYTES) and
     c.close();
   }
 });
+
+test('groups: committed offsets count against MAX_HELD_GROUP_BYTES too', () => {
+  const c = createGroupCoordinator({ ...DEFAULT_GROUP_LIMITS, maxOffsetsPerGroup: 1_000_000 });
+  try {
+    const metadata = 'm'.repeat(60 * 1024);
+    let error = 'NONE';
+    let i = 0;
+    for (; error === 'NONE' && i < 2_000; i++) error = c.commit('p', 'g', '', -1, 't', i, 1n, metadata);
+    assert.equal(error, 'OFFSET_METADATA_TOO_LARGE');
+    assert.ok(i > 1_000 && c.heldBytes <= MAX_HELD_GROUP_BYTES, `${i} ${c.heldBytes}`);
+    // Replacing a committed offset costs only the difference.
+    assert.equal(c.commit('p', 'g', '', -1, 't', 0, 2n, 'small'), 'NONE');
+  } finally {
+    c.close();
+  }
+});
