@@ -11,8 +11,9 @@
 // src/transports/expiry.ts) unless the client re-authenticated (KIP-368), on revocation (`endSessions`), or when
 // the connection closes.
 //
-// Bounded: the request size (the splitter refuses a larger size prefix before buffering it), requests queued
-// (reading pauses beyond MAX_QUEUED_REQUESTS), bytes waiting to be written (the next request waits for 'drain'),
+// Bounded: the request size (the splitter refuses a larger size prefix before buffering it; before a session, a
+// request over MAX_UNAUTHENTICATED_REQUEST_BYTES closes the connection), requests queued (reading pauses beyond
+// MAX_QUEUED_REQUESTS, or once the queued requests hold one request size of bytes), bytes waiting to be written (the next request waits for 'drain'),
 // the time to a session (handshakeTimeoutMs), idle time (idleTimeoutMs). A frame the codec cannot read ends the
 // connection with one log line; nothing on the wire is echoed into the log.
 
@@ -38,6 +39,11 @@ import { asBuffer, channelOfTopic } from './topics.js';
 
 /** Requests read and not yet answered, per connection; reading pauses beyond. */
 export const MAX_QUEUED_REQUESTS = 64;
+/**
+ * Largest request before a session: ApiVersions, SaslHandshake and SaslAuthenticate are small (an OAUTHBEARER token
+ * is read up to 16 KiB); Kafka bounds them too (sasl.server.max.receive.size).
+ */
+export const MAX_UNAUTHENTICATED_REQUEST_BYTES = 64 * 1024;
 /** Response bytes waiting for the socket, per connection, before the next request waits for 'drain'. */
 export const MAX_UNWRITTEN_BYTES = 8 * 1024 * 1024;
 /** Topic decisions a connection remembers (its session is frozen, so a decision holds while it lives). */
@@ -82,6 +88,8 @@ export function handleConnection(
   const remote = socket.remoteAddress ?? '';
   const splitter = createFrameSplitter(maxRequestBytes(limits.maxMessageBytes));
   const queue: Buffer[] = [];
+  let queuedBytes = 0;
+  const maxRequest = maxRequestBytes(limits.maxMessageBytes);
   let busy = false;
   let closed = false;
   let session: Session | null = null;
@@ -261,7 +269,8 @@ export function handleConnection(
           continue;
         }
         const frame = queue.shift() as Buffer;
-        if (queue.length < MAX_QUEUED_REQUESTS / 2 && socket.isPaused()) socket.resume();
+        queuedBytes -= frame.length;
+        if (queue.length < MAX_QUEUED_REQUESTS / 2 && queuedBytes < maxRequest && socket.isPaused()) socket.resume();
         try {
           await serve(frame);
         } catch (err) {
@@ -277,14 +286,23 @@ export function handleConnection(
 
   socket.on('data', (chunk: Buffer) => {
     const out = splitter.push(chunk);
-    for (const frame of out.frames) queue.push(frame);
+    for (const frame of out.frames) {
+      if (session === null && frame.length > MAX_UNAUTHENTICATED_REQUEST_BYTES) {
+        counters.dropped++;
+        queue.length = 0;
+        handle.end('kafka.frame.refused');
+        return;
+      }
+      queue.push(frame);
+      queuedBytes += frame.length;
+    }
     if (!out.ok) {
       counters.dropped++;
       queue.length = 0;
       handle.end('kafka.frame.refused');
       return;
     }
-    if (queue.length >= MAX_QUEUED_REQUESTS) socket.pause();
+    if (queue.length >= MAX_QUEUED_REQUESTS || queuedBytes >= maxRequest) socket.pause();
     void pump();
   });
   socket.on('error', () => {});

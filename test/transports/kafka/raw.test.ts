@@ -175,3 +175,13 @@ test('a wrong CRC-32C or a bad varint: CORRUPT_MESSAGE for the partition, nothin
   assert.deepEqual([okPartition.errorCode, okPartition.baseOffset], [0, 0n]);
   c.socket.destroy();
 });
+
+test('before a session, a request over 64 KiB closes the connection unanswered', async () => {
+  const c = await open();
+  const frame = Buffer.alloc(4 + 100 * 1024);
+  frame.writeInt32BE(100 * 1024, 0);
+  frame.writeInt16BE(18, 4); // ApiVersions, padded: it never gets decoded
+  c.socket.write(frame);
+  await c.closed;
+  assert.equal(c.received().length, 0);
+});
