@@ -14,8 +14,8 @@
 // Bounded: the request size (the splitter refuses a larger size prefix before buffering it; before a session, a
 // request over MAX_UNAUTHENTICATED_REQUEST_BYTES closes the connection), requests queued (reading pauses beyond
 // MAX_QUEUED_REQUESTS, or once the queued requests hold one request size of bytes), bytes waiting to be written
-// (the next request waits for 'drain'), the time to a session (handshakeTimeoutMs), idle time (idleTimeoutMs). A frame the codec cannot read ends the
-// connection with one log line; nothing on the wire is echoed into the log.
+// (the next request waits for 'drain'), the time to a session (handshakeTimeoutMs), idle time (idleTimeoutMs). A
+// frame the codec cannot read ends the connection with one log line; nothing on the wire is echoed into the log.
 
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
