@@ -21,5 +21,8 @@ test('findings: ids are kebab-case, each with a table row and a section in docs/
 test('findings: docs/probe.md documents no id that nothing records', () => {
   const sections = [...page.matchAll(/^### ([a-z0-9-]+)$/gm)].map((m) => m[1]!);
   const documentedIds = sections.filter((s) => s.includes('-'));
-  assert.deepEqual(documentedIds.filter((id) => !registry.has(id)), []);
+  assert.deepEqual(
+    documentedIds.filter((id) => !registry.has(id)),
+    [],
+  );
 });
