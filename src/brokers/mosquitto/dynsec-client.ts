@@ -116,9 +116,11 @@ export async function connectDynsec(options: DynsecConnectOptions): Promise<Dyns
           timeoutMs,
         );
       });
+      // The publish is inside the deadline too: while the broker is away mqtt.js holds it until it is back.
+      const work = client.publishAsync(CONTROL_TOPIC, body, { qos: 1 }).then(() => Promise.all(answers));
+      work.catch(() => undefined); // a late failure after the deadline has nobody to tell
       try {
-        await client.publishAsync(CONTROL_TOPIC, body, { qos: 1 });
-        return await Promise.race([Promise.all(answers), timeout]);
+        return await Promise.race([work, timeout]);
       } finally {
         clearTimeout(timer);
         for (const id of ids) pending.delete(id);
@@ -126,7 +128,8 @@ export async function connectDynsec(options: DynsecConnectOptions): Promise<Dyns
     },
     async close() {
       client.removeListener('close', closedBeforeAnswer);
-      await client.endAsync().catch(() => undefined);
+      // While the broker is away a graceful end waits for the held publishes' acknowledgements, which never come.
+      await client.endAsync(!client.connected).catch(() => undefined);
     },
   };
 }
