@@ -6,8 +6,8 @@
 // how a 3.x document asks for scopes (a requirement's scopes are its scheme's own), and authd and `serve` grant it.
 // Comparing names alone took such a principal for one lacking the operation, a false `authz-requirement-not-enforced`.
 //
-// The AMQP, NATS and Kafka probers pick their principals here; `plan.ts`'s name-based `satisfies` is the same
-// where a document uses one scheme per credential.
+// Every prober picks its principals here (MQTT, HTTP and WebSocket matched by scheme name before, and reported that
+// false finding on such documents: test/probe/scoped-scheme.test.ts).
 
 import type { AnalyzedOperation, LocatedRequirement, Scheme } from '../model/types.js';
 import type { ProbeContext, TestPrincipal } from './types.js';

@@ -1,44 +1,16 @@
 // What the authentication and authorization checks need to know beyond the wire, the same for every protocol
-// (docs/probe.md, "Authorization"): which test principal satisfies which requirement, a concrete address for an
-// operation (its parameters filled from the document's enum or examples, else a sample value), and an address no
-// channel of the document declares.
+// (docs/probe.md, "Authorization"): a concrete address for an operation (its parameters filled from the document's
+// enum or examples, else a sample value), and an address no channel of the document declares. Which test principal
+// satisfies which requirement is credential-match.ts.
 
 import { randomBytes } from 'node:crypto';
 import { compileAddress } from '../address/template.js';
 import { getAtPointer, isPlainObject } from '../document/pointer.js';
-import type { AnalyzedOperation, LocatedRequirement } from '../model/types.js';
-import type { ProbeContext, TestPrincipal } from './types.js';
+import type { AnalyzedOperation } from '../model/types.js';
+import type { ProbeContext } from './types.js';
 
 /** A parameter with neither enum nor examples gets this value (one level, no wildcard in any protocol). */
 export const SAMPLE_PARAMETER_VALUE = 'asyncapi-guard-probe';
-
-/** True when `principal` alone satisfies one alternative of `requirement` (an AND of several schemes: never alone). */
-export function satisfies(principal: TestPrincipal, requirement: LocatedRequirement): boolean {
-  if (requirement.alternatives.length === 0) return true;
-  return requirement.alternatives.some((alt) =>
-    alt.entries.every((e) => e.scheme === principal.scheme && e.scopes.every((s) => principal.scopes.includes(s))),
-  );
-}
-
-/** Every test principal of the server's declared schemes that alone satisfies the server's requirement. */
-export function serverPrincipals(ctx: ProbeContext): TestPrincipal[] {
-  return ctx.declaredSchemes.flatMap((s) => ctx.principals(s)).filter((p) => satisfies(p, ctx.server.security));
-}
-
-/**
- * For an operation: a principal that may perform it (server and operation satisfied), and one that gets onto the
- * server but lacks the operation's own requirement. Either may be missing.
- */
-export function principalsFor(
-  ctx: ProbeContext,
-  operation: AnalyzedOperation,
-): { allowed?: TestPrincipal; lacking?: TestPrincipal } {
-  const onServer = serverPrincipals(ctx);
-  const allowed = onServer.find((p) => satisfies(p, operation.security));
-  const lacking =
-    operation.security.alternatives.length === 0 ? undefined : onServer.find((p) => !satisfies(p, operation.security));
-  return { ...(allowed === undefined ? {} : { allowed }), ...(lacking === undefined ? {} : { lacking }) };
-}
 
 /**
  * A concrete address of the operation's channel: each `{param}` the first of its `enum`, else of its `examples`,

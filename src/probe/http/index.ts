@@ -7,14 +7,8 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Scheme } from '../../model/types.js';
 import { checkTransport, type ProtocolHello } from '../transport.js';
-import {
-  principalsFor,
-  probePayload,
-  sampleAddress,
-  serverPrincipals,
-  probeUserName,
-  undeclaredAddress,
-} from '../plan.js';
+import { probePayload, sampleAddress, probeUserName, undeclaredAddress } from '../plan.js';
+import { principalsForByCredential, serverPrincipalsByCredential } from '../credential-match.js';
 import type { CheckOutcome, Evidence, ProbeContext, Prober, ProbeTarget, TestPrincipal } from '../types.js';
 import { serverName, trustAnchors } from '../wire.js';
 import {
@@ -345,7 +339,7 @@ async function checkOperations(ctx: ProbeContext, verified: boolean): Promise<vo
       continue;
     }
     const method = op.action === 'send' ? 'POST' : 'GET';
-    const { allowed, lacking } = principalsFor(ctx, op);
+    const { allowed, lacking } = principalsForByCredential(ctx, op);
     const tried = allowed === undefined ? null : await attempt(ctx, method, address, allowed);
     if (allowed === undefined || tried === null) skip(`the credentials file has no principal that satisfies ${op.id}`);
     else if (tried.throttled) skip(throttledMessage(allowed.name));
@@ -378,7 +372,7 @@ async function checkOperations(ctx: ProbeContext, verified: boolean): Promise<vo
 async function checkUndeclared(ctx: ProbeContext, verified: boolean): Promise<void> {
   const id = 'authz-undeclared-channel-accepted';
   const address = undeclaredAddress(ctx);
-  const principal = serverPrincipals(ctx)[0];
+  const principal = serverPrincipalsByCredential(ctx)[0];
   const anonymous = ctx.server.security.alternatives.length === 0;
   if (address === null || (principal === undefined && !anonymous) || !verified) {
     const message =

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import type { Scheme } from '../../model/types.js';
 import { checkTransport, type ProtocolHello } from '../transport.js';
-import { principalsFor, probePayload, sampleAddress, probeUserName, undeclaredAddress } from '../plan.js';
+import { probePayload, sampleAddress, probeUserName, undeclaredAddress } from '../plan.js';
+import { principalsForByCredential } from '../credential-match.js';
 import type { ProbeContext, Prober, TestPrincipal } from '../types.js';
 import {
   awaitDelivery,
@@ -274,7 +275,7 @@ async function checkOperations(ctx: ProbeContext, verified: boolean, sessions: S
   for (const op of ctx.operations) {
     if (ctx.signal.aborted) return;
     const topic = sampleAddress(ctx, op);
-    const { allowed, lacking } = principalsFor(ctx, op);
+    const { allowed, lacking } = principalsForByCredential(ctx, op);
     if (topic === null) {
       ctx.record({
         id: 'authz-operation-refused',

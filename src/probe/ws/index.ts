@@ -10,14 +10,8 @@ import type { WebSocket as WsSocket } from 'ws';
 import type { Scheme } from '../../model/types.js';
 import { checkTransport } from '../transport.js';
 import { httpHello } from '../http/index.js';
-import {
-  principalsFor,
-  probePayload,
-  sampleAddress,
-  serverPrincipals,
-  probeUserName,
-  undeclaredAddress,
-} from '../plan.js';
+import { probePayload, sampleAddress, probeUserName, undeclaredAddress } from '../plan.js';
+import { principalsForByCredential, serverPrincipalsByCredential } from '../credential-match.js';
 import type { Evidence, ProbeContext, Prober, TestPrincipal } from '../types.js';
 import { serverName, trustAnchors } from '../wire.js';
 import {
@@ -317,7 +311,7 @@ async function perform(
 function helperFor(ctx: ProbeContext, channel: string, action: 'send' | 'receive'): TestPrincipal | null {
   for (const op of ctx.operations) {
     if (op.channel !== channel || op.action !== action) continue;
-    const { allowed } = principalsFor(ctx, op);
+    const { allowed } = principalsForByCredential(ctx, op);
     if (allowed !== undefined) return allowed;
   }
   return null;
@@ -340,7 +334,7 @@ async function checkOperations(ctx: ProbeContext, verified: boolean): Promise<vo
     const verb = op.action === 'send' ? 'publish to' : 'receive from';
     // The other side of the exchange: someone who may receive (for a send) or send (for a receive).
     const helper = helperFor(ctx, op.channel, op.action === 'send' ? 'receive' : 'send');
-    const { allowed, lacking } = principalsFor(ctx, op);
+    const { allowed, lacking } = principalsForByCredential(ctx, op);
     const tried = allowed === undefined ? null : await perform(ctx, op.action, allowed, address, helper);
     if (allowed === undefined || tried === null) skip(`the credentials file has no principal that satisfies ${op.id}`);
     else {
@@ -378,7 +372,7 @@ async function checkOperations(ctx: ProbeContext, verified: boolean): Promise<vo
 async function checkUndeclared(ctx: ProbeContext, verified: boolean): Promise<void> {
   const id = 'authz-undeclared-channel-accepted';
   const address = undeclaredAddress(ctx);
-  const principal = serverPrincipals(ctx)[0] ?? null;
+  const principal = serverPrincipalsByCredential(ctx)[0] ?? null;
   const anonymous = ctx.server.security.alternatives.length === 0;
   if (address === null || (principal === null && !anonymous) || !verified) {
     ctx.record({
