@@ -17,10 +17,11 @@
 // no "everything but" list that would follow the guard there): startup warns.
 
 import { wireActionOf } from '../../guard/perspective.js';
-import type { Principal, Session } from '../../guard/types.js';
+import type { Session } from '../../guard/types.js';
 import type { Perspective } from '../../config/types.js';
 import type { Requirement, SecurityModel } from '../../model/types.js';
 import { addressToSubject } from './subjects.js';
+import { satisfies } from '../authd/requirement.js';
 
 export const INBOX_PATTERN = '_INBOX.>';
 
@@ -75,17 +76,6 @@ export function buildGrantPlan(
     );
   }
   return Object.freeze({ server, operations: Object.freeze(operations), unmapped: Object.freeze(unmapped) });
-}
-
-/** Does a session holding `principals` satisfy `requirement`? (the guard's rule, module comment) */
-export function satisfies(requirement: Requirement, principals: Readonly<Record<string, Principal>>): boolean {
-  if (requirement.length === 0) return true;
-  return requirement.some((alt) =>
-    alt.every((entry) => {
-      const p = Object.hasOwn(principals, entry.scheme) ? principals[entry.scheme] : undefined;
-      return p !== undefined && entry.scopes.every((s) => p.scopes.includes(s));
-    }),
-  );
 }
 
 /** The allow-lists of one session (sorted, without duplicates). */

@@ -15,7 +15,8 @@ import { buildGrantPlan } from './grants.js';
 import { operationsWithReply } from './replies.js';
 
 export { addressToSubject } from './subjects.js';
-export { buildGrantPlan, permissionsOf, satisfies } from './grants.js';
+export { buildGrantPlan, permissionsOf } from './grants.js';
+export { satisfies } from '../authd/requirement.js';
 export type { GrantPlan, NatsPermissions } from './grants.js';
 export { AUTH_CALLOUT_SUBJECT, DEFAULT_MAX_LIFETIME_SECONDS, supportsAuthCallout } from './callout.js';
 export type { NatsCallout, NatsCalloutStats, NatsLogin } from './callout.js';

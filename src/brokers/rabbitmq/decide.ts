@@ -18,9 +18,10 @@
 // and a user name is logged only as the principal id a session holds.
 
 import type { Guard } from '../../guard/create.js';
-import type { Requirement, SecurityModel } from '../../model/types.js';
+import type { SecurityModel } from '../../model/types.js';
 import type { Session } from '../../guard/types.js';
 import type { BrokerSessions } from '../authd/sessions.js';
+import { satisfies } from '../authd/requirement.js';
 import type { AuthdAnswer, AuthdRequest } from '../authd/types.js';
 import { channelOfRoutingKey, type RabbitServerMap, type RabbitTarget } from './mapping.js';
 
@@ -48,19 +49,10 @@ export interface RabbitDecider {
   topic(request: AuthdRequest): AuthdAnswer;
 }
 
-/** Does the session satisfy an operation's requirement (empty: nothing beyond the server's)? */
-function satisfies(session: Session, requirement: Requirement): boolean {
-  if (requirement.length === 0) return true;
-  return requirement.some((alternative) =>
-    alternative.every((entry) => {
-      const p = session.principals[entry.scheme];
-      return p !== undefined && entry.scopes.every((s) => p.scopes.includes(s));
-    }),
-  );
-}
-
-const mayPublish = (s: Session, t: RabbitTarget): boolean => t.publish.some((op) => satisfies(s, op.security));
-const maySubscribe = (s: Session, t: RabbitTarget): boolean => t.subscribe.some((op) => satisfies(s, op.security));
+const mayPublish = (s: Session, t: RabbitTarget): boolean =>
+  t.publish.some((op) => satisfies(op.security, s.principals));
+const maySubscribe = (s: Session, t: RabbitTarget): boolean =>
+  t.subscribe.some((op) => satisfies(op.security, s.principals));
 
 /** A binding key with AMQP wildcards as an MQTT filter (`*` → `+`, a last `#` → `#`); null when it has no such form. */
 export function filterOfBindingKey(key: string): string | null {
