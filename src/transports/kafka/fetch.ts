@@ -15,6 +15,8 @@ export const MAX_FETCH_RESPONSE_BYTES = 16 * 1024 * 1024;
 /** Longest long poll (Kafka clients wait 0.5 s to 5 s by default). */
 export const MAX_FETCH_WAIT_MS = 30_000;
 
+const NO_RECORDS = Buffer.alloc(0);
+
 interface Wanted {
   readonly topic: string;
   readonly partition: number;
@@ -34,7 +36,9 @@ function answer(
   for (const w of wanted) {
     let list = byTopic.get(w.topic);
     if (list === undefined) byTopic.set(w.topic, (list = []));
-    const partition = (error: KafkaErrorName, hw = -1n, start = -1n, records: Buffer | null = null): void =>
+    // No records is an empty record set, never null (-1): Kafka's brokers send MemoryRecords.EMPTY, and librdkafka
+    // refuses a Fetch v4+ answer with MessageSetSize -1 (kcat -e never reached the end of a partition).
+    const partition = (error: KafkaErrorName, hw = -1n, start = -1n, records: Buffer = NO_RECORDS): void =>
       void list.push({
         partitionIndex: w.partition,
         errorCode: KAFKA_ERRORS[error],
@@ -65,7 +69,7 @@ function answer(
     const bytes = take.reduce((n, b) => n + b.length, 0);
     total += bytes;
     counters.messagesOut += take.length;
-    partition('NONE', slice.highWatermark, slice.logStartOffset, take.length === 0 ? null : Buffer.concat(take, bytes));
+    partition('NONE', slice.highWatermark, slice.logStartOffset, Buffer.concat(take, bytes));
   }
   return { body: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })), bytes: total };
 }

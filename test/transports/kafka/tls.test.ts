@@ -164,3 +164,21 @@ test('kcat: a wrong SCRAM password fails authentication', async () => {
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /[Aa]uthentication failed|SASL/);
 });
+
+test('kcat -e: a consumer reads to the end of the partition and exits, with no protocol error', async () => {
+  // A Fetch with nothing new answers an empty record set: librdkafka refuses a null one (MessageSetSize -1) and
+  // retries forever, so `-e` (exit at the end) never ended. The demo prints such a consumer.
+  const args = kcatScram(plain.port, 'SCRAM-SHA-256', 'alice-pw');
+  const topic = 'plant/kcat-end/status';
+  const put = await kcat([...args, '-P', '-t', topic], 'e1\ne2\n');
+  assert.equal(put.code, 0, put.stderr);
+  const got = await kcat([...args, '-C', '-t', topic, '-o', 'beginning', '-e'], undefined, 30_000);
+  assert.equal(got.code, 0, got.stderr);
+  assert.deepEqual(got.stdout.trim().split('\n'), ['e1', 'e2']);
+  assert.doesNotMatch(got.stderr, /PROTOERR|MessageSetSize/);
+  // Nothing to read from an offset at the end: the same, at once.
+  const none = await kcat([...args, '-C', '-t', topic, '-o', 'end', '-e'], undefined, 30_000);
+  assert.equal(none.code, 0, none.stderr);
+  assert.equal(none.stdout.trim(), '');
+  assert.doesNotMatch(none.stderr, /PROTOERR|MessageSetSize/);
+});
