@@ -223,6 +223,11 @@ async function checkWrongCredentials(ctx: ProbeContext): Promise<void> {
 async function checkPrincipals(ctx: ProbeContext): Promise<Map<TestPrincipal, NatsConnection>> {
   const id = 'auth-credential-refused';
   const connected = new Map<TestPrincipal, NatsConnection>();
+  for (const name of ctx.declaredSchemes) {
+    if (ctx.principals(name).length === 0) {
+      ctx.record({ id, status: 'skipped', message: `the credentials file has no principal for ${name}` });
+    }
+  }
   for (const p of serverPrincipalsByCredential(ctx)) {
     const outcome = await connectAs(ctx, p);
     const sent = `CONNECT as ${ctx.describeCredential(p)}`;

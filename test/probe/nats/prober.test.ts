@@ -133,6 +133,13 @@ test('nats: without test principals, an open server is still judged as an anonym
   assert.deepEqual(statusesOf(outcomes, 'authz-all-topics-accepted'), ['fail']);
   assert.deepEqual(statusesOf(outcomes, 'authz-undeclared-channel-accepted'), ['fail', 'fail']);
   assert.deepEqual(statusesOf(outcomes, 'authz-operation-refused'), ['skipped', 'skipped', 'skipped']);
+  // Every declared scheme without a principal is said to be skipped, never left out silently.
+  const noPrincipal = outcomes.filter((o) => o.id === 'auth-credential-refused');
+  assert.deepEqual(
+    noPrincipal.map((o) => [o.status, o.message]),
+    ctx.declaredSchemes.map((name) => ['skipped', `the credentials file has no principal for ${name}`]),
+  );
+  assert.ok(noPrincipal.length > 0);
 });
 
 test('nats: no password of a test principal appears in any outcome', async () => {
