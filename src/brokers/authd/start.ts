@@ -108,7 +108,7 @@ export async function startAuthd(options: AuthdOptions): Promise<RunningAuthd> {
       throw new ConfigError('ERR_CONFIG_INVALID', 'authd has no broker to answer', {
         ...(config.file !== null ? { file: config.file } : {}),
         pointer: 'authd',
-        expected: 'authd.rabbitmq: [{ server: NAME }] (docs/authd.md)',
+        expected: 'authd.rabbitmq: [{ server: NAME }] or authd.nats: { server: NAME, url, … } (docs/authd.md)',
       });
 
     const reloader = createReloader({

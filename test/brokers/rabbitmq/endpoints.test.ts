@@ -254,7 +254,11 @@ test('startup: beyond loopback needs the switch; a server the document lacks is 
   const none = await makeRabbitProject(rabbitConfig().replace(/authd:[\s\S]*$/, ''));
   await assert.rejects(
     startAuthd({ document: 'asyncapi.yaml', cwd: none.dir, listen: '127.0.0.1:0', logger: pino({ level: 'silent' }) }),
-    (err: unknown) => err instanceof ConfigError && err.message.includes('no broker to answer'),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      err.message.includes('no broker to answer') &&
+      err.message.includes('authd.rabbitmq') &&
+      err.message.includes('authd.nats'),
   );
 });
 
