@@ -69,6 +69,22 @@ export function serverPrincipalsByCredential(ctx: ProbeContext): TestPrincipal[]
   return names.flatMap((s) => ctx.principals(s)).filter((p) => satisfiesByCredential(ctx, p, ctx.server.security));
 }
 
+/**
+ * The `auth-credential-refused` checks a missing principal leaves out, said as skipped (one per declared scheme the
+ * credentials file has nobody for), never left out silently.
+ */
+export function skipSchemesWithoutPrincipal(ctx: ProbeContext): void {
+  for (const name of ctx.declaredSchemes) {
+    if (ctx.principals(name).length === 0) {
+      ctx.record({
+        id: 'auth-credential-refused',
+        status: 'skipped',
+        message: `the credentials file has no principal for ${name}`,
+      });
+    }
+  }
+}
+
 /** For an operation: a principal on the server that may perform it, and one on the server that lacks it. */
 export function principalsForByCredential(
   ctx: ProbeContext,

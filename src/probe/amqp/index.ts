@@ -11,7 +11,11 @@ import { DEFAULT_PERSPECTIVE, wireActionOf } from '../../guard/perspective.js';
 import { toSecurityModel } from '../../model/index.js';
 import type { AnalyzedOperation, Scheme } from '../../model/types.js';
 import { probePayload, probeUserName, sampleAddress, undeclaredAddress } from '../plan.js';
-import { principalsForByCredential, serverPrincipalsByCredential } from '../credential-match.js';
+import {
+  principalsForByCredential,
+  serverPrincipalsByCredential,
+  skipSchemesWithoutPrincipal,
+} from '../credential-match.js';
 import { checkTransport, type ProtocolHello } from '../transport.js';
 import type { Evidence, FindingMeta, ProbeContext, Prober, TestPrincipal } from '../types.js';
 import { serverName, trustAnchors } from '../wire.js';
@@ -335,11 +339,7 @@ async function checkCredentials(
 ): Promise<Map<TestPrincipal, ChannelModel>> {
   const id = 'auth-credential-refused';
   const open = new Map<TestPrincipal, ChannelModel>();
-  for (const name of ctx.declaredSchemes) {
-    if (ctx.principals(name).length === 0) {
-      ctx.record({ id, status: 'skipped', message: `the credentials file has no principal for ${name}` });
-    }
-  }
+  skipSchemesWithoutPrincipal(ctx);
   for (const p of serverPrincipalsByCredential(ctx)) {
     const login = amqpLogin(schemeOf(ctx, p.scheme), p);
     if (login === null) {

@@ -12,7 +12,12 @@ import { DEFAULT_PERSPECTIVE, wireActionOf } from '../../guard/perspective.js';
 import type { AnalyzedOperation, Scheme } from '../../model/types.js';
 import { encodeRecordBatch, type KafkaStruct } from '../../transports/kafka/codec/index.js';
 import { probePayload, probeUserName, sampleAddress, undeclaredAddress } from '../plan.js';
-import { principalsForByCredential, satisfiesByCredential, serverPrincipalsByCredential } from '../credential-match.js';
+import {
+  principalsForByCredential,
+  satisfiesByCredential,
+  serverPrincipalsByCredential,
+  skipSchemesWithoutPrincipal,
+} from '../credential-match.js';
 import { checkTransport, type ProtocolHello } from '../transport.js';
 import type { Evidence, FindingMeta, ProbeContext, Prober, TestPrincipal } from '../types.js';
 import { serverName, trustAnchors } from '../wire.js';
@@ -291,11 +296,7 @@ async function checkWrongCredentials(ctx: ProbeContext): Promise<void> {
 async function checkCredentials(ctx: ProbeContext, verified: boolean): Promise<Map<TestPrincipal, KafkaConnection>> {
   const id = 'auth-credential-refused';
   const open = new Map<TestPrincipal, KafkaConnection>();
-  for (const name of ctx.declaredSchemes) {
-    if (ctx.principals(name).length === 0) {
-      ctx.record({ id, status: 'skipped', message: `the credentials file has no principal for ${name}` });
-    }
-  }
+  skipSchemesWithoutPrincipal(ctx);
   for (const p of serverPrincipalsByCredential(ctx)) {
     const login = kafkaLogin(schemeOf(ctx, p.scheme), p);
     if (login === null) {

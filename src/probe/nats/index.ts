@@ -13,7 +13,11 @@ import { addressToSubject } from '../../brokers/nats/subjects.js';
 import { DEFAULT_PERSPECTIVE, wireActionOf } from '../../guard/perspective.js';
 import type { AnalyzedOperation } from '../../model/types.js';
 import { probePayload, probeUserName, sampleAddress, undeclaredAddress } from '../plan.js';
-import { principalsForByCredential, serverPrincipalsByCredential } from '../credential-match.js';
+import {
+  principalsForByCredential,
+  serverPrincipalsByCredential,
+  skipSchemesWithoutPrincipal,
+} from '../credential-match.js';
 import type { Evidence, FindingMeta, ProbeContext, Prober, TestPrincipal } from '../types.js';
 import { serverName, trustAnchors } from '../wire.js';
 import { natsConnect, type ConnectOutcome, type NatsConnection, type NatsCredentials } from './client.js';
@@ -223,11 +227,7 @@ async function checkWrongCredentials(ctx: ProbeContext): Promise<void> {
 async function checkPrincipals(ctx: ProbeContext): Promise<Map<TestPrincipal, NatsConnection>> {
   const id = 'auth-credential-refused';
   const connected = new Map<TestPrincipal, NatsConnection>();
-  for (const name of ctx.declaredSchemes) {
-    if (ctx.principals(name).length === 0) {
-      ctx.record({ id, status: 'skipped', message: `the credentials file has no principal for ${name}` });
-    }
-  }
+  skipSchemesWithoutPrincipal(ctx);
   for (const p of serverPrincipalsByCredential(ctx)) {
     const outcome = await connectAs(ctx, p);
     const sent = `CONNECT as ${ctx.describeCredential(p)}`;
